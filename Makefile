@@ -1,0 +1,61 @@
+# Kiemen — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KIEMEN := $(BIN)/kiemen
+PORT ?= $(or $(KIEMEN_PORT),5000)
+APT_PACKAGES := chromium default-jre-headless
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test setup load serve lint typecheck test-deps assets bench export clean
+
+run: setup load  ## Set up, load everything bundled, serve http://127.0.0.1:5000
+	$(KIEMEN) serve --port $(PORT)
+
+test: setup test-deps lint  ## Set up, install test dependencies and run every test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed assets
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+load: setup
+	$(KIEMEN) load
+
+serve: setup
+	$(KIEMEN) serve --port $(PORT)
+
+export: setup
+	$(KIEMEN) export
+
+# Apt packages the tests need: Chromium for the browser tests, a Java runtime for HermiT.
+test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check portal loaders queries tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/load_benchmark.py
+
+clean:
+	rm -rf $(VENV) node_modules var build *.egg-info

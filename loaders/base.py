@@ -1,0 +1,137 @@
+"""The small interface every loader implements, and the shape of a load problem.
+
+A loader turns one kind of source into quads of one named graph of a private store generation
+(see ``portal.store``). It never publishes: :func:`loaders.load` validates, records provenance
+and publishes, so every loader gets atomicity and validation for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import pyoxigraph as ox
+
+from portal.config import Settings
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the source allows."""
+
+    source: str
+    message: str
+    rule: str = ""
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+    field: str | None = None
+    focus: str | None = None
+    severity: str = "error"
+
+    def where(self) -> str:
+        parts = [self.source]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
+        if self.field:
+            parts.append(f"column {self.field!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.where()}: {self.message}"
+        if self.focus:
+            text += f" [{self.focus}]"
+        if self.rule:
+            text += f" (rule: {self.rule})"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+
+
+class LoadError(Exception):
+    """The source cannot be loaded as it is; nothing was written."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems[:50]))
+
+
+@dataclass
+class Source:
+    """Where data comes from: a local path or a URL, with what the user said about it."""
+
+    location: str
+    graph: str | None = None
+    mapping: Path | None = None
+    format: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
+
+    @property
+    def is_url(self) -> bool:
+        return "://" in self.location and not self.location.startswith("file://")
+
+    def display(self) -> str:
+        return self.location
+
+
+@dataclass
+class LoadStats:
+    """What a loader wrote; feeds the provenance record."""
+
+    triples: int = 0
+    files: list[tuple[str, str]] = field(default_factory=list)  # (location, sha256)
+    line_index: dict[str, tuple[str, int]] = field(default_factory=dict)  # IRI -> (file, line)
+    row_index: dict[str, tuple[str, int]] = field(default_factory=dict)  # IRI -> (file, row)
+    notes: list[str] = field(default_factory=list)
+
+
+class Loader(Protocol):
+    """One kind of source."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    @classmethod
+    def accepts(cls, source: Source) -> bool:
+        """Whether this loader reads the source (by file type or URL scheme)."""
+        ...
+
+    def default_graph_name(self, source: Source) -> str:
+        """The graph name used when the user gives none."""
+        ...
+
+    def write(
+        self, source: Source, store: ox.Store, graph: ox.NamedNode, settings: Settings
+    ) -> LoadStats:
+        """Write the source's quads into ``graph`` of ``store``; raise LoadError on bad input."""
+        ...
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def slugify(text: str) -> str:
+    """A URI-safe slug: lowercase ASCII words joined by hyphens."""
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "item"

@@ -1,0 +1,107 @@
+"""Provenance of every load, written as PROV-O and DCAT into the ``meta`` graph.
+
+One record per named graph, replaced on each load, says where the graph came from (location and
+SHA-256 of each file), when, by which loader and version, how many triples it holds and how
+validation went — so the catalogue and the portal can show where every graph came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib.metadata import PackageNotFoundError, version
+
+import pyoxigraph as ox
+
+from loaders.base import LoadStats
+from portal.config import Settings
+from portal.store import graph_iri
+
+PROV = "http://www.w3.org/ns/prov#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+VOID = "http://rdfs.org/ns/void#"
+SPDX = "http://spdx.org/rdf/terms#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+META_GRAPH = "meta"
+
+
+def kiemen_version() -> str:
+    try:
+        return version("kiemen")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def _lit(value: object, datatype: str | None = None) -> ox.Literal:
+    if datatype:
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+    return ox.Literal(str(value))
+
+
+def record(
+    store: ox.Store,
+    settings: Settings,
+    graph: ox.NamedNode,
+    *,
+    title: str,
+    loader: str,
+    location: str,
+    stats: LoadStats,
+    started: dt.datetime,
+    conforms: bool,
+    triples: int,
+    errors: int,
+    warnings: int,
+) -> None:
+    """Replace the provenance record of ``graph`` in the meta graph."""
+    meta = graph_iri(settings, META_GRAPH)
+    # Drop the previous record: the graph node's own statements and its activity's.
+    old_activities = [
+        q.object for q in store.quads_for_pattern(graph, ox.NamedNode(PROV + "wasGeneratedBy"), None, meta)
+    ]
+    for node in [graph, *old_activities]:
+        for q in list(store.quads_for_pattern(node, None, None, meta)):
+            if isinstance(q.object, ox.BlankNode):
+                for q2 in list(store.quads_for_pattern(q.object, None, None, meta)):
+                    store.remove(q2)
+            store.remove(q)
+    ended = dt.datetime.now(dt.UTC)
+    stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
+    activity = ox.NamedNode(f"{settings.id_ns}load/{stamp}")
+    software = ox.NamedNode(f"{settings.id_ns}software/kiemen-{loader}-loader")
+    quads = [
+        ox.Quad(graph, RDF_TYPE, ox.NamedNode(DCAT + "Dataset"), meta),
+        ox.Quad(graph, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
+        ox.Quad(graph, RDF_TYPE, ox.NamedNode("http://www.w3.org/ns/sparql-service-description#NamedGraph"), meta),
+        ox.Quad(graph, ox.NamedNode(DCT + "title"), ox.Literal(title), meta),
+        ox.Quad(graph, ox.NamedNode(DCT + "source"), _lit(location), meta),
+        ox.Quad(graph, ox.NamedNode(DCT + "modified"), _lit(ended.isoformat(), "dateTime"), meta),
+        ox.Quad(graph, ox.NamedNode(VOID + "triples"), _lit(triples, "integer"), meta),
+        ox.Quad(graph, ox.NamedNode(PROV + "wasGeneratedBy"), activity, meta),
+        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationConforms"), _lit(str(conforms).lower(), "boolean"), meta),
+        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationErrors"), _lit(errors, "integer"), meta),
+        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationWarnings"), _lit(warnings, "integer"), meta),
+        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
+        ox.Quad(activity, RDFS_LABEL, ox.Literal(f"{loader} load of {location}"), meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), _lit(started.isoformat(), "dateTime"), meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
+        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
+        ox.Quad(software, RDFS_LABEL, ox.Literal(f"Kiemen {loader} loader"), meta),
+        ox.Quad(software, ox.NamedNode("http://usefulinc.com/ns/doap#revision"), ox.Literal(kiemen_version()), meta),
+    ]
+    for i, (loc, digest) in enumerate(stats.files):
+        used = ox.NamedNode(f"{settings.id_ns}load/{stamp}/source/{i}")
+        checksum = ox.BlankNode()
+        quads += [
+            ox.Quad(activity, ox.NamedNode(PROV + "used"), used, meta),
+            ox.Quad(graph, ox.NamedNode(PROV + "wasDerivedFrom"), used, meta),
+            ox.Quad(used, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
+            ox.Quad(used, ox.NamedNode(PROV + "atLocation"), _lit(loc), meta),
+            ox.Quad(used, ox.NamedNode(SPDX + "checksum"), checksum, meta),
+            ox.Quad(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256"), meta),
+            ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
+        ]
+    store.extend(quads)

@@ -1,0 +1,116 @@
+"""Settings, read once from the environment so every part of Kiemen agrees on them.
+
+Every limit is a documented setting (see README, "Settings"), in the manner of datasette.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The base that every IRI in the repository's own files uses; rewritten to ``base_uri`` at load.
+CANONICAL_BASE = "https://w3id.org/kiemen/"
+DEFAULT_STORE = "var/kiemen.oxigraph"
+DEFAULT_PORT = 5000
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+class ConfigError(Exception):
+    """A setting has a value Kiemen cannot use (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a Kiemen process needs to know about its surroundings."""
+
+    store_path: Path = Path(DEFAULT_STORE)
+    base_uri: str = f"http://127.0.0.1:{DEFAULT_PORT}/"
+    port: int = DEFAULT_PORT
+    host: str = "127.0.0.1"
+    #: Hard time limit for one SPARQL query, in seconds.
+    query_timeout: float = 30.0
+    #: Most rows a SELECT returns before the answer is marked truncated.
+    max_rows: int = 10_000
+    #: Concurrent queries one client may run before it gets 429.
+    max_concurrent_per_client: int = 2
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 10 * 1024 * 1024
+    #: Worker processes that run SPARQL queries.
+    query_workers: int = 2
+    #: Default and maximum page sizes of lists in the portal and the JSON API.
+    page_size: int = 25
+    max_page_size: int = 500
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def canonical_base(self) -> str:
+        return CANONICAL_BASE
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Build settings from ``KIEMEN_*`` variables; explicit overrides win."""
+        port = _env_int("KIEMEN_PORT", DEFAULT_PORT)
+        base = os.environ.get("KIEMEN_BASE_URI") or f"http://127.0.0.1:{port}/"
+        if not base.endswith("/"):
+            base += "/"
+        if not (base.startswith("http://") or base.startswith("https://")):
+            raise ConfigError(f"KIEMEN_BASE_URI must be an http(s) URI, got {base!r}")
+        values: dict[str, object] = {
+            "store_path": Path(os.environ.get("KIEMEN_STORE") or DEFAULT_STORE),
+            "base_uri": base,
+            "port": port,
+            "host": os.environ.get("KIEMEN_HOST") or "127.0.0.1",
+            "query_timeout": _env_float("KIEMEN_QUERY_TIMEOUT", 30.0),
+            "max_rows": _env_int("KIEMEN_MAX_ROWS", 10_000),
+            "max_concurrent_per_client": _env_int("KIEMEN_MAX_CONCURRENT", 2),
+            "max_body_bytes": _env_int("KIEMEN_MAX_BODY_BYTES", 10 * 1024 * 1024),
+            "query_workers": _env_int("KIEMEN_QUERY_WORKERS", 2),
+            "page_size": _env_int("KIEMEN_PAGE_SIZE", 25),
+            "max_page_size": _env_int("KIEMEN_MAX_PAGE_SIZE", 500),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def rebase(self, iri: str) -> str:
+        """Map an IRI under the canonical base onto the configured base."""
+        if iri.startswith(CANONICAL_BASE) and self.base_uri != CANONICAL_BASE:
+            return self.base_uri + iri[len(CANONICAL_BASE) :]
+        return iri
+
+    def canonical(self, iri: str) -> str:
+        """Inverse of :meth:`rebase`: the repository's spelling of a stored IRI."""
+        if iri.startswith(self.base_uri) and self.base_uri != CANONICAL_BASE:
+            return CANONICAL_BASE + iri[len(self.base_uri) :]
+        return iri
+
+    @property
+    def def_ns(self) -> str:
+        return self.base_uri + "def/"
+
+    @property
+    def id_ns(self) -> str:
+        return self.base_uri + "id/"
+
+    @property
+    def graph_ns(self) -> str:
+        return self.base_uri + "graph/"

@@ -1,0 +1,295 @@
+"""The one module that opens the embedded Oxigraph store.
+
+Layout of ``KIEMEN_STORE`` (a directory)::
+
+    var/kiemen.oxigraph/
+        current -> gen-000000001700000000     (symlink, swapped atomically)
+        gen-.../oxigraph/                     (an ordinary Oxigraph database)
+        gen-.../search/                       (full-text index built at load time)
+        write.lock                            (one writer at a time, across processes)
+
+Why generations: pyoxigraph's fast ``bulk_load`` is not transactional, and its transactional
+``load`` holds everything in memory. Every write therefore works on a *new generation*: a
+hard-linked checkpoint of the current database (cheap) that the writer changes in private and,
+only when validation has passed, publishes by swapping the ``current`` symlink with one
+``rename``. Readers see the old generation or the new one, never a mix; a writer killed at any
+point leaves ``current`` untouched. ``oxigraph serve --location var/kiemen.oxigraph/current/oxigraph``
+opens the published data with the stock server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from portal.config import CANONICAL_BASE, Settings
+from queries import StoredQuery, get_query
+
+KEEP_GENERATIONS = 3
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (an environment problem: exit code 2)."""
+
+
+class _Discard(Exception):
+    """Internal: end a dry run without publishing."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the write lock."""
+
+
+@dataclass
+class Generation:
+    """A private, writable copy of the data that becomes current on commit."""
+
+    path: Path
+    store: ox.Store
+
+    @property
+    def search_dir(self) -> Path:
+        return self.path / "search"
+
+
+def graph_iri(settings: Settings, name: str) -> ox.NamedNode:
+    """The IRI of the named graph that holds one source (``ontology``, ``curated``, ...)."""
+    return ox.NamedNode(settings.graph_ns + name)
+
+
+class KiemenStore:
+    """Opens generations for reading and writing; runs stored queries with bound parameters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = Path(settings.store_path)
+        self._lock = threading.Lock()
+        self._reader: ox.Store | None = None
+        self._reader_gen: str | None = None
+
+    # -- paths -------------------------------------------------------------
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def current_generation(self) -> Path | None:
+        """The published generation directory, or None for a store never written."""
+        try:
+            target = os.readlink(self.current_link)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"{self.current_link} is not a Kiemen store link: {exc}") from exc
+        return self.root / target
+
+    def search_dir(self) -> Path | None:
+        gen = self.current_generation()
+        return None if gen is None else gen / "search"
+
+    def generation_id(self) -> str | None:
+        gen = self.current_generation()
+        return None if gen is None else gen.name
+
+    # -- reading -----------------------------------------------------------
+    def reader(self) -> ox.Store:
+        """A read-only handle on the current generation, reopened when a writer publishes."""
+        gen = self.current_generation()
+        if gen is None:
+            self.initialise()
+            gen = self.current_generation()
+            assert gen is not None
+        with self._lock:
+            if self._reader is None or self._reader_gen != gen.name:
+                try:
+                    self._reader = ox.Store.read_only(str(gen / "oxigraph"))
+                except OSError as exc:
+                    raise StoreError(f"cannot open store {gen}: {exc}") from exc
+                self._reader_gen = gen.name
+            return self._reader
+
+    def initialise(self) -> None:
+        """Create an empty first generation so readers always find a database."""
+        if self.current_generation() is not None:
+            return
+        with self.writing():
+            pass
+
+    # -- writing -----------------------------------------------------------
+    @contextlib.contextmanager
+    def _write_lock(self, wait_seconds: float = 60.0) -> Iterator[None]:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create store directory {self.root}: {exc}") from exc
+        fh = open(self.root / "write.lock", "a+")  # noqa: SIM115 - held for the block
+        deadline = time.monotonic() + wait_seconds
+        try:
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreBusy(
+                            f"another process is writing to {self.root}; try again later"
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+
+    @contextlib.contextmanager
+    def writing(self, publish: bool = True) -> Iterator[Generation]:
+        """Yield a private copy of the data; publish it if the block ends without error.
+
+        With ``publish=False`` (a dry run) the copy is thrown away in any case.
+        """
+        with self._write_lock():
+            self._collect_garbage()
+            name = f"gen-{time.time_ns():020d}"
+            path = self.root / name
+            tmp = self.root / f".{name}.tmp"
+            current = self.current_generation()
+            try:
+                if current is not None:
+                    src = ox.Store.read_only(str(current / "oxigraph"))
+                    tmp.mkdir()
+                    src.backup(str(tmp / "oxigraph"))
+                    del src
+                    if (current / "search").exists():
+                        shutil.copytree(current / "search", tmp / "search")
+                else:
+                    tmp.mkdir()
+                store = ox.Store(str(tmp / "oxigraph"))
+            except OSError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise StoreError(f"cannot prepare a new generation in {self.root}: {exc}") from exc
+            gen = Generation(path=tmp, store=store)
+            try:
+                yield gen
+                if not publish:
+                    raise _Discard
+                store.flush()
+                del gen.store
+                del store
+                os.rename(tmp, path)
+                gen.path = path
+                self._publish(name)
+            except _Discard:
+                with contextlib.suppress(Exception):
+                    del store
+                shutil.rmtree(tmp, ignore_errors=True)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    del store
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+
+    def _publish(self, name: str) -> None:
+        link_tmp = self.root / f".current.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            link_tmp.unlink()
+        os.symlink(name, link_tmp)
+        os.replace(link_tmp, self.current_link)  # atomic on POSIX
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _collect_garbage(self) -> None:
+        """Remove unfinished generations and all but the newest published ones."""
+        if not self.root.exists():
+            return
+        current = self.current_generation()
+        for entry in self.root.iterdir():
+            if entry.name.startswith(".gen-") and entry.name.endswith(".tmp"):
+                shutil.rmtree(entry, ignore_errors=True)
+        gens = sorted(p for p in self.root.iterdir() if p.name.startswith("gen-"))
+        keep = set(gens[-KEEP_GENERATIONS:])
+        if current is not None:
+            keep.add(current)
+        for p in gens:
+            if p not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # -- queries -----------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        substitutions: Mapping[ox.Variable, Any] | None = None,
+        store: ox.Store | None = None,
+    ) -> Any:
+        """Run SPARQL over the union of all named graphs (the dataset's default graph)."""
+        target = store if store is not None else self.reader()
+        return target.query(
+            sparql,
+            substitutions=dict(substitutions) if substitutions else None,
+            use_default_graph_as_union=True,
+        )
+
+    def run(
+        self, name: str, params: Mapping[str, Any] | None = None, store: ox.Store | None = None
+    ) -> Any:
+        """Run the stored query ``queries/{name}.rq`` with its parameters bound."""
+        stored = get_query(name)
+        text, subs = stored.bind(params or {}, self.settings.rebase)
+        return self.query(self.rebase_text(text), subs, store=store)
+
+    def rebase_text(self, sparql: str) -> str:
+        """Point a stored query's canonical IRIs at the configured base (our text, not input)."""
+        if self.settings.base_uri == CANONICAL_BASE:
+            return sparql
+        return sparql.replace(CANONICAL_BASE, self.settings.base_uri)
+
+    def rows(
+        self, name: str, params: Mapping[str, Any] | None = None, store: ox.Store | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a stored SELECT and return plain Python rows (strings, ints, floats)."""
+        result = self.run(name, params, store=store)
+        return solutions_to_rows(result)
+
+    def stored(self, name: str) -> StoredQuery:
+        return get_query(name)
+
+
+def term_value(term: Any) -> Any:
+    """A Python value for an RDF term: IRIs and strings as str, numbers as numbers."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        if dt.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if dt.endswith(("#decimal", "#double", "#float")):
+            try:
+                return float(term.value)
+            except ValueError:
+                return term.value
+        if dt.endswith("#boolean"):
+            return term.value == "true"
+        return term.value
+    return term.value
+
+
+def solutions_to_rows(result: Any) -> list[dict[str, Any]]:
+    names = [v.value for v in result.variables]
+    rows = []
+    for solution in result:
+        rows.append({n: term_value(solution[n]) for n in names})
+    return rows

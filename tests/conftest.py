@@ -1,0 +1,132 @@
+"""Shared fixtures: a real on-disk store loaded with the bundled data, the Flask app, its test
+client and CLI runner (flaskr's pattern), and a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def base_uri(server_port: int) -> str:
+    return f"http://127.0.0.1:{server_port}/"
+
+
+@pytest.fixture(scope="session")
+def loaded_store_path(tmp_path_factory: pytest.TempPathFactory, base_uri: str) -> Path:
+    """A store with everything bundled loaded once per session (read-only for tests)."""
+    from loaders import bundled_sources, load
+    from portal.config import Settings
+    from portal.store import KiemenStore
+
+    path = tmp_path_factory.mktemp("store") / "kiemen.oxigraph"
+    settings = Settings.from_env(store_path=path, base_uri=base_uri)
+    load(KiemenStore(settings), bundled_sources())
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(loaded_store_path: Path, base_uri: str):  # type: ignore[no-untyped-def]
+    from portal.config import Settings
+
+    return Settings.from_env(store_path=loaded_store_path, base_uri=base_uri)
+
+
+@pytest.fixture(scope="session")
+def kstore(settings):  # type: ignore[no-untyped-def]
+    from portal.store import KiemenStore
+
+    return KiemenStore(settings)
+
+
+@pytest.fixture()
+def empty_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings for a fresh, empty store of the test's own."""
+    from portal.config import Settings
+
+    return Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
+
+
+@pytest.fixture(scope="session")
+def app(settings):  # type: ignore[no-untyped-def]
+    from portal import create_app
+
+    application = create_app(settings)
+    application.config.update(TESTING=True)
+    return application
+
+
+@pytest.fixture()
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+def kiemen_env(store: Path, base_uri: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(KIEMEN_STORE=str(store), KIEMEN_BASE_URI=base_uri, **extra)
+    return env
+
+
+def kiemen_cmd() -> list[str]:
+    return [sys.executable, "-m", "portal.cli"]
+
+
+@pytest.fixture(scope="session")
+def live_server(loaded_store_path: Path, base_uri: str, server_port: int) -> Iterator[str]:
+    """``kiemen serve`` as a real process on 127.0.0.1, stopped at the end of the session."""
+    env = kiemen_env(loaded_store_path, base_uri, KIEMEN_PORT=str(server_port))
+    log = open(loaded_store_path.parent / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [*kiemen_cmd(), "serve", "--port", str(server_port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(base_uri, timeout=2)
+            break
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError(
+                    "kiemen serve did not start:\n"
+                    + (loaded_store_path.parent / "server.log").read_text()
+                ) from None
+            time.sleep(0.2)
+    yield base_uri.rstrip("/")
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
