@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
@@ -24,10 +25,11 @@ from loaders.validation import shacl_problems, to_rdflib, turtle_line_index
 from portal.store import Generation, KiemenStore, graph_iri
 
 #: Loaders in the order they are asked whether they accept a source.
-REGISTRY: list[type] = [BundledLoader, RdfLoader]
+REGISTRY: list[Any] = [BundledLoader, RdfLoader]
 
 #: Called with the new generation after validation, before publishing (search index, facets).
 INDEX_HOOKS: list[Callable[[Generation, KiemenStore], None]] = []
+INDEX_HOOKS.append(__import__("loaders.indexes", fromlist=["build_indexes"]).build_indexes)
 
 #: Graphs whose content gives context to validation of any other graph.
 CONTEXT_GRAPHS = ("ontology", "curated")
@@ -112,7 +114,7 @@ def load(
                     [Problem(source.display(), "the source holds no triples", rule="not empty")]
                 )
             written.append((source, loader, graph, stats, started))
-        conforms, problems = True, []
+        conforms, problems = True, list[Problem]()
         if validate:
             say("validating with the SHACL shapes")
             conforms, problems = _validate(kstore, gen.store, written)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 
@@ -53,7 +53,7 @@ def bundles() -> list[Bundle]:
     ]
 
 
-def rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, settings: Settings):  # type: ignore[no-untyped-def]
+def rebase_term(term: Any, settings: Settings) -> Any:
     if isinstance(term, ox.NamedNode):
         value = term.value
         return ox.NamedNode(settings.rebase(value)) if value != settings.rebase(value) else term

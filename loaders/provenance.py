@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -58,8 +59,9 @@ def record(
     """Replace the provenance record of ``graph`` in the meta graph."""
     meta = graph_iri(settings, META_GRAPH)
     # Drop the previous record: the graph node's own statements and its activity's.
-    old_activities = [
-        q.object for q in store.quads_for_pattern(graph, ox.NamedNode(PROV + "wasGeneratedBy"), None, meta)
+    old_activities: list[Any] = [
+        q.object
+        for q in store.quads_for_pattern(graph, ox.NamedNode(PROV + "wasGeneratedBy"), None, meta)
     ]
     for node in [graph, *old_activities]:
         for q in list(store.quads_for_pattern(node, None, None, meta)):
@@ -74,23 +76,52 @@ def record(
     quads = [
         ox.Quad(graph, RDF_TYPE, ox.NamedNode(DCAT + "Dataset"), meta),
         ox.Quad(graph, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
-        ox.Quad(graph, RDF_TYPE, ox.NamedNode("http://www.w3.org/ns/sparql-service-description#NamedGraph"), meta),
+        ox.Quad(
+            graph,
+            RDF_TYPE,
+            ox.NamedNode("http://www.w3.org/ns/sparql-service-description#NamedGraph"),
+            meta,
+        ),
         ox.Quad(graph, ox.NamedNode(DCT + "title"), ox.Literal(title), meta),
         ox.Quad(graph, ox.NamedNode(DCT + "source"), _lit(location), meta),
         ox.Quad(graph, ox.NamedNode(DCT + "modified"), _lit(ended.isoformat(), "dateTime"), meta),
         ox.Quad(graph, ox.NamedNode(VOID + "triples"), _lit(triples, "integer"), meta),
         ox.Quad(graph, ox.NamedNode(PROV + "wasGeneratedBy"), activity, meta),
-        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationConforms"), _lit(str(conforms).lower(), "boolean"), meta),
-        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationErrors"), _lit(errors, "integer"), meta),
-        ox.Quad(graph, ox.NamedNode(settings.def_ns + "validationWarnings"), _lit(warnings, "integer"), meta),
+        ox.Quad(
+            graph,
+            ox.NamedNode(settings.def_ns + "validationConforms"),
+            _lit(str(conforms).lower(), "boolean"),
+            meta,
+        ),
+        ox.Quad(
+            graph, ox.NamedNode(settings.def_ns + "validationErrors"), _lit(errors, "integer"), meta
+        ),
+        ox.Quad(
+            graph,
+            ox.NamedNode(settings.def_ns + "validationWarnings"),
+            _lit(warnings, "integer"),
+            meta,
+        ),
         ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
         ox.Quad(activity, RDFS_LABEL, ox.Literal(f"{loader} load of {location}"), meta),
-        ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), _lit(started.isoformat(), "dateTime"), meta),
-        ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta),
+        ox.Quad(
+            activity,
+            ox.NamedNode(PROV + "startedAtTime"),
+            _lit(started.isoformat(), "dateTime"),
+            meta,
+        ),
+        ox.Quad(
+            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
+        ),
         ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
         ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
         ox.Quad(software, RDFS_LABEL, ox.Literal(f"Kiemen {loader} loader"), meta),
-        ox.Quad(software, ox.NamedNode("http://usefulinc.com/ns/doap#revision"), ox.Literal(kiemen_version()), meta),
+        ox.Quad(
+            software,
+            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
+            ox.Literal(kiemen_version()),
+            meta,
+        ),
     ]
     for i, (loc, digest) in enumerate(stats.files):
         used = ox.NamedNode(f"{settings.id_ns}load/{stamp}/source/{i}")
@@ -101,7 +132,12 @@ def record(
             ox.Quad(used, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
             ox.Quad(used, ox.NamedNode(PROV + "atLocation"), _lit(loc), meta),
             ox.Quad(used, ox.NamedNode(SPDX + "checksum"), checksum, meta),
-            ox.Quad(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256"), meta),
+            ox.Quad(
+                checksum,
+                ox.NamedNode(SPDX + "algorithm"),
+                ox.NamedNode(SPDX + "checksumAlgorithm_sha256"),
+                meta,
+            ),
             ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
         ]
     store.extend(quads)

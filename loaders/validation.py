@@ -21,11 +21,14 @@ from loaders.base import Problem
 from portal.config import CANONICAL_BASE, Settings
 
 
-def to_rdflib(triples: Iterable[ox.Triple | ox.Quad], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+def to_rdflib(
+    triples: Iterable[ox.Triple | ox.Quad], graph: rdflib.Graph | None = None
+) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib graph (via N-Triples, the lossless route)."""
     g = graph if graph is not None else rdflib.Graph()
     as_triples = (
-        ox.Triple(t.subject, t.predicate, t.object) if isinstance(t, ox.Quad) else t for t in triples
+        ox.Triple(t.subject, t.predicate, t.object) if isinstance(t, ox.Quad) else t
+        for t in triples
     )
     data = ox.serialize(as_triples, format=ox.RdfFormat.N_TRIPLES)
     if data:
@@ -62,7 +65,7 @@ def shacl_problems(
     locate: dict[str, tuple[str, int | None, int | None]] | None = None,
 ) -> tuple[bool, list[Problem]]:
     """Validate ``data`` against the project's shapes; return (conforms, problems)."""
-    conforms, results, _text = shacl_validate(
+    _conforms, results, _text = shacl_validate(
         data,
         shacl_graph=shapes_graph(settings),
         inference="none",
@@ -129,14 +132,14 @@ def turtle_line_index(path: Path, iris: set[str], settings: Settings) -> dict[st
         spellings[f"<{canonical}>"] = iri
         for p, ns in prefixes.items():
             if iri.startswith(ns) and ns:
-                spellings[f"{p}:{iri[len(ns):]}"] = iri
+                spellings[f"{p}:{iri[len(ns) :]}"] = iri
     found: dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.lstrip()
         if not stripped or stripped.startswith("#"):
             continue
         token = stripped.split(None, 1)[0]
-        iri = spellings.get(token)
-        if iri and iri not in found:
-            found[iri] = lineno
+        hit = spellings.get(token)
+        if hit and hit not in found:
+            found[hit] = lineno
     return found

@@ -41,6 +41,15 @@ class Context:
         return self._store
 
 
+def _echo_warnings(warnings: list[Any], verbose: bool) -> None:
+    """Warnings are advice: list them with --verbose, otherwise just say how many."""
+    if verbose:
+        for p in warnings:
+            click.echo(f"warning: {p}", err=True)
+    elif warnings:
+        click.echo(f"{len(warnings)} warning(s) (advice); list them with --verbose", err=True)
+
+
 def fail(message: str, code: int) -> None:
     click.echo(f"kiemen: {message}", err=True)
     sys.exit(code)
@@ -58,8 +67,9 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except LoadError as exc:
             errors = [p for p in exc.problems if p.severity == "error"]
-            for p in exc.problems:
-                click.echo(f"{p.severity}: {p}", err=True)
+            for p in errors:
+                click.echo(f"error: {p}", err=True)
+            _echo_warnings([p for p in exc.problems if p.severity != "error"], verbose=False)
             fail(
                 f"{len(errors)} problem(s) found; nothing was written, the store is as it was",
                 EXIT_DATA,
@@ -96,6 +106,7 @@ def main(ctx: click.Context) -> None:
 )
 @click.option("--format", "fmt", help="Source format when the file name does not tell.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
 @click.pass_obj
 @guarded
 def load(
@@ -105,6 +116,7 @@ def load(
     mapping: Path | None,
     fmt: str | None,
     dry_run: bool,
+    verbose: bool,
 ) -> None:
     """Load SOURCES (files or URLs) each into its own named graph; none: all bundled data.
 
@@ -123,8 +135,7 @@ def load(
     report = loaders.load(
         obj.store, items, dry_run=dry_run, progress=lambda m: click.echo(m, err=True)
     )
-    for p in report.warnings:
-        click.echo(f"warning: {p}", err=True)
+    _echo_warnings(report.warnings, verbose)
     verb = "would load" if dry_run else "loaded"
     for g in report.graphs:
         click.echo(f"{verb} {g.triples} triples from {g.location} into <{g.graph}>")
@@ -241,7 +252,9 @@ def query(
 
 def _print_rows(rows: list[dict[str, Any]], cols: list[str], out_format: str) -> None:
     if out_format == "json":
-        click.echo(json.dumps({"ok": True, "columns": cols, "rows": rows}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps({"ok": True, "columns": cols, "rows": rows}, ensure_ascii=False, indent=2)
+        )
     elif out_format in ("csv", "tsv"):
         writer = csv.writer(sys.stdout, delimiter="," if out_format == "csv" else "\t")
         writer.writerow(cols)
@@ -253,7 +266,9 @@ def _print_rows(rows: list[dict[str, Any]], cols: list[str], out_format: str) ->
         click.echo("  ".join(c.ljust(widths[c]) for c in cols))
         click.echo("  ".join("-" * widths[c] for c in cols))
         for r in rows:
-            click.echo("  ".join(str(r[c] if r[c] is not None else "")[:60].ljust(widths[c]) for c in cols))
+            click.echo(
+                "  ".join(str(r[c] if r[c] is not None else "")[:60].ljust(widths[c]) for c in cols)
+            )
         click.echo(f"({len(rows)} rows)")
 
 

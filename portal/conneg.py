@@ -26,17 +26,37 @@ class Format:
 HTML = Format("html", "text/html", "HTML", aliases=("application/xhtml+xml",))
 
 RDF_FORMATS: tuple[Format, ...] = (
-    Format("ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE, aliases=("application/x-turtle",)),
+    Format(
+        "ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE, aliases=("application/x-turtle",)
+    ),
     Format("jsonld", "application/ld+json", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
-    Format("nt", "application/n-triples", "N-Triples", rdf=ox.RdfFormat.N_TRIPLES, aliases=("text/plain",)),
+    Format(
+        "nt",
+        "application/n-triples",
+        "N-Triples",
+        rdf=ox.RdfFormat.N_TRIPLES,
+        aliases=("text/plain",),
+    ),
     Format("rdf", "application/rdf+xml", "RDF/XML", rdf=ox.RdfFormat.RDF_XML),
     Format("trig", "application/trig", "TriG", rdf=ox.RdfFormat.TRIG),
     Format("nq", "application/n-quads", "N-Quads", rdf=ox.RdfFormat.N_QUADS),
 )
 
 RESULTS_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", "SPARQL JSON", results=ox.QueryResultsFormat.JSON, aliases=("application/json",)),
-    Format("xml", "application/sparql-results+xml", "SPARQL XML", results=ox.QueryResultsFormat.XML, aliases=("application/xml", "text/xml")),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        "SPARQL JSON",
+        results=ox.QueryResultsFormat.JSON,
+        aliases=("application/json",),
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        "SPARQL XML",
+        results=ox.QueryResultsFormat.XML,
+        aliases=("application/xml", "text/xml"),
+    ),
     Format("csv", "text/csv", "CSV", results=ox.QueryResultsFormat.CSV),
     Format("tsv", "text/tab-separated-values", "TSV", results=ox.QueryResultsFormat.TSV),
 )
@@ -53,7 +73,9 @@ def by_key(key: str, formats: Sequence[Format]) -> Format | None:
     return None
 
 
-def negotiate(request: Request, formats: Sequence[Format], default: Format | None = None) -> Format | None:
+def negotiate(
+    request: Request, formats: Sequence[Format], default: Format | None = None
+) -> Format | None:
     """The best format for a request: ``?format=`` first, then the Accept header.
 
     Returns ``default`` when the client accepts anything (no Accept or ``*/*``) and None when
@@ -73,12 +95,19 @@ def negotiate(request: Request, formats: Sequence[Format], default: Format | Non
             owner[media] = f
     best = accept.best_match(offered)
     if best is None:
-        return None
+        # "text/turtle; charset=utf-8" names Turtle: match again without media-type parameters
+        bare = type(accept)([(value.split(";")[0].strip(), q) for value, q in accept])
+        best = bare.best_match(offered)
+        if best is None:
+            return None
+        accept = bare
     chosen = owner[best]
     # "*/*" alone (curl, many clients) gets the default rather than the first in the list.
-    if default is not None and accept.quality(best) == accept.quality("*/*") and best not in {
-        v for v, _q in accept
-    }:
+    if (
+        default is not None
+        and accept.quality(best) == accept.quality("*/*")
+        and best not in {v for v, _q in accept}
+    ):
         return default
     return chosen
 

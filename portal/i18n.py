@@ -39,10 +39,7 @@ def other_lang(lang: str | None = None) -> str:
 def t(key: str, **kwargs: Any) -> str:
     """The interface text ``key`` in the visitor's language."""
     entry = TEXTS.get(key)
-    if entry is None:
-        text = key
-    else:
-        text = entry.get(current_lang()) or entry.get("en") or key
+    text = key if entry is None else entry.get(current_lang()) or entry.get("en") or key
     return text.format(**kwargs) if kwargs else text
 
 

@@ -13,8 +13,8 @@ Why generations: pyoxigraph's fast ``bulk_load`` is not transactional, and its t
 hard-linked checkpoint of the current database (cheap) that the writer changes in private and,
 only when validation has passed, publishes by swapping the ``current`` symlink with one
 ``rename``. Readers see the old generation or the new one, never a mix; a writer killed at any
-point leaves ``current`` untouched. ``oxigraph serve --location var/kiemen.oxigraph/current/oxigraph``
-opens the published data with the stock server.
+point leaves ``current`` untouched. The stock server opens the published data with
+``oxigraph serve-read-only --location var/kiemen.oxigraph/current/oxigraph``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,10 @@ class Generation:
     @property
     def search_dir(self) -> Path:
         return self.path / "search"
+
+    def close(self) -> None:
+        """Drop our handle so RocksDB closes (pyoxigraph closes on the last reference)."""
+        self.__dict__.pop("store", None)
 
 
 def graph_iri(settings: Settings, name: str) -> ox.NamedNode:
@@ -172,28 +176,24 @@ class KiemenStore:
                         shutil.copytree(current / "search", tmp / "search")
                 else:
                     tmp.mkdir()
-                store = ox.Store(str(tmp / "oxigraph"))
+                gen = Generation(path=tmp, store=ox.Store(str(tmp / "oxigraph")))
             except OSError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise StoreError(f"cannot prepare a new generation in {self.root}: {exc}") from exc
-            gen = Generation(path=tmp, store=store)
             try:
                 yield gen
                 if not publish:
                     raise _Discard
-                store.flush()
-                del gen.store
-                del store
+                gen.store.flush()
+                gen.close()
                 os.rename(tmp, path)
                 gen.path = path
                 self._publish(name)
             except _Discard:
-                with contextlib.suppress(Exception):
-                    del store
+                gen.close()
                 shutil.rmtree(tmp, ignore_errors=True)
             except BaseException:
-                with contextlib.suppress(Exception):
-                    del store
+                gen.close()
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
 

@@ -36,7 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Data under CC BY 4.0. Code under MIT.",
     },
     "footer.void": {"nl": "Beschrijving van de dataset (VoID)", "en": "Dataset description (VoID)"},
-    "codebook.title": {"nl": "Codeboek van de Kiemen-ontologie", "en": "Codebook of the Kiemen ontology"},
+    "codebook.title": {
+        "nl": "Codeboek van de Kiemen-ontologie",
+        "en": "Codebook of the Kiemen ontology",
+    },
     "codebook.classes": {"nl": "Klassen", "en": "Classes"},
     "codebook.properties": {"nl": "Eigenschappen", "en": "Properties"},
     "codebook.schemes": {"nl": "Begrippenkaders", "en": "Concept schemes"},

@@ -137,7 +137,9 @@ def parse(name: str, text: str) -> StoredQuery:
             if len(parts) < 3 or parts[1] not in PARAM_TYPES:
                 raise ValueError(f"queries/{name}.rq: bad param line {line!r}")
             params.append(
-                Parameter(parts[0], parts[1], parts[2] == "required", parts[3] if len(parts) > 3 else "")
+                Parameter(
+                    parts[0], parts[1], parts[2] == "required", parts[3] if len(parts) > 3 else ""
+                )
             )
         elif key == "example":
             example = value.lower() in ("true", "yes", "1")

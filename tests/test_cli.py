@@ -12,7 +12,9 @@ from conftest import REPO, kiemen_cmd, kiemen_env
 SUBCOMMANDS = ["load", "validate", "serve", "query", "export", "stats"]
 
 
-def run(args: list[str], store: Path, base: str = "http://kiemen.test/") -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], store: Path, base: str = "http://kiemen.test/"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*kiemen_cmd(), *args],
         env=kiemen_env(store, base),

@@ -30,7 +30,9 @@ def test_every_query_runs(name: str, kstore, settings) -> None:  # type: ignore[
     params = {}
     for p in q.parameters:
         if p.name in SAMPLE_PARAMS:
-            params[p.name] = settings.rebase(SAMPLE_PARAMS[p.name]) if p.type == "iri" else SAMPLE_PARAMS[p.name]
+            params[p.name] = (
+                settings.rebase(SAMPLE_PARAMS[p.name]) if p.type == "iri" else SAMPLE_PARAMS[p.name]
+            )
         elif p.required:
             pytest.fail(f"{name}: add a sample value for required parameter {p.name}")
     result = kstore.run(name, params)

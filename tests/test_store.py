@@ -45,7 +45,9 @@ def test_load_replaces_its_graph(empty_settings, tmp_path: Path) -> None:  # typ
     assert report.graphs[0].triples == 3
 
 
-def test_syntax_error_names_file_and_line_and_changes_nothing(empty_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_syntax_error_names_file_and_line_and_changes_nothing(
+    empty_settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     store = KiemenStore(empty_settings)
     load(store, [Source(str(write_ttl(tmp_path / "good.ttl", 4)))], validate=False)
     before, gen = snapshot(store), store.generation_id()
@@ -72,7 +74,9 @@ def test_dry_run_writes_nothing(empty_settings, tmp_path: Path) -> None:  # type
     store = KiemenStore(empty_settings)
     store.initialise()
     gen = store.generation_id()
-    report = load(store, [Source(str(write_ttl(tmp_path / "a.ttl", 3)))], dry_run=True, validate=False)
+    report = load(
+        store, [Source(str(write_ttl(tmp_path / "a.ttl", 3)))], dry_run=True, validate=False
+    )
     assert report.graphs[0].triples == 3
     assert store.generation_id() == gen
     assert len(store.reader()) == 0
@@ -81,7 +85,11 @@ def test_dry_run_writes_nothing(empty_settings, tmp_path: Path) -> None:  # type
 def test_sigkill_midway_leaves_store_as_it_was(empty_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Start a large load in another process, kill it with SIGKILL halfway, compare."""
     store = KiemenStore(empty_settings)
-    load(store, [Source(str(write_ttl(tmp_path / "small.ttl", 10)), graph="files/big")], validate=False)
+    load(
+        store,
+        [Source(str(write_ttl(tmp_path / "small.ttl", 10)), graph="files/big")],
+        validate=False,
+    )
     before, gen = snapshot(store), store.generation_id()
     big = tmp_path / "big.nt"
     with open(big, "w", encoding="utf-8") as fh:

@@ -1,22 +1,26 @@
-"""The home page: what the store holds, with counts."""
+"""The home page: what the portal holds, ways in, and the two-axis picture of collaboration.
+
+Everything comes from the index precomputed at load (``portal.facets``), so the page costs the
+same with forty initiatives or forty thousand. The picture is drawn here as SVG, server-side,
+so it works without JavaScript; its forms are links, and a table gives the same numbers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
 
+import numpy as np
+from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
+
+from portal import facets, listing
+from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_store
-from portal.i18n import current_lang
-from portal.statistics import collect
+from portal.i18n import current_lang, t
 
 bp = Blueprint("home", __name__)
-
-SECTIONS = [
-    ("by kind", "home.by_kind"),
-    ("by collaboration form", "home.by_form"),
-    ("by government role", "home.by_role"),
-    ("by source document", "home.by_source"),
-    ("by named graph", "home.by_graph"),
-]
 
 #: (endpoint, text key) of the main navigation; entries whose blueprint is absent are skipped.
 NAV = [
@@ -28,6 +32,30 @@ NAV = [
     ("linkeddata.downloads", "nav.downloads"),
 ]
 
+#: Kinds counted on the home page, in this order (names as in stats-by-kind).
+KINDS = (
+    ("Initiative", "initiative"),
+    ("Actor", "actor"),
+    ("Place", "place"),
+    ("SourceDocument", "document"),
+    ("Section", "section"),
+    ("Involvement", "involvement"),
+    ("Fact", "fact"),
+    ("Reference", "reference"),
+    ("Concept", "concept"),
+)
+#: Ways in: (facet, text key, values shown).
+WAYS = (
+    ("form", "home.by_form", 16),
+    ("govrole", "home.by_role", 8),
+    ("theme", "home.by_theme", 12),
+    ("province", "facet.province", 12),
+    ("municipality", "facet.municipality", 12),
+)
+#: Up to this many initiatives the picture draws one dot each; beyond, it counts per cell.
+DOTS_MAX = 400
+CELLS = 10
+
 
 @bp.app_context_processor
 def navigation() -> dict[str, object]:
@@ -38,7 +66,126 @@ def navigation() -> dict[str, object]:
     return {"nav_links": nav_links}
 
 
+@dataclass
+class Way:
+    key: str
+    title: str
+    rows: list[dict[str, Any]]
+
+
 @bp.route("/")
 def index() -> str:
-    stats = collect(get_store(), lang=current_lang())
-    return render_template("home.html", stats=stats, sections=SECTIONS)
+    lang = current_lang()
+    kstore = get_store()
+    try:
+        idx = listing.browse_index(kstore)
+    except facets.IndexMissing:
+        return render_template("home.html", idx=None)
+    counts = [(key, idx.kinds.get(name, 0)) for name, key in KINDS]
+    ways = []
+    for key, title, limit in WAYS:
+        facet = idx.facets[key]
+        order = np.argsort(-facet.counts, kind="stable")
+        rows = [
+            {
+                "label": idx.value_label(key, facet.values[int(v)], lang),
+                "count": int(facet.counts[v]),
+                "url": listing.url_with("/browse", {key: [facet.tokens[int(v)]]}),
+            }
+            for v in order[:limit]
+            if facet.counts[v] > 0
+        ]
+        if rows:
+            ways.append(Way(key, t(title), rows))
+    picture, table = draw_picture(idx, lang)
+    return render_template(
+        "home.html", idx=idx, counts=counts, ways=ways, picture=picture, form_table=table
+    )
+
+
+def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[str, Any]]]:
+    """The forms on own initiative (x) × jointness (y), with the initiatives placed in it."""
+    width, height, left, right, top, bottom = 720, 520, 70, 30, 20, 60
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(x: float) -> float:
+        return round(left + max(0.0, min(1.0, x)) * pw, 1)
+
+    def py(y: float) -> float:
+        return round(top + (1 - max(0.0, min(1.0, y))) * ph, 1)
+
+    form_facet = idx.facets["form"]
+    parts: list[str] = []
+    title_id, desc_id = "picture-title", "picture-desc"
+    placed = idx.xy[~np.isnan(idx.xy[:, 0])]
+    parts.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
+        f'aria-labelledby="{title_id}" aria-describedby="{desc_id}">'
+        f'<title id="{title_id}">{escape(t("home.picture"))}</title>'
+        f'<desc id="{desc_id}">{escape(t("home.picture.intro"))}</desc>'
+    )
+    for k in range(0, 11, 2):
+        v = k / 10
+        parts.append(f'<line class="grid-line" x1="{px(v)}" y1="{py(0)}" x2="{px(v)}" y2="{py(1)}"/>')
+        parts.append(f'<line class="grid-line" x1="{px(0)}" y1="{py(v)}" x2="{px(1)}" y2="{py(v)}"/>')
+        parts.append(f'<text class="axis-label" x="{px(v)}" y="{py(0) + 18}" text-anchor="middle" aria-hidden="true">{v:.1f}</text>')
+        parts.append(f'<text class="axis-label" x="{px(0) - 8}" y="{py(v) + 4}" text-anchor="end" aria-hidden="true">{v:.1f}</text>')
+    parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(1)}" y2="{py(0)}"/>')
+    parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(0)}" y2="{py(1)}"/>')
+    parts.append(
+        f'<text class="axis-label" x="{px(0.5)}" y="{height - 12}" text-anchor="middle">{escape(t("home.axis.x"))}</text>'
+        f'<text class="axis-label" transform="translate(18 {py(0.5)}) rotate(-90)" text-anchor="middle">{escape(t("home.axis.y"))}</text>'
+    )
+    # Initiatives: a dot each, or counts per cell when there are many.
+    if len(placed) <= DOTS_MAX:
+        note = t("home.picture.dots", n=len(placed))
+        parts.append('<g aria-hidden="true">')
+        for x, y in placed:
+            parts.append(f'<circle class="ini" cx="{px(float(x))}" cy="{py(float(y))}" r="3.5"/>')
+        parts.append("</g>")
+    else:
+        note = t("home.picture.cells", n=len(placed))
+        cells, _, _ = np.histogram2d(
+            np.clip(placed[:, 0], 0, 0.9999), np.clip(placed[:, 1], 0, 0.9999),
+            bins=CELLS, range=[[0, 1], [0, 1]],
+        )
+        top_count = float(cells.max()) or 1.0
+        parts.append('<g aria-hidden="true">')
+        for i in range(CELLS):
+            for j in range(CELLS):
+                n = int(cells[i, j])
+                if not n:
+                    continue
+                opacity = round(0.12 + 0.75 * (n / top_count) ** 0.5, 2)
+                parts.append(
+                    f'<rect x="{px(i / CELLS)}" y="{py((j + 1) / CELLS)}" width="{round(pw / CELLS, 1)}" '
+                    f'height="{round(ph / CELLS, 1)}" fill="#0b5394" fill-opacity="{opacity}"/>'
+                )
+        parts.append("</g>")
+    # Forms: grouped where they share a position; each is a link into the browser.
+    groups: dict[tuple[float, float], list[tuple[str, str, int]]] = {}
+    table = []
+    for iri, (own, joint) in sorted(idx.form_scores.items()):
+        value = form_facet.lookup.get(iri)
+        count = int(form_facet.counts[value]) if value is not None else 0
+        token = form_facet.tokens[value] if value is not None else iri.rsplit("/", 1)[-1]
+        label = idx.label(iri, lang)
+        groups.setdefault((own, joint), []).append((label, token, count))
+        table.append({"label": label, "own": own, "joint": joint, "count": count,
+                      "url": listing.url_with("/browse", {"form": [token]}) if value is not None else None})
+    table.sort(key=lambda r: (-r["count"], r["label"]))
+    for (own, joint), members in sorted(groups.items()):
+        cx, cy = px(own), py(joint)
+        anchor = "end" if own > 0.75 else "start"
+        dx = -10 if anchor == "end" else 10
+        parts.append(f'<circle class="form-dot" cx="{cx}" cy="{cy}" r="6" aria-hidden="true"/>')
+        for k, (label, token, count) in enumerate(sorted(members)):
+            ty = round(cy - 6 + k * 15 - (len(members) - 1) * 7, 1)
+            href = escape(listing.url_with("/browse", {"form": [token]}))
+            parts.append(
+                f'<a href="{href}"><text class="form-label" x="{cx + dx}" y="{ty + 10}" '
+                f'text-anchor="{anchor}">{escape(label)} ({count})</text></a>'
+            )
+    parts.append("</svg>")
+    svg = "".join(parts)
+    return Markup(svg + f'<p class="small muted">{escape(note)}</p>'), table

@@ -1,0 +1,133 @@
+"""Citations of an initiative record and of the dataset: BibTeX, RIS and CSL-JSON.
+
+An initiative page cites the Kiemen record (a dataset entry with its persistent IRI), the year
+of the published generation, and the source documents the record is derived from as a note, so
+a reader can go to the passage behind every statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+PUBLISHER = "Kiemen"
+DATASET_TITLE = {
+    "nl": "Kiemen: kennisgraaf van sociale innovatie",
+    "en": "Kiemen: a knowledge graph of social innovation",
+}
+FORMATS = {
+    "bib": ("application/x-bibtex", "bibtex"),
+    "ris": ("application/x-research-info-systems", "ris"),
+    "json": ("application/vnd.citationstyles.csl+json", "csl"),
+}
+
+
+@dataclass
+class Citable:
+    """What a citation needs, whatever the format."""
+
+    key: str
+    title: str
+    url: str
+    year: str
+    accessed: dt.date
+    kind: str = "dataset"  # "dataset" for the whole graph, "entry" for one record
+    container: str = ""
+    notes: list[str] = field(default_factory=list)
+    language: str = "nl"
+
+
+def cite_key(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "", text.lower())[:30]
+    return slug or "kiemen"
+
+
+def _bib_escape(text: str) -> str:
+    return re.sub(r"([{}%&$#_])", r"\\\1", text)
+
+
+def bibtex(c: Citable) -> str:
+    fields = [
+        ("title", "{" + _bib_escape(c.title) + "}"),
+        ("author", "{" + PUBLISHER + "}"),
+        ("publisher", "{" + PUBLISHER + "}"),
+        ("year", "{" + c.year + "}"),
+        ("url", "{" + c.url + "}"),
+        ("urldate", "{" + c.accessed.isoformat() + "}"),
+        ("language", "{" + c.language + "}"),
+    ]
+    if c.container:
+        fields.insert(1, ("howpublished", "{" + _bib_escape(c.container) + "}"))
+    if c.notes:
+        fields.append(("note", "{" + _bib_escape("; ".join(c.notes)) + "}"))
+    entry = "dataset" if c.kind == "dataset" else "misc"
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields)
+    return f"@{entry}{{{c.key},\n{body}\n}}\n"
+
+
+def ris(c: Citable) -> str:
+    lines = [
+        ("TY", "DATA" if c.kind == "dataset" else "DBASE"),
+        ("TI", c.title),
+        ("AU", PUBLISHER),
+        ("PB", PUBLISHER),
+        ("PY", c.year),
+        ("UR", c.url),
+        ("Y2", c.accessed.isoformat()),
+        ("LA", c.language),
+    ]
+    if c.container:
+        lines.insert(2, ("T2", c.container))
+    for note in c.notes:
+        lines.append(("N1", note))
+    lines.append(("ER", ""))
+    return "".join(f"{k}  - {v}\r\n" for k, v in lines)
+
+
+def csl(c: Citable) -> str:
+    item: dict[str, object] = {
+        "id": c.key,
+        "type": "dataset",
+        "title": c.title,
+        "author": [{"literal": PUBLISHER}],
+        "publisher": PUBLISHER,
+        "issued": {"date-parts": [[int(c.year)]]} if c.year.isdigit() else {"literal": c.year},
+        "URL": c.url,
+        "accessed": {"date-parts": [[c.accessed.year, c.accessed.month, c.accessed.day]]},
+        "language": c.language,
+    }
+    if c.container:
+        item["container-title"] = c.container
+    if c.notes:
+        item["note"] = "; ".join(c.notes)
+    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+
+
+def text(c: Citable) -> str:
+    """A plain reference in the manner of APA, for copying."""
+    inside = f" In {c.container}." if c.container else ""
+    return f"{PUBLISHER} ({c.year}). {c.title} [Dataset].{inside} {c.url}"
+
+
+def render(c: Citable, fmt: str) -> str:
+    if fmt == "bib":
+        return bibtex(c)
+    if fmt == "ris":
+        return ris(c)
+    if fmt == "json":
+        return csl(c)
+    raise KeyError(fmt)
+
+
+def generation_year(generation: str | None) -> str:
+    """The year a generation was published (its name holds the time in nanoseconds)."""
+    if generation:
+        digits = re.sub(r"\D", "", generation)
+        if digits:
+            try:
+                return str(dt.datetime.fromtimestamp(int(digits) / 1e9, dt.UTC).year)
+            except (OverflowError, ValueError, OSError):
+                pass
+    return str(dt.date.today().year)

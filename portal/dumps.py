@@ -1,0 +1,318 @@
+"""Dumps of the whole graph for download: N-Quads and Turtle (gzipped) and CSV per kind.
+
+``kiemen export`` calls :func:`write_dumps`; the portal serves the files under ``/downloads/``
+and describes them on the downloads page, in VoID and in the DCAT catalogue.
+
+A release is named for the date on which the data it holds were published (the store
+generation), so exporting the same data twice gives the same file names, and a new load gives
+a new release beside the old ones. Every file is written under a temporary name and renamed
+into place, so a reader never sees half a file. ``index.json`` lists the releases with each
+file's size and SHA-256; ``kiemen-{release}.sha256`` serves ``sha256sum -c``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from portal.config import Settings
+from portal.namespaces import prefixes
+from portal.store import KiemenStore
+
+MANIFEST = "index.json"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DumpKind:
+    """One kind of dump: how it is named, what it holds and how it is served."""
+
+    key: str
+    suffix: str
+    media_type: str
+    format_label: str
+    compressed: bool
+    title: dict[str, str]
+    description: dict[str, str]
+
+    def file_name(self, release: str) -> str:
+        return f"kiemen-{release}{self.suffix}"
+
+
+KINDS: tuple[DumpKind, ...] = (
+    DumpKind(
+        "nquads",
+        ".nq.gz",
+        "application/n-quads",
+        "N-Quads",
+        True,
+        {"nl": "Volledige graaf (N-Quads)", "en": "Complete graph (N-Quads)"},
+        {
+            "nl": "Elke uitspraak met de benoemde graaf waarin ze staat (ontologie, gecureerde "
+            "gegevens, vormregels, herkomst). Laadt ongewijzigd in elke triple store.",
+            "en": "Every statement with the named graph it belongs to (ontology, curated data, "
+            "shapes, provenance). Loads unchanged into any triple store.",
+        },
+    ),
+    DumpKind(
+        "turtle",
+        ".ttl.gz",
+        "text/turtle",
+        "Turtle",
+        True,
+        {"nl": "Volledige graaf (Turtle)", "en": "Complete graph (Turtle)"},
+        {
+            "nl": "Dezelfde uitspraken samengevoegd tot één graaf, zonder graafnamen; leesbaar "
+            "en geschikt voor gereedschap dat geen benoemde grafen kent.",
+            "en": "The same statements merged into one graph, without graph names; readable and "
+            "suited to tools that do not know named graphs.",
+        },
+    ),
+    DumpKind(
+        "initiatives",
+        "-initiatives.csv",
+        "text/csv",
+        "CSV",
+        False,
+        {"nl": "Initiatieven (CSV)", "en": "Initiatives (CSV)"},
+        {
+            "nl": "Eén rij per initiatief: namen, beschrijvingen, samenwerkingsvormen, thema's, "
+            "plaatsen, data, website en bronnen. Meerdere waarden gescheiden door ' | '.",
+            "en": "One row per initiative: names, descriptions, forms of collaboration, themes, "
+            "places, dates, homepage and sources. Multiple values joined with ' | '.",
+        },
+    ),
+    DumpKind(
+        "actors",
+        "-actors.csv",
+        "text/csv",
+        "CSV",
+        False,
+        {"nl": "Actoren (CSV)", "en": "Actors (CSV)"},
+        {
+            "nl": "Eén rij per organisatie of persoon: namen, soort actor, website, CBS-code en "
+            "plaatsen.",
+            "en": "One row per organisation or person: names, actor types, homepage, CBS code "
+            "and places.",
+        },
+    ),
+    DumpKind(
+        "involvements",
+        "-involvements.csv",
+        "text/csv",
+        "CSV",
+        False,
+        {
+            "nl": "Rollen van actoren in initiatieven (CSV)",
+            "en": "Roles of actors in initiatives (CSV)",
+        },
+        {
+            "nl": "Eén rij per betrokkenheid: welke actor welke rol speelt in welk initiatief, "
+            "wanneer, of de bron de rol noemt, en de bronnen.",
+            "en": "One row per involvement: which actor plays which role in which initiative, "
+            "when, whether the source states the role, and the sources.",
+        },
+    ),
+)
+KIND_BY_KEY = {k.key: k for k in KINDS}
+#: The stored query behind each CSV dump.
+CSV_QUERIES = {
+    "initiatives": "export-initiatives",
+    "actors": "export-actors",
+    "involvements": "export-involvements",
+}
+
+
+def dumps_dir(settings: Settings) -> Path:
+    """Where ``kiemen export`` writes by default and where the portal serves from."""
+    return Path(settings.store_path) / "downloads"
+
+
+def release_of(generation: str | None) -> str:
+    """The release date (UTC) of a store generation ``gen-{time_ns}``; today for none."""
+    if generation and generation.startswith("gen-"):
+        try:
+            stamp = int(generation[4:]) / 1e9
+            return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d")
+        except ValueError:
+            pass
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+
+
+class _HashingWriter(io.RawIOBase):
+    """Counts and hashes the bytes on their way to a file (one pass, no re-read)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        self.raw.write(data)
+        self.sha.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def _write_atomic(path: Path, fill: Callable[[IO[bytes]], int]) -> tuple[int, str, int]:
+    """Write via ``fill`` into a temporary file, then rename; return (bytes, sha256, items)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            writer = _HashingWriter(fh)
+            items = fill(writer)  # type: ignore[arg-type]
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return writer.size, writer.sha.hexdigest(), items
+
+
+def _gzip(inner_name: str, body: Callable[[IO[bytes]], int]) -> Callable[[IO[bytes]], int]:
+    """Wrap a writer in gzip with a fixed timestamp, so equal data give equal bytes."""
+
+    def fill(out: IO[bytes]) -> int:
+        with gzip.GzipFile(filename=inner_name, mode="wb", fileobj=out, mtime=0) as gz:
+            return body(gz)  # type: ignore[arg-type]
+
+    return fill
+
+
+class _Counter:
+    def __init__(self, items: Iterator[Any]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
+    """Write every dump of the current data into ``target_dir``; return what was written.
+
+    Each entry has ``file``, ``path``, ``bytes``, ``sha256``, ``key``, ``media_type``,
+    ``format``, ``compressed``, ``release`` and ``items`` (quads, triples or rows).
+    """
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    reader = kstore.reader()
+    generation = kstore.generation_id()
+    release = release_of(generation)
+    pfx = prefixes(kstore.settings)
+    written: list[dict[str, Any]] = []
+
+    def nquads(out: IO[bytes]) -> int:
+        reader.dump(out, ox.RdfFormat.N_QUADS)
+        return len(reader)
+
+    def turtle(out: IO[bytes]) -> int:
+        triples = _Counter(iter(kstore.run("dump-union")))
+        ox.serialize(triples, out, ox.RdfFormat.TURTLE, prefixes=pfx)
+        return triples.count
+
+    def table(query: str) -> Callable[[IO[bytes]], int]:
+        def fill(out: IO[bytes]) -> int:
+            result = kstore.run(query)
+            columns = [v.value for v in result.variables]
+            text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+            writer = csv.writer(text)
+            writer.writerow(columns)
+            count = 0
+            for solution in result:
+                writer.writerow([_cell(solution[c]) for c in columns])
+                count += 1
+            text.flush()
+            text.detach()
+            return count
+
+        return fill
+
+    for kind in KINDS:
+        name = kind.file_name(release)
+        if kind.key == "nquads":
+            fill = _gzip(name[:-3], nquads)
+        elif kind.key == "turtle":
+            fill = _gzip(name[:-3], turtle)
+        else:
+            fill = table(CSV_QUERIES[kind.key])
+        size, digest, items = _write_atomic(target_dir / name, fill)
+        written.append(
+            {
+                "file": name,
+                "path": str(target_dir / name),
+                "bytes": size,
+                "sha256": digest,
+                "key": kind.key,
+                "media_type": kind.media_type,
+                "format": kind.format_label,
+                "compressed": kind.compressed,
+                "release": release,
+                "items": items,
+            }
+        )
+    sums = "".join(f"{w['sha256']}  {w['file']}\n" for w in written).encode()
+    _write_atomic(target_dir / f"kiemen-{release}.sha256", lambda out: out.write(sums))
+    _update_manifest(target_dir, release, generation, written)
+    return written
+
+
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and term.datatype.value.endswith("#boolean"):
+        return "true" if term.value in ("true", "1") else "false"
+    return str(term.value)
+
+
+def _update_manifest(
+    target_dir: Path, release: str, generation: str | None, written: list[dict[str, Any]]
+) -> None:
+    manifest = read_manifest(target_dir)
+    releases = {r["release"]: r for r in manifest.get("releases", [])}
+    releases[release] = {
+        "release": release,
+        "generation": generation,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "files": [{k: v for k, v in w.items() if k != "path"} for w in written],
+    }
+    ordered = sorted(releases.values(), key=lambda r: r["release"], reverse=True)
+    body = json.dumps({"latest": ordered[0]["release"], "releases": ordered}, indent=2)
+    _write_atomic(target_dir / MANIFEST, lambda out: out.write(body.encode()))
+
+
+def read_manifest(target_dir: Path) -> dict[str, Any]:
+    """The releases written so far (newest first); empty when nothing was exported."""
+    try:
+        data = json.loads((Path(target_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"latest": None, "releases": []}
+    if not isinstance(data, dict):
+        return {"latest": None, "releases": []}
+    return data
+
+
+def latest_release(target_dir: Path) -> dict[str, Any] | None:
+    """The newest release whose files are all still present."""
+    for release in read_manifest(target_dir).get("releases", []):
+        if all((Path(target_dir) / f["file"]).is_file() for f in release.get("files", [])):
+            return dict(release)
+    return None

@@ -1,0 +1,625 @@
+"""Facet counts, filters and sort keys of the browser, precomputed at load.
+
+Why: counting facets or sorting by label in SPARQL scans the whole store and grows with it
+(833 ms for one facet and 7.9 s for page 40 of a sorted list at a million triples, see the field
+notes). :func:`build` turns the rows of the ``index-*`` stored queries into compact arrays once
+per load; they are written beside the store generation (``gen-*/search/``) and opened read-only
+per generation, so requests only intersect precomputed posting lists.
+
+For every facet the index keeps a forward list (item → values) and a posting list
+(value → items), both as NumPy arrays, and the counts over all initiatives. A request combines
+the posting lists of the chosen values into a boolean mask (any value within a facet, all
+facets together) and counts the other facets' values inside the mask with one ``bincount``;
+the unfiltered counts are read as stored. Sort orders (name in nl and en, start date) are
+permutations computed at load: a page at any depth costs one pass over the mask.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+JSON_FILE = "facets.json"
+ARRAYS_FILE = "facets.npz"
+
+
+@dataclass(frozen=True)
+class FacetDef:
+    """A facet of the browser: its URL parameter, text key and how its values are ordered."""
+
+    key: str
+    shown: bool = True
+    order: str = "count"  # "count" (most first) or "value" (years, ascending)
+    #: Parameter of the stored queries browse-initiatives / browse-facet, when it has one.
+    sparql: bool = True
+
+
+#: Every facet of the index, in the order the browser shows them.
+FACETS: tuple[FacetDef, ...] = (
+    FacetDef("form"),
+    FacetDef("govrole"),
+    FacetDef("actortype"),
+    FacetDef("theme"),
+    FacetDef("province"),
+    FacetDef("municipality"),
+    FacetDef("period", order="value"),
+    FacetDef("channel"),
+    FacetDef("document"),
+    FacetDef("actor"),
+    # Kept for filters by URL (place pages, network, related initiatives), not shown as facets.
+    FacetDef("place", shown=False),
+    FacetDef("spatial", shown=False, sparql=False),
+    FacetDef("statedform", shown=False, sparql=False),
+    FacetDef("role", shown=False, sparql=False),
+)
+FACET_KEYS = tuple(f.key for f in FACETS)
+SHOWN = tuple(f for f in FACETS if f.shown)
+BY_KEY = {f.key: f for f in FACETS}
+
+#: Sort orders a list can take; ``-`` reverses.
+SORTS = ("label", "-label", "start", "-start")
+
+#: Weights of shared things when ranking related initiatives.
+RELATED_WEIGHTS = {"actor": 3.0, "spatial": 2.0, "theme": 1.0, "form": 1.0}
+
+
+def sort_text(text: str) -> str:
+    """A key that sorts names the way people expect: no accents, no case, no quotes."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.casefold().strip(" '\"‘’“”.-")
+
+
+def short(text: str, limit: int = 280) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + " …"
+
+
+def pick(values: Mapping[str, str] | None, lang: str) -> str:
+    """The text in ``lang``, else in the other language, else any."""
+    if not values:
+        return ""
+    other = "en" if lang == "nl" else "nl"
+    for key in (lang, other, ""):
+        if values.get(key):
+            return values[key]
+    return next((v for v in values.values() if v), "")
+
+
+# ---------------------------------------------------------------------------------------------
+# the index as it lives in memory
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Facet:
+    """One facet: its values and the item ↔ value lists in both directions."""
+
+    key: str
+    values: list[str]
+    tokens: list[str]
+    fwd_indptr: np.ndarray
+    fwd_values: np.ndarray
+    entry_items: np.ndarray
+    post_indptr: np.ndarray
+    post_items: np.ndarray
+    counts: np.ndarray
+    lookup: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, (value, token) in enumerate(zip(self.values, self.tokens, strict=True)):
+            self.lookup[value] = i
+            self.lookup[token] = i
+
+    def find(self, ref: str, base: str) -> int | None:
+        """The index of a value given as token, IRI or IRI relative to the base."""
+        if ref in self.lookup:
+            return self.lookup[ref]
+        if base and (base + ref) in self.lookup:
+            return self.lookup[base + ref]
+        return None
+
+    def items_of(self, value: int) -> np.ndarray:
+        return self.post_items[self.post_indptr[value] : self.post_indptr[value + 1]]
+
+    def values_of(self, item: int) -> np.ndarray:
+        return self.fwd_values[self.fwd_indptr[item] : self.fwd_indptr[item + 1]]
+
+    def count_in(self, mask: np.ndarray | None) -> np.ndarray:
+        if mask is None:
+            return self.counts
+        return np.bincount(self.fwd_values[mask[self.entry_items]], minlength=len(self.values))
+
+
+@dataclass
+class BrowseIndex:
+    """Everything the browser, the home page, the map and the network read per request."""
+
+    generation: str
+    base: str
+    items: list[str]
+    info: list[dict[str, Any]]
+    labels: dict[str, dict[str, str]]
+    facets: dict[str, Facet]
+    orders: dict[str, np.ndarray]
+    xy: np.ndarray
+    places: dict[str, dict[str, Any]]
+    form_scores: dict[str, tuple[float, float]]
+    kinds: dict[str, int]
+    inv_item: np.ndarray
+    inv_actor: np.ndarray
+    inv_role: np.ndarray
+    inv_stated: np.ndarray
+    item_lookup: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.item_lookup = {iri: i for i, iri in enumerate(self.items)}
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+    def label(self, iri: str, lang: str) -> str:
+        found = pick(self.labels.get(iri), lang)
+        if found:
+            return found
+        return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def value_label(self, facet: str, value: str, lang: str) -> str:
+        if facet == "period":
+            return value
+        return self.label(value, lang)
+
+    # -- filtering -----------------------------------------------------------------------
+    def resolve(self, filters: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
+        """Facet values from the URL as value indexes; unknown ones are dropped."""
+        out: dict[str, list[int]] = {}
+        for key, refs in filters.items():
+            facet = self.facets.get(key)
+            if facet is None:
+                continue
+            found = [i for i in (facet.find(r, self.base) for r in refs) if i is not None]
+            if found:
+                out[key] = sorted(set(found))
+        return out
+
+    def facet_mask(self, key: str, values: Iterable[int]) -> np.ndarray:
+        facet = self.facets[key]
+        mask = np.zeros(self.size, dtype=bool)
+        for v in values:
+            mask[facet.items_of(v)] = True
+        return mask
+
+    def mask(
+        self,
+        chosen: Mapping[str, list[int]],
+        base: np.ndarray | None = None,
+        exclude: str | None = None,
+        parts: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray | None:
+        """Items matching every chosen facet (any value within one); None means all items."""
+        result = None if base is None else base.copy()
+        for key, values in chosen.items():
+            if key == exclude:
+                continue
+            part = parts[key] if parts is not None and key in parts else self.facet_mask(key, values)
+            result = part.copy() if result is None else (result & part)
+        return result
+
+    def counts(
+        self, chosen: Mapping[str, list[int]], base: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Counts of every shown facet: for a facet with a choice, its own choice is left out
+        (so its other values say what adding them would give)."""
+        parts = {key: self.facet_mask(key, values) for key, values in chosen.items()}
+        everything = self.mask(chosen, base, parts=parts)
+        out: dict[str, np.ndarray] = {}
+        for f in SHOWN:
+            mask = self.mask(chosen, base, exclude=f.key, parts=parts) if f.key in chosen else everything
+            out[f.key] = self.facets[f.key].count_in(mask)
+        return out
+
+    # -- sorting and paging --------------------------------------------------------------
+    def order(self, sort: str, lang: str) -> np.ndarray:
+        key = sort.lstrip("-")
+        if key == "label":
+            arr = self.orders[f"label-{lang}"]
+            return arr[::-1] if sort.startswith("-") else arr
+        return self.orders["-start" if sort == "-start" else "start"]
+
+    def page(
+        self,
+        mask: np.ndarray | None,
+        order: np.ndarray,
+        size: int,
+        offset: int = 0,
+        after: int | None = None,
+    ) -> tuple[list[int], int, int | None]:
+        """Items of one page, the total, and the keyset position after the page (or None).
+
+        ``after`` is a position in ``order`` (a keyset cursor): the page starts after it.
+        The cost is one pass over the mask, the same on page 1 and on page 1,000.
+        """
+        positions = np.arange(len(order)) if mask is None else np.flatnonzero(mask[order])
+        total = len(positions)
+        start = int(np.searchsorted(positions, after, side="right")) if after is not None else offset
+        chosen = positions[start : start + size]
+        items = [int(i) for i in order[chosen]]
+        more = start + size < total
+        return items, total, (int(chosen[-1]) if more and len(chosen) else None)
+
+    # -- rows ------------------------------------------------------------------------------
+    def row(self, item: int, lang: str) -> dict[str, Any]:
+        """The fields of one initiative that lists show."""
+        info = self.info[item]
+        forms = self.facets["form"]
+        stated = set(int(v) for v in self.facets["statedform"].values_of(item))
+        stated_iris = {self.facets["statedform"].values[v] for v in stated}
+        form_rows = []
+        for v in forms.values_of(item):
+            iri = forms.values[int(v)]
+            form_rows.append(
+                {"iri": iri, "label": self.label(iri, lang), "stated": iri in stated_iris}
+            )
+        form_rows.sort(key=lambda r: (not r["stated"], r["label"]))
+        places = [
+            {"iri": self.facets["spatial"].values[int(v)],
+             "label": self.label(self.facets["spatial"].values[int(v)], lang)}
+            for v in self.facets["spatial"].values_of(item)
+        ]
+        return {
+            "iri": self.items[item],
+            "label": pick(info.get("label"), lang) or self.label(self.items[item], lang),
+            "description": pick(info.get("description"), lang),
+            "start": info.get("start"),
+            "end": info.get("end"),
+            "forms": form_rows,
+            "places": places,
+        }
+
+    # -- related initiatives ------------------------------------------------------------
+    def related(self, item: int, limit: int = 8) -> list[tuple[int, float, dict[str, list[str]]]]:
+        """Initiatives sharing actors, places, themes and forms, rarer shared things first."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        for key, weight in RELATED_WEIGHTS.items():
+            facet = self.facets[key]
+            for v in facet.values_of(item):
+                members = facet.items_of(int(v))
+                if len(members) <= 1:
+                    continue
+                idf = math.log(1 + self.size / len(members))
+                scores[members] += weight * idf
+        scores[item] = 0
+        if not scores.any():
+            return []
+        top = np.argsort(-scores, kind="stable")[:limit]
+        out = []
+        for other in top:
+            if scores[other] <= 0:
+                break
+            shared: dict[str, list[str]] = {}
+            for key in RELATED_WEIGHTS:
+                facet = self.facets[key]
+                mine = set(int(v) for v in facet.values_of(item))
+                both = mine & set(int(v) for v in facet.values_of(int(other)))
+                if both:
+                    shared[key] = [facet.values[v] for v in sorted(both)]
+            out.append((int(other), float(scores[other]), shared))
+        return out
+
+    # -- map ----------------------------------------------------------------------------
+    def map_points(self, mask: np.ndarray | None, lang: str, per_place: int = 5) -> list[dict[str, Any]]:
+        """The result set grouped by place: one point per place with its count and examples."""
+        facet = self.facets["spatial"]
+        counts = facet.count_in(mask)
+        points = []
+        for v in np.flatnonzero(counts):
+            iri = facet.values[int(v)]
+            place = self.places.get(iri)
+            if not place or place.get("lat") is None:
+                continue
+            members = facet.items_of(int(v))
+            if mask is not None:
+                members = members[mask[members]]
+            examples = [
+                {"iri": self.items[int(i)], "label": pick(self.info[int(i)].get("label"), lang)}
+                for i in members[:per_place]
+            ]
+            points.append(
+                {
+                    "place": iri,
+                    "label": self.label(iri, lang),
+                    "lat": place["lat"],
+                    "long": place["long"],
+                    "count": int(counts[v]),
+                    "initiatives": examples,
+                }
+            )
+        points.sort(key=lambda p: -p["count"])
+        return points
+
+    # -- network ------------------------------------------------------------------------
+    def network(
+        self,
+        mask: np.ndarray | None,
+        roles: Sequence[int],
+        lang: str,
+        max_initiatives: int = 150,
+    ) -> dict[str, Any]:
+        """Actors and initiatives joined by involvements, for the chosen initiatives and roles."""
+        keep = np.ones(len(self.inv_item), dtype=bool)
+        if mask is not None:
+            keep &= mask[self.inv_item]
+        if roles:
+            keep &= np.isin(self.inv_role, np.asarray(roles, dtype=self.inv_role.dtype))
+        rows = np.flatnonzero(keep)
+        initiatives_all = np.unique(self.inv_item[rows])
+        total_initiatives = len(initiatives_all)
+        if total_initiatives > max_initiatives:
+            # The best-connected initiatives first, so the picture shows the network's core.
+            degree = np.bincount(self.inv_item[rows], minlength=self.size)
+            chosen = initiatives_all[np.argsort(-degree[initiatives_all], kind="stable")[:max_initiatives]]
+            rows = rows[np.isin(self.inv_item[rows], chosen)]
+        actor_facet = self.facets["actor"]
+        role_facet = self.facets["role"]
+        edges: dict[tuple[int, int], dict[str, Any]] = {}
+        for r in rows:
+            key = (int(self.inv_item[r]), int(self.inv_actor[r]))
+            edge = edges.setdefault(key, {"roles": [], "stated": False})
+            role_iri = role_facet.values[int(self.inv_role[r])]
+            if role_iri not in edge["roles"]:
+                edge["roles"].append(role_iri)
+            edge["stated"] = edge["stated"] or bool(self.inv_stated[r])
+        nodes: dict[str, dict[str, Any]] = {}
+        out_edges = []
+        for (item, actor), edge in edges.items():
+            ini_iri = self.items[item]
+            act_iri = actor_facet.values[actor]
+            nodes.setdefault(ini_iri, {"id": ini_iri, "label": pick(self.info[item].get("label"), lang), "kind": "initiative"})
+            nodes.setdefault(act_iri, {"id": act_iri, "label": self.label(act_iri, lang), "kind": "actor"})
+            out_edges.append(
+                {
+                    "source": act_iri,
+                    "target": ini_iri,
+                    "roles": edge["roles"],
+                    "label": ", ".join(self.label(r, lang) for r in edge["roles"]),
+                    "stated": edge["stated"],
+                }
+            )
+        degree_count: dict[str, int] = defaultdict(int)
+        for e in out_edges:
+            degree_count[e["source"]] += 1
+            degree_count[e["target"]] += 1
+        for node in nodes.values():
+            node["degree"] = degree_count[node["id"]]
+        return {
+            "nodes": sorted(nodes.values(), key=lambda n: (n["kind"], n["label"])),
+            "edges": out_edges,
+            "initiatives": total_initiatives,
+            "truncated": total_initiatives > max_initiatives,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# building (at load) and opening (per generation)
+# ---------------------------------------------------------------------------------------------
+
+
+def _tokens(values: list[str], base: str) -> list[str]:
+    """Short URL tokens: the last path segment where it is unique within the facet."""
+    tails = [v.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] for v in values]
+    seen: dict[str, int] = defaultdict(int)
+    for t in tails:
+        seen[t] += 1
+    out = []
+    for value, tail in zip(values, tails, strict=True):
+        if tail and seen[tail] == 1:
+            out.append(tail)
+        elif base and value.startswith(base):
+            out.append(value[len(base) :])
+        else:
+            out.append(value)
+    return out
+
+
+def _facet_arrays(n_items: int, pairs: set[tuple[int, str]]) -> tuple[list[str], dict[str, np.ndarray]]:
+    values = sorted({v for _i, v in pairs})
+    index = {v: k for k, v in enumerate(values)}
+    items = np.fromiter((i for i, _v in pairs), dtype=np.int32, count=len(pairs))
+    vals = np.fromiter((index[v] for _i, v in pairs), dtype=np.int32, count=len(pairs))
+    by_item = np.lexsort((vals, items))
+    fwd_items, fwd_values = items[by_item], vals[by_item]
+    by_value = np.lexsort((items, vals))
+    post_values, post_items = vals[by_value], items[by_value]
+    fwd_indptr = np.searchsorted(fwd_items, np.arange(n_items + 1), side="left").astype(np.int32)
+    post_indptr = np.searchsorted(post_values, np.arange(len(values) + 1), side="left").astype(np.int32)
+    counts = np.bincount(fwd_values, minlength=len(values)).astype(np.int32)
+    return values, {
+        "fwd_indptr": fwd_indptr,
+        "fwd_values": fwd_values,
+        "entry_items": fwd_items,
+        "post_indptr": post_indptr,
+        "post_items": post_items,
+        "counts": counts,
+    }
+
+
+@dataclass
+class IndexInput:
+    """What :func:`build` needs, as plain Python data read from the stored ``index-*`` queries."""
+
+    base: str
+    initiatives: dict[str, dict[str, Any]]
+    facet_pairs: dict[str, set[tuple[str, str]]]
+    labels: dict[str, dict[str, str]]
+    places: dict[str, dict[str, Any]]
+    form_scores: dict[str, tuple[float, float]]
+    involvements: list[tuple[str, str, str, bool]]
+    kinds: dict[str, int]
+
+
+def build(data: IndexInput, target: Path, generation: str) -> None:
+    """Write the facet index of one generation into ``target`` (a new directory)."""
+    target.mkdir(parents=True, exist_ok=True)
+    items = sorted(data.initiatives)
+    lookup = {iri: i for i, iri in enumerate(items)}
+    n = len(items)
+    arrays: dict[str, np.ndarray] = {}
+    meta_facets: dict[str, dict[str, Any]] = {}
+    for f in FACETS:
+        pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
+        values, arr = _facet_arrays(n, pairs)
+        meta_facets[f.key] = {"values": values, "tokens": _tokens(values, data.base)}
+        for name, a in arr.items():
+            arrays[f"{f.key}.{name}"] = a
+    info = []
+    for iri in items:
+        rec = data.initiatives[iri]
+        info.append(
+            {
+                "label": rec.get("label", {}),
+                "description": {k: short(v) for k, v in rec.get("description", {}).items()},
+                "start": rec.get("start"),
+                "end": rec.get("end"),
+            }
+        )
+    for lang in ("nl", "en"):
+        keys = [sort_text(pick(info[i]["label"], lang) or items[i]) for i in range(n)]
+        arrays[f"order.label-{lang}"] = np.asarray(
+            sorted(range(n), key=lambda i, k=keys: (k[i], items[i])), dtype=np.int32  # type: ignore[misc]
+        )
+    with_start = [i for i in range(n) if info[i]["start"]]
+    without = [i for i in range(n) if not info[i]["start"]]
+    by_start = sorted(with_start, key=lambda i: (str(info[i]["start"]), items[i]))
+    arrays["order.start"] = np.asarray(by_start + without, dtype=np.int32)
+    arrays["order.-start"] = np.asarray(by_start[::-1] + without, dtype=np.int32)
+    # Position on the two axes: the mean of the stated forms' scores (else of all forms),
+    # spread a little so that initiatives of the same form do not hide one another.
+    xy = np.full((n, 2), np.nan, dtype=np.float64)
+    stated: dict[int, list[str]] = defaultdict(list)
+    every: dict[int, list[str]] = defaultdict(list)
+    for i, v in data.facet_pairs.get("statedform", set()):
+        if i in lookup:
+            stated[lookup[i]].append(v)
+    for i, v in data.facet_pairs.get("form", set()):
+        if i in lookup:
+            every[lookup[i]].append(v)
+    for i in range(n):
+        forms = [f for f in stated.get(i, []) if f in data.form_scores] or [
+            f for f in every.get(i, []) if f in data.form_scores
+        ]
+        if not forms:
+            continue
+        x = sum(data.form_scores[f][0] for f in forms) / len(forms)
+        y = sum(data.form_scores[f][1] for f in forms) / len(forms)
+        h = zlib.crc32(items[i].encode())
+        xy[i] = (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
+    arrays["xy"] = xy
+    actor_values = {v: k for k, v in enumerate(meta_facets["actor"]["values"])}
+    role_values = {v: k for k, v in enumerate(meta_facets["role"]["values"])}
+    inv = [
+        (lookup[i], actor_values[a], role_values[r], s)
+        for i, a, r, s in sorted(data.involvements)
+        if i in lookup and a in actor_values and r in role_values
+    ]
+    arrays["inv.item"] = np.asarray([x[0] for x in inv], dtype=np.int32)
+    arrays["inv.actor"] = np.asarray([x[1] for x in inv], dtype=np.int32)
+    arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
+    arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
+    np.savez(target / ARRAYS_FILE, **arrays)
+    used = set(items)
+    for meta in meta_facets.values():
+        used.update(meta["values"])
+    used.update(data.form_scores)
+    labels = {iri: v for iri, v in data.labels.items() if iri in used}
+    meta = {
+        "format": FORMAT_VERSION,
+        "generation": generation,
+        "base": data.base,
+        "items": items,
+        "info": info,
+        "labels": labels,
+        "facets": meta_facets,
+        "places": data.places,
+        "form_scores": {k: list(v) for k, v in data.form_scores.items()},
+        "kinds": data.kinds,
+    }
+    (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def open_index(directory: Path) -> BrowseIndex:
+    meta = json.loads((directory / JSON_FILE).read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT_VERSION:
+        raise IndexMissing(f"{directory} holds an index of another format; run kiemen load")
+    with np.load(directory / ARRAYS_FILE) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    facets = {}
+    for f in FACETS:
+        m = meta["facets"][f.key]
+        facets[f.key] = Facet(
+            key=f.key,
+            values=m["values"],
+            tokens=m["tokens"],
+            fwd_indptr=arrays[f"{f.key}.fwd_indptr"],
+            fwd_values=arrays[f"{f.key}.fwd_values"],
+            entry_items=arrays[f"{f.key}.entry_items"],
+            post_indptr=arrays[f"{f.key}.post_indptr"],
+            post_items=arrays[f"{f.key}.post_items"],
+            counts=arrays[f"{f.key}.counts"],
+        )
+    return BrowseIndex(
+        generation=meta["generation"],
+        base=meta["base"],
+        items=meta["items"],
+        info=meta["info"],
+        labels=meta["labels"],
+        facets=facets,
+        orders={k[len("order.") :]: v for k, v in arrays.items() if k.startswith("order.")},
+        xy=arrays["xy"],
+        places=meta["places"],
+        form_scores={k: (v[0], v[1]) for k, v in meta["form_scores"].items()},
+        kinds=meta["kinds"],
+        inv_item=arrays["inv.item"],
+        inv_actor=arrays["inv.actor"],
+        inv_role=arrays["inv.role"],
+        inv_stated=arrays["inv.stated"],
+    )
+
+
+class IndexMissing(Exception):
+    """The published generation has no browsing index (loaded before the hook existed)."""
+
+
+_CACHE: dict[str, BrowseIndex] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def for_directory(directory: Path) -> BrowseIndex:
+    """The index of one generation, opened once and kept while that generation is current."""
+    key = str(directory)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is None:
+            if not (directory / JSON_FILE).exists():
+                raise IndexMissing(f"no browsing index in {directory}; run kiemen load")
+            found = open_index(directory)
+            while len(_CACHE) >= 4:
+                del _CACHE[next(iter(_CACHE))]
+            _CACHE[key] = found
+    return found

@@ -1,0 +1,329 @@
+"""One list of initiatives as the browser, the map, the network and the JSON API see it.
+
+:func:`listing` turns request arguments (facet values, text, sort, page or keyset cursor) into
+rows, a total, facet results with toggle links, and the SPARQL that gives the same answer — all
+from the precomputed index (:mod:`portal.facets`) and the text index (:mod:`portal.search`),
+never from a query per request. The HTML views and the API share it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import numpy as np
+
+from portal import facets, search
+from portal.config import Settings
+from portal.facets import BrowseIndex
+from portal.store import KiemenStore
+from queries import QueryParameterError, get_query
+
+#: Facet values shown before "more".
+FACET_SHOWN = 12
+#: Most initiatives a text query can contribute to a list.
+MAX_TEXT_MATCHES = 100_000
+
+
+class BadRequest(ValueError):
+    """A parameter the list cannot use (answered with 400 and the one error shape)."""
+
+
+def browse_index(kstore: KiemenStore) -> BrowseIndex:
+    gen = kstore.current_generation()
+    if gen is None:
+        kstore.initialise()
+        gen = kstore.current_generation()
+    assert gen is not None
+    return facets.for_directory(gen / "search")
+
+
+def text_index(kstore: KiemenStore) -> search.TextIndex:
+    gen = kstore.current_generation()
+    assert gen is not None
+    directory = gen / "search" / search.TEXT_DIR
+    if not directory.exists():
+        raise facets.IndexMissing(f"no text index in {gen}; run kiemen load")
+    return search.for_directory(directory)
+
+
+# -- SPARQL behind a list ----------------------------------------------------------------------
+
+
+def bind_many(settings: Settings, name: str, params: Mapping[str, Sequence[str]]) -> str:
+    """A stored query's text with several values per parameter, each validated as an RDF term
+    and written into the query's ``# @values ?name`` marker (the convention of queries/)."""
+    stored = get_query(name)
+    text = stored.text
+    for p in stored.parameters:
+        marker = re.compile(rf"^[ \t]*#[ \t]*@values[ \t]+\?{re.escape(p.name)}[ \t]*$", re.M)
+        values = [v for v in params.get(p.name, ()) if v not in (None, "")]
+        if not values:
+            if p.required:
+                raise QueryParameterError(f"query {name!r} needs parameter {p.name!r}")
+            text = marker.sub("", text)
+            continue
+        terms = " ".join(str(stored.term(p, v, settings.rebase)) for v in values)
+        if not marker.search(text):
+            raise QueryParameterError(f"query {name!r} has no @values marker for {p.name!r}")
+        text = marker.sub(f"  VALUES ?{p.name} {{ {terms} }}", text)
+    if settings.base_uri != settings.canonical_base:
+        text = text.replace(settings.canonical_base, settings.base_uri)
+    return text
+
+
+def sparql_url(text: str) -> str:
+    """A link that opens the query page with ``text`` in the editor."""
+    return "/sparql?query=" + quote(text, safe="")
+
+
+def sparql_link(settings: Settings, name: str, params: Mapping[str, Sequence[str]]) -> str:
+    return sparql_url(bind_many(settings, name, params))
+
+
+# -- the list ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    value: str
+    token: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass
+class FacetResult:
+    key: str
+    values: list[FacetValue]
+    truncated: bool
+    more_url: str | None
+    sparql_url: str
+    selected: int
+
+
+@dataclass
+class Listing:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    size: int
+    sort: str
+    q: str
+    chosen: dict[str, list[str]]
+    facets: list[FacetResult]
+    next_cursor: int | None
+    params: dict[str, list[str]]
+    sparql_url: str
+    mask: np.ndarray | None = field(repr=False, default=None)
+
+    def url(self, path: str, **changes: Any) -> str:
+        return url_with(path, self.params, **changes)
+
+
+def url_with(path: str, params: Mapping[str, Sequence[str]], **changes: Any) -> str:
+    """``path`` with the list's parameters, some changed (None removes one)."""
+    merged: dict[str, list[str]] = {k: list(v) for k, v in params.items() if v}
+    for key, value in changes.items():
+        if value is None or value == "" or value == []:
+            merged.pop(key, None)
+        elif isinstance(value, list | tuple):
+            merged[key] = [str(v) for v in value]
+        else:
+            merged[key] = [str(value)]
+    pairs = [(k, v) for k in merged for v in merged[k]]
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+def parse_args(args: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """Facet values, text, sort and paging from request arguments (a MultiDict or a dict)."""
+
+    def getlist(key: str) -> list[str]:
+        if hasattr(args, "getlist"):
+            return [v for v in args.getlist(key) if v]
+        value = args.get(key)
+        if value is None:
+            return []
+        return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+    filters = {k: getlist(k) for k in facets.FACET_KEYS if getlist(k)}
+    q = (getlist("q") or [""])[0].strip()[: search.MAX_QUERY_CHARS]
+    sort = (getlist("_sort") or getlist("sort") or [""])[0]
+    if sort and sort not in facets.SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(facets.SORTS)}, got {sort!r}")
+    size_raw = (getlist("_size") or getlist("size") or [str(settings.page_size)])[0]
+    try:
+        size = int(size_raw)
+    except ValueError as exc:
+        raise BadRequest(f"_size must be a whole number, got {size_raw!r}") from exc
+    if not 1 <= size <= settings.max_page_size:
+        raise BadRequest(f"_size must be between 1 and {settings.max_page_size}, got {size}")
+    page_raw = (getlist("page") or ["1"])[0]
+    try:
+        page = int(page_raw)
+    except ValueError as exc:
+        raise BadRequest(f"page must be a whole number, got {page_raw!r}") from exc
+    if page < 1:
+        raise BadRequest("page must be 1 or more")
+    cursor_raw = (getlist("_next") or [""])[0]
+    cursor: int | None = None
+    if cursor_raw:
+        try:
+            cursor = int(cursor_raw)
+        except ValueError as exc:
+            raise BadRequest(f"_next must be a cursor from a previous page, got {cursor_raw!r}") from exc
+    more = getlist("_facet_more")
+    return {"filters": filters, "q": q, "sort": sort, "size": size, "page": page,
+            "cursor": cursor, "more": more}
+
+
+def listing(
+    kstore: KiemenStore,
+    args: Mapping[str, Any],
+    lang: str,
+    path: str = "/browse",
+    with_facets: bool = True,
+) -> Listing:
+    settings = kstore.settings
+    parsed = parse_args(args, settings)
+    index = browse_index(kstore)
+    chosen = index.resolve(parsed["filters"])
+    q = parsed["q"]
+    base: np.ndarray | None = None
+    relevance: np.ndarray | None = None
+    if q:
+        matches = text_index(kstore).matching_items(q, min(index.size, MAX_TEXT_MATCHES) or 1)
+        base = np.zeros(index.size, dtype=bool)
+        if matches:
+            base[np.asarray(matches, dtype=np.int64)] = True
+        relevance = np.asarray(matches, dtype=np.int64)
+    sort = parsed["sort"] or ("" if q else "label")
+    if sort:
+        order = index.order(sort, lang)
+    else:
+        assert relevance is not None
+        order = relevance
+    mask = index.mask(chosen, base)
+    size = parsed["size"]
+    offset = (parsed["page"] - 1) * size
+    items, total, cursor = index.page(mask, order, size, offset=offset, after=parsed["cursor"])
+    rows = [index.row(i, lang) for i in items]
+    params: dict[str, list[str]] = {
+        k: [index.facets[k].tokens[v] for v in vs] for k, vs in chosen.items()
+    }
+    if q:
+        params["q"] = [q]
+    if parsed["sort"]:
+        params["_sort"] = [parsed["sort"]]
+    if size != settings.page_size:
+        params["_size"] = [str(size)]
+    results = facet_results(index, kstore, chosen, base, params, lang, path, parsed["more"]) if with_facets else []
+    return Listing(
+        rows=rows,
+        total=total,
+        page=parsed["page"] if parsed["cursor"] is None else 0,
+        pages=max(1, -(-total // size)),
+        size=size,
+        sort=sort or "relevance",
+        q=q,
+        chosen={k: [index.facets[k].values[v] for v in vs] for k, vs in chosen.items()},
+        facets=results,
+        next_cursor=cursor,
+        params=params,
+        sparql_url=sparql_link(settings, "browse-initiatives", _sparql_params(index, chosen, lang)),
+        mask=mask,
+    )
+
+
+def _sparql_params(index: BrowseIndex, chosen: Mapping[str, list[int]], lang: str) -> dict[str, list[str]]:
+    out = {"lang": [lang]}
+    for key, values in chosen.items():
+        if facets.BY_KEY[key].sparql:
+            out[key] = [index.facets[key].values[v] for v in values]
+    return out
+
+
+def facet_results(
+    index: BrowseIndex,
+    kstore: KiemenStore,
+    chosen: Mapping[str, list[int]],
+    base: np.ndarray | None,
+    params: Mapping[str, list[str]],
+    lang: str,
+    path: str,
+    more: Sequence[str] = (),
+) -> list[FacetResult]:
+    counts = index.counts(chosen, base)
+    out = []
+    for f in facets.SHOWN:
+        facet = index.facets[f.key]
+        arr = counts[f.key]
+        selected = set(chosen.get(f.key, []))
+        nonzero = [int(v) for v in np.flatnonzero(arr)]
+        candidates = sorted(set(nonzero) | selected)
+        if f.order == "value":
+            candidates.sort(key=lambda v: facet.values[v])
+        else:
+            candidates.sort(key=lambda v: (-int(arr[v]), index.value_label(f.key, facet.values[v], lang).lower()))
+        show_all = f.key in more
+        shown = candidates if show_all else candidates[:FACET_SHOWN]
+        # Chosen values are always visible, so they can be switched off.
+        shown += [v for v in candidates[FACET_SHOWN:] if v in selected and v not in shown]
+        current = params.get(f.key, [])
+        values = []
+        for v in shown:
+            token = facet.tokens[v]
+            toggled = [t for t in current if t != token] if v in selected else [*current, token]
+            values.append(
+                FacetValue(
+                    value=facet.values[v],
+                    token=token,
+                    label=index.value_label(f.key, facet.values[v], lang),
+                    count=int(arr[v]),
+                    selected=v in selected,
+                    toggle_url=url_with(path, params, **{f.key: toggled, "page": None, "_next": None}),
+                )
+            )
+        others = {k: vs for k, vs in chosen.items() if k != f.key}
+        sparql_params = _sparql_params(index, others, lang)
+        sparql_params["facet"] = [f.key]
+        out.append(
+            FacetResult(
+                key=f.key,
+                values=values,
+                truncated=len(shown) < len(candidates),
+                more_url=(
+                    url_with(path, params, _facet_more=[*more, f.key]) + f"#facet-{f.key}"
+                    if len(shown) < len(candidates)
+                    else None
+                ),
+                sparql_url=sparql_link(kstore.settings, "browse-facet", sparql_params),
+                selected=len(selected),
+            )
+        )
+    return out
+
+
+def facet_json(result: FacetResult) -> dict[str, Any]:
+    return {
+        "name": result.key,
+        "results": [
+            {
+                "value": v.value,
+                "token": v.token,
+                "label": v.label,
+                "count": v.count,
+                "selected": v.selected,
+                "toggle_url": v.toggle_url,
+            }
+            for v in result.values
+        ],
+        "truncated": result.truncated,
+        "sparql_url": result.sparql_url,
+    }

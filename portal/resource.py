@@ -1,0 +1,631 @@
+"""What the graph says about one IRI: the shared core of resource pages and data documents.
+
+:func:`describe` gathers a resource's own statements (grouped by property, with labels of the
+properties and of the values in the visitor's language, falling back to the other language),
+the blank nodes it points to, and its incoming links grouped by relation with counts, read in
+pages. The same :class:`Resource` feeds the HTML page (``resource.html`` or a kind-specific
+template) and the data document, whose quads it also collects — so a page and its data never
+disagree. Every SPARQL query here is a stored query (``queries/resource-*.rq``).
+
+Kind-specific pages register extra context in :data:`KIND_CONTEXT` (``kind -> callable(kstore,
+iri, lang)``) and a template ``kinds/{kind}.html``; the generic page needs neither.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from portal.config import Settings
+from portal.licence import LICENCE
+from portal.namespaces import curie
+from portal.store import KiemenStore
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SCHEMA = "https://schema.org/"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = RDF + "type"
+
+#: Label properties, most preferred first (the stored queries fetch exactly these).
+LABEL_PROPERTIES = (
+    SKOS + "prefLabel",
+    RDFS + "label",
+    DCT + "title",
+    FOAF + "name",
+    SCHEMA + "name",
+)
+#: Properties whose text describes the resource, most preferred first.
+DESCRIPTION_PROPERTIES = (DCT + "description", SKOS + "definition", RDFS + "comment")
+#: Shown first on a page, in this order; the rest follow sorted by label.
+LEADING_PROPERTIES = (
+    RDF_TYPE,
+    *LABEL_PROPERTIES,
+    SKOS + "altLabel",
+    *DESCRIPTION_PROPERTIES,
+    SKOS + "inScheme",
+    SKOS + "broader",
+)
+
+#: Labels of common terms from other vocabularies, for when the graph does not label them.
+BUILTIN_LABELS: dict[str, dict[str, str]] = {
+    RDF_TYPE: {"nl": "soort", "en": "type"},
+    RDF + "value": {"nl": "waarde", "en": "value"},
+    RDFS + "label": {"nl": "naam", "en": "label"},
+    RDFS + "comment": {"nl": "toelichting", "en": "comment"},
+    RDFS + "seeAlso": {"nl": "zie ook", "en": "see also"},
+    RDFS + "isDefinedBy": {"nl": "gedefinieerd in", "en": "defined by"},
+    RDFS + "subClassOf": {"nl": "subklasse van", "en": "subclass of"},
+    RDFS + "subPropertyOf": {"nl": "subeigenschap van", "en": "subproperty of"},
+    RDFS + "domain": {"nl": "domein", "en": "domain"},
+    RDFS + "range": {"nl": "bereik", "en": "range"},
+    OWL + "Class": {"nl": "klasse", "en": "class"},
+    OWL + "ObjectProperty": {"nl": "objecteigenschap", "en": "object property"},
+    OWL + "DatatypeProperty": {"nl": "datatype-eigenschap", "en": "datatype property"},
+    OWL + "Ontology": {"nl": "ontologie", "en": "ontology"},
+    OWL + "inverseOf": {"nl": "omgekeerde van", "en": "inverse of"},
+    OWL + "sameAs": {"nl": "dezelfde als", "en": "same as"},
+    SKOS + "Concept": {"nl": "begrip", "en": "concept"},
+    SKOS + "ConceptScheme": {"nl": "begrippenkader", "en": "concept scheme"},
+    SKOS + "prefLabel": {"nl": "voorkeursnaam", "en": "preferred label"},
+    SKOS + "altLabel": {"nl": "andere naam", "en": "alternative label"},
+    SKOS + "definition": {"nl": "definitie", "en": "definition"},
+    SKOS + "scopeNote": {"nl": "toepassing", "en": "scope note"},
+    SKOS + "editorialNote": {"nl": "redactionele noot", "en": "editorial note"},
+    SKOS + "notation": {"nl": "code", "en": "notation"},
+    SKOS + "inScheme": {"nl": "in begrippenkader", "en": "in scheme"},
+    SKOS + "broader": {"nl": "breder", "en": "broader"},
+    SKOS + "narrower": {"nl": "smaller", "en": "narrower"},
+    SKOS + "related": {"nl": "verwant", "en": "related"},
+    SKOS + "topConceptOf": {"nl": "topbegrip van", "en": "top concept of"},
+    SKOS + "hasTopConcept": {"nl": "heeft topbegrip", "en": "has top concept"},
+    SKOS + "closeMatch": {"nl": "komt ongeveer overeen met", "en": "close match"},
+    SKOS + "exactMatch": {"nl": "komt overeen met", "en": "exact match"},
+    SKOS + "relatedMatch": {"nl": "verwant aan", "en": "related match"},
+    SKOS + "broadMatch": {"nl": "breder begrip elders", "en": "broad match"},
+    SKOS + "narrowMatch": {"nl": "smaller begrip elders", "en": "narrow match"},
+    DCT + "title": {"nl": "titel", "en": "title"},
+    DCT + "description": {"nl": "beschrijving", "en": "description"},
+    DCT + "source": {"nl": "bron", "en": "source"},
+    DCT + "subject": {"nl": "thema", "en": "subject"},
+    DCT + "spatial": {"nl": "plaats", "en": "place"},
+    DCT + "isPartOf": {"nl": "onderdeel van", "en": "part of"},
+    DCT + "hasPart": {"nl": "heeft onderdeel", "en": "has part"},
+    DCT + "creator": {"nl": "maker", "en": "creator"},
+    DCT + "publisher": {"nl": "uitgever", "en": "publisher"},
+    DCT + "issued": {"nl": "uitgegeven", "en": "issued"},
+    DCT + "modified": {"nl": "gewijzigd", "en": "modified"},
+    DCT + "date": {"nl": "datum", "en": "date"},
+    DCT + "language": {"nl": "taal", "en": "language"},
+    DCT + "license": {"nl": "licentie", "en": "licence"},
+    DCT + "identifier": {"nl": "kenmerk", "en": "identifier"},
+    DCT + "isReferencedBy": {"nl": "genoemd in", "en": "referenced by"},
+    FOAF + "homepage": {"nl": "website", "en": "homepage"},
+    FOAF + "name": {"nl": "naam", "en": "name"},
+    SCHEMA + "startDate": {"nl": "begindatum", "en": "start date"},
+    SCHEMA + "endDate": {"nl": "einddatum", "en": "end date"},
+    SCHEMA + "url": {"nl": "adres (URL)", "en": "URL"},
+    SCHEMA + "containedInPlace": {"nl": "ligt in", "en": "contained in place"},
+    SCHEMA + "name": {"nl": "naam", "en": "name"},
+    PROV + "wasDerivedFrom": {"nl": "ontleend aan", "en": "derived from"},
+    PROV + "wasGeneratedBy": {"nl": "voortgebracht door", "en": "generated by"},
+    PROV + "Entity": {"nl": "entiteit", "en": "entity"},
+    WGS + "lat": {"nl": "breedtegraad", "en": "latitude"},
+    WGS + "long": {"nl": "lengtegraad", "en": "longitude"},
+}
+
+#: kind -> callable(kstore, iri, lang) giving extra template context for ``kinds/{kind}.html``.
+KIND_CONTEXT: dict[str, Callable[[KiemenStore, str, str], Any]] = {}
+
+
+@dataclass
+class Term:
+    """An RDF term ready for display: IRIs carry labels and the path of their page."""
+
+    value: str
+    kind: str  # "iri", "literal" or "bnode"
+    lang: str = ""
+    datatype: str = ""
+    label: str = ""
+    label_lang: str = ""
+    curie: str = ""  # IRIs: CURIE (or last segment) to show when unlabelled; literals: datatype
+    path: str | None = None  # page path for IRIs this portal serves
+    nested: list[PropertyValues] = field(default_factory=list)  # blank node contents
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+    @property
+    def text(self) -> str:
+        if self.kind != "iri":
+            return self.value
+        return self.label or self.curie or self.value
+
+
+@dataclass
+class PropertyValues:
+    iri: str
+    curie: str
+    label: str
+    values: list[Term]
+
+
+@dataclass
+class IncomingGroup:
+    iri: str
+    curie: str
+    label: str
+    count: int
+    items: list[Term]
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass
+class Resource:
+    iri: str
+    path: str | None
+    kind: str
+    label: str
+    label_lang: str
+    other_labels: list[tuple[str, str]]
+    description: str
+    description_lang: str
+    types: list[Term]
+    properties: list[PropertyValues]
+    incoming: list[IncomingGroup]
+    incoming_page: int
+    incoming_property: str | None
+    graphs: list[str]
+    quads: list[ox.Quad]
+    page_size: int
+
+    @property
+    def incoming_total(self) -> int:
+        return sum(g.count for g in self.incoming)
+
+    @property
+    def has_next_incoming(self) -> bool:
+        return any(g.has_next for g in self.incoming)
+
+    def value(self, prop: str) -> Term | None:
+        for p in self.properties:
+            if p.iri == prop and p.values:
+                return p.values[0]
+        return None
+
+    def values(self, prop: str) -> list[Term]:
+        for p in self.properties:
+            if p.iri == prop:
+                return p.values
+        return []
+
+
+# -- IRIs and paths ------------------------------------------------------------------------
+
+
+#: First path segments of ``/page/`` and ``/data/`` that are not ``/id/`` kinds.
+RESERVED_KINDS = ("def", "graph")
+
+
+def page_path(settings: Settings, iri: str) -> str | None:
+    """The path under ``/page/`` (and ``/data/``) of an IRI this portal serves, else None.
+
+    ``{base}id/{kind}/{slug}`` -> ``{kind}/{slug}``; ``{base}def/{scheme}[/{concept}]`` ->
+    ``def/{scheme}[/{concept}]``; the named graph ``{base}graph/{name}`` -> ``graph/{name}``.
+    The ontology IRI ``{base}def/`` is the codebook's (``/def/``) and has no page path.
+    """
+    if iri.startswith(settings.id_ns):
+        rest = iri[len(settings.id_ns) :]
+        kind = rest.split("/", 1)[0]
+        ok = "/" in rest.strip("/") and kind not in RESERVED_KINDS and _clean(rest)
+        return rest if ok else None
+    for prefix, ns in (("def/", settings.def_ns), ("graph/", settings.graph_ns)):
+        if iri.startswith(ns):
+            rest = iri[len(ns) :]
+            return prefix + rest if rest and _clean(rest) else None
+    return None
+
+
+def iri_for_path(settings: Settings, path: str) -> str:
+    """Inverse of :func:`page_path`."""
+    if path.startswith("def/"):
+        return settings.def_ns + path[4:]
+    if path.startswith("graph/"):
+        return settings.graph_ns + path[6:]
+    return settings.id_ns + path
+
+
+def _clean(rest: str) -> bool:
+    return not any(c in rest for c in "?#\\ <>\"") and not rest.endswith("/")
+
+
+def kind_of(settings: Settings, iri: str, type_iris: Iterable[str] = ()) -> str:
+    """The kind that picks a page template: the ``/id/{kind}/`` segment; ``graph`` for a named
+    graph; for ``/def/`` IRIs ``scheme``, ``concept`` or ``term`` (an ontology class or
+    property)."""
+    if iri.startswith(settings.id_ns):
+        return iri[len(settings.id_ns) :].split("/", 1)[0]
+    if iri.startswith(settings.graph_ns):
+        return "graph"
+    types = set(type_iris)
+    if SKOS + "ConceptScheme" in types:
+        return "scheme"
+    if SKOS + "Concept" in types:
+        return "concept"
+    rest = iri[len(settings.def_ns) :] if iri.startswith(settings.def_ns) else iri
+    return "concept" if "/" in rest else "term"
+
+
+# -- language ------------------------------------------------------------------------------
+
+
+def pick_lang(by_lang: dict[str, str], lang: str) -> tuple[str, str]:
+    """(text, language) in ``lang``, else the other of nl/en, else language-less, else any."""
+    other = "en" if lang == "nl" else "nl"
+    for key in (lang, other, "", *sorted(by_lang)):
+        if by_lang.get(key):
+            return by_lang[key], key
+    return "", ""
+
+
+class _Labels:
+    """Labels of IRIs gathered from query rows: {iri: {label property: {lang: text}}}."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, dict[str, str]]] = {}
+
+    def add(self, iri: str, prop: str, literal: ox.Literal) -> None:
+        by_prop = self.data.setdefault(iri, {})
+        by_lang = by_prop.setdefault(prop, {})
+        by_lang.setdefault(literal.language or "", literal.value)
+
+    def best(self, iri: str, lang: str) -> tuple[str, str]:
+        by_prop = self.data.get(iri, {})
+        for prop in LABEL_PROPERTIES:
+            if prop in by_prop:
+                return pick_lang(by_prop[prop], lang)
+        builtin = BUILTIN_LABELS.get(iri)
+        if builtin:
+            return pick_lang(builtin, lang)
+        return "", ""
+
+
+def _term_label_fallback(settings: Settings, iri: str) -> str:
+    """A readable stand-in for an unlabelled IRI: its CURIE, or its last path segment."""
+    c = curie(iri, settings)
+    if c != iri:
+        return c
+    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return tail or iri
+
+
+# -- describe ------------------------------------------------------------------------------
+
+
+def exists(kstore: KiemenStore, iri: str, store: ox.Store | None = None) -> bool:
+    """Whether the graph says anything with ``iri`` as subject or object."""
+    return bool(kstore.run("resource-exists", {"iri": ox.NamedNode(iri)}, store=store))
+
+
+def describe(
+    kstore: KiemenStore,
+    iri: str,
+    lang: str = "nl",
+    incoming_page: int = 1,
+    incoming_property: str | None = None,
+    page_size: int | None = None,
+    store: ox.Store | None = None,
+) -> Resource:
+    """Everything a page or data document shows about ``iri`` (see the module docstring).
+
+    ``incoming_page`` pages every incoming relation by ``page_size`` (default: the
+    ``page_size`` setting); with ``incoming_property`` only that relation is listed.
+    """
+    settings = kstore.settings
+    size = max(1, page_size or settings.page_size)
+    page = max(1, incoming_page)
+    node = ox.NamedNode(iri)
+    labels = _Labels()
+    quads: list[ox.Quad] = []
+    seen: set[ox.Quad] = set()
+
+    def keep(q: ox.Quad) -> None:
+        if q not in seen:
+            seen.add(q)
+            quads.append(q)
+
+    # Own statements, with the labels of the values.
+    outgoing: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]] = {}
+    graphs: list[str] = []
+    for row in kstore.run("resource-outgoing", {"iri": node}, store=store):
+        p, o, g = row["p"], row["o"], row["g"]
+        keep(ox.Quad(node, p, o, g))
+        if g.value not in graphs:
+            graphs.append(g.value)
+        values = outgoing.setdefault(p.value, [])
+        if o not in values:
+            values.append(o)
+        lp, label = row["lp"], row["label"]
+        if lp is not None and isinstance(label, ox.Literal) and isinstance(o, ox.NamedNode):
+            labels.add(o.value, lp.value, label)
+            keep(ox.Quad(o, lp, label, row["lg"]))
+    # Labels of the resource itself come from its own statements.
+    for prop in LABEL_PROPERTIES:
+        for o in outgoing.get(prop, []):
+            if isinstance(o, ox.Literal):
+                labels.add(iri, prop, o)
+
+    # Blank nodes it points to (one level), shown nested and kept in the data document.
+    blank: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
+    for row in kstore.run("resource-blank-nodes", {"iri": node}, store=store):
+        b, bp, bo, g = row["b"], row["bp"], row["bo"], row["g"]
+        keep(ox.Quad(b, bp, bo, g))
+        blank.setdefault(b.value, {}).setdefault(bp.value, []).append(bo)
+
+    # Labels of the properties it uses.
+    prop_labels = _Labels()
+    for row in kstore.run("resource-property-labels", {"iri": node}, store=store):
+        prop_labels.add(row["p"].value, RDFS + "label", row["label"])
+
+    def show(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+        if isinstance(term, ox.Literal):
+            dt = term.datatype.value if term.datatype else ""
+            if term.language or dt == XSD + "string":
+                dt = ""
+            return Term(
+                term.value,
+                "literal",
+                lang=term.language or "",
+                datatype=dt,
+                curie=curie(dt, settings) if dt else "",
+            )
+        if isinstance(term, ox.BlankNode):
+            nested = [
+                _group(settings, bp, bvals, prop_labels, labels, lang, show)
+                for bp, bvals in blank.get(term.value, {}).items()
+            ]
+            return Term(term.value, "bnode", nested=nested)
+        text, tlang = labels.best(term.value, lang)
+        return Term(
+            term.value,
+            "iri",
+            label=text,
+            label_lang=tlang,
+            curie=_term_label_fallback(settings, term.value),
+            path=page_path(settings, term.value),
+        )
+
+    properties = [
+        _group(settings, p, vals, prop_labels, labels, lang, show) for p, vals in outgoing.items()
+    ]
+    properties.sort(key=lambda pv: _property_order(pv))
+    types = next((pv.values for pv in properties if pv.iri == RDF_TYPE), [])
+
+    label, label_lang = labels.best(iri, lang)
+    other_labels: list[tuple[str, str]] = []
+    for prop in LABEL_PROPERTIES:
+        for o in outgoing.get(prop, []):
+            if isinstance(o, ox.Literal) and (o.language or "") != label_lang and o.value != label:
+                pair = (o.language or "", o.value)
+                if pair not in other_labels:
+                    other_labels.append(pair)
+    description, description_lang = "", ""
+    for prop in DESCRIPTION_PROPERTIES:
+        texts = {
+            (o.language or ""): o.value for o in outgoing.get(prop, []) if isinstance(o, ox.Literal)
+        }
+        if texts:
+            description, description_lang = pick_lang(texts, lang)
+            break
+
+    # Incoming links, grouped by relation, counted, and read one page at a time.
+    counts: dict[str, int] = {}
+    in_labels = _Labels()
+    for row in kstore.run("resource-incoming-counts", {"iri": node}, store=store):
+        counts[row["p"].value] = int(row["count"].value)
+        if row["label"] is not None:
+            in_labels.add(row["p"].value, RDFS + "label", row["label"])
+    incoming: list[IncomingGroup] = []
+    for p_iri, count in counts.items():
+        p_label = in_labels.best(p_iri, lang)[0] or _term_label_fallback(settings, p_iri)
+        group = IncomingGroup(p_iri, curie(p_iri, settings), p_label, count, [], 1, size)
+        if incoming_property is None or incoming_property == p_iri:
+            group.page = page
+            group.items = _incoming_items(kstore, node, p_iri, page, size, lang, keep, store)
+        incoming.append(group)
+    incoming.sort(key=lambda g: g.label.lower())
+
+    kind = kind_of(settings, iri, (t.value for t in types))
+    return Resource(
+        iri=iri,
+        path=page_path(settings, iri),
+        kind=kind,
+        label=label or _term_label_fallback(settings, iri),
+        label_lang=label_lang,
+        other_labels=other_labels,
+        description=description,
+        description_lang=description_lang,
+        types=types,
+        properties=properties,
+        incoming=incoming,
+        incoming_page=page,
+        incoming_property=incoming_property,
+        graphs=graphs,
+        quads=quads,
+        page_size=size,
+    )
+
+
+def _property_order(pv: PropertyValues) -> tuple[int, str]:
+    try:
+        return (LEADING_PROPERTIES.index(pv.iri), "")
+    except ValueError:
+        return (len(LEADING_PROPERTIES), pv.label.lower())
+
+
+def _group(
+    settings: Settings,
+    p: str,
+    values: list[Any],
+    prop_labels: _Labels,
+    labels: _Labels,
+    lang: str,
+    show: Callable[[Any], Term],
+) -> PropertyValues:
+    text = prop_labels.best(p, lang)[0] or labels.best(p, lang)[0]
+    terms = [show(v) for v in values]
+    other = "en" if lang == "nl" else "nl"
+
+    def order(t: Term) -> tuple[int, str]:
+        if t.kind == "literal":
+            rank = 0 if t.lang == lang else 1 if t.lang in ("", other) else 2
+            return (rank, t.value.lower())
+        return (3, t.text.lower())
+
+    terms.sort(key=order)
+    return PropertyValues(p, curie(p, settings), text or _term_label_fallback(settings, p), terms)
+
+
+def _incoming_items(
+    kstore: KiemenStore,
+    node: ox.NamedNode,
+    p_iri: str,
+    page: int,
+    size: int,
+    lang: str,
+    keep: Callable[[ox.Quad], None],
+    store: ox.Store | None,
+) -> list[Term]:
+    """One page of the resources linking to ``node`` through ``p_iri``, labelled.
+
+    Rows stream in the store's index order; only the rows up to the end of the page are read.
+    """
+    settings = kstore.settings
+    skip = (page - 1) * size
+    order: list[ox.NamedNode | ox.BlankNode] = []
+    position: dict[ox.NamedNode | ox.BlankNode, int] = {}
+    labels = _Labels()
+    pending: list[tuple[int, ox.Quad]] = []
+    rows = kstore.run("resource-incoming", {"iri": node, "p": ox.NamedNode(p_iri)}, store=store)
+    for row in rows:
+        s = row["s"]
+        if s not in position:
+            if len(order) >= skip + size:
+                break
+            position[s] = len(order)
+            order.append(s)
+        idx = position[s]
+        if idx < skip:
+            continue
+        pending.append((idx, ox.Quad(s, row["p"], node, row["g"])))
+        lp, label = row["lp"], row["label"]
+        if lp is not None and isinstance(label, ox.Literal):
+            labels.add(s.value, lp.value, label)
+            pending.append((idx, ox.Quad(s, lp, label, row["lg"])))
+    for _idx, q in pending:
+        keep(q)
+    items = []
+    for s in itertools.islice(order, skip, skip + size):
+        if isinstance(s, ox.BlankNode):
+            items.append(Term(s.value, "bnode"))
+            continue
+        text, tlang = labels.best(s.value, lang)
+        items.append(
+            Term(
+                s.value,
+                "iri",
+                label=text,
+                label_lang=tlang,
+                curie=_term_label_fallback(settings, s.value),
+                path=page_path(settings, s.value),
+            )
+        )
+    return items
+
+
+# -- schema.org ----------------------------------------------------------------------------
+
+_SCHEMA_TYPES = (
+    ("def/Initiative", "Project"),
+    ("def/Person", "Person"),
+    ("def/Organisation", "Organization"),
+    ("def/Actor", "Organization"),
+    ("def/Place", "Place"),
+    ("def/SourceDocument", "CreativeWork"),
+    ("def/Section", "CreativeWork"),
+    ("def/Reference", "CreativeWork"),
+)
+
+
+def schema_org(settings: Settings, resource: Resource, page_url: str) -> dict[str, Any]:
+    """A schema.org description of the resource for embedding as JSON-LD in its page."""
+    type_iris = {t.value for t in resource.types}
+    kind = "Thing"
+    for suffix, schema_type in _SCHEMA_TYPES:
+        if settings.base_uri + suffix in type_iris:
+            kind = schema_type
+            break
+    else:
+        if SKOS + "Concept" in type_iris:
+            kind = "DefinedTerm"
+        elif SKOS + "ConceptScheme" in type_iris:
+            kind = "DefinedTermSet"
+    if kind == "Organization" and any(
+        v.value.startswith(settings.def_ns + "actor-type/") and "government" in v.value
+        for v in resource.values(settings.def_ns + "actorType")
+    ):
+        kind = "GovernmentOrganization"
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": kind,
+        "@id": resource.iri,
+        "name": resource.label,
+        "url": page_url,
+        "mainEntityOfPage": page_url,
+    }
+    if resource.label_lang:
+        data["inLanguage"] = resource.label_lang
+    alternates = [text for _lang, text in resource.other_labels]
+    alternates += [t.value for t in resource.values(SKOS + "altLabel")]
+    if alternates:
+        data["alternateName"] = alternates
+    if resource.description:
+        data["description"] = resource.description
+    homepage = resource.value(FOAF + "homepage") or resource.value(SCHEMA + "url")
+    if homepage is not None:
+        data["sameAs"] = homepage.value
+    for prop, key in ((SCHEMA + "startDate", "startDate"), (SCHEMA + "endDate", "endDate")):
+        value = resource.value(prop)
+        if value is not None:
+            data[key] = value.value
+    lat, long = resource.value(WGS + "lat"), resource.value(WGS + "long")
+    if lat is not None and long is not None:
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": lat.value, "longitude": long.value}
+    scheme = resource.value(SKOS + "inScheme")
+    if scheme is not None and kind == "DefinedTerm":
+        data["inDefinedTermSet"] = scheme.value
+    spatial = resource.values(DCT + "spatial")
+    if spatial and kind != "Place":
+        data["location"] = [{"@type": "Place", "@id": s.value, "name": s.text} for s in spatial]
+    data["license"] = LICENCE
+    return data

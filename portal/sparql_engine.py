@@ -1,0 +1,500 @@
+"""SPARQL execution in worker processes that are killed and replaced at the deadline.
+
+pyoxigraph has no query timeout, so a query runs where it can be stopped: in a worker process of
+a small pool. The web process hands a :class:`Job` over a pipe and waits until the deadline; a
+worker that has not answered by then is killed (SIGKILL) and a fresh one takes its place, so a
+runaway query costs one process and never a web thread or another client's answer.
+
+Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahead of need, so a
+replacement is usually warm before it is wanted. Each opens
+the store read-only through :meth:`portal.store.KiemenStore.reader`, which reopens itself when a
+writer publishes a new generation. Writes (SPARQL Update and the Graph Store Protocol) run in the
+same workers under the same deadline, inside :meth:`KiemenStore.writing`, so they are atomic: a
+worker killed half-way leaves the published store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from portal import sparql_results
+from portal.config import Settings
+from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
+from portal.prefixes import ontology_prefixes
+from portal.sparql_text import DEFAULT_GRAPH
+from portal.store import KiemenStore
+from portal.tokens import bundled_graph_iris, covers
+
+TRUNCATED_HEADER = "Kiemen-Truncated"
+
+
+@dataclass
+class Job:
+    """One request for a worker; plain data so it crosses the pipe cheaply."""
+
+    kind: str  # query | update | graph-get | graph-put | graph-post | graph-delete
+    text: str = ""
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    query_has_dataset: bool = False
+    results_format: str | None = None
+    rdf_format: str | None = None
+    max_rows: int = 10_000
+    base_iri: str | None = None
+    link: str = ""
+    graph: str | None = None
+    payloads: list[tuple[bytes, str]] = field(default_factory=list)
+    grants: tuple[str, ...] = ()
+    touched: list[str] = field(default_factory=list)
+    all_named: bool = False
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: bytes = b""
+    media_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    @classmethod
+    def fail(cls, status: int, message: str) -> Outcome:
+        return cls(status=status, error=message)
+
+
+class Refused(Exception):
+    """Stop a job with an HTTP status (inside a write: the generation is thrown away)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# -- inside the worker --------------------------------------------------------------------------
+
+
+def _media(key: str, results: bool) -> str:
+    fmt = by_key(key, RESULTS_FORMATS if results else RDF_FORMATS)
+    assert fmt is not None
+    if fmt.media_type.startswith("text/") or fmt.key in ("json", "xml", "nt", "nq", "trig"):
+        return f"{fmt.media_type}; charset=utf-8"
+    return fmt.media_type
+
+
+def _not_acceptable(results: bool) -> Outcome:
+    formats = RESULTS_FORMATS if results else RDF_FORMATS
+    kind = "SELECT and ASK results" if results else "CONSTRUCT and DESCRIBE results"
+    return Outcome.fail(
+        406,
+        f"Not Acceptable: {kind} are offered as "
+        + ", ".join(f"{f.media_type} (?format={f.key})" for f in formats),
+    )
+
+
+def _node(iri: str) -> Any:
+    return ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
+
+
+def _serialize_triples(triples: list[Any], key: str, truncated: bool, limit: int) -> bytes:
+    fmt = by_key(key, RDF_FORMATS)
+    assert fmt is not None and fmt.rdf is not None
+    body = ox.serialize(triples, format=fmt.rdf) or b""
+    if truncated:
+        if key == "rdf":
+            return sparql_results.with_xml_comment(body, limit)
+        return sparql_results.truncation_note(key, limit) + body
+    return body
+
+
+def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
+    store = kstore.reader()
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri, "prefixes": prefixes}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        kwargs["default_graph"] = [_node(g) for g in job.default_graphs or []]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
+    elif not job.query_has_dataset:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        result = store.query(job.text, **kwargs)
+    except SyntaxError as exc:
+        return Outcome.fail(400, f"SPARQL syntax error: {exc}")
+    limit = job.max_rows
+    headers: dict[str, str] = {}
+    if isinstance(result, ox.QueryBoolean):
+        if job.results_format is None:
+            return _not_acceptable(True)
+        body = sparql_results.boolean(job.results_format, bool(result))
+        return Outcome(200, body, _media(job.results_format, True))
+    if isinstance(result, ox.QuerySolutions):
+        if job.results_format is None:
+            return _not_acceptable(True)
+        variables = [v.value for v in result.variables]
+        rows: list[list[Any]] = []
+        truncated = False
+        for solution in result:
+            if len(rows) >= limit:
+                truncated = True
+                break
+            rows.append(list(solution))
+        if truncated:
+            headers[TRUNCATED_HEADER] = f"true; rows={limit}"
+        body = sparql_results.solutions(job.results_format, variables, rows, truncated, job.link)
+        return Outcome(200, body, _media(job.results_format, True), headers)
+    if job.rdf_format is None:
+        return _not_acceptable(False)
+    triples: list[Any] = []
+    truncated = False
+    for triple in result:
+        if len(triples) >= limit:
+            truncated = True
+            break
+        triples.append(triple)
+    if truncated:
+        headers[TRUNCATED_HEADER] = f"true; triples={limit}"
+    body = _serialize_triples(triples, job.rdf_format, truncated, limit)
+    return Outcome(200, body, _media(job.rdf_format, False), headers)
+
+
+def _protected(kstore: KiemenStore, store: ox.Store) -> set[str]:
+    """Graphs only ``kiemen load`` may change: the bundled ones and any with load provenance."""
+    names = bundled_graph_iris(kstore.settings)
+    with contextlib.suppress(Exception):
+        names |= {str(r["graph"]) for r in kstore.rows("loaded-graphs", store=store)}
+    return names
+
+
+def _authorise(kstore: KiemenStore, store: ox.Store, job: Job, graphs: set[str]) -> None:
+    if job.all_named:
+        graphs = graphs | {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    protected = _protected(kstore, store)
+    for graph in sorted(graphs):
+        label = "the default graph" if graph == DEFAULT_GRAPH else f"<{graph}>"
+        if graph in protected:
+            raise Refused(
+                403, f"{label} is filled by `kiemen load` and cannot be changed over HTTP"
+            )
+        if not covers(job.grants, graph):
+            raise Refused(403, f"this token may not write {label}")
+
+
+def _index(gen: Any, kstore: KiemenStore) -> None:
+    import loaders
+
+    for hook in loaders.INDEX_HOOKS:
+        hook(gen, kstore)
+
+
+def _parse_payloads(job: Job, graph: Any) -> list[Any]:
+    quads: list[Any] = []
+    for body, media in job.payloads:
+        fmt = by_key(media.split(";")[0].strip(), RDF_FORMATS)
+        if fmt is None or fmt.rdf is None:
+            raise Refused(415, f"cannot read {media or 'a body without Content-Type'} as RDF")
+        base = graph.value if isinstance(graph, ox.NamedNode) else job.base_iri
+        try:
+            for q in ox.parse(body, format=fmt.rdf, base_iri=base, rename_blank_nodes=True):
+                if not isinstance(q.graph_name, ox.DefaultGraph):
+                    raise Refused(400, "the body names graphs; send the triples of one graph")
+                quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
+        except SyntaxError as exc:
+            raise Refused(400, f"the body is not valid {fmt.label}: {exc}") from exc
+    return quads
+
+
+def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
+    with kstore.writing() as gen:
+        store = gen.store
+        if job.kind == "update":
+            _authorise(kstore, store, job, set(job.touched))
+            try:
+                store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
+            except SyntaxError as exc:
+                raise Refused(400, f"SPARQL syntax error: {exc}") from exc
+            _index(gen, kstore)
+            return Outcome(204)
+        assert job.graph is not None
+        graph = _node(job.graph)
+        _authorise(kstore, store, job, {job.graph})
+        existed = job.graph == DEFAULT_GRAPH or store.contains_named_graph(graph)
+        if job.kind == "graph-delete":
+            if not existed:
+                raise Refused(404, f"there is no graph <{job.graph}>")
+            if job.graph == DEFAULT_GRAPH:
+                store.remove_graph(graph)
+            else:
+                store.remove_graph(graph)
+            _index(gen, kstore)
+            return Outcome(204)
+        quads = _parse_payloads(job, graph)
+        if job.kind == "graph-put":
+            if job.graph == DEFAULT_GRAPH or existed:
+                store.remove_graph(graph)
+        if job.graph != DEFAULT_GRAPH:
+            store.add_graph(graph)
+        store.extend(quads)
+        _index(gen, kstore)
+        if existed:
+            return Outcome(204)
+        return Outcome(201, headers={"Location": job.graph})
+
+
+def run_graph_get(kstore: KiemenStore, job: Job) -> Outcome:
+    store = kstore.reader()
+    assert job.graph is not None
+    graph = _node(job.graph)
+    if job.graph != DEFAULT_GRAPH and not store.contains_named_graph(graph):
+        return Outcome.fail(404, f"there is no graph <{job.graph}>")
+    if job.rdf_format is None:
+        return _not_acceptable(False)
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+    ]
+    body = _serialize_triples(triples, job.rdf_format, False, 0)
+    return Outcome(200, body, _media(job.rdf_format, False))
+
+
+def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
+    try:
+        if job.kind == "query":
+            return run_query(kstore, job, prefixes)
+        if job.kind == "graph-get":
+            return run_graph_get(kstore, job)
+        return run_write(kstore, job, prefixes)
+    except Refused as exc:
+        return Outcome.fail(exc.status, exc.message)
+    except SyntaxError as exc:
+        return Outcome.fail(400, f"syntax error: {exc}")
+    except Exception as exc:  # the worker must answer, whatever happened
+        traceback.print_exc()
+        return Outcome.fail(500, f"the query failed: {type(exc).__name__}: {exc}")
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the web process ends, however it ends."""
+    with contextlib.suppress(Exception):
+        import ctypes
+        import os
+        import signal
+
+        parent = os.getppid()
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _worker_main(conn: Connection) -> None:
+    _die_with_parent()
+    settings: Settings = conn.recv()
+    kstore = KiemenStore(settings)
+    prefixes = ontology_prefixes(settings)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        outcome = execute(kstore, job, prefixes)
+        try:
+            conn.send(outcome)
+        except (BrokenPipeError, OSError):
+            return
+
+
+# -- in the web process -------------------------------------------------------------------------
+
+
+class _Worker:
+    """A worker process (``python -m portal.sparql_engine FD``) and our end of its socket.
+
+    A plain subprocess rather than ``multiprocessing``: nothing of the web process (its threads,
+    its open store, its ``__main__``) is inherited or re-run.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "portal.sparql_engine", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(settings)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.wait(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class PoolBusy(Exception):
+    """No worker became free before the deadline."""
+
+
+class WorkerPool:
+    """``size`` warm workers, growing to ``max_size`` under load; killed workers are replaced.
+
+    The pool keeps at least one worker more than one client may occupy
+    (``max_concurrent_per_client + 1``), so a single client's expensive queries can never take
+    every worker.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.size = max(settings.query_workers, settings.max_concurrent_per_client + 1)
+        self.max_size = self.size * 2 + 2
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self) -> None:
+        """Start the warm workers (in the background: the first request may wait for one)."""
+        with self._lock:
+            missing = self.size - len(self._all)
+        for _ in range(max(0, missing)):
+            self._spawn_idle()
+
+    def _spawn_idle(self) -> None:
+        with self._lock:
+            if self._closed or len(self._all) >= self.max_size:
+                return
+            worker = _Worker(self.settings)
+            self._all.add(worker)
+        self._idle.put(worker)
+
+    def _checkout(self, deadline: float) -> _Worker:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                with self._lock:
+                    grow = not self._closed and len(self._all) < self.max_size
+                    if grow:
+                        worker = _Worker(self.settings)
+                        self._all.add(worker)
+                        return worker
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise PoolBusy from None
+                try:
+                    worker = self._idle.get(timeout=remaining)
+                except queue.Empty:
+                    raise PoolBusy from None
+            if worker.alive():
+                return worker
+            self._discard(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+            below = not self._closed and len(self._all) < self.size
+        if below:
+            threading.Thread(target=self._spawn_idle, daemon=True).start()
+
+    def run(self, job: Job, timeout: float) -> Outcome:
+        """Run ``job``; past ``timeout`` seconds the worker is killed and a 503 returned."""
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._checkout(deadline)
+        except PoolBusy:
+            return Outcome.fail(
+                503, f"every query worker stayed busy for {timeout:g} s; try again later"
+            )
+        try:
+            worker.conn.send(job)
+            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                outcome: Outcome = worker.conn.recv()
+            else:
+                self._discard(worker)
+                return Outcome.fail(
+                    503,
+                    f"the query ran longer than the time limit of {timeout:g} s and was "
+                    "stopped; make it more selective or add a LIMIT",
+                )
+        except (EOFError, OSError):
+            self._discard(worker)
+            return Outcome.fail(500, "the query worker stopped unexpectedly (out of memory?)")
+        self._idle.put(worker)
+        return outcome
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()
+
+
+class ClientLimiter:
+    """At most ``limit`` requests in flight per client address."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._active: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, client: str) -> Iterator[bool]:
+        with self._lock:
+            taken = self._active.get(client, 0)
+            granted = taken < self.limit
+            if granted:
+                self._active[client] = taken + 1
+        try:
+            yield granted
+        finally:
+            if granted:
+                with self._lock:
+                    left = self._active[client] - 1
+                    if left:
+                        self._active[client] = left
+                    else:
+                        del self._active[client]
+
+
+_POOLS: list[WorkerPool] = []
+
+
+def create_pool(settings: Settings) -> WorkerPool:
+    pool = WorkerPool(settings)
+    _POOLS.append(pool)
+    return pool
+
+
+@atexit.register
+def _close_all() -> None:
+    for pool in _POOLS:
+        pool.close()
+
+
+if __name__ == "__main__":  # a worker process, started by _Worker
+    # run the imported module's loop, so that pickled classes are portal.sparql_engine's
+    from portal.sparql_engine import _worker_main as _main
+
+    _main(Connection(int(sys.argv[1])))

@@ -1,0 +1,173 @@
+"""Writers for SPARQL results that may stop early, with the truncation said out loud.
+
+pyoxigraph serialises a whole result set or nothing, so a row cap needs writers of our own: they
+take the first ``max_rows`` solutions and, when there were more, say so inside the document where
+the format has room for it (JSON: ``"truncated": true`` plus a ``head.link``; XML: a ``<link>``;
+Turtle, TriG, N-Triples, N-Quads: a comment; RDF/XML: an XML comment) and always in the
+``Kiemen-Truncated`` response header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    return {"type": "literal", "value": str(term)}
+
+
+def solutions_json(
+    variables: Sequence[str], rows: Sequence[Sequence[Any]], truncated: bool, link: str
+) -> bytes:
+    bindings = []
+    for row in rows:
+        bindings.append(
+            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+        )
+    head: dict[str, Any] = {"vars": list(variables)}
+    doc: dict[str, Any] = {"head": head, "results": {"bindings": bindings}}
+    if truncated:
+        head["link"] = [link]
+        doc["truncated"] = True
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _xml_term(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject>"
+            f"<predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>"
+        )
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
+
+
+def solutions_xml(
+    variables: Sequence[str], rows: Sequence[Sequence[Any]], truncated: bool, link: str
+) -> bytes:
+    out = [_XML_HEAD]
+    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    if truncated:
+        out.append(f"<link href={quoteattr(link)}/>")
+    out.append("</head>\n<results>\n")
+    for row in rows:
+        out.append("<result>")
+        for v, t in zip(variables, row, strict=True):
+            if t is not None:
+                out.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+        out.append("</result>\n")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode()
+
+
+def _csv_value(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def solutions_csv(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([_csv_value(t) for t in row])
+    return buf.getvalue().encode()
+
+
+def _tsv_value(term: Any) -> str:
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t")
+
+
+def solutions_tsv(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    lines = ["\t".join("?" + v for v in variables)]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def solutions(
+    key: str, variables: Sequence[str], rows: Sequence[Sequence[Any]], truncated: bool, link: str
+) -> bytes:
+    if key == "json":
+        return solutions_json(variables, rows, truncated, link)
+    if key == "xml":
+        return solutions_xml(variables, rows, truncated, link)
+    if key == "csv":
+        return solutions_csv(variables, rows)
+    return solutions_tsv(variables, rows)
+
+
+def boolean(key: str, value: bool) -> bytes:
+    text = "true" if value else "false"
+    if key == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if key == "xml":
+        return f"{_XML_HEAD}</head>\n<boolean>{text}</boolean>\n</sparql>\n".encode()
+    return (text + "\n").encode()
+
+
+def truncation_note(key: str, limit: int) -> bytes:
+    """A comment for the top of an RDF document cut off at ``limit`` triples."""
+    text = f"Kiemen: result truncated at {limit} triples (the endpoint's row limit)"
+    if key in ("ttl", "nt", "trig", "nq"):
+        return f"# {text}\n".encode()
+    return b""
+
+
+def with_xml_comment(body: bytes, limit: int) -> bytes:
+    """RDF/XML with the truncation note as a comment after the XML declaration."""
+    note = f"<!-- Kiemen: result truncated at {limit} triples (the endpoint's row limit) -->\n"
+    if body.startswith(b"<?xml"):
+        end = body.find(b"?>") + 2
+        return body[:end] + b"\n" + note.encode() + body[end:].lstrip(b"\n")
+    return note.encode() + body

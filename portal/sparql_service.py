@@ -1,0 +1,204 @@
+"""What the SPARQL endpoint and the Graph Store share: the worker pool, the per-client limit,
+bearer tokens, CORS and errors in the format the client asked for."""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from portal.config import Settings
+from portal.prefixes import ontology_prefixes
+from portal.sparql_engine import (
+    TRUNCATED_HEADER,
+    ClientLimiter,
+    Job,
+    Outcome,
+    WorkerPool,
+    create_pool,
+)
+from portal.tokens import TokenInfo, TokenStore
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Location, Retry-After, Content-Type",
+}
+
+
+@dataclass
+class Service:
+    settings: Settings
+    pool: WorkerPool
+    limiter: ClientLimiter
+    tokens: TokenStore
+    prefixes: dict[str, str]
+    _started: bool = False
+
+    def warm(self) -> None:
+        if not self._started:
+            self._started = True
+            threading.Thread(target=self.pool.start, daemon=True).start()
+
+
+def init_service(app: Flask) -> Service:
+    existing: Service | None = app.extensions.get("kiemen_sparql")
+    if existing is not None:
+        return existing
+    settings: Settings = app.config["KIEMEN"]
+    service = Service(
+        settings=settings,
+        pool=create_pool(settings),
+        limiter=ClientLimiter(settings.max_concurrent_per_client),
+        tokens=TokenStore(settings),
+        prefixes=ontology_prefixes(settings),
+    )
+    app.extensions["kiemen_sparql"] = service
+    return service
+
+
+def get_service() -> Service:
+    return init_service(current_app)  # type: ignore[arg-type]
+
+
+def client_id() -> str:
+    return request.remote_addr or "unknown"
+
+
+def run_limited(job: Job) -> Outcome:
+    """Run a job for this client: 429 past the per-client limit, 503 past the time limit."""
+    service = get_service()
+    service.warm()
+    with service.limiter.slot(client_id()) as granted:
+        if not granted:
+            limit = service.settings.max_concurrent_per_client
+            out = Outcome.fail(
+                429,
+                f"too many queries at once from your address (the limit is {limit}); "
+                "wait for one to finish",
+            )
+            out.headers["Retry-After"] = "1"
+            return out
+        return service.pool.run(job, service.settings.query_timeout)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+_ERROR_TYPES = [
+    "application/json",
+    "application/sparql-results+json",
+    "application/ld+json",
+    "text/html",
+    "application/sparql-results+xml",
+    "application/xml",
+    "text/xml",
+    "text/plain",
+]
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error in the form the client asked for: JSON, HTML, XML or plain text."""
+    accept = request.accept_mimetypes
+    explicit = {value for value, _q in accept}
+    best = accept.best_match(_ERROR_TYPES) if explicit and explicit != {"*/*"} else None
+    if best is None and (not explicit or "*/*" in explicit):
+        best = "application/json"
+    if best in ("application/json", "application/sparql-results+json", "application/ld+json"):
+        body = json.dumps({"ok": False, "error": message, "status": status}, ensure_ascii=False)
+        response = Response(body, status=status, mimetype="application/json")
+    elif best == "text/html":
+        text = html.escape(message)
+        body = (
+            f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}"
+            f"</title></head><body><main><h1>Error {status}</h1><p>{text}</p></main></body></html>"
+        )
+        response = Response(body, status=status, mimetype="text/html")
+    elif best in ("application/sparql-results+xml", "application/xml", "text/xml"):
+        body = (
+            '<?xml version="1.0"?>\n<error xmlns="https://w3id.org/kiemen/def/error#">'
+            f"<status>{status}</status><message>{html.escape(message)}</message></error>\n"
+        )
+        response = Response(body, status=status, mimetype="application/xml")
+    else:
+        response = Response(f"Error {status}: {message}\n", status=status, mimetype="text/plain")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    if outcome.error is not None:
+        return error_response(outcome.status, outcome.error, outcome.headers)
+    response = Response(outcome.body, status=outcome.status)
+    if outcome.status not in (201, 204):
+        response.headers["Content-Type"] = outcome.media_type
+    elif outcome.status == 204:
+        response.headers.remove("Content-Type")
+    for key, value in outcome.headers.items():
+        response.headers[key] = value
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def add_cors(response: Response) -> Response:
+    for key, value in CORS_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def preflight(methods: str) -> Response:
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = (
+        request.headers.get("Access-Control-Request-Headers")
+        or "Accept, Authorization, Content-Type"
+    )
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Allow"] = methods
+    return response
+
+
+def bearer() -> tuple[TokenInfo | None, Response | None]:
+    """The caller's token, or the 401 to send back."""
+    auth = request.headers.get("Authorization", "")
+    scheme, _, secret = auth.partition(" ")
+    challenge = 'Bearer realm="Kiemen", scope="write"'
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None, error_response(
+            401,
+            "writing needs a bearer token (Authorization: Bearer …); "
+            "the administrator makes one with `kiemen token create --graph NAME`",
+            {"WWW-Authenticate": challenge},
+        )
+    info = get_service().tokens.verify(secret.strip())
+    if info is None:
+        return None, error_response(
+            401,
+            "this token is unknown or revoked",
+            {"WWW-Authenticate": challenge + ', error="invalid_token"'},
+        )
+    return info, None
+
+
+def body_too_large() -> Response | None:
+    """413 when the declared body is over the limit (werkzeug stops undeclared ones too)."""
+    limit = get_service().settings.max_body_bytes
+    length = request.content_length
+    if length is not None and length > limit:
+        return too_large(limit)
+    return None
+
+
+def too_large(limit: int | None = None) -> Response:
+    limit = limit or get_service().settings.max_body_bytes
+    return error_response(
+        413, f"the request body is larger than the limit of {limit} bytes (KIEMEN_MAX_BODY_BYTES)"
+    )
+
+
+def media_key(value: Any) -> str:
+    return str(value or "").split(";")[0].strip().lower()

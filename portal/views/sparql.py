@@ -1,0 +1,408 @@
+"""The public SPARQL endpoint (``/sparql``, SPARQL 1.1 Protocol) and its query page (``/query``).
+
+Queries are read-only and open to all; the dataset's default graph is the union of all named
+graphs. Updates need a bearer token whose graphs cover everything the update writes. Every query
+runs in a worker process under the time limit (see :mod:`portal.sparql_engine`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal import conneg
+from portal.db import get_store
+from portal.i18n import current_lang
+from portal.sparql_engine import Job
+from portal.sparql_service import (
+    add_cors,
+    bearer,
+    body_too_large,
+    error_response,
+    get_service,
+    init_service,
+    media_key,
+    outcome_response,
+    preflight,
+    run_limited,
+    too_large,
+)
+from portal.sparql_text import SparqlTextError, inspect_query, inspect_update
+from portal.translations import TEXTS
+from queries import catalogue
+
+bp = Blueprint("sparql", __name__)
+
+METHODS = "GET, POST, OPTIONS"
+JSON_RESULTS = conneg.by_key("json", conneg.RESULTS_FORMATS)
+TURTLE = conneg.by_key("ttl", conneg.RDF_FORMATS)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RESULT_FORMAT_IRIS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+    "TriG",
+    "N-Quads",
+)
+
+TEXTS.update(
+    {
+        "sparql.title": {"nl": "SPARQL-query's", "en": "SPARQL queries"},
+        "sparql.lead": {
+            "nl": "Bevraag de kennisgraaf rechtstreeks. Kies een voorbeeld of schrijf een eigen "
+            "query; de prefixen van de ontologie zijn al bekend.",
+            "en": "Query the knowledge graph directly. Pick an example or write your own query; "
+            "the ontology's prefixes are already declared.",
+        },
+        "sparql.examples": {"nl": "Voorbeelden", "en": "Examples"},
+        "sparql.run_example": {"nl": "Open en voer uit", "en": "Open and run"},
+        "sparql.editor": {"nl": "Query-editor", "en": "Query editor"},
+        "sparql.endpoint": {"nl": "Eindpunt", "en": "Endpoint"},
+        "sparql.share": {"nl": "Link naar deze query", "en": "Link to this query"},
+        "sparql.limits": {"nl": "Grenzen", "en": "Limits"},
+        "sparql.limits.text": {
+            "nl": "Elke query mag {timeout} seconden rekenen; daarna wordt hij gestopt "
+            "(HTTP 503). Een antwoord bevat ten hoogste {rows} rijen: is het ingekort, dan staat "
+            "dat erin (\"truncated\": true, of een commentaarregel) en in de kop "
+            "Kiemen-Truncated. Eén adres mag {concurrent} query's tegelijk draaien (daarboven "
+            "HTTP 429). Een verzoek is hoogstens {body} bytes groot (HTTP 413). De standaardgraaf "
+            "is de vereniging van alle benoemde grafen. Schrijven (SPARQL Update, Graph Store "
+            "op /store) kan alleen met een token voor de betreffende grafen.",
+            "en": "Each query may compute for {timeout} seconds; then it is stopped (HTTP 503). "
+            "An answer holds at most {rows} rows: when it was cut short it says so "
+            "(\"truncated\": true, or a comment line) and in the Kiemen-Truncated header. One "
+            "address may run {concurrent} queries at a time (HTTP 429 above that). A request "
+            "body is at most {body} bytes (HTTP 413). The default graph is the union of all "
+            "named graphs. Writing (SPARQL Update, the Graph Store at /store) needs a token "
+            "for the graphs concerned.",
+        },
+        "sparql.noscript": {
+            "nl": "De editor heeft JavaScript nodig. Zonder JavaScript kunt u het eindpunt "
+            "gewoon aanroepen, bijvoorbeeld /sparql?query=…",
+            "en": "The editor needs JavaScript. Without it you can call the endpoint directly, "
+            "for example /sparql?query=…",
+        },
+    }
+)
+
+
+def init_app(app: Flask) -> None:
+    init_service(app)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    return add_cors(response)
+
+
+# -- the endpoint ---------------------------------------------------------------------------------
+
+
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS"], endpoint="endpoint_slash")
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint() -> ResponseReturnValue:
+    if request.method == "OPTIONS":
+        return preflight(METHODS)
+    if request.method == "GET":
+        args = request.args
+        if "update" in args:
+            return error_response(400, "send updates with POST, never with GET")
+        queries = args.getlist("query")
+        if not queries:
+            return service_description()
+        if len(queries) > 1:
+            return error_response(400, "give exactly one query parameter")
+        return _query(queries[0], args)
+    too_big = body_too_large()
+    if too_big is not None:
+        return too_big
+    mimetype = media_key(request.content_type)
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    try:
+        if mimetype == "application/x-www-form-urlencoded":
+            form = request.form
+            queries, updates = form.getlist("query"), form.getlist("update")
+            if len(queries) + len(updates) != 1:
+                return error_response(400, "give exactly one query or one update parameter")
+            params = CombinedMultiDict([request.args, form])
+            if queries:
+                return _query(queries[0], params)
+            return _update(updates[0], params)
+        if mimetype in ("application/sparql-query", "application/sparql-update"):
+            if charset not in ("utf-8", "utf8"):
+                return error_response(415, "SPARQL bodies must be UTF-8 (charset=utf-8)")
+            if "query" in request.args or "update" in request.args:
+                return error_response(400, "the query is in the body; do not repeat it in the URL")
+            try:
+                text = request.get_data(cache=False).decode("utf-8")
+            except UnicodeDecodeError:
+                return error_response(400, "the body is not valid UTF-8")
+            if mimetype == "application/sparql-query":
+                return _query(text, request.args)
+            return _update(text, request.args)
+    except RequestEntityTooLarge:
+        return too_large()
+    return error_response(
+        415,
+        "POST a query as application/x-www-form-urlencoded (query=…) or as "
+        "application/sparql-query; an update as update=… or application/sparql-update",
+    )
+
+
+def _query(text: str, params: MultiDict[str, str]) -> Response:
+    service = get_service()
+    if not text.strip():
+        return error_response(400, "the query is empty")
+    info = inspect_query(text)
+    if info.uses_service:
+        return error_response(403, "SERVICE (federated query) is not offered by this endpoint")
+    results_fmt = conneg.negotiate(request, conneg.RESULTS_FORMATS, default=JSON_RESULTS)
+    rdf_fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
+    if results_fmt is None and rdf_fmt is None:
+        return error_response(
+            406,
+            conneg.not_acceptable_body([*conneg.RESULTS_FORMATS, *conneg.RDF_FORMATS]),
+        )
+    default_graphs = params.getlist("default-graph-uri")
+    named_graphs = params.getlist("named-graph-uri")
+    dataset = bool(default_graphs or named_graphs)
+    job = Job(
+        kind="query",
+        text=text,
+        default_graphs=default_graphs if dataset else None,
+        named_graphs=named_graphs if dataset else None,
+        query_has_dataset=info.has_dataset,
+        results_format=results_fmt.key if results_fmt else None,
+        rdf_format=rdf_fmt.key if rdf_fmt else None,
+        max_rows=service.settings.max_rows,
+        base_iri=_endpoint_iri(),
+        link=url_for("sparql.query_page", _external=True) + "#limits",
+    )
+    return outcome_response(run_limited(job))
+
+
+def _update(text: str, params: MultiDict[str, str]) -> Response:
+    token, refusal = bearer()
+    if refusal is not None:
+        return refusal
+    assert token is not None
+    if not text.strip():
+        return error_response(400, "the update is empty")
+    service = get_service()
+    try:
+        plan = inspect_update(text, service.prefixes, _endpoint_iri())
+    except SparqlTextError as exc:
+        return error_response(400, f"SPARQL syntax error: {exc}")
+    if plan.uses_load:
+        return error_response(403, "LOAD is not offered: send the data with the Graph Store (/store)")
+    if plan.uses_service:
+        return error_response(403, "SERVICE (federated query) is not offered by this endpoint")
+    if plan.variable_graph:
+        return error_response(
+            403, "name the graphs an update writes (GRAPH <…>); GRAPH ?variable cannot be checked"
+        )
+    using = params.getlist("using-graph-uri")
+    using_named = params.getlist("using-named-graph-uri")
+    if (using or using_named) and plan.has_dataset_clause:
+        return error_response(
+            400, "give the dataset either with using-graph-uri parameters or with USING/WITH"
+        )
+    job = Job(
+        kind="update",
+        text=plan.with_using(text, using, using_named),
+        base_iri=_endpoint_iri(),
+        grants=token.graphs,
+        touched=sorted(plan.graphs),
+        all_named=plan.all_named,
+    )
+    return outcome_response(run_limited(job))
+
+
+def _endpoint_iri() -> str:
+    return url_for("sparql.endpoint", _external=True)
+
+
+def _wants_html() -> bool:
+    accept = request.accept_mimetypes
+    if not any(value in ("text/html", "application/xhtml+xml") for value, _q in accept):
+        return False
+    rdf = [f.media_type for f in conneg.RDF_FORMATS]
+    best = accept.best_match(["text/html", *rdf])
+    return best == "text/html"
+
+
+def service_description() -> ResponseReturnValue:
+    """SPARQL 1.1 Service Description of this endpoint (HTML clients go to the query page)."""
+    if _wants_html() and "format" not in request.args:
+        return redirect(url_for("sparql.query_page"), code=303)
+    fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
+    if fmt is None or fmt.rdf is None:
+        return error_response(406, conneg.not_acceptable_body(conneg.RDF_FORMATS))
+    service = get_service()
+    node = ox.NamedNode(_endpoint_iri())
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [
+        ox.Triple(node, rdf_type, sd("Service")),
+        ox.Triple(node, sd("endpoint"), node),
+        ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")),
+        ox.Triple(node, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(node, sd("feature"), sd("EmptyGraphs")),
+    ]
+    triples += [
+        ox.Triple(node, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name))
+        for name in RESULT_FORMAT_IRIS
+    ]
+    title = ox.NamedNode("http://purl.org/dc/terms/title")
+    comment = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    limits = {
+        "timeout": f"{service.settings.query_timeout:g}",
+        "rows": str(service.settings.max_rows),
+        "concurrent": str(service.settings.max_concurrent_per_client),
+        "body": str(service.settings.max_body_bytes),
+    }
+    for lang in ("en", "nl"):
+        triples.append(
+            ox.Triple(
+                node,
+                title,
+                ox.Literal(
+                    "Kiemen SPARQL endpoint" if lang == "en" else "Kiemen SPARQL-eindpunt",
+                    language=lang,
+                ),
+            )
+        )
+        triples.append(
+            ox.Triple(
+                node, comment, ox.Literal(TEXTS["sparql.limits.text"][lang].format(**limits),
+                                          language=lang)
+            )
+        )
+    triples.append(
+        ox.Triple(
+            node,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+            ox.NamedNode(url_for("sparql.query_page", _external=True)),
+        )
+    )
+    dataset = ox.BlankNode()
+    default_graph = ox.BlankNode()
+    triples += [
+        ox.Triple(node, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, rdf_type, sd("Graph")),
+    ]
+    for graph in sorted(get_store().reader().named_graphs(), key=str):
+        if not isinstance(graph, ox.NamedNode):
+            continue
+        entry = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), entry),
+            ox.Triple(entry, rdf_type, sd("NamedGraph")),
+            ox.Triple(entry, sd("name"), graph),
+        ]
+    prefixes = {"sd": SD, "formats": FORMATS_NS, "dcterms": "http://purl.org/dc/terms/"}
+    try:
+        body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes) or b""
+    except (TypeError, ValueError):
+        body = ox.serialize(triples, format=fmt.rdf) or b""
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+# -- the query page -------------------------------------------------------------------------------
+
+
+def _example_text(text: str) -> str:
+    """A stored query as shown in the editor: its header replaced by the title as a comment."""
+    lines = text.splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "\n".join(lines).strip() + "\n"
+
+
+def examples(lang: str) -> list[dict[str, str]]:
+    store = get_store()
+    out = []
+    for q in catalogue().values():
+        if not q.example:
+            continue
+        body = store.rebase_text(_example_text(q.text))
+        out.append(
+            {
+                "name": q.name,
+                "title": q.label(lang),
+                "description": q.about(lang),
+                "query": f"# {q.label(lang)}\n{body}",
+            }
+        )
+    return out
+
+
+def _vocabulary() -> tuple[list[str], list[str]]:
+    """Class and property IRIs of the ontology, for the editor's autocompletion."""
+    classes: list[str] = []
+    properties: list[str] = []
+    store = get_store()
+    for name, target in (("codebook-classes", classes), ("codebook-properties", properties)):
+        try:
+            target += sorted({str(r["term"]) for r in store.rows(name) if r.get("term")})
+        except Exception:  # an empty or missing ontology only means no suggestions
+            continue
+    return classes, properties
+
+
+@bp.route("/query")
+def query_page() -> str:
+    service = get_service()
+    lang = current_lang()
+    items = examples(lang)
+    chosen = request.args.get("example")
+    initial = next((e for e in items if e["name"] == chosen), items[0] if items else None)
+    classes, properties = _vocabulary()
+    prefix_lines = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in service.prefixes.items()
+                           if p in ("km", "skos", "rdfs", "dcterms", "prov"))
+    config: dict[str, Any] = {
+        "endpoint": _endpoint_iri(),
+        "examples": items,
+        "initial": initial["name"] if initial else None,
+        "defaultQuery": initial["query"] if initial else prefix_lines + "SELECT * WHERE {\n  ?s ?p ?o\n} LIMIT 10\n",
+        "prefixes": service.prefixes,
+        "classes": classes,
+        "properties": properties,
+        "lang": lang,
+        "texts": {
+            "editor": TEXTS["sparql.editor"][lang],
+            "endpoint": TEXTS["sparql.endpoint"][lang],
+        },
+    }
+    limits = {
+        "timeout": f"{service.settings.query_timeout:g}",
+        "rows": service.settings.max_rows,
+        "concurrent": service.settings.max_concurrent_per_client,
+        "body": service.settings.max_body_bytes,
+    }
+    safe = re.sub(r"</", r"<\\/", json.dumps(config, ensure_ascii=False))
+    return render_template(
+        "sparql.html", config_json=safe, examples=items, initial=initial, limits=limits
+    )

@@ -1,0 +1,87 @@
+"""Helpers for the SPARQL tests: a real ``kiemen serve`` with its own settings, and HTTP clients
+that connect from a chosen loopback address (so the server sees distinct clients)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from conftest import REPO, free_port, kiemen_cmd, kiemen_env
+
+
+class _SourceAdapter(HTTPAdapter):
+    def __init__(self, source: str, **kwargs: Any) -> None:
+        self.source = source
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(address: str) -> requests.Session:
+    """A session whose connections come from ``address`` (any of 127.0.0.0/8)."""
+    session = requests.Session()
+    adapter = _SourceAdapter(address)
+    session.mount("http://", adapter)
+    return session
+
+
+def copy_store(src: Path, dest: Path) -> Path:
+    """A private copy of a loaded store (generations and the ``current`` link)."""
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+@contextlib.contextmanager
+def kiemen_server(store: Path, **env: str) -> Iterator[str]:
+    """``kiemen serve`` on a free port of 127.0.0.1 with extra KIEMEN_* settings."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    log_path = store.parent / f"server-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [*kiemen_cmd(), "serve", "--port", str(port)],
+        env=kiemen_env(store, base, KIEMEN_PORT=str(port), **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(base + "sparql", headers={"Accept": "text/turtle"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("kiemen serve did not start:\n" + log_path.read_text()) from None
+                time.sleep(0.2)
+        yield base.rstrip("/")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def make_token(store: Path, base: str, *graphs: str) -> str:
+    """``kiemen token create`` for a store; returns the secret."""
+    args = [*kiemen_cmd(), "token", "create"]
+    for g in graphs:
+        args += ["--graph", g]
+    out = subprocess.run(
+        args, env=kiemen_env(store, base), capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return out.stdout.strip().splitlines()[-1]
