@@ -1,9 +1,10 @@
 """Loaders: every source into its own named graph — validated, atomic, provenance recorded.
 
 :func:`load` is the one path into the store. It opens a private generation (``portal.store``),
-lets the loader for each source replace that source's named graph, validates the result with
-the SHACL shapes, records provenance, rebuilds the indexes and only then publishes. Any failure
-throws the generation away, so the published store is exactly as it was.
+lets the loader for each source replace that source's named graph while the streaming SHACL
+checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
+generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws
+the generation away, so the published store is exactly as it was.
 """
 
 from __future__ import annotations
@@ -11,30 +12,35 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import rdflib
 
 from loaders import provenance
-from loaders.base import Loader, LoadError, LoadStats, Problem, Source
+from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
+from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
+from loaders.participedia import ParticipediaLoader
 from loaders.rdf import RdfLoader
-from loaders.validation import shacl_problems, to_rdflib, turtle_line_index
+from loaders.shapes import Unsupported
+from loaders.sparql import SparqlLoader
+from loaders.tabular import TabularLoader
+from loaders.validation import compiled_shapes
 from portal.store import Generation, KiemenStore, graph_iri
 
 #: Loaders in the order they are asked whether they accept a source.
-REGISTRY: list[Any] = [BundledLoader, RdfLoader]
+REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
 
 #: Called with the new generation after validation, before publishing (search index, facets).
 INDEX_HOOKS: list[Callable[[Generation, KiemenStore], None]] = []
 INDEX_HOOKS.append(__import__("loaders.indexes", fromlist=["build_indexes"]).build_indexes)
 
-#: Graphs whose content gives context to validation of any other graph.
-CONTEXT_GRAPHS = ("ontology", "curated")
+#: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
+CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
 #: Graphs that hold no instance data to validate.
 UNVALIDATED_GRAPHS = ("shapes", provenance.META_GRAPH)
+#: Most errors reported (and looked for) in one load; the load fails at the first anyway.
+MAX_ERRORS = 200
 
 
 def register(loader: type) -> type:
@@ -76,6 +82,11 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     generation: str | None = None
+    #: Focus nodes checked against the shapes, and by which engine.
+    checked: int = 0
+    engine: str = ""
+    #: Warnings found in all (only the first ones are listed in ``problems``).
+    warning_count: int = 0
 
     @property
     def warnings(self) -> list[Problem]:
@@ -84,6 +95,16 @@ class LoadReport:
 
 def bundled_sources() -> list[Source]:
     return [Source(f"bundled:{b.graph}", graph=b.graph) for b in bundles()]
+
+
+@dataclass
+class _Written:
+    source: Source
+    loader: Loader
+    graph: ox.NamedNode
+    stats: LoadStats
+    started: dt.datetime
+    session: Session | None
 
 
 def load(
@@ -99,7 +120,9 @@ def load(
     report = LoadReport(dry_run=dry_run)
     say = progress or (lambda _msg: None)
     with kstore.writing(publish=not dry_run) as gen:
-        written: list[tuple[Source, Loader, ox.NamedNode, LoadStats, dt.datetime]] = []
+        checker = _checker(kstore, gen.store, say) if validate else None
+        report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
+        written: list[_Written] = []
         for source in sources:
             loader = pick(source)
             name = source.graph or loader.default_graph_name(source)
@@ -107,38 +130,54 @@ def load(
             started = dt.datetime.now(dt.UTC)
             say(f"loading {source.display()} into graph {name} ({loader.title})")
             gen.store.remove_graph(graph)
-            stats = loader.write(source, gen.store, graph, settings)
+            checked = checker is not None and name not in UNVALIDATED_GRAPHS
+            session = checker.session(source.display(), graph) if checked and checker else None
+            stats = loader.write(source, gen.store, graph, settings, session)
+            if session is not None:
+                session.close()
             stats.triples = _count(kstore, gen.store, graph)
             if stats.triples == 0:
                 raise LoadError(
                     [Problem(source.display(), "the source holds no triples", rule="not empty")]
                 )
-            written.append((source, loader, graph, stats, started))
-        conforms, problems = True, list[Problem]()
+            written.append(_Written(source, loader, graph, stats, started, session))
+        problems: list[Problem] = [w for item in written for w in item.stats.warnings]
         if validate:
-            say("validating with the SHACL shapes")
-            conforms, problems = _validate(kstore, gen.store, written)
+            say("settling the SHACL checks against the new generation")
+            if checker is not None:
+                found, report.checked, report.warning_count = _settle(kstore, gen, checker, written)
+            else:
+                found = _validate_pyshacl(kstore, gen.store, written)
+                report.warning_count = sum(1 for p in found if p.severity != "error")
+            problems += found
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise LoadError(problems)
         report.problems = problems
-        for source, loader, graph, stats, started in written:
+        warnings = report.warning_count or len(problems)
+        for item in written:
             provenance.record(
                 gen.store,
                 settings,
-                graph,
-                title=f"{loader.title}: {source.display()}",
-                loader=loader.name,
-                location=source.display(),
-                stats=stats,
-                started=started,
-                conforms=conforms,
-                triples=stats.triples,
+                item.graph,
+                title=f"{item.loader.title}: {item.source.display()}",
+                loader=item.loader.name,
+                location=item.source.display(),
+                stats=item.stats,
+                started=item.started,
+                conforms=validate,
+                triples=item.stats.triples,
                 errors=0,
-                warnings=len(problems),
+                warnings=warnings,
             )
             report.graphs.append(
-                GraphReport(graph.value, source.display(), loader.name, stats.triples, stats.files)
+                GraphReport(
+                    item.graph.value,
+                    item.source.display(),
+                    item.loader.name,
+                    item.stats.triples,
+                    item.stats.files,
+                )
             )
         for hook in INDEX_HOOKS:
             say(f"building index: {getattr(hook, '__name__', 'index')}")
@@ -152,44 +191,126 @@ def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:
     return int(rows[0]["triples"]) if rows else 0
 
 
-def _validate(
-    kstore: KiemenStore,
-    store: ox.Store,
-    written: list[tuple[Source, Loader, ox.NamedNode, LoadStats, dt.datetime]],
-) -> tuple[bool, list[Problem]]:
+def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -> Checker | None:
+    """The streaming checker, or None when the shapes need pyshacl."""
+    pairs = {
+        (str(r["sub"]), str(r["super"]))
+        for r in kstore.rows("subclass-pairs", {}, store=store)
+    }
+    try:
+        shapes = compiled_shapes(kstore.settings, pairs)
+    except Unsupported as exc:
+        say(f"the shapes use {exc}, which only pyshacl checks: validating with pyshacl (slow)")
+        return None
+
+    def subjects_of(graph: ox.NamedNode) -> Any:
+        for row in kstore.run("graph-subjects", {"g": graph}, store=store):
+            yield row["s"].value
+
+    return Checker(shapes, store, max_errors=MAX_ERRORS, subjects_of=subjects_of)
+
+
+def _settle(
+    kstore: KiemenStore, gen: Generation, checker: Checker, written: list[_Written]
+) -> tuple[list[Problem], int, int]:
+    shared: dict[Session, list[str]] = {}
+    for item in written:
+        if item.session is not None:
+            shared[item.session] = [
+                str(r["s"])
+                for r in kstore.rows("graph-shared-subjects", {"g": item.graph}, store=gen.store)
+            ]
+    findings = checker.finish(shared)
+    by_session = {id(i.session): i for i in written if i.session is not None}
+    locations: dict[int, dict[str, Location]] = {}
+    for item in written:
+        if item.session is None:
+            continue
+        iris = {
+            f.result.focus.value
+            for f in findings
+            if f.session is item.session and isinstance(f.result.focus, ox.NamedNode)
+        }
+        locations[id(item.session)] = _locate(item, iris, kstore)
+    problems = [
+        _problem(f, by_session[id(f.session)], locations.get(id(f.session), {})) for f in findings
+    ]
+    problems.sort(key=lambda p: (p.severity != "error", p.source, p.line or 0, p.row or 0))
+    return problems, checker.focus_checked, checker.warning_count
+
+
+def _locate(item: _Written, iris: set[str], kstore: KiemenStore) -> dict[str, Location]:
+    if not iris:
+        return {}
+    locate = getattr(item.loader, "locate", None)
+    if locate is None:
+        return {}
+    try:
+        found: dict[str, Location] = locate(item.source, iris, kstore.settings)
+    except (OSError, LoadError, ValueError):
+        return {}
+    return found
+
+
+def _problem(f: Finding, item: _Written, where: dict[str, Location]) -> Problem:
+    r = f.result
+    focus = r.focus.value if isinstance(r.focus, ox.NamedNode) else f"_:{r.focus.value}"
+    text = r.message
+    if r.value is not None and str(r.value.value) not in text and r.value != r.focus:
+        text += f" (value: {r.value.value})"
+    loc = where.get(focus)
+    return Problem(
+        source=loc[0] if loc else item.source.display(),
+        line=loc[1] if loc else None,
+        row=loc[2] if loc else None,
+        field=loc[3] if loc else None,
+        message=text,
+        rule=r.rule,
+        focus=focus,
+        severity=r.severity,
+    )
+
+
+def _validate_pyshacl(
+    kstore: KiemenStore, store: ox.Store, written: list[_Written]
+) -> list[Problem]:
+    """The reference path: the new graphs and their context in rdflib, checked by pyshacl."""
+    import rdflib
+
+    from loaders.validation import shacl_problems, to_rdflib
+
     settings = kstore.settings
     data = rdflib.Graph()
-    names = {g.value for _s, _l, g, _st, _t in written}
+    names = {w.graph.value for w in written}
     for ctx in CONTEXT_GRAPHS:
         g = graph_iri(settings, ctx)
         if g.value not in names:
             to_rdflib(store.quads_for_pattern(None, None, None, g), data)
     focus: set[str] = set()
-    locate: dict[str, tuple[str, int | None, int | None]] = {}
     checked = False
-    for source, _loader, graph, stats, _t in written:
-        if any(graph.value == graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS):
+    for item in written:
+        if any(item.graph.value == graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS):
             continue
         checked = True
-        to_rdflib(store.quads_for_pattern(None, None, None, graph), data)
-        subjects = {r["s"] for r in kstore.rows("graph-subjects", {"g": graph}, store=store)}
-        focus |= subjects
-        for iri, (loc, row) in stats.row_index.items():
-            locate[iri] = (loc, None, row)
-        for loc, _digest in stats.files:
-            path = Path(loc)
-            if not path.is_absolute():
-                from loaders.curated import repo_root
-
-                path = repo_root() / loc
-            if path.suffix in (".ttl", ".nt", ".trig", ".nq"):
-                for iri, line in turtle_line_index(path, subjects - set(locate), settings).items():
-                    locate[iri] = (loc, line, None)
-        for iri in subjects:
-            locate.setdefault(iri, (source.display(), None, None))
+        to_rdflib(store.quads_for_pattern(None, None, None, item.graph), data)
+        focus |= {r["s"] for r in kstore.rows("graph-subjects", {"g": item.graph}, store=store)}
     if not checked:
-        return True, []
-    return shacl_problems(data, settings, focus_filter=focus, locate=locate)
+        return []
+    _conforms, problems = shacl_problems(data, settings, focus_filter=focus)
+    located: list[Problem] = []
+    for item in written:
+        iris = {p.focus for p in problems if p.focus}
+        where = _locate(item, {i for i in iris if i}, kstore)
+        for p in problems:
+            if p.focus in where:
+                loc = where[p.focus]
+                located.append(
+                    Problem(loc[0], p.message, p.rule, loc[1], None, loc[2], loc[3], p.focus,
+                            p.severity)
+                )
+    seen = {(p.focus, p.rule, p.message) for p in located}
+    located += [p for p in problems if (p.focus, p.rule, p.message) not in seen]
+    return located
 
 
 __all__ = [

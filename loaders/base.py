@@ -11,11 +11,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pyoxigraph as ox
 
 from portal.config import Settings
+
+if TYPE_CHECKING:
+    from loaders.checker import Session
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,15 @@ class LoadStats:
 
     triples: int = 0
     files: list[tuple[str, str]] = field(default_factory=list)  # (location, sha256)
-    line_index: dict[str, tuple[str, int]] = field(default_factory=dict)  # IRI -> (file, line)
-    row_index: dict[str, tuple[str, int]] = field(default_factory=dict)  # IRI -> (file, row)
     notes: list[str] = field(default_factory=list)
+    #: Problems that do not stop the load (rows skipped, values left out), shown as warnings.
+    warnings: list[Problem] = field(default_factory=list)
+    #: Extra provenance, e.g. the endpoint and query of a harvest: (property IRI, literal).
+    about: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: Where a node is written in a source: (file, line, row, column).
+Location = tuple[str, int | None, int | None, str | None]
 
 
 class Loader(Protocol):
@@ -113,9 +122,25 @@ class Loader(Protocol):
         ...
 
     def write(
-        self, source: Source, store: ox.Store, graph: ox.NamedNode, settings: Settings
+        self,
+        source: Source,
+        store: ox.Store,
+        graph: ox.NamedNode,
+        settings: Settings,
+        check: Session | None = None,
     ) -> LoadStats:
-        """Write the source's quads into ``graph`` of ``store``; raise LoadError on bad input."""
+        """Write the source's quads into ``graph`` of ``store``; raise LoadError on bad input.
+
+        Every triple written must also pass through ``check`` (when given): feed it, pass the
+        quads ``through`` it, or run it ``alongside`` a native bulk load of the same file.
+        """
+        ...
+
+
+class Locator(Protocol):
+    """Optional loader method: where the given IRIs are written (for problem reports)."""
+
+    def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
         ...
 
 

@@ -11,13 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pyoxigraph as ox
 
-from loaders.base import LoadError, LoadStats, Problem, Source, sha256_file
-from loaders.rdf import syntax_problem
+from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file
+from loaders.rdf import rebase_term, syntax_problem
+from loaders.validation import turtle_line_index
 from portal.config import Settings
+
+if TYPE_CHECKING:
+    from loaders.checker import Session
 
 
 @dataclass(frozen=True)
@@ -50,14 +54,12 @@ def bundles() -> list[Bundle]:
         ),
         Bundle("shapes", "Kiemen SHACL shapes", (ont / "shapes.ttl",)),
         Bundle("curated", "Curated seed knowledge", tuple(sorted(data.glob("*.ttl")))),
+        Bundle(
+            "mappings",
+            "Vocabulary mappings (Participedia, IAP2, participation ladder)",
+            tuple(sorted((_package_dir("kiemen_data") / "mappings").glob("*.ttl"))),
+        ),
     ]
-
-
-def rebase_term(term: Any, settings: Settings) -> Any:
-    if isinstance(term, ox.NamedNode):
-        value = term.value
-        return ox.NamedNode(settings.rebase(value)) if value != settings.rebase(value) else term
-    return term
 
 
 def rebased_quads(path: Path, settings: Settings, graph: ox.NamedNode) -> Iterator[ox.Quad]:
@@ -100,7 +102,12 @@ class BundledLoader:
         return self.bundle(source).graph
 
     def write(
-        self, source: Source, store: ox.Store, graph: ox.NamedNode, settings: Settings
+        self,
+        source: Source,
+        store: ox.Store,
+        graph: ox.NamedNode,
+        settings: Settings,
+        check: Session | None = None,
     ) -> LoadStats:
         bundle = self.bundle(source)
         stats = LoadStats()
@@ -110,7 +117,8 @@ class BundledLoader:
                 problems.append(Problem(display(path), "bundled file is missing"))
                 continue
             try:
-                store.bulk_extend(rebased_quads(path, settings, graph))
+                quads = rebased_quads(path, settings, graph)
+                store.bulk_extend(check.through(quads) if check is not None else quads)
             except SyntaxError as exc:
                 problems.append(syntax_problem(display(path), exc))
                 continue
@@ -118,3 +126,10 @@ class BundledLoader:
         if problems:
             raise LoadError(problems)
         return stats
+
+    def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
+        found: dict[str, Location] = {}
+        for path in self.bundle(source).files:
+            for iri, line in turtle_line_index(path, iris - set(found), settings).items():
+                found[iri] = (display(path), line, None, None)
+        return found

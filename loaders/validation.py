@@ -1,8 +1,11 @@
-"""SHACL validation with pyshacl, reported in plain words with file and line.
+"""Validation with the SHACL shapes of ``ontology/shapes.ttl``, reported in plain words.
 
-The data graph is the new source together with the ontology and the curated graph (so that
-values pointing at concepts or curated actors can be checked); only problems whose focus node is
-described by the new source are reported against it.
+Two engines read the same shapes file. The streaming engine (:mod:`loaders.shapes`,
+:mod:`loaders.checker`) checks every focus node while a source is written and is the one
+:func:`loaders.load` uses. pyshacl is the reference: it takes over when the shapes use a SHACL
+feature the streaming engine does not implement, and the tests hold the two to the same answers.
+Both report each problem with the rule's ``sh:name``, its ``sh:message`` and the file and line
+(or row) where the focus node is written.
 """
 
 from __future__ import annotations
@@ -11,20 +14,71 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-import rdflib
-from pyshacl import validate as shacl_validate
-from rdflib.namespace import SH
 
 from loaders.base import Problem
+from loaders.shapes import Shapes, compile_shapes
 from portal.config import CANONICAL_BASE, Settings
 
+if TYPE_CHECKING:  # rdflib and pyshacl are slow to import; only the fallback needs them
+    import rdflib
 
-def to_rdflib(
-    triples: Iterable[ox.Triple | ox.Quad], graph: rdflib.Graph | None = None
-) -> rdflib.Graph:
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
+def ontology_dir() -> Path:
+    from loaders.curated import _package_dir
+
+    return _package_dir("ontology")
+
+
+def shapes_path() -> Path:
+    return ontology_dir() / "shapes.ttl"
+
+
+def rebased_text(path: Path, settings: Settings) -> str:
+    text = path.read_text(encoding="utf-8")
+    if settings.base_uri != CANONICAL_BASE:
+        text = text.replace(CANONICAL_BASE, settings.base_uri)
+    return text
+
+
+@lru_cache(maxsize=8)
+def _compiled(path: str, mtime: float, base: str, pairs: frozenset[tuple[str, str]]) -> Shapes:
+    settings = Settings(base_uri=base)
+    store = ox.Store()
+    store.load(rebased_text(Path(path), settings).encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    return compile_shapes(store, pairs)
+
+
+def ontology_subclasses(settings: Settings) -> set[tuple[str, str]]:
+    """(sub, super) pairs of the bundled ontology, so targets cover subclasses from the start."""
+    path = ontology_dir() / "kiemen.ttl"
+    pairs: set[tuple[str, str]] = set()
+    if path.exists():
+        for t in ox.parse(rebased_text(path, settings).encode(), format=ox.RdfFormat.TURTLE):
+            if t.predicate.value == RDFS_SUBCLASS and isinstance(t.object, ox.NamedNode):
+                pairs.add((t.subject.value, t.object.value))
+    return pairs
+
+
+def compiled_shapes(settings: Settings, extra_pairs: Iterable[tuple[str, str]] = ()) -> Shapes:
+    """The shapes, compiled for the streaming engine (raises shapes.Unsupported)."""
+    path = shapes_path()
+    pairs = frozenset(ontology_subclasses(settings) | set(extra_pairs))
+    return _compiled(str(path), path.stat().st_mtime, settings.base_uri, pairs)
+
+
+# ---------------------------------------------------------------------------------------------
+# pyshacl, the reference engine
+
+
+def to_rdflib(triples: Iterable[Any], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib graph (via N-Triples, the lossless route)."""
+    import rdflib
+
     g = graph if graph is not None else rdflib.Graph()
     as_triples = (
         ox.Triple(t.subject, t.predicate, t.object) if isinstance(t, ox.Quad) else t
@@ -36,25 +90,17 @@ def to_rdflib(
     return g
 
 
-def rebased_graph(path: Path, settings: Settings) -> rdflib.Graph:
-    """Parse a repository Turtle file with the canonical base rewritten to the configured one."""
-    text = path.read_text(encoding="utf-8")
-    if settings.base_uri != CANONICAL_BASE:
-        text = text.replace(CANONICAL_BASE, settings.base_uri)
+@lru_cache(maxsize=4)
+def _shapes_graph(path: str, mtime: float, base: str) -> rdflib.Graph:
+    import rdflib
+
+    text = rebased_text(Path(path), Settings(base_uri=base))
     return rdflib.Graph().parse(data=text, format="turtle")
 
 
-@lru_cache(maxsize=4)
-def _shapes(path: str, base: str) -> rdflib.Graph:
-    from portal.config import Settings as S
-
-    return rebased_graph(Path(path), S(base_uri=base))
-
-
 def shapes_graph(settings: Settings) -> rdflib.Graph:
-    from loaders.curated import _package_dir
-
-    return _shapes(str(_package_dir("ontology") / "shapes.ttl"), settings.base_uri)
+    path = shapes_path()
+    return _shapes_graph(str(path), path.stat().st_mtime, settings.base_uri)
 
 
 def shacl_problems(
@@ -64,17 +110,21 @@ def shacl_problems(
     source: str = "data",
     locate: dict[str, tuple[str, int | None, int | None]] | None = None,
 ) -> tuple[bool, list[Problem]]:
-    """Validate ``data`` against the project's shapes; return (conforms, problems)."""
+    """Validate ``data`` with pyshacl against the project's shapes; (conforms, problems)."""
+    import rdflib
+    from pyshacl import validate as shacl_validate
+    from rdflib.namespace import SH
+
+    shapes = shapes_graph(settings)
     _conforms, results, _text = shacl_validate(
         data,
-        shacl_graph=shapes_graph(settings),
+        shacl_graph=shapes,
         inference="none",
         advanced=True,
         allow_warnings=True,
         abort_on_first=False,
     )
     problems: list[Problem] = []
-    shapes = shapes_graph(settings)
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
         if focus_filter is not None and str(focus) not in focus_filter:
@@ -115,31 +165,50 @@ def _short(iri: str) -> str:
     return iri
 
 
+# ---------------------------------------------------------------------------------------------
+# where a focus node is written
+
 _PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.I)
+_SPARQL_PREFIX = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.I)
 
 
 def turtle_line_index(path: Path, iris: set[str], settings: Settings) -> dict[str, int]:
-    """Line numbers (1-based) where each IRI is first written as a subject in a Turtle file."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    """Line numbers (1-based) where each IRI is first written as a subject in an RDF text file.
+
+    Reads the file line by line (never whole), so it serves N-Triples dumps of any size; only
+    the IRIs asked for are looked up.
+    """
+    if not iris:
         return {}
-    prefixes = {p: settings.rebase(ns) for p, ns in _PREFIX.findall(text)}
+    import gzip
+
     spellings: dict[str, str] = {}
     for iri in iris:
-        canonical = settings.canonical(iri)
         spellings[f"<{iri}>"] = iri
-        spellings[f"<{canonical}>"] = iri
-        for p, ns in prefixes.items():
-            if iri.startswith(ns) and ns:
-                spellings[f"{p}:{iri[len(ns) :]}"] = iri
+        spellings[f"<{settings.canonical(iri)}>"] = iri
     found: dict[str, int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        token = stripped.split(None, 1)[0]
-        hit = spellings.get(token)
-        if hit and hit not in found:
-            found[hit] = lineno
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                stripped = line.lstrip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                m = _PREFIX.match(stripped) or _SPARQL_PREFIX.match(stripped)
+                if m:
+                    ns = settings.rebase(m.group(2))
+                    for iri in iris:
+                        if ns and iri.startswith(ns):
+                            spellings[f"{m.group(1)}:{iri[len(ns):]}"] = iri
+                    continue
+                token = stripped.split(None, 1)[0]
+                if token.endswith((";", ".")) and len(token) > 1 and token not in spellings:
+                    token = token[:-1]
+                iri = spellings.get(token)
+                if iri and iri not in found:
+                    found[iri] = lineno
+                    if len(found) == len(iris):
+                        break
+    except OSError:
+        return {}
     return found

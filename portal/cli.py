@@ -186,7 +186,16 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
     settings = Settings.from_env(**overrides)
     app = create_app(settings)
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
-    waitress_serve(app, host=settings.host, port=settings.port, threads=threads, ident="kiemen")
+    # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
+    # absolute URLs; waitress would otherwise drop X-Forwarded-Proto and -Host on its own.
+    waitress_serve(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=threads,
+        ident="kiemen",
+        clear_untrusted_proxy_headers=False,
+    )
 
 
 @main.command()
@@ -300,12 +309,19 @@ def stats(obj: Context, out_format: str) -> None:
 @click.pass_obj
 @guarded
 def export(obj: Context, output_dir: Path | None) -> None:
-    """Write dumps: N-Quads and Turtle (gzipped, with SHA-256), CSV per kind."""
-    from portal.dumps import write_dumps
+    """Write dumps: N-Quads and Turtle (gzipped, with SHA-256), CSV per kind.
 
-    target = output_dir or (obj.settings.store_path / "downloads")
-    for item in write_dumps(obj.store, target):
+    The portal serves the default directory under /downloads/. Files are named for the date
+    the data were published, so a new load gives a new release beside the old ones.
+    """
+    from portal.dumps import dumps_dir, write_dumps
+
+    target = output_dir or dumps_dir(obj.settings)
+    written = write_dumps(obj.store, target)
+    for item in written:
         click.echo(f"{item['file']}  {item['bytes']} bytes  sha256 {item['sha256']}")
+    if written:
+        click.echo(f"release {written[0]['release']}: {len(written)} files in {target}", err=True)
 
 
 def _add_feature_commands() -> None:

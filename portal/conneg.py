@@ -25,21 +25,29 @@ class Format:
 
 HTML = Format("html", "text/html", "HTML", aliases=("application/xhtml+xml",))
 
+#: Aliases include the ``format=`` values SPARQLWrapper sends (turtle, json-ld, xml, ...).
 RDF_FORMATS: tuple[Format, ...] = (
     Format(
-        "ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE, aliases=("application/x-turtle",)
+        "ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE,
+        aliases=("application/x-turtle", "application/turtle", "turtle"),
     ),
-    Format("jsonld", "application/ld+json", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
+    Format(
+        "jsonld", "application/ld+json", "JSON-LD", rdf=ox.RdfFormat.JSON_LD, aliases=("json-ld",)
+    ),
     Format(
         "nt",
         "application/n-triples",
         "N-Triples",
         rdf=ox.RdfFormat.N_TRIPLES,
-        aliases=("text/plain",),
+        aliases=("text/plain", "ntriples", "n-triples"),
     ),
-    Format("rdf", "application/rdf+xml", "RDF/XML", rdf=ox.RdfFormat.RDF_XML),
+    Format(
+        "rdf", "application/rdf+xml", "RDF/XML", rdf=ox.RdfFormat.RDF_XML, aliases=("rdfxml", "xml")
+    ),
     Format("trig", "application/trig", "TriG", rdf=ox.RdfFormat.TRIG),
-    Format("nq", "application/n-quads", "N-Quads", rdf=ox.RdfFormat.N_QUADS),
+    Format(
+        "nq", "application/n-quads", "N-Quads", rdf=ox.RdfFormat.N_QUADS, aliases=("nquads",)
+    ),
 )
 
 RESULTS_FORMATS: tuple[Format, ...] = (
@@ -91,6 +99,8 @@ def negotiate(
     owner: dict[str, Format] = {}
     for f in formats:
         for media in (f.media_type, *f.aliases):
+            if "/" not in media:  # a ?format= alias such as "turtle", not a media type
+                continue
             offered.append(media)
             owner[media] = f
     best = accept.best_match(offered)

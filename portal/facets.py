@@ -59,9 +59,9 @@ FACETS: tuple[FacetDef, ...] = (
     FacetDef("actor"),
     # Kept for filters by URL (place pages, network, related initiatives), not shown as facets.
     FacetDef("place", shown=False),
-    FacetDef("spatial", shown=False, sparql=False),
-    FacetDef("statedform", shown=False, sparql=False),
-    FacetDef("role", shown=False, sparql=False),
+    FacetDef("spatial", shown=False),
+    FacetDef("statedform", shown=False),
+    FacetDef("role", shown=False),
 )
 FACET_KEYS = tuple(f.key for f in FACETS)
 SHOWN = tuple(f for f in FACETS if f.shown)
@@ -69,6 +69,9 @@ BY_KEY = {f.key: f for f in FACETS}
 
 #: Sort orders a list can take; ``-`` reverses.
 SORTS = ("label", "-label", "start", "-start")
+
+#: IRIs containing these are left out of the index's names (see :func:`build`).
+UNNAMED = ("/id/initiative/", "/id/channel/", "/id/fact/", "/id/involvement/", "/id/uncertainty/")
 
 #: Weights of shared things when ranking related initiatives.
 RELATED_WEIGHTS = {"actor": 3.0, "spatial": 2.0, "theme": 1.0, "form": 1.0}
@@ -173,6 +176,9 @@ class BrowseIndex:
         return len(self.items)
 
     def label(self, iri: str, lang: str) -> str:
+        item = self.item_lookup.get(iri)
+        if item is not None and self.info[item].get("label"):
+            return pick(self.info[item]["label"], lang)
         found = pick(self.labels.get(iri), lang)
         if found:
             return found
@@ -540,11 +546,11 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
     arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
     np.savez(target / ARRAYS_FILE, **arrays)
-    used = set(items)
-    for meta in meta_facets.values():
-        used.update(meta["values"])
-    used.update(data.form_scores)
-    labels = {iri: v for iri, v in data.labels.items() if iri in used}
+    # Names of everything pages and lists show; initiatives' own names live in ``info``, and
+    # the many channels, facts, involvements and uncertainties are never shown by name.
+    labels = {
+        iri: v for iri, v in data.labels.items() if not any(part in iri for part in UNNAMED)
+    }
     meta = {
         "format": FORMAT_VERSION,
         "generation": generation,

@@ -22,8 +22,9 @@ from portal.facets import BrowseIndex
 from portal.store import KiemenStore
 from queries import QueryParameterError, get_query
 
-#: Facet values shown before "more".
+#: Facet values shown before "more", and after it.
 FACET_SHOWN = 12
+MORE_SHOWN = 200
 #: Most initiatives a text query can contribute to a list.
 MAX_TEXT_MATCHES = 100_000
 
@@ -81,7 +82,11 @@ def sparql_url(text: str) -> str:
 
 
 def sparql_link(settings: Settings, name: str, params: Mapping[str, Sequence[str]]) -> str:
-    return sparql_url(bind_many(settings, name, params))
+    """A short link that redirects to the query page with the stored query ``name`` bound to
+    ``params`` (pages stay small; the redirect builds the text with :func:`bind_many`)."""
+    get_query(name)  # fail early on a name that is not a stored query
+    pairs = [(k, v) for k, vs in params.items() for v in vs if v not in (None, "")]
+    return f"/browse/sparql/{name}" + ("?" + urlencode(pairs) if pairs else "")
 
 
 # -- the list ------------------------------------------------------------------------------------
@@ -265,16 +270,21 @@ def facet_results(
         facet = index.facets[f.key]
         arr = counts[f.key]
         selected = set(chosen.get(f.key, []))
-        nonzero = [int(v) for v in np.flatnonzero(arr)]
-        candidates = sorted(set(nonzero) | selected)
-        if f.order == "value":
-            candidates.sort(key=lambda v: facet.values[v])
-        else:
-            candidates.sort(key=lambda v: (-int(arr[v]), index.value_label(f.key, facet.values[v], lang).lower()))
+        nonzero = np.flatnonzero(arr)
+        total_values = len(set(nonzero.tolist()) | selected)
         show_all = f.key in more
-        shown = candidates if show_all else candidates[:FACET_SHOWN]
+        limit = MORE_SHOWN if show_all else FACET_SHOWN
+        if f.order == "value":
+            ranked = [int(v) for v in nonzero]  # values are sorted already (years)
+        else:
+            # Most first; ties in value order, then by name among those shown. Only the top
+            # of a long facet (thousands of actors) is looked at.
+            ranked = [int(v) for v in nonzero[np.lexsort((nonzero, -arr[nonzero]))][: limit + 1]]
+        shown = ranked[:limit]
+        if f.order != "value":
+            shown.sort(key=lambda v: (-int(arr[v]), index.value_label(f.key, facet.values[v], lang).lower()))
         # Chosen values are always visible, so they can be switched off.
-        shown += [v for v in candidates[FACET_SHOWN:] if v in selected and v not in shown]
+        shown += sorted(v for v in selected if v not in shown)
         current = params.get(f.key, [])
         values = []
         for v in shown:
@@ -297,10 +307,10 @@ def facet_results(
             FacetResult(
                 key=f.key,
                 values=values,
-                truncated=len(shown) < len(candidates),
+                truncated=len(shown) < total_values,
                 more_url=(
                     url_with(path, params, _facet_more=[*more, f.key]) + f"#facet-{f.key}"
-                    if len(shown) < len(candidates)
+                    if len(shown) < total_values
                     else None
                 ),
                 sparql_url=sparql_link(kstore.settings, "browse-facet", sparql_params),

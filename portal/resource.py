@@ -311,10 +311,13 @@ class _Labels:
 
 
 def _term_label_fallback(settings: Settings, iri: str) -> str:
-    """A readable stand-in for an unlabelled IRI: its CURIE, or its last path segment."""
+    """A readable stand-in for an unlabelled IRI: its CURIE, its path under the base, or its
+    last path segment."""
     c = curie(iri, settings)
     if c != iri:
         return c
+    if iri.startswith(settings.base_uri) and len(iri) > len(settings.base_uri):
+        return iri[len(settings.base_uri) :]
     tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     return tail or iri
 
@@ -544,7 +547,7 @@ def _incoming_items(
             pending.append((idx, ox.Quad(s, lp, label, row["lg"])))
     for _idx, q in pending:
         keep(q)
-    items = []
+    items: list[Term] = []
     for s in itertools.islice(order, skip, skip + size):
         if isinstance(s, ox.BlankNode):
             items.append(Term(s.value, "bnode"))
@@ -560,6 +563,8 @@ def _incoming_items(
                 path=page_path(settings, s.value),
             )
         )
+    # The page is a stable slice of the index order; within it, alphabetical reads best.
+    items.sort(key=lambda t: t.text.lower())
     return items
 
 

@@ -174,10 +174,16 @@ class TextIndex:
         found = searcher.search(query, limit=limit, offset=offset, count=True)
         kinds = self.kind_counts(text)
         _phrases, words = self.words(text)
+        other = "en" if lang == "nl" else "nl"
+        generators = []
+        for name in (f"text_{lang}", f"text_{other}", "related"):
+            generator = tantivy.SnippetGenerator.create(searcher, query, self.schema, name)
+            generator.set_max_num_chars(220)
+            generators.append(generator)
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            hits.append(self._hit(searcher, query, doc, float(score), lang, words))
+            hits.append(self._hit(generators, doc, float(score), lang, words))
         return Results(hits, int(found.count or 0), kinds)
 
     def kind_counts(self, text: str) -> dict[str, int]:
@@ -199,18 +205,13 @@ class TextIndex:
             return []
         searcher = self.index.searcher()
         found = searcher.search(query, limit=max(1, limit), count=False)
-        out = []
-        for _score, address in found.hits:
-            item = searcher.doc(address).get_first("item")
-            if item:
-                out.append(int(item) - 1)
-        return out
+        values = searcher.fast_field_values("item", [address for _score, address in found.hits])
+        return [int(v) - 1 for v in values if v]
 
     # -- snippets ------------------------------------------------------------------------
     def _hit(
         self,
-        searcher: tantivy.Searcher,
-        query: tantivy.Query,
+        generators: list[tantivy.SnippetGenerator],
         doc: tantivy.Document,
         score: float,
         lang: str,
@@ -219,9 +220,7 @@ class TextIndex:
         other = "en" if lang == "nl" else "nl"
         label = doc.get_first(f"name_{lang}") or doc.get_first(f"name_{other}") or ""
         snippet = ""
-        for name in (f"text_{lang}", f"text_{other}", "related"):
-            generator = tantivy.SnippetGenerator.create(searcher, query, self.schema, name)
-            generator.set_max_num_chars(220)
+        for generator in generators:
             found = generator.snippet_from_doc(doc)
             if found.highlighted():
                 snippet = _mark(found.fragment(), [(h.start, h.end) for h in found.highlighted()])

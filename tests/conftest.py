@@ -130,3 +130,23 @@ def live_server(loaded_store_path: Path, base_uri: str, server_port: int) -> Ite
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def exported(loaded_store_path: Path, base_uri: str) -> dict[str, object]:
+    """`kiemen export` run once into the store's downloads folder, which the live server serves:
+    its stdout, the folder and the manifest (index.json) it wrote."""
+    import json
+
+    result = subprocess.run(
+        [*kiemen_cmd(), "export"],
+        env=kiemen_env(loaded_store_path, base_uri),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    folder = loaded_store_path / "downloads"
+    manifest = json.loads((folder / "index.json").read_text())
+    return {"stdout": result.stdout, "folder": folder, "manifest": manifest}

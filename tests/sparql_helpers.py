@@ -42,9 +42,9 @@ def copy_store(src: Path, dest: Path) -> Path:
 
 
 @contextlib.contextmanager
-def kiemen_server(store: Path, **env: str) -> Iterator[str]:
-    """``kiemen serve`` on a free port of 127.0.0.1 with extra KIEMEN_* settings."""
-    port = free_port()
+def kiemen_server(store: Path, port: int | None = None, **env: str) -> Iterator[str]:
+    """``kiemen serve`` on (a free) port of 127.0.0.1 with extra KIEMEN_* settings."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}/"
     log_path = store.parent / f"server-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
@@ -85,3 +85,37 @@ def make_token(store: Path, base: str, *graphs: str) -> str:
         args, env=kiemen_env(store, base), capture_output=True, text=True, cwd=REPO, check=True
     )
     return out.stdout.strip().splitlines()[-1]
+
+
+def bundled_store(path: Path, base_uri: str = "http://127.0.0.1:5000/") -> Path:
+    """A store with the repository's ontology, shapes and curated data in their named graphs.
+
+    Written straight into a generation, without the loaders' validation: the SPARQL tests need
+    realistic data, not valid data, and so stay independent of the state of the curated files and
+    loaders that others are changing. A file that does not parse is left out.
+    """
+    import pyoxigraph as ox
+
+    from portal.config import CANONICAL_BASE, Settings
+    from portal.store import KiemenStore, graph_iri
+
+    settings = Settings.from_env(store_path=path, base_uri=base_uri)
+    groups = {
+        "ontology": [REPO / "ontology" / "kiemen.ttl", *sorted((REPO / "ontology" / "schemes").glob("*.ttl"))],
+        "shapes": [REPO / "ontology" / "shapes.ttl"],
+        "curated": sorted((REPO / "data" / "curated").glob("*.ttl")),
+    }
+    kstore = KiemenStore(settings)
+    with kstore.writing() as gen:
+        for name, files in groups.items():
+            graph = graph_iri(settings, name)
+            for file in files:
+                if not file.exists():
+                    continue
+                text = file.read_text(encoding="utf-8").replace(CANONICAL_BASE, base_uri)
+                try:
+                    quads = list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE))
+                except SyntaxError:
+                    continue
+                gen.store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+    return path

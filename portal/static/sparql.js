@@ -114,14 +114,16 @@
     root.querySelectorAll("button:not([aria-label])").forEach(function (el) {
       if (!el.textContent.trim()) { el.setAttribute("aria-label", el.getAttribute("title") || "button"); }
     });
-    root.querySelectorAll("[role=tablist]").forEach(function (list) {
-      Array.prototype.forEach.call(list.children, function (child) {
-        if (child.getAttribute("role") !== "tab" && !child.querySelector("[role=tab]")) {
-          child.setAttribute("role", "presentation");
-        } else if (child.getAttribute("role") !== "tab") {
-          child.setAttribute("role", "presentation");
-        }
-      });
+    /* the tab list may own only tabs: YASGUI's "+" button sits inside it, so it is hidden (one
+       editor is enough here; the examples open in it) */
+    root.querySelectorAll("[role=tablist] .addTab").forEach(function (el) {
+      el.parentNode.setAttribute("hidden", "");
+    });
+    /* the editor's scrolling area must be reachable by keyboard */
+    root.querySelectorAll(".CodeMirror-scroll").forEach(function (el) {
+      if (el.getAttribute("tabindex") === "0") { return; }
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("aria-label", cfg.texts.editor);
     });
   }
   fixAria();

@@ -70,6 +70,8 @@ def docs() -> ResponseReturnValue:
 @bp.route("/initiatives")
 def initiatives() -> ResponseReturnValue:
     result = listing.listing(get_store(), request.args, _lang(), path="/api/initiatives")
+    for row in result.rows:
+        row["page_url"] = _page(row["iri"])
     return jsonify(
         {
             "ok": True,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from portal import cite, facets, listing, search
+from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang, t
@@ -86,6 +87,21 @@ def index() -> ResponseReturnValue:
         json_url=listing.url_with("/api/initiatives", api_params),
         network_url=listing.url_with("/network", api_params),
     )
+
+
+@bp.route("/browse/sparql/<name>")
+def sparql_redirect(name: str) -> ResponseReturnValue:
+    """Open the query page with the stored query behind a list, facet or page, values bound."""
+    from queries import QueryParameterError, catalogue
+
+    if name not in catalogue():
+        abort(404)
+    params = {k: request.args.getlist(k) for k in request.args}
+    try:
+        text = listing.bind_many(get_settings(), name, params)
+    except QueryParameterError as exc:
+        return bad_request(exc)
+    return redirect(listing.sparql_url(text), code=303)
 
 
 # -- search -------------------------------------------------------------------------------------

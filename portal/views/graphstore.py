@@ -82,6 +82,9 @@ def _handle(graph: str, create: bool = False) -> Response:
         if fmt is None:
             return error_response(406, conneg.not_acceptable_body(conneg.RDF_FORMATS))
         return outcome_response(run_limited(Job(kind="graph-get", graph=graph, rdf_format=fmt.key)))
+    too_big = body_too_large()
+    if too_big is not None:
+        return too_big
     token, refusal = bearer()
     if refusal is not None:
         return refusal
@@ -89,9 +92,6 @@ def _handle(graph: str, create: bool = False) -> Response:
     kind = {"PUT": "graph-put", "POST": "graph-post", "DELETE": "graph-delete"}[request.method]
     payloads: list[tuple[bytes, str]] = []
     if kind != "graph-delete":
-        too_big = body_too_large()
-        if too_big is not None:
-            return too_big
         try:
             payloads = _payloads()
         except RequestEntityTooLarge:

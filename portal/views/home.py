@@ -174,18 +174,43 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
         table.append({"label": label, "own": own, "joint": joint, "count": count,
                       "url": listing.url_with("/browse", {"form": [token]}) if value is not None else None})
     table.sort(key=lambda r: (-r["count"], r["label"]))
-    for (own, joint), members in sorted(groups.items()):
+    placed_boxes: list[tuple[float, float, float, float]] = []
+    for (own, joint), members in sorted(groups.items(), key=lambda g: (-g[0][1], g[0][0])):
         cx, cy = px(own), py(joint)
-        anchor = "end" if own > 0.75 else "start"
-        dx = -10 if anchor == "end" else 10
         parts.append(f'<circle class="form-dot" cx="{cx}" cy="{cy}" r="6" aria-hidden="true"/>')
-        for k, (label, token, count) in enumerate(sorted(members)):
-            ty = round(cy - 6 + k * 15 - (len(members) - 1) * 7, 1)
+        for label, token, count in sorted(members):
+            text = f"{label} ({count})"
+            tx, ty, anchor = _place_label(cx, cy, len(text) * 6.6, placed_boxes, width)
             href = escape(listing.url_with("/browse", {"form": [token]}))
             parts.append(
-                f'<a href="{href}"><text class="form-label" x="{cx + dx}" y="{ty + 10}" '
-                f'text-anchor="{anchor}">{escape(label)} ({count})</text></a>'
+                f'<a href="{href}"><text class="form-label" x="{tx}" y="{ty}" '
+                f'text-anchor="{anchor}">{escape(text)}</text></a>'
             )
     parts.append("</svg>")
     svg = "".join(parts)
     return Markup(svg + f'<p class="small muted">{escape(note)}</p>'), table
+
+
+def _place_label(
+    cx: float,
+    cy: float,
+    w: float,
+    taken: list[tuple[float, float, float, float]],
+    width: float,
+    h: float = 14.0,
+) -> tuple[float, float, str]:
+    """Put a label beside its point where it overlaps no label placed before (greedy)."""
+    candidates = []
+    for dy in (0, -15, 15, -30, 30, -45, 45, -60, 60):
+        candidates.append((cx + 10, cy + dy, "start"))
+        candidates.append((cx - 10, cy + dy, "end"))
+    for x, y, anchor in candidates:
+        left = x if anchor == "start" else x - w
+        box = (left, y - h + 4, left + w, y + 4)
+        if box[0] < 0 or box[2] > width:
+            continue
+        if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in taken):
+            taken.append(box)
+            return round(x, 1), round(y + 4, 1), anchor
+    taken.append((cx + 10, cy - h + 4, cx + 10 + w, cy + 4))
+    return round(cx + 10, 1), round(cy + 4, 1), "start"

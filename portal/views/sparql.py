@@ -41,6 +41,8 @@ from queries import catalogue
 bp = Blueprint("sparql", __name__)
 
 METHODS = "GET, POST, OPTIONS"
+#: The example the query page opens on (any stored query with ``# example: true``).
+OPENING_EXAMPLE = "stats-by-form"
 JSON_RESULTS = conneg.by_key("json", conneg.RESULTS_FORMATS)
 TURTLE = conneg.by_key("ttl", conneg.RDF_FORMATS)
 
@@ -377,7 +379,7 @@ def query_page() -> str:
     service = get_service()
     lang = current_lang()
     items = examples(lang)
-    chosen = request.args.get("example")
+    chosen = request.args.get("example") or OPENING_EXAMPLE
     initial = next((e for e in items if e["name"] == chosen), items[0] if items else None)
     classes, properties = _vocabulary()
     prefix_lines = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in service.prefixes.items()

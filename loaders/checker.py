@@ -1,0 +1,438 @@
+"""Validation while the data streams in: every focus node checked, in bounded memory.
+
+A source's triples pass by once — read from the file by a thread while pyoxigraph's bulk loader
+writes the same file on the other core, or handed over by a Python loader as it writes them.
+Consecutive statements about one subject form a *block*, which is checked against the shapes as
+soon as the subject changes (:mod:`loaders.shapes`). What a rule needs to know about the nodes a
+block points to (their types, their scheme) comes from
+
+* a small memo of every node already streamed (types and the few predicates value rules read),
+* the rest of the store (the ontology, the curated data, other sources), cached, or
+* a later block: the focus waits, with its block, until the node it points to streams past.
+
+Anything the stream cannot settle for certain — a block whose subject shows up again later, a
+subject that other graphs describe too, a focus with an error, a focus still waiting at the end
+— is checked again at :meth:`Checker.finish` against the private store generation, which by then
+holds everything. So results are exact, while memory stays bounded: the memo and the waiting
+room have fixed limits, and what overflows them is simply re-checked from the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders.shapes import EMPTY, RDF_TYPE, Desc, Evaluator, Result, Shape, Shapes, Term
+
+_EMPTY_MAP: dict[str, list[Term]] = {}
+#: Components whose verdict depends on other nodes (re-checked against the store when negative).
+_REFERRING = {"class", "node", "not", "or", "and", "xone", "qualifiedValueShape"}
+
+
+@dataclass
+class Waiting:
+    """A focus whose block is complete but that points at nodes not seen yet."""
+
+    focus: Term
+    desc: Desc
+    shapes: list[Shape]
+    session: Session
+    waits: set[int]
+
+
+@dataclass
+class Finding:
+    """A result, with the session (source) whose data it is about."""
+
+    session: Session
+    result: Result
+
+
+class Session:
+    """One source's stream into one named graph."""
+
+    def __init__(self, checker: Checker, label: str, graph: ox.NamedNode) -> None:
+        self.checker = checker
+        self.label = label
+        self.graph = graph
+        self.count = 0
+        self.blocks = 0
+        self._subject: Any = None
+        self._subject_key: str | None = None
+        self._block: dict[str, list[Term]] = {}
+        self._blank: dict[str, tuple[Term, dict[str, list[Term]]]] = {}
+
+    # -- feeding ------------------------------------------------------------------------------
+    def feed(self, triples: Iterable[Any]) -> int:
+        """Consume triples (or quads) of this source; returns how many."""
+        n = 0
+        for t in triples:
+            self._add(t)
+            n += 1
+        return n
+
+    def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        """Pass quads on (to ``bulk_extend``) while checking them."""
+        for q in quads:
+            self._add(q)
+            yield q
+
+    @contextlib.contextmanager
+    def alongside(
+        self, path: str, fmt: ox.RdfFormat, base_iri: str | None = None
+    ) -> Iterator[None]:
+        """Check the file at ``path`` in a thread while the block's body loads it."""
+        error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri))
+            except BaseException as exc:  # reported after the loader's own error, if any
+                error.append(exc)
+
+        thread = threading.Thread(target=run, name="kiemen-check", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            thread.join()
+        if error:
+            raise error[0]
+
+    def _add(self, t: Any) -> None:
+        self.count += 1
+        s = t.subject
+        if type(s) is ox.BlankNode:
+            key = s.value
+            entry = self._blank.get(key)
+            if entry is None:
+                entry = (s, {})
+                self._blank[key] = entry
+            entry[1].setdefault(t.predicate.value, []).append(t.object)
+            if len(self._blank) > 10_000:
+                self._flush()
+            return
+        if type(s) is ox.NamedNode:
+            sv = s.value
+        else:  # an RDF-star triple term as subject: check nothing about it
+            return
+        if sv != self._subject_key:
+            self._flush()
+            self._subject = s
+            self._subject_key = sv
+        block = self._block
+        p = t.predicate.value
+        values = block.get(p)
+        if values is None:
+            block[p] = [t.object]
+        else:
+            values.append(t.object)
+
+    def _flush(self) -> None:
+        # Blank nodes first: the block that points at them is usually the one just ending.
+        if self._blank:
+            for key, (node, block) in self._blank.items():
+                self.checker._block(self, node, "_:" + key, block)
+            self._blank = {}
+        if self._subject is not None:
+            self.checker._block(self, self._subject, self._subject_key or "", self._block)
+            self.blocks += 1
+            self._block = {}
+            self._subject = None
+            self._subject_key = None
+
+    def close(self) -> None:
+        self._flush()
+
+
+class Checker:
+    """Validates one load: sessions stream sources in, :meth:`finish` settles the rest."""
+
+    def __init__(
+        self,
+        shapes: Shapes,
+        store: ox.Store,
+        *,
+        max_errors: int = 200,
+        max_warnings: int = 200,
+        memo_limit: int = 1_500_000,
+        waiting_limit: int = 50_000,
+        suspect_limit: int = 100_000,
+        subjects_of: Callable[[ox.NamedNode], Iterable[str]] | None = None,
+    ) -> None:
+        self.subjects_of = subjects_of
+        self.shapes = shapes
+        self.store = store
+        self.max_errors = max_errors
+        self.max_warnings = max_warnings
+        self.memo_limit = memo_limit
+        self.waiting_limit = waiting_limit
+        self.suspect_limit = suspect_limit
+        self.sessions: list[Session] = []
+        self._memo: dict[int, Desc] = {}
+        self._types: dict[frozenset[str], frozenset[str]] = {}
+        self._context: OrderedDict[str, Desc | None] = OrderedDict()
+        self._waiting: OrderedDict[int, Waiting] = OrderedDict()
+        self._waits_for: dict[int, list[Waiting]] = {}
+        self._suspects: OrderedDict[str, Session] = OrderedDict()
+        self.suspects_overflowed = False
+        self._warnings: dict[str, list[Finding]] = {}
+        self.warning_count = 0
+        self._blank_findings: list[Finding] = []
+        self.focus_checked = 0
+        self._misses: list[Term] = []
+        self._late: list[Waiting] = []
+        self._store_cache: OrderedDict[str, Desc] = OrderedDict()
+        self._current: Session | None = None
+        self.error_count = 0
+        self._stream_eval = Evaluator(shapes, self._stream_describe)
+        self._value_preds = shapes.value_predicates
+
+    def session(self, label: str, graph: ox.NamedNode) -> Session:
+        s = Session(self, label, graph)
+        self.sessions.append(s)
+        return s
+
+    # -- the stream ---------------------------------------------------------------------------
+    def _intern_types(self, values: list[Term] | None) -> frozenset[str]:
+        if not values:
+            return frozenset()
+        return self._intern(frozenset(v.value for v in values if type(v) is ox.NamedNode))
+
+    def _intern(self, types: frozenset[str]) -> frozenset[str]:
+        return self._types.setdefault(types, types)
+
+    def _block(self, session: Session, node: Term, key: str, block: dict[str, list[Term]]) -> None:
+        types = self._intern_types(block.get(RDF_TYPE))
+        desc = Desc(types, block)
+        blank = key.startswith("_:")
+        h = hash(("_:" + str(id(session)) + key) if blank else key)
+        old = self._memo.get(h)
+        if old is not None and not blank:
+            # The subject was described before in the stream: only the store sees it whole.
+            self._suspect(key, session)
+            types = self._intern(old.types | types)
+        if old is not None or len(self._memo) < self.memo_limit:
+            proj = _EMPTY_MAP
+            for p in self._value_preds:
+                if p in block:
+                    if proj is _EMPTY_MAP:
+                        proj = {}
+                    proj[p] = block[p]
+            if old is not None and old.values_by:
+                merged = {k: list(v) for k, v in old.values_by.items()}
+                for k, v in proj.items():
+                    merged.setdefault(k, []).extend(v)
+                proj = merged
+            self._memo[h] = Desc(types, proj)
+        waiting = self._waits_for.pop(h, None)
+        if waiting:
+            for w in waiting:
+                w.waits.discard(h)
+                if not w.waits and self._waiting.pop(id(w), None) is not None:
+                    self._check(w.session, w.focus, w.desc, w.shapes)
+        if old is not None and not blank:
+            return
+        shapes = self.shapes.for_node(key, desc)
+        if shapes:
+            self._check(session, node, desc, shapes)
+
+    def _check(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
+        self.focus_checked += 1
+        self._current = session
+        ev = self._stream_eval
+        self._misses = []
+        ev.unknown = False
+        results: list[Result] = []
+        for shape in shapes:
+            results.extend(ev.validate(focus, desc, shape))
+        blank = type(focus) is ox.BlankNode
+        if ev.unknown and self._misses:
+            waits = {self._key_hash(m, session) for m in self._misses}
+            w = Waiting(focus, desc, shapes, session, waits)
+            self._waiting[id(w)] = w
+            for h in waits:
+                self._waits_for.setdefault(h, []).append(w)
+            if len(self._waiting) > self.waiting_limit:
+                _key, oldest = self._waiting.popitem(last=False)
+                self._give_up_waiting(oldest)
+            return
+        suspicious = any(
+            r.severity == "error" or r.component in _REFERRING for r in results
+        )
+        if blank:
+            for r in results:
+                self._record(Finding(session, r), blank=True)
+            return
+        if suspicious:
+            self._suspect(focus.value, session)
+            return
+        for r in results:
+            self._record(Finding(session, r))
+
+    def _give_up_waiting(self, w: Waiting) -> None:
+        for h in w.waits:
+            lst = self._waits_for.get(h)
+            if lst is not None:
+                with contextlib.suppress(ValueError):
+                    lst.remove(w)
+                if not lst:
+                    del self._waits_for[h]
+        if type(w.focus) is ox.BlankNode:
+            self._late.append(w)
+        else:
+            self._suspect(w.focus.value, w.session)
+
+    def _key_hash(self, node: Term, session: Session) -> int:
+        if type(node) is ox.BlankNode:
+            return hash("_:" + str(id(session)) + "_:" + node.value)
+        return hash(node.value)
+
+    def _stream_describe(self, node: Term) -> Desc | None:
+        if type(node) is ox.BlankNode:
+            d = None
+            if self._current is not None:
+                d = self._memo.get(self._key_hash(node, self._current))
+            if d is None:
+                self._misses.append(node)
+            return d
+        d = self._memo.get(hash(node.value))
+        if d is not None:
+            return d
+        d = self._context_desc(node)
+        if d is None:
+            self._misses.append(node)
+        return d
+
+    def _context_desc(self, node: Term) -> Desc | None:
+        """Types and value-rule predicates of a node as the store holds it so far (cached)."""
+        key = node.value
+        if key in self._context:
+            self._context.move_to_end(key)
+            return self._context[key]
+        store = self.store
+        rdf_type = ox.NamedNode(RDF_TYPE)
+        types = [q.object for q in store.quads_for_pattern(node, rdf_type, None, None)]
+        proj: dict[str, list[Term]] = {}
+        for p in self._value_preds:
+            vals = [q.object for q in store.quads_for_pattern(node, ox.NamedNode(p), None, None)]
+            if vals:
+                proj[p] = vals
+        d = Desc(self._intern_types(types), proj or _EMPTY_MAP) if (types or proj) else None
+        self._context[key] = d
+        if len(self._context) > 100_000:
+            self._context.popitem(last=False)
+        return d
+
+    def _suspect(self, iri: str, session: Session) -> None:
+        self._warnings.pop(iri, None)
+        if iri in self._suspects:
+            return
+        if len(self._suspects) >= self.suspect_limit:
+            self.suspects_overflowed = True
+            return
+        self._suspects[iri] = session
+
+    def _record(self, f: Finding, blank: bool = False) -> None:
+        if f.result.severity == "error":
+            self._blank_findings.append(f)
+            return
+        self.warning_count += 1
+        if blank:
+            if len(self._blank_findings) < self.max_warnings * 4:
+                self._blank_findings.append(f)
+            return
+        if len(self._warnings) < self.max_warnings:
+            self._warnings.setdefault(f.result.focus.value, []).append(f)
+
+    # -- settling against the store -----------------------------------------------------------
+    def close_streams(self) -> None:
+        for s in self.sessions:
+            s.close()
+
+    def finish(self, shared_subjects: dict[Session, Iterable[str]] | None = None) -> list[Finding]:
+        """Settle everything the stream left open; return errors first, then warnings."""
+        self.close_streams()
+        store_eval = Evaluator(self.shapes, self._store_describe)
+        findings: list[Finding] = []
+        errors = [f for f in self._blank_findings if f.result.severity == "error"]
+        blank_warnings = [f for f in self._blank_findings if f.result.severity != "error"]
+        for session, iris in (shared_subjects or {}).items():
+            for iri in iris:
+                self._suspect(iri, session)
+        late = self._late + list(self._waiting.values())
+        self._late = []
+        self._waiting.clear()
+        self._waits_for.clear()
+        for w in late:
+            if type(w.focus) is ox.NamedNode and w.focus.value in self._suspects:
+                continue  # checked whole from the store below
+            for shape in w.shapes:
+                for r in store_eval.validate(w.focus, w.desc, shape):
+                    f = Finding(w.session, r)
+                    if r.severity == "error":
+                        errors.append(f)
+                    else:
+                        self._record(f)
+        checked: set[str] = set()
+        for iri, session in list(self._suspects.items()):
+            if len(errors) >= self.max_errors:
+                break
+            checked.add(iri)
+            self._warnings.pop(iri, None)
+            for r in self._revalidate(ox.NamedNode(iri), store_eval):
+                f = Finding(session, r)
+                if r.severity == "error":
+                    errors.append(f)
+                else:
+                    self._record(f)
+        if self.suspects_overflowed and len(errors) < self.max_errors and self.subjects_of:
+            for session in self.sessions:
+                for iri in self.subjects_of(session.graph):
+                    if iri in checked:
+                        continue
+                    for r in self._revalidate(ox.NamedNode(iri), store_eval):
+                        f = Finding(session, r)
+                        if r.severity == "error":
+                            errors.append(f)
+                        else:
+                            self._record(f)
+                    if len(errors) >= self.max_errors:
+                        break
+        findings.extend(errors[: self.max_errors])
+        for lst in self._warnings.values():
+            findings.extend(lst)
+        findings.extend(blank_warnings)
+        self.error_count = len(errors)
+        return findings
+
+    def _revalidate(self, node: ox.NamedNode, ev: Evaluator) -> list[Result]:
+        desc = self._store_describe(node) or EMPTY
+        results: list[Result] = []
+        for shape in self.shapes.for_node(node.value, desc):
+            results.extend(ev.validate(node, desc, shape))
+        return results
+
+    def _store_describe(self, node: Term) -> Desc:
+        """Everything the store says about a node (all graphs): the final word."""
+        cache = self._store_cache
+        key = ("_:" if type(node) is ox.BlankNode else "") + node.value
+        d = cache.get(key)
+        if d is not None:
+            return d
+        values: dict[str, list[Term]] = {}
+        for q in self.store.quads_for_pattern(node, None, None, None):
+            lst = values.setdefault(q.predicate.value, [])
+            if q.object not in lst:
+                lst.append(q.object)
+        d = Desc(self._intern_types(values.get(RDF_TYPE)), values)
+        cache[key] = d
+        if len(cache) > 20_000:
+            cache.popitem(last=False)
+        return d

@@ -1,0 +1,730 @@
+"""SHACL shapes compiled into Python checks that run one node description at a time.
+
+pyshacl builds the whole data graph in rdflib before it checks anything: over a million triples
+that is minutes and gigabytes. Kiemen's shapes only look at a focus node's own statements and at
+the types or scheme of the nodes they point to, so they can be checked while the data streams
+past (see :mod:`loaders.checker`). This module reads ``ontology/shapes.ttl`` — the single source
+of the rules — into :class:`Shape` objects and evaluates them on a :class:`Desc` (a node's
+statements). The SHACL Core features the shapes use are implemented; a shapes file that uses
+anything else raises :class:`Unsupported`, and validation falls back to pyshacl.
+
+Messages are the shapes' own ``sh:message`` (English); components without one get a plain-words
+default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pyoxigraph as ox
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = RDF + "type"
+LANG_STRING = RDF + "langString"
+SUBCLASS = RDFS + "subClassOf"
+
+Term = Any  # ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class Unsupported(Exception):
+    """The shapes use a SHACL feature this engine does not implement (pyshacl takes over)."""
+
+
+class Desc:
+    """What is known about one node: its types and its values per predicate."""
+
+    __slots__ = ("types", "values_by")
+
+    def __init__(self, types: frozenset[str], values_by: Mapping[str, list[Term]]) -> None:
+        self.types = types
+        self.values_by = values_by
+
+    def values(self, predicate: str) -> list[Term]:
+        return self.values_by.get(predicate) or []  # type: ignore[return-value]
+
+
+EMPTY = Desc(frozenset(), {})
+
+
+@dataclass(eq=False)
+class Shape:
+    """A node shape (``path`` None) or a property shape (``path``: predicates, any of them)."""
+
+    key: str
+    name: str
+    message: str | None
+    severity: str  # "error" | "warning"
+    path: tuple[str, ...] | None = None
+    constraints: list[tuple[str, Any]] = field(default_factory=list)
+    properties: list[Shape] = field(default_factory=list)
+    target_classes: frozenset[str] = frozenset()
+    target_nodes: frozenset[str] = frozenset()
+    target_subjects_of: frozenset[str] = frozenset()
+    needs_desc: bool = False
+
+    def __repr__(self) -> str:
+        return f"Shape({self.key})"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One rule broken by one focus node (and, for value rules, one value)."""
+
+    focus: Term
+    shape: Shape
+    value: Term | None
+    message: str
+    severity: str
+    component: str
+
+    @property
+    def rule(self) -> str:
+        rule = self.shape.name
+        if self.shape.path:
+            rule += " / " + " | ".join(short(p) for p in self.shape.path)
+        return rule
+
+
+def short(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri.rstrip(sep):
+            iri = iri.rstrip(sep).rsplit(sep, 1)[1]
+    return iri
+
+
+# ---------------------------------------------------------------------------------------------
+# compiling
+
+
+class _Graph:
+    """Small read helpers over the in-memory shapes store."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def objects(self, s: Term, p: str) -> list[Term]:
+        return [q.object for q in self.store.quads_for_pattern(s, ox.NamedNode(p), None, None)]
+
+    def one(self, s: Term, p: str) -> Term | None:
+        found = self.objects(s, p)
+        return found[0] if found else None
+
+    def subjects(self, p: str, o: Term) -> list[Term]:
+        return [q.subject for q in self.store.quads_for_pattern(None, ox.NamedNode(p), o, None)]
+
+    def rdf_list(self, head: Term) -> list[Term]:
+        items: list[Term] = []
+        node = head
+        while not (isinstance(node, ox.NamedNode) and node.value == RDF + "nil"):
+            first = self.one(node, RDF + "first")
+            if first is None:
+                raise Unsupported(f"malformed RDF list in the shapes at {node}")
+            items.append(first)
+            rest = self.one(node, RDF + "rest")
+            if rest is None:
+                raise Unsupported(f"malformed RDF list in the shapes at {node}")
+            node = rest
+        return items
+
+
+_UNSUPPORTED = {
+    "sparql": "SPARQL-based constraints",
+    "closed": "closed shapes",
+    "qualifiedValueShapesDisjoint": "disjoint qualified value shapes",
+    "targetObjectsOf": "sh:targetObjectsOf targets",
+}
+_VALUE_PARAMS = {
+    "minCount", "maxCount", "datatype", "nodeKind", "class", "hasValue", "in", "pattern",
+    "minLength", "maxLength", "languageIn", "uniqueLang", "minInclusive", "maxInclusive",
+    "minExclusive", "maxExclusive", "node", "or", "and", "xone", "not", "equals", "disjoint",
+    "lessThan", "lessThanOrEquals", "qualifiedValueShape",
+}
+_IGNORED = {
+    "name", "message", "severity", "description", "order", "group", "defaultValue", "path",
+    "property", "targetClass", "targetNode", "targetSubjectsOf", "deactivated", "flags",
+    "qualifiedMinCount", "qualifiedMaxCount", "ignoredProperties",
+}
+
+
+def _text(g: _Graph, node: Term, p: str) -> str | None:
+    values = [o for o in g.objects(node, p) if isinstance(o, ox.Literal)]
+    for lang in ("en", None, "nl"):
+        for o in values:
+            if (o.language or None) == lang:
+                return str(o.value)
+    return str(values[0].value) if values else None
+
+
+class ShapesCompiler:
+    def __init__(self, store: ox.Store) -> None:
+        self.g = _Graph(store)
+        self.done: dict[Term, Shape] = {}
+
+    def shape(self, node: Term, parent: Shape | None = None) -> Shape:
+        if node in self.done:
+            return self.done[node]
+        g = self.g
+        key = node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
+        name = _text(g, node, SH + "name") or (short(key) if isinstance(node, ox.NamedNode) else "")
+        severity_node = g.one(node, SH + "severity")
+        severity = (
+            "warning"
+            if severity_node is not None and severity_node.value in (SH + "Warning", SH + "Info")
+            else "error"
+        )
+        shape = Shape(key=key, name=name, message=_text(g, node, SH + "message"), severity=severity)
+        self.done[node] = shape
+        for q in g.store.quads_for_pattern(node, None, None, None):
+            local = q.predicate.value[len(SH) :] if q.predicate.value.startswith(SH) else None
+            if local in _UNSUPPORTED:
+                raise Unsupported(f"{_UNSUPPORTED[local]} ({key})")
+        path = g.one(node, SH + "path")
+        if path is not None:
+            shape.path = self.path(path)
+        if not shape.name and parent is not None:
+            shape.name = parent.name
+        if not shape.name:
+            shape.name = " | ".join(short(p) for p in shape.path or ()) or "shape"
+        shape.target_classes = frozenset(c.value for c in g.objects(node, SH + "targetClass"))
+        shape.target_nodes = frozenset(n.value for n in g.objects(node, SH + "targetNode"))
+        shape.target_subjects_of = frozenset(
+            p.value for p in g.objects(node, SH + "targetSubjectsOf")
+        )
+        if any(t.value in (RDFS + "Class", "http://www.w3.org/2002/07/owl#Class")
+               for t in g.objects(node, RDF_TYPE)) and isinstance(node, ox.NamedNode):
+            shape.target_classes |= {node.value}
+        for q in g.store.quads_for_pattern(node, None, None, None):
+            pred = q.predicate.value
+            if not pred.startswith(SH):
+                continue
+            local = pred[len(SH) :]
+            if local in _IGNORED:
+                continue
+            if local not in _VALUE_PARAMS:
+                raise Unsupported(f"sh:{local} ({key})")
+            shape.constraints.append(self.constraint(node, shape, local, q.object))
+        for prop in g.objects(node, SH + "property"):
+            shape.properties.append(self.shape(prop, shape))
+        return shape
+
+    def path(self, node: Term) -> tuple[str, ...]:
+        if isinstance(node, ox.NamedNode):
+            return (node.value,)
+        alternatives = self.g.one(node, SH + "alternativePath")
+        if alternatives is not None:
+            items = self.g.rdf_list(alternatives)
+            if all(isinstance(i, ox.NamedNode) for i in items):
+                return tuple(i.value for i in items)
+        raise Unsupported("property paths other than a predicate or alternatives of predicates")
+
+    def constraint(self, node: Term, shape: Shape, local: str, value: Term) -> tuple[str, Any]:
+        g = self.g
+        if local in ("minCount", "maxCount", "minLength", "maxLength"):
+            return (local, int(value.value))
+        if local in ("datatype", "class", "equals", "disjoint", "lessThan", "lessThanOrEquals"):
+            return (local, value.value)
+        if local == "nodeKind":
+            return (local, value.value[len(SH) :])
+        if local == "hasValue":
+            return (local, value)
+        if local == "in":
+            return (local, frozenset(g.rdf_list(value)))
+        if local == "pattern":
+            flags = 0
+            for f in str(_text(g, node, SH + "flags") or ""):
+                flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(f, 0)
+            return (local, re.compile(str(value.value), flags))
+        if local == "languageIn":
+            return (local, tuple(str(v.value).lower() for v in g.rdf_list(value)))
+        if local == "uniqueLang":
+            return (local, str(value.value).lower() == "true")
+        if local in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            return (local, value)
+        if local in ("node", "not"):
+            return (local, self.shape(value))
+        if local in ("or", "and", "xone"):
+            return (local, tuple(self.shape(m) for m in g.rdf_list(value)))
+        if local == "qualifiedValueShape":
+            lo = g.one(node, SH + "qualifiedMinCount")
+            hi = g.one(node, SH + "qualifiedMaxCount")
+            return (
+                local,
+                (self.shape(value), int(lo.value) if lo else None, int(hi.value) if hi else None),
+            )
+        raise Unsupported(f"sh:{local}")  # pragma: no cover - guarded by _VALUE_PARAMS
+
+
+def _mark_needs(shape: Shape, seen: set[int] | None = None) -> bool:
+    """Whether checking ``shape`` on a node needs that node's statements (not just its term)."""
+    seen = seen if seen is not None else set()
+    if id(shape) in seen:
+        return shape.needs_desc
+    seen.add(id(shape))
+    needs = shape.path is not None or bool(shape.properties)
+    for kind, arg in shape.constraints:
+        if kind in ("class", "equals", "disjoint", "lessThan", "lessThanOrEquals"):
+            needs = True
+        elif kind in ("node", "not"):
+            needs = _mark_needs(arg, seen) or needs
+        elif kind in ("or", "and", "xone"):
+            needs = any([_mark_needs(m, seen) for m in arg]) or needs
+        elif kind == "qualifiedValueShape":
+            needs = _mark_needs(arg[0], seen) or needs
+    for p in shape.properties:
+        _mark_needs(p, seen)
+    shape.needs_desc = needs
+    return needs
+
+
+@dataclass
+class Shapes:
+    """The compiled shapes: top-level shapes with targets and everything they use."""
+
+    roots: list[Shape]
+    subclasses: dict[str, frozenset[str]]  # class -> itself and all its subclasses
+    value_shapes: list[Shape]  # shapes applied to value nodes (sh:node, sh:or members, ...)
+    value_predicates: frozenset[str]  # predicates value shapes look at (kept per node)
+    class_checks: frozenset[str]  # classes named by sh:class
+    _by_types: dict[frozenset[str], list[Shape]] = field(default_factory=dict)
+
+    def closure(self, cls: str) -> frozenset[str]:
+        return self.subclasses.get(cls) or frozenset((cls,))
+
+    def for_types(self, types: frozenset[str]) -> list[Shape]:
+        """Shapes whose class targets cover a node of these types (subclasses included)."""
+        found = self._by_types.get(types)
+        if found is None:
+            found = [
+                s for s in self.roots
+                if s.target_classes and any(t in self.closure_of(s) for t in types)
+            ]
+            self._by_types[types] = found
+        return found
+
+    def closure_of(self, shape: Shape) -> frozenset[str]:
+        out: set[str] = set()
+        for c in shape.target_classes:
+            out |= self.closure(c)
+        return frozenset(out)
+
+    def for_node(self, key: str, desc: Desc) -> list[Shape]:
+        shapes = list(self.for_types(desc.types))
+        for s in self.roots:
+            if s in shapes:
+                continue
+            if key in s.target_nodes or any(desc.values(p) for p in s.target_subjects_of):
+                shapes.append(s)
+        return shapes
+
+
+def compile_shapes(
+    shapes_store: ox.Store, subclass_pairs: Iterable[tuple[str, str]] = ()
+) -> Shapes:
+    """Compile every shape with a target; ``subclass_pairs`` are (sub, super) class IRIs."""
+    comp = ShapesCompiler(shapes_store)
+    g = comp.g
+    roots_nodes: list[Term] = []
+    for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"):
+        for q in shapes_store.quads_for_pattern(None, ox.NamedNode(SH + p), None, None):
+            if q.subject not in roots_nodes:
+                roots_nodes.append(q.subject)
+    roots = [
+        comp.shape(n)
+        for n in roots_nodes
+        if not any(str(d.value) == "true" for d in g.objects(n, SH + "deactivated"))
+    ]
+    for r in roots:
+        _mark_needs(r)
+    # The classes below each class, for targets and sh:class.
+    supers: dict[str, set[str]] = {}
+    for sub, sup in subclass_pairs:
+        supers.setdefault(sub, set()).add(sup)
+    closure: dict[str, set[str]] = {}
+    for sub in supers:
+        stack, seen = [sub], set()
+        while stack:
+            c = stack.pop()
+            for sup in supers.get(c, ()):
+                if sup not in seen:
+                    seen.add(sup)
+                    stack.append(sup)
+        for sup in seen:
+            closure.setdefault(sup, {sup}).add(sub)
+    subclasses = {c: frozenset(s) for c, s in closure.items()}
+    value_shapes: list[Shape] = []
+    value_preds: set[str] = set()
+    classes: set[str] = set()
+
+    def walk(shape: Shape, as_value: bool, seen: set[int]) -> None:
+        if id(shape) in seen:
+            return
+        seen.add(id(shape))
+        if as_value and shape.needs_desc and shape not in value_shapes:
+            value_shapes.append(shape)
+        if as_value:
+            for p in shape.path or ():
+                value_preds.add(p)
+        for kind, arg in shape.constraints:
+            if kind == "class":
+                classes.add(arg)
+            # Nested shapes applied to the values of a property shape look at those values;
+            # applied at node level (no path) they look at the same node.
+            nested_as_value = as_value or shape.path is not None
+            if kind in ("node", "not"):
+                walk(arg, nested_as_value, seen)
+            elif kind in ("or", "and", "xone"):
+                for m in arg:
+                    walk(m, nested_as_value, seen)
+            elif kind == "qualifiedValueShape":
+                walk(arg[0], nested_as_value, seen)
+        for p in shape.properties:
+            walk(p, as_value, seen)
+
+    for r in roots:
+        walk(r, False, set())
+    return Shapes(
+        roots=roots,
+        subclasses=subclasses,
+        value_shapes=value_shapes,
+        value_predicates=frozenset(value_preds),
+        class_checks=frozenset(classes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluating
+
+#: How a checker learns about a node other than the focus: its description, or None (unknown yet).
+Describe = Callable[[Term], Desc | None]
+
+_NUMERIC = {
+    XSD + t
+    for t in (
+        "integer", "decimal", "double", "float", "int", "long", "short", "byte",
+        "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+        "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
+    )
+}
+_LEXICAL = {
+    XSD + "integer": re.compile(r"[+-]?\d+"),
+    XSD + "int": re.compile(r"[+-]?\d+"),
+    XSD + "long": re.compile(r"[+-]?\d+"),
+    XSD + "nonNegativeInteger": re.compile(r"\+?\d+|-0+"),
+    XSD + "positiveInteger": re.compile(r"\+?0*[1-9]\d*"),
+    XSD + "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
+    XSD + "double": re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|NaN)|-INF"),
+    XSD + "float": re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|NaN)|-INF"),
+    XSD + "boolean": re.compile(r"true|false|1|0"),
+    XSD + "gYear": re.compile(r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?"),
+    XSD + "gYearMonth": re.compile(r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d{2}:\d{2})?"),
+    XSD + "date": re.compile(r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(Z|[+-]\d{2}:\d{2})?"),
+    XSD + "dateTime": re.compile(
+        r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-4]):[0-5]\d:[0-5]\d(\.\d+)?"
+        r"(Z|[+-]\d{2}:\d{2})?"
+    ),
+    XSD + "anyURI": re.compile(r"[^\s<>\"{}|\\^`]*"),
+}
+
+
+def well_formed(lit: ox.Literal) -> bool:
+    """Whether a typed literal's text fits its datatype (for the XSD types Kiemen uses)."""
+    rx = _LEXICAL.get(lit.datatype.value)
+    if rx is None:
+        return True
+    if rx.fullmatch(lit.value) is None:
+        return False
+    if lit.datatype.value == XSD + "date":
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisoformat(lit.value[:10]) if not lit.value.startswith("-") else None
+        except ValueError:
+            return False
+    return True
+
+
+def _node_kind_ok(v: Term, kind: str) -> bool:
+    if isinstance(v, ox.NamedNode):
+        return kind in ("IRI", "BlankNodeOrIRI", "IRIOrLiteral")
+    if isinstance(v, ox.BlankNode):
+        return kind in ("BlankNode", "BlankNodeOrIRI", "BlankNodeOrLiteral")
+    return kind in ("Literal", "BlankNodeOrLiteral", "IRIOrLiteral")
+
+
+def _compare(a: Term, b: Term) -> int | None:
+    """-1, 0, 1 when two literals compare (numbers, or dates of one type); None otherwise."""
+    if not (isinstance(a, ox.Literal) and isinstance(b, ox.Literal)):
+        return None
+    da, db = a.datatype.value, b.datatype.value
+    if da in _NUMERIC and db in _NUMERIC:
+        try:
+            x, y = Decimal(a.value), Decimal(b.value)
+        except InvalidOperation:
+            return None
+        return (x > y) - (x < y)
+    if da == db and da != LANG_STRING:
+        return (a.value > b.value) - (a.value < b.value)
+    return None
+
+
+DEFAULT_MESSAGES = {
+    "minCount": "needs at least {n} value(s) for {path} (has {have})",
+    "maxCount": "may have at most {n} value(s) for {path} (has {have})",
+    "datatype": "the value must be of type {n}",
+    "nodeKind": "the value must be a {n}",
+    "class": "the value must be described as {n}",
+    "hasValue": "{path} must include the value {n}",
+    "in": "the value is not one of the allowed values",
+    "pattern": "the value does not match the pattern {n}",
+    "minLength": "the text is shorter than {n} characters",
+    "maxLength": "the text is longer than {n} characters",
+    "languageIn": "the text must be in one of the languages {n}",
+    "uniqueLang": "there is more than one value in the same language for {path}",
+    "minInclusive": "the value must be at least {n}",
+    "maxInclusive": "the value must be at most {n}",
+    "minExclusive": "the value must be more than {n}",
+    "maxExclusive": "the value must be less than {n}",
+    "node": "the value does not follow the rule {n}",
+    "not": "the value must not follow the rule {n}",
+    "or": "the value follows none of the allowed alternatives",
+    "and": "the value does not follow all of the rules",
+    "xone": "the value must follow exactly one of the alternatives",
+    "equals": "the values of {path} must equal those of {n}",
+    "disjoint": "the values of {path} must differ from those of {n}",
+    "lessThan": "the value must be less than the value of {n}",
+    "lessThanOrEquals": "the value must not be more than the value of {n}",
+    "qualifiedValueShape": "the number of values of {path} that follow {n} is out of range",
+}
+
+
+def _describe_arg(kind: str, arg: Any) -> str:
+    if isinstance(arg, Shape):
+        return arg.name
+    if isinstance(arg, tuple) and arg and isinstance(arg[0], Shape):
+        return arg[0].name
+    if isinstance(arg, re.Pattern):
+        return arg.pattern
+    if isinstance(arg, str):
+        return short(arg)
+    if isinstance(arg, ox.Literal | ox.NamedNode):
+        return str(arg.value)
+    return str(arg)
+
+
+class Evaluator:
+    """Checks shapes on node descriptions; ``describe`` answers for other nodes."""
+
+    def __init__(self, shapes: Shapes, describe: Describe) -> None:
+        self.shapes = shapes
+        self.describe = describe
+        self.unknown = False  # set when a check could not be decided (a node not yet seen)
+
+    # -- top level: every result for one focus node --------------------------------------------
+    def validate(self, focus: Term, desc: Desc, shape: Shape) -> list[Result]:
+        results: list[Result] = []
+        self._shape_results(focus, desc, shape, results)
+        return results
+
+    def _shape_results(self, focus: Term, desc: Desc, shape: Shape, out: list[Result]) -> None:
+        values = [focus] if shape.path is None else self._values(desc, shape.path)
+        for kind, arg in shape.constraints:
+            for value, _count in self._violations(focus, desc, shape, kind, arg, values):
+                out.append(self._result(focus, shape, kind, arg, value, len(values)))
+        for prop in shape.properties:
+            self._shape_results(focus, desc, prop, out)
+
+    @staticmethod
+    def _values(desc: Desc, path: tuple[str, ...]) -> list[Term]:
+        if len(path) == 1:
+            return desc.values(path[0])
+        out: list[Term] = []
+        for p in path:
+            out.extend(v for v in desc.values(p) if v not in out)
+        return out
+
+    def _result(
+        self, focus: Term, shape: Shape, kind: str, arg: Any, value: Term | None, have: int
+    ) -> Result:
+        message = shape.message
+        if not message:
+            path = " | ".join(short(p) for p in shape.path or ()) or "the node"
+            message = DEFAULT_MESSAGES.get(kind, "does not meet the rule").format(
+                n=_describe_arg(kind, arg), path=path, have=have
+            )
+            message = message[0].upper() + message[1:]
+        return Result(focus, shape, value, message, shape.severity, kind)
+
+    # -- one constraint -----------------------------------------------------------------------
+    def _violations(
+        self, focus: Term, desc: Desc, shape: Shape, kind: str, arg: Any, values: list[Term]
+    ) -> Iterable[tuple[Term | None, int]]:
+        if kind == "minCount":
+            if len(values) < arg:
+                yield None, len(values)
+        elif kind == "maxCount":
+            if len(values) > arg:
+                yield None, len(values)
+        elif kind == "datatype":
+            for v in values:
+                if not isinstance(v, ox.Literal):
+                    yield v, 0
+                elif arg == LANG_STRING:
+                    if not v.language:
+                        yield v, 0
+                elif v.language or v.datatype.value != arg or not well_formed(v):
+                    yield v, 0
+        elif kind == "nodeKind":
+            for v in values:
+                if not _node_kind_ok(v, arg):
+                    yield v, 0
+        elif kind == "class":
+            accepted = self.shapes.closure(arg)
+            for v in values:
+                if isinstance(v, ox.Literal):
+                    yield v, 0
+                    continue
+                d = self._desc_of(v, focus, desc)
+                if d is None:
+                    self.unknown = True
+                elif not (d.types & accepted):
+                    yield v, 0
+        elif kind == "hasValue":
+            if arg not in values:
+                yield None, 0
+        elif kind == "in":
+            for v in values:
+                if v not in arg:
+                    yield v, 0
+        elif kind == "pattern":
+            for v in values:
+                if isinstance(v, ox.BlankNode) or arg.search(str(v.value)) is None:
+                    yield v, 0
+        elif kind in ("minLength", "maxLength"):
+            for v in values:
+                if isinstance(v, ox.BlankNode):
+                    yield v, 0
+                    continue
+                n = len(str(v.value))
+                if (kind == "minLength" and n < arg) or (kind == "maxLength" and n > arg):
+                    yield v, 0
+        elif kind == "languageIn":
+            for v in values:
+                lang = (v.language or "").lower() if isinstance(v, ox.Literal) else ""
+                if not lang or not any(lang == a or lang.startswith(a + "-") for a in arg):
+                    yield v, 0
+        elif kind == "uniqueLang":
+            if arg:
+                seen: dict[str, int] = {}
+                for v in values:
+                    if isinstance(v, ox.Literal) and v.language:
+                        lang = v.language.lower()
+                        seen[lang] = seen.get(lang, 0) + 1
+                for lang, n in seen.items():
+                    if n > 1:
+                        yield ox.Literal(lang), n
+        elif kind in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            for v in values:
+                c = _compare(v, arg)
+                ok = c is not None and (
+                    (kind == "minInclusive" and c >= 0)
+                    or (kind == "maxInclusive" and c <= 0)
+                    or (kind == "minExclusive" and c > 0)
+                    or (kind == "maxExclusive" and c < 0)
+                )
+                if not ok:
+                    yield v, 0
+        elif kind in ("node", "not"):
+            for v in values:
+                ok = self.conforms(v, arg, focus, desc)
+                if ok is None:
+                    self.unknown = True
+                elif ok != (kind == "node"):
+                    yield v, 0
+        elif kind in ("or", "and", "xone"):
+            for v in values:
+                answers = [self.conforms(v, m, focus, desc) for m in arg]
+                if kind == "or":
+                    ok = True if True in answers else (None if None in answers else False)
+                elif kind == "and":
+                    ok = False if False in answers else (None if None in answers else True)
+                else:
+                    ok = None if None in answers else answers.count(True) == 1
+                if ok is None:
+                    self.unknown = True
+                elif not ok:
+                    yield v, 0
+        elif kind == "qualifiedValueShape":
+            inner, lo, hi = arg
+            answers = [self.conforms(v, inner, focus, desc) for v in values]
+            yes = answers.count(True)
+            maybe = answers.count(None)
+            if lo is not None and yes < lo:
+                if yes + maybe >= lo:
+                    self.unknown = True
+                else:
+                    yield None, yes
+            if hi is not None and yes > hi:
+                yield None, yes
+        elif kind in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
+            others = desc.values(arg)
+            if kind == "equals":
+                for v in values:
+                    if v not in others:
+                        yield v, 0
+                for o in others:
+                    if o not in values:
+                        yield o, 0
+            elif kind == "disjoint":
+                for v in values:
+                    if v in others:
+                        yield v, 0
+            else:
+                for v in values:
+                    for o in others:
+                        c = _compare(v, o)
+                        if c is None or c > 0 or (kind == "lessThan" and c == 0):
+                            yield v, 0
+                            break
+
+    def _desc_of(self, node: Term, focus: Term, focus_desc: Desc) -> Desc | None:
+        if node == focus:
+            return focus_desc
+        if isinstance(node, ox.Literal):
+            return EMPTY
+        return self.describe(node)
+
+    def conforms(
+        self, node: Term, shape: Shape, focus: Term | None = None, focus_desc: Desc = EMPTY
+    ) -> bool | None:
+        """Whether ``node`` follows ``shape`` (None: depends on a node not yet seen)."""
+        if shape.needs_desc:
+            d = self._desc_of(node, focus, focus_desc) if focus is not None else (
+                EMPTY if isinstance(node, ox.Literal) else self.describe(node)
+            )
+            if d is None:
+                return None
+        else:
+            d = EMPTY
+        values = [node] if shape.path is None else self._values(d, shape.path)
+        saved = self.unknown
+        self.unknown = False
+        try:
+            for kind, arg in shape.constraints:
+                for _v in self._violations(node, d, shape, kind, arg, values):
+                    return False
+            for prop in shape.properties:
+                ok = self.conforms(node, prop, node, d)
+                if ok is False:
+                    return False
+                if ok is None:
+                    self.unknown = True
+            return None if self.unknown else True
+        finally:
+            self.unknown = saved

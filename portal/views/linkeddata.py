@@ -1,0 +1,569 @@
+"""Linked data: dereferenceable URIs, resource pages, data documents, dumps, VoID, catalogue.
+
+URI scheme (under ``KIEMEN_BASE_URI``; cool URIs, no extensions or query strings for things):
+
+* ``/id/{kind}/{slug}``, ``/def/{scheme}[/{concept}]`` and ``/graph/{name}`` answer
+  ``303 See Other`` to ``/page/{path}`` (HTML) or ``/data/{path}.{ext}`` (ttl, jsonld, nt, rdf,
+  trig, nq), chosen by content negotiation (:mod:`portal.conneg`); ``?format=`` overrides the
+  Accept header; ``Vary: Accept``; 406 lists what is available; 404 for IRIs the graph does not
+  describe. ``/def/`` itself, the ontology, belongs to the codebook.
+* ``/downloads/`` explains the dumps that ``kiemen export`` writes and serves them;
+  ``/.well-known/void`` and ``/catalog`` (DCAT-AP-NL) describe the dataset; ``/sitemap.xml``
+  and ``/robots.txt`` guide crawlers.
+
+Absolute URLs are built from the request, which :mod:`portal.proxy` corrects behind a reverse
+proxy (X-Forwarded-Proto, -Host, -Prefix); the descriptions of the dataset use the configured
+base, which is where the persistent URIs live.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+import pyoxigraph as ox
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from portal import conneg
+from portal.catalogue import descriptions
+from portal.db import get_settings, get_store
+from portal.dumps import KIND_BY_KEY, KINDS, MANIFEST, dumps_dir, latest_release, read_manifest
+from portal.i18n import current_lang
+from portal.licence import LICENCE, LICENCE_NAME, link_header
+from portal.rdfdocs import rdf_response, serialize
+from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
+from portal.translations import TEXTS
+
+bp = Blueprint("linkeddata", __name__)
+
+#: What a thing's URI can be negotiated to: a page or one of the data formats.
+NEGOTIABLE: tuple[conneg.Format, ...] = (conneg.HTML, *conneg.DOCUMENT_FORMATS)
+TURTLE = conneg.RDF_FORMATS[0]
+#: URLs per sitemap file (the sitemaps.org limit).
+SITEMAP_LIMIT = 50_000
+_KIND = re.compile(r"[a-z0-9][a-z0-9-]*")
+#: Media types of the files under /downloads/ by suffix (gzip stays gzip: checksums hold).
+DOWNLOAD_TYPES = {
+    ".gz": "application/gzip",
+    ".csv": "text/csv",
+    ".sha256": "text/plain",
+    ".json": "application/json",
+}
+
+TEXTS.update(
+    {
+        "ld.iri": {"nl": "URI", "en": "URI"},
+        "ld.types": {"nl": "Soort", "en": "Type"},
+        "ld.other_languages": {"nl": "In andere talen", "en": "In other languages"},
+        "ld.properties": {"nl": "Gegevens", "en": "Statements"},
+        "ld.property": {"nl": "Eigenschap", "en": "Property"},
+        "ld.value": {"nl": "Waarde", "en": "Value"},
+        "ld.incoming": {"nl": "Verwijzingen hierheen", "en": "Links to this resource"},
+        "ld.incoming_none": {
+            "nl": "Niets in de graaf verwijst hiernaar.",
+            "en": "Nothing in the graph links here.",
+        },
+        "ld.incoming_count": {"nl": "{count} in totaal", "en": "{count} in all"},
+        "ld.showing": {
+            "nl": "{first}–{last} van {count}",
+            "en": "{first}–{last} of {count}",
+        },
+        "ld.next": {"nl": "Volgende", "en": "Next"},
+        "ld.previous": {"nl": "Vorige", "en": "Previous"},
+        "ld.more": {"nl": "Alle {count} tonen, per pagina", "en": "Show all {count}, page by page"},
+        "ld.graph_contents": {
+            "nl": "De inhoud van deze graaf (Graph Store-protocol)",
+            "en": "The contents of this graph (Graph Store protocol)",
+        },
+        "ld.all_relations": {"nl": "Alle relaties", "en": "All relations"},
+        "ld.as_data": {"nl": "Deze bron als data", "en": "This resource as data"},
+        "ld.as_data_help": {
+            "nl": "Programma's krijgen dezelfde gegevens via de URI met een Accept-header, "
+            "bijvoorbeeld: curl -L -H 'Accept: text/turtle' {iri}",
+            "en": "Programs get the same data from the URI with an Accept header, for example: "
+            "curl -L -H 'Accept: text/turtle' {iri}",
+        },
+        "ld.graphs": {"nl": "Staat in graaf", "en": "Stated in graph"},
+        "ld.language_of": {"nl": "taal: {lang}", "en": "language: {lang}"},
+        "ld.lang.nl": {"nl": "Nederlands", "en": "Dutch"},
+        "ld.lang.en": {"nl": "Engels", "en": "English"},
+        "ld.blank": {"nl": "(naamloze knoop)", "en": "(blank node)"},
+        "ld.not_found": {"nl": "Niet gevonden", "en": "Not found"},
+        "ld.not_found_help": {
+            "nl": "De graaf zegt niets over {iri}.",
+            "en": "The graph says nothing about {iri}.",
+        },
+        "ld.licence": {
+            "nl": "Deze gegevens vallen onder de licentie {licence}.",
+            "en": "These data are licensed under {licence}.",
+        },
+        "ld.downloads.title": {"nl": "Downloads", "en": "Downloads"},
+        "ld.downloads.intro": {
+            "nl": "De hele kennisgraaf om te downloaden: als RDF voor triple stores en als CSV "
+            "voor spreadsheets. Elke uitgave heet naar de datum waarop de gegevens zijn "
+            "gepubliceerd; met de SHA-256 controleert u dat een bestand ongeschonden is.",
+            "en": "The whole knowledge graph to download: as RDF for triple stores and as CSV for "
+            "spreadsheets. Each release is named for the date its data were published; the "
+            "SHA-256 lets you check that a file arrived intact.",
+        },
+        "ld.downloads.release": {"nl": "Uitgave van {release}", "en": "Release of {release}"},
+        "ld.downloads.none": {
+            "nl": "Er zijn nog geen downloads. De beheerder maakt ze met: kiemen export",
+            "en": "There are no downloads yet. The administrator makes them with: kiemen export",
+        },
+        "ld.downloads.file": {"nl": "Bestand", "en": "File"},
+        "ld.downloads.what": {"nl": "Inhoud", "en": "Contents"},
+        "ld.downloads.size": {"nl": "Grootte", "en": "Size"},
+        "ld.downloads.items": {"nl": "Aantal", "en": "Count"},
+        "ld.downloads.quads": {"nl": "{n} uitspraken (quads)", "en": "{n} statements (quads)"},
+        "ld.downloads.triples": {"nl": "{n} tripels", "en": "{n} triples"},
+        "ld.downloads.rows": {"nl": "{n} rijen", "en": "{n} rows"},
+        "ld.downloads.gzip": {"nl": "gzip-gecomprimeerd", "en": "gzip-compressed"},
+        "ld.downloads.check": {
+            "nl": "Controleer alle bestanden van deze uitgave in één keer met sha256sum -c {file}.",
+            "en": "Check every file of this release at once with sha256sum -c {file}.",
+        },
+        "ld.downloads.older": {"nl": "Eerdere uitgaven", "en": "Earlier releases"},
+        "ld.downloads.describe": {
+            "nl": "Beschrijvingen van de dataset",
+            "en": "Descriptions of the dataset",
+        },
+        "ld.downloads.void": {
+            "nl": "VoID: omvang, klassen, eigenschappen, SPARQL-endpoint en dumps.",
+            "en": "VoID: size, classes, properties, SPARQL endpoint and dumps.",
+        },
+        "ld.downloads.catalog": {
+            "nl": "DCAT-catalogus (DCAT-AP-NL 3.0) voor data.overheid.nl en andere portalen.",
+            "en": "DCAT catalogue (DCAT-AP-NL 3.0) for data.overheid.nl and other portals.",
+        },
+        "ld.downloads.sparql": {
+            "nl": "SPARQL-endpoint: vraag de actuele gegevens zelf op.",
+            "en": "SPARQL endpoint: query the current data yourself.",
+        },
+        "ld.downloads.uris": {
+            "nl": "Elk ding heeft een URI die werkt: in een browser toont hij een pagina, aan "
+            "een programma geeft hij data (Turtle, JSON-LD, N-Triples, RDF/XML, TriG, N-Quads).",
+            "en": "Every thing has a URI that works: in a browser it shows a page, to a program "
+            "it returns data (Turtle, JSON-LD, N-Triples, RDF/XML, TriG, N-Quads).",
+        },
+        "ld.document.formats": {"nl": "Ook als", "en": "Also as"},
+        "ld.void.title": {
+            "nl": "Beschrijving van de dataset (VoID)",
+            "en": "Dataset description (VoID)",
+        },
+        "ld.catalog.title": {"nl": "Catalogus (DCAT-AP-NL)", "en": "Catalogue (DCAT-AP-NL)"},
+    }
+)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(ld_href=ld_href, human_size=human_size)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def ld_href(term: Term | str) -> str:
+    """Where a link to an IRI goes: its page here when this portal serves it, else the IRI."""
+    from portal.resource import page_path
+
+    iri = term if isinstance(term, str) else term.value
+    path = page_path(get_settings(), iri)
+    if path:
+        return url_for("linkeddata.page", path=path)
+    if iri == get_settings().def_ns and "codebook.codebook" in current_app.view_functions:
+        return url_for("codebook.codebook")
+    return iri
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def _source(iri: str) -> tuple[bool, ox.Store | None]:
+    """Whether the IRI is described, and where: the data (None) or the dataset descriptions."""
+    kstore = get_store()
+    if exists(kstore, iri):
+        return True, None
+    described = descriptions(kstore, dumps_dir(get_settings()))
+    if exists(kstore, iri, store=described.store):
+        return True, described.store
+    return False, None
+
+
+def _valid_path(path: str) -> bool:
+    return bool(path) and not any(c in path for c in '?#\\ <>"') and ".." not in path.split("/")
+
+
+def _not_found(iri: str) -> Response:
+    body = f"Not Found: the graph says nothing about <{iri}>\n"
+    if (
+        conneg.negotiate(
+            request,
+            (conneg.HTML, conneg.by_key("nt", conneg.RDF_FORMATS) or TURTLE),
+            default=conneg.HTML,
+        )
+        is conneg.HTML
+    ):
+        html = render_template("resource.html", resource=None, iri=iri)
+        return Response(html, status=404, mimetype="text/html")
+    return Response(body, status=404, mimetype="text/plain")
+
+
+def _not_acceptable(formats: Sequence[conneg.Format]) -> Response:
+    response = Response(
+        conneg.not_acceptable_body(formats) + "\n", status=406, mimetype="text/plain"
+    )
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _int_arg(name: str, default: int = 1) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= 1 else None
+
+
+# -- dereferencing ------------------------------------------------------------------------
+
+
+@bp.route("/id/<kind>/<path:slug>")
+def thing(kind: str, slug: str) -> ResponseReturnValue:
+    if kind in ("def", "graph"):
+        return _not_found(get_settings().id_ns + f"{kind}/{slug}")
+    return _see_other(f"{kind}/{slug}")
+
+
+@bp.route("/def/<path:rest>")
+def definition(rest: str) -> ResponseReturnValue:
+    return _see_other(f"def/{rest}")
+
+
+@bp.route("/graph/<path:name>")
+def named_graph(name: str) -> ResponseReturnValue:
+    return _see_other(f"graph/{name}")
+
+
+def _see_other(path: str) -> ResponseReturnValue:
+    settings = get_settings()
+    iri = iri_for_path(settings, path)
+    if not _valid_path(path):
+        return _not_found(iri)
+    fmt = conneg.negotiate(request, NEGOTIABLE, default=conneg.HTML)
+    if fmt is None:
+        return _not_acceptable(NEGOTIABLE)
+    found, _store = _source(iri)
+    if not found:
+        response = _not_found(iri)
+        response.headers["Vary"] = "Accept"
+        return response
+    if fmt is conneg.HTML:
+        args = {"lang": request.args["lang"]} if request.args.get("lang") else {}
+        target = url_for("linkeddata.page", path=path, _external=True, **args)
+    else:
+        target = url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True)
+    response = Response(f"303 See Other: {target}\n", status=303, mimetype="text/plain")
+    response.headers["Location"] = target
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/page/<path:path>")
+def page(path: str) -> ResponseReturnValue:
+    settings = get_settings()
+    iri = iri_for_path(settings, path)
+    if not _valid_path(path):
+        return _not_found(iri)
+    found, store = _source(iri)
+    if not found:
+        return _not_found(iri)
+    incoming_page = _int_arg("incoming")
+    if incoming_page is None:
+        return Response(
+            "incoming must be a whole number from 1\n", status=400, mimetype="text/plain"
+        )
+    rel = request.args.get("rel") or None
+    lang = current_lang()
+    kstore = get_store()
+    resource = describe(
+        kstore, iri, lang, incoming_page=incoming_page, incoming_property=rel, store=store
+    )
+    kind = resource.kind
+    names = [f"kinds/{kind}.html", "resource.html"] if _KIND.fullmatch(kind) else ["resource.html"]
+    template = current_app.jinja_env.select_template(names)
+    extra = KIND_CONTEXT[kind](kstore, iri, lang) if kind in KIND_CONTEXT else None
+    canonical = url_for("linkeddata.page", path=path, _external=True)
+    alternates = [
+        (fmt, url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True))
+        for fmt in conneg.DOCUMENT_FORMATS
+    ]
+    html = render_template(
+        template,
+        resource=resource,
+        iri=iri,
+        extra=extra,
+        canonical=canonical,
+        alternates=alternates,
+        jsonld=schema_org(settings, resource, canonical),
+        graph_contents=url_for("graphstore.indirect", graph=iri)
+        if resource.kind == "graph" and "graphstore.indirect" in current_app.view_functions
+        else None,
+        licence_url=LICENCE,
+        licence_name=LICENCE_NAME,
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Link"] = ", ".join(
+        [f'<{canonical}>; rel="canonical"', link_header()]
+        + [f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for fmt, url in alternates]
+    )
+    return response
+
+
+@bp.route("/data/<path:path>")
+def data(path: str) -> ResponseReturnValue:
+    settings = get_settings()
+    stem, dot, ext = path.rpartition(".")
+    fmt = conneg.by_key(ext, conneg.DOCUMENT_FORMATS) if dot and stem else None
+    if fmt is None or not _valid_path(stem):
+        return Response(
+            "Not Found. Data documents end in one of: "
+            + ", ".join(f".{f.key} ({f.media_type})" for f in conneg.DOCUMENT_FORMATS)
+            + "\n",
+            status=404,
+            mimetype="text/plain",
+        )
+    iri = iri_for_path(settings, stem)
+    found, store = _source(iri)
+    if not found:
+        return Response(
+            f"Not Found: the graph says nothing about <{iri}>\n", status=404, mimetype="text/plain"
+        )
+    incoming_page = _int_arg("page")
+    if incoming_page is None:
+        return Response("page must be a whole number from 1\n", status=400, mimetype="text/plain")
+    resource = describe(
+        get_store(),
+        iri,
+        "en",
+        incoming_page=incoming_page,
+        page_size=settings.max_page_size,
+        store=store,
+    )
+    links = [
+        f'<{url_for("linkeddata.page", path=stem, _external=True)}>; rel="alternate"; '
+        'type="text/html"',
+        f'<{iri}>; rel="describes"',
+    ]
+    if resource.has_next_incoming:
+        nxt = url_for("linkeddata.data", path=path, page=incoming_page + 1, _external=True)
+        links.append(f'<{nxt}>; rel="next"')
+    if incoming_page > 1:
+        prev = url_for("linkeddata.data", path=path, page=incoming_page - 1, _external=True)
+        links.append(f'<{prev}>; rel="prev"')
+    return rdf_response(serialize(resource.quads, fmt), fmt, links)
+
+
+# -- VoID and the catalogue ---------------------------------------------------------------
+
+
+@bp.route("/.well-known/void")
+def void() -> ResponseReturnValue:
+    described = descriptions(get_store(), dumps_dir(get_settings()))
+    return _document(described.void, "ld.void.title", "linkeddata.void")
+
+
+@bp.route("/catalog")
+def catalog() -> ResponseReturnValue:
+    described = descriptions(get_store(), dumps_dir(get_settings()))
+    return _document(described.catalogue, "ld.catalog.title", "linkeddata.catalog")
+
+
+def _document(triples: list[ox.Triple], title_key: str, endpoint: str) -> ResponseReturnValue:
+    """A description served in every RDF format, or as a readable page to browsers."""
+    formats = (*conneg.RDF_FORMATS, conneg.HTML)
+    fmt = conneg.negotiate(request, formats, default=TURTLE)
+    if fmt is None:
+        return _not_acceptable(formats)
+    if fmt is conneg.HTML:
+        html = render_template(
+            "rdfdoc.html",
+            title_key=title_key,
+            turtle=serialize(triples, TURTLE).decode("utf-8"),
+            formats=[
+                (f, url_for(endpoint, format=f.key, _external=True)) for f in conneg.RDF_FORMATS
+            ],
+        )
+        response = Response(html, mimetype="text/html")
+    else:
+        response = rdf_response(serialize(triples, fmt), fmt)
+    vary = response.headers.get("Vary")
+    response.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
+    return response
+
+
+# -- downloads ----------------------------------------------------------------------------
+
+
+@bp.route("/downloads/")
+def downloads() -> ResponseReturnValue:
+    settings = get_settings()
+    folder = dumps_dir(settings)
+    latest = latest_release(folder)
+    older = [
+        r
+        for r in read_manifest(folder).get("releases", [])
+        if latest is None or r.get("release") != latest.get("release")
+        if all((folder / f["file"]).is_file() for f in r.get("files", []))
+    ]
+    files = []
+    if latest:
+        for f in latest.get("files", []):
+            kind = KIND_BY_KEY.get(f.get("key", ""))
+            if kind is not None:
+                files.append(
+                    {**f, "kind": kind, "url": url_for("linkeddata.download", filename=f["file"])}
+                )
+    html = render_template(
+        "downloads.html",
+        latest=latest,
+        files=files,
+        older=older,
+        kinds=KINDS,
+        void_url=url_for("linkeddata.void"),
+        catalog_url=url_for("linkeddata.catalog"),
+        sparql_url=url_for("sparql.endpoint")
+        if "sparql.endpoint" in current_app.view_functions
+        else None,
+        query_url=url_for("sparql.query_page")
+        if "sparql.query_page" in current_app.view_functions
+        else None,
+        licence_url=LICENCE,
+        licence_name=LICENCE_NAME,
+        dataset_page=url_for("linkeddata.page", path="dataset/kiemen"),
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Link"] = link_header()
+    return response
+
+
+@bp.route("/downloads/<path:filename>")
+def download(filename: str) -> ResponseReturnValue:
+    folder = dumps_dir(get_settings())
+    known = {MANIFEST}
+    for release in read_manifest(folder).get("releases", []):
+        known.add(f"kiemen-{release.get('release')}.sha256")
+        known.update(f["file"] for f in release.get("files", []))
+    if filename not in known or not (folder / filename).is_file():
+        return Response(
+            f"Not Found: no download named {filename}\n", status=404, mimetype="text/plain"
+        )
+    suffix = "." + filename.rsplit(".", 1)[-1]
+    response = send_from_directory(
+        folder,
+        filename,
+        mimetype=DOWNLOAD_TYPES.get(suffix),
+        as_attachment=suffix in (".gz", ".csv"),
+        max_age=3600,
+    )
+    response.headers["Link"] = link_header()
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- crawlers -----------------------------------------------------------------------------
+
+
+@bp.route("/robots.txt")
+def robots() -> ResponseReturnValue:
+    lines = [
+        "User-agent: *",
+        "Disallow: /sparql",
+        "Disallow: /query",
+        "Disallow: /store",
+        "Allow: /",
+        "",
+        f"Sitemap: {url_for('linkeddata.sitemap', _external=True)}",
+        "",
+    ]
+    return Response("\n".join(lines), mimetype="text/plain")
+
+
+def _sitemap_paths() -> Iterable[str]:
+    from portal.resource import page_path
+
+    settings = get_settings()
+    for row in get_store().run("sitemap-resources"):
+        path = page_path(settings, row["s"].value)
+        if path:
+            yield path
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> ResponseReturnValue:
+    fixed = [url_for("home.index", _external=True), url_for("linkeddata.downloads", _external=True)]
+    if "codebook.codebook" in current_app.view_functions:
+        fixed.append(url_for("codebook.codebook", _external=True))
+    fixed.append(url_for("linkeddata.page", path="dataset/kiemen", _external=True))
+    paths = list(itertools.islice(_sitemap_paths(), SITEMAP_LIMIT + 1))
+    if len(fixed) + len(paths) <= SITEMAP_LIMIT:
+        urls = fixed + [url_for("linkeddata.page", path=p, _external=True) for p in paths]
+        return _urlset(urls)
+    total = sum(1 for _ in _sitemap_paths())
+    parts = -(-total // SITEMAP_LIMIT)
+    body = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for n in range(parts + 1):
+        loc = url_for("linkeddata.sitemap_part", n=n, _external=True)
+        body.append(f"  <sitemap><loc>{escape(loc)}</loc></sitemap>")
+    body.append("</sitemapindex>")
+    return Response("\n".join(body) + "\n", mimetype="application/xml")
+
+
+@bp.route("/sitemap-<int:n>.xml")
+def sitemap_part(n: int) -> ResponseReturnValue:
+    """Part ``n`` of a large sitemap: part 0 holds the fixed pages, the others the things."""
+    if n == 0:
+        return _urlset(
+            [url_for("home.index", _external=True), url_for("linkeddata.downloads", _external=True)]
+        )
+    start = (n - 1) * SITEMAP_LIMIT
+    paths = list(itertools.islice(_sitemap_paths(), start, start + SITEMAP_LIMIT))
+    if not paths:
+        return Response("Not Found\n", status=404, mimetype="text/plain")
+    return _urlset([url_for("linkeddata.page", path=p, _external=True) for p in paths])
+
+
+def _urlset(urls: list[str]) -> Response:
+    body = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    body += [f"  <url><loc>{escape(u)}</loc></url>" for u in urls]
+    body.append("</urlset>")
+    return Response("\n".join(body) + "\n", mimetype="application/xml")
