@@ -94,18 +94,15 @@ def triples(n: int, base: str, seed: int = 7) -> Iterator[str]:
     yield w.t(doc, DCT + "title", w.lit("Synthetische verzameling initiatieven", "nl"))
     yield w.t(doc, DCT + "issued", w.lit("2024", dt="gYear"))
     yield w.t(doc, DCT + "language", w.lit("nl"))
-    for theme in THEMES:
-        c = f"{km}theme/{theme}"
-        yield w.t(c, RDF_TYPE, w.iri(SKOS + "Concept"))
-        yield w.t(c, SKOS + "prefLabel", w.lit(theme, "en"))
-        yield w.t(c, SKOS + "prefLabel", w.lit(theme, "nl"))
-        yield w.t(c, SKOS + "inScheme", w.iri(km + "theme"))
-    for m in MEASURES:
-        c = f"{km}measure/{m}"
-        yield w.t(c, RDF_TYPE, w.iri(SKOS + "Concept"))
-        yield w.t(c, SKOS + "prefLabel", w.lit(m, "en"))
-        yield w.t(c, SKOS + "prefLabel", w.lit(m, "nl"))
-        yield w.t(c, SKOS + "inScheme", w.iri(km + "measure"))
+    for scheme, names in (("theme", THEMES), ("measure", MEASURES)):
+        for name in names:
+            c = f"{km}{scheme}/synthetic-{name}"
+            yield w.t(c, RDF_TYPE, w.iri(SKOS + "Concept"))
+            yield w.t(c, SKOS + "prefLabel", w.lit(f"{name} (synthetisch)", "nl"))
+            yield w.t(c, SKOS + "prefLabel", w.lit(f"{name} (synthetic)", "en"))
+            yield w.t(c, SKOS + "definition", w.lit(f"Synthetisch begrip {name}.", "nl"))
+            yield w.t(c, SKOS + "definition", w.lit(f"Synthetic concept {name}.", "en"))
+            yield w.t(c, SKOS + "inScheme", w.iri(km + scheme))
     n_places = max(1, min(400, n // 10))
     for p in range(n_places):
         place = f"{idn}place/synthetic-{p}"
@@ -154,31 +151,33 @@ def initiative(
     yield w.t(ini, km + "statedForm", w.iri(f"{km}form/{rng.choice(FORMS)}"))
     yield w.t(ini, km + "inferredForm", w.iri(f"{km}form/{rng.choice(FORMS)}"))
     for theme in rng.sample(THEMES, 2):
-        yield w.t(ini, DCT + "subject", w.iri(f"{km}theme/{theme}"))
+        yield w.t(ini, DCT + "subject", w.iri(f"{km}theme/synthetic-{theme}"))
     yield w.t(ini, DCT + "spatial", w.iri(f"{idn}place/synthetic-{rng.randrange(n_places)}"))
     start = rng.randrange(2005, 2024)
     yield w.t(ini, SCHEMA + "startDate", w.lit(str(start), dt="gYear"))
     if rng.random() < 0.3:
         yield w.t(ini, SCHEMA + "endDate", w.lit(f"{start + rng.randrange(1, 5)}-06", dt="gYearMonth"))
     yield w.t(ini, PROV + "wasDerivedFrom", w.iri(section))
+    later: list[str] = []  # other subjects' blocks, written after the initiative's own
     for c in range(2):
         ch = f"{idn}channel/synthetic-{i}-{c}"
         platform = rng.choice(PLATFORMS)
         yield w.t(ini, km + "usesChannel", w.iri(ch))
-        yield w.t(ch, RDF_TYPE, w.iri(km + "Channel"))
-        yield w.t(ch, RDFS + "label", w.lit(f"{name_nl} op {platform}"))
-        yield w.t(ch, km + "channelType", w.iri(km + "channel-type/account"))
-        yield w.t(ch, km + "platform", w.iri(f"{km}platform/{platform}"))
-        yield w.t(ch, km + "handle", w.lit(f"@initiatief{i}"))
+        later.append(w.t(ch, RDF_TYPE, w.iri(km + "Channel")))
+        later.append(w.t(ch, RDFS + "label", w.lit(f"{name_nl} op {platform}")))
+        later.append(w.t(ch, km + "channelType", w.iri(km + "channel-type/account")))
+        later.append(w.t(ch, km + "platform", w.iri(f"{km}platform/{platform}")))
+        later.append(w.t(ch, km + "handle", w.lit(f"@initiatief{i}")))
     for f in range(2):
         fact = f"{idn}fact/synthetic-{i}-{f}"
         yield w.t(ini, km + "hasFact", w.iri(fact))
-        yield w.t(fact, RDF_TYPE, w.iri(km + "Fact"))
-        yield w.t(fact, km + "measure", w.iri(f"{km}measure/{rng.choice(MEASURES)}"))
-        yield w.t(fact, RDF_VALUE, w.lit(str(rng.randrange(5, 5000)), dt="integer"))
-        yield w.t(fact, km + "unit", w.lit("persons"))
-        yield w.t(fact, DCT + "date", w.lit(str(start + 1), dt="gYear"))
-        yield w.t(fact, PROV + "wasDerivedFrom", w.iri(section))
+        later.append(w.t(fact, RDF_TYPE, w.iri(km + "Fact")))
+        later.append(w.t(fact, km + "measure", w.iri(f"{km}measure/synthetic-{rng.choice(MEASURES)}")))
+        later.append(w.t(fact, RDF_VALUE, w.lit(str(rng.randrange(5, 5000)), dt="integer")))
+        later.append(w.t(fact, km + "unit", w.lit("persons")))
+        later.append(w.t(fact, DCT + "date", w.lit(str(start + 1), dt="gYear")))
+        later.append(w.t(fact, PROV + "wasDerivedFrom", w.iri(section)))
+    yield from later
     for k in range(3):
         inv = f"{idn}involvement/synthetic-{i}-{k}"
         yield w.t(inv, RDF_TYPE, w.iri(km + "Involvement"))

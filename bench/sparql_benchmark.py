@@ -110,8 +110,7 @@ def workload(base: str, initiatives: int, lookups: int, seed: int = 11) -> list[
         "km:role ?role . ?actor skos:prefLabel ?label FILTER(lang(?label) = 'nl') }}",
         "SELECT ?fact ?measure ?value ?date WHERE {{ <{ini}> km:hasFact ?fact . "
         "?fact km:measure ?measure ; rdf:value ?value ; dcterms:date ?date }}",
-        "SELECT ?i WHERE {{ ?i skos:prefLabel ?l FILTER(?l = ?name) "
-        "{{ SELECT ?name WHERE {{ <{ini}> skos:prefLabel ?name }} LIMIT 1 }} }}",
+        "SELECT ?i ?name WHERE {{ <{ini}> skos:prefLabel ?name . ?i skos:prefLabel ?name }}",
         "SELECT ?i ?label WHERE {{ ?i km:statedForm <{km}form/{form}> ; "
         "dcterms:subject <{km}theme/{theme}> ; skos:prefLabel ?label "
         "FILTER(lang(?label) = 'en') }} LIMIT 10",
@@ -262,27 +261,40 @@ def main(argv: list[str] | None = None) -> None:
         "oxigraph": (_http_client, f"http://127.0.0.1:{ox_port}/query"),
         "direct": (_direct_client, location),
     }
+    portal = [q for q in queries if q[0] == "portal"]
+    lookups = [q for q in queries if q[0] == "lookup"]
     figures: dict[str, Any] = {
         "initiatives": args.initiatives,
         "triples": len(kstore.reader()),
         "seconds": args.seconds,
-        "mix": {"portal": sum(1 for k, _ in queries if k == "portal"),
-                "lookup": sum(1 for k, _ in queries if k == "lookup")},
+        "mix": {"portal": len(portal), "lookup": len(lookups)},
         "cpus": os.cpu_count(),
         "results": {},
     }
+    client_counts = [int(c) for c in args.clients.split(",")]
     try:
         wait_for(targets["kiemen"][1], kiemen)
         wait_for(targets["oxigraph"][1], oxigraph)
         for name in ("kiemen", "oxigraph"):  # warm caches and the worker pool
-            measure(targets[name][0], targets[name][1], 4, queries, 2.0)
-        for clients in [int(c) for c in args.clients.split(",")]:
+            measure(targets[name][0], targets[name][1], 4, queries, 3.0)
+        for clients in client_counts:
             for name, (fn, target) in targets.items():
-                r = measure(fn, target, clients, queries, args.seconds)
-                figures["results"][f"{name}/{clients}"] = r
-                print(f"{name:9} {clients} client(s): {r['qps']:8.1f} queries/s  "
-                      f"({r['ms_per_lookup']:.2f} ms/lookup, {r['ms_per_portal_query']:.1f} "
-                      f"ms/portal query, {r['errors']} errors)")
+                row: dict[str, Any] = {}
+                for part, items in (("portal", portal), ("lookup", lookups)):
+                    row[part] = measure(fn, target, clients, items, args.seconds)
+                # one pass of the mix (every portal query once, every lookup once) takes
+                # n_portal / qps_portal + n_lookup / qps_lookup seconds
+                seconds_per_mix = len(portal) / row["portal"]["qps"] + len(lookups) / row[
+                    "lookup"
+                ]["qps"]
+                row["mix_qps"] = (len(portal) + len(lookups)) / seconds_per_mix
+                figures["results"][f"{name}/{clients}"] = row
+                print(
+                    f"{name:9} {clients} client(s): mix {row['mix_qps']:7.1f} q/s   portal "
+                    f"{row['portal']['qps']:7.1f} q/s   lookups {row['lookup']['qps']:7.1f} q/s   "
+                    f"errors {row['portal']['errors'] + row['lookup']['errors']}",
+                    flush=True,
+                )
     finally:
         for proc in (kiemen, oxigraph):
             proc.terminate()
@@ -291,20 +303,25 @@ def main(argv: list[str] | None = None) -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
     print()
-    print(f"{'clients':>7}  {'kiemen q/s':>10}  {'oxigraph q/s':>12}  {'direct q/s':>10}  "
-          f"{'kiemen/oxigraph':>15}")
-    ratios = {}
-    for clients in [int(c) for c in args.clients.split(",")]:
-        k = figures["results"][f"kiemen/{clients}"]["qps"]
-        o = figures["results"][f"oxigraph/{clients}"]["qps"]
-        d = figures["results"][f"direct/{clients}"]["qps"]
-        ratios[clients] = k / o if o else 0.0
-        print(f"{clients:>7}  {k:>10.1f}  {o:>12.1f}  {d:>10.1f}  {ratios[clients]:>14.0%}")
+    print(f"{'clients':>7}  {'part':>7}  {'kiemen q/s':>10}  {'oxigraph q/s':>12}  "
+          f"{'direct q/s':>10}  {'kiemen/oxigraph':>15}")
+    ratios: dict[str, dict[int, float]] = {"mix": {}, "portal": {}, "lookup": {}}
+    for clients in client_counts:
+        res = figures["results"]
+        for part in ("mix", "portal", "lookup"):
+            def qps(name: str, part: str = part) -> float:
+                row = res[f"{name}/{clients}"]
+                return float(row["mix_qps"] if part == "mix" else row[part]["qps"])
+
+            k, o, d = qps("kiemen"), qps("oxigraph"), qps("direct")
+            ratios[part][clients] = k / o if o else 0.0
+            print(f"{clients:>7}  {part:>7}  {k:>10.1f}  {o:>12.1f}  {d:>10.1f}  "
+                  f"{ratios[part][clients]:>14.0%}")
     figures["ratio_kiemen_over_oxigraph"] = ratios
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2))
-    verdict = all(r >= 0.70 for r in ratios.values())
-    print(f"target (>= 70% of the Oxigraph server with every client count): "
+    verdict = all(r >= 0.70 for r in ratios["mix"].values())
+    print(f"target (mix >= 70% of the Oxigraph server with every client count): "
           f"{'met' if verdict else 'NOT met'}")
 
 

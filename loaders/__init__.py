@@ -207,7 +207,30 @@ def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -
         for row in kstore.run("graph-subjects", {"g": graph}, store=store):
             yield row["s"].value
 
-    return Checker(shapes, store, max_errors=MAX_ERRORS, subjects_of=subjects_of)
+    return Checker(
+        shapes,
+        store,
+        max_errors=MAX_ERRORS,
+        subjects_of=subjects_of,
+        read_context=_StoreContext(kstore, store),
+    )
+
+
+class _StoreContext:
+    """What the store holds before a source streams in, read with stored queries."""
+
+    def __init__(self, kstore: KiemenStore, store: ox.Store) -> None:
+        self.kstore = kstore
+        self.store = store
+
+    def types(self) -> Any:
+        for row in self.kstore.run("typed-subjects", {}, store=self.store):
+            yield row["s"].value, row["type"]
+
+    def values(self, predicate: str) -> Any:
+        params = {"p": ox.NamedNode(predicate)}
+        for row in self.kstore.run("predicate-values", params, store=self.store):
+            yield row["s"].value, row["o"]
 
 
 def _settle(

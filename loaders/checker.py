@@ -24,15 +24,33 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from loaders.shapes import EMPTY, RDF_TYPE, Desc, Evaluator, Result, Shape, Shapes, Term
+from loaders.shapes import (
+    EMPTY,
+    RDF_TYPE,
+    Desc,
+    Evaluator,
+    FastEvaluator,
+    Result,
+    Shape,
+    Shapes,
+    Term,
+)
 
 _EMPTY_MAP: dict[str, list[Term]] = {}
 #: Components whose verdict depends on other nodes (re-checked against the store when negative).
 _REFERRING = {"class", "node", "not", "or", "and", "xone", "qualifiedValueShape"}
+
+
+class ContextReader(Protocol):
+    """Reads what the store holds before a source streams in (stored queries, in practice)."""
+
+    def types(self) -> Iterable[tuple[str, Term]]: ...
+
+    def values(self, predicate: str) -> Iterable[tuple[str, Term]]: ...
 
 
 @dataclass
@@ -72,14 +90,33 @@ class Session:
     def feed(self, triples: Iterable[Any]) -> int:
         """Consume triples (or quads) of this source; returns how many."""
         n = 0
+        named = ox.NamedNode
+        add = self._add
         for t in triples:
-            self._add(t)
             n += 1
+            s = t.subject
+            if type(s) is not named:
+                add(t)
+                continue
+            sv = s.value
+            if sv != self._subject_key:
+                self._flush()
+                self._subject = s
+                self._subject_key = sv
+            block = self._block
+            p = t.predicate.value
+            values = block.get(p)
+            if values is None:
+                block[p] = [t.object]
+            else:
+                values.append(t.object)
+        self.count += n
         return n
 
     def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads on (to ``bulk_extend``) while checking them."""
         for q in quads:
+            self.count += 1
             self._add(q)
             yield q
 
@@ -106,7 +143,6 @@ class Session:
             raise error[0]
 
     def _add(self, t: Any) -> None:
-        self.count += 1
         s = t.subject
         if type(s) is ox.BlankNode:
             key = s.value
@@ -165,8 +201,13 @@ class Checker:
         waiting_limit: int = 50_000,
         suspect_limit: int = 100_000,
         subjects_of: Callable[[ox.NamedNode], Iterable[str]] | None = None,
+        read_context: ContextReader | None = None,
+        context_limit: int = 300_000,
     ) -> None:
         self.subjects_of = subjects_of
+        self.read_context = read_context
+        self.context_limit = context_limit
+        self._context_complete = False
         self.shapes = shapes
         self.store = store
         self.max_errors = max_errors
@@ -191,13 +232,45 @@ class Checker:
         self._store_cache: OrderedDict[str, Desc] = OrderedDict()
         self._current: Session | None = None
         self.error_count = 0
-        self._stream_eval = Evaluator(shapes, self._stream_describe)
+        self._stream_eval = FastEvaluator(shapes, self._stream_describe)
         self._value_preds = shapes.value_predicates
 
     def session(self, label: str, graph: ox.NamedNode) -> Session:
+        """Start streaming one source; what the store holds now becomes its context."""
         s = Session(self, label, graph)
         self.sessions.append(s)
+        if self.read_context is not None:
+            self._preload(self.read_context)
         return s
+
+    def _preload(self, read: ContextReader) -> None:
+        """Read the types (and value-rule predicates) of the nodes the store already holds.
+
+        With the context in memory the stream never reads the store while the bulk loader
+        writes it (which slows the loader down); a node found nowhere then simply waits for its
+        block. Past ``context_limit`` nodes the rest is looked up one by one instead.
+        """
+        types: dict[str, list[Term]] = {}
+        complete = True
+        for iri, t in read.types():
+            lst = types.get(iri)
+            if lst is None:
+                if len(types) >= self.context_limit:
+                    complete = False
+                    break
+                lst = types[iri] = []
+            lst.append(t)
+        values: dict[str, dict[str, list[Term]]] = {}
+        for p in self._value_preds:
+            for iri, o in read.values(p):
+                if iri in types or complete:
+                    values.setdefault(iri, {}).setdefault(p, []).append(o)
+        self._context.clear()
+        for iri in types.keys() | values.keys():
+            self._context[iri] = Desc(
+                self._intern_types(types.get(iri)), values.get(iri) or _EMPTY_MAP
+            )
+        self._context_complete = complete
 
     # -- the stream ---------------------------------------------------------------------------
     def _intern_types(self, values: list[Term] | None) -> frozenset[str]:
@@ -249,9 +322,7 @@ class Checker:
         ev = self._stream_eval
         self._misses = []
         ev.unknown = False
-        results: list[Result] = []
-        for shape in shapes:
-            results.extend(ev.validate(focus, desc, shape))
+        results = ev.check(focus, desc, shapes)
         blank = type(focus) is ox.BlankNode
         if ev.unknown and self._misses:
             waits = {self._key_hash(m, session) for m in self._misses}
@@ -314,8 +385,11 @@ class Checker:
         """Types and value-rule predicates of a node as the store holds it so far (cached)."""
         key = node.value
         if key in self._context:
-            self._context.move_to_end(key)
+            if not self._context_complete:
+                self._context.move_to_end(key)
             return self._context[key]
+        if self._context_complete:
+            return None
         store = self.store
         rdf_type = ox.NamedNode(RDF_TYPE)
         types = [q.object for q in store.quads_for_pattern(node, rdf_type, None, None)]
@@ -326,7 +400,7 @@ class Checker:
                 proj[p] = vals
         d = Desc(self._intern_types(types), proj or _EMPTY_MAP) if (types or proj) else None
         self._context[key] = d
-        if len(self._context) > 100_000:
+        if len(self._context) > self.context_limit + 100_000:
             self._context.popitem(last=False)
         return d
 

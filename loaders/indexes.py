@@ -42,7 +42,9 @@ def _put(target: dict[str, str], term: Any) -> None:
     target.setdefault(lang, term.value)
 
 
-def collect(gen: Generation, kstore: KiemenStore) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
+def collect(
+    gen: Generation, kstore: KiemenStore
+) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
     """Read what the indexes need from the new generation."""
     store = gen.store
     settings = kstore.settings
@@ -72,7 +74,9 @@ def collect(gen: Generation, kstore: KiemenStore) -> tuple[facets.IndexInput, li
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     by_prop: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     for row in _solutions(kstore, "index-labels", store):
-        by_prop[row["thing"].value][row["p"].value].setdefault(_lang(row["label"]), row["label"].value)
+        by_prop[row["thing"].value][row["p"].value].setdefault(
+            _lang(row["label"]), row["label"].value
+        )
     for iri, props in by_prop.items():
         for p in NAME_PROPS:
             if p in props:
@@ -104,6 +108,9 @@ def collect(gen: Generation, kstore: KiemenStore) -> tuple[facets.IndexInput, li
     kinds = {}
     for r in kstore.rows("stats-by-kind", {}, store=store):
         kinds[str(r["kind"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1]] = int(r["count"] or 0)
+    supports: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in kstore.rows("document-supports", {}, store=store):
+        supports[str(r["document"])].append((str(r["kind"]), int(r["count"] or 0)))
     data = facets.IndexInput(
         base=settings.base_uri,
         initiatives=dict(initiatives),
@@ -113,6 +120,7 @@ def collect(gen: Generation, kstore: KiemenStore) -> tuple[facets.IndexInput, li
         form_scores=scores,
         involvements=involvements,
         kinds=kinds,
+        supports=dict(supports),
     )
     return data, list(_search_docs(kstore, store, data))
 

@@ -293,6 +293,7 @@ class Shapes:
     value_predicates: frozenset[str]  # predicates value shapes look at (kept per node)
     class_checks: frozenset[str]  # classes named by sh:class
     _by_types: dict[frozenset[str], list[Shape]] = field(default_factory=dict)
+    other_targets: list[Shape] = field(default_factory=list)
 
     def closure(self, cls: str) -> frozenset[str]:
         return self.subclasses.get(cls) or frozenset((cls,))
@@ -315,13 +316,19 @@ class Shapes:
         return frozenset(out)
 
     def for_node(self, key: str, desc: Desc) -> list[Shape]:
-        shapes = list(self.for_types(desc.types))
-        for s in self.roots:
+        shapes = self.for_types(desc.types)
+        if not self.other_targets:
+            return shapes
+        shapes = list(shapes)
+        for s in self.other_targets:
             if s in shapes:
                 continue
             if key in s.target_nodes or any(desc.values(p) for p in s.target_subjects_of):
                 shapes.append(s)
         return shapes
+
+    def __post_init__(self) -> None:
+        self.other_targets = [s for s in self.roots if s.target_nodes or s.target_subjects_of]
 
 
 def compile_shapes(
@@ -728,3 +735,245 @@ class Evaluator:
             return None if self.unknown else True
         finally:
             self.unknown = saved
+
+
+# ---------------------------------------------------------------------------------------------
+# the fast path: most focus nodes of a class look alike
+
+
+_STRUCTURAL = {"minCount", "maxCount", "datatype", "nodeKind", "languageIn", "uniqueLang"}
+_NESTING = {"node", "not", "or", "and", "xone", "qualifiedValueShape"}
+_SLOW = object()
+
+
+def _term_only(shape: Shape, seen: set[int] | None = None) -> bool:
+    """Whether a nested shape's verdict on a value depends only on its kind, datatype, language."""
+    seen = seen if seen is not None else set()
+    if id(shape) in seen:
+        return True
+    seen.add(id(shape))
+    if shape.needs_desc or shape.path is not None or shape.properties:
+        return False
+    for kind, arg in shape.constraints:
+        if kind in ("datatype", "nodeKind", "languageIn"):
+            continue
+        if kind in ("node", "not"):
+            if not _term_only(arg, seen):
+                return False
+        elif kind in ("or", "and", "xone"):
+            if not all(_term_only(m, seen) for m in arg):
+                return False
+        else:
+            return False
+    return True
+
+
+_IRI_SIG = ("I", "")
+_BLANK_SIG = ("B", "")
+
+
+def term_signature(v: Term) -> tuple[str, str]:
+    t = type(v)
+    if t is ox.NamedNode:
+        return _IRI_SIG
+    if t is ox.Literal:
+        return (v.datatype.value, v.language or "")
+    return _BLANK_SIG
+
+
+class Plan:
+    """The shapes that apply to one set of types, split so that most nodes are checked fast.
+
+    Rules whose verdict depends only on how many values a node has and of which kind, datatype
+    and language ("structural") are decided once per *signature* of the node and cached; rules
+    about the values themselves run on each value; anything else, or anything not clearly
+    passing, goes to the full evaluator.
+    """
+
+    def __init__(self, shapes: list[Shape]) -> None:
+        self.shapes = shapes
+        self.structural: list[tuple[Shape, str, Any]] = []
+        self.valued: list[tuple[Shape, str, Any]] = []
+        self.other: list[tuple[Shape, str, Any]] = []
+        preds: set[str] = set()
+        for root in shapes:
+            for shape in [root, *root.properties]:
+                if shape.properties and shape is not root:
+                    self.other.append((shape, "properties", None))
+                for kind, arg in shape.constraints:
+                    if shape.path is None:
+                        self.other.append((shape, kind, arg))
+                        continue
+                    nested_term_only = kind in _NESTING and all(
+                        _term_only(s)
+                        for s in (
+                            arg if isinstance(arg, tuple) and kind != "qualifiedValueShape"
+                            else [arg[0] if kind == "qualifiedValueShape" else arg]
+                        )
+                    )
+                    if kind in _STRUCTURAL or nested_term_only:
+                        self.structural.append((shape, kind, arg))
+                        preds.update(shape.path)
+                    elif kind in ("class", "pattern", "in", "minLength", "maxLength",
+                                  "minInclusive", "maxInclusive", "minExclusive",
+                                  "maxExclusive", "node", "not", "or", "and", "xone"):
+                        self.valued.append((shape, kind, arg))
+                        preds.update(shape.path)
+                    else:
+                        self.other.append((shape, kind, arg))
+        self.preds = tuple(sorted(preds))
+        self.cache: dict[Any, Any] = {}
+
+
+class FastEvaluator(Evaluator):
+    """The evaluator with the signature cache in front of it."""
+
+    def __init__(self, shapes: Shapes, describe: Describe) -> None:
+        super().__init__(shapes, describe)
+        self.plans: dict[frozenset[str], Plan] = {}
+        self.verdicts: dict[tuple[int, str], bool] = {}
+        self.fast = 0
+        self.slow = 0
+
+    def plan(self, types: frozenset[str]) -> Plan:
+        plan = self.plans.get(types)
+        if plan is None:
+            plan = self.plans[types] = Plan(self.shapes.for_types(types))
+        return plan
+
+    def check(self, focus: Term, desc: Desc, shapes: list[Shape]) -> list[Result]:
+        """Every result for ``focus``; sets ``unknown`` like :meth:`validate`."""
+        plan = self.plan(desc.types)
+        self.unknown = False
+        if plan.shapes is shapes or plan.shapes == shapes:
+            results = self._fast(focus, desc, plan)
+            if results is not None:
+                self.fast += 1
+                return results
+        self.slow += 1
+        out: list[Result] = []
+        for shape in shapes:
+            out.extend(self.validate(focus, desc, shape))
+        return out
+
+    def _fast(self, focus: Term, desc: Desc, plan: Plan) -> list[Result] | None:
+        by = desc.values_by
+        literal, named = ox.Literal, ox.NamedNode
+        parts: list[tuple[tuple[str, str], ...]] = []
+        for p in plan.preds:
+            vals = by.get(p)
+            if not vals:
+                parts.append(())
+                continue
+            sigs: list[tuple[str, str]] = []
+            for v in vals:
+                t = type(v)
+                if t is literal:
+                    dt = v.datatype.value
+                    rx = _LEXICAL.get(dt)
+                    if rx is not None and not well_formed(v):
+                        return None
+                    sigs.append((dt, v.language or ""))
+                elif t is named:
+                    sigs.append(_IRI_SIG)
+                else:
+                    sigs.append(_BLANK_SIG)
+            if len(sigs) > 1:
+                sigs.sort()
+            parts.append(tuple(sigs))
+        sig = tuple(parts)
+        templates = plan.cache.get(sig)
+        if templates is None:
+            templates = self._structural(focus, desc, plan)
+            plan.cache[sig] = templates
+        if templates is _SLOW:
+            return None
+        unknown = False
+        describe = self.describe
+        closure = self.shapes.closure
+        for shape, kind, arg in plan.valued:
+            path = shape.path or ()
+            values = by.get(path[0], ()) if len(path) == 1 else self._values(desc, path)
+            if kind == "class":
+                accepted = closure(arg)
+                for v in values:
+                    if type(v) is literal:
+                        return None
+                    d = desc if v == focus else describe(v)
+                    if d is None:
+                        unknown = True
+                    elif not (d.types & accepted):
+                        return None
+                continue
+            for v in values:
+                ok = self._value_ok(v, kind, arg, focus, desc)
+                if ok is False:
+                    return None
+                if ok is None:
+                    unknown = True
+        for shape, kind, arg in plan.other:
+            if kind == "properties":
+                ok = self.conforms(focus, shape, focus, desc)
+                if ok is False:
+                    return None
+                unknown = unknown or ok is None
+                continue
+            values = [focus] if shape.path is None else self._values(desc, shape.path)
+            self.unknown = False
+            for _v in self._violations(focus, desc, shape, kind, arg, values):
+                return None
+            unknown = unknown or self.unknown
+        self.unknown = unknown
+        if unknown:
+            return []  # the caller waits for the nodes it misses, then checks again
+        return [
+            Result(focus, r.shape, r.value, r.message, r.severity, r.component)
+            for r in templates
+        ]
+
+    def _structural(self, focus: Term, desc: Desc, plan: Plan) -> Any:
+        out: list[Result] = []
+        for shape, kind, arg in plan.structural:
+            values = self._values(desc, shape.path or ())
+            for value, _n in self._violations(focus, desc, shape, kind, arg, values):
+                if value is not None:
+                    return _SLOW
+                out.append(self._result(focus, shape, kind, arg, None, len(values)))
+        return out
+
+    def _value_ok(self, v: Term, kind: str, arg: Any, focus: Term, desc: Desc) -> bool | None:
+        if kind == "class":
+            if type(v) is ox.Literal:
+                return False
+            d = self._desc_of(v, focus, desc)
+            return None if d is None else bool(d.types & self.shapes.closure(arg))
+        if kind in ("node", "not", "or", "and", "xone"):
+            shapes = arg if kind in ("or", "and", "xone") else (arg,)
+            answers = [self._cached_conforms(v, s, focus, desc) for s in shapes]
+            if kind == "node":
+                return answers[0]
+            if kind == "not":
+                return None if answers[0] is None else not answers[0]
+            if kind == "or":
+                return True if True in answers else (None if None in answers else False)
+            if kind == "and":
+                return False if False in answers else (None if None in answers else True)
+            return None if None in answers else answers.count(True) == 1
+        for _v in self._violations(focus, desc, _PROBE, kind, arg, [v]):
+            return False
+        return True
+
+    def _cached_conforms(self, v: Term, shape: Shape, focus: Term, desc: Desc) -> bool | None:
+        if type(v) is not ox.NamedNode:
+            return self.conforms(v, shape, focus, desc)
+        key = (id(shape), v.value)
+        found = self.verdicts.get(key)
+        if found is not None:
+            return found
+        answer = self.conforms(v, shape, focus, desc)
+        if answer is True and len(self.verdicts) < 200_000:
+            self.verdicts[key] = True
+        return answer
+
+
+_PROBE = Shape(key="probe", name="probe", message=None, severity="error")

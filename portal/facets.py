@@ -166,6 +166,7 @@ class BrowseIndex:
     inv_actor: np.ndarray
     inv_role: np.ndarray
     inv_stated: np.ndarray
+    supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     item_lookup: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -221,7 +222,9 @@ class BrowseIndex:
         for key, values in chosen.items():
             if key == exclude:
                 continue
-            part = parts[key] if parts is not None and key in parts else self.facet_mask(key, values)
+            part = (
+                parts[key] if parts is not None and key in parts else self.facet_mask(key, values)
+            )
             result = part.copy() if result is None else (result & part)
         return result
 
@@ -234,7 +237,11 @@ class BrowseIndex:
         everything = self.mask(chosen, base, parts=parts)
         out: dict[str, np.ndarray] = {}
         for f in SHOWN:
-            mask = self.mask(chosen, base, exclude=f.key, parts=parts) if f.key in chosen else everything
+            mask = (
+                self.mask(chosen, base, exclude=f.key, parts=parts)
+                if f.key in chosen
+                else everything
+            )
             out[f.key] = self.facets[f.key].count_in(mask)
         return out
 
@@ -261,7 +268,9 @@ class BrowseIndex:
         """
         positions = np.arange(len(order)) if mask is None else np.flatnonzero(mask[order])
         total = len(positions)
-        start = int(np.searchsorted(positions, after, side="right")) if after is not None else offset
+        start = (
+            int(np.searchsorted(positions, after, side="right")) if after is not None else offset
+        )
         chosen = positions[start : start + size]
         items = [int(i) for i in order[chosen]]
         more = start + size < total
@@ -282,8 +291,10 @@ class BrowseIndex:
             )
         form_rows.sort(key=lambda r: (not r["stated"], r["label"]))
         places = [
-            {"iri": self.facets["spatial"].values[int(v)],
-             "label": self.label(self.facets["spatial"].values[int(v)], lang)}
+            {
+                "iri": self.facets["spatial"].values[int(v)],
+                "label": self.label(self.facets["spatial"].values[int(v)], lang),
+            }
             for v in self.facets["spatial"].values_of(item)
         ]
         return {
@@ -327,7 +338,9 @@ class BrowseIndex:
         return out
 
     # -- map ----------------------------------------------------------------------------
-    def map_points(self, mask: np.ndarray | None, lang: str, per_place: int = 5) -> list[dict[str, Any]]:
+    def map_points(
+        self, mask: np.ndarray | None, lang: str, per_place: int = 5
+    ) -> list[dict[str, Any]]:
         """The result set grouped by place: one point per place with its count and examples."""
         facet = self.facets["spatial"]
         counts = facet.count_in(mask)
@@ -377,7 +390,9 @@ class BrowseIndex:
         if total_initiatives > max_initiatives:
             # The best-connected initiatives first, so the picture shows the network's core.
             degree = np.bincount(self.inv_item[rows], minlength=self.size)
-            chosen = initiatives_all[np.argsort(-degree[initiatives_all], kind="stable")[:max_initiatives]]
+            chosen = initiatives_all[
+                np.argsort(-degree[initiatives_all], kind="stable")[:max_initiatives]
+            ]
             rows = rows[np.isin(self.inv_item[rows], chosen)]
         actor_facet = self.facets["actor"]
         role_facet = self.facets["role"]
@@ -394,8 +409,17 @@ class BrowseIndex:
         for (item, actor), edge in edges.items():
             ini_iri = self.items[item]
             act_iri = actor_facet.values[actor]
-            nodes.setdefault(ini_iri, {"id": ini_iri, "label": pick(self.info[item].get("label"), lang), "kind": "initiative"})
-            nodes.setdefault(act_iri, {"id": act_iri, "label": self.label(act_iri, lang), "kind": "actor"})
+            nodes.setdefault(
+                ini_iri,
+                {
+                    "id": ini_iri,
+                    "label": pick(self.info[item].get("label"), lang),
+                    "kind": "initiative",
+                },
+            )
+            nodes.setdefault(
+                act_iri, {"id": act_iri, "label": self.label(act_iri, lang), "kind": "actor"}
+            )
             out_edges.append(
                 {
                     "source": act_iri,
@@ -441,7 +465,9 @@ def _tokens(values: list[str], base: str) -> list[str]:
     return out
 
 
-def _facet_arrays(n_items: int, pairs: set[tuple[int, str]]) -> tuple[list[str], dict[str, np.ndarray]]:
+def _facet_arrays(
+    n_items: int, pairs: set[tuple[int, str]]
+) -> tuple[list[str], dict[str, np.ndarray]]:
     values = sorted({v for _i, v in pairs})
     index = {v: k for k, v in enumerate(values)}
     items = np.fromiter((i for i, _v in pairs), dtype=np.int32, count=len(pairs))
@@ -451,7 +477,9 @@ def _facet_arrays(n_items: int, pairs: set[tuple[int, str]]) -> tuple[list[str],
     by_value = np.lexsort((items, vals))
     post_values, post_items = vals[by_value], items[by_value]
     fwd_indptr = np.searchsorted(fwd_items, np.arange(n_items + 1), side="left").astype(np.int32)
-    post_indptr = np.searchsorted(post_values, np.arange(len(values) + 1), side="left").astype(np.int32)
+    post_indptr = np.searchsorted(post_values, np.arange(len(values) + 1), side="left").astype(
+        np.int32
+    )
     counts = np.bincount(fwd_values, minlength=len(values)).astype(np.int32)
     return values, {
         "fwd_indptr": fwd_indptr,
@@ -475,6 +503,7 @@ class IndexInput:
     form_scores: dict[str, tuple[float, float]]
     involvements: list[tuple[str, str, str, bool]]
     kinds: dict[str, int]
+    supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 def build(data: IndexInput, target: Path, generation: str) -> None:
@@ -503,9 +532,9 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
             }
         )
     for lang in ("nl", "en"):
-        keys = [sort_text(pick(info[i]["label"], lang) or items[i]) for i in range(n)]
+        keys = [(sort_text(pick(info[i]["label"], lang) or items[i]), items[i]) for i in range(n)]
         arrays[f"order.label-{lang}"] = np.asarray(
-            sorted(range(n), key=lambda i, k=keys: (k[i], items[i])), dtype=np.int32  # type: ignore[misc]
+            sorted(range(n), key=keys.__getitem__), dtype=np.int32
         )
     with_start = [i for i in range(n) if info[i]["start"]]
     without = [i for i in range(n) if not info[i]["start"]]
@@ -517,12 +546,12 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     xy = np.full((n, 2), np.nan, dtype=np.float64)
     stated: dict[int, list[str]] = defaultdict(list)
     every: dict[int, list[str]] = defaultdict(list)
-    for i, v in data.facet_pairs.get("statedform", set()):
-        if i in lookup:
-            stated[lookup[i]].append(v)
-    for i, v in data.facet_pairs.get("form", set()):
-        if i in lookup:
-            every[lookup[i]].append(v)
+    for iri, v in data.facet_pairs.get("statedform", set()):
+        if iri in lookup:
+            stated[lookup[iri]].append(v)
+    for iri, v in data.facet_pairs.get("form", set()):
+        if iri in lookup:
+            every[lookup[iri]].append(v)
     for i in range(n):
         forms = [f for f in stated.get(i, []) if f in data.form_scores] or [
             f for f in every.get(i, []) if f in data.form_scores
@@ -545,12 +574,10 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     arrays["inv.actor"] = np.asarray([x[1] for x in inv], dtype=np.int32)
     arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
     arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
-    np.savez(target / ARRAYS_FILE, **arrays)
+    np.savez(target / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
-    labels = {
-        iri: v for iri, v in data.labels.items() if not any(part in iri for part in UNNAMED)
-    }
+    labels = {iri: v for iri, v in data.labels.items() if not any(part in iri for part in UNNAMED)}
     meta = {
         "format": FORMAT_VERSION,
         "generation": generation,
@@ -562,6 +589,7 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
         "places": data.places,
         "form_scores": {k: list(v) for k, v in data.form_scores.items()},
         "kinds": data.kinds,
+        "supports": data.supports,
     }
     (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -598,6 +626,7 @@ def open_index(directory: Path) -> BrowseIndex:
         places=meta["places"],
         form_scores={k: (v[0], v[1]) for k, v in meta["form_scores"].items()},
         kinds=meta["kinds"],
+        supports={k: [(a, b) for a, b in v] for k, v in meta.get("supports", {}).items()},
         inv_item=arrays["inv.item"],
         inv_actor=arrays["inv.actor"],
         inv_role=arrays["inv.role"],

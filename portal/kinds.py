@@ -30,6 +30,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 MAPPINGS = ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narrowMatch")
+#: Sections listed on a document page (the SPARQL link gives them all).
+SECTIONS_SHOWN = 300
 #: Initiatives listed on a concept, place, actor or document page before "all in the browser".
 LIST_PREVIEW = 10
 
@@ -75,7 +77,11 @@ class Statements:
             self.by_prop[row["p"].value].append(row["o"])
 
     def text(self, prop: str, lang: str) -> str:
-        texts = {(getattr(t, "language", None) or ""): t.value for t in self.by_prop.get(prop, []) if isinstance(t, ox.Literal)}
+        texts = {
+            (getattr(t, "language", None) or ""): t.value
+            for t in self.by_prop.get(prop, [])
+            if isinstance(t, ox.Literal)
+        }
         return facets.pick(texts, lang)
 
     def texts(self, prop: str, lang: str) -> list[str]:
@@ -177,7 +183,9 @@ def _uncertainties(kstore: KiemenStore, iri: str, lang: str, namer: Namer) -> li
     return list(grouped.values())
 
 
-def _initiative_preview(idx: BrowseIndex, facet: str, value: str, lang: str, kstore: KiemenStore) -> Row | None:
+def _initiative_preview(
+    idx: BrowseIndex, facet: str, value: str, lang: str, kstore: KiemenStore
+) -> Row | None:
     """The first initiatives with a facet value, the count and links to browser and SPARQL."""
     f = idx.facets[facet]
     v = f.lookup.get(value)
@@ -242,9 +250,13 @@ def initiative(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         channels.setdefault(
             r["channel"].value,
             {
-                "label": _val(r.get("label")) or _val(r.get("handle")) or namer.label(r["channel"].value),
+                "label": _val(r.get("label"))
+                or _val(r.get("handle"))
+                or namer.label(r["channel"].value),
                 "type": namer.label(r["type"].value) if r.get("type") is not None else "",
-                "platform": namer.label(r["platform"].value) if r.get("platform") is not None else "",
+                "platform": namer.label(r["platform"].value)
+                if r.get("platform") is not None
+                else "",
                 "url": _val(r.get("url")),
                 "handle": _val(r.get("handle")),
             },
@@ -271,7 +283,9 @@ def initiative(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     sections = _sections(_rows(kstore, "initiative-sources", {"initiative": node}), namer)
     about_labels: dict[str, str] = {iri: namer.label(iri)}
     for inv in involvements.values():
-        about_labels[inv["iri"]] = inv["actor"]["label"] + " — " + ", ".join(x["label"] for x in inv["roles"])
+        about_labels[inv["iri"]] = (
+            inv["actor"]["label"] + " — " + ", ".join(x["label"] for x in inv["roles"])
+        )
     for fact in facts:
         about_labels[fact["iri"]] = f"{fact['measure']}: {fact['value']} {fact['unit']}".strip()
     for rec in sections.values():
@@ -305,7 +319,9 @@ def initiative(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "themes": namer.links(st.iris(DCT + "subject")),
         "see_also": namer.links(st.iris(RDFS + "seeAlso")),
         "forms": forms,
-        "involvements": sorted(involvements.values(), key=lambda x: (x["start"] or "", x["actor"]["label"].lower())),
+        "involvements": sorted(
+            involvements.values(), key=lambda x: (x["start"] or "", x["actor"]["label"].lower())
+        ),
         "channels": sorted(channels.values(), key=lambda c: c["label"].lower()),
         "facts": facts,
         "places": list(places.values()),
@@ -314,8 +330,12 @@ def initiative(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "own_sections": [s for s, rec in sections.items() if iri in rec["about"]],
         "uncertainties": _uncertainties(kstore, iri, lang, namer),
         "related": related,
-        "related_sparql": listing.sparql_link(kstore.settings, "initiative-related", {"initiative": [iri]}),
-        "sources_sparql": listing.sparql_link(kstore.settings, "initiative-sources", {"initiative": [iri]}),
+        "related_sparql": listing.sparql_link(
+            kstore.settings, "initiative-related", {"initiative": [iri]}
+        ),
+        "sources_sparql": listing.sparql_link(
+            kstore.settings, "initiative-sources", {"initiative": [iri]}
+        ),
         "participants_sparql": listing.sparql_link(
             kstore.settings, "initiative-involvements", {"initiative": [iri], "lang": [lang]}
         ),
@@ -372,7 +392,10 @@ def actor(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         sparql_params["role"] = [role_filter]
     timeline = sorted(
         involvements.values(),
-        key=lambda x: (str(x["start"] or x["initiative_start"] or "9999"), x["initiative"]["label"].lower()),
+        key=lambda x: (
+            str(x["start"] or x["initiative_start"] or "9999"),
+            x["initiative"]["label"].lower(),
+        ),
     )
     return {
         "label": namer.label(iri),
@@ -389,7 +412,8 @@ def actor(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "sparql_url": listing.sparql_link(kstore.settings, "actor-involvements", sparql_params),
         "browse": _initiative_preview(idx, "actor", iri, lang, kstore),
         "network_url": listing.url_with(
-            "/network", {"actor": [idx.facets["actor"].tokens[actor_value]]} if actor_value is not None else {}
+            "/network",
+            {"actor": [idx.facets["actor"].tokens[actor_value]]} if actor_value is not None else {},
         ),
     }
 
@@ -401,7 +425,10 @@ def concept(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     idx, namer = _context(kstore, lang)
     st = Statements(kstore, iri)
     km = kstore.settings.def_ns
-    narrower = [r["narrower"].value for r in _rows(kstore, "concept-narrower", {"concept": ox.NamedNode(iri)})]
+    narrower = [
+        r["narrower"].value
+        for r in _rows(kstore, "concept-narrower", {"concept": ox.NamedNode(iri)})
+    ]
     mappings = []
     for name in MAPPINGS:
         for target in st.iris(SKOS + name):
@@ -433,7 +460,8 @@ def place(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     idx, namer = _context(kstore, lang)
     st = Statements(kstore, iri)
     km = kstore.settings.def_ns
-    contains, actors = [], []
+    contains: list[str] = []
+    actors: list[str] = []
     for r in _rows(kstore, "place-contents", {"place": ox.NamedNode(iri)}):
         (contains if r["relation"].value == "contains" else actors).append(r["thing"].value)
     lat, long = st.first(WGS + "lat"), st.first(WGS + "long")
@@ -460,24 +488,36 @@ def document(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     km = kstore.settings.def_ns
     node = ox.NamedNode(iri)
     sections = []
-    for r in _rows(kstore, "sections-described", {"document": node}):
+    section_rows = _rows(kstore, "sections-described", {"document": node})
+    for r in section_rows[:SECTIONS_SHOWN]:
         sections.append(
             {
                 "url": namer.url(r["section"].value),
                 "heading": _val(r.get("heading")) or namer.label(r["section"].value),
-                "type": namer.label(r["sectionType"].value) if r.get("sectionType") is not None else "",
-                "parent": _val(r.get("parentHeading")) if r.get("parent") is not None and r["parent"].value != iri else None,
+                "type": namer.label(r["sectionType"].value)
+                if r.get("sectionType") is not None
+                else "",
+                "parent": _val(r.get("parentHeading"))
+                if r.get("parent") is not None and r["parent"].value != iri
+                else None,
                 "line_start": _val(r.get("lineStart")),
                 "line_end": _val(r.get("lineEnd")),
             }
         )
+    # Counted at load (``document-supports``): a document may back tens of thousands of things.
     supports = [
-        {"kind": namer.label(r["kind"].value), "count": _val(r["count"])}
-        for r in _rows(kstore, "document-supports", {"document": node})
-        if r["kind"].value.startswith(km)
+        {"kind": namer.label(kind), "count": count}
+        for kind, count in idx.supports.get(iri, [])
+        if kind.startswith(km)
     ]
-    creators = [namer.link(v.value) if isinstance(v, ox.NamedNode) else {"label": v.value} for v in st.by_prop.get(DCT + "creator", [])]
-    publishers = [namer.link(v.value) if isinstance(v, ox.NamedNode) else {"label": v.value} for v in st.by_prop.get(DCT + "publisher", [])]
+    creators = [
+        namer.link(v.value) if isinstance(v, ox.NamedNode) else {"label": v.value}
+        for v in st.by_prop.get(DCT + "creator", [])
+    ]
+    publishers = [
+        namer.link(v.value) if isinstance(v, ox.NamedNode) else {"label": v.value}
+        for v in st.by_prop.get(DCT + "publisher", [])
+    ]
     return {
         "label": namer.label(iri),
         "description": st.text(DCT + "description", lang),
@@ -489,10 +529,16 @@ def document(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "publishers": publishers,
         "contributors": st.all(DCT + "contributor"),
         "sections": sections,
+        "sections_total": len(section_rows),
         "supports": supports,
+        "supports_sparql": listing.sparql_link(
+            kstore.settings, "document-supports", {"document": [iri]}
+        ),
         "uncertainties": _uncertainties(kstore, iri, lang, namer),
         "using": _initiative_preview(idx, "document", iri, lang, kstore),
-        "sections_sparql": listing.sparql_link(kstore.settings, "sections-described", {"document": [iri]}),
+        "sections_sparql": listing.sparql_link(
+            kstore.settings, "sections-described", {"document": [iri]}
+        ),
     }
 
 

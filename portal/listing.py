@@ -182,10 +182,19 @@ def parse_args(args: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
         try:
             cursor = int(cursor_raw)
         except ValueError as exc:
-            raise BadRequest(f"_next must be a cursor from a previous page, got {cursor_raw!r}") from exc
+            raise BadRequest(
+                f"_next must be a cursor from a previous page, got {cursor_raw!r}"
+            ) from exc
     more = getlist("_facet_more")
-    return {"filters": filters, "q": q, "sort": sort, "size": size, "page": page,
-            "cursor": cursor, "more": more}
+    return {
+        "filters": filters,
+        "q": q,
+        "sort": sort,
+        "size": size,
+        "page": page,
+        "cursor": cursor,
+        "more": more,
+    }
 
 
 def listing(
@@ -228,7 +237,11 @@ def listing(
         params["_sort"] = [parsed["sort"]]
     if size != settings.page_size:
         params["_size"] = [str(size)]
-    results = facet_results(index, kstore, chosen, base, params, lang, path, parsed["more"]) if with_facets else []
+    results = (
+        facet_results(index, kstore, chosen, base, params, lang, path, parsed["more"])
+        if with_facets
+        else []
+    )
     return Listing(
         rows=rows,
         total=total,
@@ -246,7 +259,9 @@ def listing(
     )
 
 
-def _sparql_params(index: BrowseIndex, chosen: Mapping[str, list[int]], lang: str) -> dict[str, list[str]]:
+def _sparql_params(
+    index: BrowseIndex, chosen: Mapping[str, list[int]], lang: str
+) -> dict[str, list[str]]:
     out = {"lang": [lang]}
     for key, values in chosen.items():
         if facets.BY_KEY[key].sparql:
@@ -282,7 +297,12 @@ def facet_results(
             ranked = [int(v) for v in nonzero[np.lexsort((nonzero, -arr[nonzero]))][: limit + 1]]
         shown = ranked[:limit]
         if f.order != "value":
-            shown.sort(key=lambda v: (-int(arr[v]), index.value_label(f.key, facet.values[v], lang).lower()))
+            shown.sort(
+                key=lambda v: (
+                    -int(arr[v]),
+                    index.value_label(f.key, facet.values[v], lang).lower(),
+                )
+            )
         # Chosen values are always visible, so they can be switched off.
         shown += sorted(v for v in selected if v not in shown)
         current = params.get(f.key, [])
@@ -297,7 +317,9 @@ def facet_results(
                     label=index.value_label(f.key, facet.values[v], lang),
                     count=int(arr[v]),
                     selected=v in selected,
-                    toggle_url=url_with(path, params, **{f.key: toggled, "page": None, "_next": None}),
+                    toggle_url=url_with(
+                        path, params, **{f.key: toggled, "page": None, "_next": None}
+                    ),
                 )
             )
         others = {k: vs for k, vs in chosen.items() if k != f.key}

@@ -159,9 +159,7 @@ class TextIndex:
                     options.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, 0.3)))
             must.append((tantivy.Occur.Must, tantivy.Query.boolean_query(options)))
         if kind:
-            must.append(
-                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "kind", kind))
-            )
+            must.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "kind", kind)))
         return tantivy.Query.boolean_query(must)
 
     def search(
@@ -184,7 +182,7 @@ class TextIndex:
         for score, address in found.hits:
             doc = searcher.doc(address)
             hits.append(self._hit(generators, doc, float(score), lang, words))
-        return Results(hits, int(found.count or 0), kinds)
+        return Results(hits, int(getattr(found, "count", 0) or 0), kinds)
 
     def kind_counts(self, text: str) -> dict[str, int]:
         searcher = self.index.searcher()
@@ -193,7 +191,7 @@ class TextIndex:
             q = self.query(text, kind)
             if q is None:
                 continue
-            n = searcher.search(q, limit=1, count=True).count or 0
+            n = getattr(searcher.search(q, limit=1, count=True), "count", 0) or 0
             if n:
                 out[kind] = int(n)
         return out
@@ -265,8 +263,10 @@ def fuzzy_snippet(text: str, words: list[str], width: int = 220) -> str:
         token = m.group(0).lower()
         for t in targets:
             limit = 2 if len(t) >= 9 else 1
-            if token.startswith(t) or Levenshtein.distance(token, t) <= limit or (
-                len(t) >= 5 and Levenshtein.distance(token[: len(t)], t) <= limit
+            if (
+                token.startswith(t)
+                or Levenshtein.distance(token, t) <= limit
+                or (len(t) >= 5 and Levenshtein.distance(token[: len(t)], t) <= limit)
             ):
                 spans.append((m.start(), m.end()))
                 break

@@ -144,16 +144,16 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
         if job.results_format is None:
             return _not_acceptable(True)
         variables = [v.value for v in result.variables]
-        rows: list[list[Any]] = []
+        rows: list[str] = []
         truncated = False
         for solution in result:
             if len(rows) >= limit:
                 truncated = True
                 break
-            rows.append(list(solution))
+            rows.append(sparql_results.tsv_row(solution))
         if truncated:
             headers[TRUNCATED_HEADER] = f"true; rows={limit}"
-        body = sparql_results.solutions(job.results_format, variables, rows, truncated, job.link)
+        body = sparql_results.from_tsv(job.results_format, variables, rows, truncated, job.link)
         return Outcome(200, body, _media(job.results_format, True), headers)
     if job.rdf_format is None:
         return _not_acceptable(False)

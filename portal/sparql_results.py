@@ -147,6 +147,52 @@ def solutions(
     return solutions_tsv(variables, rows)
 
 
+_RESULTS_FORMAT = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+def tsv_row(row: Sequence[Any]) -> str:
+    """One solution as a TSV line; ``str()`` of a pyoxigraph term is its escaped N-Triples form."""
+    return "\t".join(_tsv_term(t) for t in row)
+
+
+def _tsv_term(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        parts = (_tsv_term(term.subject), _tsv_term(term.predicate), _tsv_term(term.object))
+        return "<<( " + " ".join(parts) + " )>>"
+    return str(term)
+
+
+def from_tsv(
+    key: str, variables: Sequence[str], tsv_rows: Sequence[str], truncated: bool, link: str
+) -> bytes:
+    """Serialise solutions given as TSV lines with pyoxigraph's own writers.
+
+    Building TSV lines costs Python one ``join`` a row; parsing them back and writing the wanted
+    format happens in Rust, several times faster than writing JSON or XML term by term here.
+    The truncation signal is then added to the document.
+    """
+    if not variables:
+        return solutions(key, variables, [[] for _ in tsv_rows], truncated, link)
+    text = "\t".join("?" + v for v in variables) + "\n" + "".join(r + "\n" for r in tsv_rows)
+    parsed = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
+    body = parsed.serialize(format=_RESULTS_FORMAT[key]) or b""
+    if not truncated:
+        return body
+    if key == "json" and body.startswith(b'{"head":{'):
+        note = json.dumps(link)
+        return b'{"truncated":true,"head":{"link":[' + note.encode() + b"]," + body[9:]
+    if key == "xml" and b"<head>" in body:
+        return body.replace(b"<head>", f"<head><link href={quoteattr(link)}/>".encode(), 1)
+    return body
+
+
 def boolean(key: str, value: bool) -> bytes:
     text = "true" if value else "false"
     if key == "json":

@@ -1,5 +1,7 @@
 """Interface texts of the browsing portal (home, browser, search, map, network, kind pages)."""
 
+# ruff: noqa: E501  (sentences read better unbroken)
+
 from __future__ import annotations
 
 from portal.translations import TEXTS
@@ -9,7 +11,10 @@ TEXTS.update(
         # home
         "home.holds": {"nl": "Wat Kiemen bevat", "en": "What Kiemen holds"},
         "home.ways_in": {"nl": "Ingangen", "en": "Ways in"},
-        "home.search": {"nl": "Initiatief zoeken op naam, omschrijving, actor of plaats", "en": "Find an initiative by name, description, actor or place"},
+        "home.search": {
+            "nl": "Initiatief zoeken op naam, omschrijving, actor of plaats",
+            "en": "Find an initiative by name, description, actor or place",
+        },
         "home.by_theme": {"nl": "Per thema", "en": "By theme"},
         "home.by_place": {"nl": "Per plaats", "en": "By place"},
         "home.all": {"nl": "Alle {n} initiatieven verkennen", "en": "Browse all {n} initiatives"},
@@ -89,9 +94,15 @@ TEXTS.update(
             "en": "Background without map tiles (works offline): lines per degree; markers are grouped by place.",
         },
         "browse.map.all": {"nl": "Alle {n} hier", "en": "All {n} here"},
-        "browse.network": {"nl": "Netwerk van deze initiatieven", "en": "Network of these initiatives"},
+        "browse.network": {
+            "nl": "Netwerk van deze initiatieven",
+            "en": "Network of these initiatives",
+        },
         "browse.json": {"nl": "Deze lijst als JSON", "en": "This list as JSON"},
-        "browse.search_label": {"nl": "Zoek in deze initiatieven", "en": "Search these initiatives"},
+        "browse.search_label": {
+            "nl": "Zoek in deze initiatieven",
+            "en": "Search these initiatives",
+        },
         "browse.search_button": {"nl": "Zoeken", "en": "Search"},
         "browse.stated": {"nl": "genoemd", "en": "stated"},
         "browse.inferred": {"nl": "afgeleid", "en": "inferred"},
@@ -111,7 +122,10 @@ TEXTS.update(
         "facet.q": {"nl": "Tekst", "en": "Text"},
         # search
         "search.title": {"nl": "Zoeken", "en": "Search"},
-        "search.label": {"nl": "Zoek op naam, omschrijving, actor of plaats", "en": "Search names, descriptions, actors and places"},
+        "search.label": {
+            "nl": "Zoek op naam, omschrijving, actor of plaats",
+            "en": "Search names, descriptions, actors and places",
+        },
         "search.hint": {
             "nl": "Nederlands en Engels, met woordstammen (bewoner vindt bewoners) en tolerantie voor typefouten. Zet woorden tussen aanhalingstekens voor een exacte woordgroep.",
             "en": "Dutch and English, with stemming (resident finds residents) and tolerance for typos. Put words in quotes for an exact phrase.",
@@ -125,7 +139,10 @@ TEXTS.update(
             "en": "Explore these initiatives with facets and map",
         },
         # network
-        "network.title": {"nl": "Netwerk van actoren en initiatieven", "en": "Network of actors and initiatives"},
+        "network.title": {
+            "nl": "Netwerk van actoren en initiatieven",
+            "en": "Network of actors and initiatives",
+        },
         "network.intro": {
             "nl": "Actoren (ruiten) zijn verbonden met de initiatieven (rondjes) waarin ze een rol spelen. Filter op samenwerkingsvorm en rol; de tabel onder de figuur bevat dezelfde verbindingen.",
             "en": "Actors (diamonds) are linked to the initiatives (circles) they play a role in. Filter by collaboration form and role; the table below the figure holds the same links.",
@@ -161,8 +178,14 @@ TEXTS.update(
         "page.themes": {"nl": "Thema's", "en": "Themes"},
         "page.forms": {"nl": "Samenwerkingsvormen", "en": "Forms of collaboration"},
         "page.forms.stated": {"nl": "Genoemd in de bron", "en": "Stated in the source"},
-        "page.forms.inferred": {"nl": "Afgeleid door de samenstellers", "en": "Inferred by the curators"},
-        "page.participants": {"nl": "Wie doet mee, in welke rol", "en": "Who takes part, in which role"},
+        "page.forms.inferred": {
+            "nl": "Afgeleid door de samenstellers",
+            "en": "Inferred by the curators",
+        },
+        "page.participants": {
+            "nl": "Wie doet mee, in welke rol",
+            "en": "Who takes part, in which role",
+        },
         "page.role_stated": {"nl": "rol genoemd in de bron", "en": "role stated in the source"},
         "page.role_inferred": {"nl": "rol afgeleid", "en": "role inferred"},
         "page.channels": {"nl": "Kanalen", "en": "Channels"},
@@ -193,7 +216,10 @@ TEXTS.update(
         "page.incoming": {"nl": "Verwijzingen hierheen", "en": "Links to here"},
         "page.incoming.more": {"nl": "meer", "en": "more"},
         "page.data": {"nl": "Als data", "en": "As data"},
-        "page.initiatives_role": {"nl": "Initiatieven en rollen door de tijd", "en": "Initiatives and roles over time"},
+        "page.initiatives_role": {
+            "nl": "Initiatieven en rollen door de tijd",
+            "en": "Initiatives and roles over time",
+        },
         "page.when": {"nl": "Wanneer", "en": "When"},
         "page.role": {"nl": "Rol", "en": "Role"},
         "page.filter_role": {"nl": "Alleen rol", "en": "Only role"},
@@ -202,7 +228,10 @@ TEXTS.update(
         "page.scheme": {"nl": "Begrippenkader", "en": "Concept scheme"},
         "page.broader": {"nl": "Breder", "en": "Broader"},
         "page.narrower": {"nl": "Smaller", "en": "Narrower"},
-        "page.mappings": {"nl": "Koppelingen naar andere kaders", "en": "Mappings to other schemes"},
+        "page.mappings": {
+            "nl": "Koppelingen naar andere kaders",
+            "en": "Mappings to other schemes",
+        },
         "page.using": {"nl": "Initiatieven met dit begrip", "en": "Initiatives using this concept"},
         "page.using.all": {"nl": "Alle {n} in de verkenner", "en": "All {n} in the browser"},
         "page.scores": {"nl": "Plaats op de twee assen", "en": "Place on the two axes"},

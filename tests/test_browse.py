@@ -64,7 +64,9 @@ def test_combined_facets_match_the_sparql(client, kstore, first: str, second: st
     url = f"/api/initiatives?_size=500&{first}={a['token']}&{second}={b['token']}"
     data = api(client, url)
     assert data["count"] == b["count"] <= a["count"]
-    expected = sparql_rows(kstore, "browse-initiatives", {first: [a["value"]], second: [b["value"]]})
+    expected = sparql_rows(
+        kstore, "browse-initiatives", {first: [a["value"]], second: [b["value"]]}
+    )
     assert {r["iri"] for r in data["rows"]} == {r["initiative"] for r in expected}
     # Every facet's counts equal the SPARQL facet query with the other facets bound.
     for facet in ("form", "theme", "period", first, second):
@@ -73,7 +75,9 @@ def test_combined_facets_match_the_sparql(client, kstore, first: str, second: st
             str(r["value"]): r["count"]
             for r in sparql_rows(kstore, "browse-facet", {"facet": [facet], **others})
         }
-        got = {r["value"]: r["count"] for r in data["facet_results"][facet]["results"] if r["count"]}
+        got = {
+            r["value"]: r["count"] for r in data["facet_results"][facet]["results"] if r["count"]
+        }
         shown = data["facet_results"][facet]["truncated"]
         assert got == want if not shown else set(got.items()) <= set(want.items()), facet
 
@@ -133,8 +137,17 @@ def test_show_the_sparql_opens_the_query_that_gives_the_list(client, kstore) -> 
 
 def test_facet_toggle_links_and_chosen_filters_in_html(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/browse?lang=en").get_data(as_text=True)
-    for key in ("Collaboration form", "Government role", "Actor type", "Theme", "Province",
-                "Municipality", "Start year", "Channel", "Source document"):
+    for key in (
+        "Collaboration form",
+        "Government role",
+        "Actor type",
+        "Theme",
+        "Province",
+        "Municipality",
+        "Start year",
+        "Channel",
+        "Source document",
+    ):
         assert key in html
     start = api(client, "/api/initiatives?_size=1")
     m = _popular(start, "municipality")
@@ -144,8 +157,12 @@ def test_facet_toggle_links_and_chosen_filters_in_html(client) -> None:  # type:
 
 
 def test_bad_parameters_answer_in_the_error_shape(client) -> None:  # type: ignore[no-untyped-def]
-    for url in ("/api/initiatives?_size=0", "/api/initiatives?_sort=colour",
-                "/api/initiatives?page=x", "/api/initiatives?_next=abc"):
+    for url in (
+        "/api/initiatives?_size=0",
+        "/api/initiatives?_sort=colour",
+        "/api/initiatives?page=x",
+        "/api/initiatives?_next=abc",
+    ):
         response = client.get(url)
         assert response.status_code == 400
         body = response.get_json()
@@ -175,7 +192,9 @@ def test_network_filters_by_form_and_role(client) -> None:  # type: ignore[no-un
     assert data["rows"] and data["nodes"]
     form = _popular(api(client, "/api/initiatives?_size=1"), "form")
     filtered = api(client, f"/api/network?form={form['token']}")
-    with_form = {r["iri"] for r in api(client, f"/api/initiatives?_size=500&form={form['token']}")["rows"]}
+    with_form = {
+        r["iri"] for r in api(client, f"/api/initiatives?_size=500&form={form['token']}")["rows"]
+    }
     assert filtered["rows"] and {e["target"] for e in filtered["rows"]} <= with_form
     role = filtered["rows"][0]["roles"][0]
     token = role.rstrip("/").rsplit("/", 1)[-1]

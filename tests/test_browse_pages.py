@@ -33,9 +33,16 @@ def test_initiative_page_shows_roles_forms_sources_and_related(client, kstore) -
     iri = next(r["initiative"] for r in inv if r["initiative"] in stated_forms)
     html = page(client, kstore, iri)
     words = text(html)
-    for heading in ("Forms of collaboration", "Stated in the source", "Inferred by the curators",
-                    "Who takes part, in which role", "Sources and passages", "Related initiatives",
-                    "Cite this", "Links to this resource"):
+    for heading in (
+        "Forms of collaboration",
+        "Stated in the source",
+        "Inferred by the curators",
+        "Who takes part, in which role",
+        "Sources and passages",
+        "Related initiatives",
+        "Cite this",
+        "Links to this resource",
+    ):
         assert heading in words, heading
     actors = {r["actor"] for r in inv if r["initiative"] == iri}
     for actor in actors:
@@ -91,6 +98,8 @@ def test_place_document_and_reference_pages(client, kstore) -> None:  # type: ig
     document = first(kstore, "stats-by-source", "document")
     words = text(page(client, kstore, document))
     assert "What this document supports" in words and "Sections and boxes" in words
-    ref = next(r["thing"] for r in kstore.rows("index-search-things", {}) if r["kind"] == "reference")
+    ref = next(
+        r["thing"] for r in kstore.rows("index-search-things", {}) if r["kind"] == "reference"
+    )
     words = text(page(client, kstore, ref))
     assert "Referenced by" in words or "Supports" in words

@@ -26,7 +26,9 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 if not CHROMIUM.exists():  # pragma: no cover - `make test` installs it
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -82,10 +84,12 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {
-              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+              runOnly: {type: 'tag',
+                        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
               resultTypes: ['violations']});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+            return r.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
         }"""
     )
     return [v for v in result if v["impact"] in ("serious", "critical")]
@@ -188,7 +192,9 @@ def test_a_municipality_facilitated_cited_mapped_networked(page: Any, live_serve
     first_result.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/page/initiative/"))
-    row = page.locator("tr", has=page.locator("a", has_text=re.compile("unicipality|emeente|overnment|rovince")))
+    row = page.locator(
+        "tr", has=page.locator("a", has_text=re.compile("unicipality|emeente|overnment|rovince"))
+    )
     assert row.count() >= 1
     assert page.locator("ol.sources li").count() >= 1
     assert "lines" in page.locator("ol.sources").inner_text()

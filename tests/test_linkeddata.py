@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import rdflib
 import requests
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import parse as parse_rdf
 
 INITIATIVE = "id/initiative/lokaal-natuurbeheer"
 CONCEPT = "def/form/self-organisation"
@@ -265,7 +266,7 @@ def test_labels_follow_the_visitors_language(live_server: str) -> None:
     assert "zelforganisatie" in nl and "self-organisation" in en
 
 
-def linking(kstore, prop: str, iri: str) -> set[str]:  # type: ignore[no-untyped-def]
+def linking(kstore: Any, prop: str, iri: str) -> set[str]:
     """The subjects that link to ``iri`` through ``prop``, read straight from the store."""
     return {
         q.subject.value
@@ -273,7 +274,7 @@ def linking(kstore, prop: str, iri: str) -> set[str]:  # type: ignore[no-untyped
     }
 
 
-def test_incoming_links_are_grouped_with_counts(live_server: str, kstore) -> None:  # type: ignore[no-untyped-def]
+def test_incoming_links_are_grouped_with_counts(live_server: str, kstore: Any) -> None:
     inferred = f"{live_server}/def/inferredForm"
     count = len(linking(kstore, inferred, f"{live_server}/{CONCEPT}"))
     assert count > 1
@@ -282,7 +283,7 @@ def test_incoming_links_are_grouped_with_counts(live_server: str, kstore) -> Non
     assert [int(n) for n in re.findall(pattern, html)] == [count]
 
 
-def test_incoming_links_are_paged(live_server: str, kstore) -> None:  # type: ignore[no-untyped-def]
+def test_incoming_links_are_paged(live_server: str, kstore: Any) -> None:
     """/def/Initiative is the rdf:type of every initiative: more than one page of them."""
     rdf_type = str(rdflib.RDF.type)
     expected = linking(kstore, rdf_type, f"{live_server}/def/Initiative")
@@ -324,7 +325,7 @@ def test_data_document_holds_statements_labels_and_incoming(live_server: str) ->
     assert list(ds.quads((source, rdflib.URIRef(SKOS + "prefLabel"), None, None)))
 
 
-def test_data_document_pages_incoming_links(settings) -> None:  # type: ignore[no-untyped-def]
+def test_data_document_pages_incoming_links(settings: Any) -> None:
     """With a small page size the data document links to the next page (Link: rel=next)."""
     from portal import create_app
 
@@ -490,3 +491,34 @@ def test_linked_data_pages_pass_axe_offline(live_server: str, exported: dict[str
         browser.close()
     assert not outside, outside
     assert not failures, json.dumps(failures, indent=1)
+
+
+@pytest.mark.slow
+def test_every_iri_in_the_graph_resolves(live_server: str, kstore: Any) -> None:
+    """`curl -L -H 'Accept: text/turtle' URI` works for every IRI under the base, and a browser
+    gets a page: subjects and objects of every named graph, provenance included."""
+    base = kstore.settings.base_uri
+    iris: set[str] = set()
+    for q in kstore.reader().quads_for_pattern(None, None, None, None):
+        for term in (q.subject, q.predicate, q.object, q.graph_name):
+            if isinstance(term, NamedNode) and term.value.startswith(base):
+                iris.add(term.value)
+    assert len(iris) > 100
+    session = requests.Session()
+    failures = []
+    for iri in sorted(iris):
+        response = session.get(iri, headers={"Accept": "text/turtle"}, timeout=20)
+        ok = response.status_code == 200 and response.headers["Content-Type"].startswith(
+            "text/turtle"
+        )
+        if ok and iri != kstore.settings.def_ns:  # the ontology URI answers directly
+            node = NamedNode(iri)
+            ok = [r.status_code for r in response.history] == [303] and any(
+                node in (t.subject, t.object) for t in parse_rdf(response.content, RdfFormat.TURTLE)
+            )
+        if not ok:
+            failures.append((iri, response.status_code))
+    assert not failures, failures[:20]
+    for iri in sorted(iris)[:: max(1, len(iris) // 25)]:
+        page = session.get(iri, headers={"Accept": BROWSER}, timeout=20)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), iri

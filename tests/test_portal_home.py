@@ -5,12 +5,12 @@ from __future__ import annotations
 import requests
 
 
-def test_home_counts_in_both_languages(client) -> None:  # type: ignore[no-untyped-def]
-    nl = client.get("/?lang=nl")
+def test_home_counts_in_both_languages(app) -> None:  # type: ignore[no-untyped-def]
+    nl = app.test_client().get("/?lang=nl")
     assert nl.status_code == 200
     html = nl.get_data(as_text=True)
     assert '<html lang="nl">' in html and "Per samenwerkingsvorm" in html
-    en = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    en = app.test_client().get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="en">' in en.get_data(as_text=True)
     assert "By collaboration form" in en.get_data(as_text=True)
 

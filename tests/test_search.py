@@ -103,10 +103,10 @@ def test_index_is_rebuilt_with_every_load(empty_settings, tmp_path: Path) -> Non
     data = tmp_path / "one.nt"
 
     def write(name: str) -> None:
-        data.write_text(
-            f'<{base}id/initiative/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{km}Initiative> .\n'
-            f'<{base}id/initiative/x> <http://www.w3.org/2004/02/skos/core#prefLabel> "{name}"@nl .\n'
-        )
+        x = f"<{base}id/initiative/x>"
+        rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+        label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+        data.write_text(f"{x} {rdf_type} <{km}Initiative> .\n{x} {label} \"{name}\"@nl .\n")
 
     write("Zwaluwnesten")
     load(kstore, [Source(str(data), graph="test")], validate=False)

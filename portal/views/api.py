@@ -178,7 +178,7 @@ def map_points() -> ResponseReturnValue:
 def network() -> ResponseReturnValue:
     from portal.views.browse import network_data
 
-    data, result = network_data(request.args, _lang())
+    data, _result = network_data(request.args, _lang())
     for node in data["nodes"]:
         node["page_url"] = _page(node["id"])
     return jsonify(

@@ -122,7 +122,9 @@ def search_page() -> ResponseReturnValue:
         return bad_request(ValueError("page must be a whole number"))
     results = None
     if q:
-        results = listing.text_index(kstore).search(q, lang, kind, limit=size, offset=(page - 1) * size)
+        results = listing.text_index(kstore).search(
+            q, lang, kind, limit=size, offset=(page - 1) * size
+        )
     params = {"q": [q]} if q else {}
     if kind:
         params["kind"] = [kind]
@@ -147,7 +149,9 @@ def network_data(args: Any, lang: str) -> tuple[dict[str, Any], listing.Listing]
     kstore = get_store()
     result = listing.listing(kstore, args, lang, path="/network", with_facets=False)
     idx = listing.browse_index(kstore)
-    roles = idx.resolve({"role": args.getlist("role") if hasattr(args, "getlist") else []}).get("role", [])
+    roles = idx.resolve({"role": args.getlist("role") if hasattr(args, "getlist") else []}).get(
+        "role", []
+    )
     return idx.network(result.mask, roles, lang), result
 
 
@@ -173,13 +177,19 @@ def network() -> ResponseReturnValue:
     chosen_form = request.args.getlist("form")
     chosen_role = request.args.getlist("role")
     labels = {n["id"]: n["label"] for n in data["nodes"]}
-    edges = sorted(data["edges"], key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower()))
+    edges = sorted(
+        data["edges"], key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower())
+    )
     extra = {k: v for k, v in result.params.items() if k != "form"}
     sparql_params: dict[str, list[str]] = {}
     if chosen_form:
-        sparql_params["form"] = [idx.facets["form"].values[v] for v in idx.resolve({"form": chosen_form}).get("form", [])][:1]
+        sparql_params["form"] = [
+            idx.facets["form"].values[v] for v in idx.resolve({"form": chosen_form}).get("form", [])
+        ][:1]
     if chosen_role:
-        sparql_params["role"] = [idx.facets["role"].values[v] for v in idx.resolve({"role": chosen_role}).get("role", [])][:1]
+        sparql_params["role"] = [
+            idx.facets["role"].values[v] for v in idx.resolve({"role": chosen_role}).get("role", [])
+        ][:1]
     api_params = dict(result.params)
     if chosen_role:
         api_params["role"] = chosen_role
@@ -249,7 +259,11 @@ def citation_links(iri: str | None) -> list[tuple[str, str]]:
         if path is None:
             return []
         base = "/cite/" + path
-    return [(t("cite.bibtex"), base + ".bib"), (t("cite.ris"), base + ".ris"), (t("cite.csl"), base + ".json")]
+    return [
+        (t("cite.bibtex"), base + ".bib"),
+        (t("cite.ris"), base + ".ris"),
+        (t("cite.csl"), base + ".json"),
+    ]
 
 
 @bp.app_context_processor

@@ -126,15 +126,27 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
     )
     for k in range(0, 11, 2):
         v = k / 10
-        parts.append(f'<line class="grid-line" x1="{px(v)}" y1="{py(0)}" x2="{px(v)}" y2="{py(1)}"/>')
-        parts.append(f'<line class="grid-line" x1="{px(0)}" y1="{py(v)}" x2="{px(1)}" y2="{py(v)}"/>')
-        parts.append(f'<text class="axis-label" x="{px(v)}" y="{py(0) + 18}" text-anchor="middle" aria-hidden="true">{v:.1f}</text>')
-        parts.append(f'<text class="axis-label" x="{px(0) - 8}" y="{py(v) + 4}" text-anchor="end" aria-hidden="true">{v:.1f}</text>')
+        parts.append(
+            f'<line class="grid-line" x1="{px(v)}" y1="{py(0)}" x2="{px(v)}" y2="{py(1)}"/>'
+        )
+        parts.append(
+            f'<line class="grid-line" x1="{px(0)}" y1="{py(v)}" x2="{px(1)}" y2="{py(v)}"/>'
+        )
+        parts.append(
+            f'<text class="axis-label" x="{px(v)}" y="{py(0) + 18}" text-anchor="middle" '
+            f'aria-hidden="true">{v:.1f}</text>'
+        )
+        parts.append(
+            f'<text class="axis-label" x="{px(0) - 8}" y="{py(v) + 4}" text-anchor="end" '
+            f'aria-hidden="true">{v:.1f}</text>'
+        )
     parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(1)}" y2="{py(0)}"/>')
     parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(0)}" y2="{py(1)}"/>')
     parts.append(
-        f'<text class="axis-label" x="{px(0.5)}" y="{height - 12}" text-anchor="middle">{escape(t("home.axis.x"))}</text>'
-        f'<text class="axis-label" transform="translate(18 {py(0.5)}) rotate(-90)" text-anchor="middle">{escape(t("home.axis.y"))}</text>'
+        f'<text class="axis-label" x="{px(0.5)}" y="{height - 12}" text-anchor="middle">'
+        f"{escape(t('home.axis.x'))}</text>"
+        f'<text class="axis-label" transform="translate(18 {py(0.5)}) rotate(-90)" '
+        f'text-anchor="middle">{escape(t("home.axis.y"))}</text>'
     )
     # Initiatives: a dot each, or counts per cell when there are many.
     if len(placed) <= DOTS_MAX:
@@ -146,8 +158,10 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
     else:
         note = t("home.picture.cells", n=len(placed))
         cells, _, _ = np.histogram2d(
-            np.clip(placed[:, 0], 0, 0.9999), np.clip(placed[:, 1], 0, 0.9999),
-            bins=CELLS, range=[[0, 1], [0, 1]],
+            np.clip(placed[:, 0], 0, 0.9999),
+            np.clip(placed[:, 1], 0, 0.9999),
+            bins=CELLS,
+            range=[[0, 1], [0, 1]],
         )
         top_count = float(cells.max()) or 1.0
         parts.append('<g aria-hidden="true">')
@@ -158,21 +172,31 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
                     continue
                 opacity = round(0.12 + 0.75 * (n / top_count) ** 0.5, 2)
                 parts.append(
-                    f'<rect x="{px(i / CELLS)}" y="{py((j + 1) / CELLS)}" width="{round(pw / CELLS, 1)}" '
-                    f'height="{round(ph / CELLS, 1)}" fill="#0b5394" fill-opacity="{opacity}"/>'
+                    f'<rect x="{px(i / CELLS)}" y="{py((j + 1) / CELLS)}" '
+                    f'width="{round(pw / CELLS, 1)}" height="{round(ph / CELLS, 1)}" '
+                    f'fill="#0b5394" fill-opacity="{opacity}"/>'
                 )
         parts.append("</g>")
     # Forms: grouped where they share a position; each is a link into the browser.
     groups: dict[tuple[float, float], list[tuple[str, str, int]]] = {}
-    table = []
+    table: list[dict[str, Any]] = []
     for iri, (own, joint) in sorted(idx.form_scores.items()):
         value = form_facet.lookup.get(iri)
         count = int(form_facet.counts[value]) if value is not None else 0
         token = form_facet.tokens[value] if value is not None else iri.rsplit("/", 1)[-1]
         label = idx.label(iri, lang)
         groups.setdefault((own, joint), []).append((label, token, count))
-        table.append({"label": label, "own": own, "joint": joint, "count": count,
-                      "url": listing.url_with("/browse", {"form": [token]}) if value is not None else None})
+        table.append(
+            {
+                "label": label,
+                "own": own,
+                "joint": joint,
+                "count": count,
+                "url": listing.url_with("/browse", {"form": [token]})
+                if value is not None
+                else None,
+            }
+        )
     table.sort(key=lambda r: (-r["count"], r["label"]))
     placed_boxes: list[tuple[float, float, float, float]] = []
     for (own, joint), members in sorted(groups.items(), key=lambda g: (-g[0][1], g[0][0])):

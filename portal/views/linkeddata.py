@@ -65,7 +65,6 @@ DOWNLOAD_TYPES = {
 TEXTS.update(
     {
         "ld.iri": {"nl": "URI", "en": "URI"},
-        "ld.types": {"nl": "Soort", "en": "Type"},
         "ld.other_languages": {"nl": "In andere talen", "en": "In other languages"},
         "ld.properties": {"nl": "Gegevens", "en": "Statements"},
         "ld.property": {"nl": "Eigenschap", "en": "Property"},
@@ -97,8 +96,6 @@ TEXTS.update(
         },
         "ld.graphs": {"nl": "Staat in graaf", "en": "Stated in graph"},
         "ld.language_of": {"nl": "taal: {lang}", "en": "language: {lang}"},
-        "ld.lang.nl": {"nl": "Nederlands", "en": "Dutch"},
-        "ld.lang.en": {"nl": "Engels", "en": "English"},
         "ld.blank": {"nl": "(naamloze knoop)", "en": "(blank node)"},
         "ld.not_found": {"nl": "Niet gevonden", "en": "Not found"},
         "ld.not_found_help": {
@@ -126,7 +123,6 @@ TEXTS.update(
         "ld.downloads.file": {"nl": "Bestand", "en": "File"},
         "ld.downloads.what": {"nl": "Inhoud", "en": "Contents"},
         "ld.downloads.size": {"nl": "Grootte", "en": "Size"},
-        "ld.downloads.items": {"nl": "Aantal", "en": "Count"},
         "ld.downloads.quads": {"nl": "{n} uitspraken (quads)", "en": "{n} statements (quads)"},
         "ld.downloads.triples": {"nl": "{n} tripels", "en": "{n} triples"},
         "ld.downloads.rows": {"nl": "{n} rijen", "en": "{n} rows"},
