@@ -34,24 +34,71 @@ RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 FORMS = [
-    "crowdsourcing", "crowdfunding", "co-creation", "civic-initiative", "social-movement",
-    "network-hub", "citizen-science", "open-data", "social-entrepreneurship",
-    "public-participation", "self-organisation", "sharing-economy", "online-community",
+    "crowdsourcing",
+    "crowdfunding",
+    "co-creation",
+    "civic-initiative",
+    "social-movement",
+    "network-hub",
+    "citizen-science",
+    "open-data",
+    "social-entrepreneurship",
+    "public-participation",
+    "self-organisation",
+    "sharing-economy",
+    "online-community",
 ]
 ROLES = ["initiator", "organiser", "funder", "partner", "platform-provider", "participant", "host"]
 GOVROLES = ["informing", "directing", "facilitating", "participating", "letting-go"]
 ACTOR_TYPES = [
-    "municipal-government", "provincial-government", "knowledge-institution", "business",
-    "social-enterprise", "civil-society-organisation", "foundation", "citizens-collective",
-    "housing-corporation", "network-organisation",
+    "municipal-government",
+    "provincial-government",
+    "knowledge-institution",
+    "business",
+    "social-enterprise",
+    "civil-society-organisation",
+    "foundation",
+    "citizens-collective",
+    "housing-corporation",
+    "network-organisation",
 ]
 PLATFORMS = ["twitter", "facebook", "youtube", "linkedin", "instagram", "whatsapp"]
 THEMES = ["energy", "food", "care", "mobility", "housing", "nature", "democracy", "education"]
 MEASURES = ["members", "participants", "amount-raised", "volunteers"]
-WORDS_NL = ["buurt", "samen", "energie", "groen", "zorg", "deel", "wijk", "moestuin", "repair",
-            "coöperatie", "netwerk", "platform", "kracht", "lokaal", "dorp", "stad"]
-WORDS_EN = ["neighbourhood", "together", "energy", "green", "care", "share", "district",
-            "garden", "repair", "cooperative", "network", "platform", "power", "local"]
+WORDS_NL = [
+    "buurt",
+    "samen",
+    "energie",
+    "groen",
+    "zorg",
+    "deel",
+    "wijk",
+    "moestuin",
+    "repair",
+    "coöperatie",
+    "netwerk",
+    "platform",
+    "kracht",
+    "lokaal",
+    "dorp",
+    "stad",
+]
+WORDS_EN = [
+    "neighbourhood",
+    "together",
+    "energy",
+    "green",
+    "care",
+    "share",
+    "district",
+    "garden",
+    "repair",
+    "cooperative",
+    "network",
+    "platform",
+    "power",
+    "local",
+]
 
 
 def esc(text: str) -> str:
@@ -156,7 +203,9 @@ def initiative(
     start = rng.randrange(2005, 2024)
     yield w.t(ini, SCHEMA + "startDate", w.lit(str(start), dt="gYear"))
     if rng.random() < 0.3:
-        yield w.t(ini, SCHEMA + "endDate", w.lit(f"{start + rng.randrange(1, 5)}-06", dt="gYearMonth"))
+        yield w.t(
+            ini, SCHEMA + "endDate", w.lit(f"{start + rng.randrange(1, 5)}-06", dt="gYearMonth")
+        )
     yield w.t(ini, PROV + "wasDerivedFrom", w.iri(section))
     later: list[str] = []  # other subjects' blocks, written after the initiative's own
     for c in range(2):
@@ -172,7 +221,9 @@ def initiative(
         fact = f"{idn}fact/synthetic-{i}-{f}"
         yield w.t(ini, km + "hasFact", w.iri(fact))
         later.append(w.t(fact, RDF_TYPE, w.iri(km + "Fact")))
-        later.append(w.t(fact, km + "measure", w.iri(f"{km}measure/synthetic-{rng.choice(MEASURES)}")))
+        later.append(
+            w.t(fact, km + "measure", w.iri(f"{km}measure/synthetic-{rng.choice(MEASURES)}"))
+        )
         later.append(w.t(fact, RDF_VALUE, w.lit(str(rng.randrange(5, 5000)), dt="integer")))
         later.append(w.t(fact, km + "unit", w.lit("persons")))
         later.append(w.t(fact, DCT + "date", w.lit(str(start + 1), dt="gYear")))
@@ -191,9 +242,24 @@ def initiative(
 
 
 CSV_COLUMNS = [
-    "id", "naam", "name", "omschrijving", "description", "vorm", "thema", "gemeente",
-    "cbs_code", "lat", "lon", "startjaar", "einddatum", "website", "organisator",
-    "organisator_type", "financier", "twitter",
+    "id",
+    "naam",
+    "name",
+    "omschrijving",
+    "description",
+    "vorm",
+    "thema",
+    "gemeente",
+    "cbs_code",
+    "lat",
+    "lon",
+    "startjaar",
+    "einddatum",
+    "website",
+    "organisator",
+    "organisator_type",
+    "financier",
+    "twitter",
 ]
 
 

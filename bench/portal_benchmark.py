@@ -37,7 +37,7 @@ from loaders import bundled_sources, load  # noqa: E402
 from loaders.base import Source  # noqa: E402
 from portal import create_app, listing  # noqa: E402
 from portal.config import Settings  # noqa: E402
-from portal.resource import page_path  # noqa: E402
+from portal.resource import iri_for_path, page_path  # noqa: E402
 from portal.store import KiemenStore, solutions_to_rows  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -169,9 +169,37 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
             flush=True,
         )
 
+    # Where a kind page's time goes: the generic description (portal.resource.describe, the
+    # linked-data pages' part) and the kind's own context (portal.kinds, this portal's part).
+    from portal import kinds
+    from portal.resource import describe
+
+    parts: dict[str, dict[str, float]] = {}
+    for kind in ("initiative", "actor", "concept", "place", "document"):
+        iris = [page_of(kind, k) for k in range(repeat)]
+        provider = kinds.PROVIDERS[kind]
+        steps: tuple[tuple[str, Callable[[str], Any]], ...] = (
+            ("describe", lambda iri: describe(kstore, iri, "nl")),
+            ("kind context", lambda iri, provider=provider: provider(kstore, iri, "nl")),
+        )
+        for label, fn in steps:
+            times = []
+            with app.test_request_context("/"):
+                for path in iris:
+                    iri = iri_for_path(settings, path[len("/page/") :])
+                    fn(iri)
+                    times.append(timed(lambda iri=iri, fn=fn: fn(iri)))
+            times.sort()
+            name = f"{kind}: {label}"
+            parts[name] = {
+                "p50": round(statistics.median(times), 2),
+                "p95": round(times[max(0, int(len(times) * 0.95) - 1)], 2),
+            }
+            print(f"{name:28s} p95 {parts[name]['p95']:8.2f} ms", flush=True)
+
     # Peer: the same answers computed per request in SPARQL.
     peer: dict[str, float] = {}
-    text = listing.bind_many(settings, "browse-facet", {"facet": ["form"]})
+    text = listing.bind_many(settings, "browse-facet-form", {})
     peer["sparql facet counts (form)"] = round(
         timed(lambda: solutions_to_rows(kstore.query(text))), 1
     )
@@ -199,6 +227,7 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         "repeat": repeat,
         **info,
         "pages_ms": results,
+        "page_parts_ms": parts,
         "peer_ms": peer,
         "ratios": ratios,
     }
@@ -214,6 +243,9 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for name, r in report["pages_ms"].items():
         lines.append(f"| {name} | {r['p50']} | {r['p95']} | {r['max']} |")
+    lines += ["", "| part of a kind page | p50 ms | p95 ms |", "|---|---:|---:|"]
+    for name, r in report["page_parts_ms"].items():
+        lines.append(f"| {name} | {r['p50']} | {r['p95']} |")
     lines += ["", "| comparison in the same run | ratio |", "|---|---:|"]
     for name, v in report["ratios"].items():
         lines.append(f"| {name} | {v} |")

@@ -238,7 +238,7 @@ def _settle(
 ) -> tuple[list[Problem], int, int]:
     shared: dict[Session, list[str]] = {}
     for item in written:
-        if item.session is not None:
+        if item.session is not None and not checker.knows_shared_subjects:
             shared[item.session] = [
                 str(r["s"])
                 for r in kstore.rows("graph-shared-subjects", {"g": item.graph}, store=gen.store)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -208,6 +208,7 @@ class Checker:
         self.read_context = read_context
         self.context_limit = context_limit
         self._context_complete = False
+        self._all_complete = read_context is not None
         self.shapes = shapes
         self.store = store
         self.max_errors = max_errors
@@ -271,6 +272,7 @@ class Checker:
                 self._intern_types(types.get(iri)), values.get(iri) or _EMPTY_MAP
             )
         self._context_complete = complete
+        self._all_complete = self._all_complete and complete
 
     # -- the stream ---------------------------------------------------------------------------
     def _intern_types(self, values: list[Term] | None) -> frozenset[str]:
@@ -287,6 +289,9 @@ class Checker:
         blank = key.startswith("_:")
         h = hash(("_:" + str(id(session)) + key) if blank else key)
         old = self._memo.get(h)
+        if not blank and self._context_complete and key in self._context:
+            # Another graph describes this subject too: only the store sees it whole.
+            self._suspect(key, session)
         if old is not None and not blank:
             # The subject was described before in the stream: only the store sees it whole.
             self._suspect(key, session)
@@ -334,9 +339,7 @@ class Checker:
                 _key, oldest = self._waiting.popitem(last=False)
                 self._give_up_waiting(oldest)
             return
-        suspicious = any(
-            r.severity == "error" or r.component in _REFERRING for r in results
-        )
+        suspicious = any(r.severity == "error" or r.component in _REFERRING for r in results)
         if blank:
             for r in results:
                 self._record(Finding(session, r), blank=True)
@@ -430,7 +433,14 @@ class Checker:
         for s in self.sessions:
             s.close()
 
-    def finish(self, shared_subjects: dict[Session, Iterable[str]] | None = None) -> list[Finding]:
+    @property
+    def knows_shared_subjects(self) -> bool:
+        """Whether the stream itself caught subjects that other graphs describe too."""
+        return self._all_complete
+
+    def finish(
+        self, shared_subjects: Mapping[Session, Iterable[str]] | None = None
+    ) -> list[Finding]:
         """Settle everything the stream left open; return errors first, then warnings."""
         self.close_streams()
         store_eval = Evaluator(self.shapes, self._store_describe)

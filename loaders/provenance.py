@@ -123,6 +123,15 @@ def record(
             meta,
         ),
     ]
+    for note in stats.notes:
+        quads.append(
+            ox.Quad(
+                activity,
+                ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                ox.Literal(note),
+                meta,
+            )
+        )
     for i, (loc, digest) in enumerate(stats.files):
         used = ox.NamedNode(f"{settings.id_ns}load/{stamp}/source/{i}")
         checksum = ox.BlankNode()

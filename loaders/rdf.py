@@ -148,7 +148,7 @@ class RdfLoader:
         try:
             if fmt in QUAD_FORMATS or gz or rebase:
                 with open_source(path) as raw:
-                    reader = io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
+                    reader: Any = io.BufferedReader(raw, buffer_size=1 << 20)
                     quads: Iterator[ox.Quad] = (
                         ox.Quad(
                             rebase_term(t.subject, settings) if rebase else t.subject,

@@ -47,7 +47,7 @@ class Desc:
         self.values_by = values_by
 
     def values(self, predicate: str) -> list[Term]:
-        return self.values_by.get(predicate) or []  # type: ignore[return-value]
+        return self.values_by.get(predicate) or []
 
 
 EMPTY = Desc(frozenset(), {})
@@ -141,15 +141,51 @@ _UNSUPPORTED = {
     "targetObjectsOf": "sh:targetObjectsOf targets",
 }
 _VALUE_PARAMS = {
-    "minCount", "maxCount", "datatype", "nodeKind", "class", "hasValue", "in", "pattern",
-    "minLength", "maxLength", "languageIn", "uniqueLang", "minInclusive", "maxInclusive",
-    "minExclusive", "maxExclusive", "node", "or", "and", "xone", "not", "equals", "disjoint",
-    "lessThan", "lessThanOrEquals", "qualifiedValueShape",
+    "minCount",
+    "maxCount",
+    "datatype",
+    "nodeKind",
+    "class",
+    "hasValue",
+    "in",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "languageIn",
+    "uniqueLang",
+    "minInclusive",
+    "maxInclusive",
+    "minExclusive",
+    "maxExclusive",
+    "node",
+    "or",
+    "and",
+    "xone",
+    "not",
+    "equals",
+    "disjoint",
+    "lessThan",
+    "lessThanOrEquals",
+    "qualifiedValueShape",
 }
 _IGNORED = {
-    "name", "message", "severity", "description", "order", "group", "defaultValue", "path",
-    "property", "targetClass", "targetNode", "targetSubjectsOf", "deactivated", "flags",
-    "qualifiedMinCount", "qualifiedMaxCount", "ignoredProperties",
+    "name",
+    "message",
+    "severity",
+    "description",
+    "order",
+    "group",
+    "defaultValue",
+    "path",
+    "property",
+    "targetClass",
+    "targetNode",
+    "targetSubjectsOf",
+    "deactivated",
+    "flags",
+    "qualifiedMinCount",
+    "qualifiedMaxCount",
+    "ignoredProperties",
 }
 
 
@@ -197,8 +233,10 @@ class ShapesCompiler:
         shape.target_subjects_of = frozenset(
             p.value for p in g.objects(node, SH + "targetSubjectsOf")
         )
-        if any(t.value in (RDFS + "Class", "http://www.w3.org/2002/07/owl#Class")
-               for t in g.objects(node, RDF_TYPE)) and isinstance(node, ox.NamedNode):
+        if any(
+            t.value in (RDFS + "Class", "http://www.w3.org/2002/07/owl#Class")
+            for t in g.objects(node, RDF_TYPE)
+        ) and isinstance(node, ox.NamedNode):
             shape.target_classes |= {node.value}
         for q in g.store.quads_for_pattern(node, None, None, None):
             pred = q.predicate.value
@@ -303,7 +341,8 @@ class Shapes:
         found = self._by_types.get(types)
         if found is None:
             found = [
-                s for s in self.roots
+                s
+                for s in self.roots
                 if s.target_classes and any(t in self.closure_of(s) for t in types)
             ]
             self._by_types[types] = found
@@ -391,8 +430,8 @@ def compile_shapes(
                     walk(m, nested_as_value, seen)
             elif kind == "qualifiedValueShape":
                 walk(arg[0], nested_as_value, seen)
-        for p in shape.properties:
-            walk(p, as_value, seen)
+        for prop in shape.properties:
+            walk(prop, as_value, seen)
 
     for r in roots:
         walk(r, False, set())
@@ -414,9 +453,22 @@ Describe = Callable[[Term], Desc | None]
 _NUMERIC = {
     XSD + t
     for t in (
-        "integer", "decimal", "double", "float", "int", "long", "short", "byte",
-        "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
-        "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
+        "integer",
+        "decimal",
+        "double",
+        "float",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
     )
 }
 _LEXICAL = {
@@ -639,7 +691,7 @@ class Evaluator:
         elif kind in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
             for v in values:
                 c = _compare(v, arg)
-                ok = c is not None and (
+                ok: bool | None = c is not None and (
                     (kind == "minInclusive" and c >= 0)
                     or (kind == "maxInclusive" and c <= 0)
                     or (kind == "minExclusive" and c > 0)
@@ -712,8 +764,10 @@ class Evaluator:
     ) -> bool | None:
         """Whether ``node`` follows ``shape`` (None: depends on a node not yet seen)."""
         if shape.needs_desc:
-            d = self._desc_of(node, focus, focus_desc) if focus is not None else (
-                EMPTY if isinstance(node, ox.Literal) else self.describe(node)
+            d = (
+                self._desc_of(node, focus, focus_desc)
+                if focus is not None
+                else (EMPTY if isinstance(node, ox.Literal) else self.describe(node))
             )
             if d is None:
                 return None
@@ -807,16 +861,30 @@ class Plan:
                     nested_term_only = kind in _NESTING and all(
                         _term_only(s)
                         for s in (
-                            arg if isinstance(arg, tuple) and kind != "qualifiedValueShape"
+                            arg
+                            if isinstance(arg, tuple) and kind != "qualifiedValueShape"
                             else [arg[0] if kind == "qualifiedValueShape" else arg]
                         )
                     )
                     if kind in _STRUCTURAL or nested_term_only:
                         self.structural.append((shape, kind, arg))
                         preds.update(shape.path)
-                    elif kind in ("class", "pattern", "in", "minLength", "maxLength",
-                                  "minInclusive", "maxInclusive", "minExclusive",
-                                  "maxExclusive", "node", "not", "or", "and", "xone"):
+                    elif kind in (
+                        "class",
+                        "pattern",
+                        "in",
+                        "minLength",
+                        "maxLength",
+                        "minInclusive",
+                        "maxInclusive",
+                        "minExclusive",
+                        "maxExclusive",
+                        "node",
+                        "not",
+                        "or",
+                        "and",
+                        "xone",
+                    ):
                         self.valued.append((shape, kind, arg))
                         preds.update(shape.path)
                     else:
@@ -927,8 +995,7 @@ class FastEvaluator(Evaluator):
         if unknown:
             return []  # the caller waits for the nodes it misses, then checks again
         return [
-            Result(focus, r.shape, r.value, r.message, r.severity, r.component)
-            for r in templates
+            Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
         ]
 
     def _structural(self, focus: Term, desc: Desc, plan: Plan) -> Any:

@@ -1,11 +1,897 @@
-"""Stub."""
-from typing import ClassVar
+"""Tables (CSV and Excel) mapped onto the ontology by a declarative mapping file (TOML).
+
+A mapping says which *things* each row describes (an initiative, its place, its organiser ...),
+how each thing's IRI is made from the row, its classes, and which column gives which property —
+with language, datatype, splitting of lists and translation of codes into Kiemen's concepts. It
+is the same idea as RML (a subject map with a template and classes, predicate-object maps with
+column references, templates and constants), written the way a data steward reads it; see
+README, "Loading your own table", for why Kiemen reads its own compact form rather than running
+an RML engine.
+
+Rows are read one at a time (never the whole table in memory) and written as they are mapped.
+Every problem names the file, the row (as a spreadsheet numbers it: the header is row 1) and the
+column; a table with any such problem writes nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from portal.config import CANONICAL_BASE, Settings
+
+if TYPE_CHECKING:
+    from loaders.checker import Session
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
+#: Largest cell a CSV may hold (bytes); larger is reported as a problem, not read into memory.
+MAX_CELL = 1 << 20
+#: Problems collected before the loader stops reading (the table is rejected anyway).
+MAX_PROBLEMS = 200
+
+#: Prefixes every mapping may use (the README's), spelled with the canonical base.
+PREFIXES: dict[str, str] = {
+    "km": CANONICAL_BASE + "def/",
+    "form": CANONICAL_BASE + "def/form/",
+    "actortype": CANONICAL_BASE + "def/actor-type/",
+    "role": CANONICAL_BASE + "def/role/",
+    "govrole": CANONICAL_BASE + "def/government-role/",
+    "ecorole": CANONICAL_BASE + "def/ecosystem-role/",
+    "partgen": CANONICAL_BASE + "def/participation-generation/",
+    "iap2": CANONICAL_BASE + "def/iap2/",
+    "ladder": CANONICAL_BASE + "def/participation-ladder/",
+    "channeltype": CANONICAL_BASE + "def/channel-type/",
+    "platform": CANONICAL_BASE + "def/platform/",
+    "theme": CANONICAL_BASE + "def/theme/",
+    "stage": CANONICAL_BASE + "def/lifecycle-stage/",
+    "seed": CANONICAL_BASE + "def/seed/",
+    "placetype": CANONICAL_BASE + "def/place-type/",
+    "sectiontype": CANONICAL_BASE + "def/section-type/",
+    "measure": CANONICAL_BASE + "def/measure/",
+    "initiative": CANONICAL_BASE + "id/initiative/",
+    "actor": CANONICAL_BASE + "id/actor/",
+    "place": CANONICAL_BASE + "id/place/",
+    "document": CANONICAL_BASE + "id/document/",
+    "section": CANONICAL_BASE + "id/section/",
+    "involvement": CANONICAL_BASE + "id/involvement/",
+    "fact": CANONICAL_BASE + "id/fact/",
+    "channel": CANONICAL_BASE + "id/channel/",
+    "skos": SKOS,
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "wgs": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xsd": XSD,
+}
+DATATYPES = ("string", "date", "integer", "decimal", "boolean", "iri", "gYear", "text")
+_TEMPLATE = re.compile(r"\{([^{}|]+)(?:\|(slug))?\}")
+
+
+class MappingError(Exception):
+    """The mapping file itself is wrong (reported as a problem of the mapping file)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# the mapping
+
+
+@dataclass
+class ValueMap:
+    property: str
+    column: str | None = None
+    template: str | None = None  # an IRI template ("iri" in the file)
+    value: str | None = None  # a constant
+    thing: str | None = None  # link to another thing of the same row
+    language: str | None = None
+    datatype: str = "string"
+    split: str | None = None
+    concepts: str | None = None  # scheme IRI whose concepts the cells name
+    map: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+
+
+@dataclass
+class ThingMap:
+    name: str
+    iri: str
+    classes: list[str]
+    values: list[ValueMap]
+    required: list[str] = field(default_factory=list)
+    when: str | None = None  # only rows where this column is filled
+    once: bool = False  # one thing for the whole table (a source document, say)
+
+
+@dataclass
+class Mapping:
+    path: Path
+    things: list[ThingMap]
+    prefixes: dict[str, str]
+    format: str | None = None
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    decimal_comma: bool = False
+    date_formats: list[str] = field(default_factory=list)
+
+    def columns(self) -> set[str]:
+        cols: set[str] = set()
+        for t in self.things:
+            cols |= set(t.required)
+            if t.when:
+                cols.add(t.when)
+            cols |= {m.group(1) for m in _TEMPLATE.finditer(t.iri)}
+            for v in t.values:
+                if v.column:
+                    cols.add(v.column)
+                for tmpl in (v.template, v.value):
+                    if tmpl:
+                        cols |= {m.group(1) for m in _TEMPLATE.finditer(tmpl)}
+        return {c for c in cols if not c.startswith("_")}
+
+
+def read_mapping(path: Path) -> Mapping:
+    """Parse and check a mapping file; raise LoadError naming the mapping file on mistakes."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LoadError(
+            [Problem(where, "the mapping file does not exist", rule="mapping")]
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        line = None
+        m = re.search(r"line (\d+)", str(exc))
+        if m:
+            line = int(m.group(1))
+        raise LoadError(
+            [Problem(where, f"the mapping is not valid TOML: {exc}", rule="mapping", line=line)]
+        ) from exc
+    try:
+        return _build_mapping(path, data)
+    except MappingError as exc:
+        raise LoadError([Problem(where, str(exc), rule="mapping")]) from exc
+
+
+def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
+    prefixes = dict(PREFIXES)
+    extra = data.get("prefixes", {})
+    if not isinstance(extra, dict):
+        raise MappingError("[prefixes] must be a table of name = IRI")
+    prefixes.update({str(k): str(v) for k, v in extra.items()})
+    src = data.get("source", {})
+    things_data = data.get("things")
+    if not isinstance(things_data, list) or not things_data:
+        raise MappingError("the mapping needs at least one [[things]] entry")
+    things: list[ThingMap] = []
+    names: set[str] = set()
+    for i, t in enumerate(things_data, start=1):
+        if not isinstance(t, dict) or "iri" not in t or "name" not in t:
+            raise MappingError(f"[[things]] number {i} needs a name and an iri template")
+        name = str(t["name"])
+        if name in names:
+            raise MappingError(f"two things are called {name!r}")
+        names.add(name)
+        classes = t.get("class", [])
+        classes = [classes] if isinstance(classes, str) else list(classes)
+        values = []
+        for j, v in enumerate(t.get("values", []), start=1):
+            if "property" not in v:
+                raise MappingError(f"value {j} of thing {name!r} has no property")
+            given = [k for k in ("column", "iri", "value", "thing") if k in v]
+            if len(given) != 1:
+                raise MappingError(
+                    f"value {j} ({v['property']}) of thing {name!r} needs exactly one of "
+                    "column, iri, value or thing"
+                )
+            datatype = str(v.get("datatype", "string"))
+            if datatype not in DATATYPES:
+                raise MappingError(
+                    f"value {j} ({v['property']}) of thing {name!r}: unknown datatype "
+                    f"{datatype!r}; use one of {', '.join(DATATYPES)}"
+                )
+            values.append(
+                ValueMap(
+                    property=expand(str(v["property"]), prefixes),
+                    column=v.get("column"),
+                    template=v.get("iri"),
+                    value=None if v.get("value") is None else str(v["value"]),
+                    thing=v.get("thing"),
+                    language=v.get("language"),
+                    datatype=datatype,
+                    split=v.get("split"),
+                    concepts=expand(str(v["concepts"]), prefixes) if "concepts" in v else None,
+                    map={str(k): str(x) for k, x in v.get("map", {}).items()},
+                    required=bool(v.get("required", False)),
+                )
+            )
+        things.append(
+            ThingMap(
+                name=name,
+                iri=str(t["iri"]),
+                classes=[expand(c, prefixes) for c in classes],
+                values=values,
+                required=list(t.get("required", [])),
+                when=t.get("when"),
+                once=bool(t.get("once", False)),
+            )
+        )
+    for t in things:
+        for v in t.values:
+            if v.thing and v.thing not in names:
+                raise MappingError(f"thing {t.name!r} links to unknown thing {v.thing!r}")
+    fmts = src.get("date_format", [])
+    return Mapping(
+        path=path,
+        things=things,
+        prefixes=prefixes,
+        format=src.get("format"),
+        delimiter=src.get("delimiter"),
+        encoding=str(src.get("encoding", "utf-8")),
+        sheet=src.get("sheet"),
+        decimal_comma=bool(src.get("decimal_comma", False)),
+        date_formats=[fmts] if isinstance(fmts, str) else list(fmts),
+    )
+
+
+def expand(name: str, prefixes: dict[str, str]) -> str:
+    """``km:Initiative`` to a full IRI (canonical base); full IRIs stay as they are."""
+    if name.startswith(("http://", "https://", "urn:")):
+        return name
+    if ":" in name:
+        prefix, local = name.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    raise MappingError(f"{name!r} is not an IRI and has no known prefix")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading rows
+
+
+@dataclass
+class Row:
+    number: int  # as a spreadsheet numbers it; the header is row 1
+    cells: dict[str, str]
+    line: int = 0  # the file's line where the row ends (a quoted cell may span lines)
+
+
+class TableReader:
+    """Rows of a CSV or Excel file, one at a time, with problems located by row and column."""
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        *,
+        fmt: str | None = None,
+        delimiter: str | None = None,
+        encoding: str = "utf-8",
+        sheet: str | None = None,
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.fmt = (fmt or path.suffix.lstrip(".")).lower()
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self.sheet = sheet
+        self.header: list[str] = []
+
+    def problem(self, message: str, rule: str, row: int | None = None, **kw: Any) -> Problem:
+        return Problem(self.display, message, rule=rule, row=row, **kw)
+
+    def check_file(self) -> None:
+        if not self.path.exists():
+            raise LoadError([self.problem("no such file", "file exists")])
+        if self.path.is_dir():
+            raise LoadError([self.problem("is a folder, not a file", "file")])
+        if self.path.stat().st_size == 0:
+            raise LoadError([self.problem("the file is empty", "not empty")])
+
+    def rows(self) -> Iterator[Row]:
+        self.check_file()
+        if self.fmt in ("xlsx", "xlsm"):
+            yield from self._excel_rows()
+        elif self.fmt in ("csv", "tsv", "txt"):
+            yield from self._csv_rows()
+        else:
+            raise LoadError(
+                [self.problem(f"unknown table format {self.fmt!r}; use csv or xlsx", "format")]
+            )
+
+    def _set_header(self, cells: list[str]) -> None:
+        header = [c.strip().lstrip("\ufeff") for c in cells]
+        if not any(header):
+            raise LoadError([self.problem("the first row (the header) is empty", "header", 1)])
+        seen: set[str] = set()
+        problems = []
+        for i, name in enumerate(header, start=1):
+            if not name:
+                continue
+            if name in seen:
+                problems.append(
+                    self.problem(f"column name {name!r} appears twice", "header", 1, column=i)
+                )
+            seen.add(name)
+        if problems:
+            raise LoadError(problems)
+        self.header = header
+
+    def _csv_rows(self) -> Iterator[Row]:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise LoadError(
+                [self.problem(f"unknown encoding {self.encoding!r}", "encoding")]
+            ) from None
+        encoding = (
+            "utf-8-sig" if self.encoding.lower().replace("_", "-") == "utf-8" else self.encoding
+        )
+        csv.field_size_limit(MAX_CELL)
+        with open(self.path, encoding=encoding, newline="", errors="strict") as fh:
+            try:
+                sample = fh.read(64 * 1024)
+            except UnicodeDecodeError as exc:
+                raise LoadError([self._encoding_problem(exc)]) from exc
+            fh.seek(0)
+            delimiter = self.delimiter or ("\t" if self.fmt == "tsv" else _sniff(sample))
+            reader = csv.reader(fh, delimiter=delimiter)
+            try:
+                first = next(reader, None)
+                if first is None:
+                    raise LoadError([self.problem("the file is empty", "not empty")])
+                self._set_header(first)
+                width = len(self.header)
+                number = 1
+                for cells in reader:
+                    number += 1
+                    if not any(c.strip() for c in cells):
+                        continue
+                    if len(cells) != width:
+                        raise _RowShape(number, len(cells), width)
+                    yield Row(number, dict(zip(self.header, cells, strict=True)), reader.line_num)
+            except UnicodeDecodeError as exc:
+                raise LoadError([self._encoding_problem(exc)]) from exc
+            except csv.Error as exc:
+                line = reader.line_num
+                msg = str(exc)
+                if "field larger than field limit" in msg:
+                    msg = (
+                        f"a cell is larger than {MAX_CELL // 1024} KB; is the file really a "
+                        'table, or does a quote (") open a cell that never closes?'
+                    )
+                    rule = "cell size"
+                else:
+                    rule = "CSV syntax"
+                raise LoadError([self.problem(msg, rule, line=line)]) from exc
+            except _RowShape as exc:
+                raise LoadError(
+                    [
+                        self.problem(
+                            f"this row has {exc.got} cells where the header has {exc.want}; "
+                            "check the delimiter and quotes",
+                            "cells per row",
+                            row=exc.row,
+                        )
+                    ]
+                ) from None
+
+    def _encoding_problem(self, exc: UnicodeDecodeError) -> Problem:
+        """Find the line and column of the first byte that is not in the declared encoding."""
+        line, column = None, None
+        with open(self.path, "rb") as fh:
+            decoder = codecs.getincrementaldecoder(self.encoding)()
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError as e:
+                    line, column = number, e.start + 1
+                    break
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        return self.problem(
+            f"the file is not valid {self.encoding} (byte 0x{byte}); save it as UTF-8, or name "
+            'its encoding in the mapping ([source] encoding = "latin-1")',
+            "encoding",
+            line=line,
+            column=column,
+        )
+
+    def _excel_rows(self) -> Iterator[Row]:
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise LoadError(
+                [self.problem(f"not a readable Excel (.xlsx) file: {exc}", "format")]
+            ) from exc
+        try:
+            if self.sheet is not None:
+                if self.sheet not in wb.sheetnames:
+                    raise LoadError(
+                        [
+                            self.problem(
+                                f"no sheet named {self.sheet!r}; the sheets are "
+                                + ", ".join(repr(s) for s in wb.sheetnames),
+                                "sheet",
+                            )
+                        ]
+                    )
+                ws = wb[self.sheet]
+            else:
+                ws = wb.worksheets[0]
+            it = ws.iter_rows(values_only=True)
+            first = next(it, None)
+            if first is None:
+                raise LoadError([self.problem("the sheet is empty", "not empty")])
+            self._set_header([_cell_text(c) for c in first])
+            for number, values in enumerate(it, start=2):
+                cells = [_cell_text(c) for c in values]
+                if not any(c.strip() for c in cells):
+                    continue
+                cells += [""] * (len(self.header) - len(cells))
+                yield Row(
+                    number, dict(zip(self.header, cells[: len(self.header)], strict=True)), number
+                )
+        finally:
+            wb.close()
+
+
+class _RowShape(Exception):
+    def __init__(self, row: int, got: int, want: int) -> None:
+        self.row, self.got, self.want = row, got, want
+
+
+def _sniff(sample: str) -> str:
+    first = sample.splitlines()[0] if sample else ""
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+
+
+class ValueProblem(ValueError):
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def parse_date(text: str, formats: list[str] = ()) -> ox.Literal:  # type: ignore[assignment]
+    """YYYY, YYYY-MM, YYYY-MM-DD (or an ISO date-time), or one of ``formats``, as XSD."""
+    t = text.strip()
+    m = _ISO.fullmatch(t) or (_ISO.fullmatch(t[:10]) if "T" in t[10:11] else None)
+    if m:
+        y, mo, d = m.groups()
+        try:
+            if d:
+                return ox.Literal(
+                    dt.date(int(y), int(mo), int(d)).isoformat(),
+                    datatype=ox.NamedNode(XSD + "date"),
+                )
+            if mo:
+                if not 1 <= int(mo) <= 12:
+                    raise ValueError("month out of range")
+                return ox.Literal(f"{y}-{mo}", datatype=ox.NamedNode(XSD + "gYearMonth"))
+            return ox.Literal(y, datatype=ox.NamedNode(XSD + "gYear"))
+        except ValueError as exc:
+            raise ValueProblem(f"{text!r} is not a real date ({exc})", "date") from None
+    for f in formats:
+        try:
+            return ox.Literal(
+                dt.datetime.strptime(t, f).date().isoformat(), datatype=ox.NamedNode(XSD + "date")
+            )
+        except ValueError:
+            continue
+    spelled = ", ".join(["YYYY", "YYYY-MM", "YYYY-MM-DD", *formats])
+    raise ValueProblem(f"{text!r} is not a date; write it as {spelled}", "date")
+
+
+def parse_iri(text: str) -> ox.NamedNode:
+    t = text.strip()
+    if t.startswith("www."):
+        t = "https://" + t
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", t):
+        raise ValueProblem(f"{text!r} is not a web address (it has no http:// or https://)", "IRI")
+    try:
+        return ox.NamedNode(t)
+    except ValueError as exc:
+        raise ValueProblem(f"{text!r} is not a valid web address ({exc})", "IRI") from None
+
+
+def literal(text: str, vm: ValueMap, mapping: Mapping) -> ox.Literal | ox.NamedNode:
+    t = text.strip()
+    kind = vm.datatype
+    if kind == "date":
+        return parse_date(t, mapping.date_formats)
+    if kind == "gYear":
+        if not re.fullmatch(r"\d{4}", t):
+            raise ValueProblem(f"{text!r} is not a year (YYYY)", "year")
+        return ox.Literal(t, datatype=ox.NamedNode(XSD + "gYear"))
+    if kind == "integer":
+        cleaned = t.replace(".", "").replace(" ", "") if mapping.decimal_comma else t
+        if not re.fullmatch(r"[+-]?\d+", cleaned):
+            raise ValueProblem(f"{text!r} is not a whole number", "integer")
+        return ox.Literal(str(int(cleaned)), datatype=ox.NamedNode(XSD + "integer"))
+    if kind == "decimal":
+        cleaned = t.replace(".", "").replace(",", ".") if mapping.decimal_comma else t
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            raise ValueProblem(f"{text!r} is not a number", "decimal") from None
+        if not number.is_finite():
+            raise ValueProblem(f"{text!r} is not a number", "decimal")
+        return ox.Literal(format(number, "f"), datatype=ox.NamedNode(XSD + "decimal"))
+    if kind == "boolean":
+        low = t.lower()
+        if low in ("true", "yes", "ja", "j", "y", "1", "waar"):
+            return ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+        if low in ("false", "no", "nee", "n", "0", "onwaar"):
+            return ox.Literal("false", datatype=ox.NamedNode(XSD + "boolean"))
+        raise ValueProblem(f"{text!r} is not yes or no", "boolean")
+    if kind == "iri":
+        return parse_iri(t)
+    if vm.language:
+        return ox.Literal(t, language=vm.language)
+    return ox.Literal(t)
+
+
+class ConceptIndex:
+    """Finds a scheme's concept by notation, label (any language) or local name."""
+
+    def __init__(self, store: ox.Store, scheme: str) -> None:
+        self.scheme = scheme
+        self.by_text: dict[str, ox.NamedNode] = {}
+        scheme_node = ox.NamedNode(scheme)
+        for q in store.quads_for_pattern(None, ox.NamedNode(SKOS + "inScheme"), scheme_node, None):
+            c = q.subject
+            if not isinstance(c, ox.NamedNode):
+                continue
+            self.by_text.setdefault(_norm(c.value.rsplit("/", 1)[-1]), c)
+            for p in ("notation", "prefLabel", "altLabel"):
+                for q2 in store.quads_for_pattern(c, ox.NamedNode(SKOS + p), None, None):
+                    self.by_text.setdefault(_norm(str(getattr(q2.object, "value", ""))), c)
+
+    def find(self, text: str) -> ox.NamedNode | None:
+        return self.by_text.get(_norm(text))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# the loader
 
 
 class TabularLoader:
     name: ClassVar[str] = "tabular"
-    title: ClassVar[str] = "tabular"
+    title: ClassVar[str] = "Table (CSV or Excel) with a mapping"
 
     @classmethod
-    def accepts(cls, source) -> bool:  # type: ignore[no-untyped-def]
-        return False
+    def accepts(cls, source: Source) -> bool:
+        fmt = (source.format or "").lower()
+        if fmt in ("csv", "tsv", "xlsx"):
+            return True
+        return not source.is_url and source.path.suffix.lower() in TABLE_SUFFIXES
+
+    def default_graph_name(self, source: Source) -> str:
+        return "tables/" + slugify(source.path.stem)
+
+    def mapping(self, source: Source) -> Mapping:
+        path = source.mapping
+        if path is None:
+            guess = source.path.with_suffix(".mapping.toml")
+            if guess.exists():
+                path = guess
+            else:
+                raise LoadError(
+                    [
+                        Problem(
+                            source.display(),
+                            "a table needs a mapping file: give it with --mapping FILE (see "
+                            "README, 'Loading your own table'), or put it beside the table as "
+                            f"{guess.name}",
+                            rule="mapping",
+                        )
+                    ]
+                )
+        return read_mapping(Path(path))
+
+    def reader(self, source: Source, mapping: Mapping) -> TableReader:
+        return TableReader(
+            source.path,
+            source.display(),
+            fmt=source.format or mapping.format,
+            delimiter=mapping.delimiter,
+            encoding=mapping.encoding,
+            sheet=mapping.sheet,
+        )
+
+    def write(
+        self,
+        source: Source,
+        store: ox.Store,
+        graph: ox.NamedNode,
+        settings: Settings,
+        check: Session | None = None,
+    ) -> LoadStats:
+        mapping = self.mapping(source)
+        reader = self.reader(source, mapping)
+        problems: list[Problem] = []
+        mapper = RowMapper(mapping, settings, store, reader.display)
+        rows = reader.rows()
+        quads = mapper.quads(rows, graph, problems, reader)
+        store.bulk_extend(check.through(quads) if check is not None else quads)
+        if problems:
+            raise LoadError(problems)
+        return LoadStats(
+            files=[
+                (source.display(), sha256_file(source.path)),
+                (str(mapping.path), sha256_file(mapping.path)),
+            ],
+            notes=[f"{mapper.rows} rows"],
+        )
+
+    def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
+        mapping = self.mapping(source)
+        reader = self.reader(source, mapping)
+        mapper = RowMapper(mapping, settings, None, reader.display)
+        found: dict[str, Location] = {}
+        for row in reader.rows():
+            for thing in mapping.things:
+                try:
+                    iri = mapper.thing_iri(thing, row)
+                except ValueProblem:
+                    continue
+                if iri is not None and iri.value in iris and iri.value not in found:
+                    found[iri.value] = (reader.display, None, row.number, None)
+            if len(found) == len(iris):
+                break
+        return found
+
+
+class RowMapper:
+    """Turns rows into quads according to a mapping."""
+
+    def __init__(
+        self, mapping: Mapping, settings: Settings, store: ox.Store | None, display: str
+    ) -> None:
+        self.mapping = mapping
+        self.settings = settings
+        self.store = store
+        self.display = display
+        self.rows = 0
+        self._concepts: dict[str, ConceptIndex] = {}
+        self._once_done: set[str] = set()
+
+    def rebase(self, iri: str) -> str:
+        return self.settings.rebase(iri)
+
+    def fill(self, template: str, row: Row, as_iri: bool) -> str | None:
+        """A template with the row's cells; None when a cell it needs is empty."""
+        missing = False
+
+        def sub(m: re.Match[str]) -> str:
+            nonlocal missing
+            col, how = m.group(1), m.group(2)
+            value = str(row.number) if col == "_row" else row.cells.get(col, "").strip()
+            if not value:
+                missing = True
+                return ""
+            if how == "slug":
+                return slugify(value)
+            return quote(value, safe="") if as_iri else value
+
+        out = _TEMPLATE.sub(sub, template)
+        return None if missing else out
+
+    def thing_iri(self, thing: ThingMap, row: Row) -> ox.NamedNode | None:
+        if thing.when and not row.cells.get(thing.when, "").strip():
+            return None
+        text = self.fill(thing.iri, row, as_iri=True)
+        if text is None:
+            return None
+        full = expand(text, self.mapping.prefixes) if ":" in text else text
+        try:
+            return ox.NamedNode(self.rebase(full))
+        except ValueError as exc:
+            raise ValueProblem(
+                f"the IRI {full!r} made from this row is not valid: {exc}", "IRI"
+            ) from None
+
+    def quads(
+        self,
+        rows: Iterator[Row],
+        graph: ox.NamedNode,
+        problems: list[Problem],
+        reader: TableReader,
+    ) -> Iterator[ox.Quad]:
+        checked = False
+        for row in rows:
+            if not checked:
+                checked = True
+                missing = sorted(self.mapping.columns() - set(reader.header))
+                if missing:
+                    problems.extend(
+                        Problem(
+                            self.display,
+                            f"the mapping uses column {c!r}, which the table does not have; "
+                            "its columns are " + ", ".join(repr(h) for h in reader.header if h),
+                            rule="column exists",
+                            row=1,
+                            field=c,
+                        )
+                        for c in missing
+                    )
+                    return
+            self.rows += 1
+            yield from self.row_quads(row, graph, problems)
+            if len(problems) >= MAX_PROBLEMS:
+                problems.append(
+                    Problem(self.display, f"stopped after {MAX_PROBLEMS} problems", rule="limit")
+                )
+                return
+        if not checked:
+            problems.append(
+                Problem(self.display, "the table has a header but no rows", rule="not empty")
+            )
+
+    def row_quads(
+        self, row: Row, graph: ox.NamedNode, problems: list[Problem]
+    ) -> Iterator[ox.Quad]:
+        iris: dict[str, ox.NamedNode | None] = {}
+        for thing in self.mapping.things:
+            missing = [c for c in thing.required if not row.cells.get(c, "").strip()]
+            for c in missing:
+                problems.append(
+                    Problem(
+                        self.display,
+                        f"{thing.name}: the column {c!r} must be filled",
+                        rule="required",
+                        row=row.number,
+                        field=c,
+                    )
+                )
+            try:
+                iris[thing.name] = None if missing else self.thing_iri(thing, row)
+            except ValueProblem as exc:
+                problems.append(Problem(self.display, str(exc), rule=exc.rule, row=row.number))
+                iris[thing.name] = None
+        for thing in self.mapping.things:
+            subject = iris[thing.name]
+            if subject is None:
+                continue
+            if thing.once:
+                if subject.value in self._once_done:
+                    continue
+                self._once_done.add(subject.value)
+            for c in thing.classes:
+                yield ox.Quad(subject, RDF_TYPE, ox.NamedNode(self.rebase(c)), graph)
+            for vm in thing.values:
+                prop = ox.NamedNode(self.rebase(vm.property))
+                for obj in self.objects(vm, row, iris, problems):
+                    yield ox.Quad(subject, prop, obj, graph)
+
+    def objects(
+        self, vm: ValueMap, row: Row, iris: dict[str, ox.NamedNode | None], problems: list[Problem]
+    ) -> Iterator[Any]:
+        if vm.thing:
+            target = iris.get(vm.thing)
+            if target is not None:
+                yield target
+            return
+        if vm.value is not None:
+            text = self.fill(vm.value, row, as_iri=False)
+            if text is not None:
+                try:
+                    yield literal(text, vm, self.mapping)
+                except ValueProblem as exc:
+                    problems.append(Problem(self.display, str(exc), rule=exc.rule, row=row.number))
+            return
+        if vm.template is not None:
+            text = self.fill(vm.template, row, as_iri=True)
+            if text is not None:
+                try:
+                    full = expand(text, self.mapping.prefixes) if ":" in text else text
+                    yield ox.NamedNode(self.rebase(full))
+                except (ValueError, MappingError) as exc:
+                    problems.append(
+                        Problem(
+                            self.display,
+                            f"not a valid IRI: {exc}",
+                            rule="IRI",
+                            row=row.number,
+                            field=vm.column,
+                        )
+                    )
+            return
+        assert vm.column is not None
+        cell = row.cells.get(vm.column, "")
+        parts = [p for p in (cell.split(vm.split) if vm.split else [cell]) if p.strip()]
+        if not parts and vm.required:
+            problems.append(
+                Problem(
+                    self.display,
+                    f"the column {vm.column!r} must be filled",
+                    rule="required",
+                    row=row.number,
+                    field=vm.column,
+                )
+            )
+        for part in parts:
+            try:
+                if vm.map or vm.concepts:
+                    yield self.concept(part, vm)
+                else:
+                    yield literal(part, vm, self.mapping)
+            except ValueProblem as exc:
+                problems.append(
+                    Problem(self.display, str(exc), rule=exc.rule, row=row.number, field=vm.column)
+                )
+
+    def concept(self, text: str, vm: ValueMap) -> ox.NamedNode:
+        key = text.strip()
+        if vm.map:
+            target = vm.map.get(key) or vm.map.get(key.lower())
+            if target is not None:
+                return ox.NamedNode(self.rebase(expand(target, self.mapping.prefixes)))
+            if not vm.concepts:
+                raise ValueProblem(
+                    f"{text!r} is not one of the values the mapping knows: "
+                    + ", ".join(repr(k) for k in vm.map),
+                    "value list",
+                )
+        assert vm.concepts is not None
+        scheme = self.rebase(vm.concepts)
+        index = self._concepts.get(scheme)
+        if index is None:
+            if self.store is None:
+                raise ValueProblem("no store to look concepts up in", "concept")
+            index = self._concepts[scheme] = ConceptIndex(self.store, scheme)
+        found = index.find(key)
+        if found is None:
+            raise ValueProblem(
+                f"{text!r} is not a concept of the scheme <{scheme}> (by notation or label)",
+                "concept",
+            )
+        return found

@@ -204,9 +204,9 @@ def turtle_line_index(path: Path, iris: set[str], settings: Settings) -> dict[st
                 token = stripped.split(None, 1)[0]
                 if token.endswith((";", ".")) and len(token) > 1 and token not in spellings:
                     token = token[:-1]
-                iri = spellings.get(token)
-                if iri and iri not in found:
-                    found[iri] = lineno
+                hit = spellings.get(token)
+                if hit and hit not in found:
+                    found[hit] = lineno
                     if len(found) == len(iris):
                         break
     except OSError:

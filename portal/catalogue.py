@@ -250,7 +250,7 @@ def catalogue_triples(
         if subject in graphs:
             served.append(subject)
             name = (
-                subject.rstrip("/").rsplit("/", 1)[-1]
+                subject[len(settings.graph_ns) :].strip("/").replace("/", "-")
                 if subject.startswith(settings.graph_ns)
                 else hashlib.sha1(subject.encode()).hexdigest()[:12]
             )
@@ -263,6 +263,10 @@ def catalogue_triples(
                     "nl": f"SPARQL-endpoint (graaf {name})",
                     "en": f"SPARQL endpoint (graph {name})",
                 },
+                # a dataset with its own licence (a publisher's) keeps it on its distribution
+                licence=next(
+                    (o.value for o in record.get(DCT + "license", []) if o.value), LICENCE_EU
+                ),
             )
 
     # The SPARQL endpoint as a data service.
@@ -452,7 +456,9 @@ def _file_distribution(g: _Graph, base: str, ds: str, release: str, f: dict[str,
         g.iri(dist, DCT + "language", lang)
 
 
-def _sparql_distribution(g: _Graph, base: str, ds: str, dist: str, title: dict[str, str]) -> None:
+def _sparql_distribution(
+    g: _Graph, base: str, ds: str, dist: str, title: dict[str, str], licence: str = LICENCE_EU
+) -> None:
     g.iri(ds, DCAT + "distribution", dist)
     g.a(dist, DCAT + "Distribution")
     g.text(dist, DCT + "title", title)
@@ -466,7 +472,7 @@ def _sparql_distribution(g: _Graph, base: str, ds: str, dist: str, title: dict[s
     )
     g.iri(dist, DCAT + "accessURL", base + "sparql")
     g.iri(dist, DCAT + "accessService", service_iri(base))
-    g.iri(dist, DCT + "license", LICENCE_EU)
+    g.iri(dist, DCT + "license", licence)
     g.iri(dist, DCT + "conformsTo", SPARQL_PROTOCOL)
     for lang in LANGUAGES:
         g.iri(dist, DCT + "language", lang)

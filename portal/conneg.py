@@ -28,7 +28,10 @@ HTML = Format("html", "text/html", "HTML", aliases=("application/xhtml+xml",))
 #: Aliases include the ``format=`` values SPARQLWrapper sends (turtle, json-ld, xml, ...).
 RDF_FORMATS: tuple[Format, ...] = (
     Format(
-        "ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE,
+        "ttl",
+        "text/turtle",
+        "Turtle",
+        rdf=ox.RdfFormat.TURTLE,
         aliases=("application/x-turtle", "application/turtle", "turtle"),
     ),
     Format(
@@ -45,9 +48,7 @@ RDF_FORMATS: tuple[Format, ...] = (
         "rdf", "application/rdf+xml", "RDF/XML", rdf=ox.RdfFormat.RDF_XML, aliases=("rdfxml", "xml")
     ),
     Format("trig", "application/trig", "TriG", rdf=ox.RdfFormat.TRIG),
-    Format(
-        "nq", "application/n-quads", "N-Quads", rdf=ox.RdfFormat.N_QUADS, aliases=("nquads",)
-    ),
+    Format("nq", "application/n-quads", "N-Quads", rdf=ox.RdfFormat.N_QUADS, aliases=("nquads",)),
 )
 
 RESULTS_FORMATS: tuple[Format, ...] = (

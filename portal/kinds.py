@@ -31,7 +31,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 MAPPINGS = ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narrowMatch")
 #: Sections listed on a document page (the SPARQL link gives them all).
-SECTIONS_SHOWN = 300
+SECTIONS_SHOWN = 100
 #: Initiatives listed on a concept, place, actor or document page before "all in the browser".
 LIST_PREVIEW = 10
 
@@ -138,10 +138,23 @@ def _context(kstore: KiemenStore, lang: str) -> tuple[BrowseIndex, Namer]:
     return idx, Namer(kstore, idx, lang)
 
 
+NONE = "urn:kiemen:none"
+
+
+def _present(term: Any) -> bool:
+    return term is not None and term.value != NONE
+
+
 def _sections(rows: list[Row], namer: Namer) -> dict[str, Row]:
     """Source passages keyed by section IRI, with what each supports."""
     out: dict[str, Row] = {}
     for r in rows:
+        if not _present(r.get("section")):
+            continue
+        r = {k: (v if _present(v) else None) for k, v in r.items()}
+        parent, document = r.get("parent"), r.get("document")
+        if parent is not None and document is not None and parent.value == document.value:
+            r["parentHeading"] = None
         section = r["section"].value
         rec = out.setdefault(
             section,
@@ -376,7 +389,7 @@ def actor(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         role = namer.link(r["role"].value)
         if role not in inv["roles"]:
             inv["roles"].append(role)
-        if r.get("section") is not None and r["section"].value not in inv["sections"]:
+        if _present(r.get("section")) and r["section"].value not in inv["sections"]:
             inv["sections"].append(r["section"].value)
             section_rows.append(r)
     # Every role this actor plays, for the role filter (from the index: cheap).
@@ -463,7 +476,10 @@ def place(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     contains: list[str] = []
     actors: list[str] = []
     for r in _rows(kstore, "place-contents", {"place": ox.NamedNode(iri)}):
-        (contains if r["relation"].value == "contains" else actors).append(r["thing"].value)
+        if r.get("contained") is not None:
+            contains.append(r["contained"].value)
+        if r.get("actor") is not None:
+            actors.append(r["actor"].value)
     lat, long = st.first(WGS + "lat"), st.first(WGS + "long")
     return {
         "label": namer.label(iri),
@@ -530,6 +546,7 @@ def document(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "contributors": st.all(DCT + "contributor"),
         "sections": sections,
         "sections_total": len(section_rows),
+        "sections_more": len(section_rows) >= SECTIONS_SHOWN,
         "supports": supports,
         "supports_sparql": listing.sparql_link(
             kstore.settings, "document-supports", {"document": [iri]}

@@ -324,7 +324,6 @@ def facet_results(
             )
         others = {k: vs for k, vs in chosen.items() if k != f.key}
         sparql_params = _sparql_params(index, others, lang)
-        sparql_params["facet"] = [f.key]
         out.append(
             FacetResult(
                 key=f.key,
@@ -335,7 +334,7 @@ def facet_results(
                     if len(shown) < total_values
                     else None
                 ),
-                sparql_url=sparql_link(kstore.settings, "browse-facet", sparql_params),
+                sparql_url=sparql_link(kstore.settings, f"browse-facet-{f.key}", sparql_params),
                 selected=len(selected),
             )
         )

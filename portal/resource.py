@@ -388,7 +388,9 @@ def describe(
     # Labels of the properties it uses.
     prop_labels = _Labels()
     for row in kstore.run("resource-property-labels", {"iri": node}, store=store):
-        prop_labels.add(row["p"].value, RDFS + "label", row["label"])
+        for column in ("label", "prefLabel"):
+            if row[column] is not None:
+                prop_labels.add(row["p"].value, RDFS + "label", row[column])
 
     def show(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
         if isinstance(term, ox.Literal):

@@ -5,12 +5,12 @@ a small pool. The web process hands a :class:`Job` over a pipe and waits until t
 worker that has not answered by then is killed (SIGKILL) and a fresh one takes its place, so a
 runaway query costs one process and never a web thread or another client's answer.
 
-Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahead of need, so a
-replacement is usually warm before it is wanted. Each opens
-the store read-only through :meth:`portal.store.KiemenStore.reader`, which reopens itself when a
-writer publishes a new generation. Writes (SPARQL Update and the Graph Store Protocol) run in the
-same workers under the same deadline, inside :meth:`KiemenStore.writing`, so they are atomic: a
-worker killed half-way leaves the published store exactly as it was.
+Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahead of need and
+killed by the kernel if the web process dies. Each opens the store read-only through
+:meth:`portal.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
+generation. Writes (SPARQL Update and the Graph Store Protocol) run in the same workers under a
+deadline too, inside :meth:`KiemenStore.writing`, so they are atomic: a worker killed half-way
+leaves the published store exactly as it was.
 """
 
 from __future__ import annotations
@@ -234,16 +234,12 @@ def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
         if job.kind == "graph-delete":
             if not existed:
                 raise Refused(404, f"there is no graph <{job.graph}>")
-            if job.graph == DEFAULT_GRAPH:
-                store.remove_graph(graph)
-            else:
-                store.remove_graph(graph)
+            store.remove_graph(graph)
             _index(gen, kstore)
             return Outcome(204)
         quads = _parse_payloads(job, graph)
-        if job.kind == "graph-put":
-            if job.graph == DEFAULT_GRAPH or existed:
-                store.remove_graph(graph)
+        if job.kind == "graph-put" and existed:
+            store.remove_graph(graph)
         if job.graph != DEFAULT_GRAPH:
             store.add_graph(graph)
         store.extend(quads)

@@ -23,6 +23,9 @@ from portal.sparql_engine import (
 )
 from portal.tokens import TokenInfo, TokenStore
 
+#: Writes may take this many times the query time limit.
+WRITE_TIME_FACTOR = 10
+
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Location, Retry-After, Content-Type",
@@ -61,7 +64,7 @@ def init_service(app: Flask) -> Service:
 
 
 def get_service() -> Service:
-    return init_service(current_app)  # type: ignore[arg-type]
+    return init_service(current_app)
 
 
 def client_id() -> str:
@@ -82,7 +85,10 @@ def run_limited(job: Job) -> Outcome:
             )
             out.headers["Retry-After"] = "1"
             return out
-        return service.pool.run(job, service.settings.query_timeout)
+        timeout = service.settings.query_timeout
+        if job.kind not in ("query", "graph-get"):
+            timeout *= WRITE_TIME_FACTOR  # a write also copies the generation and rebuilds indexes
+        return service.pool.run(job, timeout)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -112,7 +118,7 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     elif best == "text/html":
         text = html.escape(message)
         body = (
-            f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}"
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}'
             f"</title></head><body><main><h1>Error {status}</h1><p>{text}</p></main></body></html>"
         )
         response = Response(body, status=status, mimetype="text/html")

@@ -28,7 +28,8 @@ _TOKEN = re.compile(
                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
   | (?P<bnode>_:[A-Za-z0-9_\-.\u00B7-\uFFFF]*)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][A-Za-z0-9_\-.\u00B7-\uFFFF]*)?:(?:[A-Za-z0-9_\-.:%\\\u00B7-\uFFFF]*))
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][A-Za-z0-9_\-.\u00B7-\uFFFF]*)?
+              :(?:[A-Za-z0-9_\-.:%\\\u00B7-\uFFFF]*))
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
     """,
@@ -143,7 +144,11 @@ def inspect_update(
     def iri(tok: Token) -> str:
         if tok.kind == "iri":
             value = tok.text[1:-1]
-            return urljoin(base, value) if base and not re.match(r"[A-Za-z][\w+.-]*:", value) else value
+            return (
+                urljoin(base, value)
+                if base and not re.match(r"[A-Za-z][\w+.-]*:", value)
+                else value
+            )
         if tok.kind == "pname":
             prefix, _, local = tok.text.partition(":")
             if prefix not in known:

@@ -84,7 +84,7 @@ def grant_iri(settings: Settings, spec: str) -> str:
         return "*"
     if "://" in spec or spec.startswith("urn:"):
         return spec
-    if any(c in spec for c in "<>\"{}|^`\\ "):
+    if any(c in spec for c in '<>"{}|^`\\ '):
         raise TokenError(f"{spec!r} is neither a graph name nor an IRI")
     return settings.graph_ns + spec
 

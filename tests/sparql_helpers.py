@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-
 from conftest import REPO, free_port, kiemen_cmd, kiemen_env
+from requests.adapters import HTTPAdapter
 
 
 class _SourceAdapter(HTTPAdapter):
@@ -63,7 +62,9 @@ def kiemen_server(store: Path, port: int | None = None, **env: str) -> Iterator[
                 break
             except requests.ConnectionError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("kiemen serve did not start:\n" + log_path.read_text()) from None
+                    raise RuntimeError(
+                        "kiemen serve did not start:\n" + log_path.read_text()
+                    ) from None
                 time.sleep(0.2)
         yield base.rstrip("/")
     finally:
@@ -101,7 +102,10 @@ def bundled_store(path: Path, base_uri: str = "http://127.0.0.1:5000/") -> Path:
 
     settings = Settings.from_env(store_path=path, base_uri=base_uri)
     groups = {
-        "ontology": [REPO / "ontology" / "kiemen.ttl", *sorted((REPO / "ontology" / "schemes").glob("*.ttl"))],
+        "ontology": [
+            REPO / "ontology" / "kiemen.ttl",
+            *sorted((REPO / "ontology" / "schemes").glob("*.ttl")),
+        ],
         "shapes": [REPO / "ontology" / "shapes.ttl"],
         "curated": sorted((REPO / "data" / "curated").glob("*.ttl")),
     }

@@ -7,10 +7,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
-
 from conftest import REPO, free_port
 from sparql_helpers import bundled_store, kiemen_server
 
@@ -88,7 +87,9 @@ def results_text(page: object) -> str:
 
 def test_page_opens_on_an_example_and_shows_its_results(page: Page, server: str) -> None:
     p = page.page
-    with p.expect_response(lambda r: r.url.startswith(server + "/sparql") and r.request.method == "POST") as answer:
+    with p.expect_response(
+        lambda r: r.url.startswith(server + "/sparql") and r.request.method == "POST"
+    ) as answer:
         p.goto(server + "/query?lang=en")
     assert answer.value.status == 200
     table = results_text(p)
@@ -130,6 +131,11 @@ def test_share_link_carries_the_query(page: Page, server: str) -> None:
     p.goto(href)
     assert p.evaluate("window.kiemenYasgui.getTab().getQuery()") == own
     assert "/def/" in results_text(p)  # the ontology's classes, from the shared query
+    # a plain /sparql?query=… link, as the portal's "show the SPARQL" links make, opens the page
+    p.goto(server + "/sparql?query=" + quote(own, safe=""))
+    assert urlparse(p.url).path == "/query"
+    assert p.evaluate("window.kiemenYasgui.getTab().getQuery()") == own
+    assert "/def/" in results_text(p)
     assert not page.outside, page.outside
 
 
@@ -161,7 +167,5 @@ def test_axe_finds_no_violations(page: Page, server: str) -> None:
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
-    violations = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-    ]
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert not violations, violations

@@ -106,7 +106,7 @@ def test_index_is_rebuilt_with_every_load(empty_settings, tmp_path: Path) -> Non
         x = f"<{base}id/initiative/x>"
         rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
         label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
-        data.write_text(f"{x} {rdf_type} <{km}Initiative> .\n{x} {label} \"{name}\"@nl .\n")
+        data.write_text(f'{x} {rdf_type} <{km}Initiative> .\n{x} {label} "{name}"@nl .\n')
 
     write("Zwaluwnesten")
     load(kstore, [Source(str(data), graph="test")], validate=False)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rdflib
-from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
-from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
-
 from conftest import free_port
+from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from sparql_helpers import bundled_store, kiemen_server, make_token
+from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 KM = "https://w3id.org/kiemen/def/"
 SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
@@ -40,7 +40,7 @@ def test_sparqlwrapper_select_json_xml_csv(served: tuple[str, Path]) -> None:
     sw = wrapper(base)
     sw.setQuery(query)
     sw.setReturnFormat(JSON)
-    rows = sw.query().convert()["results"]["bindings"]  # type: ignore[index, call-overload]
+    rows: Any = sw.query().convert()["results"]["bindings"]  # type: ignore[index, call-overload]
     assert len(rows) == 5 and all(r["label"]["xml:lang"] == "nl" for r in rows)
     sw.setReturnFormat(XML)
     doc = sw.query().convert()
@@ -73,12 +73,12 @@ def test_sparqlwrapper_update_with_a_token(served: tuple[str, Path]) -> None:
     sw.addCustomHttpHeader("Authorization", f"Bearer {token}")
     sw.setQuery(
         f"INSERT DATA {{ GRAPH <{base}/graph/client-notes> {{ <http://example.org/n> "
-        "<http://www.w3.org/2000/01/rdf-schema#label> \"note\" } }"
+        '<http://www.w3.org/2000/01/rdf-schema#label> "note" } }'
     )
     result = sw.query()
-    assert result.response.status == 204  # type: ignore[attr-defined]
+    assert result.response.status == 204
     check = wrapper(base)
-    check.setQuery(f"ASK {{ GRAPH <{base}/graph/client-notes> {{ ?s ?p \"note\" }} }}")
+    check.setQuery(f'ASK {{ GRAPH <{base}/graph/client-notes> {{ ?s ?p "note" }} }}')
     check.setReturnFormat(JSON)
     assert check.query().convert()["boolean"] is True  # type: ignore[index, call-overload]
 
@@ -87,9 +87,7 @@ def test_rdflib_sparqlstore(served: tuple[str, Path]) -> None:
     base, _ = served
     graph = rdflib.Graph(store=SPARQLStore(base + "/sparql", returnFormat="json"))
     rows = list(
-        graph.query(
-            "SELECT ?c ?l WHERE { ?c skos:prefLabel ?l } LIMIT 7", initNs={"skos": SKOS}
-        )
+        graph.query("SELECT ?c ?l WHERE { ?c skos:prefLabel ?l } LIMIT 7", initNs={"skos": SKOS})
     )
     assert len(rows) == 7
     assert all(isinstance(r[1], rdflib.Literal) for r in rows)  # type: ignore[index]

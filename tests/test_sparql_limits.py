@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from sparql_helpers import bundled_store, client_from, kiemen_server
 
 TIMEOUT = 2.0

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import rdflib
 import requests
-
 from conftest import REPO, free_port, kiemen_cmd, kiemen_env
 from sparql_helpers import bundled_store, kiemen_server, make_token
 
@@ -76,7 +75,10 @@ def test_get_post_form_and_post_direct_agree(server: str) -> None:
     ],
 )
 def test_select_content_negotiation(server: str, accept: str, media: str, check: str) -> None:
-    q = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?s ?label WHERE { ?s skos:prefLabel ?label } LIMIT 5"
+    q = (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?s ?label WHERE { ?s skos:prefLabel ?label } LIMIT 5"
+    )
     r = select(server, q, headers={"Accept": accept})
     assert r.status_code == 200
     assert r.headers["Content-Type"].split(";")[0] == media
@@ -121,7 +123,8 @@ def test_format_parameter_overrides_accept(server: str) -> None:
     r = select(server, "SELECT * { ?s ?p ?o } LIMIT 1", headers={"Accept": "text/csv"})
     assert r.headers["Content-Type"].startswith("text/csv")
     r = requests.get(
-        server + "/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 1", "format": "xml"},
+        server + "/sparql",
+        params={"query": "SELECT * { ?s ?p ?o } LIMIT 1", "format": "xml"},
         timeout=30,
     )
     assert r.headers["Content-Type"].startswith("application/sparql-results+xml")
@@ -142,15 +145,33 @@ def test_ontology_prefixes_are_predeclared(server: str) -> None:
         ("get", {"params": {"query": "SELECT * {"}}, 400),
         ("get", {"params": [("query", "ASK {}"), ("query", "ASK {}")]}, 400),
         ("get", {"params": {"update": "CLEAR ALL"}}, 400),
-        ("get", {"params": {"query": "SELECT * {?s ?p ?o}"}, "headers": {"Accept": "image/png"}}, 406),
+        (
+            "get",
+            {"params": {"query": "SELECT * {?s ?p ?o}"}, "headers": {"Accept": "image/png"}},
+            406,
+        ),
         ("post", {"data": b"ASK {}", "headers": {"Content-Type": "text/plain"}}, 415),
         ("post", {"data": b"query=ASK%20%7B%7D"}, 415),
-        ("post", {"data": "ASK {}".encode("utf-16"),
-                  "headers": {"Content-Type": "application/sparql-query; charset=UTF-16"}}, 415),
-        ("post", {"data": b"\xff\xfe ASK", "headers": {"Content-Type": "application/sparql-query"}}, 400),
+        (
+            "post",
+            {
+                "data": "ASK {}".encode("utf-16"),
+                "headers": {"Content-Type": "application/sparql-query; charset=UTF-16"},
+            },
+            415,
+        ),
+        (
+            "post",
+            {"data": b"\xff\xfe ASK", "headers": {"Content-Type": "application/sparql-query"}},
+            400,
+        ),
         ("post", {"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400),
         ("put", {"params": {"query": "ASK {}"}}, 405),
-        ("get", {"params": {"query": "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}}, 403),
+        (
+            "get",
+            {"params": {"query": "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}},
+            403,
+        ),
     ],
 )
 def test_bad_requests_get_the_right_status(
@@ -167,8 +188,10 @@ def test_bad_requests_get_the_right_status(
 
 def test_errors_follow_the_accept_header(server: str) -> None:
     bad = "SELECT * {"
-    assert select(server, bad, headers={"Accept": "text/html"}).headers["Content-Type"].startswith(
-        "text/html"
+    assert (
+        select(server, bad, headers={"Accept": "text/html"})
+        .headers["Content-Type"]
+        .startswith("text/html")
     )
     xml = select(server, bad, headers={"Accept": "application/sparql-results+xml"})
     assert xml.headers["Content-Type"].startswith("application/xml") and "<status>400" in xml.text
@@ -181,9 +204,9 @@ def test_errors_follow_the_accept_header(server: str) -> None:
 
 def test_default_graph_is_the_union_of_named_graphs(server: str) -> None:
     union = int(select(server, COUNT).json()["results"]["bindings"][0]["n"]["value"])
-    per_graph = select(
-        server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    ).json()["results"]["bindings"][0]["n"]["value"]
+    per_graph = select(server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").json()[
+        "results"
+    ]["bindings"][0]["n"]["value"]
     assert union == int(per_graph)
 
 
@@ -227,6 +250,14 @@ def test_browsers_without_a_query_go_to_the_query_page(server: str) -> None:
         timeout=30,
     )
     assert r.status_code == 303 and r.headers["Location"].endswith("/query")
+    linked = requests.get(
+        server + "/sparql",
+        params={"query": "ASK {}"},
+        headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert linked.status_code == 303 and "/query?query=ASK" in linked.headers["Location"]
 
 
 # -- CORS -----------------------------------------------------------------------------------------
@@ -276,11 +307,15 @@ def test_token_writes_its_graphs_and_no_others(server: str, token: str) -> None:
     assert select(server, f"ASK {{ GRAPH <{scratch}> {{ <http://a> <http://b> 1 }} }}").json()[
         "boolean"
     ]
-    other = update(server, "INSERT DATA { GRAPH <http://elsewhere.org/g> { <http://a> <http://b> 1 } }", token)
+    other = update(
+        server, "INSERT DATA { GRAPH <http://elsewhere.org/g> { <http://a> <http://b> 1 } }", token
+    )
     assert other.status_code == 403 and "may not write" in other.json()["error"]
     default = update(server, "INSERT DATA { <http://a> <http://b> 1 }", token)
     assert default.status_code == 403
-    variable = update(server, "INSERT { GRAPH ?g { <http://a> <http://b> 2 } } WHERE { GRAPH ?g { } }", token)
+    variable = update(
+        server, "INSERT { GRAPH ?g { <http://a> <http://b> 2 } } WHERE { GRAPH ?g { } }", token
+    )
     assert variable.status_code == 403
     load = update(server, f"LOAD <http://127.0.0.1:1/x.ttl> INTO GRAPH <{scratch}>", token)
     assert load.status_code == 403
@@ -291,11 +326,17 @@ def test_bundled_graphs_are_never_writable(server: str, store: Path, name: str) 
     everything = make_token(store, server + "/", "*")
     graph = f"{server}/graph/{name}"
     before = select(server, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").json()
-    for text in (f"DROP GRAPH <{graph}>", "CLEAR ALL", f"INSERT DATA {{ GRAPH <{graph}> {{ <http://a> <http://b> 1 }} }}"):
+    for text in (
+        f"DROP GRAPH <{graph}>",
+        "CLEAR ALL",
+        f"INSERT DATA {{ GRAPH <{graph}> {{ <http://a> <http://b> 1 }} }}",
+    ):
         r = update(server, text, everything)
         assert r.status_code == 403, (text, r.text)
     put = requests.put(
-        server + "/store", params={"graph": graph}, data=b"<http://a> <http://b> 1 .",
+        server + "/store",
+        params={"graph": graph},
+        data=b"<http://a> <http://b> 1 .",
         headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {everything}"},
         timeout=30,
     )
@@ -308,13 +349,20 @@ def test_token_cli_refuses_bundled_graphs_and_revokes(store: Path, server: str) 
     env = kiemen_env(store, server + "/")
     refused = subprocess.run(
         [*kiemen_cmd(), "token", "create", "--graph", "curated"],
-        env=env, capture_output=True, text=True, cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert refused.returncode == 2 and "kiemen load" in refused.stderr
     secret = make_token(store, server + "/", "revoke-me")
     listed = subprocess.run(
-        [*kiemen_cmd(), "token", "list", "--json"], env=env, capture_output=True, text=True,
-        cwd=REPO, check=True,
+        [*kiemen_cmd(), "token", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     tokens = json.loads(listed.stdout)
     mine = next(t for t in tokens if t["graphs"] == [server + "/graph/revoke-me"])
@@ -322,7 +370,10 @@ def test_token_cli_refuses_bundled_graphs_and_revokes(store: Path, server: str) 
     graph = server + "/graph/revoke-me"
     assert update(server, f"CLEAR SILENT GRAPH <{graph}>", secret).status_code == 204
     subprocess.run(
-        [*kiemen_cmd(), "token", "revoke", mine["id"]], env=env, check=True, cwd=REPO,
+        [*kiemen_cmd(), "token", "revoke", mine["id"]],
+        env=env,
+        check=True,
+        cwd=REPO,
         capture_output=True,
     )
     assert update(server, f"CLEAR SILENT GRAPH <{graph}>", secret).status_code == 401
@@ -343,14 +394,22 @@ def test_graph_store_round_trip(server: str, token: str) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     graph = "http://example.org/gsp-test"
     put = requests.put(
-        server + "/store", params={"graph": graph},
+        server + "/store",
+        params={"graph": graph},
         data=b"@prefix ex: <http://example.org/> . ex:a ex:b ex:c .",
-        headers={"Content-Type": "text/turtle", **auth}, timeout=30,
+        headers={"Content-Type": "text/turtle", **auth},
+        timeout=30,
     )
     assert put.status_code == 201
-    got = requests.get(server + "/store", params={"graph": graph},
-                       headers={"Accept": "application/n-triples"}, timeout=30)
-    assert got.text.strip() == "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    got = requests.get(
+        server + "/store",
+        params={"graph": graph},
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
+    assert (
+        got.text.strip() == "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    )
     seen = select(server, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").json()["boolean"]
     assert seen is True
     no_token = requests.delete(server + "/store", params={"graph": graph}, timeout=30)
@@ -358,3 +417,58 @@ def test_graph_store_round_trip(server: str, token: str) -> None:
     gone = requests.delete(server + "/store", params={"graph": graph}, headers=auth, timeout=30)
     assert gone.status_code == 204
     assert requests.get(server + "/store", params={"graph": graph}, timeout=30).status_code == 404
+
+
+# -- what the endpoint reads from the text before running it --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("update", "graphs", "all_named"),
+    [
+        ("INSERT DATA { GRAPH <http://g/1> { <a> <b> <c> } }", {"http://g/1"}, False),
+        ("INSERT DATA { <http://a> <http://b> 'GRAPH <http://x>' }", {""}, False),
+        ("PREFIX g: <http://g/> DELETE DATA { GRAPH g:2 { <a> <b> <c> } }", {"http://g/2"}, False),
+        ("WITH <http://g/3> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", {"http://g/3"}, False),
+        ("DELETE WHERE { GRAPH <http://g/4> { ?s ?p ?o } }", {"http://g/4"}, False),
+        ("CLEAR ALL", {""}, True),
+        ("DROP SILENT NAMED", set(), True),
+        ("COPY <http://g/5> TO <http://g/6>", {"http://g/6"}, False),
+        ("MOVE <http://g/5> TO DEFAULT", {"http://g/5", ""}, False),
+        (
+            "# INSERT DATA { GRAPH <http://no> {} }\nCREATE GRAPH <http://g/7>",
+            {"http://g/7"},
+            False,
+        ),
+    ],
+)
+def test_update_graphs_are_found(update: str, graphs: set[str], all_named: bool) -> None:
+    from portal.sparql_text import inspect_update
+
+    plan = inspect_update(update, base_iri="http://base/")
+    assert plan.graphs == graphs and plan.all_named == all_named
+
+
+def test_update_hazards_are_found() -> None:
+    from portal.sparql_text import inspect_query, inspect_update
+
+    assert inspect_update("LOAD <http://x/data.ttl>").uses_load
+    assert inspect_update("INSERT { GRAPH ?g { <a> <b> <c> } } WHERE { ?s ?p ?g }").variable_graph
+    assert inspect_update(
+        "INSERT { <a> <b> ?o } WHERE { SERVICE <http://x/sparql> { ?s ?p ?o } }"
+    ).uses_service
+    assert inspect_query("SELECT * { SERVICE <http://x> { ?s ?p ?o } }").uses_service
+    assert not inspect_query("SELECT ?service { ?service <p> 'SERVICE' }").uses_service
+    plan = inspect_update("INSERT { <a> <b> ?o } WHERE { ?s ?p ?o }")
+    text = plan.with_using("INSERT { <a> <b> ?o } WHERE { ?s ?p ?o }", ["http://g"], [])
+    assert text == "INSERT { <a> <b> ?o } USING <http://g> WHERE { ?s ?p ?o }"
+
+
+def test_token_grants() -> None:
+    from portal.config import Settings
+    from portal.tokens import covers, grant_iri
+
+    settings = Settings(base_uri="http://k/")
+    assert grant_iri(settings, "notes") == "http://k/graph/notes"
+    assert grant_iri(settings, "default") == ""
+    assert covers(["http://ex/*"], "http://ex/a") and not covers(["http://ex/*"], "http://e/a")
+    assert not covers(["*"], "") and covers([""], "")

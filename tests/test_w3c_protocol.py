@@ -30,7 +30,6 @@ import requests
 from rdflib import RDF, Namespace
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
-
 from sparql_helpers import kiemen_server, make_token
 
 HERE = Path(__file__).resolve().parent
@@ -114,7 +113,7 @@ def _read_request(g: rdflib.Graph, node: rdflib.term.Node) -> Request:
     if resp is not None:
         expect.statuses = [str(s) for s in g.objects(resp, MF.expectedStatus)]
         b = g.value(resp, MF.expectedBoolean)
-        expect.boolean = None if b is None else bool(b.toPython())
+        expect.boolean = None if b is None else str(b).lower() == "true"
         f = g.value(resp, MF.expectedFormat)
         expect.fmt = None if f is None else str(f)
         for h in _list(g, g.value(resp, HT.headers)):
@@ -159,8 +158,11 @@ def read_manifest(path: Path) -> Iterator[W3CTest]:
 
 def all_tests() -> list[W3CTest]:
     tests: list[W3CTest] = []
-    for rel in ("protocol/manifest.ttl", "graph-store-protocol/manifest.ttl",
-                "http-rdf-update/manifest.ttl"):
+    for rel in (
+        "protocol/manifest.ttl",
+        "graph-store-protocol/manifest.ttl",
+        "http-rdf-update/manifest.ttl",
+    ):
         tests += list(read_manifest(SUITE / rel))
     return tests
 
@@ -244,7 +246,11 @@ class Runner:
             headers = dict(req.headers)
             headers["Authorization"] = f"Bearer {self.token}"
             response = self.http.request(
-                req.method, self.url(path), data=body, headers=headers, timeout=60,
+                req.method,
+                self.url(path),
+                data=body,
+                headers=headers,
+                timeout=60,
                 allow_redirects=False,
             )
             where = f"request {i} ({req.method} {req.path[:60]})"
@@ -258,11 +264,11 @@ class Runner:
                 continue
             media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if exp.fmt == "boolean" or exp.boolean is not None:
-                value = _boolean(response)
-                if value is None:
+                answer = _boolean(response)
+                if answer is None:
                     problems.append(f"{where}: no boolean result in {media}")
-                elif exp.boolean is not None and value != exp.boolean:
-                    problems.append(f"{where}: boolean {value}, expected {exp.boolean}")
+                elif exp.boolean is not None and answer != exp.boolean:
+                    problems.append(f"{where}: boolean {answer}, expected {exp.boolean}")
             if exp.fmt == "tabular" and media not in RESULT_TYPES:
                 problems.append(f"{where}: {media} is not a tabular result format")
             if exp.fmt == "RDF" and media not in RDF_TYPES:

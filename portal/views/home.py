@@ -231,7 +231,7 @@ def _place_label(
     for x, y, anchor in candidates:
         left = x if anchor == "start" else x - w
         box = (left, y - h + 4, left + w, y + 4)
-        if box[0] < 0 or box[2] > width:
+        if box[0] < 72 or box[2] > width:
             continue
         if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in taken):
             taken.append(box)

@@ -79,14 +79,14 @@ TEXTS.update(
         "sparql.limits.text": {
             "nl": "Elke query mag {timeout} seconden rekenen; daarna wordt hij gestopt "
             "(HTTP 503). Een antwoord bevat ten hoogste {rows} rijen: is het ingekort, dan staat "
-            "dat erin (\"truncated\": true, of een commentaarregel) en in de kop "
+            'dat erin ("truncated": true, of een commentaarregel) en in de kop '
             "Kiemen-Truncated. Eén adres mag {concurrent} query's tegelijk draaien (daarboven "
             "HTTP 429). Een verzoek is hoogstens {body} bytes groot (HTTP 413). De standaardgraaf "
             "is de vereniging van alle benoemde grafen. Schrijven (SPARQL Update, Graph Store "
             "op /store) kan alleen met een token voor de betreffende grafen.",
             "en": "Each query may compute for {timeout} seconds; then it is stopped (HTTP 503). "
             "An answer holds at most {rows} rows: when it was cut short it says so "
-            "(\"truncated\": true, or a comment line) and in the Kiemen-Truncated header. One "
+            '("truncated": true, or a comment line) and in the Kiemen-Truncated header. One '
             "address may run {concurrent} queries at a time (HTTP 429 above that). A request "
             "body is at most {body} bytes (HTTP 413). The default graph is the union of all "
             "named graphs. Writing (SPARQL Update, the Graph Store at /store) needs a token "
@@ -128,6 +128,9 @@ def endpoint() -> ResponseReturnValue:
             return service_description()
         if len(queries) > 1:
             return error_response(400, "give exactly one query parameter")
+        if _wants_html() and "format" not in args:
+            # a person following a link: the query page, with this query in the editor
+            return redirect(url_for("sparql.query_page", query=queries[0]), code=303)
         return _query(queries[0], args)
     too_big = body_too_large()
     if too_big is not None:
@@ -210,7 +213,9 @@ def _update(text: str, params: MultiDict[str, str]) -> Response:
     except SparqlTextError as exc:
         return error_response(400, f"SPARQL syntax error: {exc}")
     if plan.uses_load:
-        return error_response(403, "LOAD is not offered: send the data with the Graph Store (/store)")
+        return error_response(
+            403, "LOAD is not offered: send the data with the Graph Store (/store)"
+        )
     if plan.uses_service:
         return error_response(403, "SERVICE (federated query) is not offered by this endpoint")
     if plan.variable_graph:
@@ -242,8 +247,8 @@ def _wants_html() -> bool:
     accept = request.accept_mimetypes
     if not any(value in ("text/html", "application/xhtml+xml") for value, _q in accept):
         return False
-    rdf = [f.media_type for f in conneg.RDF_FORMATS]
-    best = accept.best_match(["text/html", *rdf])
+    data = [f.media_type for f in (*conneg.RDF_FORMATS, *conneg.RESULTS_FORMATS)]
+    best = accept.best_match(["text/html", *data])
     return best == "text/html"
 
 
@@ -294,8 +299,9 @@ def service_description() -> ResponseReturnValue:
         )
         triples.append(
             ox.Triple(
-                node, comment, ox.Literal(TEXTS["sparql.limits.text"][lang].format(**limits),
-                                          language=lang)
+                node,
+                comment,
+                ox.Literal(TEXTS["sparql.limits.text"][lang].format(**limits), language=lang),
             )
         )
     triples.append(
@@ -382,13 +388,18 @@ def query_page() -> str:
     chosen = request.args.get("example") or OPENING_EXAMPLE
     initial = next((e for e in items if e["name"] == chosen), items[0] if items else None)
     classes, properties = _vocabulary()
-    prefix_lines = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in service.prefixes.items()
-                           if p in ("km", "skos", "rdfs", "dcterms", "prov"))
+    prefix_lines = "".join(
+        f"PREFIX {p}: <{iri}>\n"
+        for p, iri in service.prefixes.items()
+        if p in ("km", "skos", "rdfs", "dcterms", "prov")
+    )
     config: dict[str, Any] = {
         "endpoint": _endpoint_iri(),
         "examples": items,
         "initial": initial["name"] if initial else None,
-        "defaultQuery": initial["query"] if initial else prefix_lines + "SELECT * WHERE {\n  ?s ?p ?o\n} LIMIT 10\n",
+        "defaultQuery": initial["query"]
+        if initial
+        else prefix_lines + "SELECT * WHERE {\n  ?s ?p ?o\n} LIMIT 10\n",
         "prefixes": service.prefixes,
         "classes": classes,
         "properties": properties,

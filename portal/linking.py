@@ -1,0 +1,378 @@
+"""Linking uploaded records to what Kiemen already holds: suggestions, then confirmed links.
+
+After an upload, every initiative and organisation of the publisher is compared with the
+initiatives and actors elsewhere in the store (the curated data, loaded sources, other
+publishers), by three rules in order of strength:
+
+1. **same homepage** (scheme, ``www.`` and trailing slash ignored) → ``owl:sameAs``;
+2. **same name in the same municipality** (case, accents and punctuation ignored; the
+   municipality by CBS code, following ``schema:containedInPlace`` upwards) → ``owl:sameAs``;
+3. **a close name** (rapidfuzz's token-set ratio, at least :data:`FUZZY_MIN`) →
+   ``skos:exactMatch``, a weaker claim the publisher may upgrade when confirming.
+
+Places need no suggestion: an uploaded municipality code points straight at the place with that
+CBS code. Suggestions wait for the publisher's confirmation; confirmed links go to the
+publisher's own links graph ``{base}graph/publishers/{code}/links`` as the link itself plus an
+``rdf:Statement`` that says who confirmed it, when and why (PROV-O), so that a link can always be
+traced and undone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+from rapidfuzz import fuzz, process
+
+from portal.config import Settings
+from portal.publishers import Auth, Publisher, PublisherError, connect, now
+from portal.store import KiemenStore
+
+if TYPE_CHECKING:
+    from portal.publishing import Record
+
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
+PROPERTIES = {"sameAs": OWL_SAME_AS, "exactMatch": SKOS_EXACT}
+FUZZY_MIN = 85.0
+#: Suggestions kept per uploaded record.
+PER_RECORD = 3
+REASONS = {
+    "same-homepage": ("same homepage", "zelfde homepage"),
+    "same-name-same-municipality": (
+        "same name in the same municipality",
+        "zelfde naam in dezelfde gemeente",
+    ),
+    "similar-name": ("similar name", "naam die erop lijkt"),
+}
+_KINDS = {
+    "https://w3id.org/kiemen/def/Initiative": "initiative",
+    "https://w3id.org/kiemen/def/Actor": "actor",
+    "https://w3id.org/kiemen/def/Organisation": "actor",
+    "https://w3id.org/kiemen/def/Person": "actor",
+}
+_ARTICLES = {"de", "het", "een", "the", "a", "an", "stichting", "vereniging"}
+
+
+def normalise_name(text: str) -> str:
+    """Lowercase ASCII words without punctuation or leading articles."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).split()
+    while len(words) > 1 and words[0] in _ARTICLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+def normalise_homepage(url: str) -> str:
+    text = url.strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text)
+    text = re.sub(r"^www\.", "", text)
+    text = re.sub(r"(/index\.(html?|php))?/*$", "", text)
+    return text
+
+
+@dataclass
+class Candidate:
+    iri: str
+    kind: str
+    labels: set[str] = field(default_factory=set)
+    homepages: set[str] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
+
+    def label(self) -> str:
+        return sorted(self.labels, key=len)[0] if self.labels else self.iri
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    subject: str
+    subject_label: str
+    candidate: str
+    candidate_label: str
+    kind: str
+    reason: str
+    score: float
+    property: str
+
+    def as_json(self) -> dict[str, Any]:
+        en, nl = REASONS[self.reason]
+        return {
+            "subject": self.subject,
+            "subject_label": self.subject_label,
+            "candidate": self.candidate,
+            "candidate_label": self.candidate_label,
+            "kind": self.kind,
+            "reason": self.reason,
+            "reason_en": en,
+            "reason_nl": nl,
+            "score": round(self.score, 1),
+            "property": self.property,
+        }
+
+
+@functools.lru_cache(maxsize=16)
+def _candidates(generation: str | None, root: str, base: str, own: str) -> tuple[Candidate, ...]:
+    kstore = KiemenStore(Settings(store_path=Path(root), base_uri=base))
+    found: dict[str, Candidate] = {}
+    for row in kstore.rows("link-candidates"):
+        kind = _KINDS.get(kstore.settings.canonical(str(row["class"])))
+        if kind is None or str(row["g"]).startswith(own):
+            continue
+        cand = found.setdefault(str(row["thing"]), Candidate(str(row["thing"]), kind))
+        if row["label"]:
+            cand.labels.add(str(row["label"]))
+        if row["homepage"]:
+            cand.homepages.add(normalise_homepage(str(row["homepage"])))
+        if row["code"]:
+            cand.codes.add(str(row["code"]))
+    return tuple(found.values())
+
+
+def candidates(kstore: KiemenStore, publisher: Publisher) -> tuple[Candidate, ...]:
+    """Initiatives and actors outside the publisher's own graphs (cached per generation)."""
+    return _candidates(
+        kstore.generation_id(),
+        str(kstore.root),
+        kstore.settings.base_uri,
+        publisher.graph_prefix(kstore.settings),
+    )
+
+
+def suggest(
+    kstore: KiemenStore, publisher: Publisher, records: Iterable[Record]
+) -> list[Suggestion]:
+    """Suggested links for the uploaded initiatives and organisations."""
+    pool = candidates(kstore, publisher)
+    by_kind: dict[str, list[Candidate]] = {}
+    for c in pool:
+        by_kind.setdefault(c.kind, []).append(c)
+    out: list[Suggestion] = []
+    for rec in records:
+        if rec.kind not in ("initiative", "actor"):
+            continue
+        cands = by_kind.get(rec.kind, [])
+        if not cands:
+            continue
+        label = rec.labels.get("nl") or rec.labels.get("en") or rec.ident
+        names = {normalise_name(v) for v in rec.labels.values() if v}
+        homepage = normalise_homepage(rec.homepage) if rec.homepage else ""
+        best: dict[str, Suggestion] = {}
+
+        def offer(
+            c: Candidate,
+            reason: str,
+            score: float,
+            prop: str,
+            rec: Record = rec,
+            label: str = label,
+            best: dict[str, Suggestion] = best,
+        ) -> None:
+            known = best.get(c.iri)
+            if known is None or known.score < score:
+                best[c.iri] = Suggestion(
+                    rec.key, label, c.iri, c.label(), rec.kind, reason, score, prop
+                )
+
+        for c in cands:
+            if homepage and homepage in c.homepages:
+                offer(c, "same-homepage", 100.0, "sameAs")
+            elif names & {normalise_name(x) for x in c.labels} and set(rec.codes) & c.codes:
+                offer(c, "same-name-same-municipality", 95.0, "sameAs")
+        choices = {
+            (i, j): normalise_name(lab)
+            for i, c in enumerate(cands)
+            for j, lab in enumerate(sorted(c.labels))
+        }
+        for name in names:
+            if not name:
+                continue
+            for _choice, score, key in process.extract(
+                name, choices, scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_MIN, limit=10
+            ):
+                c = cands[key[0]]
+                if c.iri not in best:
+                    offer(c, "similar-name", float(score), "exactMatch")
+        out += sorted(best.values(), key=lambda s: -s.score)[:PER_RECORD]
+    return out
+
+
+# -------------------------------------------------------------------------------------------------
+# suggestions waiting for the publisher, and the links graph
+
+
+def store_suggestions(settings: Settings, code: str, suggestions: Iterable[Suggestion]) -> None:
+    """Keep new suggestions; ones already confirmed or rejected keep their decision."""
+    with connect(settings) as db:
+        for s in suggestions:
+            db.execute(
+                "INSERT OR IGNORE INTO suggestions (code, subject, subject_label, candidate, "
+                "candidate_label, kind, reason, score, property, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    s.subject,
+                    s.subject_label,
+                    s.candidate,
+                    s.candidate_label,
+                    s.kind,
+                    s.reason,
+                    s.score,
+                    s.property,
+                    now(),
+                ),
+            )
+
+
+def all_suggestions(
+    settings: Settings, code: str, status: str | None = None
+) -> list[dict[str, Any]]:
+    query = "SELECT * FROM suggestions WHERE code = ?"
+    args: list[Any] = [code]
+    if status:
+        query += " AND status = ?"
+        args.append(status)
+    with connect(settings) as db:
+        rows = db.execute(query + " ORDER BY score DESC, id", args).fetchall()
+    out = []
+    for r in rows:
+        entry = dict(r)
+        en, nl = REASONS.get(entry["reason"], (entry["reason"], entry["reason"]))
+        entry["reason_en"], entry["reason_nl"] = en, nl
+        out.append(entry)
+    return out
+
+
+def open_suggestions(settings: Settings, code: str) -> list[dict[str, Any]]:
+    return all_suggestions(settings, code, "open")
+
+
+def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
+    """The links graph: every confirmed link, and a statement of who confirmed it and why."""
+    from portal.publishing import DCT, PROV, RDF, RDFS, XSD
+
+    out: list[ox.Triple] = []
+    for s in all_suggestions(settings, publisher.code, "confirmed"):
+        prop = PROPERTIES.get(s["property"], OWL_SAME_AS)
+        subject, obj = ox.NamedNode(s["subject"]), ox.NamedNode(s["candidate"])
+        out.append(ox.Triple(subject, ox.NamedNode(prop), obj))
+        node = ox.NamedNode(f"{publisher.id_ns(settings)}link/{s['id']}")
+        en, nl = REASONS.get(s["reason"], (s["reason"], s["reason"]))
+
+        def add(p: str, o: ox.NamedNode | ox.Literal, node: ox.NamedNode = node) -> None:
+            out.append(ox.Triple(node, ox.NamedNode(p), o))
+
+        add(RDF + "type", ox.NamedNode(RDF + "Statement"))
+        add(RDF + "type", ox.NamedNode(PROV + "Entity"))
+        add(RDF + "subject", subject)
+        add(RDF + "predicate", ox.NamedNode(prop))
+        add(RDF + "object", obj)
+        add(PROV + "wasAttributedTo", ox.NamedNode(publisher.agent))
+        add(
+            PROV + "generatedAtTime",
+            ox.Literal(s["decided"] or s["created"], datatype=ox.NamedNode(XSD + "dateTime")),
+        )
+        add(
+            DCT + "description",
+            ox.Literal(
+                f"Suggested for: {en} (score {s['score']:.0f}); confirmed by the publisher.",
+                language="en",
+            ),
+        )
+        add(
+            DCT + "description",
+            ox.Literal(
+                f"Voorgesteld om: {nl} (score {s['score']:.0f}); bevestigd door de uitgever.",
+                language="nl",
+            ),
+        )
+        add(RDFS + "comment", ox.Literal(f"confirmed with token {s['decided_by']}"))
+    return out
+
+
+def decide(
+    kstore: KiemenStore, auth: Auth, suggestion_id: int, decision: str, prop: str | None = None
+) -> dict[str, Any]:
+    """Confirm or reject a suggestion (or undo a confirmation) and republish the links graph."""
+    import loaders
+    from loaders.base import LoadError
+    from portal import publishing
+
+    settings = kstore.settings
+    publisher = auth.publisher
+    if decision not in ("confirm", "reject"):
+        raise PublisherError(
+            "the decision is confirm or reject", "de beslissing is confirm of reject"
+        )
+    if prop is not None and prop not in PROPERTIES:
+        raise PublisherError(
+            "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
+        )
+    with publishing.publisher_lock(settings, publisher.code):
+        before = len(links_triples(settings, publisher))
+        with connect(settings) as db:
+            row = db.execute(
+                "SELECT * FROM suggestions WHERE id = ? AND code = ?",
+                (suggestion_id, publisher.code),
+            ).fetchone()
+        if row is None:
+            raise PublisherError(
+                f"{publisher.code} has no suggestion {suggestion_id}",
+                f"{publisher.code} heeft geen voorstel {suggestion_id}",
+            )
+        if decision == "confirm":
+            data = publishing.current_triples(kstore, publisher.data_graph(settings))
+            if not any(publishing.value(tr.subject) == row["subject"] for tr in data):
+                raise PublisherError(
+                    f"<{row['subject']}> is no longer in your data; upload it again to link it",
+                    f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
+                    "het te koppelen",
+                )
+        status = "confirmed" if decision == "confirm" else "rejected"
+        with connect(settings) as db:
+            db.execute(
+                "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
+                "decided = ?, decided_by = ? WHERE id = ?",
+                (status, prop, now(), auth.token.id, suggestion_id),
+            )
+        triples = links_triples(settings, publisher)
+        try:
+            if triples:
+                source = publishing._source(publisher, settings, triples, "links", graph="links")
+                loaders.load(kstore, [source])
+            else:
+                publishing.withdraw_links_graph(kstore, publisher)
+        except LoadError as exc:
+            with connect(settings) as db:
+                db.execute(
+                    "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL "
+                    "WHERE id = ?",
+                    (row["status"], suggestion_id),
+                )
+            raise PublisherError(
+                "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
+                "de koppeling is niet opgeslagen: "
+                + "; ".join(p.message for p in exc.problems[:3]),
+            ) from exc
+        with connect(settings) as db:
+            db.execute(
+                "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
+                "removed, errors, warnings, detail) VALUES (?, ?, ?, ?, ?, NULL, '[]', ?, ?, 0, "
+                "0, ?)",
+                (
+                    now(),
+                    publisher.code,
+                    auth.token.id,
+                    "link",
+                    status,
+                    max(0, len(triples) - before),
+                    max(0, before - len(triples)),
+                    f"{row['subject']} {prop or row['property']} {row['candidate']}",
+                ),
+            )
+    return {"id": suggestion_id, "status": status, "links": len(triples)}

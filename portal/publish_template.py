@@ -1,0 +1,1306 @@
+"""The publishing template: its tables and columns, reading them from CSV or Excel, their rules.
+
+One specification (:data:`TABLES`) drives everything a publisher sees: the CSV and Excel
+template files in ``data/templates/``, the column documentation at ``/publish/template`` and
+in ``data/templates/README.md``, and the checks an upload meets before its records are turned
+into RDF and checked against the project's SHACL shapes. Every problem names the file, the
+row (as the spreadsheet numbers it: the header is row 1), the column and what is wrong, in
+Dutch and in English.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
+
+from portal.publishers import PublisherError, check_code
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: Separators between several values in one cell.
+MULTI = re.compile(r"\s*[;|]\s*")
+MAX_NAME = 300
+MAX_TEXT = 5000
+#: Sheets of the Excel template that hold documentation, not data.
+HELP_SHEETS = {"toelichting", "help", "codes", "readme", "lees mij", "uitleg", "waarden", "values"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    kind: str  # id | name | text | concepts | code | url | date | ref
+    nl: str
+    en: str
+    example: str = ""
+    scheme: tuple[str, ...] = ()  # concept schemes for kind "concepts"
+    ref: str = ""  # table referred to, for kind "ref"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    aliases: tuple[str, ...]
+    nl: str
+    en: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+_ID_NL = (
+    "Uw eigen identificatie, uniek in deze tabel: letters, cijfers, punt, streepje of liggend "
+    "streepje (hoogstens 64 tekens). Houd hem gelijk in elke nieuwe versie: hij bepaalt de URI "
+    "van het record."
+)
+_ID_EN = (
+    "Your own identifier, unique in this table: letters, digits, full stop, hyphen or "
+    "underscore (at most 64 characters). Keep it the same in every new version: it makes the "
+    "record's URI."
+)
+_DATE_NL = "Jaar (2021), maand (2021-03) of datum (2021-03-15)."
+_DATE_EN = "Year (2021), month (2021-03) or date (2021-03-15)."
+_CODE_NL = (
+    "CBS-code van de gemeente (GM en vier cijfers, zoals GM0344). Leeg: de gemeente van de "
+    "uitgever."
+)
+_CODE_EN = (
+    "CBS code of the municipality (GM and four digits, such as GM0344). Empty: the "
+    "publisher's own municipality."
+)
+_MULTI_NL = " Meerdere waarden scheidt u met een puntkomma (;)."
+_MULTI_EN = " Separate several values with a semicolon (;)."
+
+TABLES: dict[str, Table] = {
+    "initiatives": Table(
+        "initiatives",
+        ("initiatieven", "initiatief", "initiative"),
+        "Initiatieven: burgerinitiatieven, participatieprojecten, subsidies aan sociale "
+        "ondernemingen. Eén rij per initiatief.",
+        "Initiatives: civic initiatives, participation projects, grants to social enterprises. "
+        "One row per initiative.",
+        (
+            Column("id", True, "id", _ID_NL, _ID_EN, "INI-2024-001"),
+            Column(
+                "name_nl",
+                True,
+                "name",
+                "Naam van het initiatief.",
+                "Name of the initiative.",
+                "Buurtmoestuin De Kweekbak",
+            ),
+            Column(
+                "name_en",
+                False,
+                "name",
+                "Engelse naam; leeg: de Nederlandse naam wordt herhaald.",
+                "English name; empty: the Dutch name is repeated.",
+                "De Kweekbak community garden",
+            ),
+            Column(
+                "description_nl",
+                True,
+                "text",
+                "Korte beschrijving in het Nederlands, in eigen woorden.",
+                "Short description in Dutch, in your own words.",
+                "Bewoners beheren samen een moestuin op een braakliggend terrein.",
+            ),
+            Column(
+                "description_en",
+                True,
+                "text",
+                "Korte beschrijving in het Engels; één zin volstaat.",
+                "Short description in English; one sentence will do.",
+                "Residents jointly run a vegetable garden on a vacant lot.",
+            ),
+            Column(
+                "form",
+                True,
+                "concepts",
+                "Samenwerkingsvorm(en) uit het begrippenkader van Kiemen, als code of naam "
+                "(civic-initiative of burgerinitiatief)." + _MULTI_NL,
+                "Form(s) of collaboration from Kiemen's scheme, as code or name "
+                "(civic-initiative or burgerinitiatief)." + _MULTI_EN,
+                "civic-initiative",
+                scheme=("form",),
+            ),
+            Column(
+                "theme",
+                False,
+                "concepts",
+                "Thema('s) uit het begrippenkader van Kiemen." + _MULTI_NL,
+                "Theme(s) from Kiemen's scheme." + _MULTI_EN,
+                "food; liveability-and-neighbourhood",
+                scheme=("theme",),
+            ),
+            Column("municipality_code", False, "code", _CODE_NL, _CODE_EN, "GM0344"),
+            Column(
+                "homepage",
+                False,
+                "url",
+                "Website (https://…).",
+                "Website (https://…).",
+                "https://www.example.org/kweekbak",
+            ),
+            Column(
+                "start_date", False, "date", "Begin. " + _DATE_NL, "Start. " + _DATE_EN, "2021-04"
+            ),
+            Column(
+                "end_date",
+                False,
+                "date",
+                "Einde (leeg zolang het loopt). " + _DATE_NL,
+                "End (empty while it runs). " + _DATE_EN,
+                "",
+            ),
+        ),
+    ),
+    "actors": Table(
+        "actors",
+        ("actoren", "actor", "organisaties", "organisations", "organizations"),
+        "Actoren: de organisaties achter de initiatieven (ook uw eigen gemeente). Eén rij per "
+        "organisatie.",
+        "Actors: the organisations behind the initiatives (your own municipality too). One row "
+        "per organisation.",
+        (
+            Column("id", True, "id", _ID_NL, _ID_EN, "ORG-001"),
+            Column(
+                "name_nl",
+                True,
+                "name",
+                "Naam van de organisatie.",
+                "Name of the organisation.",
+                "Stichting De Kweekbak",
+            ),
+            Column(
+                "name_en",
+                False,
+                "name",
+                "Engelse naam; leeg: de Nederlandse naam wordt herhaald.",
+                "English name; empty: the Dutch name is repeated.",
+                "",
+            ),
+            Column(
+                "actor_type",
+                True,
+                "concepts",
+                "Soort organisatie uit het begrippenkader van Kiemen (municipal-government, "
+                "foundation, citizens-collective, …)." + _MULTI_NL,
+                "Kind of organisation from Kiemen's scheme (municipal-government, foundation, "
+                "citizens-collective, …)." + _MULTI_EN,
+                "foundation",
+                scheme=("actor-type",),
+            ),
+            Column("homepage", False, "url", "Website (https://…).", "Website (https://…).", ""),
+            Column(
+                "municipality_code",
+                False,
+                "code",
+                "CBS-code van de gemeente waar de organisatie gevestigd is (GM0344); mag leeg.",
+                "CBS code of the municipality where the organisation is based (GM0344); may be "
+                "empty.",
+                "",
+            ),
+            Column(
+                "description_nl",
+                False,
+                "text",
+                "Korte beschrijving (Nederlands).",
+                "Short description (Dutch).",
+                "",
+            ),
+            Column(
+                "description_en",
+                False,
+                "text",
+                "Korte beschrijving (Engels).",
+                "Short description (English).",
+                "",
+            ),
+        ),
+    ),
+    "roles": Table(
+        "roles",
+        ("rollen", "rol", "role", "betrokkenheid", "involvements"),
+        "Rollen: welke actor welke rol speelt in welk initiatief. Eén rij per paar van "
+        "initiatief en actor.",
+        "Roles: which actor plays which role in which initiative. One row per pair of "
+        "initiative and actor.",
+        (
+            Column(
+                "initiative_id",
+                True,
+                "ref",
+                "De id van het initiatief (tabel initiatives).",
+                "The id of the initiative (table initiatives).",
+                "INI-2024-001",
+                ref="initiatives",
+            ),
+            Column(
+                "actor_id",
+                True,
+                "ref",
+                "De id van de actor (tabel actors).",
+                "The id of the actor (table actors).",
+                "ORG-001",
+                ref="actors",
+            ),
+            Column(
+                "role",
+                True,
+                "concepts",
+                "Rol(len) uit de begrippenkaders rollen, overheidsrollen of ecosysteemrollen "
+                "(initiator, funder, facilitating, …)." + _MULTI_NL,
+                "Role(s) from the role, government-role or ecosystem-role schemes (initiator, "
+                "funder, facilitating, …)." + _MULTI_EN,
+                "initiator",
+                scheme=("role", "government-role", "ecosystem-role"),
+            ),
+            Column(
+                "start_date",
+                False,
+                "date",
+                "Begin van de rol. " + _DATE_NL,
+                "Start of the role. " + _DATE_EN,
+                "",
+            ),
+            Column(
+                "end_date",
+                False,
+                "date",
+                "Einde van de rol. " + _DATE_NL,
+                "End of the role. " + _DATE_EN,
+                "",
+            ),
+            Column(
+                "comment_nl", False, "text", "Toelichting (Nederlands).", "Comment (Dutch).", ""
+            ),
+            Column("comment_en", False, "text", "Toelichting (Engels).", "Comment (English).", ""),
+        ),
+    ),
+}
+
+
+def table_for_name(name: str) -> str | None:
+    """The table a file or sheet name stands for (``initiatieven.csv`` → initiatives)."""
+    stem = Path(name).name.lower()
+    for suffix in (".csv", ".txt", ".tsv", ".xlsx"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    stem = re.sub(r"[^a-z]+", " ", stem).strip()
+    for key, table in TABLES.items():
+        for word in (key, *table.aliases):
+            if stem == word or stem.split(" ")[-1] == word or stem.split(" ")[0] == word:
+                return key
+    return None
+
+
+# -------------------------------------------------------------------------------------------------
+# problems
+
+
+@dataclass
+class Issue:
+    """One problem of an upload, in both languages, located as precisely as possible."""
+
+    severity: str  # error | warning
+    en: str
+    nl: str
+    file: str = ""
+    table: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    rule: str = ""
+    focus: str = ""
+    path: str = ""
+    component: str = ""
+
+    def message(self, lang: str) -> str:
+        return self.nl if lang == "nl" else self.en
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "severity": self.severity,
+            "message": self.en,
+            "message_nl": self.nl,
+            "file": self.file,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "rule": self.rule,
+            "focus": self.focus,
+        }
+        return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+def error(en: str, nl: str, **where: Any) -> Issue:
+    return Issue("error", en, nl, **where)
+
+
+# -------------------------------------------------------------------------------------------------
+# reading files
+
+
+@dataclass
+class UploadFile:
+    name: str
+    data: bytes
+    table: str | None = None  # when the sender named the table (form field, ?table=)
+
+    @property
+    def is_xlsx(self) -> bool:
+        return self.data[:4] == b"PK\x03\x04" or self.name.lower().endswith((".xlsx", ".xlsm"))
+
+
+@dataclass
+class Row:
+    table: str
+    file: str
+    number: int  # as the spreadsheet numbers it: the header is row 1
+    values: dict[str, str]
+
+
+@dataclass
+class Parsed:
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    #: Tables whose structure (header, encoding) is broken: none of their rows can be published.
+    broken: set[str] = field(default_factory=set)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+_FORMULA = re.compile(r"^\s*[=@]|^\s*[+\-].*[(|!]|^[\t\r]")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Spreadsheet formulas and DDE payloads (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``)."""
+    return bool(_FORMULA.search(value)) if value else False
+
+
+def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
+    """Read every uploaded file into rows per table; file-level problems make a table broken."""
+    parsed = Parsed()
+    files = list(files)
+    total = sum(len(f.data) for f in files)
+    if total > max_bytes:
+        parsed.issues.append(
+            error(
+                f"the upload is {total} bytes, more than the limit of {max_bytes} bytes "
+                "(KIEMEN_MAX_BODY_BYTES); split it into smaller files",
+                f"de upload is {total} bytes, meer dan de grens van {max_bytes} bytes "
+                "(KIEMEN_MAX_BODY_BYTES); verdeel hem over kleinere bestanden",
+                rule="size",
+            )
+        )
+        parsed.broken.update(TABLES)
+        return parsed
+    if not files:
+        parsed.issues.append(
+            error(
+                "no file was sent; send the template's tables as CSV files or one Excel workbook",
+                "er is geen bestand meegestuurd; stuur de tabellen van het sjabloon als "
+                "CSV-bestanden of als één Excel-werkmap",
+                rule="file",
+            )
+        )
+        return parsed
+    for f in files:
+        import hashlib
+
+        parsed.files.append(
+            {"name": f.name, "bytes": len(f.data), "sha256": hashlib.sha256(f.data).hexdigest()}
+        )
+        if f.is_xlsx:
+            _read_xlsx(f, parsed)
+        else:
+            _read_csv(f, parsed)
+    if "initiatives" not in parsed.rows and "initiatives" not in parsed.broken:
+        parsed.issues.append(
+            error(
+                "the upload has no table of initiatives (initiatives.csv, or a sheet named "
+                "'initiatives' in the workbook)",
+                "de upload bevat geen tabel met initiatieven (initiatives.csv, of een werkblad "
+                "'initiatives' in de werkmap)",
+                table="initiatives",
+                rule="table",
+            )
+        )
+        parsed.broken.add("initiatives")
+    return parsed
+
+
+def _decode(f: UploadFile) -> str | None:
+    data = f.data
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _encoding_issue(f: UploadFile) -> Issue:
+    data = f.data
+    hint_en = hint_nl = ""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        hint_en, hint_nl = (
+            " (it is UTF-16, Excel's 'Unicode text')",
+            " (het is UTF-16, 'Unicode-tekst' in Excel)",
+        )
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            hint_en = f" (the first bad byte is on line {line}; it looks like Windows-1252/ANSI)"
+            hint_nl = f" (de eerste foute byte staat op regel {line}; het lijkt Windows-1252/ANSI)"
+    return error(
+        f"{f.name} is not UTF-8 text{hint_en}; in Excel choose 'Save as' → 'CSV UTF-8 (comma "
+        "delimited)', or upload the .xlsx workbook itself",
+        f"{f.name} is geen UTF-8-tekst{hint_nl}; kies in Excel 'Opslaan als' → 'CSV UTF-8 "
+        "(door komma's gescheiden)', of upload de .xlsx-werkmap zelf",
+        file=f.name,
+        rule="encoding",
+    )
+
+
+def _read_csv(f: UploadFile, parsed: Parsed) -> None:
+    table = f.table or table_for_name(f.name)
+    if table is None:
+        parsed.issues.append(_unknown_table(f.name))
+        return
+    text = _decode(f)
+    if text is None or "\x00" in (text or ""):
+        parsed.issues.append(_encoding_issue(f))
+        parsed.broken.add(table)
+        return
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        parsed.issues.append(
+            error(
+                f"{f.name} is not valid CSV: {exc}",
+                f"{f.name} is geen geldige CSV: {exc}",
+                file=f.name,
+                table=table,
+                rule="csv",
+            )
+        )
+        parsed.broken.add(table)
+        return
+    _take_rows(table, f.name, records, parsed, lambda _r, _c: False)
+
+
+def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(f.data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        parsed.issues.append(
+            error(
+                f"{f.name} cannot be read as an Excel workbook (.xlsx): {exc}",
+                f"{f.name} is niet te lezen als Excel-werkmap (.xlsx): {exc}",
+                file=f.name,
+                rule="excel",
+            )
+        )
+        parsed.broken.update(TABLES)
+        return
+    try:
+        for sheet in workbook.worksheets:
+            if sheet.title.strip().lower() in HELP_SHEETS:
+                continue
+            table = table_for_name(sheet.title)
+            where = f"{f.name} [{sheet.title}]"
+            if table is None:
+                parsed.issues.append(_unknown_table(where, sheet=True))
+                continue
+            formulas: set[tuple[int, int]] = set()
+            records: list[list[str]] = []
+            for r, row in enumerate(sheet.iter_rows(), start=1):
+                values = []
+                for c, cell in enumerate(row):
+                    if getattr(cell, "data_type", None) == "f":
+                        formulas.add((r, c))
+                    values.append(_cell_text(cell.value))
+                records.append(values)
+            _take_rows(table, where, records, parsed, _member(formulas))
+    finally:
+        workbook.close()
+
+
+def _member(cells: set[tuple[int, int]]) -> Callable[[int, int], bool]:
+    def test(r: int, c: int) -> bool:
+        return (r, c) in cells
+
+    return test
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _unknown_table(name: str, sheet: bool = False) -> Issue:
+    what_en, what_nl = ("sheet", "werkblad") if sheet else ("file", "bestand")
+    return error(
+        f"cannot tell which table the {what_en} {name} holds: name it initiatives, actors or "
+        "roles (or initiatieven, actoren, rollen)",
+        f"onduidelijk welke tabel het {what_nl} {name} bevat: noem het initiatives, actors "
+        "of roles (of initiatieven, actoren, rollen)",
+        file=name,
+        rule="table",
+    )
+
+
+def _take_rows(
+    table: str,
+    where: str,
+    records: list[list[str]],
+    parsed: Parsed,
+    is_formula: Callable[[int, int], bool],
+) -> None:
+    spec = TABLES[table]
+    if table in parsed.rows:
+        parsed.issues.append(
+            error(
+                f"the upload holds the table {table} twice ({where}); send each table once",
+                f"de upload bevat de tabel {table} twee keer ({where}); stuur elke tabel één keer",
+                file=where,
+                table=table,
+                rule="table",
+            )
+        )
+        parsed.broken.add(table)
+        return
+    while records and not any(v.strip() for v in records[0]):
+        records.pop(0)
+    if not records:
+        parsed.issues.append(
+            error(
+                f"{where} is empty: the first row must name the columns",
+                f"{where} is leeg: de eerste rij moet de kolommen noemen",
+                file=where,
+                table=table,
+                rule="header",
+            )
+        )
+        parsed.broken.add(table)
+        return
+    header = [h.strip().lower() for h in records[0]]
+    while header and not header[-1]:
+        header.pop()
+    problems = _header_problems(spec, header, where)
+    parsed.issues.extend(problems)
+    if problems:
+        parsed.broken.add(table)
+    rows: list[Row] = []
+    for number, raw in enumerate(records[1:], start=2):
+        if not any(v.strip() for v in raw):
+            continue
+        values: dict[str, str] = {}
+        for c, name in enumerate(header):
+            value = raw[c].strip() if c < len(raw) else ""
+            if not name:
+                continue
+            if is_formula(number, c) or looks_like_formula(value):
+                parsed.issues.append(
+                    error(
+                        f"the cell holds a spreadsheet formula ({value[:40]!r}); Kiemen accepts "
+                        "values only: copy the cells and paste them as values",
+                        f"de cel bevat een spreadsheetformule ({value[:40]!r}); Kiemen neemt "
+                        "alleen waarden aan: kopieer de cellen en plak ze als waarden",
+                        file=where,
+                        table=table,
+                        row=number,
+                        column=name,
+                        rule="formula",
+                    )
+                )
+                values[name] = "\x00formula"
+                continue
+            values[name] = value
+        extra = [v for v in raw[len(header) :] if v.strip()]
+        if extra:
+            parsed.issues.append(
+                error(
+                    f"the row has {len(extra)} value(s) beyond the last named column",
+                    f"de rij heeft {len(extra)} waarde(n) voorbij de laatste benoemde kolom",
+                    file=where,
+                    table=table,
+                    row=number,
+                    rule="columns",
+                )
+            )
+            values["\x00extra"] = "1"
+        rows.append(Row(table, where, number, values))
+    parsed.rows[table] = rows
+
+
+def _header_problems(spec: Table, header: list[str], where: str) -> list[Issue]:
+    issues: list[Issue] = []
+    known = spec.column_names
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            issues.append(
+                error(
+                    "a column in the first row has no name",
+                    "een kolom in de eerste rij heeft geen naam",
+                    file=where,
+                    table=spec.name,
+                    row=1,
+                    rule="header",
+                )
+            )
+            continue
+        if name in seen:
+            issues.append(
+                error(
+                    f"the column {name} appears twice",
+                    f"de kolom {name} staat er twee keer in",
+                    file=where,
+                    table=spec.name,
+                    row=1,
+                    column=name,
+                    rule="header",
+                )
+            )
+        seen.add(name)
+        if name not in known:
+            guess = process.extractOne(name, known, scorer=fuzz.ratio, score_cutoff=60)
+            hint_en = f"; did you mean {guess[0]}?" if guess else ""
+            hint_nl = f"; bedoelt u {guess[0]}?" if guess else ""
+            issues.append(
+                error(
+                    f"unknown column {name}: the table {spec.name} has the columns "
+                    f"{', '.join(known)}{hint_en}",
+                    f"onbekende kolom {name}: de tabel {spec.name} heeft de kolommen "
+                    f"{', '.join(known)}{hint_nl}",
+                    file=where,
+                    table=spec.name,
+                    row=1,
+                    column=name,
+                    rule="extra column",
+                )
+            )
+    for col in spec.columns:
+        if col.required and col.name not in seen:
+            issues.append(
+                error(
+                    f"the required column {col.name} is missing",
+                    f"de verplichte kolom {col.name} ontbreekt",
+                    file=where,
+                    table=spec.name,
+                    row=1,
+                    column=col.name,
+                    rule="missing column",
+                )
+            )
+    return issues
+
+
+# -------------------------------------------------------------------------------------------------
+# the rules of each cell
+
+
+@dataclass(frozen=True)
+class Concept:
+    iri: str
+    slug: str
+    scheme: str
+    labels: tuple[str, ...]
+    label_nl: str = ""
+    label_en: str = ""
+
+
+class Vocabulary:
+    """Concepts of the schemes the template uses, looked up by slug or label."""
+
+    def __init__(self, concepts: Iterable[Concept]) -> None:
+        self.by_scheme: dict[str, dict[str, Concept]] = {}
+        for c in concepts:
+            keys = self.by_scheme.setdefault(c.scheme, {})
+            keys.setdefault(c.slug.lower(), c)
+            keys.setdefault(f"{c.scheme}/{c.slug}".lower(), c)
+            for label in c.labels:
+                keys.setdefault(label.strip().lower(), c)
+
+    def find(self, schemes: tuple[str, ...], value: str) -> Concept | None:
+        key = value.strip().lower()
+        for scheme in schemes:
+            found = self.by_scheme.get(scheme, {}).get(key)
+            if found is not None:
+                return found
+        return None
+
+    def slugs(self, schemes: tuple[str, ...]) -> list[str]:
+        out: list[str] = []
+        for scheme in schemes:
+            out += sorted({c.slug for c in self.by_scheme.get(scheme, {}).values()})
+        return out
+
+    def guess(self, schemes: tuple[str, ...], value: str) -> str | None:
+        keys: list[str] = []
+        for scheme in schemes:
+            keys += list(self.by_scheme.get(scheme, {}))
+        found = process.extractOne(value.lower(), keys, scorer=fuzz.WRatio, score_cutoff=75)
+        if not found:
+            return None
+        concept = self.find(schemes, found[0])
+        return concept.slug if concept else None
+
+
+@dataclass
+class CheckedRow:
+    row: Row
+    ok: bool
+    values: dict[str, Any]  # cleaned: str, list[Concept], tuple for dates, Body for codes
+
+
+def check_rows(
+    parsed: Parsed, vocabulary: Vocabulary, own_code: str
+) -> dict[str, list[CheckedRow]]:
+    """Apply the column rules to every row; problems go to ``parsed.issues``."""
+    out: dict[str, list[CheckedRow]] = {}
+    for name in ("initiatives", "actors", "roles"):
+        rows = parsed.rows.get(name, [])
+        checked = [_check_row(r, vocabulary, own_code, parsed.issues) for r in rows]
+        _unique(name, checked, parsed.issues)
+        out[name] = checked
+    for c in out["roles"]:
+        for col_name, table in (("initiative_id", "initiatives"), ("actor_id", "actors")):
+            ref = c.values.get(col_name)
+            if not ref:
+                continue
+            if ref not in {r.values.get("id") for r in out[table]}:
+                c.ok = False
+                parsed.issues.append(
+                    error(
+                        f"there is no {table[:-1]} with id {ref} in the table {table}",
+                        f"er is geen {'initiatief' if table == 'initiatives' else 'actor'} "
+                        f"met id {ref} in de tabel {table}",
+                        file=c.row.file,
+                        table="roles",
+                        row=c.row.number,
+                        column=col_name,
+                        value=ref,
+                        rule="reference",
+                    )
+                )
+    return out
+
+
+def _unique(table: str, checked: list[CheckedRow], issues: list[Issue]) -> None:
+    seen: dict[str, int] = {}
+    for c in checked:
+        if table == "roles":
+            key = f"{c.values.get('initiative_id')}--{c.values.get('actor_id')}"
+            if not c.values.get("initiative_id") or not c.values.get("actor_id"):
+                continue
+        else:
+            key = c.values.get("id") or ""
+            if not key:
+                continue
+        if key in seen:
+            c.ok = False
+            if table == "roles":
+                en = (
+                    f"this initiative and actor are already paired in row {seen[key]}; list "
+                    "several roles in one cell, separated by ;"
+                )
+                nl = (
+                    f"dit initiatief en deze actor staan al samen in rij {seen[key]}; zet "
+                    "meerdere rollen in één cel, gescheiden door ;"
+                )
+                column = "actor_id"
+            else:
+                en = f"the identifier {key} is already used in row {seen[key]}; ids must be unique"
+                nl = (
+                    f"de identificatie {key} is al gebruikt in rij {seen[key]}; ids moeten "
+                    "uniek zijn"
+                )
+                column = "id"
+            issues.append(
+                error(
+                    en,
+                    nl,
+                    file=c.row.file,
+                    table=table,
+                    row=c.row.number,
+                    column=column,
+                    value=key,
+                    rule="duplicate",
+                )
+            )
+        else:
+            seen[key] = c.row.number
+
+
+def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Issue]) -> CheckedRow:
+    spec = TABLES[row.table]
+    ok = "\x00extra" not in row.values
+    values: dict[str, Any] = {}
+
+    def fail(col: Column, en: str, nl: str, value: str = "", rule: str = "") -> None:
+        nonlocal ok
+        ok = False
+        issues.append(
+            error(
+                en,
+                nl,
+                file=row.file,
+                table=row.table,
+                row=row.number,
+                column=col.name,
+                value=value[:200],
+                rule=rule or col.kind,
+            )
+        )
+
+    for col in spec.columns:
+        raw = row.values.get(col.name, "")
+        if raw == "\x00formula":
+            ok = False
+            continue
+        if not raw:
+            if col.required and col.name not in row.values:
+                ok = False  # the missing column is reported once, for the header
+            elif col.required:
+                fail(
+                    col,
+                    f"{col.name} is required and empty",
+                    f"{col.name} is verplicht en leeg",
+                    rule="required",
+                )
+            continue
+        if col.kind == "id" or col.kind == "ref":
+            if not ID_PATTERN.match(raw):
+                fail(
+                    col,
+                    f"{raw!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
+                    "(at most 64, starting with a letter or digit)",
+                    f"{raw!r} is geen geldige identificatie: gebruik letters, cijfers, '.', '-' "
+                    "of '_' (hoogstens 64, beginnend met een letter of cijfer)",
+                    raw,
+                )
+                continue
+            values[col.name] = raw
+        elif col.kind in ("name", "text"):
+            limit = MAX_NAME if col.kind == "name" else MAX_TEXT
+            if len(raw) > limit:
+                fail(
+                    col,
+                    f"the text is longer than {limit} characters",
+                    f"de tekst is langer dan {limit} tekens",
+                    raw,
+                )
+                continue
+            values[col.name] = " ".join(raw.split()) if col.kind == "name" else raw
+        elif col.kind == "concepts":
+            found = []
+            for part in [p for p in MULTI.split(raw) if p]:
+                concept = vocabulary.find(col.scheme, part)
+                if concept is None:
+                    guess = vocabulary.guess(col.scheme, part)
+                    hint_en = f"; did you mean {guess}?" if guess else ""
+                    hint_nl = f"; bedoelt u {guess}?" if guess else ""
+                    fail(
+                        col,
+                        f"{part!r} is not a known value of {col.name}{hint_en} "
+                        "(the allowed values are listed at /publish/template)",
+                        f"{part!r} is geen bekende waarde voor {col.name}{hint_nl} "
+                        "(de toegestane waarden staan op /publish/template)",
+                        part,
+                        rule="value list",
+                    )
+                else:
+                    found.append(concept)
+            if found:
+                values[col.name] = found
+        elif col.kind == "code":
+            try:
+                values[col.name] = check_code(raw)
+            except PublisherError as exc:
+                fail(col, exc.en, exc.nl, raw, rule="municipality code")
+        elif col.kind == "url":
+            parts = urlsplit(raw)
+            if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw:
+                fail(
+                    col,
+                    f"{raw!r} is not a web address; write it in full, starting with https://",
+                    f"{raw!r} is geen webadres; schrijf het voluit, beginnend met https://",
+                    raw,
+                )
+                continue
+            values[col.name] = raw
+        elif col.kind == "date":
+            parsed_date = parse_date(raw)
+            if parsed_date is None:
+                fail(
+                    col,
+                    f"{raw!r} is not a date Kiemen can read: write a year (2021), a month "
+                    "(2021-03) or a date (2021-03-15)",
+                    f"{raw!r} is geen datum die Kiemen kan lezen: schrijf een jaar (2021), een "
+                    "maand (2021-03) of een datum (2021-03-15)",
+                    raw,
+                )
+                continue
+            values[col.name] = parsed_date
+    start, end = values.get("start_date"), values.get("end_date")
+    if start and end and end[: len(start)] < start[: len(end)]:
+        end_col = spec.column("end_date")
+        assert end_col is not None
+        fail(
+            end_col,
+            f"the end ({end}) lies before the start ({start})",
+            f"het einde ({end}) ligt voor het begin ({start})",
+            end,
+            rule="period",
+        )
+    if row.table == "initiatives" and "municipality_code" not in values:
+        with contextlib.suppress(PublisherError):
+            values["municipality_code"] = check_code(own_code, allow_former=True)
+    return CheckedRow(row, ok, values)
+
+
+def parse_date(text: str) -> str | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a real date), else None."""
+    m = DATE_PATTERN.match(text.strip())
+    if not m:
+        return None
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if year < "1000":
+        return None
+    try:
+        if day:
+            dt.date(int(year), int(month), int(day))
+        elif month and not 1 <= int(month) <= 12:
+            return None
+    except ValueError:
+        return None
+    return text.strip()
+
+
+def date_datatype(value: str) -> str:
+    return {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
+
+
+# -------------------------------------------------------------------------------------------------
+# the template files
+
+
+def example_rows() -> dict[str, list[dict[str, str]]]:
+    """The filled-in example: Gemeente Utrecht's (invented) list of local initiatives."""
+    return {
+        "initiatives": [
+            {
+                "id": "UTR-2021-014",
+                "name_nl": "Buurtmoestuin De Kweekbak",
+                "name_en": "De Kweekbak community garden",
+                "description_nl": "Bewoners beheren samen een moestuin op een braakliggend "
+                "terrein; de gemeente stelt de grond beschikbaar.",
+                "description_en": "Residents jointly run a vegetable garden on a vacant lot "
+                "that the municipality lends them.",
+                "form": "civic-initiative",
+                "theme": "food; liveability-and-neighbourhood",
+                "municipality_code": "GM0344",
+                "homepage": "https://www.example.org/kweekbak",
+                "start_date": "2021-04",
+                "end_date": "",
+            },
+            {
+                "id": "UTR-2022-003",
+                "name_nl": "Overvecht-De Gagel vernieuwt",
+                "name_en": "",
+                "description_nl": "Wijkplatform waarop bewoners meedenken over de vernieuwing "
+                "van hun wijk.",
+                "description_en": "Neighbourhood platform where residents help shape the renewal "
+                "of their district.",
+                "form": "public-participation; co-creation",
+                "theme": "spatial-planning",
+                "municipality_code": "GM0344",
+                "homepage": "http://www.overvechtdegagelvernieuwt.nl",
+                "start_date": "2010",
+                "end_date": "",
+            },
+            {
+                "id": "UTR-2023-027",
+                "name_nl": "Energiecoöperatie Zonnedak Lombok",
+                "name_en": "Zonnedak Lombok energy cooperative",
+                "description_nl": "Buurtbewoners leggen samen zonnepanelen op daken van scholen; "
+                "de gemeente gaf een startsubsidie.",
+                "description_en": "Neighbours jointly install solar panels on school roofs; the "
+                "municipality gave a start-up grant.",
+                "form": "social-entrepreneurship; civic-initiative",
+                "theme": "energy",
+                "municipality_code": "",
+                "homepage": "",
+                "start_date": "2023-02-01",
+                "end_date": "",
+            },
+        ],
+        "actors": [
+            {
+                "id": "ORG-GEM",
+                "name_nl": "Gemeente Utrecht",
+                "name_en": "Municipality of Utrecht",
+                "actor_type": "municipal-government",
+                "homepage": "https://www.utrecht.nl",
+                "municipality_code": "GM0344",
+                "description_nl": "",
+                "description_en": "",
+            },
+            {
+                "id": "ORG-017",
+                "name_nl": "Stichting De Kweekbak",
+                "name_en": "",
+                "actor_type": "foundation",
+                "homepage": "",
+                "municipality_code": "GM0344",
+                "description_nl": "Stichting van bewoners die de moestuin beheert.",
+                "description_en": "Residents' foundation that runs the garden.",
+            },
+            {
+                "id": "ORG-021",
+                "name_nl": "Energiecoöperatie Zonnedak Lombok U.A.",
+                "name_en": "",
+                "actor_type": "citizens-collective",
+                "homepage": "",
+                "municipality_code": "",
+                "description_nl": "",
+                "description_en": "",
+            },
+        ],
+        "roles": [
+            {
+                "initiative_id": "UTR-2021-014",
+                "actor_id": "ORG-017",
+                "role": "initiator; organiser",
+                "start_date": "2021-04",
+                "end_date": "",
+                "comment_nl": "",
+                "comment_en": "",
+            },
+            {
+                "initiative_id": "UTR-2021-014",
+                "actor_id": "ORG-GEM",
+                "role": "facilitating; host",
+                "start_date": "",
+                "end_date": "",
+                "comment_nl": "De gemeente leent de grond uit.",
+                "comment_en": "The municipality lends the land.",
+            },
+            {
+                "initiative_id": "UTR-2022-003",
+                "actor_id": "ORG-GEM",
+                "role": "directing",
+                "start_date": "",
+                "end_date": "",
+                "comment_nl": "",
+                "comment_en": "",
+            },
+            {
+                "initiative_id": "UTR-2023-027",
+                "actor_id": "ORG-021",
+                "role": "initiator",
+                "start_date": "2023-02-01",
+                "end_date": "",
+                "comment_nl": "",
+                "comment_en": "",
+            },
+            {
+                "initiative_id": "UTR-2023-027",
+                "actor_id": "ORG-GEM",
+                "role": "funder",
+                "start_date": "2023",
+                "end_date": "2023",
+                "comment_nl": "Startsubsidie van 15.000 euro.",
+                "comment_en": "Start-up grant of 15,000 euros.",
+            },
+        ],
+    }
+
+
+def csv_bytes(table: str, rows: list[dict[str, str]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    names = TABLES[table].column_names
+    writer.writerow(names)
+    for r in rows:
+        writer.writerow([r.get(n, "") for n in names])
+    return buf.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: dict[str, list[dict[str, str]]] | None = None) -> bytes:
+    """The Excel template (empty tables) or, with ``rows``, a filled-in workbook."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    help_sheet = wb.active
+    assert help_sheet is not None
+    help_sheet.title = "toelichting"
+    help_sheet.append(["Kiemen — publicatiesjabloon / publishing template"])
+    help_sheet.append([])
+    help_sheet.append(
+        [
+            "tabel / table",
+            "kolom / column",
+            "verplicht / required",
+            "Nederlands",
+            "English",
+            "voorbeeld / example",
+        ]
+    )
+    for spec in TABLES.values():
+        for col in spec.columns:
+            help_sheet.append(
+                [
+                    spec.name,
+                    col.name,
+                    "ja / yes" if col.required else "nee / no",
+                    col.nl,
+                    col.en,
+                    col.example,
+                ]
+            )
+    help_sheet["A1"].font = Font(bold=True)
+    for spec in TABLES.values():
+        ws = wb.create_sheet(spec.name)
+        ws.append(spec.column_names)
+        for i, col in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=1, column=i)
+            cell.font = Font(bold=True)
+            cell.comment = Comment(f"{col.nl}\n\n{col.en}", "Kiemen")
+            ws.column_dimensions[cell.column_letter].width = max(14, len(col.name) + 4)
+        ws.freeze_panes = "A2"
+        for r in (rows or {}).get(spec.name, []):
+            ws.append([r.get(n, "") or None for n in spec.column_names])
+        # every cell is text: Excel must not turn ids or codes into numbers or dates
+        for column in ws.iter_cols(min_row=1, max_row=max(ws.max_row, 200)):
+            for cell in column:
+                cell.number_format = "@"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def templates_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("kiemen_data"))) / "templates"
+
+
+def readme_text() -> str:
+    """The column documentation of ``data/templates/README.md``, in Dutch and in English."""
+    lines = [
+        "# Kiemen publicatiesjabloon / publishing template",
+        "",
+        "<!-- Generated by `python -m portal.publish_template` from portal/publish_template.py;",
+        "     edit the specification there, not this file. -->",
+        "",
+        "**Nederlands.** Een gemeente of provincie publiceert haar lijst van lokale initiatieven "
+        "met drie tabellen: `initiatives` (verplicht), `actors` en `roles`. Lever ze aan als drie "
+        "CSV-bestanden in UTF-8 (`initiatives.csv`, `actors.csv`, `roles.csv`; komma of "
+        "puntkomma als scheidingsteken) of als één Excel-werkmap met werkbladen met die namen "
+        "(`kiemen-template.xlsx`). De eerste rij noemt de kolommen, precies zoals hieronder; "
+        "extra of ontbrekende kolommen worden geweigerd. Alleen waarden: formules worden "
+        "geweigerd. Meerdere waarden in één cel scheidt u met een puntkomma (`;`). Datums "
+        "schrijft u als `2021`, `2021-03` of `2021-03-15`. Gebruik uw eigen identificaties en "
+        "houd ze gelijk in elke versie: ze bepalen de URI's "
+        "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
+        "",
+        "**English.** A municipality or province publishes its list of local initiatives with "
+        "three tables: `initiatives` (required), `actors` and `roles`. Send them as three UTF-8 "
+        "CSV files (`initiatives.csv`, `actors.csv`, `roles.csv`; comma or semicolon separated) "
+        "or as one Excel workbook with sheets of those names (`kiemen-template.xlsx`). The first "
+        "row names the columns exactly as below; extra or missing columns are refused. Values "
+        "only: formulas are refused. Separate several values in one cell with a semicolon "
+        "(`;`). Write dates as `2021`, `2021-03` or `2021-03-15`. Use your own identifiers and "
+        "keep them the same in every version: they make the URIs "
+        "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
+        "",
+        "Files: `kiemen-template.xlsx`, `initiatives.csv`, `actors.csv`, `roles.csv` (empty "
+        "templates) and `example/` (a filled-in example for Gemeente Utrecht, GM0344; its "
+        "records are invented for illustration). The allowed values of the coded columns "
+        "(forms of collaboration, themes, actor types, roles, municipality codes) are listed at "
+        "`/publish/template` on every Kiemen portal.",
+        "",
+    ]
+    for spec in TABLES.values():
+        lines += [f"## `{spec.name}` ({spec.aliases[0]})", "", spec.nl, "", spec.en, ""]
+        lines += [
+            "| kolom / column | verplicht / required | Nederlands | English "
+            "| voorbeeld / example |",
+            "|---|---|---|---|---|",
+        ]
+        for col in spec.columns:
+            example = f"`{col.example}`" if col.example else ""
+            required = "ja / yes" if col.required else "nee / no"
+            lines.append(f"| `{col.name}` | {required} | {col.nl} | {col.en} | {example} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_template_files(target: Path | None = None) -> list[Path]:
+    """(Re)write the template and the filled-in example in ``data/templates/``."""
+    target = target or templates_dir()
+    (target / "example").mkdir(parents=True, exist_ok=True)
+    written = []
+    example = example_rows()
+    for name in TABLES:
+        path = target / f"{name}.csv"
+        path.write_bytes(csv_bytes(name, []))
+        written.append(path)
+        path = target / "example" / f"{name}.csv"
+        path.write_bytes(csv_bytes(name, example[name]))
+        written.append(path)
+    path = target / "README.md"
+    path.write_text(readme_text(), encoding="utf-8")
+    written.append(path)
+    path = target / "kiemen-template.xlsx"
+    path.write_bytes(xlsx_bytes())
+    written.append(path)
+    path = target / "example" / "kiemen-example.xlsx"
+    path.write_bytes(xlsx_bytes(example))
+    written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # python -m portal.publish_template: refresh data/templates/
+    for p in write_template_files():
+        print(p)

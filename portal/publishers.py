@@ -1,0 +1,513 @@
+"""Publishers: the governments that publish their own data in Kiemen, and their tokens.
+
+A publisher is a Dutch municipality (or province) known by its CBS code (``GM0344``,
+``PV26``). The code is checked against ``data/reference/cbs-gemeenten.csv``, a bundled list of
+current codes and names (with the former codes the curated data mentions, so that a merged
+municipality gets a useful answer rather than a bare "unknown"). Each publisher writes only its
+own named graphs, ``{base}graph/publishers/{code}/…``, and mints its records under
+``{base}id/publishers/{code}/…``.
+
+Tokens are the endpoint's bearer tokens (:mod:`portal.tokens`), granted exactly the
+publisher's graph prefix; this module links each token to its publisher and adds an optional
+expiry, which the publishing pipeline enforces. The registry, the versions, the audit log and
+the link suggestions live in one SQLite file beside the store (``publishers.sqlite3``), like
+the token store; the data of each version is kept under ``{store}/publishers/{code}/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import functools
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from portal.config import Settings
+from portal.tokens import TokenInfo, TokenStore
+
+CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
+TOOI = "https://identifier.overheid.nl/tooi/id/"
+EU_LICENCE = "http://publications.europa.eu/resource/authority/licence/"
+
+
+class PublisherError(ValueError):
+    """A request about publishers that cannot be honoured; the message is for people."""
+
+    def __init__(self, en: str, nl: str | None = None) -> None:
+        super().__init__(en)
+        self.en = en
+        self.nl = nl or en
+
+
+@dataclass(frozen=True)
+class Body:
+    """A municipality or province from the bundled CBS list."""
+
+    code: str
+    name: str
+    name_en: str
+    type: str  # gemeente | provincie
+    status: str  # current | former
+    successor: str
+    ended: str
+    province: str
+    lat: str
+    long: str
+
+    @property
+    def current(self) -> bool:
+        return self.status == "current"
+
+    @property
+    def official_name(self) -> str:
+        return f"{'Gemeente' if self.type == 'gemeente' else 'Provincie'} {self.name}"
+
+    @property
+    def tooi(self) -> str:
+        """The government's IRI in TOOI, the value list data.overheid.nl knows publishers by."""
+        return f"{TOOI}{self.type}/{self.code.lower()}"
+
+
+def reference_path() -> Path:
+    return Path(str(resources.files("kiemen_data"))) / "reference" / "cbs-gemeenten.csv"
+
+
+@functools.cache
+def reference() -> dict[str, Body]:
+    """The bundled list of CBS codes, by code."""
+    with open(reference_path(), encoding="utf-8", newline="") as fh:
+        return {row["code"]: Body(**row) for row in csv.DictReader(fh)}
+
+
+def check_code(code: str, *, allow_former: bool = False) -> Body:
+    """The body for a CBS code, or a PublisherError saying plainly what is wrong with it."""
+    raw = (code or "").strip()
+    norm = raw.upper()
+    if not CODE.match(norm):
+        raise PublisherError(
+            f"{raw!r} is not a CBS code: write GM and four digits for a municipality "
+            "(GM0344 for Utrecht) or PV and two digits for a province (PV26)",
+            f"{raw!r} is geen CBS-code: schrijf GM en vier cijfers voor een gemeente "
+            "(GM0344 voor Utrecht) of PV en twee cijfers voor een provincie (PV26)",
+        )
+    body = reference().get(norm)
+    if body is None:
+        raise PublisherError(
+            f"{norm} is not in Kiemen's list of Dutch municipality and province codes "
+            "(data/reference/cbs-gemeenten.csv); check the code at cbs.nl",
+            f"{norm} staat niet in Kiemens lijst van gemeente- en provinciecodes "
+            "(data/reference/cbs-gemeenten.csv); controleer de code bij het CBS",
+        )
+    if not body.current and not allow_former:
+        successor = reference().get(body.successor)
+        now = f"{successor.code} ({successor.name})" if successor else body.successor
+        raise PublisherError(
+            f"{norm} ({body.name}) no longer exists: it merged into {now} on {body.ended}; "
+            f"use {body.successor}",
+            f"{norm} ({body.name}) bestaat niet meer: de gemeente ging op {body.ended} op in "
+            f"{now}; gebruik {body.successor}",
+        )
+    return body
+
+
+@dataclass(frozen=True)
+class Licence:
+    key: str
+    iri: str  # from the EU licence authority table, as DCAT-AP asks
+    url: str
+    label: str
+
+
+LICENCES: dict[str, Licence] = {
+    "cc0-1.0": Licence(
+        "cc0-1.0",
+        EU_LICENCE + "CC0",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+        "Creative Commons Zero 1.0 (CC0 1.0)",
+    ),
+    "cc-by-4.0": Licence(
+        "cc-by-4.0",
+        EU_LICENCE + "CC_BY_4_0",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    ),
+    "cc-by-sa-4.0": Licence(
+        "cc-by-sa-4.0",
+        EU_LICENCE + "CC_BYSA_4_0",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+    ),
+}
+
+
+def check_licence(key: str) -> Licence:
+    found = LICENCES.get((key or "").strip().lower())
+    if found is None:
+        known = ", ".join(LICENCES)
+        raise PublisherError(
+            f"unknown licence {key!r}; choose one of {known}",
+            f"onbekende licentie {key!r}; kies uit {known}",
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Publisher:
+    code: str
+    name: str
+    contact_name: str
+    contact_email: str
+    contact_url: str
+    licence_key: str
+    created: str
+
+    @property
+    def body(self) -> Body:
+        return check_code(self.code, allow_former=True)
+
+    @property
+    def licence(self) -> Licence:
+        return LICENCES[self.licence_key]
+
+    def graph_prefix(self, settings: Settings) -> str:
+        return f"{settings.graph_ns}publishers/{self.code}/"
+
+    def data_graph(self, settings: Settings) -> str:
+        return self.graph_prefix(settings) + "data"
+
+    def links_graph(self, settings: Settings) -> str:
+        return self.graph_prefix(settings) + "links"
+
+    def id_ns(self, settings: Settings) -> str:
+        return f"{settings.id_ns}publishers/{self.code}/"
+
+    @property
+    def agent(self) -> str:
+        return self.body.tooi
+
+    def as_json(self, settings: Settings) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "contact_name": self.contact_name,
+            "contact_email": self.contact_email,
+            "contact_url": self.contact_url,
+            "licence": self.licence.key,
+            "licence_iri": self.licence.iri,
+            "created": self.created,
+            "data_graph": self.data_graph(settings),
+            "links_graph": self.links_graph(settings),
+            "agent": self.agent,
+        }
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS publishers (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    contact_name TEXT NOT NULL,
+    contact_email TEXT NOT NULL,
+    contact_url TEXT NOT NULL DEFAULT '',
+    licence TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publisher_tokens (
+    token_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL REFERENCES publishers(code),
+    expires TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    code TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    based_on INTEGER,
+    triples INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    files TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (code, number)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    code TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    version INTEGER,
+    files TEXT NOT NULL DEFAULT '[]',
+    added INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS suggestions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    code TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    subject_label TEXT NOT NULL,
+    candidate TEXT NOT NULL,
+    candidate_label TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    score REAL NOT NULL,
+    property TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    created TEXT NOT NULL,
+    decided TEXT,
+    decided_by TEXT,
+    UNIQUE (code, subject, candidate)
+);
+"""
+
+
+def db_path(settings: Settings) -> Path:
+    return Path(settings.store_path) / "publishers.sqlite3"
+
+
+def files_dir(settings: Settings, code: str) -> Path:
+    return Path(settings.store_path) / "publishers" / code
+
+
+@contextlib.contextmanager
+def connect(settings: Settings) -> Iterator[sqlite3.Connection]:
+    """The publishers' database (created on first use); commits when the block ends cleanly."""
+    path = db_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.executescript(_SCHEMA)
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A verified publisher token."""
+
+    publisher: Publisher
+    token: TokenInfo
+    expires: str | None
+
+
+class AuthError(Exception):
+    """A request whose token does not allow what it asks (HTTP status and a message in nl/en)."""
+
+    def __init__(self, status: int, en: str, nl: str) -> None:
+        super().__init__(en)
+        self.status = status
+        self.en = en
+        self.nl = nl
+
+
+class Registry:
+    """Publishers and their tokens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def add(
+        self,
+        code: str,
+        *,
+        contact_name: str,
+        contact_email: str,
+        licence: str,
+        name: str | None = None,
+        contact_url: str = "",
+    ) -> Publisher:
+        body = check_code(code)
+        lic = check_licence(licence)
+        email = contact_email.strip()
+        if email.lower().startswith("mailto:"):
+            email = email[7:]
+        if not EMAIL.match(email):
+            raise PublisherError(
+                f"{contact_email!r} is not an e-mail address",
+                f"{contact_email!r} is geen e-mailadres",
+            )
+        if not contact_name.strip():
+            raise PublisherError(
+                "the contact point needs a name", "het contactpunt heeft een naam nodig"
+            )
+        url = contact_url.strip()
+        if url and not re.match(r"^https?://[^\s<>\"]+$", url):
+            raise PublisherError(f"{url!r} is not a web address", f"{url!r} is geen webadres")
+        publisher = Publisher(
+            code=body.code,
+            name=(name or "").strip() or body.official_name,
+            contact_name=contact_name.strip(),
+            contact_email=email,
+            contact_url=url,
+            licence_key=lic.key,
+            created=now(),
+        )
+        with connect(self.settings) as db:
+            if db.execute("SELECT 1 FROM publishers WHERE code = ?", (body.code,)).fetchone():
+                raise PublisherError(
+                    f"{body.code} is already registered; issue a new token with "
+                    f"`kiemen publisher token {body.code}`",
+                    f"{body.code} is al geregistreerd; maak een nieuw token met "
+                    f"`kiemen publisher token {body.code}`",
+                )
+            db.execute(
+                "INSERT INTO publishers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    publisher.code,
+                    publisher.name,
+                    publisher.contact_name,
+                    publisher.contact_email,
+                    publisher.contact_url,
+                    publisher.licence_key,
+                    publisher.created,
+                ),
+            )
+        return publisher
+
+    def get(self, code: str) -> Publisher | None:
+        with connect(self.settings) as db:
+            row = db.execute("SELECT * FROM publishers WHERE code = ?", (code.upper(),)).fetchone()
+        return _publisher(row) if row else None
+
+    def all(self) -> list[Publisher]:
+        with connect(self.settings) as db:
+            rows = db.execute("SELECT * FROM publishers ORDER BY code").fetchall()
+        return [_publisher(r) for r in rows]
+
+    def issue_token(
+        self, code: str, *, expires: dt.datetime | None = None, note: str = ""
+    ) -> tuple[str, TokenInfo]:
+        """A new bearer token for the publisher's graphs (the secret is returned once)."""
+        publisher = self.get(code)
+        if publisher is None:
+            raise PublisherError(
+                f"{code} is not a registered publisher; register it with `kiemen publisher add`",
+                f"{code} is geen geregistreerde uitgever; registreer met `kiemen publisher add`",
+            )
+        if expires is not None and expires <= dt.datetime.now(dt.UTC):
+            raise PublisherError(
+                "the expiry date lies in the past", "de vervaldatum ligt in het verleden"
+            )
+        secret, info = TokenStore(self.settings).create(
+            [publisher.graph_prefix(self.settings) + "*"],
+            note or f"publisher {publisher.code} ({publisher.name})",
+        )
+        with connect(self.settings) as db:
+            db.execute(
+                "INSERT INTO publisher_tokens VALUES (?, ?, ?, ?)",
+                (
+                    info.id,
+                    publisher.code,
+                    expires.astimezone(dt.UTC).isoformat(timespec="seconds") if expires else None,
+                    now(),
+                ),
+            )
+        return secret, info
+
+    def tokens(self, code: str) -> list[tuple[TokenInfo, str | None]]:
+        with connect(self.settings) as db:
+            links = {
+                r["token_id"]: r["expires"]
+                for r in db.execute(
+                    "SELECT token_id, expires FROM publisher_tokens WHERE code = ?", (code,)
+                )
+            }
+        return [(t, links[t.id]) for t in TokenStore(self.settings).list() if t.id in links]
+
+    def publisher_of(self, token: TokenInfo) -> tuple[Publisher, str | None] | None:
+        with connect(self.settings) as db:
+            row = db.execute(
+                "SELECT p.*, t.expires AS token_expires FROM publisher_tokens t "
+                "JOIN publishers p ON p.code = t.code WHERE t.token_id = ?",
+                (token.id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return _publisher(row), row["token_expires"]
+
+    def authenticate(self, secret: str | None, code: str | None = None) -> Auth:
+        """The publisher behind a bearer token, checked for expiry and (with ``code``) ownership."""
+        if not secret:
+            raise AuthError(
+                401,
+                "publishing needs the publisher's token (Authorization: Bearer …, or the token "
+                "field of the form); the administrator issues one with `kiemen publisher token "
+                "CODE`",
+                "publiceren vraagt om het token van de uitgever (Authorization: Bearer …, of "
+                "het tokenveld van het formulier); de beheerder maakt er een met `kiemen "
+                "publisher token CODE`",
+            )
+        info = TokenStore(self.settings).verify(secret.strip())
+        if info is None:
+            raise AuthError(
+                401,
+                "this token is unknown or revoked",
+                "dit token is onbekend of ingetrokken",
+            )
+        found = self.publisher_of(info)
+        if found is None:
+            raise AuthError(
+                403,
+                "this token does not belong to a publisher; publishers' tokens come from "
+                "`kiemen publisher token CODE`",
+                "dit token hoort niet bij een uitgever; tokens van uitgevers komen van "
+                "`kiemen publisher token CODE`",
+            )
+        publisher, expires = found
+        if expires and dt.datetime.fromisoformat(expires) <= dt.datetime.now(dt.UTC):
+            raise AuthError(
+                401,
+                f"this token of {publisher.code} expired at {expires}; ask the administrator "
+                f"for a new one (`kiemen publisher token {publisher.code}`)",
+                f"dit token van {publisher.code} is verlopen op {expires}; vraag de beheerder "
+                f"om een nieuw (`kiemen publisher token {publisher.code}`)",
+            )
+        if code is not None and publisher.code != code.upper():
+            raise AuthError(
+                403,
+                f"this token belongs to {publisher.code} ({publisher.name}) and may not change "
+                f"the data of {code.upper()}",
+                f"dit token hoort bij {publisher.code} ({publisher.name}) en mag de gegevens "
+                f"van {code.upper()} niet wijzigen",
+            )
+        return Auth(publisher, info, expires)
+
+
+def _publisher(row: sqlite3.Row) -> Publisher:
+    return Publisher(
+        code=row["code"],
+        name=row["name"],
+        contact_name=row["contact_name"],
+        contact_email=row["contact_email"],
+        contact_url=row["contact_url"],
+        licence_key=row["licence"],
+        created=row["created"],
+    )
+
+
+def publisher_for_graph(settings: Settings, graph: str) -> str | None:
+    """The CBS code whose prefix ``graph`` lies under, or None for any other graph."""
+    prefix = f"{settings.graph_ns}publishers/"
+    if not graph.startswith(prefix):
+        return None
+    code = graph[len(prefix) :].split("/", 1)[0]
+    return code or None

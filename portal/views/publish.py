@@ -1,0 +1,689 @@
+"""Publishing by governments: a web form for people, a small JSON API for machines.
+
+People upload the template (CSV or Excel) with their token in a form and get an HTML report in
+their language; machines POST the same files (or RDF) with ``Authorization: Bearer`` and get
+JSON in datasette's shape, or a SHACL ``sh:ValidationReport`` in Turtle or JSON-LD. Writes to a
+publisher's graph through the endpoint's Graph Store (``/store?graph=…``) are routed through the
+same validated pipeline, and SPARQL Update with a publisher's token is refused, so nothing
+reaches a publisher's data unvalidated. Everything else of the Graph Store stays the endpoint's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal import conneg
+from portal import texts_publish as _texts  # noqa: F401  (registers the interface texts)
+from portal.db import get_settings, get_store
+from portal.i18n import current_lang
+from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
+from portal.publishers import (
+    LICENCES,
+    Auth,
+    AuthError,
+    PublisherError,
+    Registry,
+    publisher_for_graph,
+    reference,
+)
+from portal.store import StoreError
+
+bp = Blueprint("publish", __name__)
+
+JSON_MEDIA = "application/json"
+SHACL_FORMATS = tuple(f for f in conneg.RDF_FORMATS if f.key in ("ttl", "jsonld", "nt", "rdf"))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_FILES = {
+    "kiemen-template.xlsx": XLSX,
+    "initiatives.csv": "text/csv",
+    "actors.csv": "text/csv",
+    "roles.csv": "text/csv",
+    "example/kiemen-example.xlsx": XLSX,
+    "example/initiatives.csv": "text/csv",
+    "example/actors.csv": "text/csv",
+    "example/roles.csv": "text/csv",
+    "README.md": "text/markdown",
+}
+
+
+def init_app(app: Flask) -> None:
+    from portal.views import home
+
+    entry = ("publish.index", "nav.publish")
+    if entry not in home.NAV:
+        home.NAV.append(entry)
+    app.before_request(_guard_writes)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _registry() -> Registry:
+    return Registry(get_settings())
+
+
+def _bearer() -> str | None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return None
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(
+        json.dumps(body, ensure_ascii=False, indent=1), status=status, mimetype=JSON_MEDIA
+    )
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_error(status: int, en: str, nl: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"ok": False, "error": en, "status": status}
+    if nl:
+        body["error_nl"] = nl
+    body.update(extra)
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="Kiemen", scope="publish"'
+    return _json(body, status, headers)
+
+
+def _auth_json(code: str | None) -> tuple[Auth | None, Response | None]:
+    try:
+        return _registry().authenticate(_bearer(), code), None
+    except AuthError as exc:
+        return None, _json_error(exc.status, exc.en, exc.nl)
+
+
+def _too_large_issue() -> Issue:
+    limit = get_settings().max_body_bytes
+    return error(
+        f"the upload is larger than the limit of {limit} bytes (KIEMEN_MAX_BODY_BYTES); nothing "
+        "was read or changed; split it into smaller files",
+        f"de upload is groter dan de grens van {limit} bytes (KIEMEN_MAX_BODY_BYTES); er is niets "
+        "gelezen of gewijzigd; verdeel hem over kleinere bestanden",
+        rule="size",
+    )
+
+
+def _too_large() -> bool:
+    length = request.content_length
+    return length is not None and length > get_settings().max_body_bytes
+
+
+def _uploads_from_request() -> list[UploadFile]:
+    """Files of a multipart form (by field or file name) or the raw body (by Content-Type)."""
+    mimetype = request.mimetype
+    files: list[UploadFile] = []
+    if mimetype == "multipart/form-data":
+        for field, storage in request.files.items(multi=True):
+            if not storage.filename and not field:
+                continue
+            data = storage.read()
+            if not data and not storage.filename:
+                continue
+            table = field if field in TABLES else table_for_name(field)
+            files.append(UploadFile(storage.filename or f"{field}.csv", data, table))
+        return files
+    data = request.get_data(cache=False)
+    if not data:
+        return []
+    if mimetype in (XLSX, "application/octet-stream") and data[:4] == b"PK\x03\x04":
+        return [UploadFile("upload.xlsx", data)]
+    table = request.args.get("table", "initiatives")
+    return [UploadFile(f"{table}.csv", data, table if table in TABLES else None)]
+
+
+def _is_rdf(mimetype: str) -> bool:
+    fmt = conneg.by_key(mimetype, conneg.RDF_FORMATS)
+    return fmt is not None and mimetype not in ("text/plain",)
+
+
+def _report_response(report: Any, ok_status: int = 200, fail_status: int = 422) -> Response:
+    """A report as JSON (default) or, when asked for, as a SHACL validation report."""
+    from portal.publishing import shacl_report
+
+    settings = get_settings()
+    status = ok_status if (report.conforms or report.published) else fail_status
+    wants = request.args.get("format") or ""
+    fmt = None
+    if wants and wants not in ("json",):
+        fmt = conneg.by_key(wants, SHACL_FORMATS)
+    elif not wants:
+        accept = request.accept_mimetypes
+        best = accept.best_match([JSON_MEDIA, *(f.media_type for f in SHACL_FORMATS)])
+        if best and best != JSON_MEDIA and accept.quality(best) > accept.quality(JSON_MEDIA):
+            fmt = conneg.by_key(best, SHACL_FORMATS)
+    if fmt is not None and fmt.rdf is not None:
+        body = ox_serialize(shacl_report(report, settings), fmt.rdf)
+        response = Response(body, status=status, mimetype=fmt.media_type)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return _json(report.as_json() | ({"status": status} if status >= 400 else {}), status)
+
+
+def ox_serialize(triples: list[Any], fmt: Any) -> bytes:
+    import pyoxigraph as ox
+
+    prefixes = {
+        "sh": "http://www.w3.org/ns/shacl#",
+        "csvw": "http://www.w3.org/ns/csvw#",
+        "dcterms": "http://purl.org/dc/terms/",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    }
+    try:
+        return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+    except TypeError:
+        return ox.serialize(triples, format=fmt) or b""
+
+
+def _audit_refusal(auth: Auth, action: str, issue: Issue) -> None:
+    from portal.publishing import Report, _audit
+
+    report = Report(auth.publisher.code, action)
+    report.issues.append(issue)
+    report.structural = True
+    _audit(get_settings(), auth, report)
+
+
+# -- pages for people ---------------------------------------------------------------------------
+
+
+@bp.route("/publish")
+def index() -> str:
+    from portal.publishing import versions
+
+    settings = get_settings()
+    publishers = []
+    for pub in _registry().all():
+        latest = versions(settings, pub.code)
+        publishers.append({"pub": pub, "latest": latest[0] if latest else None})
+    return render_template("publish/index.html", publishers=publishers, licences=LICENCES)
+
+
+@bp.route("/publish/template")
+def template_docs() -> str:
+    from portal.publishing import vocabulary
+
+    vocab = vocabulary(get_store())
+    lang = current_lang()
+    values = []
+    seen: set[tuple[str, ...]] = set()
+    for spec in TABLES.values():
+        for col in spec.columns:
+            if col.kind != "concepts" or col.scheme in seen:
+                continue
+            seen.add(col.scheme)
+            concepts: dict[str, Any] = {}
+            for scheme in col.scheme:
+                for c in vocab.by_scheme.get(scheme, {}).values():
+                    concepts[c.iri] = c
+            rows = sorted(concepts.values(), key=lambda c: (c.scheme, c.slug))
+            values.append({"column": col.name, "concepts": rows})
+    codes = [b for b in reference().values()]
+    return render_template(
+        "publish/template.html", tables=TABLES, values=values, codes=codes, lang=lang
+    )
+
+
+@bp.route("/publish/template/<path:filename>")
+def template_file(filename: str) -> ResponseReturnValue:
+    media = TEMPLATE_FILES.get(filename)
+    if media is None:
+        abort(404)
+    path = templates_dir() / filename
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=media,
+        as_attachment=not filename.endswith(".md"),
+        download_name=filename.rsplit("/", 1)[-1],
+    )
+
+
+@bp.route("/publish/upload", methods=["POST"])
+def upload_form() -> ResponseReturnValue:
+    from portal.publishing import process_upload
+
+    if _too_large():
+        return _page_refusal(413, _too_large_issue())
+    try:
+        token = request.form.get("token", "")
+        files = [
+            UploadFile(s.filename or "upload", s.read())
+            for s in request.files.getlist("files")
+            if s.filename
+        ]
+    except RequestEntityTooLarge:
+        return _page_refusal(413, _too_large_issue())
+    try:
+        auth = _registry().authenticate(token)
+    except AuthError as exc:
+        issue = Issue("error", exc.en, exc.nl, rule="token")
+        return _page_refusal(exc.status, issue)
+    publish = request.form.get("action") == "publish"
+    valid_only = request.form.get("valid_only") in ("1", "on", "true", "yes")
+    try:
+        report = process_upload(get_store(), auth, files, publish=publish, valid_only=valid_only)
+    except StoreError as exc:
+        return _page_refusal(503, error(str(exc), str(exc), rule="store"))
+    status = 200 if (report.conforms or report.published) else 422
+    html = render_template("publish/report.html", report=report, publisher=auth.publisher)
+    return Response(
+        html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+def _page_refusal(status: int, issue: Issue) -> Response:
+    from portal.publishing import Report
+
+    report = Report("", "check")
+    report.issues.append(issue)
+    report.structural = True
+    html = render_template("publish/report.html", report=report, publisher=None)
+    return Response(
+        html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.route("/publish/<code>")
+def publisher_page(code: str) -> ResponseReturnValue:
+    from portal.linking import open_suggestions
+    from portal.publishing import versions
+
+    settings = get_settings()
+    pub = _registry().get(code)
+    if pub is None:
+        return render_template("publish/missing.html", code=code), 404
+    lang = current_lang()
+    records: dict[str, dict[str, Any]] = {}
+    for row in get_store().rows("publisher-records", {"g": pub.data_graph(settings)}):
+        entry = records.setdefault(str(row["thing"]), dict(row))
+        if row["lang"] == lang:
+            entry["label"] = row["label"]
+    return render_template(
+        "publish/publisher.html",
+        pub=pub,
+        versions=versions(settings, pub.code),
+        suggestions=open_suggestions(settings, pub.code),
+        records=list(records.values()),
+        data_graph=pub.data_graph(settings),
+    )
+
+
+@bp.route("/publish/<code>/rollback", methods=["POST"])
+def rollback_form(code: str) -> ResponseReturnValue:
+    from portal.publishing import rollback
+
+    try:
+        auth = _registry().authenticate(request.form.get("token", ""), code)
+        version = int(request.form.get("version", ""))
+    except AuthError as exc:
+        return _page_refusal(exc.status, Issue("error", exc.en, exc.nl, rule="token"))
+    except ValueError:
+        return _page_refusal(400, error("choose a version", "kies een versie", rule="version"))
+    report = rollback(get_store(), auth, version)
+    status = 200 if report.published else 422
+    html = render_template("publish/report.html", report=report, publisher=auth.publisher)
+    return Response(
+        html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.route("/publish/<code>/links/<int:sid>", methods=["POST"])
+def link_form(code: str, sid: int) -> ResponseReturnValue:
+    from portal.linking import decide
+
+    try:
+        auth = _registry().authenticate(request.form.get("token", ""), code)
+        decide(
+            get_store(),
+            auth,
+            sid,
+            request.form.get("decision", ""),
+            request.form.get("property") or None,
+        )
+    except AuthError as exc:
+        return _page_refusal(exc.status, Issue("error", exc.en, exc.nl, rule="token"))
+    except PublisherError as exc:
+        return _page_refusal(400, Issue("error", exc.en, exc.nl, rule="link"))
+    return redirect(url_for("publish.publisher_page", code=code.upper()) + "#links", 303)
+
+
+@bp.route("/publish/<code>/versions/<version>.<ext>")
+def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
+    from portal.publishing import version_triples, versions
+
+    settings = get_settings()
+    pub = _registry().get(code)
+    fmt = conneg.by_key(ext, conneg.RDF_FORMATS)
+    if pub is None or fmt is None or fmt.rdf is None or fmt.key in ("trig", "nq"):
+        abort(404)
+    if version == "latest":
+        known = versions(settings, pub.code)
+        if not known:
+            abort(404)
+        number = int(known[0]["number"])
+    elif version.isdigit():
+        number = int(version)
+    else:
+        abort(404)
+    triples = version_triples(settings, pub.code, number)
+    if triples is None:
+        abort(404)
+    from portal.prefixes import ontology_prefixes
+
+    try:
+        body = ox_serialize_prefixed(triples, fmt.rdf, ontology_prefixes(settings))
+    except Exception:  # pragma: no cover - a format without prefixes
+        body = ox_serialize(triples, fmt.rdf)
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Content-Disposition"] = f'inline; filename="{pub.code}-v{number}.{fmt.key}"'
+    response.headers["Link"] = f'<{pub.licence.url}>; rel="license"'
+    return response
+
+
+def ox_serialize_prefixed(triples: list[Any], fmt: Any, prefixes: dict[str, str]) -> bytes:
+    import pyoxigraph as ox
+
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+        return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+    return ox.serialize(triples, format=fmt) or b""
+
+
+# -- the API for machines -----------------------------------------------------------------------
+
+
+@bp.route("/publish/api/publishers")
+def api_publishers() -> Response:
+    from portal.publishing import versions
+
+    settings = get_settings()
+    rows = []
+    for pub in _registry().all():
+        entry: dict[str, Any] = dict(pub.as_json(settings))
+        known = versions(settings, pub.code)
+        entry["latest_version"] = known[0]["number"] if known else None
+        entry["page"] = url_for("publish.publisher_page", code=pub.code, _external=True)
+        rows.append(entry)
+    return _json({"ok": True, "rows": rows, "truncated": False, "next": None, "next_url": None})
+
+
+def _api_upload(code: str, publish: bool) -> Response:
+    from portal.publishing import process_rdf, process_upload
+
+    auth, refusal = _auth_json(code)
+    if refusal is not None:
+        return refusal
+    assert auth is not None
+    action = "api-upload" if publish else "check"
+    if _too_large():
+        issue = _too_large_issue()
+        _audit_refusal(auth, action, issue)
+        return _json_error(
+            413,
+            issue.en,
+            issue.nl,
+            rows=[issue.as_json()],
+            truncated=False,
+            next=None,
+            next_url=None,
+        )
+    valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
+    kstore = get_store()
+    try:
+        if _is_rdf(request.mimetype):
+            data = request.get_data(cache=False)
+            report = process_rdf(
+                kstore,
+                auth,
+                data,
+                request.mimetype,
+                merge=False,
+                publish=publish,
+                valid_only=valid_only,
+                action="api-rdf",
+            )
+        else:
+            files = _uploads_from_request()
+            report = process_upload(kstore, auth, files, publish=publish, valid_only=valid_only)
+            report.action = action if publish else "check"
+    except RequestEntityTooLarge:
+        issue = _too_large_issue()
+        _audit_refusal(auth, action, issue)
+        return _json_error(413, issue.en, issue.nl, rows=[issue.as_json()])
+    except StoreError as exc:
+        return _json_error(503, str(exc))
+    if publish and report.published:
+        response = _report_response(report, ok_status=201)
+        response.headers["Location"] = url_for(
+            "publish.version_download",
+            code=auth.publisher.code,
+            version=str(report.version),
+            ext="ttl",
+            _external=True,
+        )
+        return response
+    return _report_response(report)
+
+
+@bp.route("/publish/api/<code>/validate", methods=["POST"])
+def api_validate(code: str) -> Response:
+    return _api_upload(code, publish=False)
+
+
+@bp.route("/publish/api/<code>/versions", methods=["GET", "POST"])
+def api_versions(code: str) -> Response:
+    from portal.publishing import versions
+
+    if request.method == "POST":
+        return _api_upload(code, publish=True)
+    settings = get_settings()
+    pub = _registry().get(code)
+    if pub is None:
+        return _json_error(
+            404, f"{code} is not a registered publisher", f"{code} is geen geregistreerde uitgever"
+        )
+    rows = versions(settings, pub.code)
+    for r in rows:
+        r["download"] = url_for(
+            "publish.version_download",
+            code=pub.code,
+            version=str(r["number"]),
+            ext="ttl",
+            _external=True,
+        )
+        r.pop("token_id", None)
+    return _json({"ok": True, "rows": rows, "truncated": False, "next": None, "next_url": None})
+
+
+@bp.route("/publish/api/<code>/rollback", methods=["POST"])
+def api_rollback(code: str) -> Response:
+    from portal.publishing import rollback
+
+    auth, refusal = _auth_json(code)
+    if refusal is not None:
+        return refusal
+    assert auth is not None
+    raw = request.args.get("version")
+    if raw is None and request.is_json:
+        raw = str((request.get_json(silent=True) or {}).get("version", ""))
+    try:
+        version = int(raw or "")
+    except ValueError:
+        return _json_error(
+            400,
+            "give the version to roll back to: ?version=N",
+            "geef de versie om naar terug te gaan: ?version=N",
+        )
+    report = rollback(get_store(), auth, version)
+    return _report_response(
+        report,
+        ok_status=201,
+        fail_status=404 if not report.issues or report.issues[0].rule == "version" else 422,
+    )
+
+
+@bp.route("/publish/api/<code>/suggestions")
+def api_suggestions(code: str) -> Response:
+    from portal.linking import all_suggestions
+
+    pub = _registry().get(code)
+    if pub is None:
+        return _json_error(404, f"{code} is not a registered publisher")
+    rows = all_suggestions(get_settings(), pub.code, request.args.get("status") or None)
+    for r in rows:
+        r.pop("decided_by", None)
+    return _json({"ok": True, "rows": rows, "truncated": False, "next": None, "next_url": None})
+
+
+@bp.route("/publish/api/<code>/suggestions/<int:sid>", methods=["POST"])
+def api_decide(code: str, sid: int) -> Response:
+    from portal.linking import decide
+
+    auth, refusal = _auth_json(code)
+    if refusal is not None:
+        return refusal
+    assert auth is not None
+    body = request.get_json(silent=True) or {}
+    decision = str(body.get("decision") or request.args.get("decision") or "")
+    prop = body.get("property") or request.args.get("property") or None
+    try:
+        result = decide(get_store(), auth, sid, decision, prop)
+    except PublisherError as exc:
+        return _json_error(400, exc.en, exc.nl)
+    return _json({"ok": True, "rows": [result], "truncated": False, "next": None, "next_url": None})
+
+
+@bp.route("/publish/api/<code>/audit")
+def api_audit(code: str) -> Response:
+    from portal.publishing import audit_log
+
+    auth, refusal = _auth_json(code)
+    if refusal is not None:
+        return refusal
+    assert auth is not None
+    rows = audit_log(get_settings(), auth.publisher.code)
+    return _json({"ok": True, "rows": rows, "truncated": False, "next": None, "next_url": None})
+
+
+# -- the Graph Store and SPARQL Update, for publishers' graphs --------------------------------
+
+
+def _guard_writes() -> ResponseReturnValue | None:
+    """Route Graph Store writes to a publisher's graph through the pipeline; refuse SPARQL
+    Update with a publisher's token (it would bypass validation, versions and the audit log)."""
+    endpoint = request.endpoint or ""
+    if endpoint in ("graphstore.indirect", "graphstore.direct") and request.method in (
+        "PUT",
+        "POST",
+        "DELETE",
+        "PATCH",
+    ):
+        graph = request.args.get("graph") if endpoint == "graphstore.indirect" else request.base_url
+        if graph and publisher_for_graph(get_settings(), graph):
+            return _graph_store_write(graph)
+        return None
+    if endpoint.startswith("sparql.endpoint") and request.method == "POST":
+        secret = _bearer()
+        if not secret:
+            return None
+        from portal.tokens import TokenStore
+
+        info = TokenStore(get_settings()).verify(secret)
+        if info is None or _registry().publisher_of(info) is None:
+            return None
+        is_update = request.mimetype == "application/sparql-update" or (
+            request.mimetype == "application/x-www-form-urlencoded" and "update" in request.form
+        )
+        if is_update:
+            return _json_error(
+                403,
+                "a publisher's token does not write with SPARQL Update: publish through "
+                "/publish/api/CODE/versions or the Graph Store (/store?graph=…/data), where "
+                "every upload is validated and becomes a version",
+                "het token van een uitgever schrijft niet met SPARQL Update: publiceer via "
+                "/publish/api/CODE/versions of de Graph Store (/store?graph=…/data), waar elke "
+                "upload gecontroleerd wordt en een versie wordt",
+            )
+    return None
+
+
+def _graph_store_write(graph: str) -> Response:
+    from portal.publishing import process_rdf
+
+    settings = get_settings()
+    code = publisher_for_graph(settings, graph) or ""
+    try:
+        auth = _registry().authenticate(_bearer(), code)
+    except AuthError as exc:
+        return _json_error(exc.status, exc.en, exc.nl)
+    data_graph = auth.publisher.data_graph(settings)
+    if graph != data_graph:
+        return _json_error(
+            403,
+            f"a publisher writes its data to <{data_graph}>; the links graph is kept by "
+            "confirming suggested links",
+            f"een uitgever schrijft zijn gegevens naar <{data_graph}>; de koppelingengraaf "
+            "ontstaat door voorgestelde koppelingen te bevestigen",
+        )
+    if request.method in ("DELETE", "PATCH"):
+        response = _json_error(
+            405,
+            "a published dataset is not deleted or patched: publish a new version (PUT) or roll "
+            "back (/publish/api/CODE/rollback)",
+            "een gepubliceerde dataset wordt niet verwijderd of gepatcht: publiceer een nieuwe "
+            "versie (PUT) of ga terug (/publish/api/CODE/rollback)",
+        )
+        response.headers["Allow"] = "GET, HEAD, PUT, POST, OPTIONS"
+        return response
+    if _too_large():
+        issue = _too_large_issue()
+        _audit_refusal(auth, "graph-store", issue)
+        return _json_error(413, issue.en, issue.nl)
+    existed = bool(_versions_count(auth))
+    try:
+        data = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return _json_error(413, _too_large_issue().en)
+    valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
+    report = process_rdf(
+        get_store(),
+        auth,
+        data,
+        request.content_type or "",
+        merge=request.method == "POST",
+        publish=True,
+        valid_only=valid_only,
+        action=f"graph-store-{request.method.lower()}",
+    )
+    response = _report_response(report, ok_status=200 if existed else 201, fail_status=400)
+    if report.published and not existed:
+        response.headers["Location"] = graph
+    return response
+
+
+def _versions_count(auth: Auth) -> int:
+    from portal.publishing import versions
+
+    return len(versions(get_settings(), auth.publisher.code))
