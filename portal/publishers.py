@@ -124,6 +124,8 @@ class Licence:
     label: str
 
 
+#: Licences a publisher may choose: both fit inside the whole dataset's CC BY 4.0 (the dumps and
+#: the SPARQL endpoint combine every graph), which a share-alike licence would not.
 LICENCES: dict[str, Licence] = {
     "cc0-1.0": Licence(
         "cc0-1.0",
@@ -136,12 +138,6 @@ LICENCES: dict[str, Licence] = {
         EU_LICENCE + "CC_BY_4_0",
         "https://creativecommons.org/licenses/by/4.0/",
         "Creative Commons Attribution 4.0 International (CC BY 4.0)",
-    ),
-    "cc-by-sa-4.0": Licence(
-        "cc-by-sa-4.0",
-        EU_LICENCE + "CC_BYSA_4_0",
-        "https://creativecommons.org/licenses/by-sa/4.0/",
-        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
     ),
 }
 

@@ -40,11 +40,12 @@ TEXTS.update(
             "wrong. Correct them and check again.",
         },
         "pub.step5": {
-            "nl": "Kies 'Publiceren'. Elke publicatie is een nieuwe versie; eerdere versies "
-            "blijven te downloaden en u kunt teruggaan. Bevestig daarna de voorgestelde "
-            "koppelingen.",
-            "en": "Choose 'Publish'. Every publication is a new version; earlier versions stay "
-            "downloadable and you can roll back. Then confirm the suggested links.",
+            "nl": "Kies 'Publiceren'. Elke upload is uw hele dataset en wordt een nieuwe "
+            "versie; eerdere versies blijven te downloaden en u kunt teruggaan. Bevestig daarna "
+            "de voorgestelde koppelingen.",
+            "en": "Choose 'Publish'. Every upload is your whole dataset and becomes a new "
+            "version; earlier versions stay downloadable and you can roll back. Then confirm "
+            "the suggested links.",
         },
         "pub.template": {"nl": "Het sjabloon", "en": "The template"},
         "pub.template.excel": {"nl": "Excel-sjabloon", "en": "Excel template"},
