@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders import provenance
+from loaders import indexes, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
 from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
@@ -33,7 +33,7 @@ REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularL
 
 #: Called with the new generation after validation, before publishing (search index, facets).
 INDEX_HOOKS: list[Callable[[Generation, KiemenStore], None]] = []
-INDEX_HOOKS.append(__import__("loaders.indexes", fromlist=["build_indexes"]).build_indexes)
+INDEX_HOOKS.append(indexes.build_indexes)
 
 #: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
 CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
@@ -116,74 +116,92 @@ def load(
     progress: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input."""
-    settings = kstore.settings
     report = LoadReport(dry_run=dry_run)
     say = progress or (lambda _msg: None)
     with kstore.writing(publish=not dry_run) as gen:
-        checker = _checker(kstore, gen.store, say) if validate else None
-        report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
-        written: list[_Written] = []
-        for source in sources:
-            loader = pick(source)
-            name = source.graph or loader.default_graph_name(source)
-            graph = graph_iri(settings, name)
-            started = dt.datetime.now(dt.UTC)
-            say(f"loading {source.display()} into graph {name} ({loader.title})")
-            gen.store.remove_graph(graph)
-            checked = checker is not None and name not in UNVALIDATED_GRAPHS
-            session = checker.session(source.display(), graph) if checked and checker else None
-            stats = loader.write(source, gen.store, graph, settings, session)
-            if session is not None:
-                session.close()
-            stats.triples = _count(kstore, gen.store, graph)
-            if stats.triples == 0:
-                raise LoadError(
-                    [Problem(source.display(), "the source holds no triples", rule="not empty")]
-                )
-            written.append(_Written(source, loader, graph, stats, started, session))
-        problems: list[Problem] = [w for item in written for w in item.stats.warnings]
-        if validate:
-            say("settling the SHACL checks against the new generation")
-            if checker is not None:
-                found, report.checked, report.warning_count = _settle(kstore, gen, checker, written)
-            else:
-                found = _validate_pyshacl(kstore, gen.store, written)
-                report.warning_count = sum(1 for p in found if p.severity != "error")
-            problems += found
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise LoadError(problems)
-        report.problems = problems
-        warnings = report.warning_count or len(problems)
-        for item in written:
-            provenance.record(
-                gen.store,
-                settings,
-                item.graph,
-                title=f"{item.loader.title}: {item.source.display()}",
-                loader=item.loader.name,
-                location=item.source.display(),
-                stats=item.stats,
-                started=item.started,
-                conforms=validate,
-                triples=item.stats.triples,
-                errors=0,
-                warnings=warnings,
-            )
-            report.graphs.append(
-                GraphReport(
-                    item.graph.value,
-                    item.source.display(),
-                    item.loader.name,
-                    item.stats.triples,
-                    item.stats.files,
-                )
-            )
-        for hook in INDEX_HOOKS:
-            say(f"building index: {getattr(hook, '__name__', 'index')}")
-            hook(gen, kstore)
-        report.generation = gen.path.name
+        capture = indexes.capture_for(gen, kstore)
+        try:
+            _load_into(kstore, gen, sources, report, capture, validate=validate, say=say)
+        finally:
+            indexes.drop_capture(gen)
     return report
+
+
+def _load_into(
+    kstore: KiemenStore,
+    gen: Generation,
+    sources: Sequence[Source],
+    report: LoadReport,
+    capture: indexes.Capture,
+    *,
+    validate: bool,
+    say: Callable[[str], None],
+) -> None:
+    settings = kstore.settings
+    checker = _checker(kstore, gen.store, say) if validate else None
+    report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
+    written: list[_Written] = []
+    for source in sources:
+        loader = pick(source)
+        name = source.graph or loader.default_graph_name(source)
+        graph = graph_iri(settings, name)
+        started = dt.datetime.now(dt.UTC)
+        say(f"loading {source.display()} into graph {name} ({loader.title})")
+        gen.store.remove_graph(graph)
+        checked = checker is not None and name not in UNVALIDATED_GRAPHS
+        session = checker.session(source.display(), graph) if checked and checker else None
+        capture.replacing(graph, session)
+        stats = loader.write(source, gen.store, graph, settings, session)
+        if session is not None:
+            session.close()
+        stats.triples = _count(kstore, gen.store, graph)
+        if stats.triples == 0:
+            raise LoadError(
+                [Problem(source.display(), "the source holds no triples", rule="not empty")]
+            )
+        written.append(_Written(source, loader, graph, stats, started, session))
+    problems: list[Problem] = [w for item in written for w in item.stats.warnings]
+    if validate:
+        say("settling the SHACL checks against the new generation")
+        if checker is not None:
+            found, report.checked, report.warning_count = _settle(kstore, gen, checker, written)
+        else:
+            found = _validate_pyshacl(kstore, gen.store, written)
+            report.warning_count = sum(1 for p in found if p.severity != "error")
+        problems += found
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise LoadError(problems)
+    report.problems = problems
+    warnings = report.warning_count or len(problems)
+    for item in written:
+        provenance.record(
+            gen.store,
+            settings,
+            item.graph,
+            title=f"{item.loader.title}: {item.source.display()}",
+            loader=item.loader.name,
+            location=item.source.display(),
+            stats=item.stats,
+            started=item.started,
+            conforms=validate,
+            triples=item.stats.triples,
+            errors=0,
+            warnings=warnings,
+        )
+        report.graphs.append(
+            GraphReport(
+                item.graph.value,
+                item.source.display(),
+                item.loader.name,
+                item.stats.triples,
+                item.stats.files,
+            )
+        )
+    for hook in INDEX_HOOKS:
+        say(f"building index: {getattr(hook, '__name__', 'index')}")
+        hook(gen, kstore)
+    report.generation = gen.path.name
 
 
 def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:

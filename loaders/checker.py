@@ -42,6 +42,8 @@ from loaders.shapes import (
 
 _EMPTY_MAP: dict[str, list[Term]] = {}
 #: Components whose verdict depends on other nodes (re-checked against the store when negative).
+#: Statements handed to a capture sink at a time.
+_BATCH = 50_000
 _REFERRING = {"class", "node", "not", "or", "and", "xone", "qualifiedValueShape"}
 
 
@@ -85,17 +87,38 @@ class Session:
         self._subject_key: str | None = None
         self._block: dict[str, list[Term]] = {}
         self._blank: dict[str, tuple[Term, dict[str, list[Term]]]] = {}
+        #: Predicates whose statements are also handed to ``_sink`` (see :meth:`capture`).
+        self._keep: frozenset[str] | None = None
+        self._sink: Callable[[list[ox.Quad]], None] | None = None
+        self._kept: list[ox.Quad] = []
+
+    def capture(self, predicates: frozenset[str], sink: Callable[[list[ox.Quad]], None]) -> None:
+        """Also hand every streamed statement whose predicate is in ``predicates`` to ``sink``,
+        in batches: the index build reads them from memory instead of the on-disk store."""
+        self._keep = predicates
+        self._sink = sink
+
+    def _drain(self) -> None:
+        if self._kept and self._sink is not None:
+            self._sink(self._kept)
+        self._kept = []
 
     # -- feeding ------------------------------------------------------------------------------
     def feed(self, triples: Iterable[Any]) -> int:
         """Consume triples (or quads) of this source; returns how many."""
         n = 0
         named = ox.NamedNode
+        quad = ox.Quad
         add = self._add
+        keep = self._keep
+        graph = self.graph
+        kept = self._kept
         for t in triples:
             n += 1
             s = t.subject
             if type(s) is not named:
+                if keep is not None and t.predicate.value in keep:
+                    kept.append(quad(s, t.predicate, t.object, graph))
                 add(t)
                 continue
             sv = s.value
@@ -104,19 +127,31 @@ class Session:
                 self._subject = s
                 self._subject_key = sv
             block = self._block
-            p = t.predicate.value
+            pred = t.predicate
+            p = pred.value
+            o = t.object
+            if keep is not None and p in keep:
+                kept.append(quad(s, pred, o, graph))
+                if len(kept) >= _BATCH:
+                    self._drain()
+                    kept = self._kept
             values = block.get(p)
             if values is None:
-                block[p] = [t.object]
+                block[p] = [o]
             else:
-                values.append(t.object)
+                values.append(o)
         self.count += n
         return n
 
     def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads on (to ``bulk_extend``) while checking them."""
+        keep = self._keep
         for q in quads:
             self.count += 1
+            if keep is not None and q.predicate.value in keep:
+                self._kept.append(q)
+                if len(self._kept) >= _BATCH:
+                    self._drain()
             self._add(q)
             yield q
 
@@ -185,6 +220,7 @@ class Session:
 
     def close(self) -> None:
         self._flush()
+        self._drain()
 
 
 class Checker:

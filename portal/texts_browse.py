@@ -118,6 +118,7 @@ TEXTS.update(
         "facet.document": {"nl": "Brondocument", "en": "Source document"},
         "facet.actor": {"nl": "Actor", "en": "Actor"},
         "facet.place": {"nl": "Plaats", "en": "Place"},
+        "facet.spatial": {"nl": "Plaats", "en": "Place"},
         "facet.role": {"nl": "Rol", "en": "Role"},
         "facet.q": {"nl": "Tekst", "en": "Text"},
         # search

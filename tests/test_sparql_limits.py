@@ -22,7 +22,7 @@ import pytest
 import requests
 from sparql_helpers import bundled_store, client_from, kiemen_server
 
-TIMEOUT = 2.0
+TIMEOUT = 5.0
 MAX_ROWS = 50
 MAX_CONCURRENT = 2
 MAX_BODY = 8192
@@ -94,7 +94,10 @@ class Bystander:
     def assert_unhurt(self) -> None:
         assert not self.failures, self.failures[:3]
         assert len(self.times) >= 5, "the bystander got too few answers"
-        assert max(self.times) < 1.0, f"slowest cheap answer took {max(self.times):.2f} s"
+        # A client stuck behind the runaway would wait the whole TIMEOUT; half of it leaves room
+        # for a busy CI machine without letting a blocked bystander pass.
+        slowest = max(self.times)
+        assert slowest < TIMEOUT / 2, f"slowest cheap answer took {slowest:.2f} s"
 
 
 def timed(fn: Callable[[], requests.Response]) -> tuple[requests.Response, float]:
@@ -221,7 +224,7 @@ def test_concurrency_limit_answers_429(server: str) -> None:
         for t in threads:
             t.join(TIMEOUT + 15)
     assert refused.status_code == 429
-    assert took < 1.0
+    assert took < TIMEOUT / 2
     assert refused.headers["Retry-After"] == "1"
     body = json.loads(refused.text)
     assert body == {"ok": False, "error": body["error"], "status": 429}
