@@ -215,14 +215,14 @@ def initiative(
         later.append(w.t(ch, RDF_TYPE, w.iri(km + "Channel")))
         later.append(w.t(ch, RDFS + "label", w.lit(f"{name_nl} op {platform}")))
         later.append(w.t(ch, km + "channelType", w.iri(km + "channel-type/account")))
-        later.append(w.t(ch, km + "platform", w.iri(f"{km}platform/{platform}")))
+        later.append(w.t(ch, km + "onPlatform", w.iri(f"{km}platform/{platform}")))
         later.append(w.t(ch, km + "handle", w.lit(f"@initiatief{i}")))
     for f in range(2):
         fact = f"{idn}fact/synthetic-{i}-{f}"
         yield w.t(ini, km + "hasFact", w.iri(fact))
         later.append(w.t(fact, RDF_TYPE, w.iri(km + "Fact")))
         later.append(
-            w.t(fact, km + "measure", w.iri(f"{km}measure/synthetic-{rng.choice(MEASURES)}"))
+            w.t(fact, km + "hasMeasure", w.iri(f"{km}measure/synthetic-{rng.choice(MEASURES)}"))
         )
         later.append(w.t(fact, RDF_VALUE, w.lit(str(rng.randrange(5, 5000)), dt="integer")))
         later.append(w.t(fact, km + "unit", w.lit("persons")))
@@ -234,9 +234,9 @@ def initiative(
         yield w.t(inv, RDF_TYPE, w.iri(km + "Involvement"))
         yield w.t(inv, km + "initiative", w.iri(ini))
         yield w.t(inv, km + "actor", w.iri(f"{idn}actor/synthetic-{rng.randrange(n_actors)}"))
-        yield w.t(inv, km + "role", w.iri(f"{km}role/{ROLES[k] if k < 2 else rng.choice(ROLES)}"))
+        yield w.t(inv, km + "hasRole", w.iri(f"{km}role/{ROLES[k] if k < 2 else rng.choice(ROLES)}"))
         if k == 2:
-            yield w.t(inv, km + "role", w.iri(f"{km}government-role/{rng.choice(GOVROLES)}"))
+            yield w.t(inv, km + "hasRole", w.iri(f"{km}government-role/{rng.choice(GOVROLES)}"))
         yield w.t(inv, km + "roleStated", w.lit("true" if k < 2 else "false", dt="boolean"))
         yield w.t(inv, PROV + "wasDerivedFrom", w.iri(section))
 

@@ -114,9 +114,9 @@ def workload(base: str, initiatives: int, lookups: int, seed: int = 11) -> list[
     templates = [
         "SELECT ?p ?o WHERE {{ <{ini}> ?p ?o }}",
         "SELECT ?actor ?label ?role WHERE {{ ?inv km:initiative <{ini}> ; km:actor ?actor ; "
-        "km:role ?role . ?actor skos:prefLabel ?label FILTER(lang(?label) = 'nl') }}",
+        "km:hasRole ?role . ?actor skos:prefLabel ?label FILTER(lang(?label) = 'nl') }}",
         "SELECT ?fact ?measure ?value ?date WHERE {{ <{ini}> km:hasFact ?fact . "
-        "?fact km:measure ?measure ; rdf:value ?value ; dcterms:date ?date }}",
+        "?fact km:hasMeasure ?measure ; rdf:value ?value ; dcterms:date ?date }}",
         "SELECT ?i ?name WHERE {{ <{ini}> skos:prefLabel ?name . ?i skos:prefLabel ?name }}",
         "SELECT ?i ?label WHERE {{ ?i km:statedForm <{km}form/{form}> ; "
         "dcterms:subject <{km}theme/{theme}> ; skos:prefLabel ?label "

@@ -617,7 +617,7 @@ class _Mapper:
         yield self.q(inv, RDF_TYPE, self.n(self.km + "Involvement"))
         yield self.q(inv, self.km + "initiative", ini)
         yield self.q(inv, self.km + "actor", actor)
-        yield self.q(inv, self.km + "role", self.n(role))
+        yield self.q(inv, self.km + "hasRole", self.n(role))
         yield self.q(
             inv,
             self.km + "roleStated",

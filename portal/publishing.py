@@ -422,7 +422,7 @@ def build_records(
             t(key, KM + "roleStated", lit("true", "boolean")),
         ]
         for concept in v.get("role", []):
-            rec.triples.append(t(key, KM + "role", n(concept.iri)))
+            rec.triples.append(t(key, KM + "hasRole", n(concept.iri)))
         for prop, col in ((SCHEMA + "startDate", "start_date"), (SCHEMA + "endDate", "end_date")):
             if v.get(col):
                 rec.triples.append(t(key, prop, lit(v[col], date_datatype(v[col]))))

@@ -12,7 +12,7 @@ def test_codebook_lists_every_class_property_and_scheme(kstore) -> None:  # type
     book = build(kstore)
     curies = {c["curie"] for c in book["classes"]}
     assert {"km:Initiative", "km:Actor", "km:Involvement", "km:Place", "km:Fact"} <= curies
-    assert {"km:statedForm", "km:role"} <= {p["curie"] for p in book["properties"]}
+    assert {"km:statedForm", "km:hasRole"} <= {p["curie"] for p in book["properties"]}
     schemes = {s["curie"] for s in book["schemes"]}
     assert {"km:form", "km:government-role", "km:actor-type"} <= schemes
     for term in book["classes"] + book["properties"]:

@@ -373,13 +373,13 @@ def test_participedia_cases_appear_under_our_forms_and_roles(store: KiemenStore)
         km + "form/social-movement"}
     # a government organiser with IAP2 'empower' facilitates; 'involve' directs
     assert objects("involvement/participedia-case-5001--organiser-government-role",
-                   km + "role") == {km + "government-role/facilitating"}
+                   km + "hasRole") == {km + "government-role/facilitating"}
     assert objects("involvement/participedia-case-5002--organiser-government-role",
-                   km + "role") == {km + "government-role/directing"}
+                   km + "hasRole") == {km + "government-role/directing"}
     # a municipality funding a foundation's case facilitates it
     assert objects("involvement/participedia-case-5005--funder-government-role",
-                   km + "role") == {km + "government-role/facilitating"}
-    assert objects("involvement/participedia-case-5003--organiser", km + "role") == {
+                   km + "hasRole") == {km + "government-role/facilitating"}
+    assert objects("involvement/participedia-case-5003--organiser", km + "hasRole") == {
         km + "role/organiser"}
     assert objects("place/participedia-case-5003", km + "countryCode") == {"NL"}
     assert objects("actor/participedia-organization-6005", km + "actorType") == {

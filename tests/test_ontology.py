@@ -134,8 +134,7 @@ def test_every_term_and_concept_has_bilingual_label_and_definition(ontology: Gra
 
 
 def test_at_most_one_label_and_definition_per_language(ontology: Graph) -> None:
-    """Also guards the three IRIs that are both a property and a scheme (km:role, km:measure,
-    km:platform): their shared definition must stay word for word the same in both files."""
+    """One label and one definition per language for every term and concept."""
     problems = []
     for predicate in (RDFS.label, SKOS.prefLabel, SKOS.definition):
         counts = Counter(
@@ -407,15 +406,15 @@ initiative:testinitiatief a km:Initiative ;
 
 involvement:testinitiatief-gemeente a km:Involvement ;
     km:initiative initiative:testinitiatief ; km:actor actor:gemeente-testdorp ;
-    km:role role:partner , govrole:facilitating ; km:roleStated true ;
+    km:hasRole role:partner , govrole:facilitating ; km:roleStated true ;
     prov:wasDerivedFrom section:test-box .
 
 channel:testinitiatief-twitter a km:Channel ;
     rdfs:label "Twitter-account van het testinitiatief"@nl ; km:channelType channeltype:account ;
-    km:platform platform:twitter ; km:handle "@testinitiatief" .
+    km:onPlatform platform:twitter ; km:handle "@testinitiatief" .
 
 fact:testinitiatief-participants a km:Fact ;
-    km:measure measure:participants ; rdf:value 120 ; km:unit "persons" ;
+    km:hasMeasure measure:participants ; rdf:value 120 ; km:unit "persons" ;
     dcterms:date "2012"^^xsd:gYear ; prov:wasDerivedFrom section:test-box .
 """
 )
@@ -572,3 +571,14 @@ def test_missing_homepage_is_only_a_warning(ontology: Graph, shapes: Graph) -> N
     assert [(r["severity"], r["message"]) for r in results] == [
         (SH.Warning, "Advice: add the initiative's homepage (foaf:homepage) if it has or had one."),
     ]
+
+
+def test_no_iri_is_both_a_property_and_a_scheme(ontology: Graph) -> None:
+    """A property and a concept scheme must not share an IRI (it once did: km:role)."""
+    schemes = set(ontology.subjects(RDF.type, SKOS.ConceptScheme))
+    properties = {
+        s
+        for t in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+        for s in ontology.subjects(RDF.type, t)
+    }
+    assert not schemes & properties, sorted(schemes & properties)

@@ -145,7 +145,7 @@ def test_round_trip_from_the_template_to_catalogue_and_sparql(server: Server) ->
     assert ask(
         server,
         f"?v a km:Involvement ; km:initiative <{server.iri(code, 'initiative/UTR-2021-014')}> ; "
-        f"km:actor <{server.iri(code, 'actor/ORG-GEM')}> ; km:role ?role",
+        f"km:actor <{server.iri(code, 'actor/ORG-GEM')}> ; km:hasRole ?role",
     )
 
     # The catalogue lists the dataset with the publisher's own name, licence, contact, date.
