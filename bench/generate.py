@@ -234,7 +234,8 @@ def initiative(
         yield w.t(inv, RDF_TYPE, w.iri(km + "Involvement"))
         yield w.t(inv, km + "initiative", w.iri(ini))
         yield w.t(inv, km + "actor", w.iri(f"{idn}actor/synthetic-{rng.randrange(n_actors)}"))
-        yield w.t(inv, km + "hasRole", w.iri(f"{km}role/{ROLES[k] if k < 2 else rng.choice(ROLES)}"))
+        role = ROLES[k] if k < 2 else rng.choice(ROLES)
+        yield w.t(inv, km + "hasRole", w.iri(f"{km}role/{role}"))
         if k == 2:
             yield w.t(inv, km + "hasRole", w.iri(f"{km}government-role/{rng.choice(GOVROLES)}"))
         yield w.t(inv, km + "roleStated", w.lit("true" if k < 2 else "false", dt="boolean"))
