@@ -20,7 +20,7 @@ from portal import facets, listing
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.facets import BrowseIndex
 from portal.resource import BUILTIN_LABELS, KIND_CONTEXT, page_path
-from portal.store import KiemenStore
+from portal.store import KiemenStore, term_value
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -41,24 +41,7 @@ Row = dict[str, Any]
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _val(term: Any) -> Any:
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        dt = term.datatype.value if term.datatype else ""
-        if dt.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
-            try:
-                return int(term.value)
-            except ValueError:
-                return term.value
-        if dt.endswith(("#decimal", "#double", "#float")):
-            try:
-                return float(term.value)
-            except ValueError:
-                return term.value
-        if dt.endswith("#boolean"):
-            return term.value == "true"
-    return term.value
+_val = term_value  # plain Python values for RDF terms (one definition, in portal.store)
 
 
 def _rows(kstore: KiemenStore, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
