@@ -31,9 +31,41 @@ from portal.store import Generation, KiemenStore, graph_iri
 #: Loaders in the order they are asked whether they accept a source.
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
 
-#: Called with the new generation after validation, before publishing (search index, facets).
-INDEX_HOOKS: list[Callable[[Generation, KiemenStore], None]] = []
-INDEX_HOOKS.append(indexes.build_indexes)
+IndexHook = Callable[[Generation, KiemenStore], None]
+
+#: What every writer (loads, SPARQL updates, uploads) runs on its new generation after
+#: validation, before publishing: the browse and search indexes, then the publishers' catalogue
+#: records. Named here rather than appended on import, so that a process runs the same hooks
+#: whichever modules it happened to import; "module:function" names resolve on first use.
+INDEX_HOOKS: list[IndexHook | str] = [
+    indexes.build_indexes,
+    "portal.publishing:annotate_meta",
+]
+
+
+def _hook(entry: IndexHook | str) -> IndexHook:
+    if callable(entry):
+        return entry
+    import importlib
+
+    module, _, name = entry.partition(":")
+    fn: IndexHook = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def rebuild_indexes(
+    gen: Generation, kstore: KiemenStore, say: Callable[[str], None] | None = None
+) -> None:
+    """Run every index hook on ``gen``; every writer calls this before its generation publishes.
+
+    The store does not carry indexes over from the previous generation: each one is built for
+    the data it is published with.
+    """
+    for entry in INDEX_HOOKS:
+        hook = _hook(entry)
+        if say is not None:
+            say(f"building index: {getattr(hook, '__name__', 'index')}")
+        hook(gen, kstore)
 
 #: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
 CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
@@ -198,9 +230,7 @@ def _load_into(
                 item.stats.files,
             )
         )
-    for hook in INDEX_HOOKS:
-        say(f"building index: {getattr(hook, '__name__', 'index')}")
-        hook(gen, kstore)
+    rebuild_indexes(gen, kstore, say)
     report.generation = gen.path.name
 
 
@@ -365,5 +395,6 @@ __all__ = [
     "bundled_sources",
     "load",
     "pick",
+    "rebuild_indexes",
     "register",
 ]

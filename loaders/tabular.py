@@ -30,7 +30,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from portal.config import CANONICAL_BASE, Settings
+from portal.config import Settings
+from portal.prefixes import canonical_prefixes
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -44,44 +45,8 @@ MAX_CELL = 1 << 20
 #: Problems collected before the loader stops reading (the table is rejected anyway).
 MAX_PROBLEMS = 200
 
-#: Prefixes every mapping may use (the README's), spelled with the canonical base.
-PREFIXES: dict[str, str] = {
-    "km": CANONICAL_BASE + "def/",
-    "form": CANONICAL_BASE + "def/form/",
-    "actortype": CANONICAL_BASE + "def/actor-type/",
-    "role": CANONICAL_BASE + "def/role/",
-    "govrole": CANONICAL_BASE + "def/government-role/",
-    "ecorole": CANONICAL_BASE + "def/ecosystem-role/",
-    "partgen": CANONICAL_BASE + "def/participation-generation/",
-    "iap2": CANONICAL_BASE + "def/iap2/",
-    "ladder": CANONICAL_BASE + "def/participation-ladder/",
-    "channeltype": CANONICAL_BASE + "def/channel-type/",
-    "platform": CANONICAL_BASE + "def/platform/",
-    "theme": CANONICAL_BASE + "def/theme/",
-    "stage": CANONICAL_BASE + "def/lifecycle-stage/",
-    "seed": CANONICAL_BASE + "def/seed/",
-    "placetype": CANONICAL_BASE + "def/place-type/",
-    "sectiontype": CANONICAL_BASE + "def/section-type/",
-    "measure": CANONICAL_BASE + "def/measure/",
-    "initiative": CANONICAL_BASE + "id/initiative/",
-    "actor": CANONICAL_BASE + "id/actor/",
-    "place": CANONICAL_BASE + "id/place/",
-    "document": CANONICAL_BASE + "id/document/",
-    "section": CANONICAL_BASE + "id/section/",
-    "involvement": CANONICAL_BASE + "id/involvement/",
-    "fact": CANONICAL_BASE + "id/fact/",
-    "channel": CANONICAL_BASE + "id/channel/",
-    "skos": SKOS,
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "wgs": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": XSD,
-}
+#: Prefixes every mapping may use: the README's contract, spelled with the canonical base.
+PREFIXES: dict[str, str] = canonical_prefixes()
 DATATYPES = ("string", "date", "integer", "decimal", "boolean", "iri", "gYear", "text")
 _TEMPLATE = re.compile(r"\{([^{}|]+)(?:\|(slug))?\}")
 

@@ -31,6 +31,11 @@ def _canonical() -> tuple[tuple[str, str], ...]:
     )
 
 
+def canonical_prefixes() -> dict[str, str]:
+    """Prefix name → namespace IRI as the README spells them (canonical base)."""
+    return {name: iri for name, iri in _canonical() if name}
+
+
 def ontology_prefixes(settings: Settings) -> dict[str, str]:
     """Prefix name → namespace IRI, in the README's order, on the configured base."""
     return {name: settings.rebase(iri) for name, iri in _canonical()}

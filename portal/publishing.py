@@ -307,6 +307,39 @@ def _rebased(build: Build, settings: Settings) -> Build:
     return build
 
 
+def _named_record(
+    c: CheckedRow,
+    ns: str,
+    kind: str,
+    table: str,
+    rdf_class: str,
+    keys: dict[tuple[str, str], str],
+) -> Record:
+    """The start every named row shares: IRI, type, identifier and names in nl and en."""
+    v = c.values
+    key = ns + f"{kind}/{v['id']}"
+    keys[(table, v["id"])] = key
+    name_en = v.get("name_en") or v["name_nl"]
+    rec = Record(
+        key,
+        kind,
+        table,
+        c.row.file,
+        c.row.number,
+        v["id"],
+        [],
+        labels={"nl": v["name_nl"], "en": name_en},
+        homepage=v.get("homepage", ""),
+    )
+    rec.triples += [
+        t(key, RDF + "type", n(rdf_class)),
+        t(key, DCT + "identifier", lit(v["id"])),
+        t(key, SKOS + "prefLabel", lit(v["name_nl"], lang="nl")),
+        t(key, SKOS + "prefLabel", lit(name_en, lang="en")),
+    ]
+    return rec
+
+
 def build_records(
     checked: dict[str, list[CheckedRow]],
     publisher: Publisher,
@@ -323,25 +356,9 @@ def build_records(
         if not c.ok:
             continue
         v = c.values
-        key = ns + f"initiative/{v['id']}"
-        keys[("initiatives", v["id"])] = key
-        name_en = v.get("name_en") or v["name_nl"]
-        rec = Record(
-            key,
-            "initiative",
-            "initiatives",
-            c.row.file,
-            c.row.number,
-            v["id"],
-            [],
-            labels={"nl": v["name_nl"], "en": name_en},
-            homepage=v.get("homepage", ""),
-        )
+        rec = _named_record(c, ns, "initiative", "initiatives", KM + "Initiative", keys)
+        key = rec.key
         rec.triples += [
-            t(key, RDF + "type", n(KM + "Initiative")),
-            t(key, DCT + "identifier", lit(v["id"])),
-            t(key, SKOS + "prefLabel", lit(v["name_nl"], lang="nl")),
-            t(key, SKOS + "prefLabel", lit(name_en, lang="en")),
             t(key, DCT + "description", lit(v["description_nl"], lang="nl")),
             t(key, DCT + "description", lit(v["description_en"], lang="en")),
             t(key, DCT + "publisher", agent),
@@ -367,26 +384,8 @@ def build_records(
         if not c.ok:
             continue
         v = c.values
-        key = ns + f"actor/{v['id']}"
-        keys[("actors", v["id"])] = key
-        name_en = v.get("name_en") or v["name_nl"]
-        rec = Record(
-            key,
-            "actor",
-            "actors",
-            c.row.file,
-            c.row.number,
-            v["id"],
-            [],
-            labels={"nl": v["name_nl"], "en": name_en},
-            homepage=v.get("homepage", ""),
-        )
-        rec.triples += [
-            t(key, RDF + "type", n(KM + "Organisation")),
-            t(key, DCT + "identifier", lit(v["id"])),
-            t(key, SKOS + "prefLabel", lit(v["name_nl"], lang="nl")),
-            t(key, SKOS + "prefLabel", lit(name_en, lang="en")),
-        ]
+        rec = _named_record(c, ns, "actor", "actors", KM + "Organisation", keys)
+        key = rec.key
         for concept in v.get("actor_type", []):
             rec.triples.append(t(key, KM + "actorType", n(concept.iri)))
         if v.get("homepage"):
@@ -1487,9 +1486,6 @@ def _describe(
     store.extend(ox.Quad(n(s), n(p), o, meta) for s, p, o in quads)
 
 
-loaders.INDEX_HOOKS.append(annotate_meta)
-
-
 def withdraw_links_graph(kstore: KiemenStore, publisher: Publisher) -> None:
     """Remove the links graph and its record (when the last confirmed link is undone)."""
     settings = kstore.settings
@@ -1501,8 +1497,7 @@ def withdraw_links_graph(kstore: KiemenStore, publisher: Publisher) -> None:
         gen.store.remove_graph(graph)
         for q in list(gen.store.quads_for_pattern(graph, None, None, meta)):
             gen.store.remove(q)
-        for hook in loaders.INDEX_HOOKS:
-            hook(gen, kstore)
+        loaders.rebuild_indexes(gen, kstore)
 
 
 __all__ = [

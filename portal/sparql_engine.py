@@ -195,8 +195,7 @@ def _authorise(kstore: KiemenStore, store: ox.Store, job: Job, graphs: set[str])
 def _index(gen: Any, kstore: KiemenStore) -> None:
     import loaders
 
-    for hook in loaders.INDEX_HOOKS:
-        hook(gen, kstore)
+    loaders.rebuild_indexes(gen, kstore)
 
 
 def _parse_payloads(job: Job, graph: Any) -> list[Any]:

@@ -172,8 +172,8 @@ class KiemenStore:
                     tmp.mkdir()
                     src.backup(str(tmp / "oxigraph"))
                     del src
-                    if (current / "search").exists():
-                        shutil.copytree(current / "search", tmp / "search")
+                    # No copy of current/search: every writer rebuilds the indexes for its
+                    # own generation (loaders.rebuild_indexes) before it publishes.
                 else:
                     tmp.mkdir()
                 gen = Generation(path=tmp, store=ox.Store(str(tmp / "oxigraph")))
