@@ -61,8 +61,17 @@ def run(
 
 
 def phases(lines: list[tuple[float, str]], wall: float) -> str:
-    """Seconds between the progress lines `kiemen load` prints: load + check, settle, index."""
-    names = {"loading ": "load+check", "settling ": "settle", "building ": "index"}
+    """Seconds between the progress lines `kiemen load` prints.
+
+    The checker streams the file while the bulk loader writes it, then builds the indexes ahead
+    while the bulk loader finishes; settling the checks and the index hooks come after.
+    """
+    names = {
+        "loading ": "stream+check",
+        "indexing ahead": "index ahead | bulk load",
+        "settling ": "settle",
+        "building ": "index hooks",
+    }
     marks = [
         (t, label)
         for t, text in lines

@@ -42,8 +42,6 @@ from loaders.shapes import (
 
 _EMPTY_MAP: dict[str, list[Term]] = {}
 #: Components whose verdict depends on other nodes (re-checked against the store when negative).
-#: Statements handed to a capture sink at a time.
-_BATCH = 50_000
 _REFERRING = {"class", "node", "not", "or", "and", "xone", "qualifiedValueShape"}
 
 
@@ -87,38 +85,41 @@ class Session:
         self._subject_key: str | None = None
         self._block: dict[str, list[Term]] = {}
         self._blank: dict[str, tuple[Term, dict[str, list[Term]]]] = {}
-        #: Predicates whose statements are also handed to ``_sink`` (see :meth:`capture`).
-        self._keep: frozenset[str] | None = None
-        self._sink: Callable[[list[ox.Quad]], None] | None = None
-        self._kept: list[ox.Quad] = []
+        #: Also handed every block (see :meth:`collect`).
+        self._sink: Callable[[str, dict[str, list[Term]]], None] | None = None
+        #: Run once when the stream has ended (see :meth:`when_streamed`).
+        self._after: Callable[[], None] | None = None
 
-    def capture(self, predicates: frozenset[str], sink: Callable[[list[ox.Quad]], None]) -> None:
-        """Also hand every streamed statement whose predicate is in ``predicates`` to ``sink``,
-        in batches: the index build reads them from memory instead of the on-disk store."""
-        self._keep = predicates
+    def collect(self, sink: Callable[[str, dict[str, list[Term]]], None]) -> None:
+        """Also hand each subject's block to ``sink`` (key ``_:label`` for a blank node): the
+        index build keeps what it needs of it instead of reading the data back from disk."""
         self._sink = sink
 
-    def _drain(self) -> None:
-        if self._kept and self._sink is not None:
-            self._sink(self._kept)
-        self._kept = []
+    def when_streamed(self, after: Callable[[], None]) -> None:
+        """Run ``after`` once the stream has ended: on the checking thread when the source is
+        bulk-loaded :meth:`alongside` (the core is otherwise idle until the bulk loader is done),
+        else when the session closes."""
+        self._after = after
+
+    def _ended(self) -> None:
+        self._flush()
+        # Sessions and their checker refer to each other: drop the sink now, or what it holds
+        # would wait for the cyclic collector.
+        self._sink = None
+        after, self._after = self._after, None
+        if after is not None:
+            after()
 
     # -- feeding ------------------------------------------------------------------------------
     def feed(self, triples: Iterable[Any]) -> int:
         """Consume triples (or quads) of this source; returns how many."""
         n = 0
         named = ox.NamedNode
-        quad = ox.Quad
         add = self._add
-        keep = self._keep
-        graph = self.graph
-        kept = self._kept
         for t in triples:
             n += 1
             s = t.subject
             if type(s) is not named:
-                if keep is not None and t.predicate.value in keep:
-                    kept.append(quad(s, t.predicate, t.object, graph))
                 add(t)
                 continue
             sv = s.value
@@ -127,31 +128,19 @@ class Session:
                 self._subject = s
                 self._subject_key = sv
             block = self._block
-            pred = t.predicate
-            p = pred.value
-            o = t.object
-            if keep is not None and p in keep:
-                kept.append(quad(s, pred, o, graph))
-                if len(kept) >= _BATCH:
-                    self._drain()
-                    kept = self._kept
+            p = t.predicate.value
             values = block.get(p)
             if values is None:
-                block[p] = [o]
+                block[p] = [t.object]
             else:
-                values.append(o)
+                values.append(t.object)
         self.count += n
         return n
 
     def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads on (to ``bulk_extend``) while checking them."""
-        keep = self._keep
         for q in quads:
             self.count += 1
-            if keep is not None and q.predicate.value in keep:
-                self._kept.append(q)
-                if len(self._kept) >= _BATCH:
-                    self._drain()
             self._add(q)
             yield q
 
@@ -165,6 +154,7 @@ class Session:
         def run() -> None:
             try:
                 self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri))
+                self._ended()
             except BaseException as exc:  # reported after the loader's own error, if any
                 error.append(exc)
 
@@ -207,20 +197,24 @@ class Session:
 
     def _flush(self) -> None:
         # Blank nodes first: the block that points at them is usually the one just ending.
+        sink = self._sink
         if self._blank:
             for key, (node, block) in self._blank.items():
                 self.checker._block(self, node, "_:" + key, block)
+                if sink is not None:
+                    sink("_:" + key, block)
             self._blank = {}
         if self._subject is not None:
             self.checker._block(self, self._subject, self._subject_key or "", self._block)
+            if sink is not None:
+                sink(self._subject_key or "", self._block)
             self.blocks += 1
             self._block = {}
             self._subject = None
             self._subject_key = None
 
     def close(self) -> None:
-        self._flush()
-        self._drain()
+        self._ended()
 
 
 class Checker:
@@ -463,6 +457,11 @@ class Checker:
             return
         if len(self._warnings) < self.max_warnings:
             self._warnings.setdefault(f.result.focus.value, []).append(f)
+
+    def streams_done(self) -> None:
+        """No more sources will stream: let go of the memo of streamed nodes now (settling
+        reads the store), so that freeing it does not hold up the end of the load."""
+        self._memo = {}
 
     # -- settling against the store -----------------------------------------------------------
     def close_streams(self) -> None:

@@ -1,30 +1,33 @@
 """Build the portal's browsing index and full-text index inside a new store generation.
 
-Registered in :data:`loaders.INDEX_HOOKS`: :func:`loaders.load` calls :func:`build_indexes`
-after validation and before publishing, so the indexes in ``gen-*/search/`` always describe
-exactly the data of their generation. Everything is read with the stored ``index-*`` queries.
+Registered in :data:`loaders.INDEX_HOOKS`: every writer runs :func:`build_indexes` after
+validation and before publishing, so the indexes in ``gen-*/search/`` always describe exactly
+the data of their generation.
 
-Reading back from the on-disk store is slow (pyoxigraph decodes every term with a lookup: about
-70 k statements a second here, as slow as loading them), so :func:`loaders.load` hands the hook a
-:class:`Capture`: an in-memory store that receives, while the sources stream past the checker,
-every statement whose predicate an index query reads (:data:`INDEX_PREDICATES`). Graphs that did
-not stream (the ones this load left alone, provenance, unchecked graphs) are copied into it from
-the generation when the hook runs, so the same stored queries see the same statements and give
-the same rows — only faster.
+What the indexes hold is defined by the stored ``index-*`` queries (:data:`COLLECT_QUERIES`);
+:func:`collect` runs them against the store. That is the path of SPARQL updates and uploads. A
+load does not read its data back: reading from the on-disk store is slow (pyoxigraph decodes
+every term with a lookup: about 70 k statements a second, as slow as loading them). Instead a
+:class:`Collector` keeps, while the sources stream past the checker, a narrow record of each
+subject (only the predicates of :data:`INDEX_PREDICATES`), and at the end answers the same
+questions in Python over those records. Graphs that did not stream are read from the store.
+``tests/test_index_collector.py`` holds the two paths to the same rows, edge cases included.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from loaders.provenance import META_GRAPH
 from portal import facets, search
-from portal.store import Generation, KiemenStore
+from portal.store import Generation, KiemenStore, graph_iri
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -32,17 +35,59 @@ SCHEMA = "https://schema.org/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PROV = "http://www.w3.org/ns/prov#"
-FOAF = "http://xmlns.com/foaf/0.1/"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+RDF_TYPE = RDF + "type"
 
 #: Name properties, best first, for things that have several.
 NAME_PROPS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")
-
+#: Long texts of a thing for the search index.
+TEXT_PROPS = (DCT + "description", SKOS + "definition")
+#: What ``index-initiatives`` reads of an initiative.
+INITIATIVE_PROPS = (
+    SKOS + "prefLabel",
+    SKOS + "altLabel",
+    DCT + "description",
+    SCHEMA + "startDate",
+    SCHEMA + "endDate",
+)
+#: What ``index-search-things`` reads of other things.
+SEARCH_PROPS = (*NAME_PROPS, SKOS + "altLabel", *TEXT_PROPS, DCT + "creator")
+#: The classes of ``index-search-things`` (def/ names are under the base) and their search kind;
+#: a thing of several kinds is filed under the first.
+SEARCH_CLASSES = (
+    ("def/Actor", "actor"),
+    ("def/Organisation", "actor"),
+    ("def/Person", "actor"),
+    ("def/Place", "place"),
+    (SKOS + "Concept", "concept"),
+    ("def/SourceDocument", "document"),
+    ("def/Reference", "reference"),
+)
+KIND_RANK = {kind: n for n, kind in enumerate(dict.fromkeys(k for _c, k in SEARCH_CLASSES))}
+#: Facets whose values' names go into an initiative's search document.
+RELATED_FACETS = ("actor", "place", "form", "theme")
+#: The kinds ``stats-by-kind`` counts (with subclasses).
+STAT_KINDS = (
+    "def/Initiative",
+    "def/Actor",
+    "def/Organisation",
+    "def/Person",
+    "def/Involvement",
+    "def/Place",
+    "def/Fact",
+    "def/Channel",
+    "def/SourceDocument",
+    "def/Section",
+    "def/Reference",
+    "def/Uncertainty",
+    SKOS + "Concept",
+    SKOS + "ConceptScheme",
+)
 
 #: Every predicate the queries of :func:`collect` read, with the def namespace as a suffix of
-#: the configured base (tests/test_loaders.py checks the queries against this list).
+#: the configured base (tests/test_index_collector.py checks the queries against this list).
 INDEX_PREDICATES = (
-    RDF + "type",
+    RDF_TYPE,
     RDFS + "subClassOf",
     RDFS + "label",
     SKOS + "prefLabel",
@@ -58,7 +103,6 @@ INDEX_PREDICATES = (
     SCHEMA + "startDate",
     SCHEMA + "endDate",
     SCHEMA + "containedInPlace",
-    FOAF + "homepage",
     PROV + "wasDerivedFrom",
     WGS + "lat",
     WGS + "long",
@@ -77,7 +121,6 @@ INDEX_PREDICATES = (
     "def/ownInitiativeScore",
     "def/jointnessScore",
 )
-
 #: Query names :func:`collect` runs (so the test can check them against INDEX_PREDICATES).
 COLLECT_QUERIES = (
     "index-initiatives",
@@ -92,197 +135,141 @@ COLLECT_QUERIES = (
 )
 
 
+def _full(base_uri: str, names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(p if ":" in p else base_uri + p for p in names)
+
+
 def index_predicates(base_uri: str) -> frozenset[str]:
     """:data:`INDEX_PREDICATES` as full IRIs under ``base_uri``."""
-    return frozenset(p if ":" in p else base_uri + p for p in INDEX_PREDICATES)
+    return frozenset(_full(base_uri, INDEX_PREDICATES))
 
 
-class Capture:
-    """An in-memory copy of what the index queries read, filled while the sources stream in."""
-
-    def __init__(self, kstore: KiemenStore) -> None:
-        self.predicates = index_predicates(kstore.settings.base_uri)
-        self.store = ox.Store()
-        #: Graphs whose statements streamed in whole (all others are copied at the end).
-        self.streamed: set[str] = set()
-
-    def replacing(self, graph: ox.NamedNode, session: Any | None) -> None:
-        """A load replaces ``graph``: stream it through ``session``, or copy it later."""
-        self.store.remove_graph(graph)
-        if session is None or graph.value in self.streamed:
-            self.streamed.discard(graph.value)
-            return
-        self.streamed.add(graph.value)
-        session.capture(self.predicates, self.store.bulk_extend)
-
-    def complete(self, store: ox.Store) -> ox.Store:
-        """Copy the graphs that did not stream from ``store``; return the in-memory store."""
-        mem = self.store
-        graphs: list[Any] = [ox.DefaultGraph()]
-        graphs += [g for g in store.named_graphs() if g.value not in self.streamed]
-        for g in graphs:
-            if isinstance(g, ox.NamedNode):
-                mem.remove_graph(g)
-            for p in self.predicates:
-                mem.bulk_extend(store.quads_for_pattern(None, ox.NamedNode(p), None, g))
-        return mem
-
-
-#: The capture of each generation being written, set by :func:`loaders.load`.
-_CAPTURES: dict[Path, Capture] = {}
-
-
-def capture_for(gen: Generation, kstore: KiemenStore) -> Capture:
-    """Start capturing for ``gen``; :func:`build_indexes` reads from it."""
-    cap = Capture(kstore)
-    _CAPTURES[gen.path] = cap
-    return cap
-
-
-def drop_capture(gen: Generation) -> None:
-    """Forget the capture of ``gen`` (after the hooks ran, or when the load failed)."""
-    _CAPTURES.pop(gen.path, None)
-
-
-def _solutions(kstore: KiemenStore, name: str, store: ox.Store) -> Iterator[dict[str, Any]]:
-    result = kstore.run(name, {}, store=store)
-    names = [v.value for v in result.variables]
-    for s in result:
-        yield dict(zip(names, s, strict=True))
-
-
+# -- what both paths share: rows in, index input out ------------------------------------------
 def _lang(term: Any) -> str:
     return (getattr(term, "language", None) or "") if isinstance(term, ox.Literal) else ""
 
 
-def _put(target: dict[str, str], term: Any) -> None:
+def _put_value(target: dict[str, str], value: str, lang: str) -> None:
     """Keep one value per language: the least, so the choice never depends on row order."""
-    lang = _lang(term)
     old = target.get(lang)
-    if old is None or term.value < old:
-        target[lang] = term.value
+    if old is None or value < old:
+        target[lang] = value
 
 
-def collect(
-    gen: Generation, kstore: KiemenStore, store: ox.Store | None = None
-) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
-    """Read what the indexes need from the new generation (or ``store``, its capture)."""
-    store = store if store is not None else gen.store
-    settings = kstore.settings
-    initiatives: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"label": {}, "description": {}, "alt": {}}
-    )
-    for row in _solutions(kstore, "index-initiatives", store):
-        iri, p, o = row["initiative"].value, row["p"].value, row["o"]
-        rec = initiatives[iri]
-        if p == SKOS + "prefLabel":
-            _put(rec["label"], o)
-        elif p == SKOS + "altLabel":
-            rec["alt"].setdefault(_lang(o), [])
-            rec["alt"][_lang(o)].append(o.value)
-        elif p == DCT + "description":
-            _put(rec["description"], o)
-        elif p == SCHEMA + "startDate":
-            rec["start"] = min(rec.get("start") or o.value, o.value)
-        elif p == SCHEMA + "endDate":
-            rec["end"] = max(rec.get("end") or o.value, o.value)
-    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for row in _solutions(kstore, "index-initiative-facets", store):
-        value = row["value"]
-        if value is None:
+def _put(target: dict[str, str], term: Any) -> None:
+    _put_value(target, term.value, _lang(term))
+
+
+def _new_initiative() -> dict[str, Any]:
+    return {"label": {}, "description": {}, "alt": {}}
+
+
+def _initiative_value(rec: dict[str, Any], p: str, value: str, lang: str) -> None:
+    if p == SKOS + "prefLabel":
+        _put_value(rec["label"], value, lang)
+    elif p == SKOS + "altLabel":
+        rec["alt"].setdefault(lang, set()).add(value)
+    elif p == DCT + "description":
+        _put_value(rec["description"], value, lang)
+    elif p == SCHEMA + "startDate":
+        rec["start"] = min(rec["start"], value) if "start" in rec else value
+    elif p == SCHEMA + "endDate":
+        rec["end"] = max(rec["end"], value) if "end" in rec else value
+
+
+def _finish_initiatives(initiatives: dict[str, dict[str, Any]]) -> None:
+    for rec in initiatives.values():
+        rec["alt"] = {lang: sorted(rec["alt"][lang]) for lang in sorted(rec["alt"])}
+
+
+def _choose_place(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, Any] | None:
+    """One position per place: the least (lat, long, type) that reads as numbers."""
+    best: tuple[str, str, str] | None = None
+    found: dict[str, Any] | None = None
+    for lat, long, kind in rows:
+        try:
+            at = (float(lat), float(long))
+        except ValueError:
             continue
-        pairs[row["facet"].value].add((row["initiative"].value, value.value))
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    by_prop: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    for row in _solutions(kstore, "index-labels", store):
-        _put(by_prop[row["thing"].value][row["p"].value], row["label"])
+        key = (lat, long, kind or "")
+        if best is None or key < best:
+            best, found = key, {"lat": at[0], "long": at[1], "type": kind}
+    return found
+
+
+def _choose_scores(rows: Iterable[tuple[str, str]]) -> tuple[float, float] | None:
+    """One pair of axis scores per form: the least pair that reads as numbers."""
+    best: tuple[str, str] | None = None
+    found: tuple[float, float] | None = None
+    for own, joint in rows:
+        try:
+            pair = (float(own), float(joint))
+        except ValueError:
+            continue
+        if best is None or (own, joint) < best:
+            best, found = (own, joint), pair
+    return found
+
+
+def _new_thing(kind: str) -> dict[str, Any]:
+    return {"kind": kind, "names": {}, "texts": {}, "other": set()}
+
+
+def _thing_value(rec: dict[str, Any], kind: str, p: str, value: str, lang: str) -> None:
+    if KIND_RANK[kind] < KIND_RANK[rec["kind"]]:
+        rec["kind"] = kind
+    if p in NAME_PROPS:
+        _put_value(rec["names"], value, lang)
+    elif p in TEXT_PROPS:
+        _put_value(rec["texts"], value, lang)
+    else:
+        rec["other"].add(value)
+
+
+def _first_names(by_prop: dict[str, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+    """Each thing's names under the first of :data:`NAME_PROPS` it has."""
+    labels: dict[str, dict[str, str]] = {}
     for iri, props in by_prop.items():
         for p in NAME_PROPS:
             if p in props:
                 labels[iri] = dict(props[p])
                 break
-    places: dict[str, dict[str, Any]] = {}
-    for row in _solutions(kstore, "index-places", store):
-        try:
-            lat, long = float(row["lat"].value), float(row["long"].value)
-        except ValueError:
-            continue
-        places[row["place"].value] = {
-            "lat": lat,
-            "long": long,
-            "type": row["type"].value if row["type"] is not None else None,
-        }
-    scores: dict[str, tuple[float, float]] = {}
-    for row in _solutions(kstore, "index-form-scores", store):
-        try:
-            scores[row["form"].value] = (float(row["own"].value), float(row["joint"].value))
-        except ValueError:
-            continue
-    involvements = []
-    for row in _solutions(kstore, "index-involvements", store):
-        stated = row["stated"] is not None and row["stated"].value == "true"
-        involvements.append(
-            (row["initiative"].value, row["actor"].value, row["role"].value, stated)
-        )
-    involvements.sort()
-    for rec in initiatives.values():  # rows come in store order: make lists independent of it
-        rec["alt"] = {lang: sorted(rec["alt"][lang]) for lang in sorted(rec["alt"])}
-    kinds = {}
-    for r in kstore.rows("stats-by-kind", {}, store=store):
-        kinds[str(r["kind"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1]] = int(r["count"] or 0)
-    supports: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for r in kstore.rows("document-supports", {}, store=store):
-        supports[str(r["document"])].append((str(r["kind"]), int(r["count"] or 0)))
-    data = facets.IndexInput(
-        base=settings.base_uri,
-        initiatives=dict(initiatives),
-        facet_pairs=dict(pairs),
-        labels=dict(labels),
-        places=places,
-        form_scores=scores,
-        involvements=involvements,
-        kinds=kinds,
-        supports=dict(supports),
-    )
-    return data, list(_search_docs(kstore, store, data))
+    return labels
+
+
+def _kind_name(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+Supports = dict[str, list[tuple[str, int]]]
+
+
+def _sorted_supports(supports: Supports) -> Supports:
+    """Most supported kinds first; ties by kind, so the order never depends on the store."""
+    return {d: sorted(v, key=lambda kc: (-kc[1], kc[0])) for d, v in sorted(supports.items())}
 
 
 def _search_docs(
-    kstore: KiemenStore, store: ox.Store, data: facets.IndexInput
+    data: facets.IndexInput, things: dict[str, dict[str, Any]]
 ) -> Iterator[search.SearchDoc]:
     items = sorted(data.initiatives)
     related: dict[str, list[str]] = defaultdict(list)
-    for key in ("actor", "place", "form", "theme"):
+    for key in RELATED_FACETS:
         for iri, value in data.facet_pairs.get(key, set()):
             names = data.labels.get(value, {})
             related[iri].extend(dict.fromkeys(sorted(names.values())))
     for n, iri in enumerate(items):
         rec = data.initiatives[iri]
-        names = dict(rec["label"])
-        texts = dict(rec["description"])
         alt = rec.get("alt", {})
         extra = [a for values in alt.values() for a in values]
         yield search.SearchDoc(
             iri=iri,
             kind="initiative",
             item=n,
-            names=names,
-            texts=texts,
+            names=dict(rec["label"]),
+            texts=dict(rec["description"]),
             related=extra + sorted(set(related.get(iri, []))),
         )
-    things: dict[str, dict[str, Any]] = {}
-    for row in _solutions(kstore, "index-search-things", store):
-        iri = row["thing"].value
-        rec = things.setdefault(
-            iri, {"kind": row["kind"].value, "names": {}, "texts": {}, "other": []}
-        )
-        p, o = row["p"].value, row["o"]
-        if p in NAME_PROPS:
-            _put(rec["names"], o)
-        elif p in (DCT + "description", SKOS + "definition"):
-            _put(rec["texts"], o)
-        else:
-            rec["other"].append(o.value)
     for iri, rec in sorted(things.items()):
         yield search.SearchDoc(
             iri=iri,
@@ -293,12 +280,544 @@ def _search_docs(
         )
 
 
+# -- the reference path: the stored queries against a store -----------------------------------
+def _solutions(kstore: KiemenStore, name: str, store: ox.Store) -> Iterator[dict[str, Any]]:
+    result = kstore.run(name, {}, store=store)
+    names = [v.value for v in result.variables]
+    for s in result:
+        yield dict(zip(names, s, strict=True))
+
+
+def _facet_pairs(kstore: KiemenStore, store: ox.Store) -> dict[str, set[tuple[str, str]]]:
+    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in _solutions(kstore, "index-initiative-facets", store):
+        value = row["value"]
+        if value is not None:
+            pairs[row["facet"].value].add((row["initiative"].value, value.value))
+    return dict(pairs)
+
+
+def collect(
+    gen: Generation, kstore: KiemenStore, store: ox.Store | None = None
+) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
+    """Read what the indexes need from the new generation (or ``store``) with the queries."""
+    store = store if store is not None else gen.store
+    initiatives: dict[str, dict[str, Any]] = {}
+    for row in _solutions(kstore, "index-initiatives", store):
+        rec = initiatives.setdefault(row["initiative"].value, _new_initiative())
+        if row["p"] is not None:
+            _initiative_value(rec, row["p"].value, row["o"].value, _lang(row["o"]))
+    _finish_initiatives(initiatives)
+    by_prop: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for row in _solutions(kstore, "index-labels", store):
+        _put(by_prop[row["thing"].value][row["p"].value], row["label"])
+    labels = _first_names(by_prop)
+    candidates: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    for row in _solutions(kstore, "index-places", store):
+        kind = row["type"].value if row["type"] is not None else None
+        candidates[row["place"].value].append((row["lat"].value, row["long"].value, kind))
+    places = {iri: p for iri, rows in candidates.items() if (p := _choose_place(rows))}
+    score_rows: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in _solutions(kstore, "index-form-scores", store):
+        score_rows[row["form"].value].append((row["own"].value, row["joint"].value))
+    scores = {iri: s for iri, rows in score_rows.items() if (s := _choose_scores(rows))}
+    involvements = {
+        (
+            row["initiative"].value,
+            row["actor"].value,
+            row["role"].value,
+            row["stated"] is not None and row["stated"].value == "true",
+        )
+        for row in _solutions(kstore, "index-involvements", store)
+    }
+    kinds = {
+        _kind_name(str(r["kind"])): int(r["count"] or 0)
+        for r in kstore.rows("stats-by-kind", {}, store=store)
+    }
+    supports: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in kstore.rows("document-supports", {}, store=store):
+        supports[str(r["document"])].append((str(r["kind"]), int(r["count"] or 0)))
+    things: dict[str, dict[str, Any]] = {}
+    for row in _solutions(kstore, "index-search-things", store):
+        kind = row["kind"].value
+        rec = things.setdefault(row["thing"].value, _new_thing(kind))
+        _thing_value(rec, kind, row["p"].value, row["o"].value, _lang(row["o"]))
+    data = facets.IndexInput(
+        base=kstore.settings.base_uri,
+        initiatives=initiatives,
+        facet_pairs=_facet_pairs(kstore, store),
+        labels=labels,
+        places=places,
+        form_scores=scores,
+        involvements=sorted(involvements),
+        kinds=kinds,
+        supports=_sorted_supports(supports),
+    )
+    return data, list(_search_docs(data, things))
+
+
+# -- the load path: narrow records of the streamed subjects ------------------------------------
+#: A subject's record: predicate -> objects (IRIs and blank-node keys as str, literals as is).
+Record = dict[str, list[Any]]
+Records = dict[str, Record]
+
+
+class Collector:
+    """Keeps, per streamed subject, only what the index queries read; answers them at the end.
+
+    The checker hands over each subject's *block* (:meth:`loaders.checker.Session.collect`).
+    Blank nodes are keyed per stream, as the store keeps the nodes of two sources apart. Records
+    are kept per graph, so that a load that replaces a graph drops what an earlier stream of it
+    left.
+    """
+
+    def __init__(self, kstore: KiemenStore) -> None:
+        self.kstore = kstore
+        base = kstore.settings.base_uri
+        self.predicates = index_predicates(base)
+        self.graphs: dict[str, Records] = {}
+        #: Graphs whose statements streamed in whole (all others are read at the end).
+        self.streamed: set[str] = set()
+        self._strings: dict[str, str] = {}
+        self._streams = 0
+        #: Set by :meth:`prepare`: the indexes built ahead, and what :meth:`finish` checks.
+        self.prepared: Path | None = None
+        #: Whether :meth:`prepare` used up the streamed records (even if it then failed).
+        self.spent = False
+        self._known: frozenset[str] = frozenset()
+        self._shown: frozenset[str] = frozenset()
+        self._subclass: dict[str, list[Any]] = {}
+
+    def replacing(self, graph: ox.NamedNode, session: Any | None) -> None:
+        """A load replaces ``graph``: collect it from ``session``'s stream, or read it later."""
+        self.graphs.pop(graph.value, None)
+        if session is None or graph.value in self.streamed:
+            self.streamed.discard(graph.value)
+            return
+        self.streamed.add(graph.value)
+        records: Records = {}
+        self.graphs[graph.value] = records
+        self._streams += 1
+        session.collect(self.sink(records, f"_:{self._streams}:"))
+
+    def sink(self, records: Records, blank: str) -> Callable[[str, dict[str, list[Any]]], None]:
+        """What the checker calls with each subject's block (``key`` is ``_:label`` if blank)."""
+        keep = {p: p for p in self.predicates}  # the block's keys are new strs every time
+        # One str per IRI: most objects (types, concepts, sections, the initiative of an
+        # involvement) repeat, or name a subject that is a key already.
+        strings = self._strings
+        named, literal, blank_node = ox.NamedNode, ox.Literal, ox.BlankNode
+
+        def take(key: str, block: dict[str, list[Any]]) -> None:
+            rec: Record | None = None
+            for name, objects in block.items():
+                p = keep.get(name)
+                if p is None:
+                    continue
+                out: list[Any] = []
+                for o in objects:
+                    kind = type(o)
+                    if kind is named:
+                        v = o.value
+                        out.append(strings.setdefault(v, v))
+                    elif kind is literal:
+                        out.append(o)
+                    elif kind is blank_node:
+                        out.append(blank + o.value)
+                if rec is None:
+                    k = blank + key[2:] if key.startswith("_:") else key
+                    rec = records.get(k)
+                    if rec is None:
+                        rec = records[strings.setdefault(k, k)] = {}
+                values = rec.get(p)
+                if values is None:
+                    rec[p] = out
+                else:
+                    values.extend(out)
+
+        return take
+
+    def _read(self, store: ox.Store, graphs: list[Any] | None = None) -> Records:
+        """What ``graphs`` (default: those that did not stream) hold, read from ``store``."""
+        records: Records = {}
+        if graphs is None:
+            graphs = [ox.DefaultGraph()]
+            graphs += [g for g in store.named_graphs() if g.value not in self.streamed]
+        take = self.sink(records, "_:store:")
+        for g in graphs:
+            for p in sorted(self.predicates):
+                by_subject: dict[str, list[Any]] = defaultdict(list)
+                for q in store.quads_for_pattern(None, ox.NamedNode(p), None, g):
+                    s = q.subject
+                    if type(s) is ox.NamedNode:
+                        by_subject[s.value].append(q.object)
+                    elif type(s) is ox.BlankNode:
+                        by_subject["_:" + s.value].append(q.object)
+                for key, objects in by_subject.items():
+                    take(key, {p: objects})
+        return records
+
+    def complete(self, store: ox.Store) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
+        """Read the graphs that did not stream from ``store``; answer the index queries."""
+        data, docs, _records = self._answer(self._read(store))
+        return data, docs
+
+    def prepare(self, store: ox.Store, meta: ox.NamedNode, target: Path, generation: str) -> None:
+        """Build the indexes ahead into ``target``, from everything but the ``meta`` graph.
+
+        Called when the last source has streamed, usually while the bulk loader is still
+        writing: the load's provenance (in ``meta``) is not written yet. :meth:`finish` adds
+        it, if it only names things the indexes do not otherwise describe (it always does,
+        unless someone wrote data of their own into the meta graph).
+        """
+        graphs: list[Any] = [ox.DefaultGraph()]
+        graphs += [
+            g for g in store.named_graphs() if g.value not in self.streamed and g != meta
+        ]
+        self.spent = True
+        data, docs, records = self._answer(self._read(store, graphs))
+        self._known = frozenset(records)
+        sub = RDFS + "subClassOf"
+        self._subclass = {k: rec[sub] for k, rec in records.items() if sub in rec}
+        self._shown = frozenset(
+            v for key in RELATED_FACETS for _i, v in data.facet_pairs.get(key, ())
+        )
+        del records
+        if target.exists():
+            shutil.rmtree(target)
+        facets.build(data, target, generation=generation)
+        search.build(docs, target / search.TEXT_DIR)
+        self.prepared = target
+
+    def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
+        """Add the meta graph's names to the prepared indexes and move them to ``target``.
+
+        False (and nothing prepared is kept) when the meta graph says more than names and
+        provenance of things of its own: then the caller builds the indexes the reference way.
+        """
+        prepared, self.prepared = self.prepared, None
+        if prepared is None:
+            return False
+        extra = self._meta_names(self._read(store, [meta]))
+        if extra is None:
+            shutil.rmtree(prepared, ignore_errors=True)
+            return False
+        facets.add_labels(prepared, extra)
+        prepared.rename(target)
+        return True
+
+    def _meta_names(self, records: Records) -> dict[str, dict[str, str]] | None:
+        """The names the meta graph adds, or None when it would change more than names."""
+        base = self.kstore.settings.base_uri
+        watched = {base + "def/Initiative"} | set(_full(base, STAT_KINDS))
+        watched |= set(_full(base, (c for c, _k in SEARCH_CLASSES)))
+        allowed = {RDF_TYPE, PROV + "wasDerivedFrom", *NAME_PROPS}
+        by_prop: dict[str, dict[str, dict[str, str]]] = {}
+        for key, rec in records.items():
+            if key in self._known or key in self._shown or not rec.keys() <= allowed:
+                return None
+            for t in rec.get(RDF_TYPE, ()):
+                if type(t) is not str or self._supers(t) & watched:
+                    return None
+            if any(s in self._known for s in rec.get(PROV + "wasDerivedFrom", ())):
+                return None
+            if key.startswith("_:"):
+                continue
+            for p in NAME_PROPS:
+                for x in rec.get(p, ()):
+                    if (vl := _text(x)) is not None:
+                        _put_value(by_prop.setdefault(key, {}).setdefault(p, {}), *vl)
+        return _first_names(by_prop)
+
+    def _supers(self, cls: str) -> set[str]:
+        found, todo = {cls}, [cls]
+        while todo:
+            for nxt in self._subclass.get(todo.pop(), ()):
+                if type(nxt) is str and nxt not in found:
+                    found.add(nxt)
+                    todo.append(nxt)
+        return found
+
+    def _answer(
+        self, read: Records
+    ) -> tuple[facets.IndexInput, list[search.SearchDoc], Records]:
+        parts = sorted([*self.graphs.values(), read], key=len, reverse=True)
+        merged = parts[0]
+        for part in parts[1:]:
+            for key, rec in part.items():
+                mine = merged.get(key)
+                if mine is None:
+                    merged[key] = rec
+                    continue
+                for p, values in rec.items():
+                    if p in mine:
+                        mine[p].extend(values)
+                    else:
+                        mine[p] = values
+        self.graphs.clear()
+        data, docs = evaluate(self.kstore, merged)
+        return data, docs, merged
+
+
+def _out(x: Any) -> str | None:
+    """A record value as the queries' ``?value.value`` — None for a blank node."""
+    if type(x) is str:
+        return None if x.startswith("_:") else x
+    return str(x.value)
+
+
+def _lexical(x: Any) -> str:
+    """A record value as the queries' ``?x.value`` (a blank node keeps its key)."""
+    return x if type(x) is str else str(x.value)
+
+
+def _text(x: Any) -> tuple[str, str] | None:
+    """(value, language) of a record value; None for a blank node."""
+    if type(x) is str:
+        return None if x.startswith("_:") else (x, "")
+    return x.value, x.language or ""
+
+
+def evaluate(
+    kstore: KiemenStore, records: Records
+) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
+    """The answers of :data:`COLLECT_QUERIES` over ``records`` (all graphs merged by subject)."""
+    base = kstore.settings.base_uri
+    km = base + "def/"
+    empty: Record = {}
+
+    def get(key: Any, p: str) -> list[Any]:
+        if type(key) is not str:
+            return []
+        return records.get(key, empty).get(p, [])
+
+    closures: dict[tuple[str, Any], set[Any]] = {}
+
+    def closure(start: Any, p: str) -> set[Any]:
+        """Everything ``start p* ?x`` reaches (``start`` itself included)."""
+        found = closures.get((p, start))
+        if found is not None:
+            return found
+        found = {start}
+        todo = [start]
+        while todo:
+            for nxt in get(todo.pop(), p):
+                if nxt not in found:
+                    found.add(nxt)
+                    todo.append(nxt)
+        closures[(p, start)] = found
+        return found
+
+    initiative_class = km + "Initiative"
+    initiatives: dict[str, dict[str, Any]] = {}
+    by_prop: dict[str, dict[str, dict[str, str]]] = {}
+    places: dict[str, dict[str, Any]] = {}
+    scores: dict[str, tuple[float, float]] = {}
+    involvements: set[tuple[str, str, str, bool]] = set()
+    involved: dict[str, list[str]] = defaultdict(list)
+    things: dict[str, dict[str, Any]] = {}
+    search_classes = dict(zip(_full(base, (c for c, _k in SEARCH_CLASSES)),
+                              (k for _c, k in SEARCH_CLASSES), strict=True))
+    stat_kinds = set(_full(base, STAT_KINDS))
+    kind_counts: dict[str, int] = defaultdict(int)
+    kinds_of: dict[tuple[str, ...], set[str]] = {}
+    support_counts: dict[tuple[str, str], int] = defaultdict(int)
+    form_scheme, lat_p, long_p = base + "def/form", WGS + "lat", WGS + "long"
+    for key, rec in records.items():
+        iri = not key.startswith("_:")
+        types = [t for t in rec.get(RDF_TYPE, ()) if type(t) is str]
+        if types:
+            tkey = tuple(sorted(set(types)))
+            kinds = kinds_of.get(tkey)
+            if kinds is None:
+                kinds = set()
+                for t in tkey:
+                    kinds |= closure(t, RDFS + "subClassOf") & stat_kinds
+                kinds_of[tkey] = kinds
+            for k in kinds:
+                kind_counts[k] += 1
+            derived = rec.get(PROV + "wasDerivedFrom")
+            if derived:
+                pairs = {
+                    (doc, t)
+                    for s in derived
+                    for d in get(s, km + "inDocument")
+                    if (doc := _out(d)) is not None
+                    for t in tkey
+                }
+                for pair in pairs:
+                    support_counts[pair] += 1
+        for i in rec.get(km + "initiative", ()):
+            if type(i) is str:
+                involved[i].append(key)
+        actors, roles = rec.get(km + "actor"), rec.get(km + "hasRole")
+        if actors and roles and km + "initiative" in rec:
+            stated = {_out(s) == "true" for s in rec.get(km + "roleStated", ())} or {False}
+            for i, a, r, st in itertools.product(rec[km + "initiative"], actors, roles, stated):
+                ov = (_out(i), _out(a), _out(r))
+                if None not in ov:
+                    involvements.add((*ov, st))  # type: ignore[arg-type]
+        if not iri:
+            continue
+        if initiative_class in types:
+            irec = initiatives[key] = _new_initiative()
+            for p in INITIATIVE_PROPS:
+                for x in rec.get(p, ()):
+                    if (vl := _text(x)) is not None:
+                        _initiative_value(irec, p, *vl)
+        for p in NAME_PROPS:
+            for x in rec.get(p, ()):
+                if (vl := _text(x)) is not None:
+                    _put_value(by_prop.setdefault(key, {}).setdefault(p, {}), *vl)
+        if lat_p in rec and long_p in rec:
+            kinds_p = [_out(t) for t in rec.get(km + "placeType", ())] or [None]
+            rows = itertools.product(
+                [_lexical(x) for x in rec[lat_p]],
+                [_lexical(x) for x in rec[long_p]],
+                kinds_p,
+            )
+            if (place := _choose_place(rows)) is not None:
+                places[key] = place
+        if form_scheme in rec.get(SKOS + "inScheme", ()):
+            own = [_lexical(x) for x in rec.get(km + "ownInitiativeScore", ())]
+            joint = [_lexical(x) for x in rec.get(km + "jointnessScore", ())]
+            if (score := _choose_scores(itertools.product(own, joint))) is not None:
+                scores[key] = score
+        for t in types:
+            kind = search_classes.get(t)
+            if kind is None:
+                continue
+            for p in SEARCH_PROPS:
+                for x in rec.get(p, ()):
+                    if type(x) is ox.Literal:
+                        trec = things.setdefault(key, _new_thing(kind))
+                        _thing_value(trec, kind, p, x.value, x.language or "")
+    _finish_initiatives(initiatives)
+    data = facets.IndexInput(
+        base=base,
+        initiatives=initiatives,
+        facet_pairs=_evaluate_facets(kstore, initiatives, involved, get, closure),
+        labels=_first_names(by_prop),
+        places=places,
+        form_scores=scores,
+        involvements=sorted(involvements),
+        kinds={_kind_name(k): n for k, n in kind_counts.items()},
+        supports=_supports(support_counts),
+    )
+    return data, list(_search_docs(data, things))
+
+
+def _supports(counts: dict[tuple[str, str], int]) -> dict[str, list[tuple[str, int]]]:
+    supports: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (doc, kind), n in counts.items():
+        supports[doc].append((kind, n))
+    return _sorted_supports(supports)
+
+
+def _evaluate_facets(
+    kstore: KiemenStore,
+    initiatives: dict[str, dict[str, Any]],
+    involved: dict[str, list[str]],
+    get: Callable[[Any, str], list[Any]],
+    closure: Callable[[Any, str], set[Any]],
+) -> dict[str, set[tuple[str, str]]]:
+    """The rows of ``index-initiative-facets`` (its start years come from Oxigraph's YEAR)."""
+    base = kstore.settings.base_uri
+    km = base + "def/"
+    gov_scheme = km + "government-role"
+    province, municipality = km + "place-type/province", km + "place-type/municipality"
+    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    years = ox.Store()
+    years_graph = ox.NamedNode(base + "graph/years")
+    a, initiative_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(km + "Initiative")
+    start = ox.NamedNode(SCHEMA + "startDate")
+
+    def add(facet: str, i: str, values: Iterable[Any]) -> None:
+        target = pairs[facet]
+        for x in values:
+            v = _out(x)
+            if v is not None:
+                target.add((i, v))
+
+    for i in initiatives:
+        stated = get(i, km + "statedForm")
+        add("form", i, stated)
+        add("form", i, get(i, km + "inferredForm"))
+        add("statedform", i, stated)
+        for inv in dict.fromkeys(involved.get(i, ())):
+            roles = get(inv, km + "hasRole")
+            actors = get(inv, km + "actor")
+            if roles:
+                add("role", i, roles)
+                add("govrole", i, [r for r in roles if gov_scheme in get(r, SKOS + "inScheme")])
+            add("actor", i, actors)
+            for actor in actors:
+                for t in get(actor, km + "actorType"):
+                    add("actortype", i, closure(t, SKOS + "broader"))
+        add("theme", i, get(i, DCT + "subject"))
+        spatial = get(i, DCT + "spatial")
+        add("spatial", i, spatial)
+        for sp in spatial:
+            around = closure(sp, SCHEMA + "containedInPlace")
+            add("place", i, around)
+            add("province", i, [p for p in around if province in get(p, km + "placeType")])
+            add("municipality", i, [p for p in around if municipality in get(p, km + "placeType")])
+        for c in get(i, km + "usesChannel"):
+            add("channel", i, get(c, km + "onPlatform"))
+            add("channel", i, get(c, km + "channelType"))
+        for s in get(i, PROV + "wasDerivedFrom"):
+            add("document", i, get(s, km + "inDocument"))
+        dates = [d for d in get(i, SCHEMA + "startDate") if type(d) is ox.Literal]
+        if dates:
+            node = ox.NamedNode(i)
+            years.add(ox.Quad(node, a, initiative_class, years_graph))
+            years.extend([ox.Quad(node, start, d, years_graph) for d in dates])
+    # The start year is SPARQL's YEAR(), which knows every date type: ask Oxigraph itself.
+    if len(years):
+        for facet, rows in _facet_pairs(kstore, years).items():
+            pairs[facet] |= rows
+    return {k: v for k, v in pairs.items() if v}
+
+
+# -- the hook ------------------------------------------------------------------------------
+#: The collector of each generation being written, set by :func:`loaders.load`.
+_COLLECTORS: dict[Path, Collector] = {}
+
+
+def collector_for(gen: Generation, kstore: KiemenStore) -> Collector:
+    """Start collecting for ``gen``; :func:`build_indexes` answers from it."""
+    col = Collector(kstore)
+    _COLLECTORS[gen.path] = col
+    return col
+
+
+def drop_collector(gen: Generation) -> None:
+    """Forget the collector of ``gen`` (after the hooks ran, or when the load failed)."""
+    _COLLECTORS.pop(gen.path, None)
+
+
+def generation_name(gen: Generation) -> str:
+    return gen.path.name.strip(".").removesuffix(".tmp")
+
+
+def prepared_dir(gen: Generation) -> Path:
+    """Where :meth:`Collector.prepare` builds the indexes ahead, inside the generation."""
+    return gen.path / "search.prepared"
+
+
 def build_indexes(gen: Generation, kstore: KiemenStore) -> None:
     """The INDEX_HOOKS entry: facets and sort keys, then the text index, in ``gen.search_dir``."""
     target = gen.search_dir
     if target.exists():
         shutil.rmtree(target)
-    cap = _CAPTURES.pop(gen.path, None)
-    data, docs = collect(gen, kstore, cap.complete(gen.store) if cap is not None else None)
-    facets.build(data, target, generation=gen.path.name.strip(".").removesuffix(".tmp"))
+    col = _COLLECTORS.pop(gen.path, None)
+    meta = graph_iri(kstore.settings, META_GRAPH)
+    if col is not None and col.prepared is not None:
+        if col.finish(gen.store, meta, target):
+            return
+        col = None  # the meta graph holds more than provenance: build the reference way
+    if col is not None and col.spent:
+        col = None  # building ahead failed halfway: build the reference way
+    data, docs = col.complete(gen.store) if col is not None else collect(gen, kstore)
+    facets.build(data, target, generation=generation_name(gen))
     search.build(docs, target / search.TEXT_DIR)

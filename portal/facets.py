@@ -79,6 +79,8 @@ RELATED_WEIGHTS = {"actor": 3.0, "spatial": 2.0, "theme": 1.0, "form": 1.0}
 
 def sort_text(text: str) -> str:
     """A key that sorts names the way people expect: no accents, no case, no quotes."""
+    if text.isascii():
+        return text.casefold().strip(" '\"‘’“”.-")
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return plain.casefold().strip(" '\"‘’“”.-")
@@ -577,7 +579,7 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     np.savez(target / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
-    labels = {iri: v for iri, v in data.labels.items() if not any(part in iri for part in UNNAMED)}
+    labels = _named(data.labels)
     meta = {
         "format": FORMAT_VERSION,
         "generation": generation,
@@ -592,6 +594,21 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
         "supports": data.supports,
     }
     (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {iri: v for iri, v in labels.items() if not any(part in iri for part in UNNAMED)}
+
+
+def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
+    """Add names to an index :func:`build` wrote (the load's provenance, known only later)."""
+    extra = _named(labels)
+    if not extra:
+        return
+    path = target / JSON_FILE
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["labels"].update(extra)
+    path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 def open_index(directory: Path) -> BrowseIndex:
