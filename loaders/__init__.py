@@ -5,6 +5,11 @@ lets the loader for each source replace that source's named graph while the stre
 checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
 generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws
 the generation away, so the published store is exactly as it was.
+
+The checker also hands each subject's statements to the index collector
+(:class:`loaders.indexes.Collector`); once the last source has streamed, the checking thread
+builds the browse and text indexes ahead, while pyoxigraph's bulk loader is still writing on
+the other core, so that little is left to do after validation.
 """
 
 from __future__ import annotations
@@ -188,8 +193,25 @@ def _load_into(
     validate: bool,
     say: Callable[[str], None],
 ) -> None:
-    settings = kstore.settings
     checker = _checker(kstore, gen.store, say) if validate else None
+    try:
+        _stream_and_settle(kstore, gen, sources, report, collector, checker, validate, say)
+    finally:
+        if checker is not None:
+            checker.wait()
+
+
+def _stream_and_settle(
+    kstore: KiemenStore,
+    gen: Generation,
+    sources: Sequence[Source],
+    report: LoadReport,
+    collector: indexes.Collector,
+    checker: Checker | None,
+    validate: bool,
+    say: Callable[[str], None],
+) -> None:
+    settings = kstore.settings
     report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
     written: list[_Written] = []
     for n, source in enumerate(sources):
@@ -205,9 +227,10 @@ def _load_into(
         if session is not None and checker is not None and n == len(sources) - 1:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
         stats = loader.write(source, gen.store, graph, settings, session)
+        # Counted while the checking thread may still be indexing ahead, then wait for it.
+        stats.triples = _count(kstore, gen.store, graph)
         if session is not None:
             session.close()
-        stats.triples = _count(kstore, gen.store, graph)
         if stats.triples == 0:
             raise LoadError(
                 [Problem(source.display(), "the source holds no triples", rule="not empty")]

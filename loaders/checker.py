@@ -89,6 +89,10 @@ class Session:
         self._sink: Callable[[str, dict[str, list[Term]]], None] | None = None
         #: Run once when the stream has ended (see :meth:`when_streamed`).
         self._after: Callable[[], None] | None = None
+        #: The checking thread of :meth:`alongside` while it finishes, and what it raised then.
+        self._thread: threading.Thread | None = None
+        self._late_error: BaseException | None = None
+        self._cancelled = False
 
     def collect(self, sink: Callable[[str, dict[str, list[Term]]], None]) -> None:
         """Also hand each subject's block to ``sink`` (key ``_:label`` for a blank node): the
@@ -148,24 +152,42 @@ class Session:
     def alongside(
         self, path: str, fmt: ox.RdfFormat, base_iri: str | None = None
     ) -> Iterator[None]:
-        """Check the file at ``path`` in a thread while the block's body loads it."""
+        """Check the file at ``path`` in a thread while the block's body loads it.
+
+        Once the body is done and the thread has read the whole file, this returns; the thread
+        may still be doing what :meth:`when_streamed` asked, which :meth:`close` waits for.
+        """
         error: list[BaseException] = []
+        fed = threading.Event()
 
         def run() -> None:
             try:
                 self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri))
-                self._ended()
             except BaseException as exc:  # reported after the loader's own error, if any
                 error.append(exc)
+                return
+            finally:
+                fed.set()
+            if self._cancelled:
+                return
+            try:
+                self._ended()
+            except BaseException as exc:
+                self._late_error = exc
 
         thread = threading.Thread(target=run, name="kiemen-check", daemon=True)
         thread.start()
         try:
             yield
-        finally:
+        except BaseException:
+            self._cancelled = True
             thread.join()
+            raise
+        fed.wait()
         if error:
+            thread.join()
             raise error[0]
+        self._thread = thread
 
     def _add(self, t: Any) -> None:
         s = t.subject
@@ -213,7 +235,17 @@ class Session:
             self._subject = None
             self._subject_key = None
 
+    def wait(self) -> None:
+        """Wait for the checking thread, if it is still busy (see :meth:`alongside`)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
     def close(self) -> None:
+        self.wait()
+        late, self._late_error = self._late_error, None
+        if late is not None:
+            raise late
         self._ended()
 
 
@@ -467,6 +499,12 @@ class Checker:
     def close_streams(self) -> None:
         for s in self.sessions:
             s.close()
+
+    def wait(self) -> None:
+        """Let every checking thread end (a failed load must not leave one writing)."""
+        for s in self.sessions:
+            s._cancelled = True
+            s.wait()
 
     @property
     def knows_shared_subjects(self) -> bool:
