@@ -70,10 +70,10 @@ def phases(lines: list[tuple[float, str]], wall: float) -> str:
         "loading ": "stream+check",
         "indexing ahead": "index ahead | bulk load",
         "settling ": "settle",
-        "building ": "index hooks",
+        "building index: ": "hook",
     }
     marks = [
-        (t, label)
+        (t, f"{label} {text.removeprefix(prefix)}" if label == "hook" else label)
         for t, text in lines
         for prefix, label in names.items()
         if text.startswith(prefix)

@@ -232,11 +232,11 @@ def test_meta_graph_that_holds_more_than_provenance_is_refused(kstore: Any) -> N
     col = indexes.Collector(kstore)
     km = kstore.settings.base_uri + "def/"
     names = col._meta_names(
-        {kstore.settings.base_uri + "graph/x": {indexes.DCT + "title": [ox.Literal("x")]}}
+        {kstore.settings.base_uri + "graph/x": [indexes.DCT + "title", ox.Literal("x")]}
     )
     assert names == {kstore.settings.base_uri + "graph/x": {"": "x"}}
-    assert col._meta_names({"urn:x": {indexes.RDF_TYPE: [km + "Initiative"]}}) is None
-    assert col._meta_names({"urn:x": {km + "statedForm": [km + "form/crowdfunding"]}}) is None
+    assert col._meta_names({"urn:x": [indexes.RDF_TYPE, km + "Initiative"]}) is None
+    assert col._meta_names({"urn:x": [km + "statedForm", km + "form/crowdfunding"]}) is None
 
 
 def test_a_failure_while_indexing_ahead_falls_back_to_the_queries(
