@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 from portal.config import Settings
 from portal.prefixes import canonical_prefixes
+from portal.tables import cell_text, sniff_delimiter
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -317,7 +318,7 @@ class TableReader:
             except UnicodeDecodeError as exc:
                 raise LoadError([self._encoding_problem(exc)]) from exc
             fh.seek(0)
-            delimiter = self.delimiter or ("\t" if self.fmt == "tsv" else _sniff(sample))
+            delimiter = self.delimiter or ("\t" if self.fmt == "tsv" else sniff_delimiter(sample))
             reader = csv.reader(fh, delimiter=delimiter)
             try:
                 first = next(reader, None)
@@ -409,9 +410,9 @@ class TableReader:
             first = next(it, None)
             if first is None:
                 raise LoadError([self.problem("the sheet is empty", "not empty")])
-            self._set_header([_cell_text(c) for c in first])
+            self._set_header([cell_text(c) for c in first])
             for number, values in enumerate(it, start=2):
-                cells = [_cell_text(c) for c in values]
+                cells = [cell_text(c) for c in values]
                 if not any(c.strip() for c in cells):
                     continue
                 cells += [""] * (len(self.header) - len(cells))
@@ -425,27 +426,6 @@ class TableReader:
 class _RowShape(Exception):
     def __init__(self, row: int, got: int, want: int) -> None:
         self.row, self.got, self.want = row, got, want
-
-
-def _sniff(sample: str) -> str:
-    first = sample.splitlines()[0] if sample else ""
-    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------

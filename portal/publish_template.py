@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz, process
 
 from portal.publishers import PublisherError, check_code
+from portal.tables import cell_text, sniff_delimiter
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -492,8 +493,7 @@ def _read_csv(f: UploadFile, parsed: Parsed) -> None:
         parsed.issues.append(_encoding_issue(f))
         parsed.broken.add(table)
         return
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    delimiter = sniff_delimiter(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
@@ -545,7 +545,7 @@ def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
                 for c, cell in enumerate(row):
                     if getattr(cell, "data_type", None) == "f":
                         formulas.add((r, c))
-                    values.append(_cell_text(cell.value))
+                    values.append(cell_text(cell.value))
                 records.append(values)
             _take_rows(table, where, records, parsed, _member(formulas))
     finally:
@@ -557,20 +557,6 @@ def _member(cells: set[tuple[int, int]]) -> Callable[[int, int], bool]:
         return (r, c) in cells
 
     return test
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _unknown_table(name: str, sheet: bool = False) -> Issue:
