@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import browser_helpers
 import pytest
 import rdflib
 import requests
@@ -426,14 +427,7 @@ def test_sitemap_lists_pages_and_robots_names_it(live_server: str) -> None:
 def test_linked_data_pages_pass_axe_offline(live_server: str, exported: dict[str, Any]) -> None:
     """Resource pages of every generic kind, the downloads page and the dataset descriptions in
     Debian's Chromium: no request leaves the server, axe-core finds nothing serious."""
-    from pathlib import Path
-    from urllib.parse import urlsplit
-
-    chromium = Path("/usr/bin/chromium")
-    axe = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
-    if not chromium.exists() or not axe.exists():
-        pytest.skip("needs /usr/bin/chromium and node_modules/axe-core (make test installs them)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    browser_helpers.sync_api()
     urls = [
         f"/page/{CONCEPT}",
         "/page/def/Initiative",
@@ -444,52 +438,20 @@ def test_linked_data_pages_pass_axe_offline(live_server: str, exported: dict[str
         "/catalog",
         "/.well-known/void",
     ]
-    own = urlsplit(live_server).netloc
-    outside: list[str] = []
     failures: dict[str, Any] = {}
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(chromium),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context()
-
-        def route(r: Any) -> None:
-            if urlsplit(r.request.url).netloc == own:
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
+    with (
+        browser_helpers.chromium() as browser,
+        browser_helpers.offline_page(browser, live_server) as page,
+    ):
         for url in urls:
             for lang in ("nl", "en"):
                 sep = "&" if "?" in url else "?"
                 page.goto(f"{live_server}{url}{sep}lang={lang}")
                 page.wait_for_load_state("networkidle")
                 assert page.locator("html").get_attribute("lang") == lang
-                page.add_script_tag(path=str(axe))
-                found = page.evaluate(
-                    """async () => {
-                      const r = await axe.run(document, {runOnly: {type: 'tag', values:
-                        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
-                        resultTypes: ['violations']});
-                      return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-                        .map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}));
-                    }"""
-                )
+                found = browser_helpers.axe_violations(page)
                 if found:
                     failures[f"{url} ({lang})"] = found
-        browser.close()
-    assert not outside, outside
     assert not failures, json.dumps(failures, indent=1)
 
 

@@ -8,26 +8,17 @@ problem on any publishing page.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import browser_helpers
 import pytest
 import requests
+from browser_helpers import axe_violations
 from publishing_helpers import EXAMPLE, Server, publishing_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[1]
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
-if not CHROMIUM.exists():  # pragma: no cover - `make test` installs it
-    pytest.skip(
-        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
-
-sync_api = pytest.importorskip("playwright.sync_api")
+browser_helpers.sync_api()  # skips the module when Chromium is missing
 
 
 @pytest.fixture(scope="module")
@@ -38,53 +29,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def page(server: Server) -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-        own = urlsplit(server.url).netloc
-        outside: list[str] = []
-
-        def route(r: Any) -> None:
-            if urlsplit(r.request.url).netloc == own:
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        p = context.new_page()
-        errors: list[str] = []
-        p.on("pageerror", lambda exc: errors.append(str(exc)))
+    options = {"locale": "nl-NL", "viewport": {"width": 1280, "height": 900}}
+    with (
+        browser_helpers.chromium() as browser,
+        browser_helpers.offline_page(browser, server.url, **options) as p,
+    ):
         yield p
-        context.close()
-        browser.close()
-        assert not outside, f"requests to other hosts: {outside}"
-        assert not errors, f"JavaScript errors: {errors}"
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {
-              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-              resultTypes: ['violations']});
-            return r.violations.map(v => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
 def test_a_data_officer_checks_publishes_and_links_in_the_browser(
