@@ -366,6 +366,8 @@ Records = dict[str, Record]
 
 def _objects(rec: Record, p: str) -> list[Any]:
     """The objects of ``p`` in a packed record."""
+    if p not in rec:  # most lookups miss: let C scan the list once
+        return []
     return [rec[i + 1] for i in range(0, len(rec), 2) if rec[i] == p]
 
 
