@@ -20,7 +20,7 @@ def sniff_delimiter(sample: str) -> str:
     csv.Sniffer guesses from quoting and consistency over many lines and is easily misled by
     descriptions full of commas; the header line of a table is a better witness.
     """
-    first = sample.split("\n", 1)[0]
+    first = sample.split("\n", 1)[0].split("\r", 1)[0]  # any line ending, without splitlines()
     return max(DELIMITERS, key=first.count)
 
 
