@@ -162,6 +162,16 @@ def validate(obj: Context, files: tuple[Path, ...]) -> None:
     click.echo(f"valid: {sum(g.triples for g in report.graphs)} triples checked")
 
 
+def raise_open_files(wanted: int) -> None:
+    """Lift the soft limit on open files so that ``max_connections`` sockets fit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (KIEMEN_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (KIEMEN_PORT, 5000).")
@@ -184,6 +194,7 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
         if not os.environ.get("KIEMEN_BASE_URI"):
             overrides["base_uri"] = f"http://127.0.0.1:{port}/"
     settings = Settings.from_env(**overrides)
+    raise_open_files(settings.max_connections + 256)
     app = create_app(settings)
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
     # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
@@ -198,6 +209,12 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
         # Refuse giant bodies while reading them instead of buffering up to 1 GB; bodies just
         # over the limit still reach the app, which answers 413 in the format asked for.
         max_request_body_size=2 * settings.max_body_bytes + (1 << 20),
+        # Slow and idle clients: many cheap sockets, each closed after channel_timeout seconds
+        # without progress, so a few hundred idle connections never lock other clients out.
+        connection_limit=settings.max_connections,
+        channel_timeout=settings.channel_timeout,
+        cleanup_interval=max(1, min(10, settings.channel_timeout // 3)),
+        max_request_header_size=settings.max_query_bytes * 3 + 16 * 1024,
     )
 
 

@@ -57,6 +57,18 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     #: Worker processes that run SPARQL queries.
     query_workers: int = 2
+    #: Longest query or update text accepted, in bytes (checked before any parsing).
+    max_query_bytes: int = 64 * 1024
+    #: Address-space cap of one query worker, in bytes (0: none).
+    worker_memory_bytes: int = 2048 * 1024 * 1024
+    #: Hard time limit for one write (SPARQL Update, Graph Store), validation and indexes included.
+    write_timeout: float = 60.0
+    #: Most statements one write over HTTP may add or remove.
+    max_write_quads: int = 100_000
+    #: Open connections the HTTP server keeps (idle ones included) before it refuses new ones.
+    max_connections: int = 1000
+    #: Seconds an idle or slow connection may stay open.
+    channel_timeout: int = 30
     #: Default and maximum page sizes of lists in the portal and the JSON API.
     page_size: int = 25
     max_page_size: int = 500
@@ -85,6 +97,12 @@ class Settings:
             "max_concurrent_per_client": _env_int("KIEMEN_MAX_CONCURRENT", 2),
             "max_body_bytes": _env_int("KIEMEN_MAX_BODY_BYTES", 10 * 1024 * 1024),
             "query_workers": _env_int("KIEMEN_QUERY_WORKERS", 2),
+            "max_query_bytes": _env_int("KIEMEN_MAX_QUERY_BYTES", 64 * 1024),
+            "worker_memory_bytes": _env_int("KIEMEN_WORKER_MEMORY_MB", 2048) * 1024 * 1024,
+            "write_timeout": _env_float("KIEMEN_WRITE_TIMEOUT", 60.0),
+            "max_write_quads": _env_int("KIEMEN_MAX_WRITE_QUADS", 100_000),
+            "max_connections": _env_int("KIEMEN_MAX_CONNECTIONS", 1000),
+            "channel_timeout": _env_int("KIEMEN_CHANNEL_TIMEOUT", 30),
             "page_size": _env_int("KIEMEN_PAGE_SIZE", 25),
             "max_page_size": _env_int("KIEMEN_MAX_PAGE_SIZE", 500),
         }

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal import sparql_results
+from portal import sandbox, sparql_results
 from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.prefixes import ontology_prefixes
@@ -40,6 +40,7 @@ from portal.store import KiemenStore
 from portal.tokens import bundled_graph_iris, covers
 
 TRUNCATED_HEADER = "Kiemen-Truncated"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,8 +60,8 @@ class Job:
     graph: str | None = None
     payloads: list[tuple[bytes, str]] = field(default_factory=list)
     grants: tuple[str, ...] = ()
-    touched: list[str] = field(default_factory=list)
-    all_named: bool = False
+    max_write_quads: int = 100_000
+    memory_limit: int = 0
 
 
 @dataclass
@@ -74,6 +75,28 @@ class Outcome:
     @classmethod
     def fail(cls, status: int, message: str) -> Outcome:
         return cls(status=status, error=message)
+
+
+NO_NETWORK = (
+    "this endpoint makes no network connections: SERVICE and LOAD cannot reach other servers "
+    "(send data with the Graph Store at /store)"
+)
+
+
+def _is_network_error(exc: OSError) -> bool:
+    """The engine tried (and the sandbox or its own rules stopped) an HTTP request.
+
+    Only chooses the message: the sandbox, not this test, keeps the worker off the network.
+    """
+    return isinstance(exc, PermissionError) or "HTTP" in str(exc)
+
+
+def _needs_memory(limit: int) -> str:
+    size = f" of {limit // (1024 * 1024)} MB" if limit else ""
+    return (
+        f"the query needs too much memory (more than the limit{size}) or nests too deeply, and "
+        "was stopped; make it more selective or add a LIMIT"
+    )
 
 
 class Refused(Exception):
@@ -133,6 +156,8 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
         result = store.query(job.text, **kwargs)
     except SyntaxError as exc:
         return Outcome.fail(400, f"SPARQL syntax error: {exc}")
+    except PermissionError:
+        return Outcome.fail(403, NO_NETWORK)
     limit = job.max_rows
     headers: dict[str, str] = {}
     if isinstance(result, ox.QueryBoolean):
@@ -171,25 +196,65 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
 
 
 def _protected(kstore: KiemenStore, store: ox.Store) -> set[str]:
-    """Graphs only ``kiemen load`` may change: the bundled ones and any with load provenance."""
+    """Graphs only ``kiemen load`` may change: the bundled ones and any with load provenance.
+
+    Fails closed: if the provenance cannot be read, the write is refused.
+    """
     names = bundled_graph_iris(kstore.settings)
-    with contextlib.suppress(Exception):
+    try:
         names |= {str(r["graph"]) for r in kstore.rows("loaded-graphs", store=store)}
+    except Exception as exc:
+        log.exception("the protected graphs could not be computed")
+        raise Refused(
+            503, "the server cannot tell which graphs are protected right now; nothing was written"
+        ) from exc
     return names
 
 
-def _authorise(kstore: KiemenStore, store: ox.Store, job: Job, graphs: set[str]) -> None:
-    if job.all_named:
-        graphs = graphs | {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    protected = _protected(kstore, store)
-    for graph in sorted(graphs):
-        label = "the default graph" if graph == DEFAULT_GRAPH else f"<{graph}>"
-        if graph in protected:
-            raise Refused(
-                403, f"{label} is filled by `kiemen load` and cannot be changed over HTTP"
-            )
-        if not covers(job.grants, graph):
-            raise Refused(403, f"this token may not write {label}")
+def _label(graph: str) -> str:
+    return "the default graph" if graph == DEFAULT_GRAPH else f"<{graph}>"
+
+
+def _check_target(graph: str, grants: tuple[str, ...], protected: set[str]) -> None:
+    if graph in protected:
+        raise Refused(
+            403, f"{_label(graph)} is filled by `kiemen load` and cannot be changed over HTTP"
+        )
+    if not covers(grants, graph):
+        raise Refused(403, f"this token may not write {_label(graph)}")
+
+
+def _graph_key(term: Any) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else DEFAULT_GRAPH
+
+
+def _fingerprints(store: ox.Store, keep: Any) -> dict[str, tuple[int, int]]:
+    """Count and order-independent hash of every graph ``keep(graph)`` selects.
+
+    Comparing these before and after an update tells which of those graphs it changed, from
+    what the engine did rather than from reading the update's text.
+    """
+    out: dict[str, tuple[int, int]] = {}
+    graphs: list[Any] = [ox.DefaultGraph(), *store.named_graphs()]
+    for graph in graphs:
+        key = _graph_key(graph)
+        if isinstance(graph, ox.BlankNode) or not keep(key):
+            continue
+        count, total = 0, 0
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            count += 1
+            total = (total + hash(quad)) & 0xFFFFFFFFFFFFFFFF
+        out[key] = (count, total)
+    return out
+
+
+def _counts(store: ox.Store) -> dict[str, int]:
+    graphs: list[Any] = [ox.DefaultGraph(), *store.named_graphs()]
+    return {
+        _graph_key(g): sum(1 for _ in store.quads_for_pattern(None, None, None, g))
+        for g in graphs
+        if not isinstance(g, ox.BlankNode)
+    }
 
 
 def _index(gen: Any, kstore: KiemenStore) -> None:
@@ -210,25 +275,59 @@ def _parse_payloads(job: Job, graph: Any) -> list[Any]:
                 if not isinstance(q.graph_name, ox.DefaultGraph):
                     raise Refused(400, "the body names graphs; send the triples of one graph")
                 quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
+                if len(quads) > job.max_write_quads:
+                    raise Refused(413, _too_many(job.max_write_quads))
         except SyntaxError as exc:
             raise Refused(400, f"the body is not valid {fmt.label}: {exc}") from exc
     return quads
+
+
+def _too_many(limit: int) -> str:
+    return (
+        f"the write changes more than {limit} statements (KIEMEN_MAX_WRITE_QUADS); "
+        "load large data with `kiemen load`"
+    )
+
+
+def _run_update(kstore: KiemenStore, store: ox.Store, job: Job, prefixes: dict[str, str]) -> None:
+    """Run an update in the private generation; refuse if it changed a graph it may not."""
+    protected = _protected(kstore, store)
+
+    def guarded(graph: str) -> bool:
+        return graph in protected or not covers(job.grants, graph)
+
+    before = _fingerprints(store, guarded)
+    sizes = _counts(store)
+    try:
+        store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
+    except SyntaxError as exc:
+        raise Refused(400, f"SPARQL syntax error: {exc}") from exc
+    except OSError as exc:
+        if _is_network_error(exc):
+            raise Refused(403, NO_NETWORK) from exc
+        raise
+    except RuntimeError as exc:  # the engine's own evaluation errors ("graph does not exist")
+        raise Refused(400, f"the update failed: {exc}") from exc
+    after = _fingerprints(store, guarded)
+    for graph in sorted(before.keys() | after.keys()):
+        if before.get(graph) != after.get(graph):
+            _check_target(graph, job.grants, protected)
+    changed = _counts(store)
+    moved = sum(abs(changed.get(g, 0) - sizes.get(g, 0)) for g in changed.keys() | sizes.keys())
+    if moved > job.max_write_quads:
+        raise Refused(413, _too_many(job.max_write_quads))
 
 
 def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
     with kstore.writing() as gen:
         store = gen.store
         if job.kind == "update":
-            _authorise(kstore, store, job, set(job.touched))
-            try:
-                store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
-            except SyntaxError as exc:
-                raise Refused(400, f"SPARQL syntax error: {exc}") from exc
+            _run_update(kstore, store, job, prefixes)
             _index(gen, kstore)
             return Outcome(204)
         assert job.graph is not None
         graph = _node(job.graph)
-        _authorise(kstore, store, job, {job.graph})
+        _check_target(job.graph, job.grants, _protected(kstore, store))
         existed = job.graph == DEFAULT_GRAPH or store.contains_named_graph(graph)
         if job.kind == "graph-delete":
             if not existed:
@@ -265,6 +364,8 @@ def run_graph_get(kstore: KiemenStore, job: Job) -> Outcome:
 
 
 def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
+    if CONFINED.error is not None:
+        return Outcome.fail(503, "the query workers cannot be confined; see the server log")
     try:
         if job.kind == "query":
             return run_query(kstore, job, prefixes)
@@ -275,9 +376,18 @@ def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
         return Outcome.fail(exc.status, exc.message)
     except SyntaxError as exc:
         return Outcome.fail(400, f"syntax error: {exc}")
-    except Exception as exc:  # the worker must answer, whatever happened
-        traceback.print_exc()
-        return Outcome.fail(500, f"the query failed: {type(exc).__name__}: {exc}")
+    except PermissionError:
+        return Outcome.fail(403, NO_NETWORK)
+    except OSError as exc:
+        if _is_network_error(exc):
+            return Outcome.fail(403, NO_NETWORK)
+        log.exception("a %s job failed", job.kind)
+        return Outcome.fail(500, "the request failed inside the server; the details are logged")
+    except MemoryError:
+        return Outcome.fail(503, _needs_memory(job.memory_limit))
+    except Exception:
+        log.exception("a %s job failed", job.kind)
+        return Outcome.fail(500, "the request failed inside the server; the details are logged")
 
 
 def _die_with_parent() -> None:
@@ -293,9 +403,30 @@ def _die_with_parent() -> None:
             os._exit(0)
 
 
+@dataclass
+class _Confinement:
+    how: str = ""
+    error: str | None = None
+
+
+#: How this worker process was confined (set once, before the first job).
+CONFINED = _Confinement()
+
+
+def confine(settings: Settings) -> None:
+    """Cut the network off and cap memory; on failure every job gets 503 (fail closed)."""
+    try:
+        CONFINED.how = sandbox.deny_network()
+        sandbox.limit_memory(settings.worker_memory_bytes)
+    except (sandbox.SandboxError, OSError, ValueError) as exc:
+        CONFINED.error = str(exc)
+        print(f"kiemen worker: {exc}; refusing every request", file=sys.stderr, flush=True)
+
+
 def _worker_main(conn: Connection) -> None:
     _die_with_parent()
     settings: Settings = conn.recv()
+    confine(settings)
     kstore = KiemenStore(settings)
     prefixes = ontology_prefixes(settings)
     while True:
@@ -411,7 +542,7 @@ class WorkerPool:
         if below:
             threading.Thread(target=self._spawn_idle, daemon=True).start()
 
-    def run(self, job: Job, timeout: float) -> Outcome:
+    def run(self, job: Job, timeout: float, what: str = "query") -> Outcome:
         """Run ``job``; past ``timeout`` seconds the worker is killed and a 503 returned."""
         deadline = time.monotonic() + timeout
         try:
@@ -426,6 +557,12 @@ class WorkerPool:
                 outcome: Outcome = worker.conn.recv()
             else:
                 self._discard(worker)
+                if what == "write":
+                    return Outcome.fail(
+                        503,
+                        f"the write ran longer than its time limit of {timeout:g} s "
+                        "(KIEMEN_WRITE_TIMEOUT) and was undone; nothing was published",
+                    )
                 return Outcome.fail(
                     503,
                     f"the query ran longer than the time limit of {timeout:g} s and was "
@@ -433,7 +570,7 @@ class WorkerPool:
                 )
         except (EOFError, OSError):
             self._discard(worker)
-            return Outcome.fail(500, "the query worker stopped unexpectedly (out of memory?)")
+            return Outcome.fail(503, _needs_memory(job.memory_limit))
         self._idle.put(worker)
         return outcome
 

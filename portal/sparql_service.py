@@ -23,9 +23,6 @@ from portal.sparql_engine import (
 )
 from portal.tokens import TokenInfo, TokenStore
 
-#: Writes may take this many times the query time limit.
-WRITE_TIME_FACTOR = 10
-
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Location, Retry-After, Content-Type",
@@ -85,10 +82,12 @@ def run_limited(job: Job) -> Outcome:
             )
             out.headers["Retry-After"] = "1"
             return out
-        timeout = service.settings.query_timeout
-        if job.kind not in ("query", "graph-get"):
-            timeout *= WRITE_TIME_FACTOR  # a write also copies the generation and rebuilds indexes
-        return service.pool.run(job, timeout)
+        settings = service.settings
+        job.memory_limit = settings.worker_memory_bytes
+        job.max_write_quads = settings.max_write_quads
+        if job.kind in ("query", "graph-get"):
+            return service.pool.run(job, settings.query_timeout)
+        return service.pool.run(job, settings.write_timeout, what="write")
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -188,6 +187,17 @@ def bearer() -> tuple[TokenInfo | None, Response | None]:
             {"WWW-Authenticate": challenge + ', error="invalid_token"'},
         )
     return info, None
+
+
+def text_too_long(text: str) -> Response | None:
+    """413 for a query or update longer than ``max_query_bytes``, before anything reads it."""
+    limit = get_service().settings.max_query_bytes
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        return error_response(
+            413,
+            f"the query is longer than the limit of {limit} bytes (KIEMEN_MAX_QUERY_BYTES)",
+        )
+    return None
 
 
 def body_too_large() -> Response | None:

@@ -1,291 +1,152 @@
-"""Just enough SPARQL lexing to police requests before they reach the store.
+"""A linear-time look at SPARQL text, for what the engine cannot be asked: never for permissions.
 
-pyoxigraph parses and runs queries and updates, but exposes no syntax tree. The endpoint still has
-to know a few things *before* it runs them: whether a query calls out with ``SERVICE`` (the store
-would fetch any URL: not on a public endpoint), whether it names its own dataset (``FROM``), which
-graphs an update writes (a token may write only its own graphs), and where to put the protocol's
-``using-graph-uri`` (pyoxigraph's ``update`` takes no dataset). A linear-time lexer answers all of
-that without a second SPARQL parser in the request path; the store's parser stays the one that
-decides what is valid.
+pyoxigraph exposes no syntax tree, yet the endpoint needs two things before it runs a request:
+whether a query names its own dataset (``FROM``: then the union default graph must not override
+it) and where the protocol's ``using-graph-uri`` goes in an update (pyoxigraph's ``update`` takes
+no dataset). Neither decides what a request may do: the query workers cannot reach the network,
+and an update is authorised from the graphs it actually changed (:mod:`portal.sparql_engine`).
+If this scan and the engine's parser ever disagree, the worst outcome is a wrong default dataset
+or a syntax error, never a write or a connection that was not allowed.
+
+The scan is a hand-written loop whose every step consumes what it looked at, so its cost is
+linear in the length of the text (the regex lexer it replaces backtracked quadratically on
+``a.a.a.…``). Callers cap the length before calling (``Settings.max_query_bytes``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 #: Marker for the store's own default graph in sets of graph IRIs.
 DEFAULT_GRAPH = ""
+#: Deepest nesting of ``{ ( [`` accepted; the engine's recursive parser crashes far deeper.
+MAX_NESTING = 200
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<bnode>_:[A-Za-z0-9_\-.\u00B7-\uFFFF]*)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][A-Za-z0-9_\-.\u00B7-\uFFFF]*)?
-              :(?:[A-Za-z0-9_\-.:%\\\u00B7-\uFFFF]*))
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    start: int
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """Significant tokens (no white space, no comments)."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind in ("ws", "comment"):
-            continue
-        yield Token(kind, m.group(), m.start())
+# Each pattern is anchored at the cursor and consumes a run it never backtracks out of.
+_SPACE = re.compile(r"\s+")
+_COMMENT_BODY = re.compile(r"[^\n\r]*")  # the grammar ends a comment at LF or CR
+_NAME = re.compile(r"[A-Za-z0-9_:%\\\-.\u00B7-\uFFFF]+")
+_VAR = re.compile(r"[?$][A-Za-z0-9_\u00B7-\uFFFF]*")
+_IRI_BODY = re.compile(r"[^<>\"{}|^`\\\x00-\x20]*")
+_SHORT = {
+    '"': re.compile(r'"(?:[^"\\\n\r]|\\.)*"'),
+    "'": re.compile(r"'(?:[^'\\\n\r]|\\.)*'"),
+}
+_LONG = {
+    '"': re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'": re.compile(r"'''(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
+}
+_IRI_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
 
 
 class SparqlTextError(ValueError):
-    """The text is not SPARQL we can analyse (the store would reject it too)."""
+    """The text cannot be accepted before it reaches the engine (too deeply nested)."""
 
 
 @dataclass
-class QueryInfo:
-    uses_service: bool = False
-    has_dataset: bool = False  # FROM / FROM NAMED in the query itself
+class Scan:
+    """What a linear scan of a query or update found."""
 
-
-def inspect_query(text: str) -> QueryInfo:
-    info = QueryInfo()
-    depth = 0
-    for tok in tokens(text):
-        if tok.text == "{":
-            depth += 1
-        elif tok.text == "}":
-            depth -= 1
-        elif tok.upper == "SERVICE":
-            info.uses_service = True
-        elif tok.upper == "FROM" and depth == 0:
-            info.has_dataset = True
-    return info
-
-
-@dataclass
-class UpdatePlan:
-    """What an update would write, found without running it."""
-
-    graphs: set[str] = field(default_factory=set)  # IRIs; DEFAULT_GRAPH for the default graph
-    all_named: bool = False  # CLEAR/DROP NAMED or ALL: every named graph of the store
-    variable_graph: bool = False  # a template writes GRAPH ?g: not checkable beforehand
-    uses_load: bool = False
-    uses_service: bool = False
-    has_dataset_clause: bool = False  # WITH or USING in the text
-    where_offsets: list[int] = field(default_factory=list)  # where USING clauses may go
+    #: ``FROM`` / ``FROM NAMED`` outside any group: the query names its own dataset.
+    has_from: bool = False
+    #: ``WITH`` or ``USING`` in an update: it names its own dataset.
+    has_dataset_clause: bool = False
+    #: Offsets of the ``WHERE`` keywords of DELETE/INSERT operations (where USING may go).
+    where_offsets: list[int] = field(default_factory=list)
+    max_depth: int = 0
 
     def with_using(self, text: str, using: list[str], using_named: list[str]) -> str:
-        """The update with the protocol's using-graph-uri / using-named-graph-uri applied."""
+        """The update with the protocol's ``using-graph-uri`` parameters as USING clauses.
+
+        The IRIs must have passed :func:`valid_iri`: then ``<iri>`` cannot end early or carry
+        anything but one IRI, whatever the rest of the text holds.
+        """
         if not using and not using_named:
             return text
-        clause = "".join(f" USING <{g}>" for g in using)
-        clause += "".join(f" USING NAMED <{g}>" for g in using_named)
+        for iri in (*using, *using_named):
+            if not valid_iri(iri):
+                raise SparqlTextError(f"{iri!r} is not an absolute IRI")
+        clause = "".join(f"USING <{g}> " for g in using)
+        clause += "".join(f"USING NAMED <{g}> " for g in using_named)
         out, last = [], 0
         for offset in self.where_offsets:
-            out += [text[last:offset], clause.strip(), " "]
+            out += [text[last:offset], clause]
             last = offset
         out.append(text[last:])
         return "".join(out)
 
 
-class _Cursor:
-    def __init__(self, text: str) -> None:
-        self.items = list(tokens(text))
-        self.i = 0
-
-    def peek(self, ahead: int = 0) -> Token | None:
-        j = self.i + ahead
-        return self.items[j] if j < len(self.items) else None
-
-    def next(self) -> Token:
-        tok = self.peek()
-        if tok is None:
-            raise SparqlTextError("unexpected end of the update")
-        self.i += 1
-        return tok
-
-    def accept(self, word: str) -> bool:
-        tok = self.peek()
-        if tok is not None and tok.upper == word:
-            self.i += 1
-            return True
-        return False
+def valid_iri(value: str) -> bool:
+    """An absolute IRI that SPARQL can write as ``<value>`` (no characters IRIREF excludes)."""
+    return bool(_IRI_VALUE.fullmatch(value))
 
 
-def inspect_update(
-    text: str, prefixes: Mapping[str, str] | None = None, base_iri: str | None = None
-) -> UpdatePlan:
-    """Find the graphs an update writes (``SparqlTextError`` when it cannot be read)."""
-    plan = UpdatePlan()
-    known = dict(prefixes or {})
-    base = base_iri
-    cur = _Cursor(text)
-
-    def iri(tok: Token) -> str:
-        if tok.kind == "iri":
-            value = tok.text[1:-1]
-            return (
-                urljoin(base, value)
-                if base and not re.match(r"[A-Za-z][\w+.-]*:", value)
-                else value
-            )
-        if tok.kind == "pname":
-            prefix, _, local = tok.text.partition(":")
-            if prefix not in known:
-                raise SparqlTextError(f"prefix {prefix}: is not declared")
-            return known[prefix] + re.sub(r"\\(.)", r"\1", local)
-        raise SparqlTextError(f"expected an IRI, found {tok.text!r}")
-
-    def graph_ref() -> str:
-        if cur.accept("DEFAULT"):
-            return DEFAULT_GRAPH
-        cur.accept("GRAPH")
-        return iri(cur.next())
-
-    def skip_group() -> None:
-        """Skip a balanced { ... } starting at the cursor."""
-        tok = cur.next()
-        if tok.text != "{":
-            raise SparqlTextError(f"expected '{{', found {tok.text!r}")
-        depth = 1
-        while depth:
-            tok = cur.next()
-            if tok.text == "{":
-                depth += 1
-            elif tok.text == "}":
-                depth -= 1
-            elif tok.upper == "SERVICE":
-                plan.uses_service = True
-
-    def quads(default: str) -> None:
-        """Read a quad template and record the graphs it writes."""
-        tok = cur.next()
-        if tok.text != "{":
-            raise SparqlTextError(f"expected '{{', found {tok.text!r}")
-        while True:
-            tok = cur.next()
-            if tok.text == "}":
-                return
-            if tok.upper == "GRAPH":
-                target = cur.next()
-                if target.kind == "var":
-                    plan.variable_graph = True
-                else:
-                    plan.graphs.add(iri(target))
-                skip_group()
-            elif tok.text == "{":
-                raise SparqlTextError("unexpected '{' in a quad template")
-            elif tok.text != ".":
-                plan.graphs.add(default)
-                depth = 0
-                # the rest of this triple block, up to GRAPH or the closing brace
-                while True:
-                    nxt = cur.peek()
-                    if nxt is None:
-                        raise SparqlTextError("unexpected end of the update")
-                    if depth == 0 and (nxt.text == "}" or nxt.upper == "GRAPH"):
-                        break
-                    if nxt.text in ("[", "("):
-                        depth += 1
-                    elif nxt.text in ("]", ")"):
-                        depth -= 1
-                    cur.i += 1
-
-    while cur.peek() is not None:
-        with_graph: str | None = None
-        tok = cur.next()
-        word = tok.upper
-        if tok.text == ";":
+def scan(text: str) -> Scan:
+    """Scan ``text`` once, in time linear in its length."""
+    found = Scan()
+    depth = 0
+    previous = ""  # the last keyword seen, upper-cased ("" after anything else)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            m = _SPACE.match(text, i)
+            i = m.end() if m else i + 1
             continue
-        if word == "PREFIX":
-            name = cur.next()
-            if name.kind != "pname" or not name.text.endswith(":"):
-                raise SparqlTextError(f"bad PREFIX declaration near {name.text!r}")
-            known[name.text[:-1]] = iri(cur.next())
+        if c == "#":
+            m = _COMMENT_BODY.match(text, i + 1)
+            i = m.end() if m else n
             continue
-        if word == "BASE":
-            base = iri(cur.next())
-            continue
-        if word == "LOAD":
-            plan.uses_load = True
-            cur.accept("SILENT")
-            cur.next()
-            if cur.accept("INTO"):
-                plan.graphs.add(graph_ref())
-            continue
-        if word in ("CLEAR", "DROP"):
-            cur.accept("SILENT")
-            if cur.accept("ALL"):
-                plan.all_named = True
-                plan.graphs.add(DEFAULT_GRAPH)
-            elif cur.accept("NAMED"):
-                plan.all_named = True
+        if c in "\"'":
+            long = _LONG[c].match(text, i) if text.startswith(c * 3, i) else None
+            m = long or _SHORT[c].match(text, i)
+            if m:
+                i = m.end()
+            elif text.startswith(c * 3, i):
+                i = n  # an unterminated long string runs to the end
             else:
-                plan.graphs.add(graph_ref())
+                eol = _COMMENT_BODY.match(text, i + 1)
+                i = eol.end() if eol else n
+            previous = ""
             continue
-        if word == "CREATE":
-            cur.accept("SILENT")
-            plan.graphs.add(graph_ref())
+        if c == "<":
+            m = _IRI_BODY.match(text, i + 1)
+            end = m.end() if m else i + 1
+            i = end + 1 if end < n and text[end] == ">" else i + 1
+            previous = ""
             continue
-        if word in ("ADD", "MOVE", "COPY"):
-            cur.accept("SILENT")
-            source = graph_ref()
-            if not cur.accept("TO"):
-                raise SparqlTextError(f"{word} needs TO")
-            plan.graphs.add(graph_ref())
-            if word == "MOVE":
-                plan.graphs.add(source)
+        if c in "?$":
+            m = _VAR.match(text, i)
+            i = m.end() if m else i + 1
+            previous = ""
             continue
-        if word == "WITH":
-            plan.has_dataset_clause = True
-            with_graph = iri(cur.next())
-            tok = cur.next()
-            word = tok.upper
-        if word == "INSERT" and cur.accept("DATA"):
-            quads(DEFAULT_GRAPH)
+        if c in "{([":
+            depth += 1
+            found.max_depth = max(found.max_depth, depth)
+            if depth > MAX_NESTING:
+                raise SparqlTextError(f"the text is nested more than {MAX_NESTING} levels deep")
+            i += 1
+            previous = ""
             continue
-        if word == "DELETE" and cur.accept("DATA"):
-            quads(DEFAULT_GRAPH)
+        if c in "})]":
+            depth = max(0, depth - 1)
+            i += 1
+            previous = ""
             continue
-        if word == "DELETE" and cur.accept("WHERE"):
-            quads(with_graph if with_graph is not None else DEFAULT_GRAPH)
+        m = _NAME.match(text, i)
+        if not m:
+            i += 1
+            previous = ""
             continue
-        if word in ("DELETE", "INSERT"):
-            target = with_graph if with_graph is not None else DEFAULT_GRAPH
-            quads(target)
-            if word == "DELETE" and cur.accept("INSERT"):
-                quads(target)
-            while cur.accept("USING"):
-                plan.has_dataset_clause = True
-                cur.accept("NAMED")
-                iri(cur.next())
-            where = cur.peek()
-            if where is None:
-                raise SparqlTextError("DELETE/INSERT needs WHERE")
-            if where.upper == "WHERE":
-                cur.i += 1
-            plan.where_offsets.append(where.start)
-            skip_group()
-            continue
-        raise SparqlTextError(f"unexpected {tok.text!r} in the update")
-    return plan
+        word = m.group().rstrip(".").upper()
+        i = m.end()
+        if depth == 0:
+            if word == "FROM":
+                found.has_from = True
+            elif word in ("WITH", "USING"):
+                found.has_dataset_clause = True
+            elif word == "WHERE" and previous != "DELETE":
+                found.where_offsets.append(m.start())
+        previous = word
+    return found

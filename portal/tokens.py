@@ -29,8 +29,10 @@ from portal.sparql_text import DEFAULT_GRAPH
 
 TOKEN_PREFIX = "kiemen_"
 DEFAULT_NAME = "default"
-#: Graph names that ``kiemen load`` owns (see loaders.curated.bundles and loaders.provenance).
-BUNDLED_GRAPHS = ("ontology", "shapes", "curated", "meta")
+#: Graph names that ``kiemen load`` owns (loaders.curated.bundles and the provenance graph);
+#: a test keeps this list and the bundles in step. Any other graph with load provenance is
+#: protected too (the ``loaded-graphs`` query, asked at every write).
+BUNDLED_GRAPHS = ("ontology", "shapes", "curated", "mappings", "meta")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -65,12 +67,7 @@ def db_path(settings: Settings) -> Path:
 
 
 def bundled_graph_iris(settings: Settings) -> set[str]:
-    names: list[str] = list(BUNDLED_GRAPHS)
-    with contextlib.suppress(Exception):
-        from loaders.curated import bundles
-
-        names += [b.graph for b in bundles()]
-    return {settings.graph_ns + n for n in names}
+    return {settings.graph_ns + n for n in BUNDLED_GRAPHS}
 
 
 def grant_iri(settings: Settings, spec: str) -> str:

@@ -32,9 +32,10 @@ from portal.sparql_service import (
     outcome_response,
     preflight,
     run_limited,
+    text_too_long,
     too_large,
 )
-from portal.sparql_text import SparqlTextError, inspect_query, inspect_update
+from portal.sparql_text import SparqlTextError, scan, valid_iri
 from portal.translations import TEXTS
 from queries import catalogue
 
@@ -168,13 +169,29 @@ def endpoint() -> ResponseReturnValue:
     )
 
 
+def _dataset_error(params: MultiDict[str, str], *names: str) -> Response | None:
+    """400 for a dataset parameter that is not an absolute IRI (they reach the engine as data)."""
+    for name in names:
+        for value in params.getlist(name):
+            if not valid_iri(value):
+                return error_response(400, f"{name} must be an absolute IRI, got {value[:200]!r}")
+    return None
+
+
 def _query(text: str, params: MultiDict[str, str]) -> Response:
     service = get_service()
+    too_long = text_too_long(text)
+    if too_long is not None:
+        return too_long
     if not text.strip():
         return error_response(400, "the query is empty")
-    info = inspect_query(text)
-    if info.uses_service:
-        return error_response(403, "SERVICE (federated query) is not offered by this endpoint")
+    bad = _dataset_error(params, "default-graph-uri", "named-graph-uri")
+    if bad is not None:
+        return bad
+    try:
+        info = scan(text)
+    except SparqlTextError as exc:
+        return error_response(400, str(exc))
     results_fmt = conneg.negotiate(request, conneg.RESULTS_FORMATS, default=JSON_RESULTS)
     rdf_fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
     if results_fmt is None and rdf_fmt is None:
@@ -190,7 +207,7 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
         text=text,
         default_graphs=default_graphs if dataset else None,
         named_graphs=named_graphs if dataset else None,
-        query_has_dataset=info.has_dataset,
+        query_has_dataset=info.has_from,
         results_format=results_fmt.key if results_fmt else None,
         rdf_format=rdf_fmt.key if rdf_fmt else None,
         max_rows=service.settings.max_rows,
@@ -201,41 +218,31 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
 
 
 def _update(text: str, params: MultiDict[str, str]) -> Response:
+    too_long = text_too_long(text)
+    if too_long is not None:
+        return too_long
     token, refusal = bearer()
     if refusal is not None:
         return refusal
     assert token is not None
     if not text.strip():
         return error_response(400, "the update is empty")
-    service = get_service()
-    try:
-        plan = inspect_update(text, service.prefixes, _endpoint_iri())
-    except SparqlTextError as exc:
-        return error_response(400, f"SPARQL syntax error: {exc}")
-    if plan.uses_load:
-        return error_response(
-            403, "LOAD is not offered: send the data with the Graph Store (/store)"
-        )
-    if plan.uses_service:
-        return error_response(403, "SERVICE (federated query) is not offered by this endpoint")
-    if plan.variable_graph:
-        return error_response(
-            403, "name the graphs an update writes (GRAPH <…>); GRAPH ?variable cannot be checked"
-        )
+    bad = _dataset_error(params, "using-graph-uri", "using-named-graph-uri")
+    if bad is not None:
+        return bad
     using = params.getlist("using-graph-uri")
     using_named = params.getlist("using-named-graph-uri")
-    if (using or using_named) and plan.has_dataset_clause:
-        return error_response(
-            400, "give the dataset either with using-graph-uri parameters or with USING/WITH"
-        )
-    job = Job(
-        kind="update",
-        text=plan.with_using(text, using, using_named),
-        base_iri=_endpoint_iri(),
-        grants=token.graphs,
-        touched=sorted(plan.graphs),
-        all_named=plan.all_named,
-    )
+    try:
+        plan = scan(text)
+        if (using or using_named) and plan.has_dataset_clause:
+            return error_response(
+                400, "give the dataset either with using-graph-uri parameters or with USING/WITH"
+            )
+        text = plan.with_using(text, using, using_named)
+    except SparqlTextError as exc:
+        return error_response(400, str(exc))
+    # What the update may change is decided by the worker from what it did change.
+    job = Job(kind="update", text=text, base_iri=_endpoint_iri(), grants=token.graphs)
     return outcome_response(run_limited(job))
 
 
