@@ -175,7 +175,13 @@ def raise_open_files(wanted: int) -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (KIEMEN_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (KIEMEN_PORT, 5000).")
-@click.option("--threads", type=int, default=8, show_default=True)
+@click.option(
+    "--threads",
+    type=int,
+    default=32,
+    show_default=True,
+    help="Request threads; a request waiting for a query worker holds one.",
+)
 @click.pass_obj
 @guarded
 def serve(obj: Context, host: str | None, port: int | None, threads: int) -> None:

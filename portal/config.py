@@ -61,6 +61,8 @@ class Settings:
     max_query_bytes: int = 64 * 1024
     #: Address-space cap of one query worker, in bytes (0: none).
     worker_memory_bytes: int = 2048 * 1024 * 1024
+    #: Address-space cap of a worker while it runs a write (a writable copy and an index writer).
+    write_memory_bytes: int = 4096 * 1024 * 1024
     #: Hard time limit for one write (SPARQL Update, Graph Store), validation and indexes included.
     write_timeout: float = 60.0
     #: Most statements one write over HTTP may add or remove.
@@ -99,6 +101,7 @@ class Settings:
             "query_workers": _env_int("KIEMEN_QUERY_WORKERS", 2),
             "max_query_bytes": _env_int("KIEMEN_MAX_QUERY_BYTES", 64 * 1024),
             "worker_memory_bytes": _env_int("KIEMEN_WORKER_MEMORY_MB", 2048) * 1024 * 1024,
+            "write_memory_bytes": _env_int("KIEMEN_WRITE_MEMORY_MB", 4096) * 1024 * 1024,
             "write_timeout": _env_float("KIEMEN_WRITE_TIMEOUT", 60.0),
             "max_write_quads": _env_int("KIEMEN_MAX_WRITE_QUADS", 100_000),
             "max_connections": _env_int("KIEMEN_MAX_CONNECTIONS", 1000),

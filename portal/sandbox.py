@@ -67,10 +67,17 @@ def deny_network() -> str:
     raise SandboxError("cannot cut the network off: " + "; ".join(reasons))
 
 
-def limit_memory(max_bytes: int) -> None:
-    """Cap the address space; 0 means no cap."""
-    if max_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+def limit_memory(soft: int, hard: int | None = None) -> None:
+    """Cap the address space at ``soft`` bytes (0: no cap) below a ceiling of ``hard``.
+
+    The worker lowers and raises the soft cap between jobs (a write opens a writable database
+    and an index writer, which need more room than a query); nothing a request sends can run
+    code that would raise it.
+    """
+    ceiling = hard if hard is not None else soft
+    if ceiling <= 0:
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (min(soft or ceiling, ceiling), ceiling))
 
 
 def network_is_reachable() -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import queue
 import socket
 import subprocess
 import sys
@@ -41,6 +40,8 @@ from portal.tokens import bundled_graph_iris, covers
 
 TRUNCATED_HEADER = "Kiemen-Truncated"
 log = logging.getLogger(__name__)
+#: Jobs that only read; a worker that ran anything else is replaced.
+READ_KINDS = ("query", "graph-get")
 
 
 @dataclass
@@ -407,6 +408,7 @@ def _die_with_parent() -> None:
 class _Confinement:
     how: str = ""
     error: str | None = None
+    ceiling: int = 0
 
 
 #: How this worker process was confined (set once, before the first job).
@@ -417,7 +419,8 @@ def confine(settings: Settings) -> None:
     """Cut the network off and cap memory; on failure every job gets 503 (fail closed)."""
     try:
         CONFINED.how = sandbox.deny_network()
-        sandbox.limit_memory(settings.worker_memory_bytes)
+        CONFINED.ceiling = max(settings.worker_memory_bytes, settings.write_memory_bytes)
+        sandbox.limit_memory(settings.worker_memory_bytes, CONFINED.ceiling)
     except (sandbox.SandboxError, OSError, ValueError) as exc:
         CONFINED.error = str(exc)
         print(f"kiemen worker: {exc}; refusing every request", file=sys.stderr, flush=True)
@@ -434,11 +437,15 @@ def _worker_main(conn: Connection) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
+        if CONFINED.ceiling:
+            sandbox.limit_memory(job.memory_limit, CONFINED.ceiling)
         outcome = execute(kstore, job, prefixes)
         try:
             conn.send(outcome)
         except (BrokenPipeError, OSError):
             return
+        if job.kind not in READ_KINDS:
+            return  # a write leaves a big address space behind: a fresh worker takes over
 
 
 # -- in the web process -------------------------------------------------------------------------
@@ -485,68 +492,89 @@ class WorkerPool:
 
     The pool keeps at least one worker more than one client may occupy
     (``max_concurrent_per_client + 1``), so a single client's expensive queries can never take
-    every worker.
+    every worker. The last ``reserve`` workers go only to a client with nothing else in flight:
+    however many clients keep expensive queries running, a client that asks one cheap question
+    finds a worker without waiting for theirs to end.
     """
+
+    reserve = 1
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.size = max(settings.query_workers, settings.max_concurrent_per_client + 1)
         self.max_size = self.size * 2 + 2
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._closed = False
 
     def start(self) -> None:
         """Start the warm workers (in the background: the first request may wait for one)."""
-        with self._lock:
+        with self._cond:
             missing = self.size - len(self._all)
         for _ in range(max(0, missing)):
             self._spawn_idle()
 
     def _spawn_idle(self) -> None:
-        with self._lock:
+        with self._cond:
             if self._closed or len(self._all) >= self.max_size:
                 return
             worker = _Worker(self.settings)
             self._all.add(worker)
-        self._idle.put(worker)
+            self._idle.append(worker)
+            self._cond.notify_all()
 
-    def _checkout(self, deadline: float) -> _Worker:
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                with self._lock:
-                    grow = not self._closed and len(self._all) < self.max_size
-                    if grow:
-                        worker = _Worker(self.settings)
-                        self._all.add(worker)
+    def _checkout(self, deadline: float, busy: bool) -> _Worker:
+        """A worker: warm if one is idle. A busy or heavy client leaves the last ``reserve``
+        idle workers (and the room to start them) to the others."""
+        keep = self.reserve if busy else 0
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise PoolBusy
+                if len(self._idle) > keep:
+                    worker = self._idle.pop()
+                    if worker.alive():
                         return worker
+                    self._all.discard(worker)
+                    worker.kill()
+                    continue
+                if len(self._all) < self.max_size - keep:
+                    worker = _Worker(self.settings)
+                    self._all.add(worker)
+                    return worker
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise PoolBusy from None
-                try:
-                    worker = self._idle.get(timeout=remaining)
-                except queue.Empty:
-                    raise PoolBusy from None
-            if worker.alive():
-                return worker
-            self._discard(worker)
+                    raise PoolBusy
+                self._cond.wait(remaining)
+
+    def _release(self, worker: _Worker) -> None:
+        with self._cond:
+            self._idle.append(worker)
+            self._cond.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
-        with self._lock:
+        with self._cond:
             self._all.discard(worker)
-            below = not self._closed and len(self._all) < self.size
+            room = len(self._all) < self.max_size
+            below = (
+                not self._closed
+                and room
+                and (len(self._all) < self.size or len(self._idle) < self.reserve)
+            )
+            self._cond.notify_all()
         if below:
             threading.Thread(target=self._spawn_idle, daemon=True).start()
 
-    def run(self, job: Job, timeout: float, what: str = "query") -> Outcome:
-        """Run ``job``; past ``timeout`` seconds the worker is killed and a 503 returned."""
+    def run(self, job: Job, timeout: float, what: str = "query", busy: bool = False) -> Outcome:
+        """Run ``job``; past ``timeout`` seconds the worker is killed and a 503 returned.
+
+        ``busy``: the client has other requests in flight (it may not take a reserved worker).
+        """
         deadline = time.monotonic() + timeout
         try:
-            worker = self._checkout(deadline)
+            worker = self._checkout(deadline, busy)
         except PoolBusy:
             return Outcome.fail(
                 503, f"every query worker stayed busy for {timeout:g} s; try again later"
@@ -571,35 +599,66 @@ class WorkerPool:
         except (EOFError, OSError):
             self._discard(worker)
             return Outcome.fail(503, _needs_memory(job.memory_limit))
-        self._idle.put(worker)
+        if job.kind in READ_KINDS:
+            self._release(worker)
+        else:
+            self._discard(worker)  # it ends itself after a write
         return outcome
 
     def close(self) -> None:
-        with self._lock:
+        with self._cond:
             self._closed = True
             workers = list(self._all)
             self._all.clear()
+            self._idle.clear()
+            self._cond.notify_all()
         for worker in workers:
             worker.kill()
 
 
 class ClientLimiter:
-    """At most ``limit`` requests in flight per client address."""
+    """At most ``limit`` requests in flight per client address; remembers heavy clients.
+
+    A client whose request kept a worker longer than ``HEAVY_SECONDS`` (or had it killed) counts
+    as heavy for ``HEAVY_MEMORY`` seconds: it may not take the pool's reserved worker, so
+    clients with cheap questions are served however many send expensive ones one at a time.
+    """
+
+    HEAVY_SECONDS = 1.0
+    HEAVY_MEMORY = 30.0
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._active: dict[str, int] = {}
+        self._heavy: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def is_heavy(self, client: str) -> bool:
+        with self._lock:
+            until = self._heavy.get(client)
+            if until is not None and until < time.monotonic():
+                del self._heavy[client]
+                return False
+            return until is not None
+
+    def ran(self, client: str, seconds: float) -> None:
+        """Record how long a request of ``client`` kept a worker."""
+        if seconds >= self.HEAVY_SECONDS:
+            with self._lock:
+                if len(self._heavy) > 100_000:
+                    self._heavy.clear()
+                self._heavy[client] = time.monotonic() + self.HEAVY_MEMORY
+
     @contextlib.contextmanager
-    def slot(self, client: str) -> Iterator[bool]:
+    def slot(self, client: str) -> Iterator[tuple[bool, int]]:
+        """Yields whether the request may run, and how many others the client has in flight."""
         with self._lock:
             taken = self._active.get(client, 0)
             granted = taken < self.limit
             if granted:
                 self._active[client] = taken + 1
         try:
-            yield granted
+            yield granted, taken
         finally:
             if granted:
                 with self._lock:

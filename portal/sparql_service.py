@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,8 @@ def run_limited(job: Job) -> Outcome:
     """Run a job for this client: 429 past the per-client limit, 503 past the time limit."""
     service = get_service()
     service.warm()
-    with service.limiter.slot(client_id()) as granted:
+    client = client_id()
+    with service.limiter.slot(client) as (granted, in_flight):
         if not granted:
             limit = service.settings.max_concurrent_per_client
             out = Outcome.fail(
@@ -83,11 +85,17 @@ def run_limited(job: Job) -> Outcome:
             out.headers["Retry-After"] = "1"
             return out
         settings = service.settings
-        job.memory_limit = settings.worker_memory_bytes
+        reads = job.kind in ("query", "graph-get")
+        job.memory_limit = settings.worker_memory_bytes if reads else settings.write_memory_bytes
         job.max_write_quads = settings.max_write_quads
-        if job.kind in ("query", "graph-get"):
-            return service.pool.run(job, settings.query_timeout)
-        return service.pool.run(job, settings.write_timeout, what="write")
+        busy = in_flight > 0 or service.limiter.is_heavy(client)
+        started = time.monotonic()
+        try:
+            if reads:
+                return service.pool.run(job, settings.query_timeout, busy=busy)
+            return service.pool.run(job, settings.write_timeout, what="write", busy=busy)
+        finally:
+            service.limiter.ran(client, time.monotonic() - started)
 
 
 # -- errors ---------------------------------------------------------------------------------------

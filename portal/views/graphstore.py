@@ -30,7 +30,7 @@ from portal.sparql_service import (
     run_limited,
     too_large,
 )
-from portal.sparql_text import DEFAULT_GRAPH
+from portal.sparql_text import DEFAULT_GRAPH, valid_iri
 
 bp = Blueprint("graphstore", __name__)
 
@@ -60,6 +60,8 @@ def indirect() -> ResponseReturnValue:
     if "default" in request.args:
         return _handle(DEFAULT_GRAPH)
     if graphs:
+        if not valid_iri(graphs[0]):
+            return error_response(400, f"graph must be an absolute IRI, got {graphs[0][:200]!r}")
         return _handle(graphs[0])
     if request.method == "POST":
         minted = url_for("graphstore.direct", path=uuid.uuid4().hex, _external=True)
