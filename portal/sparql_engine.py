@@ -72,6 +72,8 @@ class Outcome:
     media_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    #: CPU seconds the worker spent on the job (all of the time limit if it was killed).
+    worker_seconds: float = 0.0
 
     @classmethod
     def fail(cls, status: int, message: str) -> Outcome:
@@ -439,7 +441,9 @@ def _worker_main(conn: Connection) -> None:
             return
         if CONFINED.ceiling:
             sandbox.limit_memory(job.memory_limit, CONFINED.ceiling)
+        cpu = time.process_time()
         outcome = execute(kstore, job, prefixes)
+        outcome.worker_seconds = time.process_time() - cpu
         try:
             conn.send(outcome)
         except (BrokenPipeError, OSError):
@@ -533,7 +537,7 @@ class WorkerPool:
                 if self._closed:
                     raise PoolBusy
                 if len(self._idle) > keep:
-                    worker = self._idle.pop()
+                    worker = self._idle.pop(0)  # the longest idle: warm, not still starting
                     if worker.alive():
                         return worker
                     self._all.discard(worker)
@@ -579,6 +583,11 @@ class WorkerPool:
             return Outcome.fail(
                 503, f"every query worker stayed busy for {timeout:g} s; try again later"
             )
+        return self._exchange(worker, job, deadline, timeout, what)
+
+    def _exchange(
+        self, worker: _Worker, job: Job, deadline: float, timeout: float, what: str
+    ) -> Outcome:
         try:
             worker.conn.send(job)
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -586,19 +595,23 @@ class WorkerPool:
             else:
                 self._discard(worker)
                 if what == "write":
-                    return Outcome.fail(
-                        503,
+                    message = (
                         f"the write ran longer than its time limit of {timeout:g} s "
-                        "(KIEMEN_WRITE_TIMEOUT) and was undone; nothing was published",
+                        "(KIEMEN_WRITE_TIMEOUT) and was undone; nothing was published"
                     )
-                return Outcome.fail(
-                    503,
-                    f"the query ran longer than the time limit of {timeout:g} s and was "
-                    "stopped; make it more selective or add a LIMIT",
-                )
+                else:
+                    message = (
+                        f"the query ran longer than the time limit of {timeout:g} s and was "
+                        "stopped; make it more selective or add a LIMIT"
+                    )
+                killed = Outcome.fail(503, message)
+                killed.worker_seconds = timeout
+                return killed
         except (EOFError, OSError):
             self._discard(worker)
-            return Outcome.fail(503, _needs_memory(job.memory_limit))
+            died = Outcome.fail(503, _needs_memory(job.memory_limit))
+            died.worker_seconds = timeout
+            return died
         if job.kind in READ_KINDS:
             self._release(worker)
         else:
@@ -617,37 +630,40 @@ class WorkerPool:
 
 
 class ClientLimiter:
-    """At most ``limit`` requests in flight per client address; remembers heavy clients.
+    """At most ``limit`` requests in flight per client address; remembers light clients.
 
-    A client whose request kept a worker longer than ``HEAVY_SECONDS`` (or had it killed) counts
-    as heavy for ``HEAVY_MEMORY`` seconds: it may not take the pool's reserved worker, so
-    clients with cheap questions are served however many send expensive ones one at a time.
+    A client whose recent requests each kept a worker busy for less than ``HEAVY_SECONDS`` of
+    CPU counts as light for ``MEMORY`` seconds. Only light clients with nothing else in flight
+    may take the pool's reserved worker, so people asking cheap questions are served however
+    many clients send expensive queries, whether new or known, one at a time or in parallel.
     """
 
-    HEAVY_SECONDS = 1.0
-    HEAVY_MEMORY = 30.0
+    HEAVY_SECONDS = 0.5
+    MEMORY = 60.0
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._active: dict[str, int] = {}
-        self._heavy: dict[str, float] = {}
+        self._light: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def is_heavy(self, client: str) -> bool:
+    def is_light(self, client: str) -> bool:
         with self._lock:
-            until = self._heavy.get(client)
+            until = self._light.get(client)
             if until is not None and until < time.monotonic():
-                del self._heavy[client]
+                del self._light[client]
                 return False
             return until is not None
 
-    def ran(self, client: str, seconds: float) -> None:
-        """Record how long a request of ``client`` kept a worker."""
-        if seconds >= self.HEAVY_SECONDS:
-            with self._lock:
-                if len(self._heavy) > 100_000:
-                    self._heavy.clear()
-                self._heavy[client] = time.monotonic() + self.HEAVY_MEMORY
+    def ran(self, client: str, cpu_seconds: float) -> None:
+        """Record how much CPU a request of ``client`` cost a worker."""
+        with self._lock:
+            if cpu_seconds >= self.HEAVY_SECONDS:
+                self._light.pop(client, None)
+                return
+            if len(self._light) > 100_000:
+                self._light.clear()
+            self._light[client] = time.monotonic() + self.MEMORY
 
     @contextlib.contextmanager
     def slot(self, client: str) -> Iterator[tuple[bool, int]]:

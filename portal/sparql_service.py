@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,14 +87,13 @@ def run_limited(job: Job) -> Outcome:
         reads = job.kind in ("query", "graph-get")
         job.memory_limit = settings.worker_memory_bytes if reads else settings.write_memory_bytes
         job.max_write_quads = settings.max_write_quads
-        busy = in_flight > 0 or service.limiter.is_heavy(client)
-        started = time.monotonic()
-        try:
-            if reads:
-                return service.pool.run(job, settings.query_timeout, busy=busy)
-            return service.pool.run(job, settings.write_timeout, what="write", busy=busy)
-        finally:
-            service.limiter.ran(client, time.monotonic() - started)
+        busy = in_flight > 0 or not service.limiter.is_light(client)
+        if reads:
+            outcome = service.pool.run(job, settings.query_timeout, busy=busy)
+        else:
+            outcome = service.pool.run(job, settings.write_timeout, what="write", busy=busy)
+        service.limiter.ran(client, outcome.worker_seconds)
+        return outcome
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -287,9 +287,11 @@ def _rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB."""
     total = 0.0
     pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(p) for p in children.read_text().split()]
+        except OSError:
+            continue
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -325,7 +327,9 @@ HOSTILE = [
 def test_hostile_clients_do_not_starve_a_cheap_one(server: str) -> None:
     """Eight clients send hostile queries; a ninth keeps a p99 under 1 s and memory is bounded."""
     pid = _server_pid(server)
-    stop = time.monotonic() + 20
+    cheap = client_from("127.0.0.20")
+    assert cheap.get(server + "/sparql", params={"query": "ASK {}"}, timeout=30).ok  # a regular
+    stop = time.monotonic() + 30
     peak = [0.0]
 
     def hostile(n: int) -> None:
@@ -346,8 +350,7 @@ def test_hostile_clients_do_not_starve_a_cheap_one(server: str) -> None:
     threads.append(threading.Thread(target=watch))
     for t in threads:
         t.start()
-    time.sleep(2)  # let the hostile load build up
-    cheap = client_from("127.0.0.20")
+    time.sleep(4)  # let the attack build up
     times = []
     while time.monotonic() < stop - 1:
         started = time.monotonic()
