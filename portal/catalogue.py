@@ -252,7 +252,7 @@ def catalogue_triples(
             name = (
                 subject[len(settings.graph_ns) :].strip("/").replace("/", "-")
                 if subject.startswith(settings.graph_ns)
-                else hashlib.sha1(subject.encode()).hexdigest()[:12]
+                else hashlib.sha1(subject.encode(), usedforsecurity=False).hexdigest()[:12]
             )
             _sparql_distribution(
                 g,

@@ -17,6 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sparql_helpers import bundled_store, client_from, kiemen_server, make_token
 
 MEMORY_MB = 768
@@ -368,3 +370,85 @@ def test_hostile_clients_do_not_starve_a_cheap_one(server: str) -> None:
     assert p99 < 1.0
     # the web process plus at most 8 workers, each capped at MEMORY_MB of address space
     assert peak[0] < 600 + 8 * MEMORY_MB
+
+
+# -- differential fuzzing: forbidden operations wrapped in every disguise ------------------------
+
+_ENDS = st.sampled_from(["\n", "\r", "\r\n", "\u2028", "\u2029", "\x0b", "\x0c", "\x85", " "])
+
+
+@st.composite
+def disguised(draw: st.DrawFn, core: str) -> str:
+    """``core`` behind comments, line ends, escapes, literals, prefixes and separators."""
+    text = core
+    if draw(st.booleans()):  # spell a keyword letter as a \\u escape (decoded before parsing)
+        keyword = next((k for k in ("SERVICE", "DROP", "INSERT", "LOAD", "CLEAR") if k in text), "")
+        if keyword:
+            text = text.replace(keyword, f"\\u{ord(keyword[0]):04X}" + keyword[1:], 1)
+    for _ in range(draw(st.integers(0, 3))):
+        wrapper = draw(st.sampled_from(["comment", "literal", "space", "nest-comment", "hash-iri"]))
+        end = draw(_ENDS)
+        if wrapper == "comment":
+            text = f"# {draw(st.text(max_size=8))}{end}{text}"
+        elif wrapper == "literal":
+            text = f"# '{end}\"{end}{text}"
+        elif wrapper == "space":
+            text = f"{end}\t\x0c{text}{end}"
+        elif wrapper == "nest-comment":
+            text = f"#{{{end}{text}{end}#}}"
+        else:
+            text = f"#<http://a#b>{end}{text}"
+    return text
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_fuzz_no_disguised_service_call_gets_out(
+    server: str, listener: Listener, data: st.DataObject
+) -> None:
+    core = f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?x ?p ?o }} }}"
+    text = data.draw(disguised(core))
+    before = listener.accepted
+    r = query(server, text)
+    assert r.status_code < 500, (text, r.text)
+    time.sleep(0.05)
+    assert listener.accepted == before, text
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_fuzz_no_disguised_write_leaves_the_grant(
+    server: str, store: Path, listener: Listener, narrow: str, uploads: str, data: st.DataObject
+) -> None:
+    ns = graph_ns(store)
+    forbidden = data.draw(
+        st.sampled_from(
+            [
+                "DROP ALL",
+                "CLEAR GRAPH <{ns}curated>",
+                "INSERT DATA {{ GRAPH <{ns}curated> {{ <http://a> <http://b> 1 }} }}",
+                "PREFIX g: <{ns}> DELETE WHERE {{ GRAPH g:ontology {{ ?s ?p ?o }} }}",
+                "LOAD <{url}> INTO GRAPH <{uploads}>",
+                "MOVE <{ns}shapes> TO <{uploads}>",
+                "INSERT DATA {{ <http://a> <http://b> 2 }}",
+            ]
+        )
+    ).format(ns=ns, url=listener.url, uploads=uploads)
+    allowed = f"INSERT DATA {{ GRAPH <{uploads}> {{ <http://ok> <http://ok> 1 }} }}"
+    order = data.draw(st.booleans())
+    core = f"{forbidden} ;\n{allowed}" if order else f"{allowed} ;\n{forbidden}"
+    text = data.draw(disguised(core))
+    before, accepted = snapshot(store, keep=uploads), listener.accepted
+    r = update(server, text, narrow)
+    assert r.status_code < 500, (text, r.text)
+    time.sleep(0.05)
+    assert listener.accepted == accepted, text
+    assert snapshot(store, keep=uploads) == before, text
