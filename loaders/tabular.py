@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import re
 import tomllib
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from portal import workbooks
 from portal.config import Settings
 from portal.prefixes import canonical_prefixes
 from portal.tables import cell_text, sniff_delimiter
@@ -381,12 +383,11 @@ class TableReader:
         )
 
     def _excel_rows(self) -> Iterator[Row]:
-        import zipfile
-
-        from openpyxl import load_workbook
-
+        bounds = workbooks.Bounds(max_rows=10_000_000, max_cells=500_000_000, seconds=3600.0)
         try:
-            wb = load_workbook(self.path, read_only=True, data_only=True)
+            wb = workbooks.open_workbook(self.path, bounds, data_only=True)
+        except workbooks.TooLarge as exc:
+            raise LoadError([self.problem(f"the workbook is too large: {exc}", "size")]) from exc
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise LoadError(
                 [self.problem(f"not a readable Excel (.xlsx) file: {exc}", "format")]
@@ -406,13 +407,22 @@ class TableReader:
                 ws = wb[self.sheet]
             else:
                 ws = wb.worksheets[0]
-            it = ws.iter_rows(values_only=True)
-            first = next(it, None)
-            if first is None:
-                raise LoadError([self.problem("the sheet is empty", "not empty")])
-            self._set_header([cell_text(c) for c in first])
-            for number, values in enumerate(it, start=2):
-                cells = [cell_text(c) for c in values]
+            it = enumerate(workbooks.rows(ws, bounds), start=1)
+            while True:
+                try:
+                    number, values = next(it)
+                except StopIteration:
+                    if not self.header:
+                        raise LoadError([self.problem("the sheet is empty", "not empty")]) from None
+                    break
+                except workbooks.TooLarge as exc:
+                    raise LoadError(
+                        [self.problem(f"the sheet is too large: {exc}", "size")]
+                    ) from exc
+                if number == 1:
+                    self._set_header([cell_text(c.value) for c in values])
+                    continue
+                cells = [cell_text(c.value) for c in values]
                 if not any(c.strip() for c in cells):
                     continue
                 cells += [""] * (len(self.header) - len(cells))

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
+from portal import workbooks
 from portal.publishers import PublisherError, check_code
 from portal.tables import cell_text, sniff_delimiter
 
@@ -511,13 +512,24 @@ def _read_csv(f: UploadFile, parsed: Parsed) -> None:
     _take_rows(table, f.name, records, parsed, lambda _r, _c: False)
 
 
+def _too_large(f: UploadFile, exc: workbooks.TooLarge) -> Issue:
+    return error(
+        f"{f.name} is too large to read here: {exc}; split it or load it with `kiemen load`",
+        f"{f.name} is te groot om hier te lezen: {exc}; splits het of laad het met `kiemen load`",
+        file=f.name,
+        rule="size",
+    )
+
+
 def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
     import zipfile
 
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(f.data), read_only=True, data_only=False)
+        workbook = workbooks.open_workbook(f.data, workbooks.UPLOAD, data_only=False)
+    except workbooks.TooLarge as exc:
+        parsed.issues.append(_too_large(f, exc))
+        parsed.broken.update(TABLES)
+        return
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         parsed.issues.append(
             error(
@@ -540,13 +552,18 @@ def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
                 continue
             formulas: set[tuple[int, int]] = set()
             records: list[list[str]] = []
-            for r, row in enumerate(sheet.iter_rows(), start=1):
-                values = []
-                for c, cell in enumerate(row):
-                    if getattr(cell, "data_type", None) == "f":
-                        formulas.add((r, c))
-                    values.append(cell_text(cell.value))
-                records.append(values)
+            try:
+                for r, row in enumerate(workbooks.rows(sheet, workbooks.UPLOAD), start=1):
+                    values = []
+                    for c, cell in enumerate(row):
+                        if getattr(cell, "data_type", None) == "f":
+                            formulas.add((r, c))
+                        values.append(cell_text(cell.value))
+                    records.append(values)
+            except workbooks.TooLarge as exc:
+                parsed.issues.append(_too_large(f, exc))
+                parsed.broken.add(table)
+                continue
             _take_rows(table, where, records, parsed, _member(formulas))
     finally:
         workbook.close()

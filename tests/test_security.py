@@ -452,3 +452,41 @@ def test_fuzz_no_disguised_write_leaves_the_grant(
     time.sleep(0.05)
     assert listener.accepted == accepted, text
     assert snapshot(store, keep=uploads) == before, text
+
+
+# -- spreadsheets from strangers -------------------------------------------------------------------
+
+
+def test_a_sheet_declaring_a_huge_range_is_read_within_bounds(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from portal import workbooks
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "name"
+    ws["A2"] = "Riot clean-up"
+    ws["XFD1048576"] = "x"  # the far corner: openpyxl would pad every row to 16,384 cells
+    path = tmp_path / "huge.xlsx"
+    wb.save(path)
+    assert path.stat().st_size < 10_000
+    started = time.monotonic()
+    book = workbooks.open_workbook(path.read_bytes(), workbooks.UPLOAD, data_only=False)
+    with pytest.raises(workbooks.TooLarge, match="rows"):
+        for row in workbooks.rows(book.worksheets[0], workbooks.UPLOAD):
+            assert len(row) == 1  # only as wide as the header
+    assert time.monotonic() - started < 20
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
+    import io
+    import zipfile
+
+    from portal import workbooks
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<" + b"a" * (80 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 1_000_000
+    with pytest.raises(workbooks.TooLarge, match="unpacks"):
+        workbooks.open_workbook(buffer.getvalue(), workbooks.UPLOAD, data_only=False)
