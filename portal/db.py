@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from portal.config import Settings
 from portal.store import KiemenStore
@@ -11,6 +11,21 @@ from portal.store import KiemenStore
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["KIEMEN"]
     app.extensions["kiemen_store"] = KiemenStore(settings)
+    app.before_request(_pin_generation)
+    app.teardown_request(_unpin_generation)
+
+
+def _pin_generation() -> None:
+    """One generation per request: resolved once, read by every model the view asks."""
+    pin = get_store().pinned()
+    pin.__enter__()
+    g.kiemen_pin = pin
+
+
+def _unpin_generation(_exc: BaseException | None) -> None:
+    pin = g.pop("kiemen_pin", None)
+    if pin is not None:
+        pin.__exit__(None, None, None)
 
 
 def get_store() -> KiemenStore:

@@ -20,6 +20,7 @@ point leaves ``current`` untouched. The stock server opens the published data wi
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import os
 import shutil
@@ -36,6 +37,17 @@ from portal.config import CANONICAL_BASE, Settings
 from queries import StoredQuery, get_query
 
 KEEP_GENERATIONS = 3
+
+
+@dataclass(frozen=True)
+class _Pin:
+    root: Path
+    generation: Path
+    store: ox.Store
+
+
+#: The generation this thread's current request reads (see KiemenStore.pinned).
+_PIN: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar("kiemen_pin", default=None)
 
 
 class StoreError(Exception):
@@ -87,7 +99,17 @@ class KiemenStore:
         return self.root / "current"
 
     def current_generation(self) -> Path | None:
-        """The published generation directory, or None for a store never written."""
+        """The published generation directory, or None for a store never written.
+
+        Inside :meth:`pinned` it is the generation the block started with, so that every read
+        of one web request comes from one generation, however many writers publish meanwhile.
+        """
+        pin = _PIN.get()
+        if pin is not None and pin.root == self.root:
+            return pin.generation
+        return self._published()
+
+    def _published(self) -> Path | None:
         try:
             target = os.readlink(self.current_link)
         except FileNotFoundError:
@@ -105,13 +127,36 @@ class KiemenStore:
         return None if gen is None else gen.name
 
     # -- reading -----------------------------------------------------------
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Resolve the published generation once; every read in the block uses it."""
+        if _PIN.get() is not None:
+            yield
+            return
+        gen = self._published()
+        if gen is None:
+            self.initialise()
+            gen = self._published()
+            assert gen is not None
+        token = _PIN.set(_Pin(self.root, gen, self._open_reader(gen)))
+        try:
+            yield
+        finally:
+            _PIN.reset(token)
+
     def reader(self) -> ox.Store:
         """A read-only handle on the current generation, reopened when a writer publishes."""
+        pin = _PIN.get()
+        if pin is not None and pin.root == self.root:
+            return pin.store
         gen = self.current_generation()
         if gen is None:
             self.initialise()
             gen = self.current_generation()
             assert gen is not None
+        return self._open_reader(gen)
+
+    def _open_reader(self, gen: Path) -> ox.Store:
         with self._lock:
             if self._reader is None or self._reader_gen != gen.name:
                 try:
@@ -123,7 +168,7 @@ class KiemenStore:
 
     def initialise(self) -> None:
         """Create an empty first generation so readers always find a database."""
-        if self.current_generation() is not None:
+        if self._published() is not None:
             return
         with self.writing():
             pass
@@ -165,7 +210,7 @@ class KiemenStore:
             name = f"gen-{time.time_ns():020d}"
             path = self.root / name
             tmp = self.root / f".{name}.tmp"
-            current = self.current_generation()
+            current = self._published()  # never a request's pin: writes build on the newest
             try:
                 if current is not None:
                     src = ox.Store.read_only(str(current / "oxigraph"))
@@ -213,7 +258,7 @@ class KiemenStore:
         """Remove unfinished generations and all but the newest published ones."""
         if not self.root.exists():
             return
-        current = self.current_generation()
+        current = self._published()
         for entry in self.root.iterdir():
             if entry.name.startswith(".gen-") and entry.name.endswith(".tmp"):
                 shutil.rmtree(entry, ignore_errors=True)

@@ -490,3 +490,53 @@ def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
     assert len(buffer.getvalue()) < 1_000_000
     with pytest.raises(workbooks.TooLarge, match="unpacks"):
         workbooks.open_workbook(buffer.getvalue(), workbooks.UPLOAD, data_only=False)
+
+
+# -- one generation per request ---------------------------------------------------------------
+
+
+def test_a_pinned_request_reads_one_generation_while_a_writer_publishes(tmp_path: Path) -> None:
+    from portal.config import Settings
+    from portal.store import KiemenStore
+
+    kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "store"))
+    a, b = ox.NamedNode("http://a"), ox.NamedNode("http://b")
+    with kstore.writing() as gen:
+        gen.store.add(ox.Quad(a, b, ox.Literal("old")))
+    with kstore.pinned():
+        first = kstore.current_generation()
+        with kstore.writing() as gen:  # builds on the published generation, not on the pin
+            gen.store.add(ox.Quad(a, b, ox.Literal("new")))
+        assert kstore.current_generation() == first
+        assert len(list(kstore.reader().quads_for_pattern(a, b, None))) == 1
+    assert kstore.current_generation() != first
+    assert len(list(kstore.reader().quads_for_pattern(a, b, None))) == 2
+
+
+def test_pages_never_fail_while_writes_publish(server: str, store: Path, uploads: str) -> None:
+    token = make_token(store, server + "/", uploads)
+    first = f"INSERT DATA {{ GRAPH <{uploads}> {{ <http://w/0> <http://w/p> 0 }} }}"
+    assert update(server, first, token).status_code == 204  # a write builds the indexes
+    assert requests.get(server + "/browse", timeout=60).status_code == 200
+    failures: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            for path in ("/browse", "/api/initiatives", "/browse?form=crowdsourcing"):
+                r = requests.get(server + path, timeout=60)
+                if r.status_code >= 500:
+                    failures.append(f"{path}: {r.status_code}")
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for i in range(1, 5):
+            text = f"INSERT DATA {{ GRAPH <{uploads}> {{ <http://w/{i}> <http://w/p> {i} }} }}"
+            assert update(server, text, token).status_code == 204
+    finally:
+        done.set()
+        for t in readers:
+            t.join(60)
+    assert not failures, failures
