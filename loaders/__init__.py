@@ -153,11 +153,16 @@ def load(
     dry_run: bool = False,
     validate: bool = True,
     progress: Callable[[str], None] | None = None,
+    before_publish: Callable[[str], None] | None = None,
 ) -> LoadReport:
-    """Load ``sources`` into their named graphs atomically; raise LoadError on bad input."""
+    """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
+
+    ``before_publish`` (see KiemenStore.writing) records what must commit with the load.
+    """
     report = LoadReport(dry_run=dry_run)
     say = progress or (lambda _msg: None)
-    with _cyclic_gc_paused(), kstore.writing(publish=not dry_run) as gen:
+    writing = kstore.writing(publish=not dry_run, before_publish=before_publish)
+    with _cyclic_gc_paused(), writing as gen:
         collector = indexes.collector_for(gen, kstore)
         try:
             _load_into(kstore, gen, sources, report, collector, validate=validate, say=say)

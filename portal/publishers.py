@@ -286,10 +286,28 @@ def connect(settings: Settings) -> Iterator[sqlite3.Connection]:
     conn.row_factory = sqlite3.Row
     try:
         conn.executescript(_SCHEMA)
+        _add_columns(conn)
         yield conn
         conn.commit()
     finally:
         conn.close()
+
+
+#: Columns added since the first release: (table, column, declaration).
+_ADDED_COLUMNS = (
+    # the store generation a version or audit entry was published with (NULL: before this
+    # column existed); a row is true when its generation is in the store's lineage
+    ("versions", "generation", "TEXT"),
+    ("versions", "idempotency_key", "TEXT"),
+    ("audit", "generation", "TEXT"),
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, column, declaration in _ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def now() -> str:

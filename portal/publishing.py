@@ -43,6 +43,7 @@ import loaders
 from loaders.base import LoadError, LoadStats, Location, Problem, Source
 from loaders.rdf import rebase_term
 from portal.config import Settings
+from portal.failpoints import failpoint
 from portal.publish_template import (
     TABLES,
     CheckedRow,
@@ -730,6 +731,9 @@ class Report:
     left_out: list[dict[str, Any]] = field(default_factory=list)
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     structural: bool = False  # a file could not be read as the template: nothing can be published
+    #: The client's Idempotency-Key; a retry with the same key answers with the first publish.
+    idempotency_key: str | None = None
+    replayed: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -776,6 +780,7 @@ class Report:
             "action": self.action,
             "published": self.published,
             "version": self.version,
+            "replayed": self.replayed,
             "valid_only": self.valid_only,
             "summary": self.summary("en"),
             "summary_nl": self.summary("nl"),
@@ -901,6 +906,22 @@ def current_triples(kstore: KiemenStore, graph: str) -> set[ox.Triple]:
     }
 
 
+def _replayed(settings: Settings, report: Report) -> bool:
+    """A retry of a publish that already happened: answer with that version, publish nothing."""
+    if not report.idempotency_key:
+        return False
+    earlier = published_with_key(settings, report.publisher, report.idempotency_key)
+    if earlier is None:
+        return False
+    report.published, report.replayed, report.version = True, True, int(earlier["number"])
+    report.triples, report.added, report.removed = (
+        int(earlier["triples"]),
+        int(earlier["added"]),
+        int(earlier["removed"]),
+    )
+    return True
+
+
 def _errors_by_record(issues: list[Issue], build: Build) -> set[str]:
     keys = build.by_key()
     bad = {i.focus for i in issues if i.severity == "error" and i.focus in keys}
@@ -935,12 +956,16 @@ def process_upload(
     *,
     publish: bool,
     valid_only: bool = False,
+    idempotency_key: str | None = None,
 ) -> Report:
     """Check (and with ``publish``, publish) the template's tables from CSV or Excel files."""
     publisher = auth.publisher
     settings = kstore.settings
     report = Report(publisher.code, "upload" if publish else "check", valid_only=valid_only)
+    report.idempotency_key = idempotency_key if publish else None
     with publisher_lock(settings, publisher.code):
+        if _replayed(settings, report):
+            return report
         parsed: Parsed = read_uploads(files, settings.max_body_bytes)
         report.files = parsed.files
         report.structural = bool(parsed.broken)
@@ -965,6 +990,7 @@ def process_rdf(
     publish: bool,
     valid_only: bool = False,
     action: str = "graph-store",
+    idempotency_key: str | None = None,
 ) -> Report:
     """Check (and publish) RDF for the publisher's data graph: PUT replaces, POST merges."""
     from portal import conneg
@@ -972,10 +998,13 @@ def process_rdf(
     publisher = auth.publisher
     settings = kstore.settings
     report = Report(publisher.code, action if publish else "check", valid_only=valid_only)
+    report.idempotency_key = idempotency_key if publish else None
     name = "request body"
     report.files = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
     fmt = conneg.by_key(media_type.split(";")[0].strip(), conneg.RDF_FORMATS)
     with publisher_lock(settings, publisher.code):
+        if _replayed(settings, report):
+            return report
         if len(data) > settings.max_body_bytes:
             report.issues.append(
                 error(
@@ -1099,6 +1128,7 @@ def _finish(
                 records=len(keep),
                 where=_where(keep),
                 old=old,
+                report=report,
             )
         except LoadError as exc:
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]
@@ -1129,18 +1159,52 @@ def _finish(
             settings, publisher.code, linking.suggest(kstore, publisher, keep)
         )
         report.suggestions = linking.open_suggestions(settings, publisher.code)
-        break
+        return  # its audit entry was written with the version, atomically with the publish
     _audit(settings, auth, report)
 
 
 def next_version(settings: Settings, code: str) -> int:
-    with connect(settings) as db:
-        row = db.execute("SELECT MAX(number) FROM versions WHERE code = ?", (code,)).fetchone()
-    return int(row[0] or 0) + 1
+    known = versions(settings, code)
+    return int(known[0]["number"]) + 1 if known else 1
 
 
 def version_dir(settings: Settings, code: str, number: int) -> Path:
     return files_dir(settings, code) / "versions" / str(number)
+
+
+def _true_rows(settings: Settings, rows: list[Any]) -> list[dict[str, Any]]:
+    """The rows whose generation was published (see KiemenStore.lineage)."""
+    lineage = KiemenStore(settings).lineage()
+    out = []
+    for r in rows:
+        entry = dict(r)
+        if entry.get("generation") is None or entry["generation"] in lineage:
+            entry["files"] = json.loads(entry["files"] or "[]")
+            out.append(entry)
+    return out
+
+
+def _forget_unpublished(db: Any, kstore: KiemenStore) -> None:
+    """Drop records of generations that never became current (a writer killed before publish).
+
+    Called under the store's write lock, so no other writer is between its records and its
+    publish.
+    """
+    lineage = kstore.lineage(latest=True)
+    for table in ("versions", "audit"):
+        dead = [
+            r[0]
+            for r in db.execute(
+                f"SELECT rowid, generation FROM {table} WHERE generation IS NOT NULL"
+            )
+            if r[1] not in lineage
+        ]
+        db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(x,) for x in dead])
+
+
+def published_with_key(settings: Settings, code: str, key: str) -> dict[str, Any] | None:
+    """The version an earlier request with this Idempotency-Key published, if any."""
+    return next((v for v in versions(settings, code) if v.get("idempotency_key") == key), None)
 
 
 def publish_version(
@@ -1155,9 +1219,15 @@ def publish_version(
     where: dict[str, Location] | None = None,
     old: set[ox.Triple] | None = None,
     based_on: int | None = None,
+    report: Report | None = None,
+    detail: str = "",
 ) -> None:
     """Replace the data graph with ``triples`` in one generation and keep them as ``version``.
 
+    The version record and the audit entry are written under the store's write lock just
+    before the generation is published, naming it: they are true exactly when it is. A process
+    killed before the switch leaves records that never become true (and are dropped by the next
+    writer); killed after it, both the data and its records stand.
     Raises LoadError (nothing written) when the shapes reject the data.
     """
     settings = kstore.settings
@@ -1165,46 +1235,74 @@ def publish_version(
     graph = publisher.data_graph(settings)
     if old is None:
         old = current_triples(kstore, graph)
+    new = set(triples)
     folder = version_dir(settings, publisher.code, version)
     tmp = folder.with_name(f".{version}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+    digest = hashlib.sha256(data).hexdigest()
+
+    def record(generation: str) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        with connect(settings) as db:
+            _forget_unpublished(db, kstore)
+            db.execute(
+                "INSERT INTO versions (code, number, at, token_id, action, based_on, triples, "
+                "added, removed, records, files, sha256, generation, idempotency_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    publisher.code,
+                    version,
+                    now(),
+                    auth.token.id,
+                    action,
+                    based_on,
+                    len(new),
+                    len(new - old),
+                    len(old - new),
+                    records,
+                    json.dumps(files),
+                    digest,
+                    generation,
+                    report.idempotency_key if report is not None else None,
+                ),
+            )
+            if report is not None:
+                outcome = Report(
+                    report.publisher,
+                    report.action,
+                    issues=report.issues,
+                    files=report.files,
+                    added=len(new - old),
+                    removed=len(old - new),
+                    published=True,
+                    version=version,
+                )
+                _insert_audit(db, auth, outcome, detail, generation)
+
     try:
-        data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
         (tmp / "data.nt").write_bytes(data)
-        digest = hashlib.sha256(data).hexdigest()
         checksums = [(f"publisher:{publisher.code}/v{version}/data.nt", digest)]
         checksums += [
             (f"publisher:{publisher.code}/v{version}/{f['name']}", f["sha256"]) for f in files
         ]
         source = _source(publisher, settings, triples, f"v{version}", where=where, files=checksums)
-        loaders.load(kstore, [source])
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
+        failpoint("publish:before-load")
+        loaders.load(kstore, [source], before_publish=record)
+        failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    new = set(triples)
-    with connect(settings) as db:
-        db.execute(
-            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                publisher.code,
-                version,
-                now(),
-                auth.token.id,
-                action,
-                based_on,
-                len(new),
-                len(new - old),
-                len(old - new),
-                records,
-                json.dumps(files),
-                digest,
-            ),
-        )
 
 
 def _audit(settings: Settings, auth: Auth, report: Report, detail: str = "") -> None:
+    """An audit entry for something that published nothing (checks, refusals)."""
+    with connect(settings) as db:
+        _insert_audit(db, auth, report, detail, None)
+
+
+def _insert_audit(db: Any, auth: Auth, report: Report, detail: str, generation: str | None) -> None:
     outcome = "published" if report.published else ("checked" if report.conforms else "rejected")
     if report.action == "check":
         outcome = "valid" if report.conforms else "invalid"
@@ -1215,36 +1313,32 @@ def _audit(settings: Settings, auth: Auth, report: Report, detail: str = "") -> 
         )
         detail = f"{where}: {first.en}" if where else first.en
         detail = detail[:300]
-    with connect(settings) as db:
-        db.execute(
-            "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
-            "removed, errors, warnings, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                now(),
-                auth.publisher.code,
-                auth.token.id,
-                report.action,
-                outcome,
-                report.version,
-                json.dumps(report.files),
-                report.added if report.published else 0,
-                report.removed if report.published else 0,
-                len(report.errors),
-                len(report.warnings),
-                detail,
-            ),
-        )
+    db.execute(
+        "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
+        "removed, errors, warnings, detail, generation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            now(),
+            auth.publisher.code,
+            auth.token.id,
+            report.action,
+            outcome,
+            report.version,
+            json.dumps(report.files),
+            report.added if report.published else 0,
+            report.removed if report.published else 0,
+            len(report.errors),
+            len(report.warnings),
+            detail,
+            generation,
+        ),
+    )
 
 
 def audit_log(settings: Settings, code: str) -> list[dict[str, Any]]:
     with connect(settings) as db:
         rows = db.execute("SELECT * FROM audit WHERE code = ? ORDER BY id DESC", (code,)).fetchall()
-    out = []
-    for r in rows:
-        entry = dict(r)
-        entry["files"] = json.loads(entry["files"] or "[]")
-        out.append(entry)
-    return out
+    return _true_rows(settings, rows)
 
 
 def versions(settings: Settings, code: str) -> list[dict[str, Any]]:
@@ -1252,17 +1346,12 @@ def versions(settings: Settings, code: str) -> list[dict[str, Any]]:
         rows = db.execute(
             "SELECT * FROM versions WHERE code = ? ORDER BY number DESC", (code,)
         ).fetchall()
-    out = []
-    for r in rows:
-        entry = dict(r)
-        entry["files"] = json.loads(entry["files"] or "[]")
-        out.append(entry)
-    return out
+    return _true_rows(settings, rows)
 
 
 def version_triples(settings: Settings, code: str, number: int) -> list[ox.Triple] | None:
     path = version_dir(settings, code, number) / "data.nt"
-    if not path.exists():
+    if not path.exists() or not any(v["number"] == number for v in versions(settings, code)):
         return None
     return [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -1309,6 +1398,8 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
                 ),
                 old=old,
                 based_on=to_version,
+                report=report,
+                detail=f"rollback to version {to_version}",
             )
         except LoadError as exc:
             report.issues += [issue_from_problem(p, Build()) for p in exc.problems]
@@ -1316,7 +1407,6 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
             return report
         report.published, report.version = True, version
         report.triples, report.added, report.removed = len(new), len(new - old), len(old - new)
-        _audit(settings, auth, report, detail=f"rollback to version {to_version}")
     return report
 
 

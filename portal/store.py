@@ -26,7 +26,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from portal.config import CANONICAL_BASE, Settings
 from queries import StoredQuery, get_query
 
 KEEP_GENERATIONS = 3
+#: In each generation: the names of the generations it was built on, oldest first.
+LINEAGE_FILE = "lineage"
 
 
 @dataclass(frozen=True)
@@ -199,11 +201,32 @@ class KiemenStore:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
 
+    def lineage(self, latest: bool = False) -> set[str]:
+        """Names of the current generation and of every generation it was built on.
+
+        A record kept beside the store (a publisher's version, an audit entry) names the
+        generation it was published with; it is true exactly when that generation is in this
+        set. A writer killed before its publish leaves a name that never joins it.
+        ``latest``: of the newest published generation, not of the request's pinned one.
+        """
+        gen = self._published() if latest else self.current_generation()
+        if gen is None:
+            return set()
+        try:
+            names = (gen / LINEAGE_FILE).read_text(encoding="ascii").split()
+        except FileNotFoundError:
+            names = []
+        return {*names, gen.name}
+
     @contextlib.contextmanager
-    def writing(self, publish: bool = True) -> Iterator[Generation]:
+    def writing(
+        self, publish: bool = True, before_publish: Callable[[str], None] | None = None
+    ) -> Iterator[Generation]:
         """Yield a private copy of the data; publish it if the block ends without error.
 
         With ``publish=False`` (a dry run) the copy is thrown away in any case.
+        ``before_publish(name)`` runs under the write lock after the block and before the
+        atomic switch: records it writes that name the generation become true with it.
         """
         with self._write_lock():
             self._collect_garbage()
@@ -221,6 +244,7 @@ class KiemenStore:
                     # own generation (loaders.rebuild_indexes) before it publishes.
                 else:
                     tmp.mkdir()
+                self._write_lineage(current, tmp)
                 gen = Generation(path=tmp, store=ox.Store(str(tmp / "oxigraph")))
             except OSError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -229,6 +253,8 @@ class KiemenStore:
                 yield gen
                 if not publish:
                     raise _Discard
+                if before_publish is not None:
+                    before_publish(name)
                 gen.store.flush()
                 gen.close()
                 os.rename(tmp, path)
@@ -241,6 +267,15 @@ class KiemenStore:
                 gen.close()
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+
+    @staticmethod
+    def _write_lineage(parent: Path | None, target: Path) -> None:
+        names: list[str] = []
+        if parent is not None:
+            with contextlib.suppress(FileNotFoundError):
+                names = (parent / LINEAGE_FILE).read_text(encoding="ascii").split()
+            names.append(parent.name)
+        (target / LINEAGE_FILE).write_text("\n".join(names) + "\n", encoding="ascii")
 
     def _publish(self, name: str) -> None:
         link_tmp = self.root / f".current.{os.getpid()}"

@@ -26,6 +26,7 @@ class Server:
     base: str  # with trailing slash: the base URI of every IRI
     store: Path
     tokens: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
 
     def graph(self, code: str, part: str = "data") -> str:
         return f"{self.base}graph/publishers/{code}/{part}"
@@ -100,18 +101,30 @@ def add_publisher(store: Path, base: str, code: str, *extra: str) -> str:
 
 
 @contextlib.contextmanager
-def publishing_server(tmp: Path, publishers: dict[str, tuple[str, ...]]) -> Iterator[Server]:
-    """A loaded store with the given publishers (code → extra options), served on a free port."""
-    port = free_port()
+def publishing_server(
+    tmp: Path,
+    publishers: dict[str, tuple[str, ...]],
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    tokens: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """A loaded store with the given publishers (code → extra options), served on a free port.
+
+    With ``tokens`` the store in ``tmp`` is served as it is (a restart after a crash).
+    """
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}/"
     store = tmp / "kiemen.oxigraph"
-    run(["load"], store, base)
-    tokens = {code: add_publisher(store, base, code, *extra) for code, extra in publishers.items()}
+    if tokens is None:
+        run(["load"], store, base)
+        tokens = {
+            code: add_publisher(store, base, code, *extra) for code, extra in publishers.items()
+        }
     log_path = tmp / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    log = open(log_path, "a")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [*kiemen_cmd(), "serve", "--port", str(port)],
-        env=kiemen_env(store, base, KIEMEN_PORT=str(port)),
+        env=kiemen_env(store, base, KIEMEN_PORT=str(port), **(env or {})),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,
@@ -128,7 +141,7 @@ def publishing_server(tmp: Path, publishers: dict[str, tuple[str, ...]]) -> Iter
                         "kiemen serve did not start:\n" + log_path.read_text()
                     ) from None
                 time.sleep(0.2)
-        yield Server(base.rstrip("/"), base, store, tokens)
+        yield Server(base.rstrip("/"), base, store, tokens, proc)
     finally:
         proc.terminate()
         try:

@@ -450,6 +450,13 @@ def _api_upload(code: str, publish: bool) -> Response:
             next_url=None,
         )
     valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and (len(key) > 200 or not key.isprintable()):
+        return _json_error(
+            400,
+            "Idempotency-Key must be printable and at most 200 characters",
+            "Idempotency-Key moet leesbaar zijn en hoogstens 200 tekens lang",
+        )
     kstore = get_store()
     try:
         if _is_rdf(request.mimetype):
@@ -463,10 +470,13 @@ def _api_upload(code: str, publish: bool) -> Response:
                 publish=publish,
                 valid_only=valid_only,
                 action="api-rdf",
+                idempotency_key=key,
             )
         else:
             files = _uploads_from_request()
-            report = process_upload(kstore, auth, files, publish=publish, valid_only=valid_only)
+            report = process_upload(
+                kstore, auth, files, publish=publish, valid_only=valid_only, idempotency_key=key
+            )
             report.action = action if publish else "check"
     except RequestEntityTooLarge:
         issue = _too_large_issue()
