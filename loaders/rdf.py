@@ -10,6 +10,7 @@ configured base, so a user's file links to the concepts of the store it is loade
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import threading
@@ -22,6 +23,7 @@ import pyoxigraph as ox
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 from loaders.validation import turtle_line_index
 from portal.config import CANONICAL_BASE, Settings
+from portal.store import StoreError
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -73,6 +75,20 @@ def open_source(path: Path) -> IO[bytes]:
     if path.suffix.lower() == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
+
+
+_ENVIRONMENT = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES, errno.EMFILE)
+
+
+def environment_error(exc: OSError) -> bool:
+    """A full disk, a read-only or failing device: the machine's problem, not the file's."""
+    if exc.errno in _ENVIRONMENT:
+        return True
+    text = str(exc).lower()
+    return any(
+        words in text
+        for words in ("no space left", "disk quota", "read-only file system", "input/output error")
+    )
 
 
 def syntax_problem(source: str, exc: BaseException) -> Problem:
@@ -169,7 +185,11 @@ class RdfLoader:
                     store.bulk_load(path=str(path), format=fmt, to_graph=graph, base_iri=base)
         except SyntaxError as exc:
             raise LoadError([syntax_problem(source.display(), exc)]) from exc
-        except (UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
+        except OSError as exc:
+            if environment_error(exc):
+                raise StoreError(f"cannot write the store: {exc}") from exc
+            raise LoadError([syntax_problem(source.display(), exc)]) from exc
+        except (UnicodeDecodeError, ValueError, EOFError) as exc:
             raise LoadError([syntax_problem(source.display(), exc)]) from exc
         finally:
             hasher.join()

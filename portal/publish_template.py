@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 
 from portal import workbooks
 from portal.publishers import PublisherError, check_code
+from portal.sparql_text import valid_iri
 from portal.tables import cell_text, sniff_delimiter
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -960,7 +961,7 @@ def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Iss
                 fail(col, exc.en, exc.nl, raw, rule="municipality code")
         elif col.kind == "url":
             parts = urlsplit(raw)
-            if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw:
+            if parts.scheme not in ("http", "https") or not parts.netloc or not valid_iri(raw):
                 fail(
                     col,
                     f"{raw!r} is not a web address; write it in full, starting with https://",

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from portal.config import Settings
 from portal.licence import LICENCE
 from portal.namespaces import curie
+from portal.sparql_text import valid_iri
 from portal.store import KiemenStore
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -327,6 +328,8 @@ def _term_label_fallback(settings: Settings, iri: str) -> str:
 
 def exists(kstore: KiemenStore, iri: str, store: ox.Store | None = None) -> bool:
     """Whether the graph says anything with ``iri`` as subject or object."""
+    if not valid_iri(iri):
+        return False  # no such thing: a 404, not the engine's error about a broken IRI
     return bool(kstore.run("resource-exists", {"iri": ox.NamedNode(iri)}, store=store))
 
 

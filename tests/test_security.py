@@ -540,3 +540,42 @@ def test_pages_never_fail_while_writes_publish(server: str, store: Path, uploads
         for t in readers:
             t.join(60)
     assert not failures, failures
+
+
+# -- a full disk is the machine's problem -------------------------------------------------------
+
+
+def test_a_full_disk_is_an_environment_error_with_exit_2(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from conftest import REPO, kiemen_cmd, kiemen_env
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0 or os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        big = tmp_path / "big.nt"
+        with big.open("w") as fh:
+            for i in range(120_000):
+                fh.write(f"<http://e/{i}> <http://e/p> \"value number {i} of many\" .\n")
+        out = subprocess.run(
+            [*kiemen_cmd(), "load", str(big)],
+            env=kiemen_env(mount / "store", "http://127.0.0.1:5000/"),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert out.returncode == 2, out.stderr[-2000:]
+        assert "not valid RDF" not in out.stderr
+        assert "space" in out.stderr.lower() or "store" in out.stderr.lower(), out.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)

@@ -21,6 +21,7 @@ from portal import listing, resource, search
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, current_lang
+from portal.sparql_text import valid_iri
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -200,6 +201,8 @@ def things() -> ResponseReturnValue:
     iri = request.args.get("iri", "").strip()
     if not iri:
         return error("give the IRI of a thing as ?iri=", 400)
+    if not valid_iri(iri):
+        return error("?iri= must be an absolute IRI", 400)
     kstore = get_store()
     if not resource.exists(kstore, iri):
         return error(f"the graph says nothing about {iri}", 404)
