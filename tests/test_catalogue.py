@@ -1,7 +1,7 @@
 """The DCAT-AP-NL 3.0 catalogue validates against the official shapes; VoID says what it should.
 
-The shapes are the official DCAT-AP-NL 3.0 files (tests/data/dcat-ap-nl-3.0, source in
-SOURCE.md): the DCAT-AP 3.0 base shapes and the NL files combined into one shapes graph.
+The shapes are the official DCAT-AP-NL 3.0 files, read from ../shared/external/dcat-ap-nl-3.0
+(source in its SOURCE-COMMIT): the DCAT-AP 3.0 base shapes and the NL files as one shapes graph.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 import rdflib
 import requests
 
-SHAPES = Path(__file__).parent / "data" / "dcat-ap-nl-3.0"
+SHAPES = Path(__file__).resolve().parents[2] / "shared" / "external" / "dcat-ap-nl-3.0" / "shapes"
 # Plain namespaces (rdflib's closed ones warn when pytest inspects module attributes).
 RDF = rdflib.Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")

@@ -23,7 +23,8 @@ from publishing_helpers import EXAMPLE, Server, example_files, example_text, pub
 
 pytestmark = pytest.mark.slow
 
-DCAT_SHAPES = Path(__file__).parent / "data" / "dcat-ap-nl-3.0"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DCAT_SHAPES = SHARED / "external" / "dcat-ap-nl-3.0" / "shapes"
 RDF = rdflib.RDF
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")

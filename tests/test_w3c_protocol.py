@@ -1,7 +1,7 @@
 """W3C conformance: every test of the SPARQL 1.1 protocol and graph store protocol manifests,
 read from the manifests themselves and run against a real ``kiemen serve`` on 127.0.0.1.
 
-The manifests (``tests/data/w3c-sparql11-tests``, a copy of ``../shared/external``) describe each
+The manifests (``../shared/external/w3c-sparql11-tests``) describe each
 test as a sequence of HTTP requests with the expected status, boolean, result format, response
 media type and (for the graph store) the graph the response must be isomorphic to. The runner
 sends each request as written, changing only the path prefix (``/sparql/`` → ``/sparql``,
@@ -33,9 +33,8 @@ from rdflib.compare import isomorphic
 from sparql_helpers import kiemen_server, make_token
 
 HERE = Path(__file__).resolve().parent
-LOCAL = HERE / "data" / "w3c-sparql11-tests"
-SHARED = HERE.parent.parent / "shared" / "external" / "w3c-sparql11-tests"
-SUITE = LOCAL if LOCAL.exists() else SHARED
+#: Read where ../shared keeps them; reference files are never copied into the project.
+SUITE = HERE.parent.parent / "shared" / "external" / "w3c-sparql11-tests"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
