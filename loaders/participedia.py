@@ -649,6 +649,10 @@ class _Mapper:
             for col in ("city", "province", "country", "latitude", "longitude")
             if c.get(col, "").strip()
         ]
+        if point is None:  # coordinates that are no coordinates stay as the export wrote them
+            for col in ("latitude", "longitude"):
+                if c.get(col, "").strip() and iso is not None:
+                    yield self.keep(s, col, c[col].strip())
         if iso is None:
             for col in kept:
                 yield self.keep(s, col, c[col].strip())
