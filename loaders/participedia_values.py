@@ -58,6 +58,7 @@ class Options:
         fields = data.get("fields", {})
         assert isinstance(fields, dict)
         self.labels: dict[str, dict[str, dict[str, str]]] = {}
+        self._seen: dict[tuple[str, str], str | None] = {}  # (field, text) -> key, looked up
         self._index: dict[str, dict[str, str]] = {}
         for field, keys in fields.items():
             labels: dict[str, dict[str, str]] = {}
@@ -87,7 +88,11 @@ class Options:
 
     def key(self, field: str, text: str) -> str | None:
         """The key of ``text`` (a key or a label in any of Participedia's languages)."""
-        return self._index.get(SAME_VALUES.get(field, field), {}).get(normalise(text))
+        found = self._seen.get((field, text), "")
+        if found == "":
+            index = self._index.get(SAME_VALUES.get(field, field), {})
+            found = self._seen[(field, text)] = index.get(normalise(text))
+        return found
 
     def label(self, field: str, key: str, lang: str) -> str | None:
         return self.labels.get(SAME_VALUES.get(field, field), {}).get(key, {}).get(lang)

@@ -50,3 +50,12 @@ def test_unknown_or_ambiguous_names_give_none(name: str) -> None:
 def test_normalise_folds_case_accents_punctuation_and_a_leading_the() -> None:
     assert normalise("The  Côte d’Ivoire") == normalise("cote d ivoire")
     assert normalise("Bosnia & Herzegovina") == "bosnia and herzegovina"
+
+
+def test_a_country_marker_goes_to_its_capital() -> None:
+    from loaders.countries import capital
+
+    lat_long = capital("nl")
+    assert lat_long is not None
+    assert abs(lat_long[0] - 52.37) < 0.1 and abs(lat_long[1] - 4.89) < 0.1  # Amsterdam
+    assert capital("ZZ") is None
