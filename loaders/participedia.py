@@ -218,7 +218,9 @@ class ParticipediaLoader:
         path = source.path
         if path.is_dir():
             return any((path / n).exists() for n in FILE_NAMES.values())
-        return path.name.lower().startswith("participedia") and path.suffix.lower() == ".csv"
+        if path.suffix.lower() != ".csv":
+            return False
+        return path.name.lower().startswith("participedia") or _sniff(path)
 
     def default_graph_name(self, source: Source) -> str:
         return "participedia"
@@ -1130,6 +1132,17 @@ def _base_columns(header: list[str]) -> list[str]:
     from loaders.participedia_values import base_columns
 
     return base_columns(header)
+
+
+def _sniff(path: Path) -> bool:
+    """Whether a CSV file starts like Participedia's export, whatever its name (the site's
+    download is named by its export id, e.g. ``1231700000000.csv``)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(200).removeprefix(b"\xef\xbb\xbf").replace(b'"', b"")
+    except OSError:
+        return False
+    return head.startswith(b"id,type,title,url,description,featured,")
 
 
 @functools.cache

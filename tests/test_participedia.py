@@ -497,3 +497,15 @@ def test_options_name_their_source() -> None:
     assert Options.bundled().key("sector", "高等教育或研究") == "higher_ed"
 
 
+
+
+def test_a_download_named_by_its_export_id_is_recognised(
+    store: KiemenStore, tmp_path: Path
+) -> None:
+    """participedia.net names the file it hands out by the export's id, not by its kind."""
+    target = tmp_path / "3111733155100.csv"
+    shutil.copy(PARTICIPEDIA / "participedia-data-organizations.csv", target)
+    report = load(store, [Source(str(target))])
+    assert report.graphs[0].graph == BASE + "graph/participedia"
+    assert values(store, "actor/participedia-organization-6003", KM + "actorType") >= {
+        KM + "actor-type/government"}

@@ -7,6 +7,9 @@ keys are in ``api/helpers/shared-field-options.js``, the labels in ``locales/*.j
 This script reads those files at one commit (with Node, since they are JavaScript) and writes
 the facts as JSON, naming the repository, commit and files, so the loader maps both forms.
 
+It evaluates those two JavaScript files in Node: run it on a checkout of Participedia's public
+repository, never on files from elsewhere. The locale files are read as JSON.
+
 Usage: python tools/participedia_options.py /path/to/participedia-api-git-dir OUT.json
 """
 
