@@ -337,6 +337,8 @@ class _Mapper:
         self.org_named_types: dict[str, list[str]] = {}  # types the cases give an organiser
         self._done: set[str] = set()
         self._preds: dict[str, ox.NamedNode] = {}
+        self._columns: set[str] = set()  # kept columns, declared as properties
+        self._pending: list[str] = []
         self.written: Counter[str] = Counter()
         self.read: Counter[str] = Counter()
         self.current: tuple[str, Row] | None = None
@@ -375,7 +377,48 @@ class _Mapper:
 
     def keep(self, s: Any, column: str, text: str) -> ox.Quad:
         """A field with no place in Kiemen's model yet, kept as a plain literal."""
+        if column not in self._columns:
+            self._columns.add(column)
+            self._pending.append(column)
         return self.q(s, self.ppf + column, ox.Literal(text))
+
+    def declarations(self) -> Iterator[ox.Quad]:
+        """The kept columns as properties, named as Participedia's pages name them."""
+        for column in self._pending:
+            prop = self.n(self.ppf + column)
+            names = self.opts.columns.get(column, {})
+            plain = column.replace("_", " ")
+            yield self.q(prop, RDF_TYPE, self.n(RDF + "Property"))
+            yield self.q(
+                prop,
+                RDFS + "label",
+                ox.Literal(f"Participedia: {names.get('nl', plain)}", language="nl"),
+            )
+            yield self.q(
+                prop,
+                RDFS + "label",
+                ox.Literal(f"Participedia: {names.get('en', plain)}", language="en"),
+            )
+            yield self.q(
+                prop,
+                RDFS + "comment",
+                ox.Literal(
+                    f"De kolom {column} van de CSV-export van Participedia, bewaard zoals ze er "
+                    "staat (de sleutel als Participedia de waarde kent).",
+                    language="nl",
+                ),
+            )
+            yield self.q(
+                prop,
+                RDFS + "comment",
+                ox.Literal(
+                    f"The column {column} of Participedia's CSV export, kept as written (the key "
+                    "where Participedia knows the value).",
+                    language="en",
+                ),
+            )
+            yield self.q(prop, DCT + "source", self.n(f"{self.id}reference/participedia"))
+        self._pending.clear()
 
     def language(self, row: Row) -> str:
         lang = row.cells.get("original_language", "").strip().lower()
@@ -522,6 +565,7 @@ class _Mapper:
                 yield from handler[row_kind](f, row, first)
             if len(self.problems) >= 200:
                 return
+        yield from self.declarations()
 
     def summary(self, files: list[_File]) -> list[str]:
         """The load in numbers: rows read, entities written, warnings by rule."""

@@ -77,6 +77,8 @@ class Options:
             for k, v in dict(data.get("countries", {})).items()  # type: ignore[call-overload]
         }
         self.source: dict[str, object] = dict(data.get("source", {}))  # type: ignore[call-overload]
+        #: Column -> language -> the label Participedia's entry pages give it.
+        self.columns: dict[str, dict[str, str]] = dict(data.get("columns", {}))  # type: ignore[call-overload]
 
     @classmethod
     @functools.cache

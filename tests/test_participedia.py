@@ -217,6 +217,11 @@ def test_one_method_field_by_field(loaded: tuple[KiemenStore, LoadReport, list[s
     assert values(kstore, m, SKOS + "relatedMatch") == {KM + "iap2/consult"}
     assert values(kstore, m, PPF + "purpose_method") == {"academic", "make_influence"}
     assert values(kstore, m, PPF + "recruitment_method") == {"random"}
+    # a kept column is a property with Participedia's own name for it, in Dutch and English
+    assert texts(kstore, PPF + "recruitment_method", RDFS + "label") == {
+        ("Participedia: Wervingsmethode voor een beperkte subset van de bevolking", "nl"),
+        ("Participedia: Recruitment Method for Limited Subset of Population", "en"),
+    }
     assert values(kstore, m, PPF + "open_limited") == {"limited"}
     # cases name methods by title: two cases use the Citizens' Assembly
     users = {

@@ -29,7 +29,9 @@ LANGS = ["en", "fr", "es", "pt", "it", "de", "nl", "zh"]
 def show(git_dir: str, commit: str, path: str) -> str:
     return subprocess.run(
         ["git", "-C", git_dir, "show", f"{commit}:{path}"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -39,6 +41,13 @@ def node_eval(source: str, expr: str) -> object:
         f.write_text(source + f"\nconsole.log(JSON.stringify({expr}));\n", encoding="utf-8")
         out = subprocess.run(["node", str(f)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
+
+
+def _kind_order(name: str) -> int:
+    for i, kind in enumerate(("case_", "organization_", "method_")):
+        if name.startswith(kind):
+            return i
+    return 3
 
 
 def main(git_dir: str, out: str) -> None:
@@ -55,20 +64,29 @@ def main(git_dir: str, out: str) -> None:
         f: {k: {} for k in keys} for f, keys in options.items() if isinstance(keys, list)
     }
     pattern = re.compile(r"^name:([a-z_]+)-key:(.+)$")
+    column_label = re.compile(r"^(case|organization|method)_view_([a-z_0-9]+)_label$")
+    columns: dict[str, dict[str, str]] = {}
     for lang in LANGS:
         strings = json.loads(show(git_dir, commit, f"locales/{lang}.js"))
-        for name, label in strings.items():
+        for name, label in sorted(strings.items(), key=lambda kv: _kind_order(kv[0])):
+            if not isinstance(label, str) or not label.strip():
+                continue
             m = pattern.match(name)
-            if m and isinstance(label, str) and label.strip():
+            if m:
                 fields.setdefault(m.group(1), {}).setdefault(m.group(2), {})[lang] = label.strip()
+            c = column_label.match(name)
+            if c:  # a column's label as the entry pages show it (case's wording first)
+                columns.setdefault(c.group(2), {}).setdefault(lang, label.strip())
     data = {
         "source": {
             "repository": "https://github.com/participedia/api",
             "commit": commit,
             "files": [*FILES, *(f"locales/{lang}.js" for lang in LANGS)],
-            "note": "Keys and labels of Participedia's controlled fields, and its country list.",
+            "note": "Keys and labels of Participedia's controlled fields, the labels of its "
+            "columns (from {case,organization,method}_view_{column}_label), its country list.",
         },
         "fields": {f: dict(sorted(v.items())) for f, v in sorted(fields.items())},
+        "columns": dict(sorted(columns.items())),
         "countries": {c["value"]: c["key"] for c in countries},
     }
     Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
