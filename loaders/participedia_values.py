@@ -8,7 +8,7 @@ links to other entries, ``{"(4328,method,\\"Information and Communications Techn
 (ICT)\\")"}``. A controlled value is sometimes its key (``non_profit_non_gov``) and sometimes
 its label in one of Participedia's eight languages (``Non-Profit or Non Governmental``); the
 keys and labels are in ``data/mappings/participedia-options.json``, built from Participedia's
-own files by ``tools/participedia_options.py``.
+own files by ``loaders/participedia_options.py``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the facts as JSON, naming the repository, commit and files, so the loader maps b
 It evaluates those two JavaScript files in Node: run it on a checkout of Participedia's public
 repository, never on files from elsewhere. The locale files are read as JSON.
 
-Usage: python tools/participedia_options.py /path/to/participedia-api-git-dir OUT.json
+Usage: python loaders/participedia_options.py /path/to/participedia-api-git-dir OUT.json
 """
 
 from __future__ import annotations
