@@ -434,6 +434,27 @@ def build_records(
     return _rebased(build, settings)
 
 
+def _without_our_own(
+    kstore: KiemenStore, publisher: Publisher, triples: list[ox.Triple]
+) -> list[ox.Triple]:
+    """Drop statements about others' resources that Kiemen itself wrote into this graph.
+
+    A publisher's data as downloaded holds what Kiemen added to it (shared places, the
+    register's sections); sending that file back must not be refused for them.
+    """
+    ns = publisher.id_ns(kstore.settings)
+    outside = [
+        tr
+        for tr in triples
+        if isinstance(tr.subject, ox.NamedNode) and not tr.subject.value.startswith(ns)
+    ]
+    if not outside:
+        return triples
+    ours = current_triples(kstore, publisher.data_graph(kstore.settings))
+    drop = {tr for tr in outside if tr in ours}
+    return [tr for tr in triples if tr not in drop] if drop else triples
+
+
 def build_from_rdf(
     triples: list[ox.Triple], publisher: Publisher, settings: Settings, source: str
 ) -> tuple[Build, list[Issue]]:
@@ -479,6 +500,15 @@ def build_from_rdf(
     for i, (key, trs) in enumerate(by_subject.items(), start=1):
         if key == register or key.startswith(register + "/"):
             continue  # the register and its sections are made here, never uploaded
+        # a source passage in the register is made again for each record, as on first upload
+        trs = [
+            tr
+            for tr in trs
+            if not (
+                tr.predicate.value == PROV + "wasDerivedFrom"
+                and value(tr.object).startswith(register + "/")
+            )
+        ]
         cls = types.get(key, "")
         kind = {
             KM + "Initiative": "initiative",
@@ -1066,6 +1096,7 @@ def process_rdf(
                 and not value(tr.object).startswith(register)
             ]
             triples = kept + triples
+        triples = _without_our_own(kstore, publisher, triples)
         build, issues = build_from_rdf(triples, publisher, settings, name)
         report.issues += issues
         report.structural = bool(issues)

@@ -96,3 +96,23 @@ def test_a_retried_upload_with_the_same_key_publishes_once(tmp_path: Path) -> No
         assert other.json()["version"] == first.json()["version"] + 1
         versions, _audit, _n = _state(server.url, server.tokens[CODE])
         assert versions == [2, 1]
+
+
+def test_a_publisher_can_send_back_what_it_downloaded(tmp_path: Path) -> None:
+    with publishing_server(tmp_path, {CODE: ()}) as server:
+        first = _upload(server.url, server.tokens[CODE])
+        assert first.status_code == 201, first.text
+        turtle = requests.get(f"{server.url}/publish/{CODE}/versions/1.ttl", timeout=60)
+        assert turtle.ok and turtle.text
+        again = requests.post(
+            f"{server.url}/publish/api/{CODE}/versions",
+            data=turtle.content,
+            headers={
+                "Authorization": f"Bearer {server.tokens[CODE]}",
+                "Content-Type": "text/turtle",
+            },
+            timeout=300,
+        )
+        assert again.status_code == 201, again.text[:2000]
+        # the same records again (their source passages are made anew for the new version)
+        assert again.json()["counts"]["records"] == first.json()["counts"]["records"]
