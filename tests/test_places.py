@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loaders.places import resolve_place
 from portal.publishers import PublisherError, check_code, reference
 
 
@@ -37,3 +38,69 @@ def test_a_merged_municipality_is_explained_with_its_successor(
     with pytest.raises(PublisherError, match=f"merged into {successor} on {when}") as err:
         check_code(code)
     assert "bestaat niet meer" in err.value.nl
+
+
+ID = "https://w3id.org/kiemen/id/"
+
+
+def test_countries_resolve_by_iso_code_and_by_name() -> None:
+    haiti = resolve_place(ID, country="ht")
+    assert haiti is not None and haiti.iri == f"{ID}place/country/ht"
+    assert haiti.geonames_id == 3723988 and haiti.kind == "country"
+    named = resolve_place(ID, "Nederland")
+    assert named is not None and named.iri == f"{ID}place/country/nl"
+    assert named.geonames_id == 2750405
+    assert resolve_place(ID, country="XX") is None
+    assert resolve_place(ID, "") is None
+
+
+def test_dutch_places_resolve_to_cbs_codes_with_their_geonames_city() -> None:
+    amsterdam = resolve_place(ID, "Amsterdam", country="NL", lat=52.37, long=4.89)
+    assert amsterdam is not None
+    assert (amsterdam.iri, amsterdam.cbs, amsterdam.geonames_id) == (
+        f"{ID}place/cbs/GM0363",
+        "GM0363",
+        2759794,
+    )
+    arnhem = resolve_place(ID, "Arnhem")
+    assert arnhem is not None and (arnhem.cbs, arnhem.geonames_id) == ("GM0202", 2759661)
+    assert resolve_place(ID, "Den Haag") == resolve_place(ID, "'s-Gravenhage")
+    hague = resolve_place(ID, "GM0518")
+    assert hague is not None and hague.rule == "cbs-code" and hague.confidence == 1.0
+    province = resolve_place(ID, "Provincie Gelderland")
+    assert province is not None and (province.kind, province.cbs) == ("province", "PV25")
+    assert province.geonames_id is None and "no provinces" in province.note
+
+
+def test_haren_is_the_dutch_haren_never_haren_ems() -> None:
+    for context in ({}, {"country": "NL"}, {"lat": 53.173, "long": 6.605}):
+        haren = resolve_place(ID, "Haren", **context)  # type: ignore[arg-type]
+        assert haren is not None, context
+        assert haren.cbs == "GM0017" and haren.geonames_id == 2754841, context
+    # Haren (Ems) only where the source says Germany, and never near Groningen's coordinates.
+    ems = resolve_place(ID, "Haren", country="DE")
+    assert ems is not None and ems.geonames_id == 2910514
+    assert resolve_place(ID, "Haren", country="DE", lat=53.173, long=6.605) is None
+
+
+def test_cities_resolve_by_country_and_coordinates_and_record_doubt() -> None:
+    london = resolve_place(ID, "London", country="GB", lat=51.5, long=-0.12)
+    assert london is not None and london.geonames_id == 2643743
+    assert london.iri == f"{ID}place/geonames/2643743" and london.confidence >= 0.9
+    ontario = resolve_place(ID, "London", lat=42.98, long=-81.23)
+    assert ontario is not None and ontario.geonames_id == 6058560
+    # Without context the choice is the most populous one, with the others kept as doubt.
+    bare = resolve_place(ID, "London")
+    assert bare is not None and bare.geonames_id == 2643743
+    assert bare.confidence < 0.9 and "https://sws.geonames.org/6058560/" in bare.alternatives
+    # Names in other languages and scripts.
+    for name in ("Londres", "Лондон"):
+        other = resolve_place(ID, name, country="GB")
+        assert other is not None and other.geonames_id == 2643743, name
+    # Nothing near the coordinates: no match rather than a far one.
+    assert resolve_place(ID, "London", lat=52.0, long=5.0) is None
+    # Two municipalities share a name: the province settles it, else it is recorded as doubt.
+    bergen = resolve_place(ID, "Bergen", province="Limburg")
+    assert bergen is not None and bergen.cbs == "GM0893" and bergen.confidence == 1.0
+    either = resolve_place(ID, "Bergen")
+    assert either is not None and either.confidence < 0.9 and either.alternatives
