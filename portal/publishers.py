@@ -59,6 +59,8 @@ class Body:
     province: str
     lat: str
     long: str
+    #: GeoNames id of the municipality's city (see data/reference/README.md), or empty.
+    geonames: str = ""
 
     @property
     def current(self) -> bool:
