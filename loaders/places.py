@@ -412,13 +412,10 @@ def resolve_place(
     from loaders.countries import country_code
 
     named_country = country_code(text)
-    if (
-        named_country
-        and (iso is None or iso == named_country)
-        and point is None
-        and named_country in countries()
-    ):
-        return country_match(id_ns, named_country, "country-name")
+    if named_country and (iso is None or iso == named_country) and named_country in countries():
+        # A city of the same name near the given point wins (Luxembourg, Singapore, Mexico).
+        city = _city(id_ns, text, named_country, point) if point is not None else None
+        return city or country_match(id_ns, named_country, "country-name")
     if iso in (None, "NL"):
         dutch = _dutch(id_ns, text, province, point)
         if dutch is not None:

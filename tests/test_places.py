@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from loaders.places import resolve_place
@@ -104,3 +106,92 @@ def test_cities_resolve_by_country_and_coordinates_and_record_doubt() -> None:
     assert bergen is not None and bergen.cbs == "GM0893" and bergen.confidence == 1.0
     either = resolve_place(ID, "Bergen")
     assert either is not None and either.confidence < 0.9 and either.alternatives
+
+
+GEONAMES_LINKS = """
+PREFIX km: <https://w3id.org/kiemen/def/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+SELECT ?place ?lat ?link ?rule ?confidence ?reason
+WHERE {
+  ?place a km:Place ; wgs:lat ?lat .
+  OPTIONAL {
+    ?place owl:sameAs ?link FILTER(STRSTARTS(STR(?link), "https://sws.geonames.org/"))
+    OPTIONAL {
+      ?st rdf:subject ?place ; rdf:predicate owl:sameAs ; rdf:object ?link ;
+          km:linkRule ?rule ; km:linkConfidence ?confidence .
+    }
+  }
+  OPTIONAL {
+    ?place km:hasUncertainty ?u . ?u km:concerns owl:sameAs ; rdfs:comment ?reason .
+    FILTER(LANG(?reason) = "en")
+  }
+}
+"""
+
+
+def _links(kstore) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+    out: dict[str, dict[str, object]] = {}
+    text = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + GEONAMES_LINKS
+    for row in kstore.query(kstore.rebase_text(text)):
+        entry = out.setdefault(row["place"].value, {"links": set(), "reasons": set()})
+        if row["link"] is not None:
+            entry["links"].add(row["link"].value)  # type: ignore[attr-defined]
+            assert row["rule"] is not None and row["confidence"] is not None, row["place"]
+            assert 0 < float(row["confidence"].value) <= 1
+        if row["reason"] is not None:
+            entry["reasons"].add(row["reason"].value)  # type: ignore[attr-defined]
+    return out
+
+
+def test_every_place_with_coordinates_links_to_geonames_or_says_why_not(kstore) -> None:  # type: ignore[no-untyped-def]
+    links = _links(kstore)
+    id_ns = kstore.settings.id_ns
+    assert len(links) >= 40
+    for place, entry in links.items():
+        assert entry["links"] or entry["reasons"], f"{place}: neither a link nor a reason"
+        assert len(entry["links"]) <= 1, place  # type: ignore[arg-type]
+    by_id = {
+        "amsterdam": 2759794,
+        "arnhem": 2759661,
+        "haren": 2754841,  # Haren in Groningen, not Haren (Ems) 2910514
+        "londen": 2643743,
+        "nederland": 2750405,
+        "new-york": 5128581,
+    }
+    for slug, gid in by_id.items():
+        assert links[f"{id_ns}place/{slug}"]["links"] == {f"https://sws.geonames.org/{gid}/"}, slug
+    # No link, with the reason: a province, a neighbourhood.
+    assert any("no provinces" in r for r in links[f"{id_ns}place/gelderland"]["reasons"])  # type: ignore[attr-defined]
+    assert not links[f"{id_ns}place/zuccotti-park"]["links"]
+    assert any("part of a place" in r for r in links[f"{id_ns}place/zuccotti-park"]["reasons"])  # type: ignore[attr-defined]
+
+
+def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
+    empty_settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from loaders import Source, load
+    from portal.store import KiemenStore
+
+    ttl = tmp_path / "places.ttl"
+    ttl.write_text(
+        "@prefix km: <https://w3id.org/kiemen/def/> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#> .\n"
+        "<https://example.org/p/haiti> a km:Place ; skos:prefLabel \"Haïti\"@fr ;\n"
+        "  wgs:lat 18.9 ; wgs:long -72.7 .\n"
+        "<https://example.org/p/haren> a km:Place ; skos:prefLabel \"Haren\"@de ;\n"
+        "  km:countryCode \"DE\" ; wgs:lat 52.79 ; wgs:long 7.24 .\n"
+        "<https://example.org/p/nowhere> a km:Place ; skos:prefLabel \"Haren\"@nl ;\n"
+        "  km:countryCode \"DE\" ; wgs:lat 53.17 ; wgs:long 6.60 .\n",
+        encoding="utf-8",
+    )
+    kstore = KiemenStore(empty_settings)
+    load(kstore, [Source(str(ttl), graph="places-test")], validate=False)
+    links = _links(kstore)
+    assert links["https://example.org/p/haiti"]["links"] == {"https://sws.geonames.org/3723988/"}
+    assert links["https://example.org/p/haren"]["links"] == {"https://sws.geonames.org/2910514/"}
+    # Named Haren, said to be in Germany, but lying in Groningen: no link, a reason instead.
+    assert not links["https://example.org/p/nowhere"]["links"]
+    assert links["https://example.org/p/nowhere"]["reasons"]
