@@ -11,7 +11,8 @@ resource stands for it, and writes
 - an ``rdf:Statement`` describing that link, with the rule that made it (``km:linkRule``), how
   sure it is (``km:linkConfidence``) and the reference it came from (``dcterms:source``);
 - a ``km:Uncertainty`` (``km:concerns owl:sameAs``) when the context left other candidates
-  (``km:alternative``), or when no link was made, saying why in Dutch and English.
+  (``km:alternative``);
+- when no link was made, ``km:noLinkReason`` on the place, saying why in Dutch and English.
 
 Places a source already links to GeoNames are left as they are. Nothing is invented: an id is
 written only when the gazetteer holds it. Websites (``foaf:homepage``) and source entry URLs
@@ -270,12 +271,20 @@ def _describe(row: PlaceRow, d: Decision, km: str, add: Callable[[ox.Triple], An
     nl, en = REASONS[reason]
     fill = dict(values)
     fill.setdefault("near_en", fill.get("near", ""))
-    u = ox.BlankNode()
+    comments = (
+        ox.Literal(nl.format(**fill), language="nl"),
+        ox.Literal(en.format(**fill), language="en"),
+    )
+    alternatives = [a for a in d.alternatives if re.match(r"^https?://", a)]
+    if not alternatives:  # no link: the reason, on the place itself
+        for text in comments:
+            t(place, km + "noLinkReason", text)
+        return
+    u = ox.BlankNode()  # a link chosen among others: a recorded doubt
     t(place, km + "hasUncertainty", u)
     t(u, RDF + "type", ox.NamedNode(km + "Uncertainty"))
     t(u, km + "concerns", ox.NamedNode(OWL_SAME_AS))
-    t(u, RDFS + "comment", ox.Literal(nl.format(**fill), language="nl"))
-    t(u, RDFS + "comment", ox.Literal(en.format(**fill), language="en"))
-    for alt in d.alternatives:
-        if re.match(r"^https?://", alt):
-            t(u, km + "alternative", ox.NamedNode(alt))
+    for text in comments:
+        t(u, RDFS + "comment", text)
+    for alt in alternatives:
+        t(u, km + "alternative", ox.NamedNode(alt))

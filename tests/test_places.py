@@ -124,7 +124,9 @@ WHERE {
     }
   }
   OPTIONAL {
-    ?place km:hasUncertainty ?u . ?u km:concerns owl:sameAs ; rdfs:comment ?reason .
+    { ?place km:hasUncertainty ?u . ?u km:concerns owl:sameAs ; rdfs:comment ?reason ;
+        km:alternative ?alt . }
+    UNION { ?place km:noLinkReason ?reason }
     FILTER(LANG(?reason) = "en")
   }
 }
@@ -184,7 +186,8 @@ def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
         "<https://example.org/p/haren> a km:Place ; skos:prefLabel \"Haren\"@de ;\n"
         "  km:countryCode \"DE\" ; wgs:lat 52.79 ; wgs:long 7.24 .\n"
         "<https://example.org/p/nowhere> a km:Place ; skos:prefLabel \"Haren\"@nl ;\n"
-        "  km:countryCode \"DE\" ; wgs:lat 53.17 ; wgs:long 6.60 .\n",
+        "  km:countryCode \"DE\" ; wgs:lat 53.17 ; wgs:long 6.60 .\n"
+        "<https://example.org/p/london> a km:Place ; skos:prefLabel \"London\"@en .\n",
         encoding="utf-8",
     )
     kstore = KiemenStore(empty_settings)
@@ -195,3 +198,49 @@ def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
     # Named Haren, said to be in Germany, but lying in Groningen: no link, a reason instead.
     assert not links["https://example.org/p/nowhere"]["links"]
     assert links["https://example.org/p/nowhere"]["reasons"]
+    # London with no context: the most populous London, and the doubt recorded with the others.
+    doubt = kstore.query(
+        kstore.rebase_text(
+            "PREFIX km: <https://w3id.org/kiemen/def/>\n"
+            "SELECT ?link ?alt WHERE { <https://example.org/p/london> "
+            "<http://www.w3.org/2002/07/owl#sameAs> ?link ; km:hasUncertainty ?u . "
+            "?u km:concerns <http://www.w3.org/2002/07/owl#sameAs> ; km:alternative ?alt }"
+        )
+    )
+    found = {(r["link"].value, r["alt"].value) for r in doubt}
+    assert ("https://sws.geonames.org/2643743/", "https://sws.geonames.org/6058560/") in found
+
+
+LINK_COUNT = """
+SELECT (COUNT(*) AS ?n) WHERE {
+  { SELECT DISTINCT ?s ?o WHERE { GRAPH ?g { ?s <%s> ?o } FILTER(isIRI(?o) && %s) } }
+}
+"""
+
+
+def test_void_lists_the_linksets_with_counts_that_match_the_store(client, kstore) -> None:  # type: ignore[no-untyped-def]
+    import pyoxigraph as ox
+
+    response = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    void = ox.Store()
+    void.load(response.data, format=ox.RdfFormat.N_TRIPLES)
+    rows = list(
+        void.query(
+            "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?ls ?p ?n ?target ?space WHERE {"
+            " ?ls a void:Linkset ; void:linkPredicate ?p ; void:triples ?n ;"
+            " void:objectsTarget ?target . OPTIONAL { ?target void:uriSpace ?space } }"
+        )
+    )
+    found = {r["ls"].value.rsplit("/", 1)[-1]: (r["p"].value, int(r["n"].value)) for r in rows}
+    assert "geonames-sameAs" in found and "web-homepage" in found, sorted(found)
+    checks = {
+        "geonames-sameAs": 'STRSTARTS(STR(?o), "https://sws.geonames.org/")',
+        "web-homepage": "true",
+        "web-url": "true",
+        "participedia-seeAlso": 'REGEX(STR(?o), "^https?://(www\\\\.)?participedia\\\\.net/")',
+    }
+    for name, (prop, n) in found.items():
+        expected = kstore.query(LINK_COUNT % (prop, checks[name]))
+        assert n == int(next(iter(expected))["n"].value) and n > 0, name
+    assert found["geonames-sameAs"][1] >= 25
