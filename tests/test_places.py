@@ -244,3 +244,16 @@ def test_void_lists_the_linksets_with_counts_that_match_the_store(client, kstore
         expected = kstore.query(LINK_COUNT % (prop, checks[name]))
         assert n == int(next(iter(expected))["n"].value) and n > 0, name
     assert found["geonames-sameAs"][1] >= 25
+
+
+def test_entity_pages_list_their_links_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/page/place/arnhem?lang=en").get_data(as_text=True)
+    assert 'id="elsewhere-h">Elsewhere</h2>' in page
+    assert 'GeoNames: <a href="https://sws.geonames.org/2759661/"' in page
+    nl = client.get("/page/place/arnhem?lang=nl").get_data(as_text=True)
+    assert 'id="elsewhere-h">Elders</h2>' in nl
+    # An initiative's website is listed too; a page with no outgoing links has no section.
+    site = client.get("/page/initiative/gelderland-anders?lang=en").get_data(as_text=True)
+    assert 'Website: <a href="http://www.gelderlandanders.nl"' in site
+    province = client.get("/page/place/gelderland?lang=en").get_data(as_text=True)
+    assert "elsewhere-h" not in province
