@@ -155,17 +155,17 @@ def test_every_place_with_coordinates_links_to_geonames_or_says_why_not(kstore) 
         assert entry["links"] or entry["reasons"], f"{place}: neither a link nor a reason"
         assert len(entry["links"]) <= 1, place  # type: ignore[arg-type]
     by_id = {
-        "amsterdam": 2759794,
-        "arnhem": 2759661,
-        "haren": 2754841,  # Haren in Groningen, not Haren (Ems) 2910514
-        "londen": 2643743,
-        "nederland": 2750405,
-        "new-york": 5128581,
+        "cbs/GM0363": 2759794,  # Amsterdam
+        "cbs/GM0202": 2759661,  # Arnhem
+        "cbs/GM0017": 2754841,  # Haren in Groningen, not Haren (Ems) 2910514
+        "geonames/2643743": 2643743,  # London
+        "country/nl": 2750405,
+        "geonames/5128581": 5128581,  # New York
     }
-    for slug, gid in by_id.items():
-        assert links[f"{id_ns}place/{slug}"]["links"] == {f"https://sws.geonames.org/{gid}/"}, slug
+    for path, gid in by_id.items():
+        assert links[f"{id_ns}place/{path}"]["links"] == {f"https://sws.geonames.org/{gid}/"}, path
     # No link, with the reason: a province, a neighbourhood.
-    assert any("no provinces" in r for r in links[f"{id_ns}place/gelderland"]["reasons"])  # type: ignore[attr-defined]
+    assert any("no provinces" in r for r in links[f"{id_ns}place/cbs/PV25"]["reasons"])  # type: ignore[attr-defined]
     assert not links[f"{id_ns}place/zuccotti-park"]["links"]
     assert any("part of a place" in r for r in links[f"{id_ns}place/zuccotti-park"]["reasons"])  # type: ignore[attr-defined]
 
@@ -247,13 +247,40 @@ def test_void_lists_the_linksets_with_counts_that_match_the_store(client, kstore
 
 
 def test_entity_pages_list_their_links_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/page/place/arnhem?lang=en").get_data(as_text=True)
+    page = client.get("/page/place/cbs/GM0202?lang=en").get_data(as_text=True)
     assert 'id="elsewhere-h">Elsewhere</h2>' in page
     assert 'GeoNames: <a href="https://sws.geonames.org/2759661/"' in page
-    nl = client.get("/page/place/arnhem?lang=nl").get_data(as_text=True)
+    nl = client.get("/page/place/cbs/GM0202?lang=nl").get_data(as_text=True)
     assert 'id="elsewhere-h">Elders</h2>' in nl
     # An initiative's website is listed too; a page with no outgoing links has no section.
     site = client.get("/page/initiative/gelderland-anders?lang=en").get_data(as_text=True)
     assert 'Website: <a href="http://www.gelderlandanders.nl"' in site
-    province = client.get("/page/place/gelderland?lang=en").get_data(as_text=True)
+    province = client.get("/page/place/cbs/PV25?lang=en").get_data(as_text=True)
     assert "elsewhere-h" not in province
+
+
+def test_curated_places_have_canonical_iris_and_the_old_ones_answer_301(client, kstore) -> None:  # type: ignore[no-untyped-def]
+    id_ns = kstore.settings.id_ns
+    same = kstore.query(
+        "SELECT ?old ?new WHERE { ?old <http://www.w3.org/2002/07/owl#sameAs> ?new "
+        f'FILTER(STRSTARTS(STR(?old), "{id_ns}place/") && STRSTARTS(STR(?new), "{id_ns}place/")) }}'
+    )
+    moved = {r["old"].value[len(id_ns) :]: r["new"].value[len(id_ns) :] for r in same}
+    assert moved["place/amsterdam"] == "place/cbs/GM0363"
+    assert moved["place/nederland"] == "place/country/nl"
+    assert moved["place/haren"] == "place/cbs/GM0017"
+    assert moved["place/londen"] == "place/geonames/2643743"
+    assert len(moved) >= 30
+    for old, new in moved.items():
+        response = client.get(f"/page/{old}?lang=en")
+        assert response.status_code == 301, old
+        assert response.headers["Location"].endswith(f"/page/{new}?lang=en"), old
+        assert client.get(f"/page/{new}").status_code == 200, new
+    ident = client.get("/id/place/amsterdam", headers={"Accept": "text/turtle"})
+    assert ident.status_code == 301 and ident.headers["Location"].endswith("/id/place/cbs/GM0363")
+    data = client.get("/data/place/amsterdam.ttl")
+    assert data.status_code == 301
+    assert data.headers["Location"].endswith("/data/place/cbs/GM0363.ttl")
+    # A place that kept its IRI is not redirected; an unknown one is still 404.
+    assert client.get("/page/place/zuccotti-park").status_code == 200
+    assert client.get("/page/place/nowhere-at-all").status_code == 404
