@@ -17,9 +17,10 @@ def test_the_cbs_list_holds_every_municipality_and_province_of_2025() -> None:
     assert len(current) == 342
     assert len(provinces) == 12
     assert {b.code for b in provinces} == {f"PV{n}" for n in range(20, 32)}
-    for body in current:  # every current code is accepted as it is
+    for body in current:  # every current code is accepted as it is, and can be a place
         assert check_code(body.code.lower()).code == body.code
         assert ref[body.province].type == "provincie"
+        assert 50.7 < float(body.lat) < 53.6 and 3.3 < float(body.long) < 7.3, body.code
     assert ref["GM1992"].name == "Voorne aan Zee" and ref["GM1992"].current
     assert ref["GM0405"].name == "Hoorn"
 
