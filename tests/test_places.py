@@ -285,3 +285,26 @@ def test_curated_places_have_canonical_iris_and_the_old_ones_answer_301(client, 
     # A place that kept its IRI is not redirected; an unknown one is still 404.
     assert client.get("/page/place/zuccotti-park").status_code == 200
     assert client.get("/page/place/nowhere-at-all").status_code == 404
+
+
+def test_kiemen_publisher_add_takes_new_codes_and_explains_merged_ones(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import kiemen_cmd, kiemen_env
+
+    env = kiemen_env(tmp_path / "store", "http://127.0.0.1:9/")
+
+    def add(code: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*kiemen_cmd(), "publisher", "add", code, "--contact-name", "Team",
+             "--contact-email", "open@example.nl"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    for code in ("GM1680", "GM1992", "PV21"):  # none was in the old hand-written list
+        done = add(code)
+        assert done.returncode == 0, (code, done.stderr)
+        assert done.stdout.strip(), code  # the first token
+    merged = add("GM0856")
+    assert merged.returncode == 2
+    assert "merged into GM1991 (Maashorst) on 2022-01-01" in merged.stderr
