@@ -33,6 +33,7 @@ def test_the_cbs_list_holds_every_municipality_and_province_of_2025() -> None:
         ("GM0398", "GM1980 \\(Dijk en Waard\\)", "2022-01-01"),
         ("GM0856", "GM1991 \\(Maashorst\\)", "2022-01-01"),
         ("GM0614", "GM1992 \\(Voorne aan Zee\\)", "2023-01-01"),
+        ("GM0003", "GM1979 \\(Eemsdelta\\)", "2021-01-01"),
     ],
 )
 def test_a_merged_municipality_is_explained_with_its_successor(
@@ -41,6 +42,12 @@ def test_a_merged_municipality_is_explained_with_its_successor(
     with pytest.raises(PublisherError, match=f"merged into {successor} on {when}") as err:
         check_code(code)
     assert "bestaat niet meer" in err.value.nl
+
+
+def test_a_divided_municipality_names_every_successor() -> None:
+    with pytest.raises(PublisherError, match="divided among GM0757 \\(Boxtel\\)") as err:
+        check_code("GM0788")
+    assert "GM0855 (Tilburg)" in str(err.value) and "verdeeld over" in err.value.nl
 
 
 ID = "https://w3id.org/kiemen/id/"
