@@ -69,6 +69,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "Geen GeoNames-koppeling: GeoNames-id {id} staat niet in het offline gazetteer.",
         "No GeoNames link: GeoNames id {id} is not in the offline gazetteer.",
     ),
+    "far": (
+        "Geen GeoNames-koppeling: GeoNames {id} ligt {km} km van de coördinaten van deze plaats.",
+        "No GeoNames link: GeoNames {id} lies {km} km from this place's coordinates.",
+    ),
     "ambiguous": (
         "Meer plaatsen kwamen in aanmerking voor {name}; gekozen is GeoNames {id} (regel "
         "{rule}), de andere staan als alternatief.",
@@ -126,9 +130,14 @@ def decide(row: PlaceRow, id_ns: str) -> Decision:
     kind = (row.type or "").rsplit("/", 1)[-1] or None
     if iri.startswith(f"{id_ns}place/geonames/"):
         tail = iri.rsplit("/", 1)[-1]
-        if tail.isdigit() and _known_city(int(tail)):
-            return Decision(int(tail), "geonames-iri", 1.0)
-        return Decision(None, reason="unknown-id", values=(("id", tail),))
+        city = _known_city(int(tail)) if tail.isdigit() else None
+        if city is None:
+            return Decision(None, reason="unknown-id", values=(("id", tail),))
+        if row.lat is not None and row.long is not None:
+            far = places.km_between((row.lat, row.long), (city.lat, city.long))
+            if far > places.MAX_KM:  # the IRI names a place far from the coordinates given
+                return Decision(None, reason="far", values=(("id", tail), ("km", f"{far:.0f}")))
+        return Decision(city.geonames_id, "geonames-iri", 1.0)
     if iri.startswith(f"{id_ns}place/country/"):
         return _country(iri.rsplit("/", 1)[-1].upper(), "iso-3166-iri")
     code = row.cbs or (iri.rsplit("/", 1)[-1] if iri.startswith(f"{id_ns}place/cbs/") else None)
@@ -179,8 +188,12 @@ def _no_city(name: str, point: tuple[float, float] | None) -> Decision:
     )
 
 
-def _known_city(gid: int) -> bool:
-    return any(gid in places.gazetteer(tier).cities for tier in places.TIERS)
+def _known_city(gid: int) -> places.City | None:
+    for tier in places.TIERS:
+        city = places.gazetteer(tier).cities.get(gid)
+        if city is not None:
+            return city
+    return None
 
 
 def read_places(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> list[PlaceRow]:

@@ -195,7 +195,9 @@ def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
         "  km:countryCode \"DE\" ; wgs:lat 52.79 ; wgs:long 7.24 .\n"
         "<https://example.org/p/nowhere> a km:Place ; skos:prefLabel \"Haren\"@nl ;\n"
         "  km:countryCode \"DE\" ; wgs:lat 53.17 ; wgs:long 6.60 .\n"
-        "<https://example.org/p/london> a km:Place ; skos:prefLabel \"London\"@en .\n",
+        "<https://example.org/p/london> a km:Place ; skos:prefLabel \"London\"@en .\n"
+        f"<{empty_settings.id_ns}place/geonames/2910514> a km:Place ;\n"
+        "  skos:prefLabel \"Haren\"@nl ; wgs:lat 53.17 ; wgs:long 6.60 .\n",
         encoding="utf-8",
     )
     kstore = KiemenStore(empty_settings)
@@ -206,6 +208,9 @@ def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
     # Named Haren, said to be in Germany, but lying in Groningen: no link, a reason instead.
     assert not links["https://example.org/p/nowhere"]["links"]
     assert links["https://example.org/p/nowhere"]["reasons"]
+    # An IRI naming a GeoNames place 50 km from the coordinates it carries: no link.
+    wrong = links[f"{empty_settings.id_ns}place/geonames/2910514"]
+    assert not wrong["links"] and any("km from" in r for r in wrong["reasons"])  # type: ignore[attr-defined]
     # London with no context: the most populous London, and the doubt recorded with the others.
     doubt = kstore.query(
         kstore.rebase_text(
