@@ -23,7 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders import indexes, provenance
+from loaders import indexes, links_out, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
 from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
@@ -232,6 +232,8 @@ def _stream_and_settle(
         if session is not None and checker is not None and n == len(sources) - 1:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
         stats = loader.write(source, gen.store, graph, settings, session)
+        # Links out, for every loader: the one place all of a source's quads have passed.
+        stats.notes.append(links_out.link_graph(kstore, gen.store, graph, session).note())
         for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
             say(note)
         # Counted while the checking thread may still be indexing ahead, then wait for it.

@@ -59,10 +59,17 @@ class Body:
     province: str
     lat: str
     long: str
+    #: GeoNames id of the municipality's city (see data/reference/README.md), or empty.
+    geonames: str = ""
 
     @property
     def current(self) -> bool:
         return self.status == "current"
+
+    @property
+    def successors(self) -> list[str]:
+        """The code(s) a former municipality went into (several when it was divided)."""
+        return [c for c in self.successor.split(";") if c]
 
     @property
     def official_name(self) -> str:
@@ -105,8 +112,17 @@ def check_code(code: str, *, allow_former: bool = False) -> Body:
             "(data/reference/cbs-gemeenten.csv); controleer de code bij het CBS",
         )
     if not body.current and not allow_former:
-        successor = reference().get(body.successor)
-        now = f"{successor.code} ({successor.name})" if successor else body.successor
+        codes = body.successors
+        named = [f"{c} ({reference()[c].name})" if c in reference() else c for c in codes]
+        if len(codes) > 1:  # a municipality divided among its neighbours (Haaren, 2021)
+            raise PublisherError(
+                f"{norm} ({body.name}) no longer exists: on {body.ended} it was divided among "
+                f"{', '.join(named)}; use the code of the one your data is about",
+                f"{norm} ({body.name}) bestaat niet meer: de gemeente is op {body.ended} "
+                f"verdeeld over {', '.join(named)}; gebruik de code van de gemeente waar uw "
+                "gegevens over gaan",
+            )
+        now = named[0] if named else body.successor
         raise PublisherError(
             f"{norm} ({body.name}) no longer exists: it merged into {now} on {body.ended}; "
             f"use {body.successor}",

@@ -260,12 +260,17 @@ def _place(
             t(iri, SKOS + "prefLabel", lit(body.name, lang="nl")),
             t(iri, SKOS + "prefLabel", lit(body.name_en or body.name, lang="en")),
             t(iri, KM + "placeType", n(settings.def_ns + f"place-type/{kind}")),
-            t(iri, WGS + "lat", lit(body.lat, "decimal")),
-            t(iri, WGS + "long", lit(body.long, "decimal")),
             t(iri, KM + "countryCode", lit("NL")),
             t(iri, KM + "cbsCode", lit(body.code)),
             t(iri, OWL + "sameAs", n(body.tooi)),
+            # The canonical place of this CBS code (loaders.places.cbs_iri).
+            t(iri, OWL + "sameAs", n(f"{settings.id_ns}place/cbs/{body.code}")),
         ]
+        if body.lat and body.long:  # the CBS list has no centre for every municipality
+            triples += [
+                t(iri, WGS + "lat", lit(body.lat, "decimal")),
+                t(iri, WGS + "long", lit(body.long, "decimal")),
+            ]
         province = reference().get(body.province) if body.province else None
         if province is not None:
             triples.append(

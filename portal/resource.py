@@ -25,6 +25,7 @@ from portal.licence import LICENCE
 from portal.namespaces import curie
 from portal.sparql_text import valid_iri
 from portal.store import KiemenStore
+from portal.translations import TEXTS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -37,6 +38,31 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = RDF + "type"
+
+#: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
+LINK_PROPERTIES = (
+    OWL + "sameAs",
+    SKOS + "exactMatch",
+    SKOS + "closeMatch",
+    RDFS + "seeAlso",
+    FOAF + "homepage",
+    SCHEMA + "url",
+)
+TEXTS.update(
+    {
+        "ld.elsewhere": {"nl": "Elders", "en": "Elsewhere"},
+        "ld.elsewhere_website": {"nl": "Website", "en": "Website"},
+    }
+)
+
+#: Known datasets by the start of their IRIs: (prefix, name); anything else is "website".
+LINK_TARGETS = (
+    ("https://sws.geonames.org/", "GeoNames"),
+    ("http://sws.geonames.org/", "GeoNames"),
+    ("https://participedia.net/", "Participedia"),
+    ("https://www.wikidata.org/", "Wikidata"),
+    ("http://www.wikidata.org/", "Wikidata"),
+)
 
 #: Label properties, most preferred first (the stored queries fetch exactly these).
 LABEL_PROPERTIES = (
@@ -207,6 +233,26 @@ class Resource:
     @property
     def has_next_incoming(self) -> bool:
         return any(g.has_next for g in self.incoming)
+
+    @property
+    def elsewhere(self) -> list[tuple[str, str, Term]]:
+        """Outgoing links to other datasets and websites: (dataset name, property, target).
+
+        Only IRIs this portal does not serve count; the dataset name comes from the IRI's
+        start (GeoNames, Participedia, Wikidata), anything else is a website.
+        """
+        out: list[tuple[str, str, Term]] = []
+        for p in self.properties:
+            if p.iri not in LINK_PROPERTIES:
+                continue
+            for v in p.values:
+                safe = v.value.startswith(("https://", "http://"))  # no other link schemes
+                if v.kind != "iri" or v.path is not None or not safe:
+                    continue
+                name = next((n for pre, n in LINK_TARGETS if v.value.startswith(pre)), "")
+                out.append((name, p.label, v))
+        out.sort(key=lambda item: (item[0] == "", item[0], item[2].value))
+        return out
 
     def value(self, prop: str) -> Term | None:
         for p in self.properties:

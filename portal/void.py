@@ -24,7 +24,31 @@ PROV = "http://www.w3.org/ns/prov#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 META_GRAPH = "meta"
+
+#: The datasets Kiemen links to (see loaders.links_out), as the ``target`` of the
+#: ``void-linksets`` query: title in nl/en, homepage and URI space (None for the open web).
+LINK_TARGETS: dict[str, tuple[dict[str, str], str | None, str | None]] = {
+    "geonames": (
+        {"nl": "GeoNames", "en": "GeoNames"},
+        "https://www.geonames.org/",
+        "https://sws.geonames.org/",
+    ),
+    "participedia": (
+        {"nl": "Participedia", "en": "Participedia"},
+        "https://participedia.net/",
+        "https://participedia.net/",
+    ),
+    "web": (
+        {
+            "nl": "Websites van initiatieven, organisaties en kanalen",
+            "en": "Websites of initiatives, organisations and channels",
+        },
+        None,
+        None,
+    ),
+}
 
 #: Title and description of the whole dataset, shared by VoID and the DCAT catalogue.
 DATASET_TITLE = {
@@ -148,7 +172,46 @@ def void_triples(
         vocabularies.add(namespace_of(row["property"]))
     for ns in sorted(vocabularies):
         add(ds, VOID + "vocabulary", _n(ns))
+    linksets(kstore, ds, add, store)
     return t
+
+
+def linksets(
+    kstore: KiemenStore,
+    ds: ox.NamedNode,
+    add: Any,
+    store: ox.Store | None = None,
+) -> None:
+    """One ``void:Linkset`` per target dataset and link property, counted from the store."""
+    described: set[str] = set()
+    for row in kstore.rows("void-linksets", store=store):
+        key = str(row["target"])
+        if key not in LINK_TARGETS:
+            continue
+        prop = str(row["p"])
+        local = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        linkset = _n(f"{ds.value}/linkset/{key}-{local}")
+        target = _n(f"{ds.value}/target/{key}")
+        titles, homepage, space = LINK_TARGETS[key]
+        add(ds, VOID + "subset", linkset)
+        add(linkset, RDF_TYPE, _n(VOID + "Linkset"))
+        add(linkset, VOID + "subjectsTarget", ds)
+        add(linkset, VOID + "objectsTarget", target)
+        add(linkset, VOID + "linkPredicate", _n(prop))
+        add(linkset, VOID + "triples", _int(row["triples"]))
+        for lang, text in titles.items():
+            label = f"Kiemen → {text}"
+            add(linkset, DCT + "title", ox.Literal(f"{label} ({local})", language=lang))
+        if key in described:
+            continue
+        described.add(key)
+        add(target, RDF_TYPE, _n(VOID + "Dataset"))
+        for lang, text in titles.items():
+            add(target, DCT + "title", ox.Literal(text, language=lang))
+        if homepage:
+            add(target, FOAF + "homepage", _n(homepage))
+        if space:
+            add(target, VOID + "uriSpace", ox.Literal(space))
 
 
 def _meta_records(

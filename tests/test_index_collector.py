@@ -125,7 +125,7 @@ p:edge-village a km:Place ;
     km:placeType <{base}def/place-type/city> ;
     wgs:lat "52.1"^^xsd:decimal ; wgs:long "5.2"^^xsd:decimal ;
     km:countryCode "NL" ;
-    schema:containedInPlace <{base}id/place/gelderland> .
+    schema:containedInPlace <{base}id/place/cbs/PV25> .
 
 a:edge-both a km:Organisation , km:Actor ;
     skos:prefLabel "Randorganisatie"@nl , "Edge organisation"@en ;
@@ -212,8 +212,8 @@ def test_edge_cases_reach_the_index(streamed: dict[str, Any]) -> None:
     assert "2019" in periods and "2021" in periods
     # The village lies in Gelderland: both are places of the initiative, Gelderland a province.
     place = idx.facets["place"]
-    assert base + "id/place/gelderland" in place.values
-    assert base + "id/place/gelderland" in idx.facets["province"].values
+    assert base + "id/place/cbs/PV25" in place.values
+    assert base + "id/place/cbs/PV25" in idx.facets["province"].values
     # The blank-node involvement counts: actor, role and government role.
     assert base + "id/actor/edge-both" in idx.facets["actor"].values
     assert base + "def/government-role/facilitating" in idx.facets["govrole"].values

@@ -141,7 +141,7 @@ def test_round_trip_from_the_template_to_catalogue_and_sparql(server: Server) ->
     assert ask(
         server,
         f"<{server.iri(code, 'initiative/UTR-2021-014')}> dcterms:spatial "
-        f"<{server.base}id/place/utrecht>",
+        f"<{server.base}id/place/cbs/GM0344>",
     ), "the municipality code links to the place the curated data already has"
     assert ask(
         server,
@@ -358,7 +358,7 @@ TURTLE = """@prefix km: <https://w3id.org/kiemen/def/> .
     skos:prefLabel "{name}"@nl, "{name}"@en ;
     dcterms:description "Bewoners maken samen hun straat groener."@nl{en} ;
     km:statedForm <https://w3id.org/kiemen/def/form/civic-initiative> ;
-    dcterms:spatial <https://w3id.org/kiemen/id/place/rotterdam> .
+    dcterms:spatial <https://w3id.org/kiemen/id/place/cbs/GM0599> .
 """
 
 

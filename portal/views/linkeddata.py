@@ -42,6 +42,7 @@ from portal.db import get_settings, get_store
 from portal.dumps import KIND_BY_KEY, KINDS, MANIFEST, dumps_dir, latest_release, read_manifest
 from portal.i18n import current_lang
 from portal.licence import LICENCE, LICENCE_NAME, link_header
+from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
 from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
 from portal.translations import TEXTS
@@ -204,6 +205,24 @@ def _source(iri: str) -> tuple[bool, ox.Store | None]:
     return False, None
 
 
+def _moved(iri: str, endpoint: str, **values: str) -> Response | None:
+    """``301`` to ``endpoint`` for the IRI's new home, when ``iri`` was renamed."""
+    new = moved_to(get_store(), iri)
+    if new is None:
+        return None
+    if endpoint == "linkeddata.thing":
+        values["kind"], _, values["slug"] = new.partition("/")
+    else:
+        values["path"] = new + values.pop("suffix", "")
+    if request.args.get("lang"):
+        values["lang"] = request.args["lang"]
+    target = url_for(endpoint, _external=True, **values)
+    response = Response(f"301 Moved Permanently: {target}\n", status=301, mimetype="text/plain")
+    response.headers["Location"] = target
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def _valid_path(path: str) -> bool:
     return bool(path) and not any(c in path for c in '?#\\ <>"') and ".." not in path.split("/")
 
@@ -267,6 +286,8 @@ def _see_other(path: str) -> ResponseReturnValue:
     iri = iri_for_path(settings, path)
     if not _valid_path(path):
         return _not_found(iri)
+    if path.startswith("place/") and (moved := _moved(iri, "linkeddata.thing")):
+        return moved
     fmt = conneg.negotiate(request, NEGOTIABLE, default=conneg.HTML)
     if fmt is None:
         return _not_acceptable(NEGOTIABLE)
@@ -294,6 +315,8 @@ def page(path: str) -> ResponseReturnValue:
     iri = iri_for_path(settings, path)
     if not _valid_path(path):
         return _not_found(iri)
+    if path.startswith("place/") and (moved := _moved(iri, "linkeddata.page")):
+        return moved
     found, store = _source(iri)
     if not found:
         return _not_found(iri)
@@ -353,6 +376,10 @@ def data(path: str) -> ResponseReturnValue:
             mimetype="text/plain",
         )
     iri = iri_for_path(settings, stem)
+    if stem.startswith("place/") and (
+        moved := _moved(iri, "linkeddata.data", suffix=f".{ext}")
+    ):
+        return moved
     found, store = _source(iri)
     if not found:
         return Response(
