@@ -514,3 +514,31 @@ def test_a_download_named_by_its_export_id_is_recognised(
     assert report.graphs[0].graph == BASE + "graph/participedia"
     assert values(store, "actor/participedia-organization-6003", KM + "actorType") >= {
         KM + "actor-type/government"}
+
+
+def test_participedia_and_the_booklet_share_one_amsterdam(
+    loaded: tuple[KiemenStore, LoadReport, list[str]],
+) -> None:
+    """A Participedia case in Amsterdam and the curated Amsterdam initiatives: one place, one
+    map marker, one facet value."""
+    from portal import create_app
+
+    kstore, _report, _said = loaded
+    amsterdam = ID + "place/cbs/GM0363"
+    client = create_app(kstore.settings).test_client()
+    rows = client.get("/api/initiatives", query_string={"place": amsterdam, "_size": 500}).json
+    assert rows is not None and rows["ok"], rows
+    iris = {r["iri"] for r in rows["rows"]}
+    assert ID + "initiative/participedia-case-5003" in iris, iris
+    assert any("participedia" not in i for i in iris), iris  # the booklet's own
+    direct = {
+        str(r[0].value)
+        for r in kstore.query(
+            f"SELECT DISTINCT ?i WHERE {{ ?i a <{KM}Initiative> ; <{DCT}spatial> <{amsterdam}> }}"
+        )
+    }
+    assert ID + "initiative/participedia-case-5003" in direct and len(direct) > 1, direct
+    points = client.get("/api/map").json
+    assert points is not None
+    marker = [p for p in points["rows"] if p["place"] == amsterdam]
+    assert len(marker) == 1 and marker[0]["count"] == len(direct)
