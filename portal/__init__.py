@@ -48,6 +48,7 @@ def _optional_views() -> list[Any]:
         "api",
         "publish",
         "reconcile",
+        "openapi",
     ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))

@@ -22,6 +22,7 @@ How a candidate is scored (documented in the README, section "Reconciliation"):
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -115,7 +116,7 @@ TYPES: tuple[Kind, ...] = (
         "concept",
     ),
 )
-TYPE_BY_ID = {k.id.lower(): k for k in TYPES}
+TYPE_BY_ID = {k.id: k for k in TYPES}
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,11 @@ PROPERTIES: tuple[Prop, ...] = (
         False,
     ),
 )
-PROP_BY_ID = {p.id.lower(): p for p in PROPERTIES}
+PROP_BY_ID = {p.id: p for p in PROPERTIES}
+#: How several types combine (the spec's type_strict; a candidate of any of them qualifies).
+TYPE_STRICT = ("any", "should", "all")
+#: Deepest a suggestion list can be paged.
+MAX_CURSOR = 1_000
 #: The reconciliation type of the values of entity properties (sections, documents and code
 #: lists are things of their own kinds, which the service does not reconcile).
 VALUE_TYPES = {
@@ -540,7 +545,7 @@ class Reconciler:
             raise ReconcileError("type must be a type id or a list of type ids")
         kinds = []
         for t in types:
-            kind = TYPE_BY_ID.get(t.rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower())
+            kind = TYPE_BY_ID.get(t)
             if kind is None:
                 known = ", ".join(k.id for k in TYPES)
                 raise ReconcileError(f"unknown type {t[:80]!r}; the types are {known}")
@@ -565,13 +570,20 @@ class Reconciler:
             raise ReconcileError(f"query {key[:40]!r}: 'query' must be a string")
         text = text[: search.MAX_QUERY_CHARS]
         kinds = self._kinds(q.get("type"))
+        if q.get("type_strict", "any") not in TYPE_STRICT:
+            raise ReconcileError(f"query {key[:40]!r}: 'type_strict' is one of {TYPE_STRICT}")
         limit = q.get("limit", DEFAULT_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1:
-            raise ReconcileError(f"query {key[:40]!r}: 'limit' must be a positive number")
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float)
+            or not math.isfinite(limit)
+            or limit < 1
+        ):
+            raise ReconcileError(f"query {key[:40]!r}: 'limit' must be a number from 1")
         limit = min(int(limit), MAX_LIMIT)
         constraints = self._constraints(key, q.get("properties", []))
         if not text.strip() and not constraints:
-            raise ReconcileError(f"query {key[:40]!r} needs a 'query' text or 'properties'")
+            return []  # an empty cell: nothing to look for
         wanted = normalise(text)
         # Without a name, the constraints' texts (a place, a CBS code) find the candidates.
         terms = (
@@ -628,7 +640,7 @@ class Reconciler:
         for item in raw[:MAX_EXTEND_PROPERTIES]:
             if not isinstance(item, dict) or "pid" not in item or "v" not in item:
                 raise ReconcileError(f"query {key[:40]!r}: each property needs 'pid' and 'v'")
-            prop = PROP_BY_ID.get(str(item["pid"]).lower())
+            prop = PROP_BY_ID.get(item["pid"]) if isinstance(item["pid"], str) else None
             if prop is None:
                 raise ReconcileError(
                     f"query {key[:40]!r}: unknown property {str(item['pid'])[:80]!r}; see "
@@ -714,18 +726,19 @@ class Reconciler:
                 (tantivy.Occur.Must, kind_query),
             ]
         )
-        hits = searcher.search(query, limit=MAX_SUGGEST, offset=max(0, cursor)).hits
+        if not 0 <= cursor <= MAX_CURSOR:
+            raise ReconcileError(f"cursor must be between 0 and {MAX_CURSOR}")
+        hits = searcher.search(query, limit=MAX_SUGGEST, offset=cursor).hits
         iris = [str(searcher.doc(address).get_first("iri")) for _s, address in hits]
         things = self.things(iris)
         return [things[i] for i in iris if i in things]
 
-    @staticmethod
-    def suggest_properties(prefix: str, types: Any, lang: str) -> list[Prop]:
+    def suggest_properties(self, prefix: str, types: Any, lang: str) -> list[Prop]:
         wanted = normalise(prefix)
-        type_ids = {t.lower() for t in ([types] if isinstance(types, str) else types or [])}
+        type_ids = {k.id for k in self._kinds(types)} if types else set()
         out = []
         for prop in PROPERTIES:
-            if type_ids and not type_ids & {t.lower() for t in prop.types}:
+            if type_ids and not type_ids & set(prop.types):
                 continue
             names = [prop.id, *prop.names.values()]
             if not wanted or any(normalise(n).startswith(wanted) for n in names):
@@ -750,25 +763,7 @@ class Reconciler:
 
     def extend(self, request: Any, lang: str) -> dict[str, Any]:
         """The spec's data extension: the values of some properties for some ids."""
-        if not isinstance(request, dict):
-            raise ReconcileError("extend must be an object with 'ids' and 'properties'")
-        ids, props = request.get("ids"), request.get("properties")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ReconcileError("extend: 'ids' must be a list of ids")
-        if not isinstance(props, list) or not all(
-            isinstance(p, dict) and isinstance(p.get("id"), str) for p in props
-        ):
-            raise ReconcileError("extend: 'properties' must be a list of objects with an 'id'")
-        if len(ids) > MAX_EXTEND_IDS or len(props) > MAX_EXTEND_PROPERTIES:
-            raise ReconcileError(
-                f"extend: at most {MAX_EXTEND_IDS} ids and {MAX_EXTEND_PROPERTIES} properties"
-            )
-        chosen = []
-        for p in props:
-            prop = PROP_BY_ID.get(p["id"].lower())
-            if prop is None:
-                raise ReconcileError(f"extend: unknown property {p['id'][:80]!r}")
-            chosen.append(prop)
+        ids, chosen = self.check_extend(request)
         iris = {i: self.iri_of(i) for i in ids}
         things = self.things([i for i in iris.values() if i])
         rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -788,12 +783,39 @@ class Reconciler:
         return {"meta": meta, "rows": rows}
 
     @staticmethod
+    def check_extend(request: Any) -> tuple[list[str], list[Prop]]:
+        """The ids and properties of a data extension request, or a ReconcileError."""
+        if not isinstance(request, dict):
+            raise ReconcileError("extend must be an object with 'ids' and 'properties'")
+        ids, props = request.get("ids"), request.get("properties")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ReconcileError("extend: 'ids' must be a list of ids")
+        if not isinstance(props, list) or not all(
+            isinstance(p, dict)
+            and isinstance(p.get("id"), str)
+            and isinstance(p.get("settings", {}), dict)
+            for p in props
+        ):
+            raise ReconcileError("extend: 'properties' must be a list of objects with an 'id'")
+        if len(ids) > MAX_EXTEND_IDS or len(props) > MAX_EXTEND_PROPERTIES:
+            raise ReconcileError(
+                f"extend: at most {MAX_EXTEND_IDS} ids and {MAX_EXTEND_PROPERTIES} properties"
+            )
+        chosen = []
+        for p in props:
+            prop = PROP_BY_ID.get(p["id"])
+            if prop is None:
+                raise ReconcileError(f"extend: unknown property {p['id'][:80]!r}")
+            chosen.append(prop)
+        return ids, chosen
+
+    @staticmethod
     def _value_type(prop: Prop, lang: str) -> dict[str, str] | None:
         """The type of a property's values, where they are things the service reconciles."""
         kind = VALUE_TYPES.get(prop.id)
         if kind is None:
             return None
-        found = TYPE_BY_ID[kind.lower()]
+        found = TYPE_BY_ID[kind]
         return {"id": found.id, "name": found.names[lang]}
 
     def _cells(self, thing: Thing, prop: Prop, lang: str) -> list[dict[str, Any]]:

@@ -166,7 +166,10 @@ def test_queries_by_get_as_well(client) -> None:  # type: ignore[no-untyped-def]
         json.dumps({"q": {"query": "x", "limit": -1}}),
         json.dumps({"q": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}),
         json.dumps({"q": {"query": "x", "sneaky": 1}}),
-        json.dumps({"q": {}}),
+        json.dumps({"q": {"query": "x", "type_strict": "some"}}),
+        json.dumps({"q": {"query": "x", "limit": "5"}}),
+        json.dumps({"q": {"query": "x", "type": "initiative"}}),  # ids are exact: Initiative
+        '{"q": {"query": "x", "limit": Infinity}}',
         json.dumps({f"q{n}": {"query": "x"} for n in range(101)}),
         "[" * 100_000,
     ],
@@ -176,6 +179,12 @@ def test_bad_queries_get_a_clear_400(client, queries: str) -> None:  # type: ign
     assert response.status_code == 400
     body = response.get_json()
     assert body["ok"] is False and body["status"] == 400 and body["error"]
+
+
+def test_an_empty_cell_gets_no_candidates(client) -> None:  # type: ignore[no-untyped-def]
+    answer = post(client, queries={"a": {}, "b": {"query": "  "}, "c": {"query": "", "limit": 3}})
+    validate(answer, "reconciliation-result-batch.json")
+    assert answer == {"a": {"result": []}, "b": {"result": []}, "c": {"result": []}}
 
 
 def test_suggest_entities_properties_and_types(client) -> None:  # type: ignore[no-untyped-def]
@@ -193,6 +202,8 @@ def test_suggest_entities_properties_and_types(client) -> None:  # type: ignore[
     assert [t["id"] for t in types["result"]] == ["Actor"]
     nothing = client.get("/reconcile/suggest/entity?prefix=").get_json()
     assert nothing == {"result": []}
+    deep = client.get("/reconcile/suggest/entity?prefix=a&cursor=4961849410058105856")
+    assert deep.status_code == 400 and "cursor" in deep.get_json()["error"]
 
 
 def test_propose_properties_follows_the_schema(client) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from portal import facets
 from portal.db import get_store
 from portal.i18n import LANGS, current_lang
 from portal.reconcile import (
+    MAX_CURSOR,
     PROPERTIES,
     TYPES,
     ReconcileError,
@@ -80,13 +81,16 @@ def no_index(exc: facets.IndexMissing) -> ResponseReturnValue:
 @bp.route("", methods=["GET", "POST"])
 def service() -> ResponseReturnValue:
     model = Reconciler(get_store())
+    extend = _parse("extend") if "extend" in request.values else None
+    if extend is not None:
+        model.check_extend(extend)  # every parameter given must be valid, used or not
     if "queries" in request.values:
         queries = _parse("queries")
         if not isinstance(queries, dict):
             raise ReconcileError("queries must be a JSON object of named queries")
         return _json(model.reconcile(queries, _lang()))
     if "extend" in request.values:
-        return _json(model.extend(_parse("extend"), _lang()))
+        return _json(model.extend(extend, _lang()))
     return _json(manifest(_lang()))
 
 
@@ -123,17 +127,20 @@ def manifest(lang: str) -> dict[str, Any]:
 
 def _cursor() -> int:
     try:
-        return max(0, int(request.values.get("cursor", "0") or 0))
+        cursor = int(request.args.get("cursor", "0") or 0)
     except ValueError:
         raise ReconcileError("cursor must be a whole number") from None
+    if not 0 <= cursor <= MAX_CURSOR:
+        raise ReconcileError(f"cursor must be between 0 and {MAX_CURSOR}")
+    return cursor
 
 
-@bp.route("/suggest/entity", methods=["GET", "POST"])
+@bp.route("/suggest/entity")
 def suggest_entity() -> ResponseReturnValue:
     lang = _lang()
-    prefix = request.values.get("prefix", "")
+    prefix = request.args.get("prefix", "")
     things = Reconciler(get_store()).suggest_entities(
-        prefix, request.values.get("type") or None, lang, _cursor()
+        prefix, request.args.get("type") or None, lang, _cursor()
     )
     result = []
     for thing in things:
@@ -149,28 +156,28 @@ def suggest_entity() -> ResponseReturnValue:
     return _json({"result": result})
 
 
-@bp.route("/suggest/property", methods=["GET", "POST"])
+@bp.route("/suggest/property")
 def suggest_property() -> ResponseReturnValue:
     lang = _lang()
-    props = Reconciler.suggest_properties(
-        request.values.get("prefix", ""), request.values.get("type") or None, lang
+    props = Reconciler(get_store()).suggest_properties(
+        request.args.get("prefix", ""), request.args.get("type") or None, lang
     )
     return _json({"result": [prop_json(p, lang) for p in props][_cursor() :]})
 
 
-@bp.route("/suggest/type", methods=["GET", "POST"])
+@bp.route("/suggest/type")
 def suggest_type() -> ResponseReturnValue:
     lang = _lang()
-    kinds = Reconciler.suggest_types(request.values.get("prefix", ""))
+    kinds = Reconciler.suggest_types(request.args.get("prefix", ""))
     return _json({"result": [kind_json(k, lang) for k in kinds][_cursor() :]})
 
 
-@bp.route("/propose_properties", methods=["GET", "POST"])
+@bp.route("/propose_properties")
 def propose_properties() -> ResponseReturnValue:
     lang = _lang()
-    type_id = request.values.get("type") or None
+    type_id = request.args.get("type") or None
     try:
-        limit = int(request.values.get("limit", str(len(PROPERTIES))))
+        limit = int(request.args.get("limit", str(len(PROPERTIES))))
     except ValueError:
         raise ReconcileError("limit must be a whole number") from None
     props = Reconciler(get_store()).propose(type_id)[: max(0, limit)]
