@@ -49,6 +49,7 @@ def _optional_views() -> list[Any]:
         "publish",
         "reconcile",
         "openapi",
+        "citemeta",
     ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))
