@@ -455,7 +455,6 @@ class Reconciler:
             subject = solution["thing"].value
             pred = solution["p"].value
             obj = solution["o"]
-            label = solution["label"]
             thing = out.get(subject)
             if thing is None:
                 thing = out[subject] = Thing(iri=subject, id=self.id_of(subject) or subject)
@@ -485,8 +484,10 @@ class Reconciler:
                     )
                     values[key] = value
                     thing.values.setdefault(prop.id, []).append(value)
-                if label is not None:
-                    _put(value.labels, getattr(label, "language", None) or "", label.value)
+        labels = self.labels(sorted({v.iri for v in values.values() if v.iri is not None}))
+        for value in values.values():
+            if value.iri is not None:
+                value.labels = labels.get(value.iri, {})
         order = {k.id: n for n, k in enumerate(TYPES)}
         for thing in out.values():
             thing.types.sort(key=lambda k: order[k.id])
@@ -494,6 +495,23 @@ class Reconciler:
             for vals in thing.values.values():
                 vals.sort(key=lambda v: (v.name("nl").casefold(), v.text))
         return {i: out[i] for i in wanted if i in out and out[i].types}
+
+    def labels(self, iris: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Names of some things by language (one per language: the least)."""
+        out: dict[str, dict[str, str]] = {}
+        wanted = [i for i in iris if i.startswith(("http://", "https://", "urn:"))]
+        for start in range(0, len(wanted), 500):
+            text = listing.bind_many(
+                self.settings, "reconcile-labels", {"thing": wanted[start : start + 500]}
+            )
+            for solution in self.kstore.query(text):
+                label = solution["label"]
+                _put(
+                    out.setdefault(solution["thing"].value, {}),
+                    getattr(label, "language", None) or "",
+                    label.value,
+                )
+        return out
 
     # -- candidates -------------------------------------------------------------------------
     def _text_index(self) -> search.TextIndex:
