@@ -412,6 +412,17 @@ def _put(target: dict[str, str], lang: str, value: str) -> None:
         target[lang] = value
 
 
+@dataclass
+class _Prepared:
+    """A checked query: its normalised text, types, limit, constraints and candidates."""
+
+    wanted: str
+    kinds: list[Kind]
+    limit: int
+    constraints: list[tuple[Prop, list[Any]]]
+    iris: list[str]
+
+
 class Reconciler:
     """The service's model: candidates, scores, suggestions, previews and property values."""
 
@@ -443,7 +454,6 @@ class Reconciler:
         wanted = [i for i in dict.fromkeys(iris) if self.id_of(i) is not None]
         if not wanted:
             return {}
-        text = listing.bind_many(self.settings, "reconcile-things", {"thing": wanted})
         by_pred: dict[str, list[Prop]] = {}
         for prop in PROPERTIES:
             for pred in prop.predicates:
@@ -451,7 +461,16 @@ class Reconciler:
         class_kinds = {self._full(c): k for k in TYPES for c in k.classes}
         out: dict[str, Thing] = {}
         values: dict[tuple[str, str, str], Value] = {}
-        for solution in self.kstore.query(text):
+        solutions = (
+            solution
+            for start in range(0, len(wanted), 500)
+            for solution in self.kstore.query(
+                listing.bind_many(
+                    self.settings, "reconcile-things", {"thing": wanted[start : start + 500]}
+                )
+            )
+        )
+        for solution in solutions:
             subject = solution["thing"].value
             pred = solution["p"].value
             obj = solution["o"]
@@ -575,9 +594,16 @@ class Reconciler:
         """Answer a batch of reconciliation queries (the spec's query batch object)."""
         if len(queries) > MAX_BATCH:
             raise ReconcileError(f"a batch holds at most {MAX_BATCH} queries")
-        return {key: {"result": self._one(key, q, lang)} for key, q in queries.items()}
+        prepared = {key: self._prepare(key, q) for key, q in queries.items()}
+        # One read of every candidate of the batch (OpenRefine sends ten queries at a time).
+        things = self.things([i for p in prepared.values() if p for i in p.iris])
+        return {
+            key: {"result": self._score(p, things, lang) if p else []}
+            for key, p in prepared.items()
+        }
 
-    def _one(self, key: str, q: Any, lang: str) -> list[dict[str, Any]]:
+    def _prepare(self, key: str, q: Any) -> _Prepared | None:
+        """A query checked, with its candidates; None for an empty cell."""
         if not isinstance(q, dict):
             raise ReconcileError(f"query {key[:40]!r} must be an object")
         unknown = set(q) - {"query", "type", "limit", "properties", "type_strict"}
@@ -601,7 +627,7 @@ class Reconciler:
         limit = min(int(limit), MAX_LIMIT)
         constraints = self._constraints(key, q.get("properties", []))
         if not text.strip() and not constraints:
-            return []  # an empty cell: nothing to look for
+            return None  # an empty cell: nothing to look for
         wanted = normalise(text)
         # Without a name, the constraints' texts (a place, a CBS code) find the candidates.
         terms = (
@@ -614,9 +640,13 @@ class Reconciler:
         for code in codes[:10]:
             found = self.kstore.rows("reconcile-by-code", {"code": code.strip().upper()})
             iris = list(dict.fromkeys([*(r["thing"] for r in found), *iris]))
-        things = self.things(iris)
+        return _Prepared(wanted, kinds, limit, constraints, iris)
+
+    def _score(self, p: _Prepared, things: Mapping[str, Thing], lang: str) -> list[dict[str, Any]]:
+        """The candidates of one query, scored and ordered (the rule of the module docstring)."""
+        wanted, kinds, limit, constraints = p.wanted, p.kinds, p.limit, p.constraints
         rows = []
-        for iri in iris:
+        for iri in p.iris:
             thing = things.get(iri)
             if thing is None or not any(k in kinds for k in thing.types):
                 continue
