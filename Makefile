@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KIEMEN := $(BIN)/kiemen
 PORT ?= $(or $(KIEMEN_PORT),5000)
-APT_PACKAGES := chromium default-jre-headless
+APT_PACKAGES := chromium default-jre-headless openrefine
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test setup load serve lint typecheck test-deps assets bench export clean
@@ -39,11 +39,13 @@ serve: setup
 export: setup
 	$(KIEMEN) export
 
-# Apt packages the tests need: Chromium for the browser tests, a Java runtime for HermiT.
+# Apt packages the tests need: Chromium for the browser tests, a Java runtime for HermiT,
+# OpenRefine as a real client of the reconciliation service.
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v openrefine >/dev/null || missing="$$missing openrefine"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

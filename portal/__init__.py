@@ -39,7 +39,18 @@ def _optional_views() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("codebook", "linkeddata", "sparql", "graphstore", "browse", "api", "publish"):
+    for name in (
+        "codebook",
+        "linkeddata",
+        "sparql",
+        "graphstore",
+        "browse",
+        "api",
+        "publish",
+        "reconcile",
+        "openapi",
+        "citemeta",
+    ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))
         except ModuleNotFoundError as exc:

@@ -2,7 +2,10 @@
 
 An initiative page cites the Kiemen record (a dataset entry with its persistent IRI), the year
 of the published generation, and the source documents the record is derived from as a note, so
-a reader can go to the passage behind every statement.
+a reader can go to the passage behind every statement. Every citation names the dataset's
+version and release date (:func:`release`): the release of the published generation, the same
+name its downloads carry (``kiemen-2026-12-06.nq.gz``), so a citation points at data one can
+fetch again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+
+from portal.dumps import release_of
 
 PUBLISHER = "Kiemen"
 DATASET_TITLE = {
@@ -37,6 +42,17 @@ class Citable:
     container: str = ""
     notes: list[str] = field(default_factory=list)
     language: str = "nl"
+    version: str = ""  # the dataset's release (see release())
+    released: str = ""  # its date, YYYY-MM-DD
+
+
+def release(generation: str | None) -> tuple[str, str]:
+    """(version, release date) of the dataset as published in ``generation``.
+
+    The version is the release name of the dumps (the UTC date of the generation), so the
+    citation and the downloads agree."""
+    name = release_of(generation)
+    return name, name
 
 
 def cite_key(text: str) -> str:
@@ -58,6 +74,10 @@ def bibtex(c: Citable) -> str:
         ("urldate", "{" + c.accessed.isoformat() + "}"),
         ("language", "{" + c.language + "}"),
     ]
+    if c.version:
+        fields.append(("version", "{" + _bib_escape(c.version) + "}"))
+    if c.released:
+        fields.append(("date", "{" + c.released + "}"))
     if c.container:
         fields.insert(1, ("howpublished", "{" + _bib_escape(c.container) + "}"))
     if c.notes:
@@ -78,6 +98,10 @@ def ris(c: Citable) -> str:
         ("Y2", c.accessed.isoformat()),
         ("LA", c.language),
     ]
+    if c.version:
+        lines.append(("ET", c.version))
+    if c.released:
+        lines.append(("DA", c.released.replace("-", "/")))
     if c.container:
         lines.insert(2, ("T2", c.container))
     for note in c.notes:
@@ -98,6 +122,11 @@ def csl(c: Citable) -> str:
         "accessed": {"date-parts": [[c.accessed.year, c.accessed.month, c.accessed.day]]},
         "language": c.language,
     }
+    if c.version:
+        item["version"] = c.version
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", c.released):
+        year, month, day = (int(x) for x in c.released.split("-"))
+        item["issued"] = {"date-parts": [[year, month, day]]}
     if c.container:
         item["container-title"] = c.container
     if c.notes:
@@ -108,7 +137,8 @@ def csl(c: Citable) -> str:
 def text(c: Citable) -> str:
     """A plain reference in the manner of APA, for copying."""
     inside = f" In {c.container}." if c.container else ""
-    return f"{PUBLISHER} ({c.year}). {c.title} [Dataset].{inside} {c.url}"
+    version = f" (version {c.version})" if c.version else ""
+    return f"{PUBLISHER} ({c.year}). {c.title}{version} [Dataset].{inside} {c.url}"
 
 
 def render(c: Citable, fmt: str) -> str:

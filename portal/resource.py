@@ -270,6 +270,9 @@ class Resource:
 # -- IRIs and paths ------------------------------------------------------------------------
 
 
+#: Highest page of incoming links a request may ask for (beyond it: the same empty page).
+MAX_INCOMING_PAGE = 1_000_000
+
 #: First path segments of ``/page/`` and ``/data/`` that are not ``/id/`` kinds.
 RESERVED_KINDS = ("def", "graph")
 
@@ -395,7 +398,8 @@ def describe(
     """
     settings = kstore.settings
     size = max(1, page_size or settings.page_size)
-    page = max(1, incoming_page)
+    # Past the last page a page is empty; the bound keeps islice's offsets within a C long.
+    page = min(max(1, incoming_page), MAX_INCOMING_PAGE)
     node = ox.NamedNode(iri)
     labels = _Labels()
     quads: list[ox.Quad] = []

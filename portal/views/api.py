@@ -32,7 +32,13 @@ ENDPOINTS = (
     ("/api/map", "The matching initiatives grouped by place, with coordinates."),
     ("/api/network", "Actors and initiatives as nodes, involvements as edges."),
     ("/api/things?iri=…", "What the graph says about one thing, and its incoming links."),
+    ("/api/openapi.json", "This API, the publishing API and /reconcile described in OpenAPI 3.1."),
+    ("/reconcile", "OpenRefine's reconciliation service (Reconciliation Service API 0.2)."),
 )
+
+
+#: Deepest a search can be paged (hits past it are reached by a narrower query).
+MAX_SEARCH_OFFSET = 10_000
 
 
 def error(message: str, status: int) -> ResponseReturnValue:
@@ -118,8 +124,11 @@ def search_api() -> ResponseReturnValue:
         offset = int(request.args.get("_next", "0") or 0)
     except ValueError:
         return error("_size and _next must be whole numbers", 400)
-    if not 1 <= size <= settings.max_page_size or offset < 0:
+    if not 1 <= size <= settings.max_page_size:
         return error(f"_size must be between 1 and {settings.max_page_size}", 400)
+    if not 0 <= offset <= MAX_SEARCH_OFFSET:
+        # tantivy aborts on an offset near 2**63 (capacity overflow): refuse it before.
+        return error(f"_next must be between 0 and {MAX_SEARCH_OFFSET}", 400)
     results = listing.text_index(get_store()).search(q, _lang(), kind, limit=size, offset=offset)
     following = offset + size if offset + size < results.total else None
     params = {"q": [q]}
@@ -204,7 +213,11 @@ def things() -> ResponseReturnValue:
     if not valid_iri(iri):
         return error("?iri= must be an absolute IRI", 400)
     kstore = get_store()
-    if not resource.exists(kstore, iri):
+    try:
+        known = resource.exists(kstore, iri)
+    except ValueError:  # not an IRI at all: the graph cannot say anything about it either
+        return error(f"the graph says nothing about {iri[:200]!r}, which is not an IRI", 404)
+    if not known:
         return error(f"the graph says nothing about {iri}", 404)
     lang = _lang()
     try:

@@ -216,6 +216,7 @@ def network() -> ResponseReturnValue:
 def dataset_citable(lang: str) -> cite.Citable:
     settings = get_settings()
     idx = listing.browse_index(get_store())
+    version, released = cite.release(idx.generation)
     return cite.Citable(
         key="kiemen" + cite.generation_year(idx.generation),
         title=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
@@ -224,6 +225,8 @@ def dataset_citable(lang: str) -> cite.Citable:
         accessed=dt.date.today(),
         kind="dataset",
         language=lang,
+        version=version,
+        released=released,
     )
 
 
@@ -237,6 +240,7 @@ def initiative_citable(iri: str, lang: str) -> cite.Citable | None:
     documents = [idx.label(doc_facet.values[int(v)], lang) for v in doc_facet.values_of(item)]
     notes = [("Bron" if lang == "nl" else "Source") + ": " + d for d in documents]
     year = cite.generation_year(idx.generation)
+    version, released = cite.release(idx.generation)
     return cite.Citable(
         key=cite.cite_key(iri.rstrip("/").rsplit("/", 1)[-1]) + year,
         title=row["label"],
@@ -247,6 +251,8 @@ def initiative_citable(iri: str, lang: str) -> cite.Citable | None:
         container=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
         notes=notes,
         language=lang,
+        version=version,
+        released=released,
     )
 
 
