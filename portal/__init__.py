@@ -17,11 +17,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import db, i18n, proxy
+    from portal import db, i18n, proxy, urls
 
     db.init_app(app)
     i18n.init_app(app)
     proxy.init_app(app)
+    urls.init_app(app)
 
     from portal.views import home, vendor
 
@@ -39,7 +40,16 @@ def _optional_views() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("codebook", "linkeddata", "sparql", "graphstore", "browse", "api", "publish"):
+    for name in (
+        "codebook",
+        "linkeddata",
+        "sparql",
+        "graphstore",
+        "browse",
+        "api",
+        "publish",
+        "health",
+    ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))
         except ModuleNotFoundError as exc:

@@ -16,11 +16,14 @@ base:
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import request
+from flask import Flask, Response, request
 
 from portal.config import Settings
 
@@ -64,3 +67,79 @@ def localise_triples(settings: Settings, triples: Iterable[Any]) -> list[Any]:
         else:
             out.append(ox.Triple(s, p, o))
     return out
+
+
+# -- every URL the portal emits carries the path prefix -----------------------------------
+
+#: Attributes whose root-relative value is a URL on this site.
+_ATTR = r"""(\s(?:href|src|action|formaction|poster|data-[a-z-]+)\s*=\s*["'])"""
+#: CSS ``url(/...)`` in inline styles and style sheets served by the app.
+_CSS = r"""(url\(\s*["']?)"""
+
+
+@functools.lru_cache(maxsize=64)
+def _root_relative(prefix: str) -> re.Pattern[str]:
+    """``/path`` in a URL attribute or ``url()``, unless protocol-relative or already under
+    ``prefix`` (``url_for`` output)."""
+    already = re.escape(prefix.lstrip("/"))
+    return re.compile(rf"""(?:{_ATTR}|{_CSS})/(?![/\\]|{already}(?:[/"'?#)]))""")
+
+
+def _prefix_html(text: str, prefix: str) -> str:
+    return _root_relative(prefix).sub(lambda m: f"{m.group(1) or m.group(2)}{prefix}/", text)
+
+
+def _prefix_json(value: Any, prefix: str, host: str) -> Any:
+    """URL fields (``url``, ``*_url``, ``href``, ``page``) of a JSON answer under the prefix."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, str) and (k in ("url", "href", "page") or k.endswith("_url")):
+                out[k] = _prefixed(v, prefix, host)
+            else:
+                out[k] = _prefix_json(v, prefix, host)
+        return out
+    if isinstance(value, list):
+        return [_prefix_json(v, prefix, host) for v in value]
+    return value
+
+
+def _prefixed(url: str, prefix: str, host: str) -> str:
+    if url.startswith("/") and not url.startswith(("//", "/\\", prefix + "/")):
+        return prefix + url
+    if url.startswith(host) and not url.startswith(host + prefix.lstrip("/") + "/"):
+        return host + prefix.lstrip("/") + "/" + url[len(host) :]
+    return url
+
+
+def carry_prefix(response: Response) -> Response:
+    """Give root-relative URLs the path prefix a trusted proxy serves the portal under.
+
+    Views and templates may write ``/browse`` or ``/api/map``; behind ``/kiemen/`` this hook
+    turns them into ``/kiemen/browse`` in HTML attributes, CSS ``url()``, JSON URL fields and
+    ``Location``, so no link, asset, data URL or redirect escapes the prefix. ``url_for``
+    output already carries it and is left alone. Costs nothing without a prefix.
+    """
+    prefix = request.script_root
+    if not prefix or response.direct_passthrough or response.is_streamed:
+        return response
+    location = response.headers.get("Location")
+    if location:
+        response.headers["Location"] = _prefixed(location, prefix, request.host_url)
+    mimetype = response.mimetype or ""
+    if mimetype in ("text/html", "text/css", "application/xhtml+xml"):
+        text = response.get_data(as_text=True)
+        response.set_data(_prefix_html(text, prefix))
+    elif mimetype == "application/json" or mimetype.endswith("+json"):
+        try:
+            data = json.loads(response.get_data(as_text=True))
+        except ValueError:
+            return response
+        fixed = _prefix_json(data, prefix, request.host_url)
+        if fixed != data:
+            response.set_data(json.dumps(fixed, ensure_ascii=False))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(carry_prefix)

@@ -1,0 +1,214 @@
+"""Real processes for the deployment tests: ``kiemen serve``, Debian's nginx, the Oxigraph
+server, each on a free loopback port and stopped by the test that started it."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+from conftest import REPO, free_port, kiemen_cmd, kiemen_env
+
+from portal.config import CANONICAL_BASE
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{url} did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def kiemen_serve(store: Path, port: int | None = None, **env: str) -> Iterator[str]:
+    """``kiemen serve`` on 127.0.0.1; yields its URL (no trailing slash)."""
+    port = port or free_port()
+    log = store.parent / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*kiemen_cmd(), "serve", "--port", str(port)],
+            env=kiemen_env(store, CANONICAL_BASE, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+        try:
+            _wait(f"http://127.0.0.1:{port}/healthz", proc, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            _stop(proc)
+
+
+def nginx_available() -> bool:
+    return Path(NGINX).exists()
+
+
+needs_nginx = pytest.mark.skipif(
+    not nginx_available(), reason="Debian's nginx is not installed (make test-deps)"
+)
+
+
+@contextlib.contextmanager
+def nginx(workdir: Path, server_block: str) -> Iterator[int]:
+    """Debian's nginx in the foreground with its own prefix, one ``server`` on a free port.
+
+    ``server_block`` is the body of ``http { }`` after the common settings, with ``{port}``
+    standing for the port to listen on. Yields the port.
+    """
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    for sub in ("client", "proxy", "logs"):
+        (workdir / sub).mkdir(exist_ok=True)
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/client;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/proxy;
+    uwsgi_temp_path {workdir}/proxy;
+    scgi_temp_path {workdir}/proxy;
+    {server_block.replace("{port}", str(port))}
+}}
+"""
+    )
+    log = workdir / "logs" / "stdout.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [NGINX, "-p", str(workdir), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                    break
+                except requests.ConnectionError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            "nginx did not start:\n"
+                            + log.read_text()
+                            + (workdir / "logs" / "error.log").read_text()
+                        ) from None
+                    time.sleep(0.1)
+            yield port
+        finally:
+            _stop(proc)
+
+
+# -- crawling -----------------------------------------------------------------------------
+
+_URL_ATTRS = ("href", "src", "action")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form" and (dict(attrs).get("method") or "get").lower() != "get":
+            return  # a POST form's action is not a link
+        for name, value in attrs:
+            if value and (name in _URL_ATTRS or (name.startswith("data-") and value[:1] == "/")):
+                self.urls.append(value)
+
+
+def links_of(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.urls
+
+
+def crawl(start: str, levels: int = 2, limit: int = 2500) -> dict[str, int]:
+    """Follow every same-site link from ``start`` ``levels`` deep; {url: status}.
+
+    Redirects are not followed but recorded (their target is crawled at the next level).
+    """
+    site = urlsplit(start)
+    seen: dict[str, int] = {}
+    frontier = [start]
+
+    def fetch(url: str) -> tuple[str, int, list[str]]:
+        response = requests.get(url, allow_redirects=False, timeout=120)
+        targets: list[str] = []
+        if response.is_redirect:
+            targets = [response.headers["Location"]]
+        elif response.headers.get("Content-Type", "").startswith("text/html"):
+            targets = links_of(response.text)
+        return url, response.status_code, targets
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _level in range(levels + 1):
+            todo = list(dict.fromkeys(u for u in frontier if u not in seen))
+            todo = todo[: max(0, limit - len(seen))]
+            following: list[str] = []
+            for url, status, targets in pool.map(fetch, todo):
+                seen[url] = status
+                for t in targets:
+                    absolute = urljoin(url, t).split("#", 1)[0]
+                    parts = urlsplit(absolute)
+                    if parts.scheme in ("http", "https") and parts.netloc == site.netloc:
+                        following.append(absolute)
+            frontier = following
+    return seen
+
+
+def outside(urls: dict[str, int], prefix: str) -> list[str]:
+    """URLs of the crawl that escaped the path prefix."""
+    return [u for u in urls if not urlsplit(u).path.startswith(prefix)]
+
+
+def example_rows(server: str) -> dict[str, int]:
+    """Rows each stored example query answers at ``server``'s /sparql (as the query page runs
+    it: the example's text, sent by POST)."""
+    from queries import catalogue
+
+    out = {}
+    for q in catalogue().values():
+        if not q.example:
+            continue
+        text = "\n".join(x for x in q.text.splitlines() if not x.startswith("#"))
+        response = requests.post(
+            f"{server}/sparql",
+            data={"query": text},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=120,
+        )
+        assert response.status_code == 200, (q.name, response.text[:300])
+        body = response.json()
+        out[q.name] = len(body["results"]["bindings"]) if "results" in body else 1
+    return out
+
