@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -212,3 +213,31 @@ def example_rows(server: str) -> dict[str, int]:
         out[q.name] = len(body["results"]["bindings"]) if "results" in body else 1
     return out
 
+
+
+# -- the Oxigraph server (PyPI ``oxigraph``, pinned in the test extra) ---------------------
+
+
+def oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    return found
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path, *args: str) -> Iterator[str]:
+    """``oxigraph serve`` on a free loopback port; yields its root URL (no trailing slash)."""
+    port = free_port()
+    location.mkdir(parents=True, exist_ok=True)
+    log = location.parent / f"oxigraph-{port}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [oxigraph_binary(), "serve", "--location", str(location), "--bind",
+             f"127.0.0.1:{port}", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait(f"http://127.0.0.1:{port}/", proc, log, seconds=60)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            _stop(proc)
