@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -112,4 +113,22 @@ def push_command(
     click.echo(f"{verb} {len(done)} graphs, {total} triples to {store_url}", err=True)
 
 
-COMMANDS = [migrate_base, push_command]
+@click.command("ship")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+@guarded
+def ship_command(obj: Context, dest: Path) -> None:
+    """Give the replica store directory DEST this store's published generation.
+
+    The generation is copied under a temporary name, renamed, and made current with one atomic
+    rename: a `kiemen serve` on DEST switches to it without dropping a request. For another
+    machine, mount DEST or follow the same three steps with rsync (README, "Deploying").
+    """
+    from portal.replicas import ship
+
+    name, copied = ship(obj.store, dest)
+    verb = "shipped" if copied else "already there; made current"
+    click.echo(f"{name}: {verb} in {dest}")
+
+
+COMMANDS = [migrate_base, push_command, ship_command]

@@ -65,6 +65,15 @@ def parse_networks(raw: str, name: str = "KIEMEN_TRUSTED_PROXIES") -> tuple[str,
     return tuple(out)
 
 
+def _env_bool(name: str) -> bool:
+    raw = (os.environ.get(name) or "0").strip().lower()
+    if raw in ("1", "true", "yes"):
+        return True
+    if raw in ("0", "false", "no", ""):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _env_endpoint(name: str) -> str | None:
     raw = (os.environ.get(name) or "").strip()
     if not raw:
@@ -103,6 +112,8 @@ class Settings:
     #: An external SPARQL 1.1 endpoint that answers /sparql queries instead of the embedded
     #: store (None: the embedded store). See portal/external_sparql.py.
     sparql_endpoint: str | None = None
+    #: A replica: serves the published generation and never writes (KIEMEN_READ_ONLY=1).
+    read_only: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +139,7 @@ class Settings:
             "max_page_size": _env_int("KIEMEN_MAX_PAGE_SIZE", 500),
             "trusted_proxies": parse_networks(os.environ.get("KIEMEN_TRUSTED_PROXIES") or ""),
             "sparql_endpoint": _env_endpoint("KIEMEN_SPARQL_ENDPOINT"),
+            "read_only": _env_bool("KIEMEN_READ_ONLY"),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

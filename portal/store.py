@@ -52,6 +52,10 @@ class StoreBusy(StoreError):
     """Another process holds the write lock."""
 
 
+class ReadOnlyStore(StoreError):
+    """This process is a read-only replica (KIEMEN_READ_ONLY): writes go to the writer."""
+
+
 class BaseMismatch(StoreError):
     """The store was made under another canonical base than this deployment's."""
 
@@ -115,6 +119,8 @@ class KiemenStore:
         """A read-only handle on the current generation, reopened when a writer publishes."""
         gen = self.current_generation()
         if gen is None:
+            if self.settings.read_only:
+                raise ReadOnlyStore(f"{self.root} has no published generation yet")
             self.initialise()
             gen = self.current_generation()
             assert gen is not None
@@ -201,6 +207,11 @@ class KiemenStore:
         With ``publish=False`` (a dry run) the copy is thrown away in any case. Data minted
         under another canonical base are refused unless ``any_base`` (``kiemen migrate-base``).
         """
+        if self.settings.read_only:
+            raise ReadOnlyStore(
+                f"this process serves {self.root} read-only (KIEMEN_READ_ONLY): "
+                "send writes to the writer"
+            )
         with self._write_lock():
             if not any_base:
                 self.check_base()
