@@ -8,9 +8,9 @@ store, and the external endpoint does the work.
   (``KIEMEN_QUERY_TIMEOUT``, 503 with the same text; the connection is closed, so the answer is
   never read past it), the row limit (``KIEMEN_MAX_ROWS``, the answer is read only up to it and
   marked truncated exactly as the embedded store marks it) and a byte cap on what is read.
-* Same formats: the external answer is read in a format we parse (TSV, streamed line by line,
-  or SPARQL JSON/XML, N-Triples, Turtle) and written again by the writers the embedded store
-  uses, in whatever format the client negotiated.
+* Same formats: the external answer is asked for in a standard format (SPARQL JSON results,
+  N-Triples), parsed as a stream and written again by the writers the embedded store uses, in
+  whatever format the client negotiated.
 * Updates are not sent out: they go through the embedded store's write path (authorisation,
   validation, versions); ``kiemen push`` then brings the external store up to date.
 
@@ -21,8 +21,9 @@ It should not be able to open outbound connections either (SERVICE): give it no 
 
 from __future__ import annotations
 
+import io
+import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -32,25 +33,31 @@ from portal import sparql_results
 from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome
+from portal.sparql_text import tokens
 
-#: What we ask the external endpoint for: TSV streams row by row; the others are fallbacks.
-ACCEPT = (
-    "text/tab-separated-values, application/sparql-results+json;q=0.9, "
-    "application/sparql-results+xml;q=0.8, application/n-triples;q=0.9, text/turtle;q=0.8, "
-    "text/plain;q=0.5"
-)
+#: What we ask for, by query form: standard formats every server writes the same way
+#: (Virtuoso's TSV, for one, quotes IRIs as strings) and that pyoxigraph parses as a stream.
+ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5"
 #: Most bytes read from one external answer (the row limit usually stops far earlier).
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 _TIMEOUT_TEXT = (
     "the query ran longer than the time limit of {t:g} s and was stopped; make it more "
     "selective or add a LIMIT"
 )
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-class _Stop(Exception):
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.error)
-        self.outcome = outcome
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword after the prologue.
+
+    Only chooses what to ask the external endpoint for; a wrong guess yields a 502, never
+    more access (the external endpoint parses the query itself).
+    """
+    for tok in tokens(text):
+        if tok.upper in _FORMS:
+            return tok.upper
+    return None
 
 
 def _media(key: str, results: bool) -> str:
@@ -61,26 +68,57 @@ def _media(key: str, results: bool) -> str:
     return fmt.media_type
 
 
-def _lines(response: requests.Response, deadline: float, timeout: float) -> Iterator[bytes]:
-    """The answer's lines, stopping at the deadline or the byte cap."""
-    buffer = b""
-    read = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        if time.monotonic() > deadline:
-            raise _Stop(Outcome.fail(503, _TIMEOUT_TEXT.format(t=timeout)))
-        read += len(chunk)
-        if read > MAX_ANSWER_BYTES:
+#: Virtuoso labels blank nodes ``nodeID://b1``, which is no blank node label in SPARQL JSON or
+#: XML results; only a bnode's value is rewritten (to ``b1``), never a literal.
+_VIRTUOSO_BNODE = re.compile(
+    rb'((?:"type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*"|<bnode>))nodeID://'
+)
+_CARRY = 96
+
+
+class _Capped(io.RawIOBase):
+    """The answer's body as a file for pyoxigraph's streaming parsers, stopped at the
+    deadline and at the byte cap."""
+
+    def __init__(self, response: requests.Response, deadline: float, timeout: float) -> None:
+        self._raw = response.raw
+        self._raw.decode_content = True
+        self._deadline = deadline
+        self._timeout = timeout
+        self._read = 0
+        #: Why reading stopped early (the parser sees only an OSError).
+        self.stopped: Outcome | None = None
+        self._ready = bytearray()
+        self._carry = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._ready and not self._eof:
+            self._fill()
+        n = min(len(buffer), len(self._ready))
+        buffer[:n] = self._ready[:n]
+        del self._ready[:n]
+        return n
+
+    def _fill(self) -> None:
+        if time.monotonic() > self._deadline:
+            self.stopped = Outcome.fail(503, _TIMEOUT_TEXT.format(t=self._timeout))
+            raise OSError(self.stopped.error)
+        data = self._raw.read(65536)
+        self._read += len(data)
+        if self._read > MAX_ANSWER_BYTES:
             too_big = f"the external endpoint's answer is over {MAX_ANSWER_BYTES} bytes"
-            raise _Stop(Outcome.fail(502, too_big))
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\n")
-        yield from complete
-    if buffer:
-        yield buffer
-
-
-def _body(response: requests.Response, deadline: float, timeout: float) -> bytes:
-    return b"\n".join(_lines(response, deadline, timeout))
+            self.stopped = Outcome.fail(502, too_big)
+            raise OSError(too_big)
+        self._eof = not data
+        text = _VIRTUOSO_BNODE.sub(rb"\1", self._carry + data)
+        # Keep a tail back so a pattern cut between two reads is still found.
+        keep = 0 if self._eof else min(len(text), _CARRY)
+        self._carry = text[len(text) - keep :]
+        self._ready += text[: len(text) - keep]
 
 
 def _not_acceptable(results: bool) -> Outcome:
@@ -109,27 +147,16 @@ def _solutions(job: Job, variables: list[str], rows: list[str], truncated: bool)
     return Outcome(200, body, _media(job.results_format, True), headers)
 
 
-def _from_tsv(job: Job, lines: Iterator[bytes]) -> Outcome:
-    first = next(lines, b"").decode("utf-8").rstrip("\r")
-    if first in ("true", "false"):
-        return _boolean(job, first == "true")
-    variables = [v[1:] for v in first.split("\t") if v.startswith(("?", "$"))]
-    rows: list[str] = []
-    truncated = False
-    for line in lines:
-        text = line.decode("utf-8").rstrip("\r")
-        if len(rows) >= job.max_rows:
-            truncated = True
-            break
-        rows.append(text)
-    return _solutions(job, variables, rows, truncated)
-
-
-def _from_results(job: Job, body: bytes, fmt: ox.QueryResultsFormat) -> Outcome:
+def _from_results(job: Job, body: Any, fmt: ox.QueryResultsFormat, form: str | None) -> Outcome:
     parsed = ox.parse_query_results(body, format=fmt)
     if isinstance(parsed, ox.QueryBoolean):
         return _boolean(job, bool(parsed))
     variables = [v.value for v in parsed.variables]
+    if form == "ASK" and len(variables) == 1:
+        # Virtuoso may answer ASK as one row of one variable (__ASK_RETVAL, 1 or 0).
+        first = next(iter(parsed), None)
+        value = None if first is None else first[variables[0]]
+        return _boolean(job, value is not None and value.value in ("1", "true"))
     rows: list[str] = []
     truncated = False
     for solution in parsed:
@@ -140,7 +167,7 @@ def _from_results(job: Job, body: bytes, fmt: ox.QueryResultsFormat) -> Outcome:
     return _solutions(job, variables, rows, truncated)
 
 
-def _from_rdf(job: Job, body: bytes, fmt: ox.RdfFormat) -> Outcome:
+def _from_rdf(job: Job, body: Any, fmt: ox.RdfFormat) -> Outcome:
     if job.rdf_format is None:
         return _not_acceptable(False)
     triples: list[Any] = []
@@ -171,16 +198,22 @@ def _excerpt(response: requests.Response) -> str:
 def run(job: Job, settings: Settings) -> Outcome:
     """Answer a query job from the external endpoint, within the same limits."""
     assert settings.sparql_endpoint is not None
+    form = query_form(job.text)
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    if graph_form and job.rdf_format is None:
+        return _not_acceptable(False)
+    if not graph_form and job.results_format is None:
+        return _not_acceptable(True)
     timeout = settings.query_timeout
     deadline = time.monotonic() + timeout
-    form: list[tuple[str, str]] = [("query", job.text)]
-    form += [("default-graph-uri", g) for g in job.default_graphs or []]
-    form += [("named-graph-uri", g) for g in job.named_graphs or []]
+    form_data: list[tuple[str, str]] = [("query", job.text)]
+    form_data += [("default-graph-uri", g) for g in job.default_graphs or []]
+    form_data += [("named-graph-uri", g) for g in job.named_graphs or []]
     try:
         response = requests.post(
             settings.sparql_endpoint,
-            data=form,
-            headers={"Accept": ACCEPT},
+            data=form_data,
+            headers={"Accept": ACCEPT_GRAPH if graph_form else ACCEPT_RESULTS},
             timeout=(min(5.0, timeout), timeout),
             stream=True,
         )
@@ -188,6 +221,7 @@ def run(job: Job, settings: Settings) -> Outcome:
         return Outcome.fail(503, _TIMEOUT_TEXT.format(t=timeout))
     except requests.RequestException:
         return Outcome.fail(502, "the external SPARQL endpoint cannot be reached")
+    capped: _Capped | None = None
     with response:
         try:
             if response.status_code == 400:
@@ -197,22 +231,24 @@ def run(job: Job, settings: Settings) -> Outcome:
                     502, f"the external SPARQL endpoint answered {response.status_code}"
                 )
             media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if media == "text/tab-separated-values":
-                return _from_tsv(job, _lines(response, deadline, timeout))
+            capped = _Capped(response, deadline, timeout)
+            body = io.BufferedReader(capped)
             results = by_key(media, RESULTS_FORMATS)
             if results is not None and results.results is not None:
-                return _from_results(job, _body(response, deadline, timeout), results.results)
+                return _from_results(job, body, results.results, form)
             rdf = by_key(media, RDF_FORMATS)
             if rdf is not None and rdf.rdf is not None:
-                return _from_rdf(job, _body(response, deadline, timeout), rdf.rdf)
+                return _from_rdf(job, body, rdf.rdf)
             return Outcome.fail(
                 502, f"the external SPARQL endpoint answered in an unknown format ({media})"
             )
-        except _Stop as stop:
-            return stop.outcome
         except requests.Timeout:
             return Outcome.fail(503, _TIMEOUT_TEXT.format(t=timeout))
-        except (requests.RequestException, SyntaxError, UnicodeDecodeError, ValueError):
+        except (requests.RequestException, SyntaxError, UnicodeDecodeError, ValueError, OSError):
+            if capped is not None and capped.stopped is not None:
+                return capped.stopped
+            if time.monotonic() > deadline:
+                return Outcome.fail(503, _TIMEOUT_TEXT.format(t=timeout))
             return Outcome.fail(502, "the external SPARQL endpoint sent an answer we cannot read")
 
 

@@ -241,3 +241,63 @@ def oxigraph_server(location: Path, *args: str) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             _stop(proc)
+
+
+# -- Virtuoso Open Source (Debian ``virtuoso-opensource``, installed by ``make test-deps``) ------
+
+VIRTUOSO = shutil.which("virtuoso-t") or "/usr/bin/virtuoso-t"
+
+needs_virtuoso = pytest.mark.skipif(
+    not Path(VIRTUOSO).exists(),
+    reason="Virtuoso is not installed (make test-deps installs virtuoso-opensource)",
+)
+
+
+@contextlib.contextmanager
+def virtuoso(workdir: Path, max_rows: int = 10_000) -> Iterator[str]:
+    """A fresh Virtuoso database in ``workdir`` on free loopback ports (user dba, password
+    dba); yields the HTTP root URL. Virtuoso cuts answers at ``ResultSetMaxRows`` without
+    saying so: one more than Kiemen's row limit lets Kiemen see and mark the cut, and keeps
+    Virtuoso from building answers nobody reads."""
+    sql_port, http_port = free_port(), free_port()
+    db = workdir / "db"
+    db.mkdir(parents=True, exist_ok=True)
+    ini = workdir / "virtuoso.ini"
+    ini.write_text(
+        f"""[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+[SPARQL]
+ResultSetMaxRows = {max_rows + 1}
+MaxQueryExecutionTime = 60
+"""
+    )
+    log = workdir / "virtuoso.out"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [VIRTUOSO, "+foreground", "+configfile", str(ini)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+        try:
+            _wait(f"http://127.0.0.1:{http_port}/sparql", proc, log, seconds=120)
+            yield f"http://127.0.0.1:{http_port}"
+        finally:
+            _stop(proc)

@@ -133,3 +133,36 @@ def test_errors_and_the_time_limit(external: str) -> None:
     took = time.monotonic() - started
     assert slow.status_code == 503 and "time limit of 3 s" in slow.json()["error"]
     assert took < 10
+
+
+def test_virtuoso_blank_node_labels_are_read_across_chunks() -> None:
+    """Virtuoso writes blank nodes as ``nodeID://b1``; the reader fixes the label wherever a
+    read cuts the text, and never touches a literal that merely looks like one."""
+    import io
+
+    from portal import external_sparql
+
+    body = (
+        b'{"head":{"vars":["s","o"]},"results":{"bindings":[{"s":{"type": "bnode", "value": '
+        b'"nodeID://b10000"},"o":{"type":"literal","value":"nodeID://kept"}}]}}'
+    )
+
+    class Raw:
+        decode_content = True
+
+        def __init__(self) -> None:
+            self.left = body
+
+        def read(self, n: int) -> bytes:
+            chunk, self.left = self.left[:7], self.left[7:]
+            return chunk
+
+    class Response:
+        raw = Raw()
+
+    reader = external_sparql._Capped(Response(), time.monotonic() + 60, 60)  # type: ignore[arg-type]
+    parsed = list(
+        ox.parse_query_results(io.BufferedReader(reader), format=ox.QueryResultsFormat.JSON)
+    )
+    assert str(parsed[0]["s"]) == "_:b10000"
+    assert parsed[0]["o"] == ox.Literal("nodeID://kept")
