@@ -206,20 +206,29 @@ PROXY = {
 }
 
 
-def test_redirects_are_absolute_behind_a_proxy(live_server: str) -> None:
-    html = get(f"{live_server}/{INITIATIVE}", headers={**PROXY, "Accept": BROWSER})
+@pytest.fixture(scope="module")
+def behind_proxy(settings: Any) -> Any:
+    """The app with 127.0.0.1 declared a trusted proxy (KIEMEN_TRUSTED_PROXIES)."""
+    from portal import create_app
+
+    app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.1/32",)))
+    return app.test_client()
+
+
+def test_redirects_are_absolute_behind_a_proxy(behind_proxy: Any) -> None:
+    html = behind_proxy.get(f"/{INITIATIVE}", headers={**PROXY, "Accept": BROWSER})
     assert html.headers["Location"] == (
         "https://kiemen.example.org/lod/page/initiative/lokaal-natuurbeheer"
     )
-    data = get(f"{live_server}/{INITIATIVE}", headers={**PROXY, "Accept": "text/turtle"})
+    data = behind_proxy.get(f"/{INITIATIVE}", headers={**PROXY, "Accept": "text/turtle"})
     assert data.headers["Location"] == (
         "https://kiemen.example.org/lod/data/initiative/lokaal-natuurbeheer.ttl"
     )
 
 
-def test_page_links_are_absolute_behind_a_proxy(live_server: str) -> None:
-    response = get(f"{live_server}/page/initiative/lokaal-natuurbeheer", headers=PROXY)
-    links = page_links(response.text).links
+def test_page_links_are_absolute_behind_a_proxy(behind_proxy: Any) -> None:
+    response = behind_proxy.get("/page/initiative/lokaal-natuurbeheer", headers=PROXY)
+    links = page_links(response.get_data(as_text=True)).links
     canonical = [link["href"] for link in links if link.get("rel") == "canonical"]
     assert canonical == ["https://kiemen.example.org/lod/page/initiative/lokaal-natuurbeheer"]
     alternates = [link["href"] for link in links if link.get("rel") == "alternate"]
