@@ -7,8 +7,9 @@ Loads the bundled data into a temporary store once, then for 1 and for 2 read-on
 (``KIEMEN_READ_ONLY=1``) behind Debian's nginx (an ``upstream`` of them) runs the same mixed
 workload from ``--clients`` threads, in alternating rounds: an entity page, a SPARQL query
 through the worker pool, the browse list and a data document, in turn. Reports requests/s,
-p50 and p95 (the median round of each) and the ratio 2 vs 1. The peers run in the same run on the same machine, so the ratio is what the
-second process adds there (on 2 cores, shared with the clients and nginx, expect well under 2).
+p50 and p95 (the median round of each) and the ratio 2 vs 1. The peers run in the same run
+on the same machine, so the ratio is what the second process adds there (on 2 cores, shared
+with the clients and nginx, expect well under 2).
 """
 
 from __future__ import annotations
