@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KIEMEN := $(BIN)/kiemen
 PORT ?= $(or $(KIEMEN_PORT),5000)
-APT_PACKAGES := chromium default-jre-headless openrefine
+APT_PACKAGES := chromium default-jre-headless openrefine nginx virtuoso-opensource
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test setup load serve lint typecheck test-deps assets bench export clean
@@ -40,12 +40,15 @@ export: setup
 	$(KIEMEN) export
 
 # Apt packages the tests need: Chromium for the browser tests, a Java runtime for HermiT,
-# OpenRefine as a real client of the reconciliation service.
+# OpenRefine as a real client of the reconciliation service, nginx for the reverse-proxy and
+# replica tests, Virtuoso for the external-store test.
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v openrefine >/dev/null || missing="$$missing openrefine"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v virtuoso-t >/dev/null || missing="$$missing virtuoso-opensource"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

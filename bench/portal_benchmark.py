@@ -41,7 +41,7 @@ from portal.resource import iri_for_path, page_path  # noqa: E402
 from portal.store import KiemenStore, solutions_to_rows  # noqa: E402
 
 OUT = REPO / "bench" / "out"
-BASE = "http://127.0.0.1:5000/"
+BASE = "https://w3id.org/kiemen/"  # the canonical base, as every deployment uses
 
 
 def _generator() -> Any:

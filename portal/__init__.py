@@ -17,11 +17,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import db, i18n, proxy
+    from portal import db, i18n, proxy, replicas, urls
 
     db.init_app(app)
     i18n.init_app(app)
     proxy.init_app(app)
+    urls.init_app(app)
+    replicas.init_app(app)
 
     from portal.views import home, vendor
 
@@ -50,6 +52,7 @@ def _optional_views() -> list[Any]:
         "reconcile",
         "openapi",
         "citemeta",
+        "health",
     ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))

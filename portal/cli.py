@@ -50,6 +50,12 @@ def _echo_warnings(warnings: list[Any], verbose: bool) -> None:
         click.echo(f"{len(warnings)} warning(s) (advice); list them with --verbose", err=True)
 
 
+def _warn_about_store(kstore: KiemenStore) -> None:
+    """Say so when reads would silently find nothing (another canonical base, an empty store)."""
+    for text in kstore.warnings():
+        click.echo(f"warning: {text}", err=True)
+
+
 def fail(message: str, code: int) -> None:
     click.echo(f"kiemen: {message}", err=True)
     sys.exit(code)
@@ -195,13 +201,10 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
         overrides["host"] = host
     if port:
         overrides["port"] = port
-        import os
-
-        if not os.environ.get("KIEMEN_BASE_URI"):
-            overrides["base_uri"] = f"http://127.0.0.1:{port}/"
     settings = Settings.from_env(**overrides)
     raise_open_files(settings.max_connections + 256)
     app = create_app(settings)
+    _warn_about_store(KiemenStore(settings))
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
     # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
     # absolute URLs; waitress would otherwise drop X-Forwarded-Proto and -Host on its own.
@@ -264,6 +267,7 @@ def query(
             fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
         k, v = item.split("=", 1)
         bound[k] = v
+    _warn_about_store(obj.store)
     try:
         if sparql_text:
             result = obj.store.query(sparql_text)
@@ -315,6 +319,7 @@ def stats(obj: Context, out_format: str) -> None:
     """Counts by kind, collaboration form, government role, source document and graph."""
     from portal.statistics import collect
 
+    _warn_about_store(obj.store)
     data = collect(obj.store)
     if out_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -354,7 +359,7 @@ def _add_feature_commands() -> None:
     """Subcommands that belong to a feature live in that feature's module (``cli_*.py``)."""
     import importlib
 
-    for name in ("cli_tokens", "cli_publishers", "cli_bench"):
+    for name in ("cli_tokens", "cli_publishers", "cli_bench", "cli_deploy"):
         try:
             module = importlib.import_module(f"portal.{name}")
         except ModuleNotFoundError as exc:

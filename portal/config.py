@@ -9,7 +9,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: The base that every IRI in the repository's own files uses; rewritten to ``base_uri`` at load.
+#: The base that every IRI in the repository's own files uses, and the default canonical base of
+#: a deployment. A deployment may choose another once (``KIEMEN_BASE_URI``); it is never tied to
+#: the host or port the portal happens to be served at (see :mod:`portal.urls`).
 CANONICAL_BASE = "https://w3id.org/kiemen/"
 DEFAULT_STORE = "var/kiemen.oxigraph"
 DEFAULT_PORT = 5000
@@ -39,12 +41,56 @@ class ConfigError(Exception):
     """A setting has a value Kiemen cannot use (exit code 2)."""
 
 
+def check_base(base: str) -> str:
+    """A canonical base as the store spells it: an absolute http(s) IRI ending in ``/``."""
+    if not base.endswith("/"):
+        base += "/"
+    if not (base.startswith("http://") or base.startswith("https://")):
+        raise ConfigError(f"KIEMEN_BASE_URI must be an http(s) URI, got {base!r}")
+    if any(c in base for c in " <>\"{}|^`?#"):
+        raise ConfigError(f"KIEMEN_BASE_URI must be a plain IRI (no query, fragment), got {base!r}")
+    return base
+
+
+def parse_networks(raw: str, name: str = "KIEMEN_TRUSTED_PROXIES") -> tuple[str, ...]:
+    """Addresses or CIDR ranges separated by commas or spaces, each checked and normalised."""
+    import ipaddress
+
+    out = []
+    for item in raw.replace(",", " ").split():
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or CIDR range") from exc
+    return tuple(out)
+
+
+def _env_bool(name: str) -> bool:
+    raw = (os.environ.get(name) or "0").strip().lower()
+    if raw in ("1", "true", "yes"):
+        return True
+    if raw in ("0", "false", "no", ""):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _env_endpoint(name: str) -> str | None:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if not (raw.startswith("http://") or raw.startswith("https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a Kiemen process needs to know about its surroundings."""
 
     store_path: Path = Path(DEFAULT_STORE)
-    base_uri: str = f"http://127.0.0.1:{DEFAULT_PORT}/"
+    #: The canonical base: every IRI minted into the store starts with it, whatever the host,
+    #: port or path prefix the portal is served at.
+    base_uri: str = CANONICAL_BASE
     port: int = DEFAULT_PORT
     host: str = "127.0.0.1"
     #: Hard time limit for one SPARQL query, in seconds.
@@ -74,6 +120,14 @@ class Settings:
     #: Default and maximum page sizes of lists in the portal and the JSON API.
     page_size: int = 25
     max_page_size: int = 500
+    #: Reverse proxies whose X-Forwarded-* and Forwarded headers are believed (addresses or
+    #: CIDR ranges; none by default). Headers from anyone else are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    #: An external SPARQL 1.1 endpoint that answers /sparql queries instead of the embedded
+    #: store (None: the embedded store). See portal/external_sparql.py.
+    sparql_endpoint: str | None = None
+    #: A replica: serves the published generation and never writes (KIEMEN_READ_ONLY=1).
+    read_only: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,11 +138,7 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """Build settings from ``KIEMEN_*`` variables; explicit overrides win."""
         port = _env_int("KIEMEN_PORT", DEFAULT_PORT)
-        base = os.environ.get("KIEMEN_BASE_URI") or f"http://127.0.0.1:{port}/"
-        if not base.endswith("/"):
-            base += "/"
-        if not (base.startswith("http://") or base.startswith("https://")):
-            raise ConfigError(f"KIEMEN_BASE_URI must be an http(s) URI, got {base!r}")
+        base = check_base(os.environ.get("KIEMEN_BASE_URI") or CANONICAL_BASE)
         values: dict[str, object] = {
             "store_path": Path(os.environ.get("KIEMEN_STORE") or DEFAULT_STORE),
             "base_uri": base,
@@ -108,12 +158,15 @@ class Settings:
             "channel_timeout": _env_int("KIEMEN_CHANNEL_TIMEOUT", 30),
             "page_size": _env_int("KIEMEN_PAGE_SIZE", 25),
             "max_page_size": _env_int("KIEMEN_MAX_PAGE_SIZE", 500),
+            "trusted_proxies": parse_networks(os.environ.get("KIEMEN_TRUSTED_PROXIES") or ""),
+            "sparql_endpoint": _env_endpoint("KIEMEN_SPARQL_ENDPOINT"),
+            "read_only": _env_bool("KIEMEN_READ_ONLY"),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
     def rebase(self, iri: str) -> str:
-        """Map an IRI under the canonical base onto the configured base."""
+        """Map an IRI of the repository's files onto this deployment's canonical base."""
         if iri.startswith(CANONICAL_BASE) and self.base_uri != CANONICAL_BASE:
             return self.base_uri + iri[len(CANONICAL_BASE) :]
         return iri

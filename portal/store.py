@@ -50,6 +50,8 @@ class _Pin:
 
 #: The generation this thread's current request reads (see KiemenStore.pinned).
 _PIN: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar("kiemen_pin", default=None)
+#: File in each generation naming the canonical base its IRIs were minted under.
+BASE_FILE = "canonical-base"
 
 
 class StoreError(Exception):
@@ -62,6 +64,14 @@ class _Discard(Exception):
 
 class StoreBusy(StoreError):
     """Another process holds the write lock."""
+
+
+class ReadOnlyStore(StoreError):
+    """This process is a read-only replica (KIEMEN_READ_ONLY): writes go to the writer."""
+
+
+class BaseMismatch(StoreError):
+    """The store was made under another canonical base than this deployment's."""
 
 
 @dataclass
@@ -153,6 +163,8 @@ class KiemenStore:
             return pin.store
         gen = self.current_generation()
         if gen is None:
+            if self.settings.read_only:
+                raise ReadOnlyStore(f"{self.root} has no published generation yet")
             self.initialise()
             gen = self.current_generation()
             assert gen is not None
@@ -167,6 +179,40 @@ class KiemenStore:
                     raise StoreError(f"cannot open store {gen}: {exc}") from exc
                 self._reader_gen = gen.name
             return self._reader
+
+    def made_with_base(self) -> str | None:
+        """The canonical base the published data were minted under (None: nothing published).
+
+        Recorded in each generation; for stores written before that, read off the graph names.
+        """
+        gen = self.current_generation()
+        if gen is None:
+            return None
+        try:
+            return (gen / BASE_FILE).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return base_from_graphs(self.reader())
+        except OSError as exc:
+            raise StoreError(f"cannot read {gen / BASE_FILE}: {exc}") from exc
+
+    def is_empty(self) -> bool:
+        return next(iter(self.reader().quads_for_pattern(None, None, None)), None) is None
+
+    def warnings(self) -> list[str]:
+        """Why a read would silently find nothing: another canonical base, or no data."""
+        out = []
+        made = self.made_with_base()
+        if made is not None and made != self.settings.base_uri:
+            out.append(base_mismatch_text(self.root, made, self.settings.base_uri))
+        if self.is_empty():
+            out.append(f"the store {self.root} is empty: load data with `kiemen load`")
+        return out
+
+    def check_base(self) -> None:
+        """Refuse to write into data minted under another canonical base (exit code 2)."""
+        made = self.made_with_base()
+        if made is not None and made != self.settings.base_uri:
+            raise BaseMismatch(base_mismatch_text(self.root, made, self.settings.base_uri))
 
     def initialise(self) -> None:
         """Create an empty first generation so readers always find a database."""
@@ -220,15 +266,27 @@ class KiemenStore:
 
     @contextlib.contextmanager
     def writing(
-        self, publish: bool = True, before_publish: Callable[[str], None] | None = None
+        self,
+        publish: bool = True,
+        before_publish: Callable[[str], None] | None = None,
+        any_base: bool = False,
     ) -> Iterator[Generation]:
         """Yield a private copy of the data; publish it if the block ends without error.
 
         With ``publish=False`` (a dry run) the copy is thrown away in any case.
         ``before_publish(name)`` runs under the write lock after the block and before the
         atomic switch: records it writes that name the generation become true with it.
+        Data minted under another canonical base are refused unless ``any_base``
+        (``kiemen migrate-base``).
         """
+        if self.settings.read_only:
+            raise ReadOnlyStore(
+                f"this process serves {self.root} read-only (KIEMEN_READ_ONLY): "
+                "send writes to the writer"
+            )
         with self._write_lock():
+            if not any_base:
+                self.check_base()
             self._collect_garbage()
             name = f"gen-{time.time_ns():020d}"
             path = self.root / name
@@ -257,6 +315,7 @@ class KiemenStore:
                     before_publish(name)
                 gen.store.flush()
                 gen.close()
+                (tmp / BASE_FILE).write_text(self.settings.base_uri + "\n", encoding="utf-8")
                 os.rename(tmp, path)
                 gen.path = path
                 self._publish(name)
@@ -343,6 +402,24 @@ class KiemenStore:
 
     def stored(self, name: str) -> StoredQuery:
         return get_query(name)
+
+
+def base_from_graphs(store: ox.Store) -> str | None:
+    """The base of a store written before bases were recorded: its graphs are ``{base}graph/..``."""
+    for g in store.named_graphs():
+        if isinstance(g, ox.NamedNode):
+            cut = g.value.find("/graph/", len("https://"))
+            if cut > 0:
+                return g.value[: cut + 1]
+    return None
+
+
+def base_mismatch_text(root: Path, made: str, base: str) -> str:
+    return (
+        f"the store {root} was made with the canonical base <{made}>, but this deployment's "
+        f"base is <{base}> (KIEMEN_BASE_URI). Set KIEMEN_BASE_URI={made}, or rewrite the "
+        f"store's IRIs once with `kiemen migrate-base`."
+    )
 
 
 def term_value(term: Any) -> Any:

@@ -30,8 +30,11 @@ def server_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def base_uri(server_port: int) -> str:
-    return f"http://127.0.0.1:{server_port}/"
+def base_uri() -> str:
+    """The canonical base the test store is minted under: never the test server's address."""
+    from portal.config import CANONICAL_BASE
+
+    return CANONICAL_BASE
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +103,12 @@ def kiemen_cmd() -> list[str]:
 
 @pytest.fixture(scope="session")
 def live_server(loaded_store_path: Path, base_uri: str, server_port: int) -> Iterator[str]:
-    """``kiemen serve`` as a real process on 127.0.0.1, stopped at the end of the session."""
+    """``kiemen serve`` as a real process on 127.0.0.1, stopped at the end of the session.
+
+    Yields the server's address (no trailing slash); the data's IRIs stay under ``base_uri``.
+    """
     env = kiemen_env(loaded_store_path, base_uri, KIEMEN_PORT=str(server_port))
+    url = f"http://127.0.0.1:{server_port}/"
     log = open(loaded_store_path.parent / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [*kiemen_cmd(), "serve", "--port", str(server_port)],
@@ -113,7 +120,7 @@ def live_server(loaded_store_path: Path, base_uri: str, server_port: int) -> Ite
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(base_uri, timeout=2)
+            requests.get(url, timeout=2)
             break
         except requests.ConnectionError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -123,7 +130,7 @@ def live_server(loaded_store_path: Path, base_uri: str, server_port: int) -> Ite
                     + (loaded_store_path.parent / "server.log").read_text()
                 ) from None
             time.sleep(0.2)
-    yield base_uri.rstrip("/")
+    yield url.rstrip("/")
     proc.terminate()
     try:
         proc.wait(timeout=10)

@@ -88,7 +88,7 @@ def make_token(store: Path, base: str, *graphs: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def bundled_store(path: Path, base_uri: str = "http://127.0.0.1:5000/") -> Path:
+def bundled_store(path: Path, base_uri: str = "https://w3id.org/kiemen/") -> Path:
     """A store with the repository's ontology, shapes and curated data in their named graphs.
 
     Written straight into a generation, without the loaders' validation: the SPARQL tests need

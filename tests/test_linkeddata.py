@@ -1,7 +1,8 @@
 """Dereferenceable URIs against a running server: 303s, every format, 406, ?format=, proxies.
 
-Every request goes over real HTTP (requests) to ``kiemen serve`` on 127.0.0.1, whose base URI
-is its own address, so the IRIs in the graph are the URLs under test.
+Every request goes over real HTTP (requests) to ``kiemen serve`` on 127.0.0.1. The IRIs in the
+graph stay under the canonical base (``K``); the server maps a request for ``/id/...`` at its own
+address to the canonical IRI, and links back to its own address.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import rdflib
 import requests
 from pyoxigraph import NamedNode, RdfFormat
 from pyoxigraph import parse as parse_rdf
+
+from portal.config import CANONICAL_BASE as K
 
 INITIATIVE = "id/initiative/lokaal-natuurbeheer"
 CONCEPT = "def/form/self-organisation"
@@ -113,13 +116,13 @@ def test_every_format_by_accept_header(
     assert doc.headers["Content-Type"].split(";")[0] == media
     assert f'<{LICENCE}>; rel="license"' in doc.headers["Link"]
     ds = parse(doc.text, parser)
-    about = triples_about(ds, iri)
+    about = triples_about(ds, K + INITIATIVE)
     assert (
         rdflib.URIRef(SKOS + "prefLabel"),
         rdflib.Literal("Lokaal natuurbeheer", lang="nl"),
     ) in about
     types = {o for p, o in about if p == rdflib.RDF.type}
-    assert rdflib.URIRef(f"{live_server}/def/Initiative") in types
+    assert rdflib.URIRef(f"{K}def/Initiative") in types
 
 
 def test_curl_follows_to_turtle(live_server: str) -> None:
@@ -133,7 +136,7 @@ def test_curl_follows_to_turtle(live_server: str) -> None:
     )
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     assert (
-        rdflib.URIRef(f"{live_server}/{CONCEPT}"),
+        rdflib.URIRef(f"{K}{CONCEPT}"),
         rdflib.RDF.type,
         rdflib.URIRef(SKOS + "Concept"),
     ) in graph
@@ -203,20 +206,29 @@ PROXY = {
 }
 
 
-def test_redirects_are_absolute_behind_a_proxy(live_server: str) -> None:
-    html = get(f"{live_server}/{INITIATIVE}", headers={**PROXY, "Accept": BROWSER})
+@pytest.fixture(scope="module")
+def behind_proxy(settings: Any) -> Any:
+    """The app with 127.0.0.1 declared a trusted proxy (KIEMEN_TRUSTED_PROXIES)."""
+    from portal import create_app
+
+    app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.1/32",)))
+    return app.test_client()
+
+
+def test_redirects_are_absolute_behind_a_proxy(behind_proxy: Any) -> None:
+    html = behind_proxy.get(f"/{INITIATIVE}", headers={**PROXY, "Accept": BROWSER})
     assert html.headers["Location"] == (
         "https://kiemen.example.org/lod/page/initiative/lokaal-natuurbeheer"
     )
-    data = get(f"{live_server}/{INITIATIVE}", headers={**PROXY, "Accept": "text/turtle"})
+    data = behind_proxy.get(f"/{INITIATIVE}", headers={**PROXY, "Accept": "text/turtle"})
     assert data.headers["Location"] == (
         "https://kiemen.example.org/lod/data/initiative/lokaal-natuurbeheer.ttl"
     )
 
 
-def test_page_links_are_absolute_behind_a_proxy(live_server: str) -> None:
-    response = get(f"{live_server}/page/initiative/lokaal-natuurbeheer", headers=PROXY)
-    links = page_links(response.text).links
+def test_page_links_are_absolute_behind_a_proxy(behind_proxy: Any) -> None:
+    response = behind_proxy.get("/page/initiative/lokaal-natuurbeheer", headers=PROXY)
+    links = page_links(response.get_data(as_text=True)).links
     canonical = [link["href"] for link in links if link.get("rel") == "canonical"]
     assert canonical == ["https://kiemen.example.org/lod/page/initiative/lokaal-natuurbeheer"]
     alternates = [link["href"] for link in links if link.get("rel") == "alternate"]
@@ -246,7 +258,7 @@ def test_page_has_alternates_canonical_and_schema_org(live_server: str) -> None:
     assert parsed.jsonld, "embedded schema.org JSON-LD"
     data = json.loads(parsed.jsonld[0])
     assert data["@context"] == "https://schema.org" and data["@type"] == "Project"
-    assert data["@id"] == f"{live_server}/{INITIATIVE}"
+    assert data["@id"] == f"{K}{INITIATIVE}", "the identifier stays canonical"
     assert data["license"] == LICENCE
     # The embedded JSON-LD is real JSON-LD: schema.org terms expand to IRIs.
     graph = rdflib.Graph().parse(
@@ -276,8 +288,8 @@ def linking(kstore: Any, prop: str, iri: str) -> set[str]:
 
 
 def test_incoming_links_are_grouped_with_counts(live_server: str, kstore: Any) -> None:
-    inferred = f"{live_server}/def/inferredForm"
-    count = len(linking(kstore, inferred, f"{live_server}/{CONCEPT}"))
+    inferred = f"{K}def/inferredForm"
+    count = len(linking(kstore, inferred, f"{K}{CONCEPT}"))
     assert count > 1
     html = get(f"{live_server}/page/{CONCEPT}?lang=en").text
     pattern = r'<a href="/page/def/inferredForm">[^<]+</a> <span class="count">\((\d+)\)</span>'
@@ -287,7 +299,7 @@ def test_incoming_links_are_grouped_with_counts(live_server: str, kstore: Any) -
 def test_incoming_links_are_paged(live_server: str, kstore: Any) -> None:
     """/def/Initiative is the rdf:type of every initiative: more than one page of them."""
     rdf_type = str(rdflib.RDF.type)
-    expected = linking(kstore, rdf_type, f"{live_server}/def/Initiative")
+    expected = linking(kstore, rdf_type, f"{K}def/Initiative")
     size = kstore.settings.page_size
     assert len(expected) > size, "enough initiatives to need a second page"
     seen: list[str] = []
@@ -305,22 +317,22 @@ def test_incoming_links_are_paged(live_server: str, kstore: Any) -> None:
             break
         page += 1
     assert len(seen) == len(set(seen))
-    assert {f"{live_server}/id/{path}" for path in seen} == expected
+    assert {f"{K}id/{path}" for path in seen} == expected
 
 
 def test_data_document_holds_statements_labels_and_incoming(live_server: str) -> None:
-    iri = f"{live_server}/{CONCEPT}"
+    iri = f"{K}{CONCEPT}"
     doc = requests.get(f"{live_server}/data/{CONCEPT}.nq", timeout=20)
     ds = parse(doc.text, "nquads")
     node = rdflib.URIRef(iri)
     # Its own statements, in the graph they come from.
     own = list(ds.quads((node, rdflib.URIRef(SKOS + "inScheme"), None, None)))
-    assert own and str(own[0][3]) == f"{live_server}/graph/ontology"
+    assert own and str(own[0][3]) == f"{K}graph/ontology"
     # The labels of what it links to (its scheme).
-    scheme = rdflib.URIRef(f"{live_server}/{SCHEME}")
+    scheme = rdflib.URIRef(f"{K}{SCHEME}")
     assert list(ds.quads((scheme, rdflib.URIRef(SKOS + "prefLabel"), None, None)))
     # Its incoming links, and the labels of the things they come from.
-    incoming = list(ds.quads((None, rdflib.URIRef(f"{live_server}/def/inferredForm"), node, None)))
+    incoming = list(ds.quads((None, rdflib.URIRef(f"{K}def/inferredForm"), node, None)))
     assert incoming
     source = incoming[0][0]
     assert list(ds.quads((source, rdflib.URIRef(SKOS + "prefLabel"), None, None)))
@@ -367,7 +379,7 @@ def test_dataset_iris_dereference(live_server: str) -> None:
         )
         assert response.status_code == 200, path
         graph = rdflib.Graph().parse(data=response.text, format="turtle")
-        assert (rdflib.URIRef(f"{live_server}/{path}"), rdflib.RDF.type, None) in graph
+        assert (rdflib.URIRef(f"{K}{path}"), rdflib.RDF.type, None) in graph
 
 
 # -- the ontology URI -----------------------------------------------------------------------
@@ -382,7 +394,7 @@ def test_ontology_uri_serves_every_format(
     assert response.headers["Content-Type"].split(";")[0] == media
     assert "Accept" in response.headers["Vary"]
     ds = parse(response.text, parser)
-    assert (rdflib.URIRef(f"{live_server}/def/Initiative"), rdflib.RDF.type, rdflib.OWL.Class) in {
+    assert (rdflib.URIRef(f"{K}def/Initiative"), rdflib.RDF.type, rdflib.OWL.Class) in {
         (s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))
     }
 
@@ -469,7 +481,8 @@ def test_every_iri_in_the_graph_resolves(live_server: str, kstore: Any) -> None:
     session = requests.Session()
     failures = []
     for iri in sorted(iris):
-        response = session.get(iri, headers={"Accept": "text/turtle"}, timeout=20)
+        url = live_server + "/" + iri[len(base) :]  # the canonical IRI, served here
+        response = session.get(url, headers={"Accept": "text/turtle"}, timeout=20)
         ok = response.status_code == 200 and response.headers["Content-Type"].startswith(
             "text/turtle"
         )
@@ -484,5 +497,6 @@ def test_every_iri_in_the_graph_resolves(live_server: str, kstore: Any) -> None:
             failures.append((iri, response.status_code))
     assert not failures, failures[:20]
     for iri in sorted(iris)[:: max(1, len(iris) // 25)]:
-        page = session.get(iri, headers={"Accept": BROWSER}, timeout=20)
+        url = live_server + "/" + iri[len(base) :]
+        page = session.get(url, headers={"Accept": BROWSER}, timeout=20)
         assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), iri

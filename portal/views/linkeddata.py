@@ -11,9 +11,9 @@ URI scheme (under ``KIEMEN_BASE_URI``; cool URIs, no extensions or query strings
   ``/.well-known/void`` and ``/catalog`` (DCAT-AP-NL) describe the dataset; ``/sitemap.xml``
   and ``/robots.txt`` guide crawlers.
 
-Absolute URLs are built from the request, which :mod:`portal.proxy` corrects behind a reverse
-proxy (X-Forwarded-Proto, -Host, -Prefix); the descriptions of the dataset use the configured
-base, which is where the persistent URIs live.
+IRIs stay canonical (``KIEMEN_BASE_URI``); a request at any host, port or prefix maps to them
+and links lead back to the address being served (:mod:`portal.urls`). Absolute URLs are built
+from the request, which :mod:`portal.proxy` corrects behind a declared trusted proxy.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
 from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
 from portal.translations import TEXTS
+from portal.urls import is_location, localise_triples, served
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -180,8 +181,11 @@ def ld_href(term: Term | str) -> str:
     path = page_path(get_settings(), iri)
     if path:
         return url_for("linkeddata.page", path=path)
-    if iri == get_settings().def_ns and "codebook.codebook" in current_app.view_functions:
+    settings = get_settings()
+    if iri == settings.def_ns and "codebook.codebook" in current_app.view_functions:
         return url_for("codebook.codebook")
+    if is_location(settings, iri):
+        return served(settings, iri)
     return iri
 
 
@@ -407,7 +411,8 @@ def data(path: str) -> ResponseReturnValue:
     if incoming_page > 1:
         prev = url_for("linkeddata.data", path=path, page=incoming_page - 1, _external=True)
         links.append(f'<{prev}>; rel="prev"')
-    return rdf_response(serialize(resource.quads, fmt), fmt, links)
+    quads = localise_triples(settings, resource.quads)
+    return rdf_response(serialize(quads, fmt), fmt, links)
 
 
 # -- VoID and the catalogue ---------------------------------------------------------------
@@ -426,7 +431,11 @@ def catalog() -> ResponseReturnValue:
 
 
 def _document(triples: list[ox.Triple], title_key: str, endpoint: str) -> ResponseReturnValue:
-    """A description served in every RDF format, or as a readable page to browsers."""
+    """A description served in every RDF format, or as a readable page to browsers.
+
+    Its web locations (endpoint, dumps, catalogue) are given at the address being served.
+    """
+    triples = localise_triples(get_settings(), triples)
     formats = (*conneg.RDF_FORMATS, conneg.HTML)
     fmt = conneg.negotiate(request, formats, default=TURTLE)
     if fmt is None:

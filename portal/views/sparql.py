@@ -214,6 +214,12 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
         base_iri=_endpoint_iri(),
         link=url_for("sparql.query_page", _external=True) + "#limits",
     )
+    # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
+    # store, within the same limits and formats; see portal/external_sparql.py.
+    if service.settings.sparql_endpoint:
+        from portal import external_sparql
+
+        return outcome_response(external_sparql.run_limited(job))
     return outcome_response(run_limited(job))
 
 
