@@ -33,7 +33,7 @@ from portal import sparql_results
 from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome
-from portal.sparql_text import tokens
+from portal.sparql_text import SparqlTextError, scan
 
 #: What we ask for, by query form: standard formats every server writes the same way
 #: (Virtuoso's TSV, for one, quotes IRIs as strings) and that pyoxigraph parses as a stream.
@@ -54,10 +54,10 @@ def query_form(text: str) -> str | None:
     Only chooses what to ask the external endpoint for; a wrong guess yields a 502, never
     more access (the external endpoint parses the query itself).
     """
-    for tok in tokens(text):
-        if tok.upper in _FORMS:
-            return tok.upper
-    return None
+    try:
+        return scan(text).form
+    except SparqlTextError:
+        return None
 
 
 def _media(key: str, results: bool) -> str:

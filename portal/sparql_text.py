@@ -40,6 +40,9 @@ _LONG = {
 _IRI_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
 
 
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
 class SparqlTextError(ValueError):
     """The text cannot be accepted before it reaches the engine (too deeply nested)."""
 
@@ -55,6 +58,8 @@ class Scan:
     #: Offsets of the ``WHERE`` keywords of DELETE/INSERT operations (where USING may go).
     where_offsets: list[int] = field(default_factory=list)
     max_depth: int = 0
+    #: SELECT, ASK, CONSTRUCT or DESCRIBE: the first query form keyword outside any group.
+    form: str | None = None
 
     def with_using(self, text: str, using: list[str], using_named: list[str]) -> str:
         """The update with the protocol's ``using-graph-uri`` parameters as USING clauses.
@@ -142,6 +147,8 @@ def scan(text: str) -> Scan:
         word = m.group().rstrip(".").upper()
         i = m.end()
         if depth == 0:
+            if found.form is None and word in _FORMS:
+                found.form = word
             if word == "FROM":
                 found.has_from = True
             elif word in ("WITH", "USING"):
