@@ -119,13 +119,18 @@ def search_api() -> ResponseReturnValue:
         return error("_size and _next must be whole numbers", 400)
     if not 1 <= size <= settings.max_page_size or offset < 0:
         return error(f"_size must be between 1 and {settings.max_page_size}", 400)
-    results = listing.text_index(get_store()).search(q, _lang(), kind, limit=size, offset=offset)
+    exact = request.args.get("exact") == "1"
+    results = listing.text_index(get_store()).search(
+        q, _lang(), kind, limit=size, offset=offset, exact=exact
+    )
     following = offset + size if offset + size < results.total else None
     params = {"q": [q]}
     if kind:
         params["kind"] = [kind]
     if size != settings.page_size:
         params["_size"] = [str(size)]
+    if exact:
+        params["exact"] = ["1"]
     return jsonify(
         {
             "ok": True,
@@ -142,6 +147,8 @@ def search_api() -> ResponseReturnValue:
                 }
             },
             "sparql_url": listing.sparql_link(settings, "search-text", {"text": [q]}),
+            "corrected": results.corrected,
+            "suggestions": results.suggestions,
         }
     )
 
