@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from portal import listing, resource, search
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
@@ -41,11 +40,6 @@ def error(message: str, status: int) -> ResponseReturnValue:
 @bp.errorhandler(listing.BadRequest)
 def bad_request(exc: listing.BadRequest) -> ResponseReturnValue:
     return error(str(exc), 400)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> ResponseReturnValue:
-    return error(exc.description or exc.name, exc.code or 500)
 
 
 def _lang() -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal import cite, facets, listing, search
+from portal import cite, errors, facets, listing, search
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal import texts_search as _search_texts  # noqa: F401  (search and error texts)
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
 
 
 def bad_request(exc: Exception) -> ResponseReturnValue:
-    return render_template("browse/missing.html", message=str(exc)), 400
+    return errors.respond(400, str(exc))
 
 
 # -- the faceted browser -------------------------------------------------------------------------
@@ -132,6 +132,9 @@ def search_page() -> ResponseReturnValue:
         params["kind"] = [kind]
     if exact:
         params["exact"] = ["1"]
+    pages = max(1, -(-(results.total if results else 0) // size))
+    if page > pages:
+        raise listing.past_last("/search", params, page, pages)
     return render_template(
         "browse/search.html",
         q=q,
@@ -139,7 +142,7 @@ def search_page() -> ResponseReturnValue:
         kinds=search.KINDS,
         results=results,
         page=page,
-        pages=max(1, -(-(results.total if results else 0) // size)),
+        pages=pages,
         params=params,
         url_with=listing.url_with,
         sparql_url=listing.sparql_link(get_settings(), "search-text", {"text": [q]}) if q else None,
