@@ -12,13 +12,18 @@ file's size and SHA-256; ``kiemen-{release}.sha256`` serves ``sha256sum -c``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import io
 import json
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +36,10 @@ from portal.namespaces import prefixes
 from portal.store import KiemenStore
 
 MANIFEST = "index.json"
+#: Held (flock) while dumps are written, so that an export and a background build, in this
+#: process or another (replicas, ``kiemen export``), never write the manifest at once.
+LOCK_FILE = ".export.lock"
+log = logging.getLogger("kiemen.dumps")
 _CHUNK = 1 << 20
 
 
@@ -214,6 +223,27 @@ def write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
     """
     target_dir = Path(target_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(target_dir):
+        return _write_dumps(kstore, target_dir)
+
+
+@contextlib.contextmanager
+def _locked(target_dir: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold the export lock of ``target_dir``; yields False when ``wait`` is off and another
+    writer holds it."""
+    with open(target_dir / LOCK_FILE, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
     reader = kstore.reader()
     generation = kstore.generation_id()
     release = release_of(generation)
@@ -316,3 +346,85 @@ def latest_release(target_dir: Path) -> dict[str, Any] | None:
         if all((Path(target_dir) / f["file"]).is_file() for f in release.get("files", [])):
             return dict(release)
     return None
+
+
+# -- ready on first start: dumps built in the background -------------------------------------
+_BUILDING: set[str] = set()
+_GUARD = threading.Lock()
+
+
+def ready(target_dir: Path, generation: str | None) -> bool:
+    """Whether the newest complete release holds the data of ``generation``."""
+    latest = latest_release(target_dir)
+    return latest is not None and (generation is None or latest.get("generation") == generation)
+
+
+def being_prepared(target_dir: Path) -> bool:
+    """Whether dumps are being written now (here or by another process)."""
+    if _BUILDING:
+        return True
+    if not (Path(target_dir) / LOCK_FILE).exists():
+        return False
+    with _locked(Path(target_dir), wait=False) as free:
+        return not free
+
+
+def prepare_in_background(kstore: KiemenStore) -> threading.Thread | None:
+    """Start writing the dumps of the current generation unless they exist or are under way.
+
+    Neither a load nor the server waits for this: ``/downloads/`` says "being prepared" until
+    the manifest names the generation. Returns the thread (tests wait for it), or None.
+    """
+    generation = kstore.generation_id()
+    target = dumps_dir(kstore.settings)
+    if generation is None or ready(target, generation):
+        return None
+    with _GUARD:
+        if generation in _BUILDING:
+            return None
+        _BUILDING.add(generation)
+
+    def build() -> None:
+        started = time.monotonic()
+        try:
+            if not ready(target, generation):
+                written = write_dumps(kstore, target)
+                log.info(
+                    "dumps of %s written in %.1f s: %s",
+                    generation,
+                    time.monotonic() - started,
+                    ", ".join(w["file"] for w in written),
+                )
+        except Exception:
+            log.exception("writing the dumps of %s failed", generation)
+        finally:
+            with _GUARD:
+                _BUILDING.discard(generation)
+
+    thread = threading.Thread(target=build, name="kiemen-dumps", daemon=True)
+    thread.start()
+    return thread
+
+
+#: Seconds between two looks (per process) for a new generation without dumps.
+CHECK_EVERY = 15.0
+AUTO_CONFIG = "KIEMEN_AUTO_DUMPS"
+
+
+def init_app(app: Any) -> None:
+    """With ``app.config["KIEMEN_AUTO_DUMPS"]`` (``kiemen serve`` sets it unless the variable
+    ``KIEMEN_AUTO_DUMPS=0``): build the dumps of the loaded generation at start, and of each
+    newly published one when a request notices it (at most every :data:`CHECK_EVERY` s)."""
+    last = [0.0]
+
+    def start() -> None:
+        if not app.config.get(AUTO_CONFIG):
+            return
+        now = time.monotonic()
+        if now - last[0] < CHECK_EVERY:
+            return
+        last[0] = now
+        prepare_in_background(app.extensions["kiemen_store"])
+
+    app.before_request(start)
+    app.extensions["kiemen_dumps_start"] = start
