@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-PATHS = ["/", "/browse", "/search?q=gelderland", "/api/initiatives", "/def/", "/api", "/.well-known/void"]
+PATHS = [
+    "/",
+    "/browse",
+    "/search?q=gelderland",
+    "/api/initiatives",
+    "/def/",
+    "/api",
+    "/.well-known/void",
+]
 
 
 @pytest.mark.parametrize("path", PATHS)
