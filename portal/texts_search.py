@@ -60,6 +60,11 @@ TEXTS.update(
         "api.endpoint./api/map": {"nl": "De gevonden initiatieven per plaats, met coördinaten.", "en": "The matching initiatives grouped by place, with coordinates."},
         "api.endpoint./api/network": {"nl": "Actoren en initiatieven als knopen, betrokkenheden als verbindingen.", "en": "Actors and initiatives as nodes, involvements as edges."},
         "api.endpoint./api/things?iri=…": {"nl": "Wat de graaf over één ding zegt, en wat ernaar verwijst.", "en": "What the graph says about one thing, and its incoming links."},
+        # legend of the marks for stated and inferred forms
+        "legend.forms": {"nl": "Samenwerkingsvormen:", "en": "Forms of collaboration:"},
+        "legend.form": {"nl": "vorm", "en": "form"},
+        "legend.stated": {"nl": "genoemd in de bron", "en": "stated in the source"},
+        "legend.inferred": {"nl": "afgeleid door de samenstellers (de bron noemt de vorm niet letterlijk)", "en": "inferred by the curators (the source does not name the form literally)"},
         # errors
         "error.status": {"nl": "Foutcode {status}", "en": "Error code {status}"},
         "error.home": {"nl": "Naar de startpagina", "en": "To the home page"},
