@@ -22,6 +22,8 @@ import io
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -349,8 +351,16 @@ def latest_release(target_dir: Path) -> dict[str, Any] | None:
 
 
 # -- ready on first start: dumps built in the background -------------------------------------
-_BUILDING: set[str] = set()
+#: Export processes started by this process, by generation.
+_BUILDING: dict[str, subprocess.Popen[bytes]] = {}
 _GUARD = threading.Lock()
+#: Background exports run this much nicer than the server, so that pages stay fast meanwhile.
+NICENESS = 10
+#: The child: lower its own priority, then run ``kiemen export``.
+EXPORT_CHILD = (
+    f"import os, sys; os.nice({NICENESS}); sys.argv = ['kiemen', 'export']; "
+    "from portal.cli import main; main()"
+)
 
 
 def ready(target_dir: Path, generation: str | None) -> bool:
@@ -359,9 +369,20 @@ def ready(target_dir: Path, generation: str | None) -> bool:
     return latest is not None and (generation is None or latest.get("generation") == generation)
 
 
+def _running() -> bool:
+    with _GUARD:
+        for generation, proc in list(_BUILDING.items()):
+            if proc.poll() is not None:
+                if proc.returncode:
+                    log.error("the export of %s failed (exit %s)", generation, proc.returncode)
+                del _BUILDING[generation]
+        return bool(_BUILDING)
+
+
 def being_prepared(target_dir: Path) -> bool:
-    """Whether dumps are being written now (here or by another process)."""
-    if _BUILDING:
+    """Whether dumps are being written now (by an export this process started, or by any
+    process holding the export lock)."""
+    if _running():
         return True
     if not (Path(target_dir) / LOCK_FILE).exists():
         return False
@@ -369,41 +390,40 @@ def being_prepared(target_dir: Path) -> bool:
         return not free
 
 
-def prepare_in_background(kstore: KiemenStore) -> threading.Thread | None:
-    """Start writing the dumps of the current generation unless they exist or are under way.
+def prepare_in_background(kstore: KiemenStore) -> subprocess.Popen[bytes] | None:
+    """Start ``kiemen export`` for the current generation unless its dumps exist or are under
+    way; returns the process (tests wait for it), or None.
 
-    Neither a load nor the server waits for this: ``/downloads/`` says "being prepared" until
-    the manifest names the generation. Returns the thread (tests wait for it), or None.
+    A separate, niced process rather than a thread: serialising holds the interpreter lock,
+    which would slow every page the server answers meanwhile. Neither a load nor the server
+    waits for it: ``/downloads/`` says "being prepared" until the manifest names the generation.
     """
     generation = kstore.generation_id()
     target = dumps_dir(kstore.settings)
     if generation is None or ready(target, generation):
         return None
+    _running()
     with _GUARD:
         if generation in _BUILDING:
             return None
-        _BUILDING.add(generation)
-
-    def build() -> None:
-        started = time.monotonic()
-        try:
-            if not ready(target, generation):
-                written = write_dumps(kstore, target)
-                log.info(
-                    "dumps of %s written in %.1f s: %s",
-                    generation,
-                    time.monotonic() - started,
-                    ", ".join(w["file"] for w in written),
-                )
-        except Exception:
-            log.exception("writing the dumps of %s failed", generation)
-        finally:
-            with _GUARD:
-                _BUILDING.discard(generation)
-
-    thread = threading.Thread(target=build, name="kiemen-dumps", daemon=True)
-    thread.start()
-    return thread
+        target.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(
+            KIEMEN_STORE=str(kstore.settings.store_path),
+            KIEMEN_BASE_URI=kstore.settings.base_uri,
+        )
+        with open(target / ".export.log", "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", EXPORT_CHILD],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _BUILDING[generation] = proc
+    log.info("writing the dumps of %s in process %s", generation, proc.pid)
+    return proc
 
 
 #: Seconds between two looks (per process) for a new generation without dumps.

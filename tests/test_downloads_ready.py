@@ -4,7 +4,6 @@ background, the page says "being prepared" until then, and nothing waits for the
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -75,35 +74,36 @@ def test_serve_fills_downloads_in_the_background(tmp_path: Path) -> None:
         log.close()
 
 
-def test_page_says_being_prepared_while_the_dumps_are_written(
-    tmp_path: Path, monkeypatch: Any
-) -> None:
+def test_page_says_being_prepared_while_the_dumps_are_written(tmp_path: Path) -> None:
+    import fcntl
+
     from portal import create_app, dumps
     from portal.config import Settings
 
     settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
     _load_small(settings, tmp_path)
-    gate = threading.Event()
-    real = dumps.write_dumps
-
-    def gated(kstore: Any, target: Path) -> list[dict[str, Any]]:
-        gate.wait(30)
-        return real(kstore, target)
-
-    monkeypatch.setattr(dumps, "write_dumps", gated)
+    folder = dumps.dumps_dir(settings)
+    folder.mkdir(parents=True)
     app = create_app(settings)
     app.config["KIEMEN_AUTO_DUMPS"] = True
     client = app.test_client()
-    html = client.get("/downloads/?lang=en").get_data(as_text=True)
-    assert 'id="preparing"' in html and "being prepared" in html
-    assert "kiemen-" not in html
-    gate.set()
-    deadline = time.monotonic() + 60
-    while dumps._BUILDING and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # Hold the export lock, as a `kiemen export` in another process would: the background
+    # export starts and waits for it.
+    with open(folder / dumps.LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        html = client.get("/downloads/?lang=en").get_data(as_text=True)
+        assert 'id="preparing"' in html and "being prepared" in html
+        assert ".nq.gz" not in html
+        assert len(dumps._BUILDING) == 1
+        proc = next(iter(dumps._BUILDING.values()))
+        time.sleep(0.5)
+        assert proc.poll() is None, "the export waits for the lock"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert proc.wait(timeout=120) == 0
     html = client.get("/downloads/?lang=nl").get_data(as_text=True)
     assert 'id="preparing"' not in html and ".nq.gz" in html
-    # Without the setting (tests, tools) nothing is built and the page says how to make them.
+    assert not dumps.being_prepared(folder)
+    # Without the setting (tests, tools) nothing is started.
     other = create_app(
         Settings.from_env(store_path=tmp_path / "store2", base_uri="http://kiemen.test/")
     )
