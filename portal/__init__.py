@@ -17,9 +17,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import db, i18n, proxy, replicas, urls
+    from portal import conditional, db, errors, i18n, proxy, replicas, urls
 
     db.init_app(app)
+    errors.init_app(app)
+    conditional.init_app(app)
     i18n.init_app(app)
     proxy.init_app(app)
     urls.init_app(app)

@@ -205,6 +205,12 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
     raise_open_files(settings.max_connections + 256)
     app = create_app(settings)
     _warn_about_store(KiemenStore(settings))
+    # Dumps of the loaded data are written in the background (not waited for); see dumps.py.
+    from os import environ
+
+    app.config["KIEMEN_AUTO_DUMPS"] = environ.get("KIEMEN_AUTO_DUMPS", "1") != "0"
+    if app.config["KIEMEN_AUTO_DUMPS"] and "kiemen_dumps_start" in app.extensions:
+        app.extensions["kiemen_dumps_start"]()
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
     # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
     # absolute URLs; waitress would otherwise drop X-Forwarded-Proto and -Host on its own.

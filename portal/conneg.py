@@ -35,7 +35,12 @@ RDF_FORMATS: tuple[Format, ...] = (
         aliases=("application/x-turtle", "application/turtle", "turtle"),
     ),
     Format(
-        "jsonld", "application/ld+json", "JSON-LD", rdf=ox.RdfFormat.JSON_LD, aliases=("json-ld",)
+        "jsonld",
+        "application/ld+json",
+        "JSON-LD",
+        rdf=ox.RdfFormat.JSON_LD,
+        # Plain JSON clients get JSON-LD (compacted, so it reads as JSON).
+        aliases=("json-ld", "application/json"),
     ),
     Format(
         "nt",

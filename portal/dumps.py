@@ -12,13 +12,20 @@ file's size and SHA-256; ``kiemen-{release}.sha256`` serves ``sha256sum -c``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import io
 import json
+import logging
 import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +38,10 @@ from portal.namespaces import prefixes
 from portal.store import KiemenStore
 
 MANIFEST = "index.json"
+#: Held (flock) while dumps are written, so that an export and a background build, in this
+#: process or another (replicas, ``kiemen export``), never write the manifest at once.
+LOCK_FILE = ".export.lock"
+log = logging.getLogger("kiemen.dumps")
 _CHUNK = 1 << 20
 
 
@@ -214,6 +225,27 @@ def write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
     """
     target_dir = Path(target_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(target_dir):
+        return _write_dumps(kstore, target_dir)
+
+
+@contextlib.contextmanager
+def _locked(target_dir: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold the export lock of ``target_dir``; yields False when ``wait`` is off and another
+    writer holds it."""
+    with open(target_dir / LOCK_FILE, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
     reader = kstore.reader()
     generation = kstore.generation_id()
     release = release_of(generation)
@@ -316,3 +348,103 @@ def latest_release(target_dir: Path) -> dict[str, Any] | None:
         if all((Path(target_dir) / f["file"]).is_file() for f in release.get("files", [])):
             return dict(release)
     return None
+
+
+# -- ready on first start: dumps built in the background -------------------------------------
+#: Export processes started by this process, by generation.
+_BUILDING: dict[str, subprocess.Popen[bytes]] = {}
+_GUARD = threading.Lock()
+#: Background exports run this much nicer than the server, so that pages stay fast meanwhile.
+NICENESS = 10
+#: The child: lower its own priority, then run ``kiemen export``.
+EXPORT_CHILD = (
+    f"import os, sys; os.nice({NICENESS}); sys.argv = ['kiemen', 'export']; "
+    "from portal.cli import main; main()"
+)
+
+
+def ready(target_dir: Path, generation: str | None) -> bool:
+    """Whether the newest complete release holds the data of ``generation``."""
+    latest = latest_release(target_dir)
+    return latest is not None and (generation is None or latest.get("generation") == generation)
+
+
+def _running() -> bool:
+    with _GUARD:
+        for generation, proc in list(_BUILDING.items()):
+            if proc.poll() is not None:
+                if proc.returncode:
+                    log.error("the export of %s failed (exit %s)", generation, proc.returncode)
+                del _BUILDING[generation]
+        return bool(_BUILDING)
+
+
+def being_prepared(target_dir: Path) -> bool:
+    """Whether dumps are being written now (by an export this process started, or by any
+    process holding the export lock)."""
+    if _running():
+        return True
+    if not (Path(target_dir) / LOCK_FILE).exists():
+        return False
+    with _locked(Path(target_dir), wait=False) as free:
+        return not free
+
+
+def prepare_in_background(kstore: KiemenStore) -> subprocess.Popen[bytes] | None:
+    """Start ``kiemen export`` for the current generation unless its dumps exist or are under
+    way; returns the process (tests wait for it), or None.
+
+    A separate, niced process rather than a thread: serialising holds the interpreter lock,
+    which would slow every page the server answers meanwhile. Neither a load nor the server
+    waits for it: ``/downloads/`` says "being prepared" until the manifest names the generation.
+    """
+    generation = kstore.generation_id()
+    target = dumps_dir(kstore.settings)
+    if generation is None or ready(target, generation):
+        return None
+    _running()
+    with _GUARD:
+        if generation in _BUILDING:
+            return None
+        target.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(
+            KIEMEN_STORE=str(kstore.settings.store_path),
+            KIEMEN_BASE_URI=kstore.settings.base_uri,
+        )
+        with open(target / ".export.log", "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", EXPORT_CHILD],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _BUILDING[generation] = proc
+    log.info("writing the dumps of %s in process %s", generation, proc.pid)
+    return proc
+
+
+#: Seconds between two looks (per process) for a new generation without dumps.
+CHECK_EVERY = 15.0
+AUTO_CONFIG = "KIEMEN_AUTO_DUMPS"
+
+
+def init_app(app: Any) -> None:
+    """With ``app.config["KIEMEN_AUTO_DUMPS"]`` (``kiemen serve`` sets it unless the variable
+    ``KIEMEN_AUTO_DUMPS=0``): build the dumps of the loaded generation at start, and of each
+    newly published one when a request notices it (at most every :data:`CHECK_EVERY` s)."""
+    last = [0.0]
+
+    def start() -> None:
+        if not app.config.get(AUTO_CONFIG):
+            return
+        now = time.monotonic()
+        if now - last[0] < CHECK_EVERY:
+            return
+        last[0] = now
+        prepare_in_background(app.extensions["kiemen_store"])
+
+    app.before_request(start)
+    app.extensions["kiemen_dumps_start"] = start

@@ -91,11 +91,19 @@ class Namer:
     """Labels and page links for IRIs, from the index built at load."""
 
     def __init__(self, kstore: KiemenStore, idx: BrowseIndex, lang: str) -> None:
+        self.kstore = kstore
         self.settings = kstore.settings
         self.idx = idx
         self.lang = lang
 
     def label(self, iri: str) -> str:
+        """The name in the page's language; a concept's with its scheme where a concept of
+        another scheme has the same name (``faciliteren (overheidsrol)``)."""
+        from portal.titles import with_scheme
+
+        return with_scheme(self.kstore, iri, self._label(iri), self.lang)
+
+    def _label(self, iri: str) -> str:
         item = self.idx.item_lookup.get(iri)
         if item is not None:
             found = facets.pick(self.idx.info[item].get("label"), self.lang)

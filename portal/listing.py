@@ -16,9 +16,10 @@ from urllib.parse import quote, urlencode
 
 import numpy as np
 
-from portal import facets, search
+from portal import errors, facets, search
 from portal.config import Settings
 from portal.facets import BrowseIndex
+from portal.i18n import t
 from portal.store import KiemenStore
 from queries import QueryParameterError, get_query
 
@@ -197,6 +198,41 @@ def parse_args(args: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     }
 
 
+#: Valid values an unknown-value error lists at most (the actor facet has thousands).
+VALID_SHOWN = 40
+
+
+def check_values(index: BrowseIndex, filters: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a facet value the index does not know (400 naming the valid ones), rather than
+    quietly showing everything."""
+    for key, refs in filters.items():
+        facet = index.facets.get(key)
+        if facet is None:
+            continue
+        for ref in refs:
+            if facet.find(ref, index.base) is None:
+                valid = list(facet.tokens)
+                shown = ", ".join(valid[:VALID_SHOWN]) + (" …" if len(valid) > VALID_SHOWN else "")
+                raise errors.ClientError(
+                    400,
+                    "error.unknown_value",
+                    {"facet": key, "value": ref[:100], "valid": shown or "—"},
+                    extra={"facet": key, "valid_values": valid[:1000]},
+                )
+
+
+def past_last(path: str, params: Mapping[str, Sequence[str]], page: int, pages: int) -> Exception:
+    """A 404 for a page past the last, with the way to the last page."""
+    last = url_with(path, params, page=pages if pages > 1 else None)
+    return errors.ClientError(
+        404,
+        "error.past_last",
+        {"page": page, "pages": pages},
+        extra={"last_page": pages, "last_page_url": last},
+        links=[(t("error.last_page", page=pages), last)],
+    )
+
+
 def listing(
     kstore: KiemenStore,
     args: Mapping[str, Any],
@@ -207,6 +243,7 @@ def listing(
     settings = kstore.settings
     parsed = parse_args(args, settings)
     index = browse_index(kstore)
+    check_values(index, parsed["filters"])
     chosen = index.resolve(parsed["filters"])
     q = parsed["q"]
     base: np.ndarray | None = None
@@ -237,6 +274,9 @@ def listing(
         params["_sort"] = [parsed["sort"]]
     if size != settings.page_size:
         params["_size"] = [str(size)]
+    pages = max(1, -(-total // size))
+    if parsed["cursor"] is None and parsed["page"] > pages:
+        raise past_last(path, params, parsed["page"], pages)
     results = (
         facet_results(index, kstore, chosen, base, params, lang, path, parsed["more"])
         if with_facets
@@ -246,7 +286,7 @@ def listing(
         rows=rows,
         total=total,
         page=parsed["page"] if parsed["cursor"] is None else 0,
-        pages=max(1, -(-total // size)),
+        pages=pages,
         size=size,
         sort=sort or "relevance",
         q=q,

@@ -514,6 +514,9 @@ def describe(
     incoming.sort(key=lambda g: g.label.lower())
 
     kind = kind_of(settings, iri, (t.value for t in types))
+    if store is None:
+        label = _name_in_words(kstore, iri, kind, label, lang)
+        _name_terms(kstore, properties, incoming, lang)
     return Resource(
         iri=iri,
         path=page_path(settings, iri),
@@ -532,6 +535,56 @@ def describe(
         quads=quads,
         page_size=size,
     )
+
+
+#: Unnamed nodes titled in words on one page at most (each costs a small query).
+MAX_TITLED = 200
+
+
+def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: str) -> str:
+    """A title in words for an unnamed node; a concept's label with its scheme where another
+    scheme shares the label (:mod:`portal.titles`)."""
+    from portal import titles
+
+    if kind == "channel":
+        # A channel's own label is its address: say whose channel and what kind, then that.
+        words = titles.title(kstore, iri, kind, lang)
+        return f"{words} ({label})" if words and label else (words or label)
+    if not label and kind in titles.TITLED:
+        return titles.title(kstore, iri, kind, lang)
+    if label and kind == "concept":
+        return titles.with_scheme(kstore, iri, label, lang)
+    return label
+
+
+def _name_terms(
+    kstore: KiemenStore, properties: list[PropertyValues], incoming: list[IncomingGroup], lang: str
+) -> None:
+    """Give the IRIs a page lists the same names (see :func:`_name_in_words`)."""
+    settings = kstore.settings
+    named: dict[str, str] = {}
+
+    def visit(term: Term) -> None:
+        if term.kind == "bnode":
+            for pv in term.nested:
+                for inner in pv.values:
+                    visit(inner)
+            return
+        if term.kind != "iri":
+            return
+        if term.value not in named:
+            if len(named) >= MAX_TITLED:
+                return
+            kind = kind_of(settings, term.value)
+            named[term.value] = _name_in_words(kstore, term.value, kind, term.label, lang)
+        term.label = named[term.value] or term.label
+
+    for pv in properties:
+        for term in pv.values:
+            visit(term)
+    for group in incoming:
+        for term in group.items:
+            visit(term)
 
 
 def _property_order(pv: PropertyValues) -> tuple[int, str]:

@@ -1,44 +1,134 @@
-"""Full-text search with tantivy: Dutch and English stemming, highlighted snippets, typo tolerance.
+"""Full-text search with tantivy that never fails: normalised words, one Dutch stemmer, corrections.
 
 The index is built at load (``loaders/indexes.py``) into the generation's ``search/text``
 directory, so it always matches the published store. Each document is one thing (initiative,
 actor, place, concept, source document, literature reference) with:
 
-* names and texts in a Dutch-stemmed and an English-stemmed field (``bewoner`` finds
-  ``bewoners``, ``neighbourhood`` finds ``neighbourhoods``);
-* the same words once more in an unstemmed field, because the Dutch stemmer mangles some words
-  (``Gelderland`` becomes ``lderland``) and leaves the f/v alternation (``buurtinitiatief`` vs
-  ``buurtinitiatieven``); typo tolerance is a fuzzy query on that field (edit distance 1, or 2
-  for long words, with prefix matching for words of five letters and more);
+* names and texts per language (stored: snippets come from them); the English ones through
+  tantivy's English stemmer (``neighbourhood`` finds ``neighbourhoods``), the Dutch ones
+  unstemmed, because Dutch has one stemmer here, :func:`stem_nl`;
+* the same words *normalised* (:func:`normalise`: case and accents folded, hyphenated and
+  apostrophe compounds joined, other punctuation dropped) in an unstemmed field ``plain``, with
+  the parts of each compound beside the joined form, so ``riot cleanup``, ``riot clean-up`` and
+  ``cleanup`` meet; the unstemmed field also finds names a stemmer mangles (``Gelderland``);
+* those normalised words through :func:`stem_nl` in ``stem``: one Dutch stemmer in Python,
+  applied identically to the index and to the query (``faciliteert``, ``faciliteren`` and
+  ``gefaciliteerd``... meet, and ``buurtinitiatief`` meets ``buurtinitiatieven``);
 * for initiatives, the names of their actors and places, so ``Leusden`` finds what happens there.
 
-Every word the visitor types must match (in any field); quoted text is a phrase.
+Queries are parsed here, never by tantivy's query parser, so no input can be a syntax error:
+``AND``, ``OR``, ``NOT``, ``-word`` and ``"phrases"`` are used when they are well-formed and
+searched as plain words otherwise. Every other word must match (in any field). A word the index
+does not know is replaced by the nearest known word (the result says so: "showing results for")
+or, when none is near, matched fuzzily; a search without results suggests ones that have some.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
-from collections.abc import Iterable
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import snowballstemmer
 import tantivy
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from portal.facets import pick
 
 TEXT_DIR = "text"
+VOCABULARY = "kiemen-vocabulary.json"
 KINDS = ("initiative", "actor", "place", "concept", "document", "reference")
 NAME_FIELDS = ("name_nl", "name_en")
 TEXT_FIELDS = ("text_nl", "text_en")
-PLAIN_FIELDS = ("plain", "related")
-SEARCH_FIELDS = (*NAME_FIELDS, *TEXT_FIELDS, *PLAIN_FIELDS)
-BOOSTS = {"name_nl": 3.0, "name_en": 3.0, "plain": 1.0, "related": 0.7}
+STEMMED_FIELDS = (*NAME_FIELDS, *TEXT_FIELDS)
+#: Fields holding normalised words (plain: names and texts; near: names of related things).
+PLAIN_FIELDS = ("plain", "near")
+BOOSTS = {"name_nl": 3.0, "name_en": 3.0}
 MAX_QUERY_CHARS = 200
+#: Words (operands) of one query that are searched; the rest are ignored (cost stays bounded).
+MAX_QUERY_WORDS = 16
+#: tantivy's default tokenizer drops longer tokens; the Python side does the same.
+MAX_TOKEN_CHARS = 40
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: A word with hyphens or apostrophes inside (clean-up, auto's); en and em dashes separate.
+_COMPOUND = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019][^\W_]+)*", re.UNICODE)
+_JOINERS = re.compile(r"(?<=[^\W_])[-\u2010\u2011'\u2019](?=[^\W_])", re.UNICODE)
+_RAW_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+OPERATORS = ("AND", "OR", "NOT")
+#: A key in a corrections map that asks for the words exactly as typed (no near spellings).
+EXACT = ""
+
+
+# -- normalisation: the same at index and query time ----------------------------------------------
+def fold(text: str) -> str:
+    """Lower case without accents (``Coöperatie`` → ``cooperatie``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def normalise(text: str) -> str:
+    """Text as the search compares it: folded, compounds joined, punctuation gone, one space.
+
+    ``normalise("Riot Clean-up!")`` is ``"riot cleanup"``. The reconciliation service uses it
+    too, so that a name matches there exactly when it matches here.
+    """
+    return " ".join(WORD.findall(_JOINERS.sub("", fold(text))))
+
+
+def index_words(text: str) -> Iterator[str]:
+    """The words an index keeps of ``text``: normalised, each compound joined *and* in parts."""
+    for token in _COMPOUND.findall(fold(text)):
+        parts = WORD.findall(token)
+        if len(parts) > 1:
+            yield "".join(parts)[:MAX_TOKEN_CHARS]
+        for part in parts:
+            yield part[:MAX_TOKEN_CHARS]
+
+
+_SNOWBALL = threading.local()
+_LONG_VOWEL = re.compile(r"([aeou])\1([^aeiouy])$")
+
+
+@lru_cache(maxsize=65536)
+def stem_nl(word: str) -> str:
+    """One Dutch stem for a normalised word, the same for the index and the query.
+
+    Snowball's Porter-style Dutch stemmer (it keeps ``ge-``, which the newer one strips from
+    ``Gelderland``), then what it leaves apart: the ``-eert``/``-eerd`` verb forms
+    (``faciliteert`` = ``faciliteren``), ``-heid``/``-heden`` kept whole (``overheden`` =
+    ``overheid``, never ``over``), long vowels in a closed last syllable (``faciliteer``
+    = ``faciliter``) and the f/v and s/z alternations (``initiatief`` = ``initiatieven``).
+    """
+    stemmer = getattr(_SNOWBALL, "nl", None)
+    if stemmer is None:
+        stemmer = _SNOWBALL.nl = snowballstemmer.stemmer("dutch_porter")
+    if len(word) < 4 or not word.isalpha():
+        return word
+    if len(word) > 7 and word.endswith("heden"):
+        word = word[:-5] + "heid"
+    if word.endswith("heid"):
+        return word  # Snowball strips -heid: "overheid" would meet every "over"
+    stem = str(stemmer.stemWord(word))
+    if len(stem) > 5 and stem.endswith(("eert", "eerd")):
+        stem = stem[:-1]
+    if len(stem) > 4:
+        stem = _LONG_VOWEL.sub(r"\1\2", stem)
+    if len(stem) > 3 and stem[-1] in "vz":
+        stem = stem[:-1] + ("f" if stem[-1] == "v" else "s")
+    return stem
+
+
+def stems(words: Iterable[str]) -> str:
+    return " ".join(stem_nl(w) for w in words)
 
 
 def schema() -> tantivy.Schema:
@@ -46,11 +136,15 @@ def schema() -> tantivy.Schema:
     sb.add_text_field("iri", stored=True, tokenizer_name="raw")
     sb.add_text_field("kind", stored=True, tokenizer_name="raw")
     sb.add_unsigned_field("item", stored=True, indexed=True, fast=True)
-    sb.add_text_field("name_nl", stored=True, tokenizer_name="nl_stem")
+    # Dutch texts are tokenised unstemmed here: their one stemmer is stem_nl (field "stem").
+    sb.add_text_field("name_nl", stored=True, tokenizer_name="default")
     sb.add_text_field("name_en", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("text_nl", stored=True, tokenizer_name="nl_stem")
+    sb.add_text_field("text_nl", stored=True, tokenizer_name="default")
     sb.add_text_field("text_en", stored=True, tokenizer_name="en_stem")
     sb.add_text_field("plain", stored=False, tokenizer_name="default")
+    sb.add_text_field("stem", stored=False, tokenizer_name="default")
+    sb.add_text_field("near", stored=False, tokenizer_name="default")
+    sb.add_text_field("near_stem", stored=False, tokenizer_name="default")
     sb.add_text_field("related", stored=True, tokenizer_name="default")
     return sb.build()
 
@@ -68,10 +162,12 @@ class SearchDoc:
 
 
 def build(docs: Iterable[SearchDoc], target: Path) -> int:
-    """Write a new text index into ``target`` (a directory of a private generation)."""
+    """Write a new text index into ``target`` (a directory of a private generation), with the
+    vocabulary (normalised words and in how many documents each occurs) that corrections use."""
     target.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(schema(), path=str(target))
     writer = index.writer(heap_size=64_000_000, num_threads=1)
+    vocabulary: Counter[str] = Counter()
     count = 0
     for d in docs:
         doc = tantivy.Document()
@@ -79,17 +175,130 @@ def build(docs: Iterable[SearchDoc], target: Path) -> int:
         doc.add_text("kind", d.kind)
         doc.add_unsigned("item", 0 if d.item is None else d.item + 1)
         for lang in ("nl", "en"):
-            name = pick(d.names, lang)
-            text = pick(d.texts, lang)
-            doc.add_text(f"name_{lang}", name)
-            doc.add_text(f"text_{lang}", text)
-        doc.add_text("plain", " ".join([*d.names.values(), *d.texts.values()]))
+            doc.add_text(f"name_{lang}", pick(d.names, lang))
+            doc.add_text(f"text_{lang}", pick(d.texts, lang))
+        own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
+        near = list(index_words(" · ".join(d.related)))
+        doc.add_text("plain", " ".join(own))
+        doc.add_text("stem", stems(own))
+        doc.add_text("near", " ".join(near))
+        doc.add_text("near_stem", stems(near))
         doc.add_text("related", " · ".join(d.related))
+        vocabulary.update({w for w in (*own, *near) if len(w) >= 3 and w.isalpha()})
         writer.add_document(doc)
         count += 1
     writer.commit()
     writer.wait_merging_threads()
+    (target / VOCABULARY).write_text(
+        json.dumps(sorted(vocabulary.items()), ensure_ascii=False), encoding="utf-8"
+    )
     return count
+
+
+# -- the query: parsed here, so that no input is a syntax error ------------------------------
+@dataclass
+class Operand:
+    """One thing the visitor typed: a word (possibly several after normalisation) or a phrase."""
+
+    words: list[str]
+    phrase: bool = False
+    negated: bool = False
+
+
+@dataclass
+class Parsed:
+    """What a query means: groups that must all match (each group: any of its operands)."""
+
+    groups: list[list[Operand]]
+    excluded: list[Operand]
+
+    def positive_words(self) -> list[str]:
+        return [w for g in self.groups for o in g for w in o.words]
+
+
+def _operand(raw: str, phrase: bool = False) -> Operand | None:
+    words = normalise(raw).split()
+    return Operand(words, phrase=phrase and len(words) > 1) if words else None
+
+
+def parse(text: str) -> Parsed:
+    """Read a query: operators where they are well-formed, plain words everywhere else.
+
+    ``a OR b`` (either), ``a AND b`` (both: the default anyway), ``NOT a`` and ``-a`` (without:
+    only beside something wanted), ``"a b"`` (a phrase; an unclosed quote runs to the end).
+    An operator without its operands (``AND``, ``OR x``, ``-``) is searched as a word.
+    """
+    items: list[Operand | str] = []
+    for m in _RAW_TOKEN.finditer(text[:MAX_QUERY_CHARS]):
+        quoted, bare = m.group(1), m.group(2)
+        if quoted is not None:
+            found = _operand(quoted, phrase=True)
+            if found:
+                items.append(found)
+        elif bare in OPERATORS:
+            items.append(bare)
+        elif bare.startswith("-") and len(bare) > 1 and WORD.match(bare[1:]):
+            found = _operand(bare[1:])
+            if found:
+                found.negated = True
+                items.append(found)
+        else:
+            found = _operand(bare)
+            if found:
+                items.append(found)
+    # An operator is well-formed only between (AND, OR) or before (NOT) operands.
+    resolved: list[Operand | str] = []
+    for n, item in enumerate(items):
+        if isinstance(item, str):
+            before = resolved[-1] if resolved else None
+            after = items[n + 1] if n + 1 < len(items) else None
+            operand_before = isinstance(before, Operand) and not before.negated
+            operand_after = isinstance(after, Operand) and not after.negated
+            if item == "NOT" and operand_after:
+                resolved.append("NOT")
+                continue
+            if item in ("AND", "OR") and operand_before and operand_after:
+                resolved.append(item)
+                continue
+            item = Operand([item.lower()])
+        if resolved and resolved[-1] == "NOT":
+            resolved.pop()
+            item.negated = True
+        resolved.append(item)
+    groups: list[list[Operand]] = []
+    excluded: list[Operand] = []
+    joined = False
+    for item in resolved:
+        if item == "OR":
+            joined = True
+        elif item == "AND":
+            joined = False
+        elif isinstance(item, Operand):
+            if item.negated:
+                excluded.append(item)
+            elif joined and groups:
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+            joined = False
+    if not groups:
+        # Nothing wanted, only exclusions: search for the excluded words themselves.
+        groups = [[Operand(o.words, o.phrase)] for o in excluded]
+        excluded = []
+    # Bound the work: at most MAX_QUERY_WORDS words in all.
+    budget = MAX_QUERY_WORDS
+    kept: list[list[Operand]] = []
+    for group in groups:
+        ops = []
+        for o in group:
+            if budget <= 0:
+                break
+            o.words = o.words[:budget]
+            budget -= len(o.words)
+            ops.append(o)
+        if ops:
+            kept.append(ops)
+    return Parsed(kept, excluded[:MAX_QUERY_WORDS])
 
 
 @dataclass
@@ -107,6 +316,10 @@ class Results:
     hits: list[Hit]
     total: int
     kinds: dict[str, int]
+    #: The query as it was searched when a word was replaced by a known one, else None.
+    corrected: str | None = None
+    #: Queries that find something, offered when this one found nothing.
+    suggestions: list[str] = field(default_factory=list)
 
 
 class TextIndex:
@@ -116,62 +329,214 @@ class TextIndex:
         self.directory = directory
         self.index = tantivy.Index.open(str(directory))
         self.schema = self.index.schema
+        self._vocabulary: tuple[list[str], list[int]] | None = None
 
-    # -- queries ---------------------------------------------------------------------------
+    # -- words the index knows ------------------------------------------------------------
+    @property
+    def vocabulary(self) -> tuple[list[str], list[int]]:
+        if self._vocabulary is None:
+            path = self.directory / VOCABULARY
+            pairs = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+            self._vocabulary = ([w for w, _n in pairs], [int(n) for _w, n in pairs])
+        return self._vocabulary
+
+    def known(self, word: str) -> bool:
+        searcher = self.index.searcher()
+        if any(searcher.doc_freq(name, word) for name in PLAIN_FIELDS):
+            return True
+        stem = stem_nl(word)
+        return any(searcher.doc_freq(name, stem) for name in ("stem", "near_stem"))
+
+    def correction(self, word: str) -> str | None:
+        """The known word nearest to an unknown one (the most frequent of the nearest), if any
+        is within edit distance 1 (2 for words of nine letters and more)."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        words, counts = self.vocabulary
+        limit = 2 if len(word) >= 9 else 1
+        found = process.extract(
+            word, words, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+        )
+        if not found:
+            return None
+        best = min(found, key=lambda f: (f[1], -counts[f[2]], f[0]))
+        return str(best[0])
+
     def words(self, text: str) -> tuple[list[str], list[str]]:
-        """Phrases (quoted) and single words of what the visitor typed."""
-        text = text[:MAX_QUERY_CHARS]
-        phrases = [p.strip() for p in re.findall(r'"([^"]+)"', text) if p.strip()]
-        rest = re.sub(r'"[^"]*"', " ", text)
-        return phrases, WORD.findall(rest)
+        """Phrases and words of what the visitor typed (normalised)."""
+        parsed = parse(text)
+        ops = [o for g in parsed.groups for o in g]
+        return [" ".join(o.words) for o in ops if o.phrase], [
+            w for o in ops if not o.phrase for w in o.words
+        ]
 
-    def _parse(self, text: str) -> tantivy.Query:
-        return self.index.parse_query(text, list(SEARCH_FIELDS), field_boosts=BOOSTS)
+    # -- building queries --------------------------------------------------------------------
+    def _term(self, name: str, value: str, boost: float = 1.0) -> tantivy.Query:
+        query = tantivy.Query.term_query(self.schema, name, value)
+        return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
 
-    def query(self, text: str, kind: str | None = None) -> tantivy.Query | None:
-        phrases, words = self.words(text)
-        if not phrases and not words:
+    def _stemmed(self, text: str) -> tantivy.Query | None:
+        """The language fields through tantivy's own analysers (for English stems and for the
+        snippets). ``text`` is normalised: lower-case letters and digits only, never syntax."""
+        try:
+            return self.index.parse_query(text, list(STEMMED_FIELDS), field_boosts=BOOSTS)
+        except ValueError:
+            return None
+
+    def _word(self, word: str) -> tantivy.Query:
+        options: list[tuple[tantivy.Occur, tantivy.Query]] = [
+            (tantivy.Occur.Should, self._term("plain", word)),
+            (tantivy.Occur.Should, self._term("stem", stem_nl(word))),
+            (tantivy.Occur.Should, self._term("near", word, 0.7)),
+            (tantivy.Occur.Should, self._term("near_stem", stem_nl(word), 0.5)),
+        ]
+        stemmed = self._stemmed(word)
+        if stemmed is not None:
+            options.append((tantivy.Occur.Should, stemmed))
+        return tantivy.Query.boolean_query(options)
+
+    def _fuzzy(self, word: str) -> tantivy.Query:
+        """Near spellings of a word the index does not hold, and longer words it begins."""
+        options = []
+        for name in PLAIN_FIELDS:
+            fuzzy = tantivy.Query.fuzzy_term_query(
+                self.schema,
+                name,
+                word,
+                distance=2 if len(word) >= 9 else 1,
+                transposition_cost_one=True,
+                prefix=len(word) >= 5,
+            )
+            options.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, 0.3)))
+        return tantivy.Query.boolean_query(options)
+
+    def _phrase(self, words: list[str]) -> tantivy.Query:
+        options = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.phrase_query(
+                    self.schema, "plain", list[str | tuple[int, str]](words)
+                ),
+            )
+        ]
+        stemmed = self._stemmed('"' + " ".join(words) + '"')
+        if stemmed is not None:
+            options.append((tantivy.Occur.Should, stemmed))
+        return tantivy.Query.boolean_query(options)
+
+    def _operand(self, op: Operand, fixes: dict[str, str]) -> tantivy.Query:
+        if op.phrase:
+            return self._phrase(op.words)
+        clauses: list[tantivy.Query] = []
+        words = op.words
+        n = 0
+        while n < len(words):
+            word = words[n]
+            # "clean up" also finds "cleanup" when the index holds the joined word.
+            if n + 1 < len(words) and self.known(word + words[n + 1]):
+                both = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, self._single(word, fixes)),
+                        (tantivy.Occur.Must, self._single(words[n + 1], fixes)),
+                    ]
+                )
+                clauses.append(
+                    tantivy.Query.boolean_query(
+                        [
+                            (tantivy.Occur.Should, both),
+                            (tantivy.Occur.Should, self._word(word + words[n + 1])),
+                        ]
+                    )
+                )
+                n += 2
+                continue
+            clauses.append(self._single(word, fixes))
+            n += 1
+        if len(clauses) == 1:
+            return clauses[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
+
+    def _single(self, word: str, fixes: dict[str, str]) -> tantivy.Query:
+        if word in fixes:
+            return self._word(fixes[word])
+        if EXACT not in fixes and len(word) >= 4 and not self.known(word):
+            # Unknown and nothing near enough to correct it to: near spellings and prefixes.
+            return tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, self._word(word)),
+                    (tantivy.Occur.Should, self._fuzzy(word)),
+                ]
+            )
+        return self._word(word)
+
+    def corrections(self, parsed: Parsed) -> dict[str, str]:
+        """Unknown words of the query with the known word each is replaced by."""
+        fixes = {}
+        for group in parsed.groups:
+            for op in group:
+                if op.phrase:
+                    continue
+                for word in op.words:
+                    if word not in fixes and len(word) >= 4 and not self.known(word):
+                        fixed = self.correction(word)
+                        if fixed:
+                            fixes[word] = fixed
+        return fixes
+
+    def build_query(
+        self, parsed: Parsed, kind: str | None, fixes: dict[str, str]
+    ) -> tantivy.Query | None:
+        if not parsed.groups:
             return None
         must: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for phrase in phrases:
-            inner = " ".join(WORD.findall(phrase))
-            if inner:
-                must.append((tantivy.Occur.Must, self._parse(f'"{inner}"')))
-        searcher = self.index.searcher()
-        for word in words:
-            options: list[tuple[tantivy.Occur, tantivy.Query]] = [
-                (tantivy.Occur.Should, self._parse(word))
-            ]
-            lowered = word.lower()
-            known = any(searcher.doc_freq(name, lowered) for name in PLAIN_FIELDS)
-            if not known and len(lowered) >= 4:
-                # A word the index does not hold is probably misspelt (or inflected in a way
-                # the stemmer leaves alone): accept near spellings, and longer words they begin.
-                for name in PLAIN_FIELDS:
-                    fuzzy = tantivy.Query.fuzzy_term_query(
-                        self.schema,
-                        name,
-                        lowered,
-                        distance=2 if len(lowered) >= 9 else 1,
-                        transposition_cost_one=True,
-                        prefix=len(lowered) >= 5,
+        for group in parsed.groups:
+            queries = [self._operand(op, fixes) for op in group]
+            if len(queries) == 1:
+                must.append((tantivy.Occur.Must, queries[0]))
+            else:
+                must.append(
+                    (
+                        tantivy.Occur.Must,
+                        tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries]),
                     )
-                    options.append((tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, 0.3)))
-            must.append((tantivy.Occur.Must, tantivy.Query.boolean_query(options)))
+                )
+        for op in parsed.excluded:
+            must.append((tantivy.Occur.MustNot, self._operand(op, {})))
         if kind:
-            must.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "kind", kind)))
+            must.append((tantivy.Occur.Must, self._term("kind", kind)))
         return tantivy.Query.boolean_query(must)
 
+    def query(self, text: str, kind: str | None = None) -> tantivy.Query | None:
+        parsed = parse(text)
+        return self.build_query(parsed, kind, self.corrections(parsed))
+
+    # -- searching ------------------------------------------------------------------------------
+    def count(self, query: tantivy.Query | None) -> int:
+        if query is None:
+            return 0
+        found = self.index.searcher().search(query, limit=1, count=True)
+        return int(getattr(found, "count", 0) or 0)
+
     def search(
-        self, text: str, lang: str, kind: str | None = None, limit: int = 20, offset: int = 0
+        self,
+        text: str,
+        lang: str,
+        kind: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        exact: bool = False,
     ) -> Results:
-        query = self.query(text, kind)
+        """One page of hits; ``exact`` searches the words as typed, without corrections."""
+        parsed = parse(text)
+        fixes = {EXACT: EXACT} if exact else self.corrections(parsed)
+        query = self.build_query(parsed, kind, fixes)
         if query is None:
             return Results([], 0, {})
         searcher = self.index.searcher()
         found = searcher.search(query, limit=limit, offset=offset, count=True)
-        kinds = self.kind_counts(text)
-        _phrases, words = self.words(text)
+        total = int(getattr(found, "count", 0) or 0)
+        kinds = self._kind_counts(parsed, fixes)
+        words = [fixes.get(w, w) for w in parsed.positive_words()]
         other = "en" if lang == "nl" else "nl"
         generators = []
         for name in (f"text_{lang}", f"text_{other}", "related"):
@@ -182,19 +547,41 @@ class TextIndex:
         for score, address in found.hits:
             doc = searcher.doc(address)
             hits.append(self._hit(generators, doc, float(score), lang, words))
-        return Results(hits, int(getattr(found, "count", 0) or 0), kinds)
+        corrected = _rewrite(text, fixes) if fixes and not exact and total else None
+        suggestions = [] if total or kinds else self.suggest(parsed, kind)
+        return Results(hits, total, kinds, corrected, suggestions)
 
-    def kind_counts(self, text: str) -> dict[str, int]:
-        searcher = self.index.searcher()
+    def suggest(self, parsed: Parsed, kind: str | None, most: int = 3) -> list[str]:
+        """Queries near this one that find something: each word corrected, or one word left
+        out (at most a few counted, so a search without results stays cheap)."""
+        words = parsed.positive_words()
+        candidates: list[str] = []
+        fixed = [self.correction(w) or w for w in words]
+        if fixed != words:
+            candidates.append(" ".join(fixed))
+        if len(words) > 1:
+            candidates += [" ".join(words[:n] + words[n + 1 :]) for n in range(len(words))]
+        out: list[str] = []
+        for candidate in dict.fromkeys(candidates):
+            if len(out) >= most:
+                break
+            if not candidate or all(len(w) < 2 for w in candidate.split()):
+                continue
+            if self.count(self.query(candidate, kind)):
+                out.append(candidate)
+        return out[:most]
+
+    def _kind_counts(self, parsed: Parsed, fixes: dict[str, str]) -> dict[str, int]:
         out = {}
         for kind in KINDS:
-            q = self.query(text, kind)
-            if q is None:
-                continue
-            n = getattr(searcher.search(q, limit=1, count=True), "count", 0) or 0
+            n = self.count(self.build_query(parsed, kind, fixes))
             if n:
-                out[kind] = int(n)
+                out[kind] = n
         return out
+
+    def kind_counts(self, text: str) -> dict[str, int]:
+        parsed = parse(text)
+        return self._kind_counts(parsed, self.corrections(parsed))
 
     def matching_items(self, text: str, limit: int) -> list[int]:
         """Initiative item numbers (of the facet index) matching ``text``, best first."""
@@ -237,6 +624,15 @@ class TextIndex:
         )
 
 
+def _rewrite(text: str, fixes: dict[str, str]) -> str:
+    """The visitor's query with each corrected word replaced (the rest as typed)."""
+
+    def swap(m: re.Match[str]) -> str:
+        return fixes.get(normalise(m.group(0)), m.group(0))
+
+    return re.sub(r"[^\s\"]+", swap, text[:MAX_QUERY_CHARS]).strip()
+
+
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -258,9 +654,13 @@ def fuzzy_snippet(text: str, words: list[str], width: int = 220) -> str:
     if not text:
         return ""
     targets = [w.lower() for w in words if len(w) >= 3]
+    stemmed = {stem_nl(t) for t in targets}
     spans = []
     for m in WORD.finditer(text):
         token = m.group(0).lower()
+        if stem_nl(fold(token)) in stemmed:
+            spans.append((m.start(), m.end()))
+            continue
         for t in targets:
             limit = 2 if len(t) >= 9 else 1
             if (

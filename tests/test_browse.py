@@ -170,9 +170,12 @@ def test_bad_parameters_answer_in_the_error_shape(client) -> None:  # type: igno
     assert client.get("/browse?_size=-1").status_code == 400
 
 
-def test_unknown_facet_values_match_nothing_but_do_not_fail(client) -> None:  # type: ignore[no-untyped-def]
-    data = api(client, "/api/initiatives?form=no-such-form")
-    assert data["count"] > 0  # an unknown value is dropped, as datasette ignores unknown facets
+def test_unknown_facet_values_are_refused_with_the_valid_ones(client) -> None:  # type: ignore[no-untyped-def]
+    # Issue #17: an unknown value used to be dropped silently and showed everything.
+    response = client.get("/api/initiatives?form=no-such-form")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["ok"] is False and "no-such-form" in body["error"] and body["valid_values"]
 
 
 def test_map_groups_the_same_result_by_place(client) -> None:  # type: ignore[no-untyped-def]

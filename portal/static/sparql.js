@@ -4,7 +4,8 @@
  * - the remote autocompleters (prefix.cc, LOV) are replaced by ones fed from the page: the
  *   ontology's prefixes, classes and properties;
  * - no tab persistence, so the page opens on the chosen example; shareable links carry the query;
- * - a few ARIA fixes for what axe finds in YASGUI's markup.
+ * - a few ARIA fixes for what axe finds in YASGUI's markup;
+ * - literals shown as values, their datatype on hover; long cells wrap inside the page.
  */
 (function () {
   "use strict";
@@ -29,6 +30,34 @@
     Yasqe.forkAutocompleter("property", { name: "kiemen-properties", get: startsWithFilter(cfg.properties) }, false);
     Yasqe.defaults.autocompleters = ["kiemen-prefixes", "kiemen-classes", "kiemen-properties", "variables"];
     Yasqe.defaults.prefixCcApi = null;
+  }
+
+  /* Literals as values: "3693" rather than "3693"^^<…#integer>; the datatype (or language)
+     shows on hover and to screen readers through the title. */
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var RDF_LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  var Table = Yasgui.Yasr && Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table;
+  if (Table && Table.prototype && Table.prototype.formatLiteral) {
+    Table.prototype.formatLiteral = function (binding) {
+      var value = esc(binding.value);
+      var lang = binding["xml:lang"];
+      var datatype = binding.datatype;
+      if (lang) {
+        return '<span class="literal" lang="' + esc(lang) + '" title="@' + esc(lang) + '">' + value +
+          '</span> <span class="literal-lang" aria-hidden="true">' + esc(lang) + "</span>";
+      }
+      if (datatype && datatype !== XSD + "string" && datatype !== RDF_LANG) {
+        var shown = datatype.indexOf(XSD) === 0 ? "xsd:" + datatype.slice(XSD.length) : datatype;
+        return '<span class="literal typed" data-datatype="' + esc(datatype) + '" title="' +
+          esc(shown) + '">' + value + "</span>";
+      }
+      return '<span class="literal">' + value + "</span>";
+    };
   }
 
   var byName = {};

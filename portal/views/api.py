@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from portal import listing, resource, search
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
@@ -48,11 +47,6 @@ def error(message: str, status: int) -> ResponseReturnValue:
 @bp.errorhandler(listing.BadRequest)
 def bad_request(exc: listing.BadRequest) -> ResponseReturnValue:
     return error(str(exc), 400)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> ResponseReturnValue:
-    return error(exc.description or exc.name, exc.code or 500)
 
 
 def _lang() -> str:
@@ -129,13 +123,18 @@ def search_api() -> ResponseReturnValue:
     if not 0 <= offset <= MAX_SEARCH_OFFSET:
         # tantivy aborts on an offset near 2**63 (capacity overflow): refuse it before.
         return error(f"_next must be between 0 and {MAX_SEARCH_OFFSET}", 400)
-    results = listing.text_index(get_store()).search(q, _lang(), kind, limit=size, offset=offset)
+    exact = request.args.get("exact") == "1"
+    results = listing.text_index(get_store()).search(
+        q, _lang(), kind, limit=size, offset=offset, exact=exact
+    )
     following = offset + size if offset + size < results.total else None
     params = {"q": [q]}
     if kind:
         params["kind"] = [kind]
     if size != settings.page_size:
         params["_size"] = [str(size)]
+    if exact:
+        params["exact"] = ["1"]
     return jsonify(
         {
             "ok": True,
@@ -152,6 +151,8 @@ def search_api() -> ResponseReturnValue:
                 }
             },
             "sparql_url": listing.sparql_link(settings, "search-text", {"text": [q]}),
+            "corrected": results.corrected,
+            "suggestions": results.suggestions,
         }
     )
 

@@ -13,9 +13,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal import cite, facets, listing, search
+from portal import cite, errors, facets, listing, search
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
+from portal import texts_search as _search_texts  # noqa: F401  (search and error texts)
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang, t
 from portal.resource import page_path
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
 
 
 def bad_request(exc: Exception) -> ResponseReturnValue:
-    return render_template("browse/missing.html", message=str(exc)), 400
+    return errors.respond(400, str(exc))
 
 
 # -- the faceted browser -------------------------------------------------------------------------
@@ -113,6 +114,7 @@ def search_page() -> ResponseReturnValue:
     kstore = get_store()
     q = request.args.get("q", "").strip()[: search.MAX_QUERY_CHARS]
     kind = request.args.get("kind") or None
+    exact = request.args.get("exact") == "1"
     if kind and kind not in search.KINDS:
         return bad_request(ValueError(f"kind must be one of {', '.join(search.KINDS)}"))
     size = get_settings().page_size
@@ -123,11 +125,16 @@ def search_page() -> ResponseReturnValue:
     results = None
     if q:
         results = listing.text_index(kstore).search(
-            q, lang, kind, limit=size, offset=(page - 1) * size
+            q, lang, kind, limit=size, offset=(page - 1) * size, exact=exact
         )
     params = {"q": [q]} if q else {}
     if kind:
         params["kind"] = [kind]
+    if exact:
+        params["exact"] = ["1"]
+    pages = max(1, -(-(results.total if results else 0) // size))
+    if page > pages:
+        raise listing.past_last("/search", params, page, pages)
     return render_template(
         "browse/search.html",
         q=q,
@@ -135,7 +142,7 @@ def search_page() -> ResponseReturnValue:
         kinds=search.KINDS,
         results=results,
         page=page,
-        pages=max(1, -(-(results.total if results else 0) // size)),
+        pages=pages,
         params=params,
         url_with=listing.url_with,
         sparql_url=listing.sparql_link(get_settings(), "search-text", {"text": [q]}) if q else None,

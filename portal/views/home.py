@@ -30,6 +30,7 @@ NAV = [
     ("sparql.query_page", "nav.sparql"),
     ("codebook.codebook", "nav.codebook"),
     ("linkeddata.downloads", "nav.downloads"),
+    ("api.docs", "nav.api"),
 ]
 
 #: Kinds counted on the home page, in this order (names as in stats-by-kind).

@@ -39,7 +39,16 @@ from flask.typing import ResponseReturnValue
 from portal import conneg
 from portal.catalogue import descriptions
 from portal.db import get_settings, get_store
-from portal.dumps import KIND_BY_KEY, KINDS, MANIFEST, dumps_dir, latest_release, read_manifest
+from portal.dumps import (
+    KIND_BY_KEY,
+    KINDS,
+    MANIFEST,
+    being_prepared,
+    dumps_dir,
+    latest_release,
+    read_manifest,
+    ready,
+)
 from portal.i18n import current_lang
 from portal.licence import LICENCE, LICENCE_NAME, link_header
 from portal.moved import moved_to
@@ -118,6 +127,12 @@ TEXTS.update(
             "SHA-256 lets you check that a file arrived intact.",
         },
         "ld.downloads.release": {"nl": "Uitgave van {release}", "en": "Release of {release}"},
+        "ld.downloads.preparing": {
+            "nl": "De downloads van de huidige gegevens worden klaargemaakt. Dat gebeurt op de "
+            "achtergrond; kom over een paar minuten terug.",
+            "en": "The downloads of the current data are being prepared. This happens in the "
+            "background; please come back in a few minutes.",
+        },
         "ld.downloads.none": {
             "nl": "Er zijn nog geen downloads. De beheerder maakt ze met: kiemen export",
             "en": "There are no downloads yet. The administrator makes them with: kiemen export",
@@ -167,7 +182,10 @@ TEXTS.update(
 
 
 def init_app(app: Flask) -> None:
+    from portal import dumps
+
     app.jinja_env.globals.update(ld_href=ld_href, human_size=human_size)
+    dumps.init_app(app)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -479,8 +497,14 @@ def downloads() -> ResponseReturnValue:
                 files.append(
                     {**f, "kind": kind, "url": url_for("linkeddata.download", filename=f["file"])}
                 )
+    generation = get_store().generation_id()
+    preparing = generation is not None and not ready(folder, generation)
+    if preparing and current_app.config.get("KIEMEN_AUTO_DUMPS"):
+        current_app.extensions["kiemen_dumps_start"]()
     html = render_template(
         "downloads.html",
+        preparing=preparing
+        and (being_prepared(folder) or current_app.config.get("KIEMEN_AUTO_DUMPS")),
         latest=latest,
         files=files,
         older=older,
@@ -527,6 +551,15 @@ def download(filename: str) -> ResponseReturnValue:
 
 
 # -- crawlers -----------------------------------------------------------------------------
+
+
+@bp.route("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page says; pages also name the SVG."""
+    response = send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/x-icon", max_age=86400
+    )
+    return response
 
 
 @bp.route("/robots.txt")

@@ -362,6 +362,9 @@ def _example_text(text: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+_LANG_MARKER = re.compile(r"^[ \t]*#[ \t]*@values[ \t]+\?lang[ \t]*$", re.M)
+
+
 def examples(lang: str) -> list[dict[str, str]]:
     store = get_store()
     out = []
@@ -369,6 +372,9 @@ def examples(lang: str) -> list[dict[str, str]]:
         if not q.example:
             continue
         body = store.rebase_text(_example_text(q.text))
+        if any(p.name == "lang" and p.type == "lang" for p in q.parameters):
+            # Labels in the page's language: the example binds ?lang (issue #17 item 8).
+            body = _LANG_MARKER.sub(f'  VALUES ?lang {{ "{lang}" }}', body)
         out.append(
             {
                 "name": q.name,
