@@ -559,8 +559,12 @@ class Reconciler:
             ]
         )
         strict = index.query(" ".join(words))
-        lenient = index.index.parse_query(
-            " ".join(words), list(search.SEARCH_FIELDS), field_boosts=search.BOOSTS
+        # any of the words (the strict query needs all of them), each as search reads it
+        each = [q for q in (index.query(w) for w in words) if q is not None]
+        lenient = (
+            tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in each])
+            if each
+            else None
         )
         for base in (strict, lenient):
             if base is None or len(found) >= limit:

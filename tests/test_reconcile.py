@@ -77,8 +77,8 @@ BOOKLET_CASES = [
     ("Onder-Tussen", "Initiative", "initiative/onder-tussen"),
     ("Gemeente Alphen a/d Rijn", None, "actor/gemeente-alphen-aan-den-rijn"),
     ("gem. Alphen a.d. Rijn", "Actor", "actor/gemeente-alphen-aan-den-rijn"),
-    ("Alphen a/d Rijn", "Place", "place/alphen-aan-den-rijn"),
-    ("Fryslan", "Place", "place/friesland"),
+    ("Alphen a/d Rijn", "Place", "place/cbs/GM0484"),
+    ("Fryslan", "Place", "place/cbs/PV21"),
     ("burgerinitiatief", "Concept", "def/form/civic-initiative"),
 ]
 
@@ -225,12 +225,12 @@ def test_extend_gives_forms_roles_places_and_sources(client) -> None:  # type: i
     validate(body, "data-extension-response.json")
     assert [m["id"] for m in body["meta"]] == [p["id"] for p in query["properties"]]
     riot = body["rows"]["initiative/riotcleanup"]
-    assert {"id": "place/londen", "name": "London"} in riot["place"]
+    assert {"id": "place/geonames/2643743", "name": "London"} in riot["place"]
     assert {c["id"] for c in riot["role"]} >= {"def/government-role/facilitating"}
     assert any(c["id"] == "def/form/civic-initiative" for c in riot["form"])
     assert riot["source"] and riot["document"]
     leusden = body["rows"]["initiative/verander-leusden"]
-    assert [c["id"] for c in leusden["place"]] == ["place/leusden"]
+    assert [c["id"] for c in leusden["place"]] == ["place/cbs/GM0327"]
     assert body["rows"]["initiative/nothing"] == {p["id"]: [] for p in query["properties"]}
 
 
