@@ -17,11 +17,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import db, i18n, proxy
+    from portal import db, i18n, proxy, safeweb
 
     db.init_app(app)
     i18n.init_app(app)
     proxy.init_app(app)
+    safeweb.init_app(app)
 
     from portal.views import home, vendor
 

@@ -16,6 +16,11 @@
   function esc(s) {
     return String(s).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
   }
+  /* Only http(s), mailto and paths on this site become links (the server's rule, portal/safeweb.py). */
+  function safeHref(u) {
+    var s = String(u || "").replace(/[\u0000-\u0020\u007f]/g, "");
+    return /^(https?:|mailto:|\/(?!\/))/i.test(s) ? String(u) : null;
+  }
   fetch(el.getAttribute("data-src"), { headers: { Accept: "application/json" } })
     .then(function (r) { return r.json(); })
     .then(function (data) {
@@ -31,7 +36,8 @@
         });
         var marker = L.marker([p.lat, p.long], { icon: icon, title: p.label + " (" + p.count + ")", keyboard: true });
         var list = p.initiatives.map(function (i) {
-          return '<li><a href="' + esc(i.page_url || i.iri) + '">' + esc(i.label) + "</a></li>";
+          var href = safeHref(i.page_url || i.iri);
+          return href ? '<li><a href="' + esc(href) + '">' + esc(i.label) + "</a></li>" : "<li>" + esc(i.label) + "</li>";
         }).join("");
         var token = p.place.replace(/\/$/, "").split("/").pop();
         var sep = browse.indexOf("?") >= 0 ? "&" : "?";

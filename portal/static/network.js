@@ -30,7 +30,10 @@
         ],
         layout: { name: elements.length > 600 ? "grid" : "cose", animate: false, nodeDimensionsIncludeLabels: true }
       });
-      cy.on("dbltap", "node", function (evt) { window.location.href = evt.target.data("url"); });
+      cy.on("dbltap", "node", function (evt) {
+      var url = String(evt.target.data("url") || "");
+      if (/^(https?:|\/(?!\/))/i.test(url.replace(/[\u0000-\u0020\u007f]/g, ""))) { window.location.href = url; }
+    });
       el.setAttribute("data-ready", String(data.nodes.length));
       window.kiemenNetwork = cy;
     })
