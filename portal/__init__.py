@@ -40,7 +40,16 @@ def _optional_views() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("codebook", "linkeddata", "sparql", "graphstore", "browse", "api", "publish"):
+    for name in (
+        "codebook",
+        "linkeddata",
+        "sparql",
+        "graphstore",
+        "browse",
+        "api",
+        "publish",
+        "pages",
+    ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))
         except ModuleNotFoundError as exc:

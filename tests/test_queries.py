@@ -33,6 +33,7 @@ SAMPLE_PARAMS: dict[str, str] = {
     "period": "2012",
     "text": "buurt",
     "facet": "form",
+    "section": K + "id/section/booklet-sociale-innovatie",
 }
 
 
