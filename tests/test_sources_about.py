@@ -25,7 +25,8 @@ def test_a_section_page_shows_its_outline_and_what_rests_on_it(client: Any) -> N
     assert 'href="/page/section/booklet-het-sociale-web"' in outline
     cite = html[html.index('id="cite-passage-h"') : html.index('id="derived-h"')]
     assert re.search(
-        r"Sociale media: nieuwe wegen naar sociale innovatie \(2013\), .*‘Het sociale web’, .*lines \d+–\d+",
+        r"Sociale media: nieuwe wegen naar sociale innovatie \(2013\), "
+        r".*‘Het sociale web’, .*lines \d+–\d+",
         cite,
     )
     derived = html[html.index('id="derived-h"') :]
