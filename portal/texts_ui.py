@@ -13,6 +13,13 @@ TEXTS.update(
     {
         "ui.skip_results": {"nl": "Direct naar de resultaten", "en": "Skip to results"},
         "ui.filters": {"nl": "Filters", "en": "Filters"},
+        # map
+        "map.note": {
+            "nl": "Landsgrenzen uit Natural Earth (publiek domein), zonder kaarttegels: de kaart werkt zonder internet. Wijs een land of marker aan voor de naam; markers zijn per plaats gegroepeerd.",
+            "en": "Country borders from Natural Earth (public domain), without map tiles: the map works offline. Point at a country or marker for its name; markers are grouped by place.",
+        },
+        "map.actor": {"nl": "Kaart: waar de initiatieven van deze actor spelen", "en": "Map: where this actor's initiatives take place"},
+        "map.place": {"nl": "Kaart: initiatieven in en rond deze plaats", "en": "Map: initiatives in and around this place"},
         # footer (every page)
         "footer.nav": {"nl": "Over deze site", "en": "About this site"},
         "footer.about": {"nl": "Over Kiemen en de methode", "en": "About Kiemen and the method"},

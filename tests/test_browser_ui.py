@@ -123,7 +123,12 @@ def test_new_pages_pass_axe(browser: Any, live_server: str) -> None:
 
 
 #: Pages this round adds; each must pass axe-core like the rest.
-NEW_PAGES: list[str] = ["/about", "/page/section/booklet-wat-zijn-de-sociale-media"]
+NEW_PAGES: list[str] = [
+    "/about",
+    "/page/section/booklet-wat-zijn-de-sociale-media",
+    "/page/place/amsterdam",
+    "/page/actor/tno",
+]
 
 
 def test_no_page_overflows_a_phone(browser: Any, live_server: str, kstore: Any) -> None:
@@ -220,3 +225,35 @@ def test_focus_stays_on_the_toggled_facet(browser: Any, live_server: str, width:
         assert (
             page.evaluate("() => document.activeElement.getAttribute('data-focus-id')") == focus_id
         )
+
+
+@pytest.mark.parametrize("url", ["/browse", "/page/place/amsterdam", "/page/actor/tno"])
+def test_the_map_has_geography_and_named_markers(browser: Any, live_server: str, url: str) -> None:
+    """Natural Earth outlines drawn offline; each marker (and cluster) has an accessible name;
+    a country's name shows on hover."""
+    options = {"locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+    with browser_helpers.offline_page(browser, live_server, **options) as page:
+        page.goto(f"{live_server}{url}?lang=en")
+        page.locator("#map[data-ready]").wait_for()
+        page.locator("#map[data-countries-ready]").wait_for()
+        assert int(page.locator("#map").get_attribute("data-countries-ready") or 0) > 200
+        assert page.locator("#map path.leaflet-interactive").count() > 50, "country shapes"
+        markers = page.locator("#map .leaflet-marker-icon")
+        assert markers.count() >= 1
+        names = page.evaluate(
+            """() => Array.from(document.querySelectorAll('#map .leaflet-marker-icon')).map(
+                 e => (e.getAttribute('aria-label') || e.textContent || '').trim())"""
+        )
+        assert all(n and not n.isdigit() for n in names), names
+        # Hover over the Netherlands (the map starts on the data, in or near it).
+        page.mouse.move(5, 5)
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+        shown = ""
+        for fx, fy in ((0.5, 0.5), (0.3, 0.3), (0.7, 0.6), (0.2, 0.8), (0.8, 0.2)):
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            tip = page.locator(".leaflet-tooltip")
+            if tip.count():
+                shown = tip.first.inner_text()
+                break
+        assert shown, "a name on hover"
