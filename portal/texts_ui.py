@@ -20,6 +20,23 @@ TEXTS.update(
         },
         "map.actor": {"nl": "Kaart: waar de initiatieven van deze actor spelen", "en": "Map: where this actor's initiatives take place"},
         "map.place": {"nl": "Kaart: initiatieven in en rond deze plaats", "en": "Map: initiatives in and around this place"},
+        # network
+        "net.legend": {"nl": "Legenda", "en": "Legend"},
+        "net.legend.initiative": {"nl": "Initiatief (cirkel; groter = meer verbindingen)", "en": "Initiative (circle; larger = more links)"},
+        "net.legend.actor": {"nl": "Actor (ruit)", "en": "Actor (diamond)"},
+        "net.legend.stated": {"nl": "Rol vermeld in de bron (doorgetrokken lijn)", "en": "Role stated in the source (solid line)"},
+        "net.legend.inferred": {"nl": "Rol afgeleid door de redactie (stippellijn)", "en": "Role inferred by the editors (dashed line)"},
+        "net.legend.roles": {"nl": "Rollen (kleur van de lijn, tussen haakjes het aantal)", "en": "Roles (colour of the line, number in brackets)"},
+        "net.legend.help": {
+            "nl": "Wijs een knoop of lijn aan voor naam en rol; dubbelklik op een knoop om zijn pagina te openen. De tabel hieronder bevat dezelfde verbindingen.",
+            "en": "Point at a node or line for its name and role; double-click a node to open its page. The table below holds the same links.",
+        },
+        "net.legend.more": {"nl": "Wat vermeld en afgeleid betekenen", "en": "What stated and inferred mean"},
+        "net.alone": {"nl": "Initiatieven zonder vastgelegde actoren", "en": "Initiatives with no recorded actors"},
+        "net.alone.help": {
+            "nl": "Deze initiatieven horen bij de selectie, maar de bronnen noemen geen betrokken actoren; daarom staan ze niet in het netwerk.",
+            "en": "These initiatives belong to the selection, but the sources name no actors involved; that is why they are not in the network.",
+        },
         # footer (every page)
         "footer.nav": {"nl": "Over deze site", "en": "About this site"},
         "footer.about": {"nl": "Over Kiemen en de methode", "en": "About Kiemen and the method"},

@@ -257,3 +257,47 @@ def test_the_map_has_geography_and_named_markers(browser: Any, live_server: str,
                 shown = tip.first.inner_text()
                 break
         assert shown, "a name on hover"
+
+
+def test_the_network_is_readable(browser: Any, live_server: str) -> None:
+    """fCoSE layout, labels at least 11 px on screen at the default zoom, roles on edges, a
+    legend, and the initiatives without actors listed instead of vanishing."""
+    options = {"locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+    with browser_helpers.offline_page(browser, live_server, **options) as page:
+        page.goto(f"{live_server}/network?lang=en")
+        settle(page)
+        net = page.locator("#network")
+        assert net.get_attribute("data-layout") == "fcose"
+        sizes = page.evaluate(
+            """() => window.kiemenNetwork.nodes('[?major]').map(
+                 n => parseFloat(n.renderedStyle('font-size')))"""
+        )
+        assert sizes and min(sizes) >= 11, sizes
+        # Spread out: no two labelled nodes on top of each other.
+        spread = page.evaluate(
+            """() => { const ps = window.kiemenNetwork.nodes('[?major]').map(
+                   n => n.renderedPosition());
+                 let close = 0;
+                 for (let i = 0; i < ps.length; i++) for (let j = i + 1; j < ps.length; j++)
+                   if (Math.hypot(ps[i].x - ps[j].x, ps[i].y - ps[j].y) < 4) close++;
+                 return close; }"""
+        )
+        assert spread == 0
+        # Hovering an edge shows its role as a label.
+        role = page.evaluate(
+            """() => { const e = window.kiemenNetwork.edges()[0]; e.emit('mouseover');
+                 return [e.data('label'), e.hasClass('show'), e.style('label')]; }"""
+        )
+        assert role[0] and role[1] and role[2] == role[0]
+        legend = page.locator("#network-legend-h + ul").inner_text()
+        assert "stated" in legend and "inferred" in legend and "Actor" in legend
+        assert page.locator(".legend .edge-role").count() >= 1
+        # Every initiative of the selection is either in the picture or in the list.
+        total = requests.get(f"{live_server}/api/initiatives?_size=1", timeout=10).json()["count"]
+        in_picture = page.evaluate(
+            "() => window.kiemenNetwork.nodes('[kind = \"initiative\"]').length"
+        )
+        alone = page.locator("#alone-h").inner_text()
+        n_alone = int(alone.rsplit("(", 1)[1].rstrip(")"))
+        assert n_alone >= 1
+        assert in_picture + n_alone == total
