@@ -81,7 +81,7 @@ def test_no_page_violates_the_content_security_policy(
             lambda m: console.append(m.text) if "Content Security Policy" in m.text else None,
         )
         found: dict[str, Any] = {}
-        for name, url in page_urls(live_server, kstore).items():
+        for name, url in {**page_urls(live_server, kstore), **{u: u for u in NEW_PAGES}}.items():
             response = page.goto(f"{live_server}{url}")
             assert (
                 response is not None
@@ -128,6 +128,9 @@ NEW_PAGES: list[str] = [
     "/page/section/booklet-wat-zijn-de-sociale-media",
     "/page/place/amsterdam",
     "/page/actor/tno",
+    "/compare?i=gelderland-anders&i=galaxy-zoo",
+    "/timeline",
+    "/timeline?form=civic-initiative",
 ]
 
 

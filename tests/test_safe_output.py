@@ -189,3 +189,18 @@ def test_a_response_with_its_own_policy_keeps_it(app: Any) -> None:
     assert response.headers["Content-Security-Policy"] == own
     assert "X-Frame-Options" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_formula_label_is_neutralised_in_the_browse_export(hostile_store: Any) -> None:
+    from portal import create_app
+
+    kstore, initiative = hostile_store
+    client = create_app(kstore.settings).test_client()
+    for url in ("/browse/export.csv?lang=nl", "/search/export.csv?q=HYPERLINK&lang=nl"):
+        text = client.get(url).get_data().decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        labels = [r["label"] for r in rows if r["iri"] == initiative]
+        assert labels == ["'" + HOSTILE_LABEL], (url, labels)
+    # JSON keeps the value as it is: neutralising is for spreadsheets only.
+    data = client.get("/browse/export.json?lang=nl").get_json()
+    assert HOSTILE_LABEL in [r["label"] for r in data["rows"]]
