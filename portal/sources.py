@@ -114,4 +114,28 @@ def section(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
     }
 
 
+def citation_words(kstore: KiemenStore, iri: str, lang: str) -> str:
+    """A passage cited in words, every level named: document (year), chapter, section, lines."""
+    _idx, namer = _context(kstore, lang)
+    rows = _rows(kstore, "section-outline", {"section": ox.NamedNode(iri)})
+    document = next((_node(r, namer) for r in rows if r["relation"].value == "document"), None)
+    above = [_node(r, namer) for r in rows if r["relation"].value == "up"]
+    above.sort(
+        key=lambda n: (n["line_start"] is None, -(n["line_end"] or 0) + (n["line_start"] or 0))
+    )
+    st = Statements(kstore, iri)
+    km = kstore.settings.def_ns
+    types = st.iris(km + "sectionType")
+    me = {
+        "heading": st.text(DCT + "title", lang) or namer.label(iri),
+        "type": namer.label(types[0]) if types else "",
+    }
+    doc_words = None
+    if document is not None:
+        year = Statements(kstore, document["iri"]).first(DCT + "issued")
+        doc_words = document["heading"] + (f" ({year})" if year else "")
+    lines = (st.first(km + "lineStart"), st.first(km + "lineEnd"))
+    return passage_words(doc_words, [*above, me], lines, lang)
+
+
 KIND_CONTEXT["section"] = section

@@ -77,6 +77,7 @@ TEXTS.update(
             "nl": "Regelnummers verwijzen naar de tekstversie van het document die de redactie gebruikte. Die tekst publiceert Kiemen niet (het auteursrecht ligt bij de makers); raadpleeg het oorspronkelijke document.",
             "en": "Line numbers refer to the plain-text version of the document the editors worked from. Kiemen does not publish that text (the makers hold its copyright); consult the original document.",
         },
+        "src.in_words": {"nl": "Bronvermelding", "en": "Citation"},
         "src.language": {"nl": "Taal", "en": "Language"},
         "src.cite_document": {"nl": "Dit document citeren", "en": "Cite this document"},
         "src.no_date": {"nl": "z.j.", "en": "n.d."},

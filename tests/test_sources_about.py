@@ -39,6 +39,10 @@ def test_a_citation_on_an_initiative_links_to_the_section_page(client: Any) -> N
     sources = html[html.index('id="src-h"') :]
     assert re.search(r'href="/page/section/[^"]+"', sources)
     assert "regels" in sources
+    # In words, every level: document (year), chapter, section(s), box, lines.
+    words = re.findall(r"Bronvermelding: ([^<]+)", sources)
+    assert words and all(re.search(r"\(\d{4}\), .+‘.+’, regels \d+–\d+$", w.strip()) for w in words)
+    assert any(w.count("‘") >= 3 for w in words), "chapter, section and box named"
     section = re.search(r'href="(/page/section/[^"]+)"', sources)
     assert section is not None
     page = client.get(section.group(1) + "?lang=nl").get_data(as_text=True)

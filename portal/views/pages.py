@@ -19,7 +19,10 @@ bp = Blueprint("pages", __name__)
 
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
-    return {"page_hidden": sources.hidden_on_pages}
+    def cite_passage(iri: str) -> str:
+        return sources.citation_words(get_store(), iri, current_lang())
+
+    return {"page_hidden": sources.hidden_on_pages, "cite_passage": cite_passage}
 
 
 @bp.route("/about")
