@@ -103,7 +103,6 @@ def section(kstore: KiemenStore, iri: str, lang: str) -> dict[str, Any]:
         "outline": [*above, me],
         "inside": inside,
         "me": me,
-        "comment": st.text("http://www.w3.org/2000/01/rdf-schema#comment", lang),
         "citation": passage_words(
             doc_words, [*above, me], (me["line_start"], me["line_end"]), lang
         ),
