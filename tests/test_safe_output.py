@@ -129,6 +129,7 @@ def test_a_javascript_homepage_renders_as_text(hostile_store: Any) -> None:
 
     kstore, initiative = hostile_store
     app = create_app(kstore.settings)
+    app.config.update(TESTING=True)  # an error shows its traceback instead of a bare 500
     client = app.test_client()
     html = client.get(f"/page/{page_path(kstore.settings, initiative)}?lang=en").get_data(
         as_text=True
