@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import conditional, db, errors, i18n, proxy, replicas, urls
+    from portal import conditional, db, errors, i18n, proxy, replicas, safeweb, urls
 
     db.init_app(app)
     errors.init_app(app)
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     proxy.init_app(app)
     urls.init_app(app)
     replicas.init_app(app)
+    safeweb.init_app(app)
 
     from portal.views import home, vendor
 
@@ -55,6 +56,7 @@ def _optional_views() -> list[Any]:
         "openapi",
         "citemeta",
         "health",
+        "pages",
     ):
         try:
             found.append(importlib.import_module(f"portal.views.{name}"))

@@ -17,6 +17,7 @@ import click
 
 from portal.config import ConfigError, Settings
 from portal.store import KiemenStore, StoreError
+from portal.tables import neutralise_cell
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -304,7 +305,7 @@ def _print_rows(rows: list[dict[str, Any]], cols: list[str], out_format: str) ->
         writer = csv.writer(sys.stdout, delimiter="," if out_format == "csv" else "\t")
         writer.writerow(cols)
         for r in rows:
-            writer.writerow(["" if r[c] is None else r[c] for c in cols])
+            writer.writerow(["" if r[c] is None else neutralise_cell(r[c]) for c in cols])
     else:
         widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
         widths = {c: min(w, 60) for c, w in widths.items()}

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from portal.config import Settings
 from portal.namespaces import prefixes
 from portal.store import KiemenStore
+from portal.tables import neutralise_cell
 
 MANIFEST = "index.json"
 #: Held (flock) while dumps are written, so that an export and a background build, in this
@@ -308,11 +309,12 @@ def _write_dumps(kstore: KiemenStore, target_dir: Path) -> list[dict[str, Any]]:
 
 
 def _cell(term: Any) -> str:
+    """A term as a CSV cell, neutralised against formula injection (see ``neutralise_cell``)."""
     if term is None:
         return ""
     if isinstance(term, ox.Literal) and term.datatype.value.endswith("#boolean"):
         return "true" if term.value in ("true", "1") else "false"
-    return str(term.value)
+    return str(neutralise_cell(str(term.value)))
 
 
 def _update_manifest(

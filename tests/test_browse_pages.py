@@ -96,7 +96,7 @@ def test_concept_page_lists_definition_hierarchy_and_use(client, kstore) -> None
 
 def test_place_document_and_reference_pages(client, kstore) -> None:  # type: ignore[no-untyped-def]
     place = first(kstore, "index-places", "place")
-    assert 'class="map map-small page-map"' in page(client, kstore, place)
+    assert 'kiemen-map' in page(client, kstore, place)  # the one map of the portal (map.js)
     document = first(kstore, "stats-by-source", "document")
     words = text(page(client, kstore, document))
     assert "What this document supports" in words and "Sections and boxes" in words

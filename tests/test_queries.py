@@ -34,6 +34,7 @@ SAMPLE_PARAMS: dict[str, str] = {
     "text": "buurt",
     "facet": "form",
     "code": "GM0484",
+    "section": K + "id/section/booklet-sociale-innovatie",
 }
 
 

@@ -162,7 +162,7 @@ def test_axe_finds_no_violations(page: Page, server: str) -> None:
     p.goto(server + "/query?lang=en")
     results_text(p)
     axe = REPO / "node_modules" / "axe-core" / "axe.min.js"
-    p.add_script_tag(path=str(axe))
+    p.evaluate(axe.read_text(encoding="utf-8") + "\n;undefined")  # the CSP refuses inline <script>
     result = p.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal import cite, errors, facets, listing, search
+from portal import cite, errors, facets, listing, network_extra, search
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal import texts_search as _search_texts  # noqa: F401  (search and error texts)
@@ -214,6 +214,8 @@ def network() -> ResponseReturnValue:
         api_url=listing.url_with("/api/network", api_params),
         sparql_url=listing.sparql_link(get_settings(), "network-edges", sparql_params),
         role_label=lambda iri: idx.label(iri, lang),
+        alone=network_extra.without_actors(idx, result.mask, lang),
+        legend=network_extra.role_legend(data, idx, lang),
     )
 
 

@@ -18,7 +18,18 @@ from flask.typing import ResponseReturnValue
 bp = Blueprint("vendor", __name__)
 
 #: The packages the portal may serve, from package.json.
-ALLOWED = ("@zazuko/yasgui", "leaflet", "leaflet.markercluster", "cytoscape", "axe-core")
+ALLOWED = (
+    "@zazuko/yasgui",
+    "leaflet",
+    "leaflet.markercluster",
+    "cytoscape",
+    "axe-core",
+    "world-atlas",
+    "topojson-client",
+    "cytoscape-fcose",
+    "cose-base",
+    "layout-base",
+)
 
 
 def assets_dir() -> Path:
