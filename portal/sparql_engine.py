@@ -35,7 +35,7 @@ from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.prefixes import ontology_prefixes
 from portal.sparql_text import DEFAULT_GRAPH
-from portal.store import KiemenStore
+from portal.store import KiemenStore, StoreError
 from portal.tokens import bundled_graph_iris, covers
 
 TRUNCATED_HEADER = "Kiemen-Truncated"
@@ -388,6 +388,9 @@ def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
         return Outcome.fail(500, "the request failed inside the server; the details are logged")
     except MemoryError:
         return Outcome.fail(503, _needs_memory(job.memory_limit))
+    except StoreError:
+        log.exception("the store refused a %s job", job.kind)
+        return Outcome.fail(503, "the store cannot take this request now; the reason is logged")
     except Exception:
         log.exception("a %s job failed", job.kind)
         return Outcome.fail(500, "the request failed inside the server; the details are logged")

@@ -40,11 +40,20 @@ def copy_store(src: Path, dest: Path) -> Path:
     return dest
 
 
+def store_base(store: Path, default: str) -> str:
+    """The canonical base a store was made with (its generation records it), else ``default``."""
+    recorded = store / "current" / "canonical-base"
+    if recorded.exists():
+        return recorded.read_text(encoding="utf-8").strip() or default
+    return default
+
+
 @contextlib.contextmanager
 def kiemen_server(store: Path, port: int | None = None, **env: str) -> Iterator[str]:
     """``kiemen serve`` on (a free) port of 127.0.0.1 with extra KIEMEN_* settings."""
     port = port or free_port()
-    base = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}/"
+    base = store_base(store, url)  # the IRIs' base; the server answers at url whatever it is
     log_path = store.parent / f"server-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -58,7 +67,7 @@ def kiemen_server(store: Path, port: int | None = None, **env: str) -> Iterator[
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(base + "sparql", headers={"Accept": "text/turtle"}, timeout=2)
+                requests.get(url + "sparql", headers={"Accept": "text/turtle"}, timeout=2)
                 break
             except requests.ConnectionError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -66,7 +75,7 @@ def kiemen_server(store: Path, port: int | None = None, **env: str) -> Iterator[
                         "kiemen serve did not start:\n" + log_path.read_text()
                     ) from None
                 time.sleep(0.2)
-        yield base.rstrip("/")
+        yield url.rstrip("/")
     finally:
         proc.terminate()
         try:
