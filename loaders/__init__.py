@@ -29,10 +29,13 @@ from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
 from loaders.participedia import ParticipediaLoader
 from loaders.rdf import RdfLoader
+from loaders.restore import DumpInfo, release_key, too_new
+from loaders.restore import scan as restore_scan
 from loaders.shapes import Unsupported
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
 from loaders.validation import compiled_shapes
+from portal.config import CANONICAL_BASE
 from portal.store import Generation, KiemenStore, graph_iri
 
 #: Loaders in the order they are asked whether they accept a source.
@@ -214,8 +217,18 @@ def _stream_and_settle(
     settings = kstore.settings
     report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
     written: list[_Written] = []
+    restores: list[_Restore] = []
     for n, source in enumerate(sources):
         loader = pick(source)
+        last = n == len(sources) - 1
+        if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
+            items, restore = _write_dataset(
+                kstore, gen, source, loader, collector, checker, last, say
+            )
+            written += items
+            if restore is not None:
+                restores.append(restore)
+            continue
         name = source.graph or loader.default_graph_name(source)
         graph = graph_iri(settings, name)
         started = dt.datetime.now(dt.UTC)
@@ -224,7 +237,7 @@ def _stream_and_settle(
         checked = checker is not None and name not in UNVALIDATED_GRAPHS
         session = checker.session(source.display(), graph) if checked and checker else None
         collector.replacing(graph, session)
-        if session is not None and checker is not None and n == len(sources) - 1:
+        if session is not None and checker is not None and last:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
         stats = loader.write(source, gen.store, graph, settings, session)
         # Counted while the checking thread may still be indexing ahead, then wait for it.
@@ -250,7 +263,19 @@ def _stream_and_settle(
         raise LoadError(problems)
     report.problems = problems
     warnings = report.warning_count or len(problems)
+    restored = {g for r in restores for g in r.graphs}
     for item in written:
+        if item.graph.value in restored:
+            report.graphs.append(
+                GraphReport(
+                    item.graph.value,
+                    item.source.display(),
+                    "restore",
+                    item.stats.triples,
+                    item.stats.files,
+                )
+            )
+            continue
         provenance.record(
             gen.store,
             settings,
@@ -274,8 +299,123 @@ def _stream_and_settle(
                 item.stats.files,
             )
         )
+    for r in restores:
+        provenance.record_restore(
+            gen.store,
+            settings,
+            [ox.NamedNode(g) for g in r.graphs],
+            location=r.source.display(),
+            digest=r.digest,
+            started=r.started,
+            made_by=sorted(r.info.revisions, key=release_key),
+            moved_from=r.info.base if r.info.base != settings.base_uri else None,
+        )
     rebuild_indexes(gen, kstore, say)
     report.generation = gen.path.name
+
+
+@dataclass
+class _Restore:
+    """A Kiemen dump loaded whole: its graphs keep the provenance records the dump holds."""
+
+    source: Source
+    info: DumpInfo
+    graphs: list[str]
+    digest: str
+    started: dt.datetime
+
+
+class _Router:
+    """Empties each graph a quad file names, the first time it names it, and starts its check."""
+
+    def __init__(
+        self,
+        kstore: KiemenStore,
+        gen: Generation,
+        source: Source,
+        collector: indexes.Collector,
+        checker: Checker | None,
+    ) -> None:
+        self.kstore = kstore
+        self.gen = gen
+        self.source = source
+        self.collector = collector
+        self.checker = checker
+        self.graphs: list[tuple[ox.NamedNode, Session | None]] = []
+
+    def open(self, graph: ox.NamedNode) -> Session | None:
+        self.gen.store.remove_graph(graph)
+        name = _local_name(self.kstore, graph)
+        checked = self.checker is not None and name not in UNVALIDATED_GRAPHS
+        session = None
+        if checked and self.checker is not None:
+            session = self.checker.session(f"{self.source.display()} <{graph.value}>", graph)
+        self.collector.replacing(graph, session)
+        self.graphs.append((graph, session))
+        return session
+
+
+def _local_name(kstore: KiemenStore, graph: ox.NamedNode) -> str | None:
+    """``meta`` for ``{base}graph/meta``; None for a graph outside Kiemen's graph namespace."""
+    ns = kstore.settings.graph_ns
+    return graph.value[len(ns) :] if graph.value.startswith(ns) else None
+
+
+def _write_dataset(
+    kstore: KiemenStore,
+    gen: Generation,
+    source: Source,
+    loader: RdfLoader,
+    collector: indexes.Collector,
+    checker: Checker | None,
+    last: bool,
+    say: Callable[[str], None],
+) -> tuple[list[_Written], _Restore | None]:
+    """Load a TriG or N-Quads file graph by graph; a Kiemen dump restores its own records."""
+    settings = kstore.settings
+    started = dt.datetime.now(dt.UTC)
+    default_graph = graph_iri(settings, loader.default_graph_name(source))
+    info = restore_scan(source.path) if source.path.is_file() else None
+    moves: tuple[tuple[str, str], ...] = ()
+    if info is not None:
+        refusal = too_new(info)
+        if refusal is not None:
+            raise LoadError([Problem(source.display(), refusal, rule="dump release")])
+        if info.base != settings.base_uri and info.base != CANONICAL_BASE:
+            moves = ((info.base, settings.base_uri),)
+        say(
+            f"restoring Kiemen's dump {source.display()} (written by Kiemen "
+            f"{info.newest or 'unknown'}), every graph as named"
+        )
+    else:
+        say(f"loading {source.display()} keeping its graphs ({loader.title})")
+    router = _Router(kstore, gen, source, collector, checker)
+    stats = loader.write_dataset(
+        source, gen.store, default_graph, settings, router, moves=moves, tick=None
+    )
+    if not router.graphs:
+        raise LoadError(
+            [Problem(source.display(), "the source holds no triples", rule="not empty")]
+        )
+    items: list[_Written] = []
+    sessions = [s for _g, s in router.graphs if s is not None]
+    if last and sessions and checker is not None:
+        sessions[-1].when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
+    for graph, session in router.graphs:
+        per_graph = LoadStats(files=list(stats.files), warnings=[])
+        per_graph.triples = _count(kstore, gen.store, graph)
+        if session is not None:
+            session.close()
+        items.append(_Written(source, loader, graph, per_graph, started, session))
+        say(f"  <{graph.value}>: {per_graph.triples} triples")
+    stats_warnings = stats.warnings
+    if items and stats_warnings:
+        items[0].stats.warnings = stats_warnings
+    restore = None
+    if info is not None:
+        digest = stats.files[0][1] if stats.files else ""
+        restore = _Restore(source, info, [w.graph.value for w in items], digest, started)
+    return items, restore
 
 
 def _after_last_stream(

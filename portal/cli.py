@@ -98,7 +98,12 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1)
-@click.option("--graph", help="Name of the named graph to (re)place; default from the source.")
+@click.option(
+    "--graph",
+    help="Put everything into this one graph: a bare name (graph/NAME under the base) or an "
+    "absolute IRI, used as given. Default: each source its own graph; a TriG or N-Quads file "
+    "keeps the graphs it names.",
+)
 @click.option(
     "--mapping",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -128,6 +133,13 @@ def load(
 
     if graph and len(sources) > 1:
         fail("--graph names one graph: give one source with it", EXIT_USAGE)
+    if graph:
+        from portal.store import graph_iri
+
+        try:
+            graph_iri(obj.settings, graph)
+        except ValueError as exc:
+            fail(f"--graph: {exc}", EXIT_USAGE)
     if sources:
         items = [Source(s, graph=graph, mapping=mapping, format=fmt) for s in sources]
     else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -66,8 +67,21 @@ class Generation:
         self.__dict__.pop("store", None)
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def graph_iri(settings: Settings, name: str) -> ox.NamedNode:
-    """The IRI of the named graph that holds one source (``ontology``, ``curated``, ...)."""
+    """The IRI of the named graph that holds one source (``ontology``, ``curated``, ...).
+
+    A bare name becomes ``{base}graph/{name}``; an absolute IRI (``http://example.org/g``,
+    ``urn:x:y``) names the graph as given, so that ``--graph`` never wraps a user's IRI in ours.
+    IRIs under the canonical base are moved onto the configured one, like every loaded IRI.
+    Raises ValueError for a name that is neither.
+    """
+    if _SCHEME.match(name):
+        return ox.NamedNode(settings.rebase(name))
+    if not name or any(c in name for c in '<>"{}|^`\\ \t\r\n'):
+        raise ValueError(f"{name!r} is not a graph name: give a bare name or an absolute IRI")
     return ox.NamedNode(settings.graph_ns + name)
 
 
