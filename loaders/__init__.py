@@ -19,7 +19,8 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -156,14 +157,21 @@ def load(
     dry_run: bool = False,
     validate: bool = True,
     progress: Callable[[str], None] | None = None,
+    meter: Meter | None = None,
 ) -> LoadReport:
-    """Load ``sources`` into their named graphs atomically; raise LoadError on bad input."""
+    """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
+
+    ``progress`` hears each phase; ``meter`` (a :class:`portal.progress.Progress`) also
+    measures how far each source file has been read.
+    """
     report = LoadReport(dry_run=dry_run)
-    say = progress or (lambda _msg: None)
+    say = progress or (meter.say if meter is not None else (lambda _msg: None))
     with _cyclic_gc_paused(), kstore.writing(publish=not dry_run) as gen:
         collector = indexes.collector_for(gen, kstore)
         try:
-            _load_into(kstore, gen, sources, report, collector, validate=validate, say=say)
+            _load_into(
+                kstore, gen, sources, report, collector, validate=validate, say=say, meter=meter
+            )
         finally:
             indexes.drop_collector(gen)
     return report
@@ -195,10 +203,13 @@ def _load_into(
     *,
     validate: bool,
     say: Callable[[str], None],
+    meter: Meter | None = None,
 ) -> None:
     checker = _checker(kstore, gen.store, say) if validate else None
     try:
-        _stream_and_settle(kstore, gen, sources, report, collector, checker, validate, say)
+        _stream_and_settle(
+            kstore, gen, sources, report, collector, checker, validate, say, meter
+        )
     finally:
         if checker is not None:
             checker.wait()
@@ -213,6 +224,7 @@ def _stream_and_settle(
     checker: Checker | None,
     validate: bool,
     say: Callable[[str], None],
+    meter: Meter | None = None,
 ) -> None:
     settings = kstore.settings
     report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
@@ -222,9 +234,10 @@ def _stream_and_settle(
         loader = pick(source)
         last = n == len(sources) - 1
         if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
-            items, restore = _write_dataset(
-                kstore, gen, source, loader, collector, checker, last, say
-            )
+            with _watching(meter, source, checker):
+                items, restore = _write_dataset(
+                    kstore, gen, source, loader, collector, checker, last, say
+                )
             written += items
             if restore is not None:
                 restores.append(restore)
@@ -239,7 +252,8 @@ def _stream_and_settle(
         collector.replacing(graph, session)
         if session is not None and checker is not None and last:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
-        stats = loader.write(source, gen.store, graph, settings, session)
+        with _watching(meter, source, checker):
+            stats = loader.write(source, gen.store, graph, settings, session)
         # Counted while the checking thread may still be indexing ahead, then wait for it.
         stats.triples = _count(kstore, gen.store, graph)
         if session is not None:
@@ -312,6 +326,30 @@ def _stream_and_settle(
         )
     rebuild_indexes(gen, kstore, say)
     report.generation = gen.path.name
+
+
+class Meter(Protocol):
+    """What a load needs of a progress display (``portal.progress.Progress``)."""
+
+    def say(self, message: str) -> None: ...
+
+    def watch_file(
+        self, path: Path, items: Callable[[], int | None] | None = None
+    ) -> contextlib.AbstractContextManager[None]: ...
+
+
+def _watching(
+    meter: Meter | None, source: Source, checker: Checker | None
+) -> contextlib.AbstractContextManager[None]:
+    """Measure how far ``source``'s file has been read (and checked) while it loads."""
+    if meter is None or source.is_url or not source.path.is_file():
+        return contextlib.nullcontext()
+    counted = checker
+
+    def items() -> int | None:
+        return sum(s.count for s in counted.sessions) if counted is not None else None
+
+    return meter.watch_file(source.path, items=items)
 
 
 @dataclass

@@ -144,9 +144,9 @@ def load(
         items = [Source(s, graph=graph, mapping=mapping, format=fmt) for s in sources]
     else:
         items = loaders.bundled_sources()
-    report = loaders.load(
-        obj.store, items, dry_run=dry_run, progress=lambda m: click.echo(m, err=True)
-    )
+    from portal.progress import Progress
+
+    report = loaders.load(obj.store, items, dry_run=dry_run, meter=Progress())
     _echo_warnings(report.warnings, verbose)
     verb = "would load" if dry_run else "loaded"
     for g in report.graphs:
@@ -330,9 +330,13 @@ def export(obj: Context, output_dir: Path | None) -> None:
     the data were published, so a new load gives a new release beside the old ones.
     """
     from portal.dumps import dumps_dir, write_dumps
+    from portal.progress import Progress
 
     target = output_dir or dumps_dir(obj.settings)
-    written = write_dumps(obj.store, target)
+    meter = Progress()
+    meter.say(f"exporting into {target}")
+    with meter.watch_dir(target):
+        written = write_dumps(obj.store, target)
     for item in written:
         click.echo(f"{item['file']}  {item['bytes']} bytes  sha256 {item['sha256']}")
     if written:
@@ -343,7 +347,7 @@ def _add_feature_commands() -> None:
     """Subcommands that belong to a feature live in that feature's module (``cli_*.py``)."""
     import importlib
 
-    for name in ("cli_tokens", "cli_publishers", "cli_bench"):
+    for name in ("cli_tokens", "cli_publishers", "cli_bench", "cli_backup"):
         try:
             module = importlib.import_module(f"portal.{name}")
         except ModuleNotFoundError as exc:

@@ -26,7 +26,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,8 +223,80 @@ class KiemenStore:
         finally:
             os.close(dir_fd)
 
+    # -- whole generations (backup and restore) ---------------------------------
+    @property
+    def pins_dir(self) -> Path:
+        return self.root / "pins"
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[Path]:
+        """The published generation, kept from garbage collection until the block ends.
+
+        A backup reads a generation for minutes while writers go on publishing; without the
+        pin, the third publish after it would delete the files being copied. Taken without
+        the write lock, so that a backup never waits for (or holds up) a long load.
+        """
+        for _attempt in range(5):
+            gen = self.current_generation()
+            if gen is None:
+                raise StoreError(f"{self.root} holds no published data to back up")
+            try:
+                self.pins_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot write in {self.root}: {exc}") from exc
+            pin = self.pins_dir / f"{gen.name}.{os.getpid()}.{threading.get_ident()}"
+            pin.touch()
+            try:
+                if (gen / "oxigraph").is_dir():  # not collected between reading and pinning
+                    yield gen
+                    return
+            finally:
+                pin.unlink(missing_ok=True)
+        raise StoreError(f"the published generation of {self.root} kept changing; try again")
+
+    def _pinned_names(self) -> set[str]:
+        """Generations pinned by a live process (pins of dead processes are removed)."""
+        names: set[str] = set()
+        if not self.pins_dir.is_dir():
+            return names
+        for pin in self.pins_dir.iterdir():
+            gen, _, rest = pin.name.partition(".")
+            pid = rest.split(".", 1)[0]
+            try:
+                os.kill(int(pid), 0)
+            except (ValueError, ProcessLookupError):
+                pin.unlink(missing_ok=True)
+                continue
+            except PermissionError:
+                pass
+            names.add(gen)
+        return names
+
+    def install(self, fill: Callable[[Path], None]) -> str:
+        """Publish a generation whose files ``fill`` writes into an empty directory.
+
+        For a restore: the same lock, the same atomic switch and the same clean-up as every
+        other writer, so readers see the old generation or the restored one, never a mix.
+        ``fill`` must leave ``oxigraph/`` (and usually ``search/``) in the directory.
+        """
+        with self._write_lock():
+            self._collect_garbage()
+            name = f"gen-{time.time_ns():020d}"
+            tmp = self.root / f".{name}.tmp"
+            try:
+                tmp.mkdir()
+                fill(tmp)
+                check = ox.Store.read_only(str(tmp / "oxigraph"))
+                del check
+                os.rename(tmp, self.root / name)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._publish(name)
+            return name
+
     def _collect_garbage(self) -> None:
-        """Remove unfinished generations and all but the newest published ones."""
+        """Remove unfinished generations and all but the newest published (or pinned) ones."""
         if not self.root.exists():
             return
         current = self.current_generation()
@@ -235,6 +307,8 @@ class KiemenStore:
         keep = set(gens[-KEEP_GENERATIONS:])
         if current is not None:
             keep.add(current)
+        pinned = self._pinned_names()
+        keep |= {p for p in gens if p.name in pinned}
         for p in gens:
             if p not in keep:
                 shutil.rmtree(p, ignore_errors=True)
