@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -127,10 +128,15 @@ class Progress:
         with self._lock:
             self.phase_text = text.strip()[:60]
             if self._bar is not None:
-                self._bar.set_description_str(self.phase_text, refresh=False)
+                self._bar.set_description_str(self._short_phase(), refresh=False)
                 self._bar.write(text, file=self.stream)
             else:
                 print(text, file=self.stream, flush=True)
+
+    def _short_phase(self) -> str:
+        """The phase as the bar's label: its first words, so the figures stay on the line."""
+        text = self.phase_text
+        return text if len(text) <= 32 else text[:31] + "…"
 
     # -- measured work ---------------------------------------------------------------------
     @contextlib.contextmanager
@@ -231,8 +237,10 @@ class Progress:
                 unit_scale=True,
                 unit_divisor=1000,
                 file=self.stream,
-                desc=self.phase_text,
-                dynamic_ncols=True,
+                desc=self._short_phase(),
+                # A terminal that reports no size (0 x 0) would get no bar at all.
+                ncols=shutil.get_terminal_size((100, 24)).columns or 100,
+                nrows=shutil.get_terminal_size((100, 24)).lines or 24,
                 leave=False,
                 mininterval=0.2,
             )
