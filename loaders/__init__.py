@@ -379,11 +379,24 @@ class _Router:
         self.source = source
         self.collector = collector
         self.checker = checker
+        self.restoring = False
         self.graphs: list[tuple[ox.NamedNode, Session | None]] = []
 
     def open(self, graph: ox.NamedNode) -> Session | None:
-        self.gen.store.remove_graph(graph)
         name = _local_name(self.kstore, graph)
+        if name == provenance.META_GRAPH and not self.restoring:
+            raise LoadError(
+                [
+                    Problem(
+                        self.source.display(),
+                        f"the file writes <{graph.value}>, which holds the provenance of every "
+                        "graph: only Kiemen's own dump restores it (load other data into "
+                        "another graph, or with --graph)",
+                        rule="graph name",
+                    )
+                ]
+            )
+        self.gen.store.remove_graph(graph)
         checked = self.checker is not None and name not in UNVALIDATED_GRAPHS
         session = None
         if checked and self.checker is not None:
@@ -428,6 +441,7 @@ def _write_dataset(
     else:
         say(f"loading {source.display()} keeping its graphs ({loader.title})")
     router = _Router(kstore, gen, source, collector, checker)
+    router.restoring = info is not None
     stats = loader.write_dataset(
         source, gen.store, default_graph, settings, router, moves=moves, tick=None
     )

@@ -129,6 +129,24 @@ def test_a_broken_quad_file_leaves_the_store_as_it_was(
     assert graphs(kstore) == before
 
 
+def test_only_a_kiemen_dump_may_write_the_meta_graph(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    kstore = KiemenStore(empty_settings)
+    good = tmp_path / "good.trig"
+    good.write_text(TRIG)
+    load(kstore, [Source(str(good))])
+    before = graphs(kstore)
+    forged = tmp_path / "forged.nq"
+    forged.write_text(
+        '<http://example.org/a> <http://example.org/p> "x" <http://kiemen.test/graph/meta> .\n'
+    )
+    with pytest.raises(LoadError) as caught:
+        load(kstore, [Source(str(forged))])
+    assert caught.value.problems[0].rule == "graph name"
+    assert graphs(kstore) == before
+
+
 def test_graph_option_puts_everything_in_one_graph(tmp_path: Path) -> None:
     data = tmp_path / "people.trig"
     data.write_text(TRIG)
