@@ -282,20 +282,48 @@ class RdfLoader:
             opened[name] = found
             return found
 
+        prefixes = tuple(old for old, _new in rebase_all)
+        named = ox.NamedNode
+        pending: dict[int, tuple[Session, list[ox.Quad]]] = {}
+
+        def moved(term: Any) -> bool:
+            return type(term) is named and term.value.startswith(prefixes)
+
+        def flush(key: int) -> None:
+            session, batch = pending.pop(key)
+            session.feed(batch)
+
         def routed(parsed: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+            """Each quad into its graph; the checker gets them in batches, graph by graph."""
             last_name: Any = None
             graph: ox.NamedNode = default_graph
             session: Session | None = None
+            batch: list[ox.Quad] = []
             for q in parsed:
                 name = q.graph_name
                 if name != last_name:
                     found = opened.get(name)
                     graph, session = found if found is not None else target(name)
                     last_name = name
-                quad = ox.Quad(move(q.subject), move(q.predicate), move(q.object), graph)
+                    if session is not None:
+                        key = id(session)
+                        if key not in pending:
+                            pending[key] = (session, [])
+                        batch = pending[key][1]
+                s, p, o = q.subject, q.predicate, q.object
+                if graph is name and not (prefixes and (moved(s) or moved(p) or moved(o))):
+                    quad = q
+                else:
+                    quad = ox.Quad(move(s), move(p), move(o), graph)
                 if session is not None:
-                    session.feed((quad,))
+                    batch.append(quad)
+                    if len(batch) >= 4096:
+                        flush(id(session))
+                        pending[id(session)] = (session, [])
+                        batch = pending[id(session)][1]
                 yield quad
+            for key in list(pending):
+                flush(key)
 
         try:
             with open_source_counted(path, tick) as raw:
