@@ -314,6 +314,7 @@ def _stream_and_settle(
             )
         )
     for r in restores:
+        _keep_other_records(kstore, gen, set(r.graphs))
         provenance.record_restore(
             gen.store,
             settings,
@@ -350,6 +351,43 @@ def _watching(
         return sum(s.count for s in counted.sessions) if counted is not None else None
 
     return meter.watch_file(source.path, items=items)
+
+
+def _keep_other_records(kstore: KiemenStore, gen: Generation, restored: set[str]) -> int:
+    """Graphs the store holds and the dump does not keep the provenance records they had.
+
+    A dump brings its whole meta graph, which replaces the store's; the records of graphs it
+    does not hold (uploads, other loads since) are copied back from the published generation:
+    each graph's statements, its activities, their sources, checksums and software agents.
+    """
+    settings = kstore.settings
+    if kstore.current_generation() is None:
+        return 0
+    old = kstore.reader()
+    meta = graph_iri(settings, provenance.META_GRAPH)
+    follow = (settings.id_ns + "load/", settings.id_ns + "software/")
+    todo: list[Any] = [
+        g
+        for g in gen.store.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value not in restored and g != meta
+    ]
+    seen: set[tuple[str, str]] = set()
+    quads: list[ox.Quad] = []
+    while todo:
+        node = todo.pop()
+        key = (type(node).__name__, node.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        for q in old.quads_for_pattern(node, None, None, meta):
+            quads.append(q)
+            o = q.object
+            if type(o) is ox.BlankNode or (
+                type(o) is ox.NamedNode and o.value.startswith(follow)
+            ):
+                todo.append(o)
+    gen.store.extend(quads)
+    return len(quads)
 
 
 @dataclass

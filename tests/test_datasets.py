@@ -298,3 +298,31 @@ def test_dump_from_a_newer_release_is_refused(
     assert not (target / "current").exists() or not graphs(
         KiemenStore(Settings.from_env(store_path=target, base_uri=base_uri))
     )
+
+
+def test_restore_into_a_store_with_other_graphs_keeps_their_records(
+    exported: dict[str, Any], base_uri: str, tmp_path: Path
+) -> None:
+    """The dump's meta graph replaces the store's, but a graph the dump does not hold keeps
+    its own provenance record."""
+    kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "s", base_uri=base_uri))
+    data = tmp_path / "people.trig"
+    data.write_text(TRIG)
+    load(kstore, [Source(str(data))])
+    dump, _sha = _dump_file(exported)
+    load(kstore, [Source(str(dump))])
+    store = kstore.reader()
+    meta = ox.NamedNode(base_uri + "graph/meta")
+    people = ox.NamedNode("http://example.org/people")
+    assert graphs(kstore)["http://example.org/people"] == 2
+    sources = [
+        q.object.value
+        for q in store.quads_for_pattern(
+            people, ox.NamedNode("http://purl.org/dc/terms/source"), None, meta
+        )
+    ]
+    assert sources == [str(data)]
+    activity = next(
+        store.quads_for_pattern(people, ox.NamedNode(PROV + "wasGeneratedBy"), None, meta)
+    ).object
+    assert list(store.quads_for_pattern(activity, ox.NamedNode(PROV + "endedAtTime"), None, meta))
