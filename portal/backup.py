@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,19 @@ def _sha256(path: Path) -> str:
 
 def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+@contextlib.contextmanager
+def _publishers_locked(root: Path) -> Iterator[None]:
+    """Hold every publisher's upload lock (``portal.publishing.publisher_lock``), in order."""
+    with contextlib.ExitStack() as stack:
+        folder = root / FILES_DIR
+        codes = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        for code in codes:
+            fh = stack.enter_context(open(code / ".lock", "a+"))
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, fh.fileno(), fcntl.LOCK_UN)
+        yield
 
 
 def _watch(
@@ -121,30 +135,36 @@ def backup(
         raise StoreError(f"cannot create {partial}: {exc}") from exc
     root = kstore.root
     try:
-        with kstore.pinned() as gen, _watch(meter, partial, _total(kstore, gen)):
-            note(f"backing up generation {gen.name}: Oxigraph checkpoint")
-            source = ox.Store.read_only(str(gen / "oxigraph"))
-            quads = len(source)
-            (partial / GENERATION).mkdir()
-            source.backup(str(partial / GENERATION / "oxigraph"))
-            del source
-            for entry in sorted(gen.iterdir()):
-                if entry.name == "oxigraph":
-                    continue
-                note(f"copying {entry.name}")
-                if entry.is_dir():
-                    shutil.copytree(entry, partial / GENERATION / entry.name)
-                else:
-                    shutil.copy2(entry, partial / GENERATION / entry.name)
-            # The registry after the generation: every version it lists is in the data or
-            # published later; none of the generation's publisher graphs lacks its record.
-            for name in DATABASES:
-                if (root / name).exists():
-                    note(f"copying {name} (SQLite online backup)")
-                    _copy_database(root / name, partial / name)
-            if (root / FILES_DIR).is_dir():
-                note("copying the publishers' version files")
-                shutil.copytree(root / FILES_DIR, partial / FILES_DIR)
+        with contextlib.ExitStack() as pinned:
+            # One consistent point: no publisher is between publishing its data and recording
+            # the version and audit rows while the generation is pinned and the registry
+            # copied (both quick); the generation itself is copied after, as it never changes.
+            with _publishers_locked(root):
+                gen = pinned.enter_context(kstore.pinned())
+                for name in DATABASES:
+                    if (root / name).exists():
+                        note(f"copying {name} (SQLite online backup)")
+                        _copy_database(root / name, partial / name)
+                if (root / FILES_DIR).is_dir():
+                    note("copying the publishers' version files")
+                    shutil.copytree(
+                        root / FILES_DIR, partial / FILES_DIR, ignore=shutil.ignore_patterns(".*")
+                    )
+            with _watch(meter, partial, _total(kstore, gen)):
+                note(f"backing up generation {gen.name}: Oxigraph checkpoint")
+                source = ox.Store.read_only(str(gen / "oxigraph"))
+                quads = len(source)
+                (partial / GENERATION).mkdir()
+                source.backup(str(partial / GENERATION / "oxigraph"))
+                del source
+                for entry in sorted(gen.iterdir()):
+                    if entry.name == "oxigraph":
+                        continue
+                    note(f"copying {entry.name}")
+                    if entry.is_dir():
+                        shutil.copytree(entry, partial / GENERATION / entry.name)
+                    else:
+                        shutil.copy2(entry, partial / GENERATION / entry.name)
             generation = gen.name
         files = _files(partial)
         listed: list[dict[str, Any]] = [
