@@ -11,8 +11,8 @@ A backup is a directory::
 
 It is taken while the server runs: the generation is pinned (``KiemenStore.pinned``) so that
 writers may go on publishing without deleting what is being copied, Oxigraph checkpoints it
-(hard links where the file system allows), and SQLite's online backup API copies each database
-as one consistent snapshot. The directory appears under its name only when complete. A backup
+(hard links, then copied, so that the backup owns its bytes), and SQLite's online backup API
+copies each database as one consistent snapshot. The directory appears under its name only when complete. A backup
 holds private records (audit log, tokens, contact data): keep it as private as the store.
 
 ``restore`` checks every file against the manifest first, then publishes the backed-up data as
@@ -104,6 +104,21 @@ def _total(kstore: KiemenStore, gen: Path) -> int:
     return total
 
 
+def _unshare(folder: Path) -> None:
+    """Give every hard-linked file under ``folder`` bytes of its own.
+
+    Oxigraph's checkpoint hard-links the database files when it can: cheap, but then the copy
+    and the live store are one file on one disk, so a disk fault, or anyone who changes a file
+    of the backup, damages the store too (a test that damaged a backup broke the store it was
+    taken from). A backup, and a store restored from one, must own their bytes.
+    """
+    for path in folder.rglob("*"):
+        if path.is_file() and path.stat().st_nlink > 1:
+            tmp = path.with_name(f".{path.name}.copy")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, path)
+
+
 def _copy_database(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (its online backup API, read-only open)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
@@ -157,6 +172,7 @@ def backup(
                 (partial / GENERATION).mkdir()
                 source.backup(str(partial / GENERATION / "oxigraph"))
                 del source
+                _unshare(partial / GENERATION / "oxigraph")
                 for entry in sorted(gen.iterdir()):
                     if entry.name == "oxigraph":
                         continue
@@ -246,6 +262,7 @@ def restore(
         data = ox.Store.read_only(str(source / GENERATION / "oxigraph"))
         data.backup(str(gen / "oxigraph"))
         del data
+        _unshare(gen / "oxigraph")
         for entry in sorted((source / GENERATION).iterdir()):
             if entry.name != "oxigraph":
                 note(f"restoring {entry.name}")

@@ -136,7 +136,7 @@ class Progress:
     def _short_phase(self) -> str:
         """The phase as the bar's label: its first words, so the figures stay on the line."""
         text = self.phase_text
-        return text if len(text) <= 32 else text[:31] + "…"
+        return text if len(text) <= 20 else text[:19] + "…"
 
     # -- measured work ---------------------------------------------------------------------
     @contextlib.contextmanager
@@ -243,12 +243,16 @@ class Progress:
                 nrows=shutil.get_terminal_size((100, 24)).lines or 24,
                 leave=False,
                 mininterval=0.2,
+                # The figures first and short, so that an 80-column terminal keeps them all;
+                # the bar takes what is left.
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}B/{total_fmt}B"
+                "{postfix} [{remaining} left]",
             )
         bar = self._bar
         bar.n = done
         if items is not None:
             elapsed = max(time.monotonic() - begun, 1e-6)
-            bar.set_postfix_str(f"{items:,} triples, {items / elapsed:,.0f}/s", refresh=False)
+            bar.set_postfix_str(f"{items / elapsed:,.0f} triples/s", refresh=False)
         bar.refresh()
 
     def _end(

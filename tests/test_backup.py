@@ -159,6 +159,9 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     with open(sst, "r+b") as fh:
         fh.seek(10)
         fh.write(b"\0damage")
+    # The backup owns its bytes: damaging it leaves the live store and the restored one whole.
+    assert digest(server.store) and digest(target)
+    publish(server)
     refused = cli(server, target, "restore", str(backup))
     assert refused.returncode == 1
     assert "SHA-256 differs" in refused.stderr and "nothing was changed" in refused.stderr

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -38,9 +41,12 @@ def env(store: Path) -> dict[str, str]:
 
 def test_load_on_a_terminal_shows_the_bar_advance(big_file: Path, tmp_path: Path) -> None:
     master, slave = pty.openpty()
+    # An 80-column terminal, as most are: every figure must still fit on the line.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    child_env = {k: v for k, v in env(tmp_path / "s").items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen(
         [*kiemen_cmd(), "load", str(big_file)],
-        env=env(tmp_path / "s"),
+        env=child_env,
         cwd=REPO,
         stdin=subprocess.DEVNULL,
         stdout=slave,
@@ -67,7 +73,10 @@ def test_load_on_a_terminal_shows_the_bar_advance(big_file: Path, tmp_path: Path
     assert "\r" in text, "the bar redraws in place"
     percents = [int(p) for p in re.findall(r"(\d+)%\|", text)]
     assert len(set(percents)) >= 2 and percents == sorted(percents), percents
-    assert re.search(r"triples, [\d,]+/s", text), "triples per second on the bar"
+    bars = [line for line in re.split(r"[\r\n]", text) if "%|" in line]
+    assert any(re.search(r"[\d,]+ triples/s", b) for b in bars), "triples per second"
+    assert any(re.search(r"\[[\d:]+ left\]", b) for b in bars), "time left"
+    assert all(len(b.rstrip()) <= 80 for b in bars), "the bar fits the terminal"
     assert f"loaded {TRIPLES} triples" in text
 
 
