@@ -12,8 +12,9 @@ A backup is a directory::
 It is taken while the server runs: the generation is pinned (``KiemenStore.pinned``) so that
 writers may go on publishing without deleting what is being copied, Oxigraph checkpoints it
 (hard links, then copied, so that the backup owns its bytes), and SQLite's online backup API
-copies each database as one consistent snapshot. The directory appears under its name only when complete. A backup
-holds private records (audit log, tokens, contact data): keep it as private as the store.
+copies each database as one consistent snapshot. The directory appears under its name only
+when complete. A backup holds private records (audit log, tokens, contact data): keep it as
+private as the store.
 
 ``restore`` checks every file against the manifest first, then publishes the backed-up data as
 a new generation through the store's own atomic switch, and puts the registry back.
