@@ -19,7 +19,8 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -29,10 +30,13 @@ from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
 from loaders.participedia import ParticipediaLoader
 from loaders.rdf import RdfLoader
+from loaders.restore import DumpInfo, release_key, too_new
+from loaders.restore import scan as restore_scan
 from loaders.shapes import Unsupported
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
 from loaders.validation import compiled_shapes
+from portal.config import CANONICAL_BASE
 from portal.store import Generation, KiemenStore, graph_iri
 
 #: Loaders in the order they are asked whether they accept a source.
@@ -153,19 +157,24 @@ def load(
     dry_run: bool = False,
     validate: bool = True,
     progress: Callable[[str], None] | None = None,
+    meter: Meter | None = None,
     before_publish: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
 
-    ``before_publish`` (see KiemenStore.writing) records what must commit with the load.
+    ``progress`` hears each phase; ``meter`` (a :class:`portal.progress.Progress`) also
+    measures how far each source file has been read. ``before_publish`` (see
+    KiemenStore.writing) records what must commit with the load.
     """
     report = LoadReport(dry_run=dry_run)
-    say = progress or (lambda _msg: None)
+    say = progress or (meter.say if meter is not None else (lambda _msg: None))
     writing = kstore.writing(publish=not dry_run, before_publish=before_publish)
     with _cyclic_gc_paused(), writing as gen:
         collector = indexes.collector_for(gen, kstore)
         try:
-            _load_into(kstore, gen, sources, report, collector, validate=validate, say=say)
+            _load_into(
+                kstore, gen, sources, report, collector, validate=validate, say=say, meter=meter
+            )
         finally:
             indexes.drop_collector(gen)
     return report
@@ -197,10 +206,13 @@ def _load_into(
     *,
     validate: bool,
     say: Callable[[str], None],
+    meter: Meter | None = None,
 ) -> None:
     checker = _checker(kstore, gen.store, say) if validate else None
     try:
-        _stream_and_settle(kstore, gen, sources, report, collector, checker, validate, say)
+        _stream_and_settle(
+            kstore, gen, sources, report, collector, checker, validate, say, meter
+        )
     finally:
         if checker is not None:
             checker.wait()
@@ -215,12 +227,24 @@ def _stream_and_settle(
     checker: Checker | None,
     validate: bool,
     say: Callable[[str], None],
+    meter: Meter | None = None,
 ) -> None:
     settings = kstore.settings
     report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
     written: list[_Written] = []
+    restores: list[_Restore] = []
     for n, source in enumerate(sources):
         loader = pick(source)
+        last = n == len(sources) - 1
+        if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
+            with _watching(meter, source, checker):
+                items, restore = _write_dataset(
+                    kstore, gen, source, loader, collector, checker, last, say
+                )
+            written += items
+            if restore is not None:
+                restores.append(restore)
+            continue
         name = source.graph or loader.default_graph_name(source)
         graph = graph_iri(settings, name)
         started = dt.datetime.now(dt.UTC)
@@ -229,9 +253,10 @@ def _stream_and_settle(
         checked = checker is not None and name not in UNVALIDATED_GRAPHS
         session = checker.session(source.display(), graph) if checked and checker else None
         collector.replacing(graph, session)
-        if session is not None and checker is not None and n == len(sources) - 1:
+        if session is not None and checker is not None and last:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
-        stats = loader.write(source, gen.store, graph, settings, session)
+        with _watching(meter, source, checker):
+            stats = loader.write(source, gen.store, graph, settings, session)
         # Links out, for every loader: the one place all of a source's quads have passed.
         stats.notes.append(links_out.link_graph(kstore, gen.store, graph, session).note())
         for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
@@ -259,7 +284,19 @@ def _stream_and_settle(
         raise LoadError(problems)
     report.problems = problems
     warnings = report.warning_count or len(problems)
+    restored = {g for r in restores for g in r.graphs}
     for item in written:
+        if item.graph.value in restored:
+            report.graphs.append(
+                GraphReport(
+                    item.graph.value,
+                    item.source.display(),
+                    "restore",
+                    item.stats.triples,
+                    item.stats.files,
+                )
+            )
+            continue
         provenance.record(
             gen.store,
             settings,
@@ -283,8 +320,199 @@ def _stream_and_settle(
                 item.stats.files,
             )
         )
+    for r in restores:
+        _keep_other_records(kstore, gen, set(r.graphs))
+        provenance.record_restore(
+            gen.store,
+            settings,
+            [ox.NamedNode(g) for g in r.graphs],
+            location=r.source.display(),
+            digest=r.digest,
+            started=r.started,
+            made_by=sorted(r.info.revisions, key=release_key),
+            moved_from=r.info.base if r.info.base != settings.base_uri else None,
+        )
     rebuild_indexes(gen, kstore, say)
     report.generation = gen.path.name
+
+
+class Meter(Protocol):
+    """What a load needs of a progress display (``portal.progress.Progress``)."""
+
+    def say(self, message: str) -> None: ...
+
+    def watch_file(
+        self, path: Path, items: Callable[[], int | None] | None = None
+    ) -> contextlib.AbstractContextManager[None]: ...
+
+
+def _watching(
+    meter: Meter | None, source: Source, checker: Checker | None
+) -> contextlib.AbstractContextManager[None]:
+    """Measure how far ``source``'s file has been read (and checked) while it loads."""
+    if meter is None or source.is_url or not source.path.is_file():
+        return contextlib.nullcontext()
+    counted = checker
+
+    def items() -> int | None:
+        return sum(s.count for s in counted.sessions) if counted is not None else None
+
+    return meter.watch_file(source.path, items=items)
+
+
+def _keep_other_records(kstore: KiemenStore, gen: Generation, restored: set[str]) -> int:
+    """Graphs the store holds and the dump does not keep the provenance records they had.
+
+    A dump brings its whole meta graph, which replaces the store's; the records of graphs it
+    does not hold (uploads, other loads since) are copied back from the published generation:
+    each graph's statements, its activities, their sources, checksums and software agents.
+    """
+    settings = kstore.settings
+    if kstore.current_generation() is None:
+        return 0
+    old = kstore.reader()
+    meta = graph_iri(settings, provenance.META_GRAPH)
+    follow = (settings.id_ns + "load/", settings.id_ns + "software/")
+    todo: list[Any] = [
+        g
+        for g in gen.store.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value not in restored and g != meta
+    ]
+    seen: set[tuple[str, str]] = set()
+    quads: list[ox.Quad] = []
+    while todo:
+        node = todo.pop()
+        key = (type(node).__name__, node.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        for q in old.quads_for_pattern(node, None, None, meta):
+            quads.append(q)
+            o = q.object
+            if type(o) is ox.BlankNode or (
+                type(o) is ox.NamedNode and o.value.startswith(follow)
+            ):
+                todo.append(o)
+    gen.store.extend(quads)
+    return len(quads)
+
+
+@dataclass
+class _Restore:
+    """A Kiemen dump loaded whole: its graphs keep the provenance records the dump holds."""
+
+    source: Source
+    info: DumpInfo
+    graphs: list[str]
+    digest: str
+    started: dt.datetime
+
+
+class _Router:
+    """Empties each graph a quad file names, the first time it names it, and starts its check."""
+
+    def __init__(
+        self,
+        kstore: KiemenStore,
+        gen: Generation,
+        source: Source,
+        collector: indexes.Collector,
+        checker: Checker | None,
+    ) -> None:
+        self.kstore = kstore
+        self.gen = gen
+        self.source = source
+        self.collector = collector
+        self.checker = checker
+        self.restoring = False
+        self.graphs: list[tuple[ox.NamedNode, Session | None]] = []
+
+    def open(self, graph: ox.NamedNode) -> Session | None:
+        name = _local_name(self.kstore, graph)
+        if name == provenance.META_GRAPH and not self.restoring:
+            raise LoadError(
+                [
+                    Problem(
+                        self.source.display(),
+                        f"the file writes <{graph.value}>, which holds the provenance of every "
+                        "graph: only Kiemen's own dump restores it (load other data into "
+                        "another graph, or with --graph)",
+                        rule="graph name",
+                    )
+                ]
+            )
+        self.gen.store.remove_graph(graph)
+        checked = self.checker is not None and name not in UNVALIDATED_GRAPHS
+        session = None
+        if checked and self.checker is not None:
+            session = self.checker.session(f"{self.source.display()} <{graph.value}>", graph)
+        self.collector.replacing(graph, session)
+        self.graphs.append((graph, session))
+        return session
+
+
+def _local_name(kstore: KiemenStore, graph: ox.NamedNode) -> str | None:
+    """``meta`` for ``{base}graph/meta``; None for a graph outside Kiemen's graph namespace."""
+    ns = kstore.settings.graph_ns
+    return graph.value[len(ns) :] if graph.value.startswith(ns) else None
+
+
+def _write_dataset(
+    kstore: KiemenStore,
+    gen: Generation,
+    source: Source,
+    loader: RdfLoader,
+    collector: indexes.Collector,
+    checker: Checker | None,
+    last: bool,
+    say: Callable[[str], None],
+) -> tuple[list[_Written], _Restore | None]:
+    """Load a TriG or N-Quads file graph by graph; a Kiemen dump restores its own records."""
+    settings = kstore.settings
+    started = dt.datetime.now(dt.UTC)
+    default_graph = graph_iri(settings, loader.default_graph_name(source))
+    info = restore_scan(source.path) if source.path.is_file() else None
+    moves: tuple[tuple[str, str], ...] = ()
+    if info is not None:
+        refusal = too_new(info)
+        if refusal is not None:
+            raise LoadError([Problem(source.display(), refusal, rule="dump release")])
+        if info.base != settings.base_uri and info.base != CANONICAL_BASE:
+            moves = ((info.base, settings.base_uri),)
+        say(
+            f"restoring Kiemen's dump {source.display()} (written by Kiemen "
+            f"{info.newest or 'unknown'}), every graph as named"
+        )
+    else:
+        say(f"loading {source.display()} keeping its graphs ({loader.title})")
+    router = _Router(kstore, gen, source, collector, checker)
+    router.restoring = info is not None
+    stats = loader.write_dataset(
+        source, gen.store, default_graph, settings, router, moves=moves, tick=None
+    )
+    if not router.graphs:
+        raise LoadError(
+            [Problem(source.display(), "the source holds no triples", rule="not empty")]
+        )
+    items: list[_Written] = []
+    sessions = [s for _g, s in router.graphs if s is not None]
+    if last and sessions and checker is not None:
+        sessions[-1].when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
+    for graph, session in router.graphs:
+        per_graph = LoadStats(files=list(stats.files), warnings=[])
+        per_graph.triples = _count(kstore, gen.store, graph)
+        if session is not None:
+            session.close()
+        items.append(_Written(source, loader, graph, per_graph, started, session))
+        say(f"  <{graph.value}>: {per_graph.triples} triples")
+    stats_warnings = stats.warnings
+    if items and stats_warnings:
+        items[0].stats.warnings = stats_warnings
+    restore = None
+    if info is not None:
+        digest = stats.files[0][1] if stats.files else ""
+        restore = _Restore(source, info, [w.graph.value for w in items], digest, started)
+    return items, restore
 
 
 def _after_last_stream(

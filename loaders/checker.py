@@ -118,6 +118,7 @@ class Session:
     def feed(self, triples: Iterable[Any]) -> int:
         """Consume triples (or quads) of this source; returns how many."""
         n = 0
+        start = self.count
         named = ox.NamedNode
         add = self._add
         for t in triples:
@@ -131,6 +132,7 @@ class Session:
                 self._flush()
                 self._subject = s
                 self._subject_key = sv
+                self.count = start + n  # once a subject: what progress reports as read
             block = self._block
             p = t.predicate.value
             values = block.get(p)
@@ -138,7 +140,7 @@ class Session:
                 block[p] = [t.object]
             else:
                 values.append(t.object)
-        self.count += n
+        self.count = start + n
         return n
 
     def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:

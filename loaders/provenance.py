@@ -153,3 +153,77 @@ def record(
             ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
         ]
     store.extend(quads)
+
+
+def record_restore(
+    store: ox.Store,
+    settings: Settings,
+    graphs: list[ox.NamedNode],
+    *,
+    location: str,
+    digest: str,
+    started: dt.datetime,
+    made_by: list[str],
+    moved_from: str | None = None,
+) -> ox.NamedNode:
+    """Mark ``graphs`` as restored from a Kiemen dump, keeping the dump's own records.
+
+    The records the dump carries (where each graph first came from, its checksums, its
+    validation) stay as they were; one restore activity is added beside them, naming the dump
+    file and its SHA-256, and each graph gets ``prov:wasInfluencedBy`` that activity. So the
+    meta graph of a restored store is the original one plus exactly this record.
+    """
+    meta = graph_iri(settings, META_GRAPH)
+    ended = dt.datetime.now(dt.UTC)
+    stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
+    activity = ox.NamedNode(f"{settings.id_ns}restore/{stamp}")
+    dump = ox.NamedNode(f"{settings.id_ns}restore/{stamp}/dump")
+    software = ox.NamedNode(f"{settings.id_ns}software/kiemen-restore")
+    checksum = ox.BlankNode()
+    label = f"restore of {location}"
+    if made_by:
+        label += f" (written by Kiemen {', '.join(made_by)})"
+    quads = [
+        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
+        ox.Quad(activity, RDFS_LABEL, ox.Literal(label), meta),
+        ox.Quad(
+            activity, ox.NamedNode(PROV + "startedAtTime"), _lit(started.isoformat(), "dateTime"),
+            meta,
+        ),
+        ox.Quad(
+            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
+        ),
+        ox.Quad(activity, ox.NamedNode(PROV + "used"), dump, meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
+        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
+        ox.Quad(software, RDFS_LABEL, ox.Literal("Kiemen restore"), meta),
+        ox.Quad(
+            software,
+            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
+            ox.Literal(kiemen_version()),
+            meta,
+        ),
+        ox.Quad(dump, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
+        ox.Quad(dump, ox.NamedNode(PROV + "atLocation"), _lit(location), meta),
+        ox.Quad(dump, ox.NamedNode(SPDX + "checksum"), checksum, meta),
+        ox.Quad(
+            checksum,
+            ox.NamedNode(SPDX + "algorithm"),
+            ox.NamedNode(SPDX + "checksumAlgorithm_sha256"),
+            meta,
+        ),
+        ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
+    ]
+    if moved_from:
+        quads.append(
+            ox.Quad(
+                activity,
+                ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                ox.Literal(f"IRIs under {moved_from} moved onto {settings.base_uri}"),
+                meta,
+            )
+        )
+    for graph in graphs:
+        quads.append(ox.Quad(graph, ox.NamedNode(PROV + "wasInfluencedBy"), activity, meta))
+    store.extend(quads)
+    return activity

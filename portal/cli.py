@@ -105,7 +105,12 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1)
-@click.option("--graph", help="Name of the named graph to (re)place; default from the source.")
+@click.option(
+    "--graph",
+    help="Put everything into this one graph: a bare name (graph/NAME under the base) or an "
+    "absolute IRI, used as given. Default: each source its own graph; a TriG or N-Quads file "
+    "keeps the graphs it names.",
+)
 @click.option(
     "--mapping",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -135,13 +140,20 @@ def load(
 
     if graph and len(sources) > 1:
         fail("--graph names one graph: give one source with it", EXIT_USAGE)
+    if graph:
+        from portal.store import graph_iri
+
+        try:
+            graph_iri(obj.settings, graph)
+        except ValueError as exc:
+            fail(f"--graph: {exc}", EXIT_USAGE)
     if sources:
         items = [Source(s, graph=graph, mapping=mapping, format=fmt) for s in sources]
     else:
         items = loaders.bundled_sources()
-    report = loaders.load(
-        obj.store, items, dry_run=dry_run, progress=lambda m: click.echo(m, err=True)
-    )
+    from portal.progress import Progress
+
+    report = loaders.load(obj.store, items, dry_run=dry_run, meter=Progress())
     _echo_warnings(report.warnings, verbose)
     verb = "would load" if dry_run else "loaded"
     for g in report.graphs:
@@ -353,9 +365,13 @@ def export(obj: Context, output_dir: Path | None) -> None:
     the data were published, so a new load gives a new release beside the old ones.
     """
     from portal.dumps import dumps_dir, write_dumps
+    from portal.progress import Progress
 
     target = output_dir or dumps_dir(obj.settings)
-    written = write_dumps(obj.store, target)
+    meter = Progress()
+    meter.say(f"exporting into {target}")
+    with meter.watch_dir(target):
+        written = write_dumps(obj.store, target)
     for item in written:
         click.echo(f"{item['file']}  {item['bytes']} bytes  sha256 {item['sha256']}")
     if written:
@@ -366,7 +382,7 @@ def _add_feature_commands() -> None:
     """Subcommands that belong to a feature live in that feature's module (``cli_*.py``)."""
     import importlib
 
-    for name in ("cli_tokens", "cli_publishers", "cli_bench", "cli_deploy"):
+    for name in ("cli_tokens", "cli_publishers", "cli_bench", "cli_deploy", "cli_backup"):
         try:
             module = importlib.import_module(f"portal.{name}")
         except ModuleNotFoundError as exc:

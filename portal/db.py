@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
 
 def _pin_generation() -> None:
     """One generation per request: resolved once, read by every model the view asks."""
-    pin = get_store().pinned()
+    pin = get_store().one_generation()
     pin.__enter__()
     g.kiemen_pin = pin
 

@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -48,7 +49,7 @@ class _Pin:
     store: ox.Store
 
 
-#: The generation this thread's current request reads (see KiemenStore.pinned).
+#: The generation this thread's current request reads (see KiemenStore.one_generation).
 _PIN: contextvars.ContextVar[_Pin | None] = contextvars.ContextVar("kiemen_pin", default=None)
 #: File in each generation naming the canonical base its IRIs were minted under.
 BASE_FILE = "canonical-base"
@@ -90,8 +91,21 @@ class Generation:
         self.__dict__.pop("store", None)
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def graph_iri(settings: Settings, name: str) -> ox.NamedNode:
-    """The IRI of the named graph that holds one source (``ontology``, ``curated``, ...)."""
+    """The IRI of the named graph that holds one source (``ontology``, ``curated``, ...).
+
+    A bare name becomes ``{base}graph/{name}``; an absolute IRI (``http://example.org/g``,
+    ``urn:x:y``) names the graph as given, so that ``--graph`` never wraps a user's IRI in ours.
+    IRIs under the canonical base are moved onto the configured one, like every loaded IRI.
+    Raises ValueError for a name that is neither.
+    """
+    if _SCHEME.match(name):
+        return ox.NamedNode(settings.rebase(name))
+    if not name or any(c in name for c in '<>"{}|^`\\ \t\r\n'):
+        raise ValueError(f"{name!r} is not a graph name: give a bare name or an absolute IRI")
     return ox.NamedNode(settings.graph_ns + name)
 
 
@@ -113,8 +127,9 @@ class KiemenStore:
     def current_generation(self) -> Path | None:
         """The published generation directory, or None for a store never written.
 
-        Inside :meth:`pinned` it is the generation the block started with, so that every read
-        of one web request comes from one generation, however many writers publish meanwhile.
+        Inside :meth:`one_generation` it is the generation the block started with, so that
+        every read of one web request comes from one generation, however many writers publish
+        meanwhile.
         """
         pin = _PIN.get()
         if pin is not None and pin.root == self.root:
@@ -140,7 +155,7 @@ class KiemenStore:
 
     # -- reading -----------------------------------------------------------
     @contextlib.contextmanager
-    def pinned(self) -> Iterator[None]:
+    def one_generation(self) -> Iterator[None]:
         """Resolve the published generation once; every read in the block uses it."""
         if _PIN.get() is not None:
             yield
@@ -348,8 +363,80 @@ class KiemenStore:
         finally:
             os.close(dir_fd)
 
+    # -- whole generations (backup and restore) ---------------------------------
+    @property
+    def pins_dir(self) -> Path:
+        return self.root / "pins"
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[Path]:
+        """The published generation, kept from garbage collection until the block ends.
+
+        A backup reads a generation for minutes while writers go on publishing; without the
+        pin, the third publish after it would delete the files being copied. Taken without
+        the write lock, so that a backup never waits for (or holds up) a long load.
+        """
+        for _attempt in range(5):
+            gen = self.current_generation()
+            if gen is None:
+                raise StoreError(f"{self.root} holds no published data to back up")
+            try:
+                self.pins_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot write in {self.root}: {exc}") from exc
+            pin = self.pins_dir / f"{gen.name}.{os.getpid()}.{threading.get_ident()}"
+            pin.touch()
+            try:
+                if (gen / "oxigraph").is_dir():  # not collected between reading and pinning
+                    yield gen
+                    return
+            finally:
+                pin.unlink(missing_ok=True)
+        raise StoreError(f"the published generation of {self.root} kept changing; try again")
+
+    def _pinned_names(self) -> set[str]:
+        """Generations pinned by a live process (pins of dead processes are removed)."""
+        names: set[str] = set()
+        if not self.pins_dir.is_dir():
+            return names
+        for pin in self.pins_dir.iterdir():
+            gen, _, rest = pin.name.partition(".")
+            pid = rest.split(".", 1)[0]
+            try:
+                os.kill(int(pid), 0)
+            except (ValueError, ProcessLookupError):
+                pin.unlink(missing_ok=True)
+                continue
+            except PermissionError:
+                pass
+            names.add(gen)
+        return names
+
+    def install(self, fill: Callable[[Path], None]) -> str:
+        """Publish a generation whose files ``fill`` writes into an empty directory.
+
+        For a restore: the same lock, the same atomic switch and the same clean-up as every
+        other writer, so readers see the old generation or the restored one, never a mix.
+        ``fill`` must leave ``oxigraph/`` (and usually ``search/``) in the directory.
+        """
+        with self._write_lock():
+            self._collect_garbage()
+            name = f"gen-{time.time_ns():020d}"
+            tmp = self.root / f".{name}.tmp"
+            try:
+                tmp.mkdir()
+                fill(tmp)
+                check = ox.Store.read_only(str(tmp / "oxigraph"))
+                del check
+                os.rename(tmp, self.root / name)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._publish(name)
+            return name
+
     def _collect_garbage(self) -> None:
-        """Remove unfinished generations and all but the newest published ones."""
+        """Remove unfinished generations and all but the newest published (or pinned) ones."""
         if not self.root.exists():
             return
         current = self._published()
@@ -360,6 +447,8 @@ class KiemenStore:
         keep = set(gens[-KEEP_GENERATIONS:])
         if current is not None:
             keep.add(current)
+        pinned = self._pinned_names()
+        keep |= {p for p in gens if p.name in pinned}
         for p in gens:
             if p not in keep:
                 shutil.rmtree(p, ignore_errors=True)

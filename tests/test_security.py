@@ -503,7 +503,7 @@ def test_a_pinned_request_reads_one_generation_while_a_writer_publishes(tmp_path
     a, b = ox.NamedNode("http://a"), ox.NamedNode("http://b")
     with kstore.writing() as gen:
         gen.store.add(ox.Quad(a, b, ox.Literal("old")))
-    with kstore.pinned():
+    with kstore.one_generation():
         first = kstore.current_generation()
         with kstore.writing() as gen:  # builds on the published generation, not on the pin
             gen.store.add(ox.Quad(a, b, ox.Literal("new")))
