@@ -1566,14 +1566,14 @@ def _describe(
         (ADMS_TYPE + kind, SKOS + "inScheme", n(ADMS_TYPE + "1.0")),
         (contact, RDF + "type", n(VCARD + "Kind")),
         (contact, RDF + "type", n(VCARD + "Organization")),
-        (contact, VCARD + "fn", lit(publisher.contact_name)),
-        (contact, VCARD + "hasEmail", n(f"mailto:{publisher.contact_email}")),
+        # the public contact point is the organisation and its page; the contact person and
+        # address given at registration stay private (publishers.sqlite3, never a graph)
+        (contact, VCARD + "fn", lit(publisher.name)),
+        (contact, VCARD + "hasURL", n(publisher.contact_url or page)),
         (licence.iri, RDF + "type", n(DCT + "LicenseDocument")),
         (licence.iri, RDFS + "label", lit(licence.label)),
         (licence.iri, RDFS + "seeAlso", n(licence.url)),
     ]
-    if publisher.contact_url:
-        quads.append((contact, VCARD + "hasURL", n(publisher.contact_url)))
     if version:
         quads.append((graph, DCAT + "version", lit(version)))
     if part != "links":

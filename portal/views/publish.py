@@ -422,6 +422,8 @@ def api_publishers() -> Response:
     rows = []
     for pub in _registry().all():
         entry: dict[str, Any] = dict(pub.as_json(settings))
+        for private in ("contact_name", "contact_email"):  # registration data stays private
+            entry.pop(private, None)
         known = versions(settings, pub.code)
         entry["latest_version"] = known[0]["number"] if known else None
         entry["page"] = url_for("publish.publisher_page", code=pub.code, _external=True)
