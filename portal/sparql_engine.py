@@ -636,9 +636,11 @@ class ClientLimiter:
     """At most ``limit`` requests in flight per client address; remembers light clients.
 
     A client whose recent requests each kept a worker busy for less than ``HEAVY_SECONDS`` of
-    CPU counts as light for ``MEMORY`` seconds. Only light clients with nothing else in flight
-    may take the pool's reserved worker, so people asking cheap questions are served however
-    many clients send expensive queries, whether new or known, one at a time or in parallel.
+    CPU counts as light for ``MEMORY`` seconds; one heavy request (or one its worker was killed
+    for) makes it heavy for as long, whatever cheap requests it sends in between. Only light
+    clients with nothing else in flight may take the pool's reserved worker, so people asking
+    cheap questions are served however many clients send expensive queries, whether new or
+    known, one at a time or in parallel.
     """
 
     HEAVY_SECONDS = 0.5
@@ -648,25 +650,33 @@ class ClientLimiter:
         self.limit = limit
         self._active: dict[str, int] = {}
         self._light: dict[str, float] = {}
+        self._heavy: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def is_light(self, client: str) -> bool:
+        """Recently seen, and no request of the last ``MEMORY`` seconds was heavy."""
+        now = time.monotonic()
         with self._lock:
+            if self._heavy.get(client, 0.0) > now:
+                return False
             until = self._light.get(client)
-            if until is not None and until < time.monotonic():
+            if until is not None and until < now:
                 del self._light[client]
                 return False
             return until is not None
 
     def ran(self, client: str, cpu_seconds: float) -> None:
         """Record how much CPU a request of ``client`` cost a worker."""
+        now = time.monotonic()
         with self._lock:
-            if cpu_seconds >= self.HEAVY_SECONDS:
-                self._light.pop(client, None)
-                return
-            if len(self._light) > 100_000:
+            if len(self._light) + len(self._heavy) > 100_000:
                 self._light.clear()
-            self._light[client] = time.monotonic() + self.MEMORY
+                self._heavy.clear()
+            if cpu_seconds >= self.HEAVY_SECONDS:
+                self._heavy[client] = now + self.MEMORY
+                self._light.pop(client, None)
+            else:
+                self._light[client] = now + self.MEMORY
 
     @contextlib.contextmanager
     def slot(self, client: str) -> Iterator[tuple[bool, int]]:
