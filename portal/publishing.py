@@ -1227,15 +1227,12 @@ def _forget_unpublished(db: Any, kstore: KiemenStore) -> None:
     publish.
     """
     lineage = kstore.lineage(latest=True)
-    for table in ("versions", "audit"):
-        dead = [
-            r[0]
-            for r in db.execute(
-                f"SELECT rowid, generation FROM {table} WHERE generation IS NOT NULL"
-            )
-            if r[1] not in lineage
-        ]
-        db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(x,) for x in dead])
+    for select, delete in (
+        ("SELECT rowid, generation FROM versions", "DELETE FROM versions WHERE rowid = ?"),
+        ("SELECT rowid, generation FROM audit", "DELETE FROM audit WHERE rowid = ?"),
+    ):
+        dead = [(r[0],) for r in db.execute(select) if r[1] is not None and r[1] not in lineage]
+        db.executemany(delete, dead)
 
 
 def published_with_key(settings: Settings, code: str, key: str) -> dict[str, Any] | None:

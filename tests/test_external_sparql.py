@@ -122,8 +122,10 @@ def test_errors_and_the_time_limit(external: str) -> None:
     assert bad.status_code == 400 and "syntax" in bad.json()["error"]
     refused = ask(external, SELECT, "image/png")
     assert refused.status_code == 406
+    # an external store applies its own SERVICE policy (no text filter here can be trusted to
+    # find SERVICE): whatever it answers, Kiemen passes on an error, never a result
     service = ask(external, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "*/*")
-    assert service.status_code == 403
+    assert service.status_code in (400, 403, 502), service.text
     started = time.monotonic()
     slow = ask(
         external,

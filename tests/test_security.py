@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sparql_helpers import bundled_store, client_from, kiemen_server, make_token
 
-MEMORY_MB = 768
+MEMORY_MB = 1024
 
 
 class Listener:
