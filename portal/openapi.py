@@ -12,6 +12,7 @@ Three parts: the read API (``/api/...``, datasette's one shape), the publishing 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from portal import facets, search
@@ -99,7 +100,22 @@ def _list_schema(row: Schema, extra: dict[str, Schema] | None = None) -> Schema:
     }
 
 
-def _read_api(settings: Settings) -> tuple[dict[str, Any], dict[str, Schema]]:
+#: What portal.sparql_text.valid_iri accepts: an absolute IRI SPARQL can write as <iri>.
+IRI_PATTERN = r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*$'
+#: A facet with more values than this is described without listing them.
+MAX_ENUM = 1000
+
+
+def _facet_schema(tokens: Sequence[str] | None) -> Schema:
+    item: Schema = {"type": "string"}
+    if tokens is not None and 0 < len(tokens) <= MAX_ENUM:
+        item["enum"] = list(tokens)  # what the published data hold: others are a 400
+    return {"type": "array", "items": item}
+
+
+def _read_api(
+    settings: Settings, values: Mapping[str, Sequence[str]] | None = None
+) -> tuple[dict[str, Any], dict[str, Schema]]:
     size = _query(
         "_size",
         {"type": "integer", "minimum": 1, "maximum": settings.max_page_size},
@@ -112,9 +128,10 @@ def _read_api(settings: Settings) -> tuple[dict[str, Any], dict[str, Schema]]:
                 "name": key,
                 "in": "query",
                 "required": False,
-                "description": f"Facet {key}: a token from facet_results, an IRI, or an IRI "
-                "without the base; any of several values, all facets together.",
-                "schema": {"type": "array", "items": {"type": "string"}},
+                "description": f"Facet {key}: a token from facet_results (listed here from the "
+                "published data), an IRI, or an IRI without the base; any of several values, all "
+                "facets together. An unknown value is a 400 that lists the valid ones.",
+                "schema": _facet_schema((values or {}).get(key)),
                 "style": "form",
                 "explode": True,
             }
@@ -136,7 +153,11 @@ def _read_api(settings: Settings) -> tuple[dict[str, Any], dict[str, Schema]]:
         ),
         LANG,
     ]
-    errors = {"400": _error("A parameter the list cannot use."), "503": _error("No index yet.")}
+    errors = {
+        "400": _error("A parameter the list cannot use, or a facet value the data do not hold."),
+        "404": _error("A page past the last (the answer names the last page)."),
+        "503": _error("No index yet."),
+    }
     paths: dict[str, Any] = {
         "/api/initiatives": {
             "get": {
@@ -244,7 +265,12 @@ def _read_api(settings: Settings) -> tuple[dict[str, Any], dict[str, Schema]]:
                 "operationId": "thing",
                 "summary": "What the graph says about one thing, and its incoming links.",
                 "parameters": [
-                    _query("iri", {"type": "string", "minLength": 1}, "The IRI.", required=True),
+                    _query(
+                        "iri",
+                        {"type": "string", "pattern": IRI_PATTERN},
+                        "The thing's absolute IRI (canonical: https://w3id.org/kiemen/id/…).",
+                        required=True,
+                    ),
                     _query(
                         "_incoming_page",
                         {"type": "integer"},
@@ -254,8 +280,8 @@ def _read_api(settings: Settings) -> tuple[dict[str, Any], dict[str, Schema]]:
                 ],
                 "responses": {
                     "200": _json_body(_list_schema(_ref("Thing")), "The thing as the one row."),
-                    "400": _error("No IRI, or a page that is not a number."),
-                    "404": _error("The graph says nothing about this IRI (or it is no IRI)."),
+                    "400": _error("No absolute IRI, or a page that is not a number."),
+                    "404": _error("The graph says nothing about this IRI."),
                     "503": _error("No index yet."),
                 },
             }
@@ -843,9 +869,12 @@ def _reconciliation() -> tuple[dict[str, Any], dict[str, Schema]]:
     return paths, schemas
 
 
-def document(settings: Settings, server_url: str) -> dict[str, Any]:
-    """The whole description, with ``server_url`` (where it was asked for) as the server."""
-    read_paths, read_schemas = _read_api(settings)
+def document(
+    settings: Settings, server_url: str, values: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
+    """The whole description, with ``server_url`` (where it was asked for) as the server and
+    ``values`` (the published facet tokens) as the facets' value lists."""
+    read_paths, read_schemas = _read_api(settings, values)
     pub_paths, pub_schemas = _publishing_api()
     rec_paths, rec_schemas = _reconciliation()
     return {

@@ -5,14 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from portal import openapi
-from portal.db import get_settings
+from portal import facets, listing, openapi
+from portal.db import get_settings, get_store
 
 bp = Blueprint("openapi", __name__)
 
 
 @bp.route("/api/openapi.json")
 def description() -> ResponseReturnValue:
-    response = jsonify(openapi.document(get_settings(), request.url_root))
+    try:
+        index = listing.browse_index(get_store())
+        values = {key: list(f.tokens) for key, f in index.facets.items()}
+    except facets.IndexMissing:
+        values = {}
+    response = jsonify(openapi.document(get_settings(), request.url_root, values))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
