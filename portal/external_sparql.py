@@ -32,7 +32,7 @@ import requests
 from portal import sparql_results
 from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
-from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome
+from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome, media, not_acceptable
 from portal.sparql_text import SparqlTextError, scan
 
 #: What we ask for, by query form: standard formats every server writes the same way
@@ -60,19 +60,9 @@ def query_form(text: str) -> str | None:
         return None
 
 
-def _media(key: str, results: bool) -> str:
-    fmt = by_key(key, RESULTS_FORMATS if results else RDF_FORMATS)
-    assert fmt is not None
-    if fmt.media_type.startswith("text/") or fmt.key in ("json", "xml", "nt", "nq", "trig"):
-        return f"{fmt.media_type}; charset=utf-8"
-    return fmt.media_type
-
-
 #: Virtuoso labels blank nodes ``nodeID://b1``, which is no blank node label in SPARQL JSON or
 #: XML results; only a bnode's value is rewritten (to ``b1``), never a literal.
-_VIRTUOSO_BNODE = re.compile(
-    rb'((?:"type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*"|<bnode>))nodeID://'
-)
+_VIRTUOSO_BNODE = re.compile(rb'((?:"type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*"|<bnode>))nodeID://')
 _CARRY = 96
 
 
@@ -121,30 +111,20 @@ class _Capped(io.RawIOBase):
         self._ready += text[: len(text) - keep]
 
 
-def _not_acceptable(results: bool) -> Outcome:
-    formats = RESULTS_FORMATS if results else RDF_FORMATS
-    kind = "SELECT and ASK results" if results else "CONSTRUCT and DESCRIBE results"
-    return Outcome.fail(
-        406,
-        f"Not Acceptable: {kind} are offered as "
-        + ", ".join(f"{f.media_type} (?format={f.key})" for f in formats),
-    )
-
-
 def _boolean(job: Job, value: bool) -> Outcome:
     if job.results_format is None:
-        return _not_acceptable(True)
+        return not_acceptable(True)
     return Outcome(
-        200, sparql_results.boolean(job.results_format, value), _media(job.results_format, True)
+        200, sparql_results.boolean(job.results_format, value), media(job.results_format, True)
     )
 
 
 def _solutions(job: Job, variables: list[str], rows: list[str], truncated: bool) -> Outcome:
     if job.results_format is None:
-        return _not_acceptable(True)
+        return not_acceptable(True)
     headers = {TRUNCATED_HEADER: f"true; rows={job.max_rows}"} if truncated else {}
     body = sparql_results.from_tsv(job.results_format, variables, rows, truncated, job.link)
-    return Outcome(200, body, _media(job.results_format, True), headers)
+    return Outcome(200, body, media(job.results_format, True), headers)
 
 
 def _from_results(job: Job, body: Any, fmt: ox.QueryResultsFormat, form: str | None) -> Outcome:
@@ -169,7 +149,7 @@ def _from_results(job: Job, body: Any, fmt: ox.QueryResultsFormat, form: str | N
 
 def _from_rdf(job: Job, body: Any, fmt: ox.RdfFormat) -> Outcome:
     if job.rdf_format is None:
-        return _not_acceptable(False)
+        return not_acceptable(False)
     triples: list[Any] = []
     truncated = False
     for quad in ox.parse(body, format=fmt):
@@ -187,7 +167,7 @@ def _from_rdf(job: Job, body: Any, fmt: ox.RdfFormat) -> Outcome:
             data = sparql_results.with_xml_comment(data, job.max_rows)
         else:
             data = sparql_results.truncation_note(job.rdf_format, job.max_rows) + data
-    return Outcome(200, data, _media(job.rdf_format, False), headers)
+    return Outcome(200, data, media(job.rdf_format, False), headers)
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -201,9 +181,9 @@ def run(job: Job, settings: Settings) -> Outcome:
     form = query_form(job.text)
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     if graph_form and job.rdf_format is None:
-        return _not_acceptable(False)
+        return not_acceptable(False)
     if not graph_form and job.results_format is None:
-        return _not_acceptable(True)
+        return not_acceptable(True)
     timeout = settings.query_timeout
     deadline = time.monotonic() + timeout
     form_data: list[tuple[str, str]] = [("query", job.text)]

@@ -114,7 +114,7 @@ class Refused(Exception):
 # -- inside the worker --------------------------------------------------------------------------
 
 
-def _media(key: str, results: bool) -> str:
+def media(key: str, results: bool) -> str:
     fmt = by_key(key, RESULTS_FORMATS if results else RDF_FORMATS)
     assert fmt is not None
     if fmt.media_type.startswith("text/") or fmt.key in ("json", "xml", "nt", "nq", "trig"):
@@ -122,7 +122,7 @@ def _media(key: str, results: bool) -> str:
     return fmt.media_type
 
 
-def _not_acceptable(results: bool) -> Outcome:
+def not_acceptable(results: bool) -> Outcome:
     formats = RESULTS_FORMATS if results else RDF_FORMATS
     kind = "SELECT and ASK results" if results else "CONSTRUCT and DESCRIBE results"
     return Outcome.fail(
@@ -165,12 +165,12 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
     headers: dict[str, str] = {}
     if isinstance(result, ox.QueryBoolean):
         if job.results_format is None:
-            return _not_acceptable(True)
+            return not_acceptable(True)
         body = sparql_results.boolean(job.results_format, bool(result))
-        return Outcome(200, body, _media(job.results_format, True))
+        return Outcome(200, body, media(job.results_format, True))
     if isinstance(result, ox.QuerySolutions):
         if job.results_format is None:
-            return _not_acceptable(True)
+            return not_acceptable(True)
         variables = [v.value for v in result.variables]
         rows: list[str] = []
         truncated = False
@@ -182,9 +182,9 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
         if truncated:
             headers[TRUNCATED_HEADER] = f"true; rows={limit}"
         body = sparql_results.from_tsv(job.results_format, variables, rows, truncated, job.link)
-        return Outcome(200, body, _media(job.results_format, True), headers)
+        return Outcome(200, body, media(job.results_format, True), headers)
     if job.rdf_format is None:
-        return _not_acceptable(False)
+        return not_acceptable(False)
     triples: list[Any] = []
     truncated = False
     for triple in result:
@@ -195,7 +195,7 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
     if truncated:
         headers[TRUNCATED_HEADER] = f"true; triples={limit}"
     body = _serialize_triples(triples, job.rdf_format, truncated, limit)
-    return Outcome(200, body, _media(job.rdf_format, False), headers)
+    return Outcome(200, body, media(job.rdf_format, False), headers)
 
 
 def _protected(kstore: KiemenStore, store: ox.Store) -> set[str]:
@@ -357,13 +357,13 @@ def run_graph_get(kstore: KiemenStore, job: Job) -> Outcome:
     if job.graph != DEFAULT_GRAPH and not store.contains_named_graph(graph):
         return Outcome.fail(404, f"there is no graph <{job.graph}>")
     if job.rdf_format is None:
-        return _not_acceptable(False)
+        return not_acceptable(False)
     triples = [
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, graph)
     ]
     body = _serialize_triples(triples, job.rdf_format, False, 0)
-    return Outcome(200, body, _media(job.rdf_format, False))
+    return Outcome(200, body, media(job.rdf_format, False))
 
 
 def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
