@@ -28,39 +28,43 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     replicas.init_app(app)
     safeweb.init_app(app)
 
-    from portal.views import home, vendor
+    from portal.views import (
+        api,
+        browse,
+        citemeta,
+        codebook,
+        graphstore,
+        health,
+        home,
+        linkeddata,
+        openapi,
+        pages,
+        publish,
+        reconcile,
+        sparql,
+        vendor,
+    )
 
-    app.register_blueprint(home.bp)
-    app.register_blueprint(vendor.bp)
-    for module in _optional_views():
-        app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-    return app
-
-
-def _optional_views() -> list[Any]:
-    """Feature blueprints; each lives in its own module under ``portal.views``."""
-    import importlib
-
-    found = []
-    for name in (
-        "codebook",
-        "linkeddata",
-        "sparql",
-        "graphstore",
-        "browse",
-        "api",
-        "publish",
-        "reconcile",
-        "openapi",
-        "citemeta",
-        "health",
-        "pages",
+    # Every feature's blueprint, in one visible list: nothing registers itself on import, and a
+    # missing module is an ImportError here, never a feature silently left out.
+    for module in (
+        home,
+        vendor,
+        codebook,
+        linkeddata,
+        sparql,
+        graphstore,
+        browse,
+        api,
+        publish,
+        reconcile,
+        openapi,
+        citemeta,
+        health,
+        pages,
     ):
-        try:
-            found.append(importlib.import_module(f"portal.views.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"portal.views.{name}":
-                raise
-    return found
+        app.register_blueprint(module.bp)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+    return app

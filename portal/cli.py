@@ -379,21 +379,20 @@ def export(obj: Context, output_dir: Path | None) -> None:
 
 
 def _add_feature_commands() -> None:
-    """Subcommands that belong to a feature live in that feature's module (``cli_*.py``)."""
-    import importlib
+    """Subcommands that belong to a feature live in that feature's module (``cli_*.py``); they
+    are listed here, so a missing module is an error rather than a command silently gone."""
+    from portal import cli_backup, cli_deploy, cli_publishers, cli_tokens
 
-    for name in ("cli_tokens", "cli_publishers", "cli_bench", "cli_deploy", "cli_backup"):
-        try:
-            module = importlib.import_module(f"portal.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"portal.{name}":
-                raise
-            continue
-        for command in getattr(module, "COMMANDS", []):
+    for module in (cli_tokens, cli_publishers, cli_deploy, cli_backup):
+        for command in module.COMMANDS:
             main.add_command(command)
 
 
-_add_feature_commands()
+if __name__ == "__main__":  # pragma: no cover - python -m portal.cli
+    # Run the imported module's group, so the feature modules (which import portal.cli) see
+    # one module with every command, not this __main__ copy.
+    from portal.cli import main as imported_main
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    imported_main()
+else:
+    _add_feature_commands()
