@@ -354,3 +354,43 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
             for line in lines:
                 reporter.write_line("  " + line)
             reporter.write_line(f"  {passed} passed, {failed} failed (W3C tests)")
+
+
+def test_the_protocol_data_loads_with_kiemen_load_graph_iri(tmp_path: Path) -> None:
+    """The W3C data files load with ``kiemen load FILE --graph IRI`` into exactly that graph.
+
+    (The manifest tests themselves put their data through the Graph Store: a graph that
+    ``kiemen load`` filled is protected from HTTP writes, and those tests update their data.)
+    """
+    import subprocess
+
+    from conftest import REPO, kiemen_cmd, kiemen_env
+
+    store = tmp_path / "store"
+    files = sorted((SUITE / "protocol").glob("data*.nt"))
+    assert len(files) == 3
+    for i, path in enumerate(files, 1):
+        graph = f"http://kiemen.test/w3c/data{i}.rdf"
+        done = subprocess.run(
+            [*kiemen_cmd(), "load", str(path), "--graph", graph],
+            env=kiemen_env(store, "https://w3id.org/kiemen/"),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    with kiemen_server(store) as server:
+        for i, path in enumerate(files, 1):
+            graph = f"http://kiemen.test/w3c/data{i}.rdf"
+            answer = requests.get(
+                server + "/store",
+                params={"graph": graph},
+                headers={"Accept": "application/n-triples"},
+                timeout=60,
+            )
+            assert answer.status_code == 200, answer.text
+            got = rdflib.Graph().parse(data=answer.text, format="nt")
+            want = rdflib.Graph().parse(path, format="nt")
+            assert isomorphic(got, want), graph
