@@ -128,6 +128,8 @@ class Listing:
     params: dict[str, list[str]]
     sparql_url: str
     mask: np.ndarray | None = field(repr=False, default=None)
+    #: The query as searched when unknown words were corrected ("showing results for …").
+    corrected: str | None = None
 
     def url(self, path: str, **changes: Any) -> str:
         return url_with(path, self.params, **changes)
@@ -248,8 +250,11 @@ def listing(
     q = parsed["q"]
     base: np.ndarray | None = None
     relevance: np.ndarray | None = None
+    corrected: str | None = None
     if q:
-        matches = text_index(kstore).matching_items(q, min(index.size, MAX_TEXT_MATCHES) or 1)
+        texts = text_index(kstore)
+        matches = texts.matching_items(q, min(index.size, MAX_TEXT_MATCHES) or 1)
+        corrected = texts.corrected(q) if matches else None
         base = np.zeros(index.size, dtype=bool)
         if matches:
             base[np.asarray(matches, dtype=np.int64)] = True
@@ -296,6 +301,7 @@ def listing(
         params=params,
         sparql_url=sparql_link(settings, "browse-initiatives", _sparql_params(index, chosen, lang)),
         mask=mask,
+        corrected=corrected,
     )
 
 

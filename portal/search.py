@@ -583,6 +583,11 @@ class TextIndex:
         parsed = parse(text)
         return self._kind_counts(parsed, self.corrections(parsed))
 
+    def corrected(self, text: str) -> str | None:
+        """``text`` with its corrected words, when any word was corrected (else None)."""
+        fixes = self.corrections(parse(text))
+        return _rewrite(text, fixes) if fixes else None
+
     def matching_items(self, text: str, limit: int) -> list[int]:
         """Initiative item numbers (of the facet index) matching ``text``, best first."""
         query = self.query(text, "initiative")

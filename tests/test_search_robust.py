@@ -207,3 +207,11 @@ def test_no_results_suggest_searches_that_have_some(client) -> None:  # type: ig
     html = client.get("/search?q=gelderland+qxzvwq&lang=en").get_data(as_text=True)
     assert 'id="suggestions"' in html and "q=gelderland" in html
     assert api(client, "gelderland")["suggestions"] == []
+
+
+def test_browse_announces_a_correction_too(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/browse?q=Oldebrok&lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="corrected"' in html and "oldebroek" in html
+    assert 'id="corrected"' not in client.get("/browse?q=Oldebroek&lang=en").get_data(as_text=True)
