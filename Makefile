@@ -56,8 +56,9 @@ test-deps:
 	fi
 
 lint: setup
-	$(BIN)/ruff check portal loaders queries tests bench
+	$(BIN)/ruff check core portal loaders queries tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python bench/load_benchmark.py

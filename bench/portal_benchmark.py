@@ -33,12 +33,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.config import Settings  # noqa: E402
+from core.store import KiemenStore, solutions_to_rows  # noqa: E402
 from loaders import bundled_sources, load  # noqa: E402
 from loaders.base import Source  # noqa: E402
 from portal import create_app, listing  # noqa: E402
-from portal.config import Settings  # noqa: E402
 from portal.resource import iri_for_path, page_path  # noqa: E402
-from portal.store import KiemenStore, solutions_to_rows  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 BASE = "https://w3id.org/kiemen/"  # the canonical base, as every deployment uses

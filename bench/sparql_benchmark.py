@@ -44,8 +44,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import pyoxigraph as ox  # noqa: E402
 
-from portal.config import CANONICAL_BASE, Settings  # noqa: E402
-from portal.store import KiemenStore, graph_iri  # noqa: E402
+from core.config import CANONICAL_BASE, Settings  # noqa: E402
+from core.store import KiemenStore, graph_iri  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 ACCEPT = "application/sparql-results+json"

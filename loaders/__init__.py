@@ -1,6 +1,6 @@
 """Loaders: every source into its own named graph — validated, atomic, provenance recorded.
 
-:func:`load` is the one path into the store. It opens a private generation (``portal.store``),
+:func:`load` is the one path into the store. It opens a private generation (``core.store``),
 lets the loader for each source replace that source's named graph while the streaming SHACL
 checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
 generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws
@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from core.config import CANONICAL_BASE
+from core.store import Generation, KiemenStore, graph_iri
 from loaders import indexes, links_out, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
 from loaders.checker import Checker, Finding, Session
@@ -36,8 +38,6 @@ from loaders.shapes import Unsupported
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
 from loaders.validation import compiled_shapes
-from portal.config import CANONICAL_BASE
-from portal.store import Generation, KiemenStore, graph_iri
 
 #: Loaders in the order they are asked whether they accept a source.
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
@@ -77,6 +77,7 @@ def rebuild_indexes(
         if say is not None:
             say(f"building index: {getattr(hook, '__name__', 'index')}")
         hook(gen, kstore)
+
 
 #: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
 CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
@@ -210,9 +211,7 @@ def _load_into(
 ) -> None:
     checker = _checker(kstore, gen.store, say) if validate else None
     try:
-        _stream_and_settle(
-            kstore, gen, sources, report, collector, checker, validate, say, meter
-        )
+        _stream_and_settle(kstore, gen, sources, report, collector, checker, validate, say, meter)
     finally:
         if checker is not None:
             checker.wait()
@@ -389,9 +388,7 @@ def _keep_other_records(kstore: KiemenStore, gen: Generation, restored: set[str]
         for q in old.quads_for_pattern(node, None, None, meta):
             quads.append(q)
             o = q.object
-            if type(o) is ox.BlankNode or (
-                type(o) is ox.NamedNode and o.value.startswith(follow)
-            ):
+            if type(o) is ox.BlankNode or (type(o) is ox.NamedNode and o.value.startswith(follow)):
                 todo.append(o)
     gen.store.extend(quads)
     return len(quads)
@@ -546,8 +543,7 @@ def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:
 def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -> Checker | None:
     """The streaming checker, or None when the shapes need pyshacl."""
     pairs = {
-        (str(r["sub"]), str(r["super"]))
-        for r in kstore.rows("subclass-pairs", {}, store=store)
+        (str(r["sub"]), str(r["super"])) for r in kstore.rows("subclass-pairs", {}, store=store)
     }
     try:
         shapes = compiled_shapes(kstore.settings, pairs)
@@ -680,8 +676,9 @@ def _validate_pyshacl(
             if p.focus in where:
                 loc = where[p.focus]
                 located.append(
-                    Problem(loc[0], p.message, p.rule, loc[1], None, loc[2], loc[3], p.focus,
-                            p.severity)
+                    Problem(
+                        loc[0], p.message, p.rule, loc[1], None, loc[2], loc[3], p.focus, p.severity
+                    )
                 )
     seen = {(p.focus, p.rule, p.message) for p in located}
     located += [p for p in problems if (p.focus, p.rule, p.message) not in seen]

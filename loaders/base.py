@@ -1,7 +1,7 @@
 """The small interface every loader implements, and the shape of a load problem.
 
 A loader turns one kind of source into quads of one named graph of a private store generation
-(see ``portal.store``). It never publishes: :func:`loaders.load` validates, records provenance
+(see ``core.store``). It never publishes: :func:`loaders.load` validates, records provenance
 and publishes, so every loader gets atomicity and validation for free.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pyoxigraph as ox
 
-from portal.config import Settings
+from core.config import Settings
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -142,8 +142,7 @@ class Loader(Protocol):
 class Locator(Protocol):
     """Optional loader method: where the given IRIs are written (for problem reports)."""
 
-    def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
-        ...
+    def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]: ...
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pyoxigraph as ox
 
+from core.config import Settings
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file
 from loaders.rdf import rebase_term, syntax_problem
 from loaders.validation import turtle_line_index
-from portal.config import Settings
 
 if TYPE_CHECKING:
     from loaders.checker import Session

@@ -25,9 +25,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core import facets, search
+from core.store import Generation, KiemenStore, graph_iri
 from loaders.provenance import META_GRAPH
-from portal import facets, search
-from portal.store import Generation, KiemenStore, graph_iri
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -489,9 +489,7 @@ class Collector:
         unless someone wrote data of their own into the meta graph).
         """
         graphs: list[Any] = [ox.DefaultGraph()]
-        graphs += [
-            g for g in store.named_graphs() if g.value not in self.streamed and g != meta
-        ]
+        graphs += [g for g in store.named_graphs() if g.value not in self.streamed and g != meta]
         self.spent = True
         data, docs, records = self._answer(self._read(store, graphs))
         self._known = frozenset(records)
@@ -557,9 +555,7 @@ class Collector:
                     todo.append(nxt)
         return found
 
-    def _answer(
-        self, read: Records
-    ) -> tuple[facets.IndexInput, list[search.SearchDoc], Records]:
+    def _answer(self, read: Records) -> tuple[facets.IndexInput, list[search.SearchDoc], Records]:
         parts = sorted([*self.graphs.values(), read], key=len, reverse=True)
         merged = parts[0]
         for part in parts[1:]:
@@ -631,8 +627,13 @@ def evaluate(
     involvements: set[tuple[str, str, str, bool]] = set()
     involved: dict[str, list[str]] = defaultdict(list)
     things: dict[str, dict[str, Any]] = {}
-    search_classes = dict(zip(_full(base, (c for c, _k in SEARCH_CLASSES)),
-                              (k for _c, k in SEARCH_CLASSES), strict=True))
+    search_classes = dict(
+        zip(
+            _full(base, (c for c, _k in SEARCH_CLASSES)),
+            (k for _c, k in SEARCH_CLASSES),
+            strict=True,
+        )
+    )
     stat_kinds = set(_full(base, STAT_KINDS))
     kind_counts: dict[str, int] = defaultdict(int)
     kinds_of: dict[tuple[str, ...], set[str]] = {}

@@ -33,8 +33,8 @@ import pyoxigraph as ox
 from loaders import places
 
 if TYPE_CHECKING:
+    from core.store import KiemenStore
     from loaders.checker import Session
-    from portal.store import KiemenStore
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
 
+from core.config import CANONICAL_BASE, Settings
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 from loaders.countries import capital, country_code
 from loaders.participedia_values import Link, Options, Value, column_parts, link, numbered_columns
 from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
-from portal.config import CANONICAL_BASE, Settings
 
 if TYPE_CHECKING:
     from loaders.checker import Session

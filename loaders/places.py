@@ -143,6 +143,7 @@ class Gazetteer:
                     index.setdefault(n.casefold(), []).append(gid)
             self._by_alternate = index
         return self._by_alternate.get(key, [])
+
     #: ISO alpha-2 → GeoNames id of the country.
     countries: dict[str, int] = field(default_factory=dict)
 
@@ -164,9 +165,10 @@ def normalise(text: str) -> str:
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in kilometres (haversine)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
 
 

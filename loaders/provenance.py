@@ -13,9 +13,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.config import Settings
+from core.store import graph_iri
 from loaders.base import LoadStats
-from portal.config import Settings
-from portal.store import graph_iri
 
 PROV = "http://www.w3.org/ns/prov#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -187,7 +187,9 @@ def record_restore(
         ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
         ox.Quad(activity, RDFS_LABEL, ox.Literal(label), meta),
         ox.Quad(
-            activity, ox.NamedNode(PROV + "startedAtTime"), _lit(started.isoformat(), "dateTime"),
+            activity,
+            ox.NamedNode(PROV + "startedAtTime"),
+            _lit(started.isoformat(), "dateTime"),
             meta,
         ),
         ox.Quad(

@@ -22,10 +22,10 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pyoxigraph as ox
 
+from core.config import CANONICAL_BASE, Settings
+from core.store import StoreError
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 from loaders.validation import turtle_line_index
-from portal.config import CANONICAL_BASE, Settings
-from portal.store import StoreError
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -38,6 +38,7 @@ def rebase_term(term: Any, settings: Settings) -> Any:
         if value.startswith(CANONICAL_BASE):
             return ox.NamedNode(settings.rebase(value))
     return term
+
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,

@@ -21,9 +21,7 @@ from loaders.provenance import kiemen_version
 
 _META = re.compile(rb'<(https?://[^<>\s"]*?/)graph/meta>')
 _AGENT = re.compile(rb"<(https?://[^<>\s\"]*?/)id/software/kiemen-[a-z0-9-]+-loader>")
-_REVISION = re.compile(
-    rb'-loader> <http://usefulinc\.com/ns/doap#revision> "([^"\\]{1,64})"'
-)
+_REVISION = re.compile(rb'-loader> <http://usefulinc\.com/ns/doap#revision> "([^"\\]{1,64})"')
 _CHUNK = 4 << 20
 _OVERLAP = 4096
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
 
+from core.config import Settings
 from loaders.base import LoadError, LoadStats, Problem, Source, slugify
-from portal.config import Settings
 
 if TYPE_CHECKING:
     from loaders.checker import Session

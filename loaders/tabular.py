@@ -30,11 +30,11 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from core import workbooks
+from core.config import Settings
+from core.prefixes import canonical_prefixes
+from core.tables import cell_text, sniff_delimiter
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from portal import workbooks
-from portal.config import Settings
-from portal.prefixes import canonical_prefixes
-from portal.tables import cell_text, sniff_delimiter
 
 if TYPE_CHECKING:
     from loaders.checker import Session

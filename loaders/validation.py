@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from core.config import CANONICAL_BASE, Settings
 from loaders.base import Problem
 from loaders.shapes import Shapes, compile_shapes
-from portal.config import CANONICAL_BASE, Settings
 
 if TYPE_CHECKING:  # rdflib and pyshacl are slow to import; only the fallback needs them
     import rdflib
@@ -199,7 +199,7 @@ def turtle_line_index(path: Path, iris: set[str], settings: Settings) -> dict[st
                     ns = settings.rebase(m.group(2))
                     for iri in iris:
                         if ns and iri.startswith(ns):
-                            spellings[f"{m.group(1)}:{iri[len(ns):]}"] = iri
+                            spellings[f"{m.group(1)}:{iri[len(ns) :]}"] = iri
                     continue
                 token = stripped.split(None, 1)[0]
                 if token.endswith((";", ".")) and len(token) > 1 and token not in spellings:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal.config import Settings
+from core.config import Settings
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

@@ -37,8 +37,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.store import KiemenStore, StoreError
 from portal.progress import Progress
-from portal.store import KiemenStore, StoreError
 
 MANIFEST = "kiemen-backup.json"
 FORMAT = 1

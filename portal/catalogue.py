@@ -26,9 +26,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.licence import LICENCE, LICENCE_EU
+from core.store import KiemenStore
 from portal.dumps import KIND_BY_KEY, latest_release, read_manifest
-from portal.licence import LICENCE, LICENCE_EU
-from portal.store import KiemenStore
 from portal.void import (
     DATASET_DESCRIPTION,
     DATASET_TITLE,

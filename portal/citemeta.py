@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import Settings
+from core.licence import LICENCE
 from portal import cite
-from portal.config import Settings
-from portal.licence import LICENCE
 from portal.void import dataset_iri
 
 #: Page kinds that carry citation metadata.

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from portal.config import ConfigError, Settings
-from portal.store import KiemenStore, StoreError
-from portal.tables import neutralise_cell
+from core.config import ConfigError, Settings
+from core.store import KiemenStore, StoreError
+from core.tables import neutralise_cell
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -141,7 +141,7 @@ def load(
     if graph and len(sources) > 1:
         fail("--graph names one graph: give one source with it", EXIT_USAGE)
     if graph:
-        from portal.store import graph_iri
+        from core.store import graph_iri
 
         try:
             graph_iri(obj.settings, graph)
@@ -269,7 +269,7 @@ def query(
     list_only: bool,
 ) -> None:
     """Run the stored query NAME (from queries/) with bound parameters, or --sparql TEXT."""
-    from portal.store import solutions_to_rows
+    from core.store import solutions_to_rows
     from queries import catalogue
 
     if list_only or (not name and not sparql_text):
@@ -336,7 +336,7 @@ def _print_rows(rows: list[dict[str, Any]], cols: list[str], out_format: str) ->
 @guarded
 def stats(obj: Context, out_format: str) -> None:
     """Counts by kind, collaboration form, government role, source document and graph."""
-    from portal.statistics import collect
+    from core.statistics import collect
 
     _warn_about_store(obj.store)
     data = collect(obj.store)

@@ -25,7 +25,7 @@ def migrate_base(obj: Context, old: str | None) -> None:
     Writers refuse a store made under another base; this is the explicit way to carry it over.
     Every IRI that starts with the old base is rewritten in a new generation, then published.
     """
-    from portal.config import check_base
+    from core.config import check_base
     from portal.rebasing import migrate_base as run
 
     source, count = run(

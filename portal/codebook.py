@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from portal.namespaces import curie
-from portal.store import KiemenStore
+from core.namespaces import curie
+from core.store import KiemenStore
 
 
 def build(store: KiemenStore) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from portal.config import Settings
-from portal.store import KiemenStore
+from core.config import Settings
+from core.store import KiemenStore
 
 
 def init_app(app: Flask) -> None:

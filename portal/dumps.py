@@ -33,10 +33,10 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from portal.config import Settings
-from portal.namespaces import prefixes
-from portal.store import KiemenStore
-from portal.tables import neutralise_cell
+from core.config import Settings
+from core.namespaces import prefixes
+from core.store import KiemenStore
+from core.tables import neutralise_cell
 
 MANIFEST = "index.json"
 #: Held (flock) while dumps are written, so that an export and a background build, in this

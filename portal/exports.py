@@ -3,7 +3,7 @@ GeoJSON or Turtle, with the same rows in the same order as the page (issue #17 i
 
 The rows come from the same index the page reads (``listing``/``search``), never from text
 pasted into SPARQL; Turtle holds each row's own statements (stored query ``thing-statements``,
-bound per IRI). CSV cells go through :func:`portal.tables.neutralise_cell`, like every CSV the
+bound per IRI). CSV cells go through :func:`core.tables.neutralise_cell`, like every CSV the
 portal writes. A selection larger than :data:`EXPORT_MAX` is cut there, and says so.
 """
 
@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pyoxigraph as ox
 
+from core.facets import BrowseIndex
+from core.namespaces import prefixes
+from core.store import KiemenStore
+from core.tables import neutralise_cell
 from portal import listing
-from portal.facets import BrowseIndex
-from portal.namespaces import prefixes
-from portal.store import KiemenStore
-from portal.tables import neutralise_cell
 
 #: Most rows one download holds (the Turtle asks the store once per row).
 EXPORT_MAX = 2000

@@ -29,8 +29,8 @@ from typing import Any
 import pyoxigraph as ox
 import requests
 
+from core.config import Settings
 from portal import sparql_results
-from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome, media, not_acceptable
 from portal.sparql_text import SparqlTextError, scan

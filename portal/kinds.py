@@ -16,11 +16,12 @@ from typing import Any
 import pyoxigraph as ox
 from flask import has_request_context, request
 
-from portal import facets, listing
+from core import facets
+from core.facets import BrowseIndex
+from core.store import KiemenStore, term_value
+from portal import listing
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
-from portal.facets import BrowseIndex
 from portal.resource import BUILTIN_LABELS, KIND_CONTEXT, page_path
-from portal.store import KiemenStore, term_value
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -41,7 +42,7 @@ Row = dict[str, Any]
 # -- helpers ------------------------------------------------------------------------------------
 
 
-_val = term_value  # plain Python values for RDF terms (one definition, in portal.store)
+_val = term_value  # plain Python values for RDF terms (one definition, in core.store)
 
 
 def _rows(kstore: KiemenStore, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:

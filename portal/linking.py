@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
-from portal.config import Settings
+from core.config import Settings
+from core.store import KiemenStore
 from portal.publishers import Auth, Publisher, PublisherError, connect, now
-from portal.store import KiemenStore
 
 if TYPE_CHECKING:
     from portal.publishing import Record

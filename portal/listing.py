@@ -2,7 +2,7 @@
 
 :func:`listing` turns request arguments (facet values, text, sort, page or keyset cursor) into
 rows, a total, facet results with toggle links, and the SPARQL that gives the same answer — all
-from the precomputed index (:mod:`portal.facets`) and the text index (:mod:`portal.search`),
+from the precomputed index (:mod:`core.facets`) and the text index (:mod:`core.search`),
 never from a query per request. The HTML views and the API share it, so they cannot disagree.
 """
 
@@ -16,11 +16,12 @@ from urllib.parse import quote, urlencode
 
 import numpy as np
 
-from portal import errors, facets, search
-from portal.config import Settings
-from portal.facets import BrowseIndex
+from core import facets, search
+from core.config import Settings
+from core.facets import BrowseIndex
+from core.store import KiemenStore
+from portal import errors
 from portal.i18n import t
-from portal.store import KiemenStore
 from queries import QueryParameterError, get_query
 
 #: Facet values shown before "more", and after it.

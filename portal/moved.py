@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from portal.store import KiemenStore
+from core.store import KiemenStore
 
 
 def moved_to(kstore: KiemenStore, iri: str) -> str | None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from portal import facets, search
-from portal.config import Settings
-from portal.licence import LICENCE, LICENCE_NAME
+from core import facets, search
+from core.config import Settings
+from core.licence import LICENCE, LICENCE_NAME
 from portal.reconcile import (
     MAX_BATCH,
     MAX_CURSOR,

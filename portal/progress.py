@@ -156,9 +156,7 @@ class Progress:
         """Show how much has been written into ``path`` (of ``total`` bytes, if known); what
         the directory held before the block does not count."""
         before = _dir_bytes(Path(path)) if Path(path).exists() else 0
-        with self._watch(
-            lambda: max(0, _dir_bytes(Path(path)) - before), total, None, "written"
-        ):
+        with self._watch(lambda: max(0, _dir_bytes(Path(path)) - before), total, None, "written"):
             yield
 
     @contextlib.contextmanager
@@ -190,8 +188,9 @@ class Progress:
         finally:
             stop.set()
             thread.join()
-            self._end(state["bytes"] if total is None else total, total, state["items"], begun,
-                      verb)
+            self._end(
+                state["bytes"] if total is None else total, total, state["items"], begun, verb
+            )
 
     def _figures(
         self, done: int, total: int | None, items: int | None, begun: float, verb: str

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal.config import Settings
+from core.config import Settings
 
 #: The WSGI keys of the headers a proxy may set; removed from every request it did not send.
 FORWARDED_KEYS = (

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
-from portal import workbooks
+from core import workbooks
+from core.tables import cell_text, sniff_delimiter
 from portal.publishers import PublisherError, check_code
 from portal.sparql_text import valid_iri
-from portal.tables import cell_text, sniff_delimiter
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from portal.config import Settings
+from core.config import Settings
 from portal.tokens import TokenInfo, TokenStore
 
 CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")

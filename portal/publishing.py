@@ -40,10 +40,11 @@ from typing import Any, ClassVar
 import pyoxigraph as ox
 
 import loaders
+from core.config import Settings
+from core.failpoints import failpoint
+from core.store import Generation, KiemenStore, StoreError, graph_iri
 from loaders.base import LoadError, LoadStats, Location, Problem, Source
 from loaders.rdf import rebase_term
-from portal.config import Settings
-from portal.failpoints import failpoint
 from portal.publish_template import (
     TABLES,
     CheckedRow,
@@ -67,7 +68,6 @@ from portal.publishers import (
     now,
     reference,
 )
-from portal.store import Generation, KiemenStore, StoreError, graph_iri
 
 KM = "https://w3id.org/kiemen/def/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -26,7 +26,7 @@ from typing import IO
 import pyoxigraph as ox
 import requests
 
-from portal.store import KiemenStore, StoreError, graph_iri
+from core.store import KiemenStore, StoreError, graph_iri
 
 META_GRAPH = "meta"
 #: Seconds one PUT may take before the push gives up (big graphs on slow servers: raise it).

@@ -17,10 +17,10 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Response
 
+from core.licence import link_header
+from core.namespaces import used_prefixes
 from portal.conneg import Format
 from portal.db import get_settings
-from portal.licence import link_header
-from portal.namespaces import used_prefixes
 
 QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal.store import KiemenStore, StoreError
+from core.store import KiemenStore, StoreError
 
 #: Quads rewritten per batch (bounded memory on big stores).
 BATCH = 50_000

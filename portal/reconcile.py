@@ -33,10 +33,11 @@ import pyoxigraph as ox
 import tantivy
 from rapidfuzz import fuzz
 
-from portal import listing, search
-from portal.config import Settings
+from core import search
+from core.config import Settings
+from core.store import KiemenStore
+from portal import listing
 from portal.resource import iri_for_path, page_path
-from portal.store import KiemenStore
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -330,7 +331,7 @@ def _fallback_normalise(text: str) -> str:
     return " ".join(search.WORD.findall(plain))
 
 
-#: ``portal.search.normalise`` (hyphens, diacritics) where the search module has it.
+#: ``core.search.normalise`` (hyphens, diacritics) where the search module has it.
 _SEARCH_NORMALISE: Callable[[str], str] | None = getattr(search, "normalise", None)
 
 
@@ -562,9 +563,7 @@ class Reconciler:
         # any of the words (the strict query needs all of them), each as search reads it
         each = [q for q in (index.query(w) for w in words) if q is not None]
         lenient = (
-            tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in each])
-            if each
-            else None
+            tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in each]) if each else None
         )
         for base in (strict, lenient):
             if base is None or len(found) >= limit:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from portal.config import Settings
-from portal.store import BASE_FILE, KEEP_GENERATIONS, KiemenStore, StoreError
+from core.config import Settings
+from core.store import BASE_FILE, KEEP_GENERATIONS, KiemenStore, StoreError
 
 _WRITE_METHODS = ("PUT", "DELETE", "PATCH")
 

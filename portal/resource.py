@@ -20,11 +20,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal.config import Settings
-from portal.licence import LICENCE
-from portal.namespaces import curie
+from core.config import Settings
+from core.licence import LICENCE
+from core.namespaces import curie
+from core.store import KiemenStore
 from portal.sparql_text import valid_iri
-from portal.store import KiemenStore
 from portal.translations import TEXTS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -306,7 +306,7 @@ def iri_for_path(settings: Settings, path: str) -> str:
 
 
 def _clean(rest: str) -> bool:
-    return not any(c in rest for c in "?#\\ <>\"") and not rest.endswith("/")
+    return not any(c in rest for c in '?#\\ <>"') and not rest.endswith("/")
 
 
 def kind_of(settings: Settings, iri: str, type_iris: Iterable[str] = ()) -> str:

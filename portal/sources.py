@@ -12,11 +12,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.store import KiemenStore
 from portal import kinds
 from portal.kinds import DCT, Namer, Statements, _context, _rows, _val
 from portal.listing import sparql_link
 from portal.resource import KIND_CONTEXT
-from portal.store import KiemenStore
 
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 

@@ -7,7 +7,7 @@ runaway query costs one process and never a web thread or another client's answe
 
 Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahead of need and
 killed by the kernel if the web process dies. Each opens the store read-only through
-:meth:`portal.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
+:meth:`core.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
 generation. Writes (SPARQL Update and the Graph Store Protocol) run in the same workers under a
 deadline too, inside :meth:`KiemenStore.writing`, so they are atomic: a worker killed half-way
 leaves the published store exactly as it was.
@@ -30,12 +30,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.config import Settings
+from core.prefixes import ontology_prefixes
+from core.store import KiemenStore, StoreError
 from portal import sandbox, sparql_results
-from portal.config import Settings
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
-from portal.prefixes import ontology_prefixes
 from portal.sparql_text import DEFAULT_GRAPH
-from portal.store import KiemenStore, StoreError
 from portal.tokens import bundled_graph_iris, covers
 
 TRUNCATED_HEADER = "Kiemen-Truncated"

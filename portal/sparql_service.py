@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from portal.config import Settings
-from portal.prefixes import ontology_prefixes
+from core.config import Settings
+from core.prefixes import ontology_prefixes
 from portal.sparql_engine import (
     TRUNCATED_HEADER,
     ClientLimiter,

@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal.store import KiemenStore
+from core.store import KiemenStore
 
 #: The kinds (``/id/{kind}/``) titled here.
 TITLED = ("involvement", "fact", "uncertainty", "channel")

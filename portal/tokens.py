@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.config import Settings
+from core.config import Settings
 from portal.sparql_text import DEFAULT_GRAPH
 
 TOKEN_PREFIX = "kiemen_"

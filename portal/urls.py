@@ -25,7 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Flask, Response, request
 
-from portal.config import Settings
+from core.config import Settings
 
 #: Path segments under the base that name things rather than locate services or files.
 IDENTIFIER_SPACES = ("id/", "def/", "graph/")

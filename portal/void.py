@@ -13,8 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal.licence import LICENCE
-from portal.store import KiemenStore, graph_iri
+from core.licence import LICENCE
+from core.store import KiemenStore, graph_iri
 
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"

@@ -32,7 +32,7 @@ def server_port() -> int:
 @pytest.fixture(scope="session")
 def base_uri() -> str:
     """The canonical base the test store is minted under: never the test server's address."""
-    from portal.config import CANONICAL_BASE
+    from core.config import CANONICAL_BASE
 
     return CANONICAL_BASE
 
@@ -40,9 +40,9 @@ def base_uri() -> str:
 @pytest.fixture(scope="session")
 def loaded_store_path(tmp_path_factory: pytest.TempPathFactory, base_uri: str) -> Path:
     """A store with everything bundled loaded once per session (read-only for tests)."""
+    from core.config import Settings
+    from core.store import KiemenStore
     from loaders import bundled_sources, load
-    from portal.config import Settings
-    from portal.store import KiemenStore
 
     path = tmp_path_factory.mktemp("store") / "kiemen.oxigraph"
     settings = Settings.from_env(store_path=path, base_uri=base_uri)
@@ -52,14 +52,14 @@ def loaded_store_path(tmp_path_factory: pytest.TempPathFactory, base_uri: str) -
 
 @pytest.fixture(scope="session")
 def settings(loaded_store_path: Path, base_uri: str):  # type: ignore[no-untyped-def]
-    from portal.config import Settings
+    from core.config import Settings
 
     return Settings.from_env(store_path=loaded_store_path, base_uri=base_uri)
 
 
 @pytest.fixture(scope="session")
 def kstore(settings):  # type: ignore[no-untyped-def]
-    from portal.store import KiemenStore
+    from core.store import KiemenStore
 
     return KiemenStore(settings)
 
@@ -67,7 +67,7 @@ def kstore(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def empty_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Settings for a fresh, empty store of the test's own."""
-    from portal.config import Settings
+    from core.config import Settings
 
     return Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
 

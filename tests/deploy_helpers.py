@@ -18,7 +18,7 @@ import pytest
 import requests
 from conftest import REPO, free_port, kiemen_cmd, kiemen_env
 
-from portal.config import CANONICAL_BASE
+from core.config import CANONICAL_BASE
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -214,7 +214,6 @@ def example_rows(server: str) -> dict[str, int]:
     return out
 
 
-
 # -- the Oxigraph server (PyPI ``oxigraph``, pinned in the test extra) ---------------------
 
 
@@ -231,8 +230,15 @@ def oxigraph_server(location: Path, *args: str) -> Iterator[str]:
     log = location.parent / f"oxigraph-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(location), "--bind",
-             f"127.0.0.1:{port}", *args],
+            [
+                oxigraph_binary(),
+                "serve",
+                "--location",
+                str(location),
+                "--bind",
+                f"127.0.0.1:{port}",
+                *args,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -106,8 +106,8 @@ def bundled_store(path: Path, base_uri: str = "https://w3id.org/kiemen/") -> Pat
     """
     import pyoxigraph as ox
 
-    from portal.config import CANONICAL_BASE, Settings
-    from portal.store import KiemenStore, graph_iri
+    from core.config import CANONICAL_BASE, Settings
+    from core.store import KiemenStore, graph_iri
 
     settings = Settings.from_env(store_path=path, base_uri=base_uri)
     groups = {

@@ -19,9 +19,9 @@ from conftest import REPO, kiemen_cmd, kiemen_env
 from publishing_helpers import Server, example_files, publishing_server
 from test_datasets import compare_stores
 
-from portal import facets, search
-from portal.config import Settings
-from portal.store import KiemenStore
+from core import facets, search
+from core.config import Settings
+from core.store import KiemenStore
 
 CODE = "GM0344"
 DCAT_VERSION = "http://www.w3.org/ns/dcat#version"
@@ -137,10 +137,7 @@ def test_backup_while_reading_and_writing_restores_one_generation(
         # The publishing pipeline writes the audit row after the version row (two
         # transactions), so a snapshot may hold a version whose audit row came later; it never
         # holds an audit row for a version it lacks.
-        audited = {
-            r[0]
-            for r in db.execute("SELECT version FROM audit WHERE version IS NOT NULL")
-        }
+        audited = {r[0] for r in db.execute("SELECT version FROM audit WHERE version IS NOT NULL")}
         db.close()
         assert in_data <= listed and audited and audited <= listed
         for v in listed:
@@ -170,9 +167,7 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     assert again.returncode == 2 and "not empty" in again.stderr
 
 
-def test_dump_with_publishers_restores_into_an_empty_store(
-    server: Server, tmp_path: Path
-) -> None:
+def test_dump_with_publishers_restores_into_an_empty_store(server: Server, tmp_path: Path) -> None:
     """Export, restore into an empty store: every graph, meta included, facets and search hits,
     and the publisher's versions as the catalogue states them."""
     publish(server)
@@ -189,7 +184,10 @@ def test_dump_with_publishers_restores_into_an_empty_store(
     compare_stores(original, restored, nq["sha256"])
     assert versions_in_data(restored.reader()) == versions_in_data(original.reader()) != set()
     # The dump is public: no private record of the registry went into it.
-    text = shutil.which("zcat") and subprocess.run(
-        ["zcat", str(folder / nq["file"])], capture_output=True, text=True, check=True
-    ).stdout
+    text = (
+        shutil.which("zcat")
+        and subprocess.run(
+            ["zcat", str(folder / nq["file"])], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert text and server.tokens[CODE] not in text

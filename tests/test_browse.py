@@ -7,8 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from core.store import solutions_to_rows
 from portal import listing
-from portal.store import solutions_to_rows
 
 
 def api(client: Any, url: str) -> dict[str, Any]:

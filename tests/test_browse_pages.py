@@ -96,7 +96,7 @@ def test_concept_page_lists_definition_hierarchy_and_use(client, kstore) -> None
 
 def test_place_document_and_reference_pages(client, kstore) -> None:  # type: ignore[no-untyped-def]
     place = first(kstore, "index-places", "place")
-    assert 'kiemen-map' in page(client, kstore, place)  # the one map of the portal (map.js)
+    assert "kiemen-map" in page(client, kstore, place)  # the one map of the portal (map.js)
     document = first(kstore, "stats-by-source", "document")
     words = text(page(client, kstore, document))
     assert "What this document supports" in words and "Sections and boxes" in words
@@ -105,9 +105,7 @@ def test_place_document_and_reference_pages(client, kstore) -> None:  # type: ig
     refs = sorted(
         {r["thing"] for r in kstore.rows("index-search-things", {}) if r["kind"] == "reference"}
     )
-    cited = [
-        r for r in refs if next(store.quads_for_pattern(None, None, ox.NamedNode(r)), None)
-    ]
+    cited = [r for r in refs if next(store.quads_for_pattern(None, None, ox.NamedNode(r)), None)]
     assert cited, "the curated data cites no reference"
     words = text(page(client, kstore, cited[0]))
     assert "Referenced by" in words or "Supports" in words

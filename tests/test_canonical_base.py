@@ -11,8 +11,8 @@ import pytest
 from conftest import REPO, kiemen_cmd, kiemen_env
 from sparql_helpers import bundled_store
 
-from portal.config import CANONICAL_BASE, ConfigError, Settings
-from portal.store import BASE_FILE, KiemenStore
+from core.config import CANONICAL_BASE, ConfigError, Settings
+from core.store import BASE_FILE, KiemenStore
 
 OLD = "http://127.0.0.1:5000/"
 
@@ -82,11 +82,7 @@ def test_another_base_is_refused_then_migrated(tmp_path: Path) -> None:
     assert f"from <{OLD}> to <{CANONICAL_BASE}>" in migrated.stdout
     kstore = KiemenStore(Settings(store_path=store))
     assert kstore.made_with_base() == CANONICAL_BASE
-    left = [
-        q
-        for q in kstore.reader().quads_for_pattern(None, None, None, None)
-        if OLD in str(q)
-    ]
+    left = [q for q in kstore.reader().quads_for_pattern(None, None, None, None) if OLD in str(q)]
     assert left == []
     kinds = {r["kind"]: r["count"] for r in kstore.rows("stats-by-kind")}
     assert kinds.get(CANONICAL_BASE + "def/Initiative", 0) > 0

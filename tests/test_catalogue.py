@@ -16,7 +16,7 @@ import pytest
 import rdflib
 import requests
 
-from portal.config import CANONICAL_BASE as K
+from core.config import CANONICAL_BASE as K
 
 SHAPES = Path(__file__).resolve().parents[2] / "shared" / "external" / "dcat-ap-nl-3.0" / "shapes"
 # Plain namespaces (rdflib's closed ones warn when pytest inspects module attributes).
@@ -179,8 +179,8 @@ def test_catalogue_for_browsers_and_406(live_server: str) -> None:
 def test_another_publishers_dataset_joins_the_catalogue(kstore: Any) -> None:
     """Data-driven: a dcat:Dataset someone records in the meta graph appears with its own
     publisher, and the gaps are filled so the catalogue still validates."""
+    from core.store import graph_iri
     from portal.catalogue import catalogue_triples
-    from portal.store import graph_iri
 
     settings = kstore.settings
     meta = graph_iri(settings, "meta")

@@ -51,10 +51,10 @@ def test_errors_and_sparql_get_no_validators(client) -> None:  # type: ignore[no
 
 
 def test_a_new_generation_never_gets_an_old_etag(empty_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from core.store import KiemenStore
     from loaders import load
     from loaders.base import Source
     from portal import create_app
-    from portal.store import KiemenStore
 
     kstore = KiemenStore(empty_settings)
     base = empty_settings.base_uri

@@ -14,9 +14,9 @@ import rdflib
 from conftest import REPO, kiemen_cmd, kiemen_env
 from rdflib.compare import isomorphic
 
+from core.config import Settings
+from core.store import KiemenStore
 from loaders import LoadError, Source, load
-from portal.config import Settings
-from portal.store import KiemenStore
 
 TRIG = """@prefix ex: <http://example.org/> .
 ex:people { ex:ann ex:knows ex:bob . ex:bob ex:name "Bob" . }
@@ -68,7 +68,9 @@ def test_trig_with_three_named_graphs_gives_three_graphs(
     for g in set(found) - {meta}:
         sources = list(
             store.quads_for_pattern(
-                ox.NamedNode(g), ox.NamedNode("http://purl.org/dc/terms/source"), None,
+                ox.NamedNode(g),
+                ox.NamedNode("http://purl.org/dc/terms/source"),
+                None,
                 ox.NamedNode(meta),
             )
         )
@@ -80,8 +82,8 @@ def test_quads_in_the_default_graph_go_to_the_sources_own_graph(
 ) -> None:
     data = tmp_path / "Mixed Data.nq"
     data.write_text(
-        "<http://example.org/a> <http://example.org/p> \"in default\" .\n"
-        "<http://example.org/a> <http://example.org/p> \"named\" <http://example.org/g> .\n"
+        '<http://example.org/a> <http://example.org/p> "in default" .\n'
+        '<http://example.org/a> <http://example.org/p> "named" <http://example.org/g> .\n'
     )
     kstore = KiemenStore(empty_settings)
     load(kstore, [Source(str(data))])
@@ -103,8 +105,12 @@ def test_a_quad_file_replaces_exactly_the_graphs_it_names(
     )
     load(kstore, [Source(str(second))])
     store = kstore.reader()
-    places = [q.object.value for q in store.quads_for_pattern(
-        None, None, None, ox.NamedNode("http://example.org/places"))]
+    places = [
+        q.object.value
+        for q in store.quads_for_pattern(
+            None, None, None, ox.NamedNode("http://example.org/places")
+        )
+    ]
     assert places == ["new"], "the graph the file names is replaced whole"
     assert graphs(kstore)["http://example.org/people"] == 2, "other graphs untouched"
 
@@ -121,7 +127,7 @@ def test_a_broken_quad_file_leaves_the_store_as_it_was(
     bad.write_text(
         "@prefix ex: <http://example.org/> .\n"
         'ex:people { ex:zed ex:name "Zed" . }\n'
-        "ex:places { ex:broken ex:label \"open }\n"
+        'ex:places { ex:broken ex:label "open }\n'
     )
     with pytest.raises(LoadError) as caught:
         load(kstore, [Source(str(bad))])
@@ -203,7 +209,7 @@ def _restore_records(store: ox.Store, meta: ox.NamedNode) -> set[str]:
 
 def compare_stores(original: KiemenStore, restored: KiemenStore, dump_sha: str) -> None:
     """Every graph isomorphic (meta: apart from the one restore record), indexes the same."""
-    from portal import facets, search
+    from core import facets, search
 
     a, b = original.reader(), restored.reader()
     names = set(a.named_graphs())

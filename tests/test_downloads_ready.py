@@ -14,9 +14,9 @@ from tests.conftest import REPO, free_port, kiemen_cmd, kiemen_env
 
 
 def _load_small(settings: Any, tmp_path: Path, name: str = "Zwaluwnesten") -> None:
+    from core.store import KiemenStore
     from loaders import load
     from loaders.base import Source
-    from portal.store import KiemenStore
 
     base = settings.base_uri
     data = tmp_path / "one.nt"
@@ -28,9 +28,9 @@ def _load_small(settings: Any, tmp_path: Path, name: str = "Zwaluwnesten") -> No
 
 
 def test_serve_fills_downloads_in_the_background(tmp_path: Path) -> None:
-    from portal.config import Settings
+    from core.config import Settings
+    from core.store import KiemenStore
     from portal.dumps import read_manifest
-    from portal.store import KiemenStore
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -77,8 +77,8 @@ def test_serve_fills_downloads_in_the_background(tmp_path: Path) -> None:
 def test_page_says_being_prepared_while_the_dumps_are_written(tmp_path: Path) -> None:
     import fcntl
 
+    from core.config import Settings
     from portal import create_app, dumps
-    from portal.config import Settings
 
     settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
     _load_small(settings, tmp_path)

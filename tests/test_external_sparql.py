@@ -12,9 +12,9 @@ import pytest
 import requests
 from deploy_helpers import kiemen_serve, oxigraph_server
 
-from portal.config import CANONICAL_BASE, Settings
+from core.config import CANONICAL_BASE, Settings
+from core.store import KiemenStore
 from portal.push import Target, push
-from portal.store import KiemenStore
 
 KM = CANONICAL_BASE + "def/"
 SELECT = f"""PREFIX km: <{KM}>

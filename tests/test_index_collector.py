@@ -23,9 +23,9 @@ from rdflib import URIRef
 from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
 
+from core import facets, search
+from core.store import KiemenStore
 from loaders import Source, bundled_sources, indexes, load
-from portal import facets, search
-from portal.store import KiemenStore
 from queries import get_query
 
 REPO = Path(__file__).resolve().parents[1]
@@ -145,7 +145,7 @@ a:edge-both a km:Organisation , km:Actor ;
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Bundled data, then two files in one load (both stream), with the docs the load indexed."""
-    from portal.config import Settings
+    from core.config import Settings
 
     sys.path.insert(0, str(REPO / "bench"))
     import generate
@@ -243,13 +243,13 @@ def test_a_failure_while_indexing_ahead_falls_back_to_the_queries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Building ahead is an optimisation: when it fails, the index hook builds the slow way."""
-    from portal.config import Settings
+    from core.config import Settings
 
     kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "s", base_uri="http://k.test/"))
     load(kstore, bundled_sources())
     extra = tmp_path / "extra.ttl"
     extra.write_text(
-        "<http://k.test/id/place/x> <http://www.w3.org/2004/02/skos/core#prefLabel> \"X\"@nl .\n",
+        '<http://k.test/id/place/x> <http://www.w3.org/2004/02/skos/core#prefLabel> "X"@nl .\n',
         encoding="utf-8",
     )
     said: list[str] = []

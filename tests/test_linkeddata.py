@@ -20,7 +20,7 @@ import requests
 from pyoxigraph import NamedNode, RdfFormat
 from pyoxigraph import parse as parse_rdf
 
-from portal.config import CANONICAL_BASE as K
+from core.config import CANONICAL_BASE as K
 
 INITIATIVE = "id/initiative/lokaal-natuurbeheer"
 CONCEPT = "def/form/self-organisation"
@@ -365,7 +365,7 @@ def test_data_document_pages_incoming_links(settings: Any) -> None:
         nxt = re.search(r'<([^>]+)>; rel="next"', response.headers["Link"])
         url = nxt.group(1).replace(base, "") if nxt else ""
     assert pages > 1
-    from portal.store import KiemenStore
+    from core.store import KiemenStore
 
     expected = linking(KiemenStore(settings), str(rdflib.RDF.type), f"{base}/def/Initiative")
     assert {s for s, _p in seen} == expected

@@ -20,8 +20,8 @@ import pytest
 from conftest import REPO, free_port, kiemen_cmd, kiemen_env
 
 import loaders
+from core.store import KiemenStore
 from loaders import LoadError, Problem, Source, bundled_sources, load
-from portal.store import KiemenStore
 
 DATA = REPO / "tests" / "data"
 TABLE = DATA / "tabular" / "buurtinitiatieven.csv"
@@ -33,17 +33,19 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 @pytest.fixture(scope="module")
 def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the bundled data, loaded once; tests copy it."""
-    from portal.config import Settings
+    from core.config import Settings
 
     path = tmp_path_factory.mktemp("bundled") / "store"
-    load(KiemenStore(Settings.from_env(store_path=path, base_uri="http://kiemen.test/")),
-         bundled_sources())
+    load(
+        KiemenStore(Settings.from_env(store_path=path, base_uri="http://kiemen.test/")),
+        bundled_sources(),
+    )
     return path
 
 
 @pytest.fixture()
 def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    from portal.config import Settings
+    from core.config import Settings
 
     target = tmp_path / "store"
     shutil.copytree(bundled_copy, target, symlinks=True)
@@ -97,9 +99,14 @@ def test_streaming_engine_agrees_with_pyshacl_on_bad_data(store: KiemenStore) ->
     assert stream == reference
     rules = {r for _s, _f, r, _m in stream}
     # One of each kind the file breaks: languages, dates, classes, schemes, counts, ranges.
-    for rule in ("Name in English", "One name per language", "Exactly one longitude",
-                 "Latitude is a decimal between -90 and 90", "Country code format",
-                 "Actor is a km:Actor"):
+    for rule in (
+        "Name in English",
+        "One name per language",
+        "Exactly one longitude",
+        "Latitude is a decimal between -90 and 90",
+        "Country code format",
+        "Actor is a km:Actor",
+    ):
         assert any(rule.lower() in r.lower() for r in rules), (rule, rules)
 
 
@@ -112,8 +119,11 @@ def test_streaming_engine_agrees_with_pyshacl_on_bundled_and_imported_data(
 
 def test_problems_name_file_line_rule_and_focus(store: KiemenStore) -> None:
     problems = errors(failing(store, [Source(str(DATA / "invalid" / "kiemen-errors.ttl"))]))
-    dates = [p for p in problems if p.focus and p.focus.endswith("initiative/no-english")
-             and "date" in p.rule.lower()]
+    dates = [
+        p
+        for p in problems
+        if p.focus and p.focus.endswith("initiative/no-english") and "date" in p.rule.lower()
+    ]
     assert dates and dates[0].line == 21 and dates[0].source.endswith("kiemen-errors.ttl")
     assert all(p.rule and p.message for p in problems)
 
@@ -125,8 +135,9 @@ def test_graph_is_replaced_not_merged_and_dry_run_writes_nothing(store: KiemenSt
     load(store, [Source(str(TABLE), graph="tables/t", mapping=MAPPING)])
     n = len(list(store.reader().quads_for_pattern(None, None, None, graph(store, "tables/t"))))
     load(store, [Source(str(TABLE), graph="tables/t", mapping=MAPPING)])
-    assert n == len(list(store.reader().quads_for_pattern(None, None, None,
-                                                          graph(store, "tables/t"))))
+    assert n == len(
+        list(store.reader().quads_for_pattern(None, None, None, graph(store, "tables/t")))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,9 +153,14 @@ def test_every_load_records_provenance(store: KiemenStore) -> None:
     def values(s: Any, p: str) -> list[Any]:
         return [q.object for q in r.quads_for_pattern(s, ox.NamedNode(p), None, meta)]
 
-    prov, dct, dcat = "http://www.w3.org/ns/prov#", "http://purl.org/dc/terms/", \
-        "http://www.w3.org/ns/dcat#"
-    assert ox.NamedNode(dcat + "Dataset") in values(g, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    prov, dct, dcat = (
+        "http://www.w3.org/ns/prov#",
+        "http://purl.org/dc/terms/",
+        "http://www.w3.org/ns/dcat#",
+    )
+    assert ox.NamedNode(dcat + "Dataset") in values(
+        g, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    )
     assert [v.value for v in values(g, dct + "source")] == [str(TABLE)]
     triples = int(values(g, "http://rdfs.org/ns/void#triples")[0].value)
     assert triples == len(list(r.quads_for_pattern(None, None, None, g)))
@@ -158,7 +174,9 @@ def test_every_load_records_provenance(store: KiemenStore) -> None:
     digests = set()
     for u in used:
         for checksum in values(u, "http://spdx.org/rdf/terms#checksum"):
-            digests |= {v.value for v in values(checksum, "http://spdx.org/rdf/terms#checksumValue")}
+            digests |= {
+                v.value for v in values(checksum, "http://spdx.org/rdf/terms#checksumValue")
+            }
     from loaders.base import sha256_file
 
     assert sha256_file(TABLE) in digests and sha256_file(MAPPING) in digests
@@ -173,15 +191,25 @@ def test_table_with_mapping_loads_onto_the_ontology(store: KiemenStore) -> None:
     assert report.graphs[0].graph.endswith("graph/tables/buurtinitiatieven")
     r = store.reader()
     ini = ox.NamedNode("http://kiemen.test/id/initiative/buurt-repair-cafe-lombok")
-    forms = [q.object.value for q in r.quads_for_pattern(ini, ox.NamedNode(
-        "http://kiemen.test/def/statedForm"), None, None)]
+    forms = [
+        q.object.value
+        for q in r.quads_for_pattern(
+            ini, ox.NamedNode("http://kiemen.test/def/statedForm"), None, None
+        )
+    ]
     assert forms == ["http://kiemen.test/def/form/civic-initiative"]
-    start = [q.object for q in r.quads_for_pattern(ini, ox.NamedNode(
-        "https://schema.org/startDate"), None, None)]
+    start = [
+        q.object
+        for q in r.quads_for_pattern(ini, ox.NamedNode("https://schema.org/startDate"), None, None)
+    ]
     assert start == [ox.Literal("2014-03-12", datatype=ox.NamedNode(XSD + "date"))]
     place = ox.NamedNode("http://kiemen.test/id/place/buurt-utrecht")
-    lat = [q.object.value for q in r.quads_for_pattern(place, ox.NamedNode(
-        "http://www.w3.org/2003/01/geo/wgs84_pos#lat"), None, None)]
+    lat = [
+        q.object.value
+        for q in r.quads_for_pattern(
+            place, ox.NamedNode("http://www.w3.org/2003/01/geo/wgs84_pos#lat"), None, None
+        )
+    ]
     assert lat == ["52.0907"]
 
 
@@ -297,9 +325,11 @@ def test_huge_cell_is_a_problem_not_a_crash(store: KiemenStore, tmp_path: Path) 
 
 def test_mapping_mistakes_name_the_mapping(store: KiemenStore, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[things]]\nname = "x"\niri = "nope:{id}"\nclass = "km:Initiative"\n'
-                   'values = [{ property = "skos:prefLabel", column = "naam", '
-                   'datatype = "colour" }]\n')
+    bad.write_text(
+        '[[things]]\nname = "x"\niri = "nope:{id}"\nclass = "km:Initiative"\n'
+        'values = [{ property = "skos:prefLabel", column = "naam", '
+        'datatype = "colour" }]\n'
+    )
     p = errors(failing(store, [Source(str(TABLE), mapping=bad)]))[0]
     assert p.source == str(bad) and p.rule == "mapping" and "colour" in p.message
     broken = tmp_path / "broken.toml"
@@ -325,10 +355,18 @@ def test_shapes_problems_in_a_table_point_at_the_row(store: KiemenStore, tmp_pat
     ("name", "content", "line"),
     [
         ("iri.ttl", "@prefix ex: <http://example.org/> .\nex:a ex:b <http://bad iri> .\n", 2),
-        ("utf8.nt", b'<http://e.org/a> <http://e.org/b> "ok" .\n<http://e.org/a> <http://e.org/b> '
-         b'"\xff" .\n', 2),
-        ("trunc.nq", "<http://e.org/a> <http://e.org/b> <http://e.org/c> <http://e.org/g> .\n"
-         "<http://e.org/a> <http://e.org/b>", 2),
+        (
+            "utf8.nt",
+            b'<http://e.org/a> <http://e.org/b> "ok" .\n<http://e.org/a> <http://e.org/b> '
+            b'"\xff" .\n',
+            2,
+        ),
+        (
+            "trunc.nq",
+            "<http://e.org/a> <http://e.org/b> <http://e.org/c> <http://e.org/g> .\n"
+            "<http://e.org/a> <http://e.org/b>",
+            2,
+        ),
     ],
 )
 def test_malformed_rdf_names_the_line(
@@ -340,16 +378,24 @@ def test_malformed_rdf_names_the_line(
 
 
 def test_canonical_iris_in_user_files_are_rebased(store: KiemenStore, tmp_path: Path) -> None:
-    path = _table(tmp_path, (
-        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
-        "<https://w3id.org/kiemen/def/theme/tuinieren> a skos:Concept ;\n"
-        '  skos:prefLabel "tuinieren"@nl, "gardening"@en ;\n'
-        '  skos:definition "Samen tuinieren."@nl, "Gardening together."@en ;\n'
-        "  skos:inScheme <https://w3id.org/kiemen/def/theme> .\n"), "theme.ttl")
+    path = _table(
+        tmp_path,
+        (
+            "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+            "<https://w3id.org/kiemen/def/theme/tuinieren> a skos:Concept ;\n"
+            '  skos:prefLabel "tuinieren"@nl, "gardening"@en ;\n'
+            '  skos:definition "Samen tuinieren."@nl, "Gardening together."@en ;\n'
+            "  skos:inScheme <https://w3id.org/kiemen/def/theme> .\n"
+        ),
+        "theme.ttl",
+    )
     load(store, [Source(str(path))])
     r = store.reader()
-    assert list(r.quads_for_pattern(ox.NamedNode("http://kiemen.test/def/theme/tuinieren"),
-                                    None, None, None))
+    assert list(
+        r.quads_for_pattern(
+            ox.NamedNode("http://kiemen.test/def/theme/tuinieren"), None, None, None
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,22 +406,32 @@ def test_canonical_iris_in_user_files_are_rebased(store: KiemenStore, tmp_path: 
 def oxigraph_server(tmp_path: Path) -> Any:
     """A real Oxigraph server on 127.0.0.1 holding a few dozen triples about initiatives."""
     data = tmp_path / "remote.ttl"
-    lines = ["@prefix km: <http://kiemen.test/def/> .",
-             "@prefix skos: <http://www.w3.org/2004/02/skos/core#> ."]
+    lines = [
+        "@prefix km: <http://kiemen.test/def/> .",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+    ]
     for i in range(12):
-        lines.append(f'<http://kiemen.test/def/theme/remote-{i}> a skos:Concept ; '
-                     f'skos:prefLabel "thema {i}"@nl , "theme {i}"@en ; '
-                     f'skos:definition "Thema {i}."@nl , "Theme {i}."@en ; '
-                     "skos:inScheme <http://kiemen.test/def/theme> .")
+        lines.append(
+            f"<http://kiemen.test/def/theme/remote-{i}> a skos:Concept ; "
+            f'skos:prefLabel "thema {i}"@nl , "theme {i}"@en ; '
+            f'skos:definition "Thema {i}."@nl , "Theme {i}."@en ; '
+            "skos:inScheme <http://kiemen.test/def/theme> ."
+        )
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     location = tmp_path / "remote"
     binary = str(REPO / ".venv" / "bin" / "oxigraph")
-    subprocess.run([binary, "load", "--location", str(location), "--file", str(data)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [binary, "load", "--location", str(location), "--file", str(data)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     port = free_port()
-    proc = subprocess.Popen([binary, "serve-read-only", "--location", str(location), "--bind",
-                             f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -396,8 +452,15 @@ def test_harvest_pages_through_a_real_endpoint(store: KiemenStore, oxigraph_serv
     r = store.reader()
     g = graph(store, "harvest/remote")
     assert len(list(r.quads_for_pattern(None, None, None, g))) == 72
-    notes = [q.object.value for q in r.quads_for_pattern(None, ox.NamedNode(
-        "http://www.w3.org/2000/01/rdf-schema#comment"), None, graph(store, "meta"))]
+    notes = [
+        q.object.value
+        for q in r.quads_for_pattern(
+            None,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+            None,
+            graph(store, "meta"),
+        )
+    ]
     assert any("page(s)" in n for n in notes)
 
 
@@ -405,13 +468,19 @@ def test_harvest_with_a_query_file_through_the_command(
     store: KiemenStore, oxigraph_server: str, tmp_path: Path
 ) -> None:
     query = tmp_path / "q.rq"
-    query.write_text("# only three themes\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
-                     "FILTER(STRENDS(STR(?s), '-1') || STRENDS(STR(?s), '-2') || "
-                     "STRENDS(STR(?s), '-3')) } ORDER BY ?s ?p ?o\n")
+    query.write_text(
+        "# only three themes\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+        "FILTER(STRENDS(STR(?s), '-1') || STRENDS(STR(?s), '-2') || "
+        "STRENDS(STR(?s), '-3')) } ORDER BY ?s ?p ?o\n"
+    )
     result = subprocess.run(
         [*kiemen_cmd(), "load", oxigraph_server, "--mapping", str(query), "--graph", "h"],
         env=kiemen_env(Path(store.settings.store_path), store.settings.base_uri),
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "loaded 18 triples" in result.stdout
 
@@ -459,14 +528,31 @@ def test_load_command_picks_the_loader_and_dry_run(store: KiemenStore) -> None:
     before = store.generation_id()
     result = subprocess.run(
         [*kiemen_cmd(), "load", str(TABLE), "--mapping", str(MAPPING), "--dry-run"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "would load" in result.stdout and "nothing was written" in result.stdout
     assert KiemenStore(store.settings).generation_id() == before
-    result = subprocess.run([*kiemen_cmd(), "load", str(TABLE)], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*kiemen_cmd(), "load", str(TABLE)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr  # the mapping beside the table is found
-    bad = subprocess.run([*kiemen_cmd(), "load", str(REPO / "README.md")], env=env, cwd=REPO,
-                         capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [*kiemen_cmd(), "load", str(REPO / "README.md")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 1 and "no loader reads" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -63,7 +63,7 @@ def test_inputs_schemathesis_found_are_refused_not_crashes(live_server: str) -> 
         response = requests.get(live_server + url, timeout=30)
         assert response.status_code == status, url
         assert response.json()["ok"] is False
-    from portal.config import CANONICAL_BASE
+    from core.config import CANONICAL_BASE
 
     thing = CANONICAL_BASE + "id/initiative/riotcleanup"  # things are named canonically
     deep = requests.get(

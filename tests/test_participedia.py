@@ -17,10 +17,10 @@ import pyoxigraph as ox
 import pytest
 from conftest import REPO, kiemen_cmd, kiemen_env
 
+from core.store import KiemenStore
 from loaders import LoadError, LoadReport, Source, bundled_sources, load
 from loaders.participedia import LICENCE
 from loaders.participedia_values import Options, column_parts, link, pg_array
-from portal.store import KiemenStore
 
 PARTICIPEDIA = REPO / "tests" / "data" / "participedia"
 BASE = "http://kiemen.test/"
@@ -38,7 +38,7 @@ TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 @pytest.fixture(scope="module")
 def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from portal.config import Settings
+    from core.config import Settings
 
     path = tmp_path_factory.mktemp("bundled") / "store"
     load(KiemenStore(Settings.from_env(store_path=path, base_uri=BASE)), bundled_sources())
@@ -47,7 +47,7 @@ def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    from portal.config import Settings
+    from core.config import Settings
 
     target = tmp_path / "store"
     shutil.copytree(bundled_copy, target, symlinks=True)
@@ -55,11 +55,11 @@ def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory, bundled_copy: Path) -> tuple[
-    KiemenStore, LoadReport, list[str]
-]:
+def loaded(
+    tmp_path_factory: pytest.TempPathFactory, bundled_copy: Path
+) -> tuple[KiemenStore, LoadReport, list[str]]:
     """The fixtures loaded once (read-only tests share it), with the progress lines."""
-    from portal.config import Settings
+    from core.config import Settings
 
     target = tmp_path_factory.mktemp("pp") / "store"
     shutil.copytree(bundled_copy, target, symlinks=True)
@@ -96,7 +96,7 @@ def rows(name: str) -> list[dict[str, str]]:
 
 def test_fixtures_follow_the_exporters_format() -> None:
     raw = (PARTICIPEDIA / "participedia-data-organizations.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf\"id\",\"type\",\"title\",\"url\",\"description\"")
+    assert raw.startswith(b'\xef\xbb\xbf"id","type","title","url","description"')
     assert not raw.endswith(b"\n")  # json2csv writes no newline after the last row
     header = next(csv.reader([raw.decode("utf-8-sig").split("\n", 1)[0]]))
     assert header[-1] == "collections" and "type_method_2" in header
@@ -166,12 +166,16 @@ def test_one_case_field_by_field(loaded: tuple[KiemenStore, LoadReport, list[str
     assert values(kstore, case, RDFS + "seeAlso") == {"https://participedia.net/case/5003"}
     # approaches as Dutch labels (one with commas cut over two columns) -> forms
     assert values(kstore, case, KM + "inferredForm") == {
-        KM + "form/co-creation", KM + "form/public-participation"}
+        KM + "form/co-creation",
+        KM + "form/public-participation",
+    }
     assert values(kstore, case, PPF + "approaches") == {"direct", "coproduction"}
     # general issues as Dutch labels -> keys -> Kiemen themes
     assert values(kstore, case, PPF + "general_issues") == {"planning", "social"}
     assert values(kstore, case, DCT + "subject") == {
-        KM + "theme/spatial-planning", KM + "theme/welfare-and-social-domain"}
+        KM + "theme/spatial-planning",
+        KM + "theme/welfare-and-social-domain",
+    }
     assert values(kstore, case, PPF + "specific_topics") == {"budget", "community"}
     assert values(kstore, case, PPF + "scope_of_influence") == {"neighbourhood"}
     assert values(kstore, case, PPF + "public_spectrum") == {"empower"}
@@ -193,14 +197,18 @@ def test_one_case_field_by_field(loaded: tuple[KiemenStore, LoadReport, list[str
     # organiser, funder and the government role the IAP2 level gives
     inv = "involvement/participedia-case-5003--"
     assert values(kstore, inv + "organiser", KM + "actor") == {
-        ID + "actor/participedia-organization-6003"}
+        ID + "actor/participedia-organization-6003"
+    }
     assert values(kstore, inv + "organiser", KM + "hasRole") == {KM + "role/organiser"}
     assert values(kstore, inv + "organiser-government-role", KM + "hasRole") == {
-        KM + "government-role/facilitating"}
+        KM + "government-role/facilitating"
+    }
     assert values(kstore, inv + "funder", KM + "actor") == {
-        ID + "actor/participedia-gemeente-amsterdam"}
+        ID + "actor/participedia-gemeente-amsterdam"
+    }
     assert values(kstore, case, "http://www.w3.org/ns/prov#wasDerivedFrom") == {
-        ID + "section/participedia-case-5003"}
+        ID + "section/participedia-case-5003"
+    }
 
 
 def test_one_method_field_by_field(loaded: tuple[KiemenStore, LoadReport, list[str]]) -> None:
@@ -227,12 +235,17 @@ def test_one_method_field_by_field(loaded: tuple[KiemenStore, LoadReport, list[s
     users = {
         q.subject.value
         for q in kstore.reader().quads_for_pattern(
-            None, ox.NamedNode(DCT + "relation"), ox.NamedNode(KM + "participedia/method/7002"),
-            None)
+            None,
+            ox.NamedNode(DCT + "relation"),
+            ox.NamedNode(KM + "participedia/method/7002"),
+            None,
+        )
     }
-    assert users == {ID + "initiative/participedia-case-5002",
-                     ID + "initiative/participedia-case-5010",
-                     ID + "actor/participedia-organization-6007"}
+    assert users == {
+        ID + "initiative/participedia-case-5002",
+        ID + "initiative/participedia-case-5010",
+        ID + "actor/participedia-organization-6007",
+    }
 
 
 def test_one_organisation_field_by_field(
@@ -243,15 +256,16 @@ def test_one_organisation_field_by_field(
     title = "Fondation pour la démocratie directe"
     assert texts(kstore, org, SKOS + "prefLabel") == {(title, "nl"), (title, "en"), (title, "fr")}
     assert values(kstore, org, DCT + "language") == {"fr"}
-    assert values(kstore, org, RDFS + "seeAlso") == {
-        "https://participedia.net/organization/6007"}
+    assert values(kstore, org, RDFS + "seeAlso") == {"https://participedia.net/organization/6007"}
     # the sector as a French label -> non_profit_non_gov -> civil-society organisation
     assert values(kstore, org, PPF + "sector") == {"non_profit_non_gov"}
     assert values(kstore, org, KM + "actorType") == {KM + "actor-type/civil-society-organisation"}
     assert not values(kstore, org, KM + "hasUncertainty")
     # the brace list of (id,method,"title") tuples -> links to the methods
     assert values(kstore, org, DCT + "relation") == {
-        KM + "participedia/method/4328", KM + "participedia/method/7002"}
+        KM + "participedia/method/4328",
+        KM + "participedia/method/7002",
+    }
     # {deliberative,collaborative} cut over type_method_1 and _2
     assert values(kstore, org, PPF + "type_method") == {"deliberative", "collaborative"}
     assert values(kstore, org, PPF + "general_issues") == {"governance", "science"}
@@ -271,17 +285,25 @@ def test_keys_and_labels_of_every_language_map_alike(
     for rid in ("6001", "6002", "6003"):  # government, Government, Regering
         assert values(kstore, f"actor/participedia-organization-{rid}", KM + "actorType") >= gov
     assert values(kstore, "actor/participedia-organization-6005", KM + "actorType") == {
-        KM + "actor-type/knowledge-institution"}
+        KM + "actor-type/knowledge-institution"
+    }
     # Italian and German labels for approaches, issues and the IAP2 level
     assert values(kstore, "initiative/participedia-case-5009", KM + "inferredForm") == {
-        KM + "form/co-creation", KM + "form/public-participation"}
+        KM + "form/co-creation",
+        KM + "form/public-participation",
+    }
     assert values(kstore, "initiative/participedia-case-5010", PPF + "public_spectrum") == {
-        "empower"}
+        "empower"
+    }
     assert values(kstore, "initiative/participedia-case-5010", DCT + "subject") == {
-        KM + "theme/democracy-and-governance"}
+        KM + "theme/democracy-and-governance"
+    }
     # English labels with commas, cut by the exporter over numbered columns, rejoined
     assert values(kstore, "initiative/participedia-case-5002", PPF + "general_issues") == {
-        "governance", "law", "health"}
+        "governance",
+        "law",
+        "health",
+    }
 
 
 def test_country_names_in_the_entrys_language(
@@ -303,11 +325,14 @@ def test_country_names_in_the_entrys_language(
         assert values(kstore, place, KM + "countryCode") == {code}, s
     # a location with only a country is the canonical country place
     assert values(kstore, "initiative/participedia-case-5011", DCT + "spatial") == {
-        ID + "place/country/ps"}  # Palestinian Territory
+        ID + "place/country/ps"
+    }  # Palestinian Territory
     assert values(kstore, "initiative/participedia-case-5007", DCT + "spatial") == {
-        ID + "place/country/ie"}
+        ID + "place/country/ie"
+    }
     assert texts(kstore, ID + "place/country/ps", SKOS + "prefLabel") >= {
-        ("Palestijnse gebieden", "nl")}
+        ("Palestijnse gebieden", "nl")
+    }
 
 
 def test_unknown_values_are_kept_as_text_on_the_entity(
@@ -323,16 +348,17 @@ def test_unknown_values_are_kept_as_text_on_the_entity(
     assert values(kstore, org, KM + "hasUncertainty")
     case = "initiative/participedia-case-5004"
     assert values(kstore, case, PPF + "targeted_participants") == {"youth", "Zuccotti regulars"}
-    assert values(kstore, "initiative/participedia-case-5011", PPF + "start_date") == {
-        "2005/03/01"}
+    assert values(kstore, "initiative/participedia-case-5011", PPF + "start_date") == {"2005/03/01"}
 
 
 def test_links_between_cases(loaded: tuple[KiemenStore, LoadReport, list[str]]) -> None:
     kstore, _, _ = loaded
     assert values(kstore, "initiative/participedia-case-5007", DCT + "isPartOf") == {
-        ID + "initiative/participedia-case-5002"}
+        ID + "initiative/participedia-case-5002"
+    }
     assert values(kstore, "initiative/participedia-case-5002", DCT + "hasPart") == {
-        ID + "initiative/participedia-case-5007"}
+        ID + "initiative/participedia-case-5007"
+    }
 
 
 def test_the_graph_carries_participedias_sharealike_licence(
@@ -340,8 +366,11 @@ def test_the_graph_carries_participedias_sharealike_licence(
 ) -> None:
     kstore, report, _ = loaded
     graph = report.graphs[0].graph
-    assert values(kstore, graph, DCT + "license") == {
-        "http://creativecommons.org/licenses/by-nc-sa/3.0/"} == {LICENCE}
+    assert (
+        values(kstore, graph, DCT + "license")
+        == {"http://creativecommons.org/licenses/by-nc-sa/3.0/"}
+        == {LICENCE}
+    )
     assert values(kstore, "document/participedia-export-cases", DCT + "license") == {LICENCE}
 
 
@@ -351,8 +380,7 @@ def test_every_entity_links_to_its_entry_page(
     kstore, _, _ = loaded
     pages = {
         q.object.value
-        for q in kstore.reader().quads_for_pattern(None, ox.NamedNode(RDFS + "seeAlso"), None,
-                                                    None)
+        for q in kstore.reader().quads_for_pattern(None, ox.NamedNode(RDFS + "seeAlso"), None, None)
         if q.object.value.startswith("https://participedia.net/")
     }
     assert len(pages) == 11 + 4 + 9
@@ -368,39 +396,54 @@ def test_cases_appear_under_our_forms_and_roles(
 ) -> None:
     kstore, _, _ = loaded
     assert values(kstore, "initiative/participedia-case-5001", KM + "inferredForm") == {
-        KM + "form/co-creation", KM + "form/public-participation"}
+        KM + "form/co-creation",
+        KM + "form/public-participation",
+    }
     assert values(kstore, "initiative/participedia-case-5004", KM + "inferredForm") == {
-        KM + "form/social-movement"}
+        KM + "form/social-movement"
+    }
     inv = "involvement/participedia-case-"
     # a government organiser with IAP2 'empower' facilitates; 'involve' directs
     assert values(kstore, inv + "5001--organiser-government-role", KM + "hasRole") == {
-        KM + "government-role/facilitating"}
+        KM + "government-role/facilitating"
+    }
     assert values(kstore, inv + "5002--organiser-government-role", KM + "hasRole") == {
-        KM + "government-role/directing"}
+        KM + "government-role/directing"
+    }
     # a municipality funding a foundation's case facilitates it
     assert values(kstore, inv + "5005--funder-government-role", KM + "hasRole") == {
-        KM + "government-role/facilitating"}
+        KM + "government-role/facilitating"
+    }
     # the case with no mappable approach gets an inferred form and says so
     assert values(kstore, "initiative/participedia-case-5006", KM + "hasUncertainty")
     # an organiser the export does not hold is described from the case
     assert values(kstore, inv + "5008--organiser", KM + "actor") == {
-        ID + "actor/participedia-jerusalem-municipality"}
+        ID + "actor/participedia-jerusalem-municipality"
+    }
     assert values(kstore, "actor/participedia-jerusalem-municipality", KM + "actorType") == {
-        KM + "actor-type/municipal-government"}
+        KM + "actor-type/municipal-government"
+    }
 
 
 def test_the_loader_uses_the_mapping_data(store: KiemenStore, tmp_path: Path) -> None:
     """Change a mapping statement in the store's mapping graph: the import follows."""
     shutil.copytree(REPO / "data" / "mappings", tmp_path / "m")
     ttl = tmp_path / "m" / "participedia.ttl"
-    ttl.write_text(ttl.read_text(encoding="utf-8").replace(
-        "skos:closeMatch form:social-movement ;\n    dcterms:source reference:participedia .\n\n"
-        "ppapproach:research", "skos:closeMatch form:crisis-mapping ;\n    dcterms:source "
-        "reference:participedia .\n\nppapproach:research", 1), encoding="utf-8")
+    ttl.write_text(
+        ttl.read_text(encoding="utf-8").replace(
+            "skos:closeMatch form:social-movement ;\n    dcterms:source reference:participedia .\n\n"
+            "ppapproach:research",
+            "skos:closeMatch form:crisis-mapping ;\n    dcterms:source "
+            "reference:participedia .\n\nppapproach:research",
+            1,
+        ),
+        encoding="utf-8",
+    )
     load(store, [Source(str(ttl), graph="mappings")])
     load(store, [Source(str(PARTICIPEDIA))])
     assert KM + "form/crisis-mapping" in values(
-        store, "initiative/participedia-case-5004", KM + "inferredForm")
+        store, "initiative/participedia-case-5004", KM + "inferredForm"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,12 +471,16 @@ def test_bad_values_are_warnings_and_the_row_is_kept(store: KiemenStore, tmp_pat
 
     report = load(store, [Source(str(_rewrite(tmp_path, change)))])
     found = {(p.row, p.field, p.rule) for p in report.warnings if p.field}
-    assert {(3, "start_date", "date"), (4, "latitude", "coordinates"),
-            (5, "title", "title")} <= found
+    assert {
+        (3, "start_date", "date"),
+        (4, "latitude", "coordinates"),
+        (5, "title", "title"),
+    } <= found
     assert values(store, "initiative/participedia-case-5002", PPF + "start_date") == {"yesterday"}
     assert values(store, "initiative/participedia-case-5003", PPF + "latitude") == {"north"}
     assert values(store, "initiative/participedia-case-5004", SKOS + "prefLabel") >= {
-        "Participedia case 5004"}
+        "Participedia case 5004"
+    }
 
 
 def test_an_unreadable_row_is_an_error_and_changes_nothing(
@@ -459,8 +506,13 @@ def test_without_mappings_is_a_clear_error(empty_settings: Any) -> None:
 def test_the_load_command_prints_the_summary(store: KiemenStore) -> None:
     env = kiemen_env(Path(store.settings.store_path), store.settings.base_uri)
     result = subprocess.run(
-        [*kiemen_cmd(), "load", str(PARTICIPEDIA)], env=env, cwd=REPO, capture_output=True,
-        text=True, timeout=600)
+        [*kiemen_cmd(), "load", str(PARTICIPEDIA)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert "Participedia: 9 rows read from" in result.stderr
     assert "Participedia: written 11 cases, 4 methods, 9 organizations" in result.stderr
@@ -478,16 +530,30 @@ def test_postgres_brace_lists_and_entry_tuples() -> None:
     ln = link(item)
     assert ln is not None
     assert (ln.id, ln.type, ln.title) == (
-        "4328", "method", "Information and Communications Technologies (ICT)")
+        "4328",
+        "method",
+        "Information and Communications Technologies (ICT)",
+    )
     assert link("(5391,case,Sciencewise)") is not None
 
 
 def test_numbered_columns_and_cut_brace_lists_are_rejoined() -> None:
-    header = ["id", "type_method_1", "type_method_2", "general_issues_1", "general_issues_2",
-              "general_issues_3"]
-    cells = {"id": "1", "type_method_1": "{deliberative", "type_method_2": " collaborative}",
-             "general_issues_1": "Agriculture", "general_issues_2": " Forestry",
-             "general_issues_3": " Fishing & Mining Industries"}
+    header = [
+        "id",
+        "type_method_1",
+        "type_method_2",
+        "general_issues_1",
+        "general_issues_2",
+        "general_issues_3",
+    ]
+    cells = {
+        "id": "1",
+        "type_method_1": "{deliberative",
+        "type_method_2": " collaborative}",
+        "general_issues_1": "Agriculture",
+        "general_issues_2": " Forestry",
+        "general_issues_3": " Fishing & Mining Industries",
+    }
     assert column_parts(cells, header, "type_method") == ["deliberative", "collaborative"]
     parts = column_parts(cells, header, "general_issues")
     assert [v.key for v in Options.bundled().values("general_issues", parts)] == ["agriculture"]
@@ -498,10 +564,9 @@ def test_options_name_their_source() -> None:
     assert source["repository"] == "https://github.com/participedia/api"
     assert len(str(source["commit"])) == 40
     assert Options.bundled().key("sector", "Non-Profit or Non Governmental") == (
-        "non_profit_non_gov")
+        "non_profit_non_gov"
+    )
     assert Options.bundled().key("sector", "高等教育或研究") == "higher_ed"
-
-
 
 
 def test_a_download_named_by_its_export_id_is_recognised(
@@ -513,7 +578,8 @@ def test_a_download_named_by_its_export_id_is_recognised(
     report = load(store, [Source(str(target))])
     assert report.graphs[0].graph == BASE + "graph/participedia"
     assert values(store, "actor/participedia-organization-6003", KM + "actorType") >= {
-        KM + "actor-type/government"}
+        KM + "actor-type/government"
+    }
 
 
 def test_participedia_and_the_booklet_share_one_amsterdam(

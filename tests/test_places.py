@@ -181,23 +181,23 @@ def test_every_place_with_coordinates_links_to_geonames_or_says_why_not(kstore) 
 def test_any_loader_links_its_places_and_haiti_gets_its_geonames_id(
     empty_settings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    from core.store import KiemenStore
     from loaders import Source, load
-    from portal.store import KiemenStore
 
     ttl = tmp_path / "places.ttl"
     ttl.write_text(
         "@prefix km: <https://w3id.org/kiemen/def/> .\n"
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
         "@prefix wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#> .\n"
-        "<https://example.org/p/haiti> a km:Place ; skos:prefLabel \"Haïti\"@fr ;\n"
+        '<https://example.org/p/haiti> a km:Place ; skos:prefLabel "Haïti"@fr ;\n'
         "  wgs:lat 18.9 ; wgs:long -72.7 .\n"
-        "<https://example.org/p/haren> a km:Place ; skos:prefLabel \"Haren\"@de ;\n"
-        "  km:countryCode \"DE\" ; wgs:lat 52.79 ; wgs:long 7.24 .\n"
-        "<https://example.org/p/nowhere> a km:Place ; skos:prefLabel \"Haren\"@nl ;\n"
-        "  km:countryCode \"DE\" ; wgs:lat 53.17 ; wgs:long 6.60 .\n"
-        "<https://example.org/p/london> a km:Place ; skos:prefLabel \"London\"@en .\n"
+        '<https://example.org/p/haren> a km:Place ; skos:prefLabel "Haren"@de ;\n'
+        '  km:countryCode "DE" ; wgs:lat 52.79 ; wgs:long 7.24 .\n'
+        '<https://example.org/p/nowhere> a km:Place ; skos:prefLabel "Haren"@nl ;\n'
+        '  km:countryCode "DE" ; wgs:lat 53.17 ; wgs:long 6.60 .\n'
+        '<https://example.org/p/london> a km:Place ; skos:prefLabel "London"@en .\n'
         f"<{empty_settings.id_ns}place/geonames/2910514> a km:Place ;\n"
-        "  skos:prefLabel \"Haren\"@nl ; wgs:lat 53.17 ; wgs:long 6.60 .\n",
+        '  skos:prefLabel "Haren"@nl ; wgs:lat 53.17 ; wgs:long 6.60 .\n',
         encoding="utf-8",
     )
     kstore = KiemenStore(empty_settings)

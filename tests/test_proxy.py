@@ -16,7 +16,7 @@ import pytest
 import requests
 from deploy_helpers import crawl, example_rows, kiemen_serve, links_of, needs_nginx, nginx
 
-from portal.config import CANONICAL_BASE, ConfigError, Settings, parse_networks
+from core.config import CANONICAL_BASE, ConfigError, Settings, parse_networks
 from portal.proxy import parse_forwarded
 
 INITIATIVE = "id/initiative/lokaal-natuurbeheer"

@@ -1,6 +1,6 @@
 """A publish and its records are one step: kill the server at each point and look again.
 
-The server is started with a failpoint (portal/failpoints.py) so that it stops at a named point
+The server is started with a failpoint (core/failpoints.py) so that it stops at a named point
 of the publish; the test kills it there with SIGKILL, starts a fresh server on the same store
 and checks that the published data, the publisher's versions and the audit log describe the
 same state. A retried upload with the same Idempotency-Key publishes once.

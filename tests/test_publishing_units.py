@@ -85,7 +85,7 @@ def test_codes_are_checked_with_clear_messages() -> None:
 
 
 def test_the_registry_refuses_what_it_cannot_publish_under(tmp_path: Path) -> None:
-    from portal.config import Settings
+    from core.config import Settings
 
     registry = Registry(Settings(store_path=tmp_path / "store"))
     pub = registry.add(
@@ -166,9 +166,9 @@ def test_semicolons_and_a_bom_are_read() -> None:
 
 @pytest.fixture(scope="module")
 def kstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from core.config import Settings
+    from core.store import KiemenStore
     from loaders import bundled_sources, load
-    from portal.config import Settings
-    from portal.store import KiemenStore
 
     settings = Settings(
         store_path=tmp_path_factory.mktemp("units") / "store", base_uri="http://kiemen.test/"

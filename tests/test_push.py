@@ -14,8 +14,8 @@ from conftest import REPO, free_port, kiemen_cmd, kiemen_env
 from deploy_helpers import oxigraph_server
 from rdflib.compare import isomorphic
 
-from portal.config import CANONICAL_BASE, Settings
-from portal.store import KiemenStore
+from core.config import CANONICAL_BASE, Settings
+from core.store import KiemenStore
 
 
 def kiemen(store: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

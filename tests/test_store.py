@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import REPO, kiemen_cmd, kiemen_env
 
+from core.store import KiemenStore
 from loaders import LoadError, Source, load
-from portal.store import KiemenStore
 
 
 def snapshot(store: KiemenStore) -> set[str]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from portal.tables import cell_text, sniff_delimiter
+from core.tables import cell_text, sniff_delimiter
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from conftest import REPO, kiemen_cmd, kiemen_env
 from deploy_helpers import kiemen_serve, needs_virtuoso, virtuoso
 from test_external_sparql import ASK, CONSTRUCT, EVERYTHING, RESULTS, SELECT, ask, rows
 
-from portal.config import CANONICAL_BASE
+from core.config import CANONICAL_BASE
 
 pytestmark = [needs_virtuoso, pytest.mark.slow, pytest.mark.virtuoso]
 

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal import listing, resource, search
+from core import search
+from portal import listing, resource
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, current_lang

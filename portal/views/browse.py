@@ -1,6 +1,6 @@
 """The browsing portal: faceted browser with map, full-text search, network view, citations.
 
-Everything here reads the indexes built at load (``portal.facets``, ``portal.search``); the
+Everything here reads the indexes built at load (``core.facets``, ``core.search``); the
 only SPARQL a request runs is on the kind pages (``portal.kinds``). Pages work without
 JavaScript; the map (Leaflet with marker clusters) and the network (Cytoscape) add to them.
 """
@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from portal import cite, errors, facets, listing, network_extra, search
+from core import facets, search
+from portal import cite, errors, listing, network_extra
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal import texts_search as _search_texts  # noqa: F401  (search and error texts)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from core.store import graph_iri
 from portal import conneg
 from portal.codebook import build
 from portal.db import get_settings, get_store
 from portal.rdfdocs import rdf_response, serialize
-from portal.store import graph_iri
 
 bp = Blueprint("codebook", __name__)
 

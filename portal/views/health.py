@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
+from core.store import StoreError
 from portal.db import get_store
-from portal.store import StoreError
 
 bp = Blueprint("health", __name__)
 

@@ -36,6 +36,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from core.licence import LICENCE, LICENCE_NAME, link_header
 from portal import conneg
 from portal.catalogue import descriptions
 from portal.db import get_settings, get_store
@@ -50,7 +51,6 @@ from portal.dumps import (
     ready,
 )
 from portal.i18n import current_lang
-from portal.licence import LICENCE, LICENCE_NAME, link_header
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
 from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
@@ -398,9 +398,7 @@ def data(path: str) -> ResponseReturnValue:
             mimetype="text/plain",
         )
     iri = iri_for_path(settings, stem)
-    if stem.startswith("place/") and (
-        moved := _moved(iri, "linkeddata.data", suffix=f".{ext}")
-    ):
+    if stem.startswith("place/") and (moved := _moved(iri, "linkeddata.data", suffix=f".{ext}")):
         return moved
     found, store = _source(iri)
     if not found:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from portal import facets, listing, openapi
+from core import facets
+from portal import listing, openapi
 from portal.db import get_settings, get_store
 
 bp = Blueprint("openapi", __name__)

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from core.licence import LICENCE, LICENCE_NAME
 from portal import exports, listing, sources
 from portal import texts_ui as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_store
 from portal.i18n import current_lang
-from portal.licence import LICENCE, LICENCE_NAME
 
 bp = Blueprint("pages", __name__)
 
@@ -75,7 +75,7 @@ def browse_export(fmt: str) -> ResponseReturnValue:
 @bp.route("/search/export.<fmt>")
 def search_export(fmt: str) -> ResponseReturnValue:
     """The things this /search finds (same text and kind)."""
-    from portal import search
+    from core import search
     from portal.views.browse import bad_request, page_url
 
     if fmt not in exports.FORMATS:

@@ -27,6 +27,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.store import StoreError
 from portal import conneg
 from portal import texts_publish as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
@@ -41,7 +42,6 @@ from portal.publishers import (
     publisher_for_graph,
     reference,
 )
-from portal.store import StoreError
 
 bp = Blueprint("publish", __name__)
 
@@ -391,7 +391,7 @@ def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
     triples = version_triples(settings, pub.code, number)
     if triples is None:
         abort(404)
-    from portal.prefixes import ontology_prefixes
+    from core.prefixes import ontology_prefixes
 
     try:
         body = ox_serialize_prefixed(triples, fmt.rdf, ontology_prefixes(settings))

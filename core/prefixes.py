@@ -11,7 +11,7 @@ import functools
 import re
 from importlib import resources
 
-from portal.config import Settings
+from core.config import Settings
 
 _PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w-]*)?:\s*<([^>]+)>\s*\.")
 

@@ -47,7 +47,7 @@ def check_base(base: str) -> str:
         base += "/"
     if not (base.startswith("http://") or base.startswith("https://")):
         raise ConfigError(f"KIEMEN_BASE_URI must be an http(s) URI, got {base!r}")
-    if any(c in base for c in " <>\"{}|^`?#"):
+    if any(c in base for c in ' <>"{}|^`?#'):
         raise ConfigError(f"KIEMEN_BASE_URI must be a plain IRI (no query, fragment), got {base!r}")
     return base
 

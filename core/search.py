@@ -42,7 +42,7 @@ import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from portal.facets import pick
+from core.facets import pick
 
 TEXT_DIR = "text"
 VOCABULARY = "kiemen-vocabulary.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.store import KiemenStore
+from core.store import KiemenStore
 
 SECTIONS = {
     "by kind": "stats-by-kind",

@@ -1,14 +1,14 @@
 """Prefixes for linked-data output: Turtle/TriG headers, CURIEs on pages, VoID vocabularies.
 
-The ontology's own prefixes come from :mod:`portal.prefixes` (read from ontology/README.md, on
+The ontology's own prefixes come from :mod:`core.prefixes` (read from ontology/README.md, on
 the configured base); this module adds the vocabularies of the catalogue and VoID that the
 README does not list.
 """
 
 from __future__ import annotations
 
-from portal.config import Settings
-from portal.prefixes import ontology_prefixes
+from core.config import Settings
+from core.prefixes import ontology_prefixes
 
 #: Vocabularies used by the catalogue, VoID and provenance, beyond the README's list.
 EXTRA: dict[str, str] = {

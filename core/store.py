@@ -34,7 +34,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from portal.config import CANONICAL_BASE, Settings
+from core.config import CANONICAL_BASE, Settings
 from queries import StoredQuery, get_query
 
 KEEP_GENERATIONS = 3
