@@ -431,7 +431,8 @@ def test_the_loader_uses_the_mapping_data(store: KiemenStore, tmp_path: Path) ->
     ttl = tmp_path / "m" / "participedia.ttl"
     ttl.write_text(
         ttl.read_text(encoding="utf-8").replace(
-            "skos:closeMatch form:social-movement ;\n    dcterms:source reference:participedia .\n\n"
+            "skos:closeMatch form:social-movement ;\n"
+            "    dcterms:source reference:participedia .\n\n"
             "ppapproach:research",
             "skos:closeMatch form:crisis-mapping ;\n    dcterms:source "
             "reference:participedia .\n\nppapproach:research",
