@@ -398,15 +398,18 @@ def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
 
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the web process ends, however it ends."""
-    with contextlib.suppress(Exception):
-        import ctypes
-        import os
-        import signal
+    import ctypes
+    import os
+    import signal
 
-        parent = os.getppid()
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:
-            os._exit(0)
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipe's EOF still ends the worker
+        return
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 @dataclass

@@ -8,6 +8,7 @@ runs in a worker process under the time limit (see :mod:`portal.sparql_engine`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.store import StoreError
 from portal import conneg
 from portal.db import get_store
 from portal.i18n import current_lang
@@ -40,6 +42,7 @@ from portal.translations import TEXTS
 from queries import catalogue
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
 
 METHODS = "GET, POST, OPTIONS"
 #: The example the query page opens on (any stored query with ``# example: true``).
@@ -394,8 +397,8 @@ def _vocabulary() -> tuple[list[str], list[str]]:
     for name, target in (("codebook-classes", classes), ("codebook-properties", properties)):
         try:
             target += sorted({str(r["term"]) for r in store.rows(name) if r.get("term")})
-        except Exception:  # an empty or missing ontology only means no suggestions
-            continue
+        except (OSError, RuntimeError, StoreError):  # no ontology yet: only no suggestions
+            log.warning("no %s for the query editor", name, exc_info=True)
     return classes, properties
 
 
