@@ -569,7 +569,7 @@ def _describe_arg(kind: str, arg: Any) -> str:
     if isinstance(arg, tuple) and arg and isinstance(arg[0], Shape):
         return arg[0].name
     if isinstance(arg, re.Pattern):
-        return arg.pattern
+        return str(arg.pattern)
     if isinstance(arg, str):
         return short(arg)
     if isinstance(arg, ox.Literal | ox.NamedNode):
