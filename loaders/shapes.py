@@ -15,7 +15,7 @@ default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -140,34 +140,6 @@ _UNSUPPORTED = {
     "qualifiedValueShapesDisjoint": "disjoint qualified value shapes",
     "targetObjectsOf": "sh:targetObjectsOf targets",
 }
-_VALUE_PARAMS = {
-    "minCount",
-    "maxCount",
-    "datatype",
-    "nodeKind",
-    "class",
-    "hasValue",
-    "in",
-    "pattern",
-    "minLength",
-    "maxLength",
-    "languageIn",
-    "uniqueLang",
-    "minInclusive",
-    "maxInclusive",
-    "minExclusive",
-    "maxExclusive",
-    "node",
-    "or",
-    "and",
-    "xone",
-    "not",
-    "equals",
-    "disjoint",
-    "lessThan",
-    "lessThanOrEquals",
-    "qualifiedValueShape",
-}
 _IGNORED = {
     "name",
     "message",
@@ -245,7 +217,7 @@ class ShapesCompiler:
             local = pred[len(SH) :]
             if local in _IGNORED:
                 continue
-            if local not in _VALUE_PARAMS:
+            if local not in CHECKERS:
                 raise Unsupported(f"sh:{local} ({key})")
             shape.constraints.append(self.constraint(node, shape, local, q.object))
         for prop in g.objects(node, SH + "property"):
@@ -296,7 +268,7 @@ class ShapesCompiler:
                 local,
                 (self.shape(value), int(lo.value) if lo else None, int(hi.value) if hi else None),
             )
-        raise Unsupported(f"sh:{local}")  # pragma: no cover - guarded by _VALUE_PARAMS
+        raise Unsupported(f"sh:{local}")  # pragma: no cover - guarded by CHECKERS
 
 
 def _mark_needs(shape: Shape, seen: set[int] | None = None) -> bool:
@@ -624,133 +596,8 @@ class Evaluator:
     def _violations(
         self, focus: Term, desc: Desc, shape: Shape, kind: str, arg: Any, values: list[Term]
     ) -> Iterable[tuple[Term | None, int]]:
-        if kind == "minCount":
-            if len(values) < arg:
-                yield None, len(values)
-        elif kind == "maxCount":
-            if len(values) > arg:
-                yield None, len(values)
-        elif kind == "datatype":
-            for v in values:
-                if not isinstance(v, ox.Literal):
-                    yield v, 0
-                elif arg == LANG_STRING:
-                    if not v.language:
-                        yield v, 0
-                elif v.language or v.datatype.value != arg or not well_formed(v):
-                    yield v, 0
-        elif kind == "nodeKind":
-            for v in values:
-                if not _node_kind_ok(v, arg):
-                    yield v, 0
-        elif kind == "class":
-            accepted = self.shapes.closure(arg)
-            for v in values:
-                if isinstance(v, ox.Literal):
-                    yield v, 0
-                    continue
-                d = self._desc_of(v, focus, desc)
-                if d is None:
-                    self.unknown = True
-                elif not (d.types & accepted):
-                    yield v, 0
-        elif kind == "hasValue":
-            if arg not in values:
-                yield None, 0
-        elif kind == "in":
-            for v in values:
-                if v not in arg:
-                    yield v, 0
-        elif kind == "pattern":
-            for v in values:
-                if isinstance(v, ox.BlankNode) or arg.search(str(v.value)) is None:
-                    yield v, 0
-        elif kind in ("minLength", "maxLength"):
-            for v in values:
-                if isinstance(v, ox.BlankNode):
-                    yield v, 0
-                    continue
-                n = len(str(v.value))
-                if (kind == "minLength" and n < arg) or (kind == "maxLength" and n > arg):
-                    yield v, 0
-        elif kind == "languageIn":
-            for v in values:
-                lang = (v.language or "").lower() if isinstance(v, ox.Literal) else ""
-                if not lang or not any(lang == a or lang.startswith(a + "-") for a in arg):
-                    yield v, 0
-        elif kind == "uniqueLang":
-            if arg:
-                seen: dict[str, int] = {}
-                for v in values:
-                    if isinstance(v, ox.Literal) and v.language:
-                        lang = v.language.lower()
-                        seen[lang] = seen.get(lang, 0) + 1
-                for lang, n in seen.items():
-                    if n > 1:
-                        yield ox.Literal(lang), n
-        elif kind in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
-            for v in values:
-                c = _compare(v, arg)
-                ok: bool | None = c is not None and (
-                    (kind == "minInclusive" and c >= 0)
-                    or (kind == "maxInclusive" and c <= 0)
-                    or (kind == "minExclusive" and c > 0)
-                    or (kind == "maxExclusive" and c < 0)
-                )
-                if not ok:
-                    yield v, 0
-        elif kind in ("node", "not"):
-            for v in values:
-                ok = self.conforms(v, arg, focus, desc)
-                if ok is None:
-                    self.unknown = True
-                elif ok != (kind == "node"):
-                    yield v, 0
-        elif kind in ("or", "and", "xone"):
-            for v in values:
-                answers = [self.conforms(v, m, focus, desc) for m in arg]
-                if kind == "or":
-                    ok = True if True in answers else (None if None in answers else False)
-                elif kind == "and":
-                    ok = False if False in answers else (None if None in answers else True)
-                else:
-                    ok = None if None in answers else answers.count(True) == 1
-                if ok is None:
-                    self.unknown = True
-                elif not ok:
-                    yield v, 0
-        elif kind == "qualifiedValueShape":
-            inner, lo, hi = arg
-            answers = [self.conforms(v, inner, focus, desc) for v in values]
-            yes = answers.count(True)
-            maybe = answers.count(None)
-            if lo is not None and yes < lo:
-                if yes + maybe >= lo:
-                    self.unknown = True
-                else:
-                    yield None, yes
-            if hi is not None and yes > hi:
-                yield None, yes
-        elif kind in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
-            others = desc.values(arg)
-            if kind == "equals":
-                for v in values:
-                    if v not in others:
-                        yield v, 0
-                for o in others:
-                    if o not in values:
-                        yield o, 0
-            elif kind == "disjoint":
-                for v in values:
-                    if v in others:
-                        yield v, 0
-            else:
-                for v in values:
-                    for o in others:
-                        c = _compare(v, o)
-                        if c is None or c > 0 or (kind == "lessThan" and c == 0):
-                            yield v, 0
-                            break
+        """What breaks one constraint: ``(value or None for the node, count)`` pairs."""
+        return CHECKERS[kind](_Check(self, focus, desc, kind, arg, values))
 
     def _desc_of(self, node: Term, focus: Term, focus_desc: Desc) -> Desc | None:
         if node == focus:
@@ -758,6 +605,10 @@ class Evaluator:
         if isinstance(node, ox.Literal):
             return EMPTY
         return self.describe(node)
+
+    def undecided(self) -> None:
+        """A check depended on a node not yet seen: the answer is not known yet."""
+        self.unknown = True
 
     def conforms(
         self, node: Term, shape: Shape, focus: Term | None = None, focus_desc: Desc = EMPTY
@@ -789,6 +640,240 @@ class Evaluator:
             return None if self.unknown else True
         finally:
             self.unknown = saved
+
+
+# ---------------------------------------------------------------------------------------------
+# one small checker per constraint kind (as pySHACL does): each yields what breaks its rule
+
+Violations = Iterator[tuple[Term | None, int]]
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One constraint applied to the value nodes of one focus node."""
+
+    ev: Evaluator
+    focus: Term
+    desc: Desc
+    kind: str
+    arg: Any
+    values: list[Term]
+
+    def conforms(self, node: Term, shape: Shape) -> bool | None:
+        return self.ev.conforms(node, shape, self.focus, self.desc)
+
+
+def _min_count(c: _Check) -> Violations:
+    if len(c.values) < c.arg:
+        yield None, len(c.values)
+
+
+def _max_count(c: _Check) -> Violations:
+    if len(c.values) > c.arg:
+        yield None, len(c.values)
+
+
+def _datatype(c: _Check) -> Violations:
+    for v in c.values:
+        if not isinstance(v, ox.Literal):
+            yield v, 0
+        elif c.arg == LANG_STRING:
+            if not v.language:
+                yield v, 0
+        elif v.language or v.datatype.value != c.arg or not well_formed(v):
+            yield v, 0
+
+
+def _node_kind(c: _Check) -> Violations:
+    for v in c.values:
+        if not _node_kind_ok(v, c.arg):
+            yield v, 0
+
+
+def _class(c: _Check) -> Violations:
+    accepted = c.ev.shapes.closure(c.arg)
+    for v in c.values:
+        if isinstance(v, ox.Literal):
+            yield v, 0
+            continue
+        d = c.ev._desc_of(v, c.focus, c.desc)
+        if d is None:
+            c.ev.undecided()
+        elif not (d.types & accepted):
+            yield v, 0
+
+
+def _has_value(c: _Check) -> Violations:
+    if c.arg not in c.values:
+        yield None, 0
+
+
+def _in(c: _Check) -> Violations:
+    for v in c.values:
+        if v not in c.arg:
+            yield v, 0
+
+
+def _pattern(c: _Check) -> Violations:
+    for v in c.values:
+        if isinstance(v, ox.BlankNode) or c.arg.search(str(v.value)) is None:
+            yield v, 0
+
+
+def _length(c: _Check) -> Violations:
+    for v in c.values:
+        if isinstance(v, ox.BlankNode):
+            yield v, 0
+            continue
+        n = len(str(v.value))
+        if (c.kind == "minLength" and n < c.arg) or (c.kind == "maxLength" and n > c.arg):
+            yield v, 0
+
+
+def _language_in(c: _Check) -> Violations:
+    for v in c.values:
+        lang = (v.language or "").lower() if isinstance(v, ox.Literal) else ""
+        if not lang or not any(lang == a or lang.startswith(a + "-") for a in c.arg):
+            yield v, 0
+
+
+def _unique_lang(c: _Check) -> Violations:
+    if not c.arg:
+        return
+    seen: dict[str, int] = {}
+    for v in c.values:
+        if isinstance(v, ox.Literal) and v.language:
+            lang = v.language.lower()
+            seen[lang] = seen.get(lang, 0) + 1
+    for lang, n in seen.items():
+        if n > 1:
+            yield ox.Literal(lang), n
+
+
+_RANGE_OK: dict[str, Callable[[int], bool]] = {
+    "minInclusive": lambda c: c >= 0,
+    "maxInclusive": lambda c: c <= 0,
+    "minExclusive": lambda c: c > 0,
+    "maxExclusive": lambda c: c < 0,
+}
+
+
+def _range(c: _Check) -> Violations:
+    ok = _RANGE_OK[c.kind]
+    for v in c.values:
+        order = _compare(v, c.arg)
+        if order is None or not ok(order):
+            yield v, 0
+
+
+def _node_or_not(c: _Check) -> Violations:
+    for v in c.values:
+        ok = c.conforms(v, c.arg)
+        if ok is None:
+            c.ev.undecided()
+        elif ok != (c.kind == "node"):
+            yield v, 0
+
+
+def _any_of(answers: list[bool | None]) -> bool | None:
+    return True if True in answers else (None if None in answers else False)
+
+
+def _all_of(answers: list[bool | None]) -> bool | None:
+    return False if False in answers else (None if None in answers else True)
+
+
+def _one_of(answers: list[bool | None]) -> bool | None:
+    return None if None in answers else answers.count(True) == 1
+
+
+_COMBINE: dict[str, Callable[[list[bool | None]], bool | None]] = {
+    "or": _any_of,
+    "and": _all_of,
+    "xone": _one_of,
+}
+
+
+def _logical(c: _Check) -> Violations:
+    combine = _COMBINE[c.kind]
+    for v in c.values:
+        ok = combine([c.conforms(v, m) for m in c.arg])
+        if ok is None:
+            c.ev.undecided()
+        elif not ok:
+            yield v, 0
+
+
+def _qualified(c: _Check) -> Violations:
+    inner, lo, hi = c.arg
+    answers = [c.conforms(v, inner) for v in c.values]
+    yes = answers.count(True)
+    maybe = answers.count(None)
+    if lo is not None and yes < lo:
+        if yes + maybe >= lo:
+            c.ev.undecided()
+        else:
+            yield None, yes
+    if hi is not None and yes > hi:
+        yield None, yes
+
+
+def _equals(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        if v not in others:
+            yield v, 0
+    for o in others:
+        if o not in c.values:
+            yield o, 0
+
+
+def _disjoint(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        if v in others:
+            yield v, 0
+
+
+def _less_than(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        for o in others:
+            order = _compare(v, o)
+            if order is None or order > 0 or (c.kind == "lessThan" and order == 0):
+                yield v, 0
+                break
+
+
+#: The checker for each constraint kind that ``compile_shapes`` produces.
+CHECKERS: dict[str, Callable[[_Check], Violations]] = {
+    "minCount": _min_count,
+    "maxCount": _max_count,
+    "datatype": _datatype,
+    "nodeKind": _node_kind,
+    "class": _class,
+    "hasValue": _has_value,
+    "in": _in,
+    "pattern": _pattern,
+    "minLength": _length,
+    "maxLength": _length,
+    "languageIn": _language_in,
+    "uniqueLang": _unique_lang,
+    "minInclusive": _range,
+    "maxInclusive": _range,
+    "minExclusive": _range,
+    "maxExclusive": _range,
+    "node": _node_or_not,
+    "not": _node_or_not,
+    "or": _logical,
+    "and": _logical,
+    "xone": _logical,
+    "qualifiedValueShape": _qualified,
+    "equals": _equals,
+    "disjoint": _disjoint,
+    "lessThan": _less_than,
+    "lessThanOrEquals": _less_than,
+}
 
 
 # ---------------------------------------------------------------------------------------------
