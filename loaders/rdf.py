@@ -64,10 +64,7 @@ def rdf_format(path: Path, explicit: str | None = None) -> ox.RdfFormat | None:
         key = explicit if explicit.startswith(".") else "." + explicit
         if key in FORMATS:
             return FORMATS[key]
-        try:
-            return ox.RdfFormat.from_media_type(explicit)
-        except Exception:
-            return None
+        return ox.RdfFormat.from_media_type(explicit)  # None for a type it does not know
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
