@@ -360,7 +360,20 @@ def compile_shapes(
     ]
     for r in roots:
         _mark_needs(r)
-    # The classes below each class, for targets and sh:class.
+    walk = _ShapeWalk()
+    for r in roots:
+        walk.visit(r, False, set())
+    return Shapes(
+        roots=roots,
+        subclasses=_subclass_closure(subclass_pairs),
+        value_shapes=walk.value_shapes,
+        value_predicates=frozenset(walk.value_preds),
+        class_checks=frozenset(walk.classes),
+    )
+
+
+def _subclass_closure(subclass_pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """Every class with all classes below it (itself included), for targets and sh:class."""
     supers: dict[str, set[str]] = {}
     for sub, sup in subclass_pairs:
         supers.setdefault(sub, set()).add(sup)
@@ -375,45 +388,46 @@ def compile_shapes(
                     stack.append(sup)
         for sup in seen:
             closure.setdefault(sup, {sup}).add(sub)
-    subclasses = {c: frozenset(s) for c, s in closure.items()}
-    value_shapes: list[Shape] = []
-    value_preds: set[str] = set()
-    classes: set[str] = set()
+    return {c: frozenset(s) for c, s in closure.items()}
 
-    def walk(shape: Shape, as_value: bool, seen: set[int]) -> None:
+
+def _nested(kind: str, arg: Any) -> list[Shape]:
+    """The shapes a constraint applies in its turn (sh:node, sh:or, ...)."""
+    if kind in ("node", "not"):
+        return [arg]
+    if kind in ("or", "and", "xone"):
+        return list(arg)
+    if kind == "qualifiedValueShape":
+        return [arg[0]]
+    return []
+
+
+@dataclass
+class _ShapeWalk:
+    """What the streaming checker must know ahead: shapes on values, their predicates, classes."""
+
+    value_shapes: list[Shape] = field(default_factory=list)
+    value_preds: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+
+    def visit(self, shape: Shape, as_value: bool, seen: set[int]) -> None:
         if id(shape) in seen:
             return
         seen.add(id(shape))
-        if as_value and shape.needs_desc and shape not in value_shapes:
-            value_shapes.append(shape)
         if as_value:
-            for p in shape.path or ():
-                value_preds.add(p)
+            if shape.needs_desc and shape not in self.value_shapes:
+                self.value_shapes.append(shape)
+            self.value_preds.update(shape.path or ())
+        # Nested shapes applied to the values of a property shape look at those values;
+        # applied at node level (no path) they look at the same node.
+        nested_as_value = as_value or shape.path is not None
         for kind, arg in shape.constraints:
             if kind == "class":
-                classes.add(arg)
-            # Nested shapes applied to the values of a property shape look at those values;
-            # applied at node level (no path) they look at the same node.
-            nested_as_value = as_value or shape.path is not None
-            if kind in ("node", "not"):
-                walk(arg, nested_as_value, seen)
-            elif kind in ("or", "and", "xone"):
-                for m in arg:
-                    walk(m, nested_as_value, seen)
-            elif kind == "qualifiedValueShape":
-                walk(arg[0], nested_as_value, seen)
+                self.classes.add(arg)
+            for inner in _nested(kind, arg):
+                self.visit(inner, nested_as_value, seen)
         for prop in shape.properties:
-            walk(prop, as_value, seen)
-
-    for r in roots:
-        walk(r, False, set())
-    return Shapes(
-        roots=roots,
-        subclasses=subclasses,
-        value_shapes=value_shapes,
-        value_predicates=frozenset(value_preds),
-        class_checks=frozenset(classes),
-    )
+            self.visit(prop, as_value, seen)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -978,6 +992,39 @@ class Plan:
         self.cache: dict[Any, Any] = {}
 
 
+def _signature(
+    desc: Desc, preds: tuple[str, ...]
+) -> tuple[tuple[tuple[str, str], ...], ...] | None:
+    """How many values of which kind, datatype and language a node has, per predicate.
+
+    None when a literal is malformed for its datatype: the full evaluator reports that.
+    """
+    by = desc.values_by
+    literal, named = ox.Literal, ox.NamedNode
+    parts: list[tuple[tuple[str, str], ...]] = []
+    for p in preds:
+        vals = by.get(p)
+        if not vals:
+            parts.append(())
+            continue
+        sigs: list[tuple[str, str]] = []
+        for v in vals:
+            t = type(v)
+            if t is literal:
+                dt = v.datatype.value
+                if dt in _LEXICAL and not well_formed(v):
+                    return None
+                sigs.append((dt, v.language or ""))
+            elif t is named:
+                sigs.append(_IRI_SIG)
+            else:
+                sigs.append(_BLANK_SIG)
+        if len(sigs) > 1:
+            sigs.sort()
+        parts.append(tuple(sigs))
+    return tuple(parts)
+
+
 class FastEvaluator(Evaluator):
     """The evaluator with the signature cache in front of it."""
 
@@ -1010,78 +1057,86 @@ class FastEvaluator(Evaluator):
         return out
 
     def _fast(self, focus: Term, desc: Desc, plan: Plan) -> list[Result] | None:
-        by = desc.values_by
-        literal, named = ox.Literal, ox.NamedNode
-        parts: list[tuple[tuple[str, str], ...]] = []
-        for p in plan.preds:
-            vals = by.get(p)
-            if not vals:
-                parts.append(())
-                continue
-            sigs: list[tuple[str, str]] = []
-            for v in vals:
-                t = type(v)
-                if t is literal:
-                    dt = v.datatype.value
-                    rx = _LEXICAL.get(dt)
-                    if rx is not None and not well_formed(v):
-                        return None
-                    sigs.append((dt, v.language or ""))
-                elif t is named:
-                    sigs.append(_IRI_SIG)
-                else:
-                    sigs.append(_BLANK_SIG)
-            if len(sigs) > 1:
-                sigs.sort()
-            parts.append(tuple(sigs))
-        sig = tuple(parts)
+        """The results from the signature cache, or None when the full evaluator must decide."""
+        sig = _signature(desc, plan.preds)
+        if sig is None:
+            return None
         templates = plan.cache.get(sig)
         if templates is None:
             templates = self._structural(focus, desc, plan)
             plan.cache[sig] = templates
         if templates is _SLOW:
             return None
+        valued = self._valued_pass(focus, desc, plan)
+        if valued is False:
+            return None
+        other = self._other_pass(focus, desc, plan)
+        if other is False:
+            return None
+        self.unknown = valued is None or other is None
+        if self.unknown:
+            return []  # the caller waits for the nodes it misses, then checks again
+        return [
+            Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
+        ]
+
+    def _valued_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
+        """Rules about each value: False at the first failure, None if one is undecided."""
+        by = desc.values_by
         unknown = False
-        describe = self.describe
-        closure = self.shapes.closure
         for shape, kind, arg in plan.valued:
             path = shape.path or ()
             values = by.get(path[0], ()) if len(path) == 1 else self._values(desc, path)
-            if kind == "class":
-                accepted = closure(arg)
-                for v in values:
-                    if type(v) is literal:
-                        return None
-                    d = desc if v == focus else describe(v)
-                    if d is None:
-                        unknown = True
-                    elif not (d.types & accepted):
-                        return None
-                continue
-            for v in values:
-                ok = self._value_ok(v, kind, arg, focus, desc)
-                if ok is False:
-                    return None
-                if ok is None:
-                    unknown = True
+            ok = (
+                self._classes_ok(values, arg, focus, desc)
+                if kind == "class"
+                else self._values_ok(values, kind, arg, focus, desc)
+            )
+            if ok is False:
+                return False
+            unknown = unknown or ok is None
+        return None if unknown else True
+
+    def _classes_ok(self, values: Iterable[Term], cls: str, focus: Term, desc: Desc) -> bool | None:
+        accepted = self.shapes.closure(cls)
+        unknown = False
+        for v in values:
+            if type(v) is ox.Literal:
+                return False
+            d = desc if v == focus else self.describe(v)
+            if d is None:
+                unknown = True
+            elif not (d.types & accepted):
+                return False
+        return None if unknown else True
+
+    def _values_ok(
+        self, values: Iterable[Term], kind: str, arg: Any, focus: Term, desc: Desc
+    ) -> bool | None:
+        unknown = False
+        for v in values:
+            ok = self._value_ok(v, kind, arg, focus, desc)
+            if ok is False:
+                return False
+            unknown = unknown or ok is None
+        return None if unknown else True
+
+    def _other_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
+        """Everything else, through the full evaluator's checkers."""
+        unknown = False
         for shape, kind, arg in plan.other:
             if kind == "properties":
                 ok = self.conforms(focus, shape, focus, desc)
                 if ok is False:
-                    return None
+                    return False
                 unknown = unknown or ok is None
                 continue
             values = [focus] if shape.path is None else self._values(desc, shape.path)
             self.unknown = False
             for _v in self._violations(focus, desc, shape, kind, arg, values):
-                return None
+                return False
             unknown = unknown or self.unknown
-        self.unknown = unknown
-        if unknown:
-            return []  # the caller waits for the nodes it misses, then checks again
-        return [
-            Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
-        ]
+        return None if unknown else True
 
     def _structural(self, focus: Term, desc: Desc, plan: Plan) -> Any:
         out: list[Result] = []
