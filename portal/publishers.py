@@ -1,9 +1,10 @@
 """Publishers: the governments that publish their own data in Kiemen, and their tokens.
 
 A publisher is a Dutch municipality (or province) known by its CBS code (``GM0344``,
-``PV26``). The code is checked against ``data/reference/cbs-gemeenten.csv``, a bundled list of
-current codes and names (with the former codes the curated data mentions, so that a merged
-municipality gets a useful answer rather than a bare "unknown"). Each publisher writes only its
+``PV26``). The code is checked against ``data/reference/cbs-gemeenten.csv``, the bundled CBS
+list the place resolver reads too (:mod:`loaders.places`): the current codes and names, and
+every code that ended since 2010 with its successor and date, so that a merged municipality
+gets a useful answer (today's code) rather than a bare "unknown". Each publisher writes only its
 own named graphs, ``{base}graph/publishers/{code}/…``, and mints its records under
 ``{base}id/publishers/{code}/…``.
 
