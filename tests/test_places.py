@@ -84,6 +84,8 @@ def test_the_cbs_list_holds_every_municipality_that_ended_from_2010_to_2020() ->
 def test_current_successors_follow_later_mergers() -> None:
     assert current_successors("GM0265") == ["GM1945"]  # Millingen > Groesbeek > Berg en Dal
     assert current_successors("gm0055") == ["GM0080", "GM0074", "GM1940"]  # Boarnsterhim
+    assert current_successors("GM1671") == ["GM0796", "GM0828"]  # Maasdonk, divided by law
+    assert current_successors("GM0993") == ["GM0984", "GM1507"]  # Meerlo-Wanssum, likewise
     assert current_successors("GM0344") == ["GM0344"]
     assert current_successors("GM9999") == []
 
