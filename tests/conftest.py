@@ -98,7 +98,7 @@ def kiemen_env(store: Path, base_uri: str, **extra: str) -> dict[str, str]:
 
 
 def kiemen_cmd() -> list[str]:
-    return [sys.executable, "-m", "portal.cli"]
+    return [sys.executable, "-m", "cli"]
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,14 @@ import tomllib
 
 from conftest import REPO
 
-from portal.cli import main
+from cli.main import main
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented() -> None:
     used: set[str] = set()
-    for folder in ("core", "loaders", "portal"):
+    for folder in ("cli", "core", "loaders", "portal"):
         for path in (REPO / folder).rglob("*.py"):
             used |= set(re.findall(r"KIEMEN_[A-Z_]+[A-Z]", path.read_text(encoding="utf-8")))
     assert used, "the code reads settings from KIEMEN_* variables"

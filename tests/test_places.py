@@ -419,8 +419,8 @@ def test_kiemen_publisher_add_accepts_all_342_current_codes_and_refuses_the_form
     with its real registry and token store in a fresh store directory."""
     from click.testing import CliRunner
 
-    from portal.cli import Context
-    from portal.cli_publishers import publisher
+    from cli.base import Context
+    from cli.publishers import publisher
 
     runner = CliRunner(env={"KIEMEN_STORE": str(tmp_path / "store")})
     (tmp_path / "store").mkdir()
