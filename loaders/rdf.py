@@ -15,6 +15,7 @@ import contextlib
 import errno
 import gzip
 import io
+import mmap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,7 +115,6 @@ def syntax_problem(source: str, exc: BaseException) -> Problem:
 
 def mentions(path: Path, text: str) -> bool:
     """Whether the (uncompressed) file contains ``text``: a fast byte scan, no parsing."""
-    import mmap
 
     needle = text.encode()
     with open(path, "rb") as fh:

@@ -14,6 +14,7 @@ default.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -486,8 +487,6 @@ def well_formed(lit: ox.Literal) -> bool:
     if rx.fullmatch(lit.value) is None:
         return False
     if lit.datatype.value == XSD + "date":
-        import datetime as _dt
-
         try:
             _dt.date.fromisoformat(lit.value[:10]) if not lit.value.startswith("-") else None
         except ValueError:

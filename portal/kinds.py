@@ -21,7 +21,9 @@ from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from portal import listing
 from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
-from portal.resource import BUILTIN_LABELS, KIND_CONTEXT, page_path
+from portal.builtin_labels import BUILTIN_LABELS
+from portal.resource import KIND_CONTEXT, page_path
+from portal.titles import with_scheme
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -100,7 +102,6 @@ class Namer:
     def label(self, iri: str) -> str:
         """The name in the page's language; a concept's with its scheme where a concept of
         another scheme has the same name (``faciliteren (overheidsrol)``)."""
-        from portal.titles import with_scheme
 
         return with_scheme(self.kstore, iri, self._label(iri), self.lang)
 
