@@ -20,7 +20,6 @@ from core import facets
 from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from portal import listing
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.resource import BUILTIN_LABELS, KIND_CONTEXT, page_path
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
