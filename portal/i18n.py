@@ -11,12 +11,13 @@ used in code and templates (the calls below are the extraction keywords).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_babel import Babel, force_locale, get_translations
 
-from portal.translations import Catalogues
+from portal.translations import DIRECTORY, Catalogues
 
 LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
@@ -76,14 +77,13 @@ def pick(values: Mapping[str, str] | None, lang: str | None = None) -> str:
     return ""
 
 
-def init_app(app: Flask) -> None:
-    Babel(
-        app,
-        configure_jinja=False,
-        default_locale=DEFAULT_LANG,
-        default_domain="messages",
-        locale_selector=current_lang,
-    ).domain_instance = Catalogues(LANGS)
+def init_app(app: Flask, catalogues: Path = DIRECTORY) -> None:
+    """Language selection, the catalogues under ``catalogues`` and the template globals."""
+    babel = Babel(
+        app, configure_jinja=False, default_locale=DEFAULT_LANG, locale_selector=current_lang
+    )
+    # Flask-Babel itself would read .mo files; this domain serves the .po files, compiled at start.
+    babel.domain_instance = Catalogues(LANGS, catalogues)
     app.jinja_env.globals.update(
         t=t, tn=tn, pick=pick, current_lang=current_lang, other_lang=other_lang
     )

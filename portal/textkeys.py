@@ -25,6 +25,7 @@ FACET = (
     N_("facet.q"),
     N_("facet.role"),
     N_("facet.spatial"),
+    N_("facet.statedform"),
     N_("facet.theme"),
 )
 #: ``t('sort.' ~ s)`` (browser): a sort order (core.facets.SORTS, plus relevance for search).

@@ -114,9 +114,13 @@ def merge(texts: dict[str, dict[str, str]], root: Path = HERE) -> list[str]:
                 continue
             if old is not None and isinstance(old.id, tuple):
                 raise ConversionError(f"{key!r} is a plural entry in {lang}; edit it by hand")
-            verb = "added" if old is None else "changed"
-            catalog[key] = Message(key, entry[lang])
-            report.append(f"{lang}: {verb} {key}")
+            if old is None:
+                catalog[key] = Message(key, entry[lang])
+                report.append(f"{lang}: added {key}")
+            else:  # (assigning a Message to a present key would keep the old text)
+                old.string = entry[lang]
+                old.flags.discard("fuzzy")
+                report.append(f"{lang}: changed {key}")
         save(catalog, catalogue_path(root, lang))
     return report
 
