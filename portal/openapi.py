@@ -493,13 +493,12 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
         "422": _json_body(report, "Not valid: the report names file, row, column and rule."),
         "503": _error("The store is busy or cannot be written."),
     }
-    rows_of = lambda item: _list_schema(item)  # noqa: E731
     paths: dict[str, Any] = {
         "/publish/api/publishers": {
             "get": {
                 "operationId": "listPublishers",
                 "summary": "The registered publishers and their latest versions.",
-                "responses": {"200": _json_body(rows_of({"type": "object"}), "Publishers.")},
+                "responses": {"200": _json_body(_list_schema({"type": "object"}), "Publishers.")},
             }
         },
         "/publish/api/{code}/validate": {
@@ -518,7 +517,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "summary": "The publisher's versions, newest first.",
                 "parameters": [code],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Versions."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Versions."),
                     "404": _error("No such publisher."),
                 },
             },
@@ -553,7 +552,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                     _query("status", {"type": "string"}, "open, confirmed or rejected."),
                 ],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Suggestions."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Suggestions."),
                     "404": _error("No such publisher."),
                 },
             }
@@ -570,7 +569,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                     _query("property", {"type": "string"}, "The link property to confirm."),
                 ],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "The decided suggestion."),
+                    "200": _json_body(_list_schema({"type": "object"}), "The decided suggestion."),
                     **refusals,
                     "404": {
                         "description": "No such publisher, or a suggestion id that is no number "
@@ -587,7 +586,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "security": secured,
                 "parameters": [code],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Audit entries."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Audit entries."),
                     **refusals,
                 },
             }
