@@ -49,7 +49,7 @@ def compile_catalogue(lang: str, directory: Path = DIRECTORY) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
-class Catalogues(Domain):
+class Catalogues(Domain):  # type: ignore[misc]  # flask_babel ships no type hints
     """Flask-Babel's message domain, served from the ``.po`` files read at start.
 
     Each language falls back to the next in ``langs`` (Dutch to English), then to the key.
