@@ -64,6 +64,8 @@ lint: setup
 # every key used in code and templates (babel.cfg; the keywords are portal.i18n's t, tn, text_in
 # and N_), then bring both catalogues in line: new keys appear untranslated, unused ones go.
 # `messages-check` changes nothing and fails if the catalogues are not in line (the tests run it).
+# No source locations in the catalogues: the key says where a text belongs, and moving code
+# between files must not put the catalogues out of line.
 POT ?= build/messages.pot
 CATALOGUES ?= portal/translations
 BABEL_KEYWORDS := --no-default-keywords -k t -k tn:1,1 -k text_in:2 -k N_
@@ -71,7 +73,7 @@ BABEL_UPDATE := --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 pot:
 	@mkdir -p $(dir $(POT))
-	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	  --project=Kiemen --version="" -o $(POT) portal
 
 messages: setup pot

@@ -119,11 +119,12 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
     parts: list[str] = []
     title_id, desc_id = "picture-title", "picture-desc"
     placed = idx.xy[~np.isnan(idx.xy[:, 0])]
+    title, intro = escape(t("home.picture")), escape(t("home.picture.intro"))
     parts.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
         f'aria-labelledby="{title_id}" aria-describedby="{desc_id}">'
-        f'<title id="{title_id}">{escape(t("home.picture"))}</title>'
-        f'<desc id="{desc_id}">{escape(t("home.picture.intro"))}</desc>'
+        f'<title id="{title_id}">{title}</title>'
+        f'<desc id="{desc_id}">{intro}</desc>'
     )
     for k in range(0, 11, 2):
         v = k / 10
