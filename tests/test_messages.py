@@ -106,6 +106,8 @@ def test_every_entry_has_both_texts_with_the_same_placeholders() -> None:
         ("en", "nav.browse", "", False, "has no text"),
         ("nl", "nav.browse", "Bladeren", True, "is fuzzy"),
         ("nl", "search.none", "Niets voor ‘{q’", False, "not a valid format string"),
+        ("en", "search.none", "Nothing for {q.__class__}", False, "plain names"),
+        ("nl", "nav.browse", "Verkennen {}", False, "plain names"),
     ],
 )
 def test_the_catalogue_check_finds_what_a_translator_broke(

@@ -23,12 +23,8 @@ LANGS = ("nl", "en")
 
 
 def placeholders(text: str) -> set[str]:
-    """The names of the fields ``str.format`` fills in ``text``."""
-    return {
-        name.split(".")[0].split("[")[0]
-        for _, name, _, _ in Formatter().parse(text)
-        if name is not None
-    }
+    """The fields ``str.format`` fills in ``text`` (``{n}``, or ``{0.attr}`` as written)."""
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
 def forms(message: Message) -> list[str]:
@@ -55,6 +51,10 @@ def _entry_problems(key: str, by_lang: dict[str, Message]) -> list[str]:
         except ValueError as exc:
             found.append(f"{lang}: {key} is not a valid format string ({exc})")
             continue
+        reaching = sorted(f for f in set().union(*per_form) if not f.isidentifier())
+        if reaching:
+            # {n.__class__} or {0[x]} would read into the values t() is given: names only.
+            found.append(f"{lang}: {key}: placeholders must be plain names, not {reaching}")
         # The singular may leave the number out ("one initiative"); the other forms may not.
         fields[lang] = per_form[-1]
         if any(not f <= per_form[-1] for f in per_form):
