@@ -20,7 +20,6 @@ from core import facets
 from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from portal import listing
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.resource import KIND_CONTEXT, page_path
 from portal.titles import with_scheme

@@ -26,7 +26,6 @@ from core.namespaces import curie
 from core.store import KiemenStore
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.sparql_text import valid_iri
-from portal.translations import TEXTS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -48,12 +47,6 @@ LINK_PROPERTIES = (
     RDFS + "seeAlso",
     FOAF + "homepage",
     SCHEMA + "url",
-)
-TEXTS.update(
-    {
-        "ld.elsewhere": {"nl": "Elders", "en": "Elsewhere"},
-        "ld.elsewhere_website": {"nl": "Website", "en": "Website"},
-    }
 )
 
 #: Known datasets by the start of their IRIs: (prefix, name); anything else is "website".
