@@ -12,7 +12,7 @@ from waitress import serve as waitress_serve
 from cli.base import Context, guarded, warn_about_store
 from core.config import Settings
 from core.store import KiemenStore
-from portal import create_app
+from portal.app import create_app
 
 
 def raise_open_files(wanted: int) -> None:

@@ -1,6 +1,6 @@
 """What the page of each kind of thing shows beyond its statements (``kinds/{kind}.html``).
 
-Registered in :data:`portal.resource.KIND_CONTEXT`: the ``/page/…`` view calls the provider of
+Listed in :func:`portal.wiring.default_wiring`: the ``/page/…`` view calls the provider of
 the page's kind with ``(kstore, iri, lang)`` and hands the result to the template as ``extra``.
 Details come from stored queries with bound parameters (a few milliseconds each); lists that
 could be long (initiatives of a concept or place, related initiatives) come from the index
@@ -21,7 +21,7 @@ from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from portal import listing
 from portal.builtin_labels import BUILTIN_LABELS
-from portal.resource import KIND_CONTEXT, page_path
+from portal.resource import page_path
 from portal.titles import with_scheme
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -577,4 +577,3 @@ PROVIDERS: dict[str, Callable[[KiemenStore, str, str], Any]] = {
     "document": document,
     "reference": reference,
 }
-KIND_CONTEXT.update(PROVIDERS)

@@ -7,8 +7,9 @@ pages. The same :class:`Resource` feeds the HTML page (``resource.html`` or a ki
 template) and the data document, whose quads it also collects — so a page and its data never
 disagree. Every SPARQL query here is a stored query (``queries/resource-*.rq``).
 
-Kind-specific pages register extra context in :data:`KIND_CONTEXT` (``kind -> callable(kstore,
-iri, lang)``) and a template ``kinds/{kind}.html``; the generic page needs neither.
+Kind-specific pages have a context provider listed in :func:`portal.wiring.default_wiring`
+(``kind -> callable(kstore, iri, lang)``) and a template ``kinds/{kind}.html``; the generic page
+needs neither.
 """
 
 from __future__ import annotations
@@ -77,10 +78,6 @@ LEADING_PROPERTIES = (
     SKOS + "inScheme",
     SKOS + "broader",
 )
-
-
-#: kind -> callable(kstore, iri, lang) giving extra template context for ``kinds/{kind}.html``.
-KIND_CONTEXT: dict[str, Callable[[KiemenStore, str, str], Any]] = {}
 
 
 @dataclass

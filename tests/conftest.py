@@ -74,7 +74,7 @@ def empty_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def app(settings):  # type: ignore[no-untyped-def]
-    from portal import create_app
+    from portal.app import create_app
 
     application = create_app(settings)
     application.config.update(TESTING=True)

@@ -36,9 +36,7 @@ def test_two_commands_come_first() -> None:
 def test_layout_diagram_matches_the_import_contract() -> None:
     """The README's layer diagram names the packages in the order the contract enforces."""
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    (contract,) = [
-        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
-    ]
+    (contract,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
     layout = README[README.index("## Layout") :]
     block = layout[layout.index("```") + 3 :]
     block = block[: block.index("```")]

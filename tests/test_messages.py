@@ -18,6 +18,7 @@ from flask import Flask
 
 from core import facets, search
 from portal import i18n, textkeys
+from portal.features import default_wiring
 from portal.i18n import LANGS, t, text_in, tn
 from portal.translations import DIRECTORY, CatalogueError, Catalogues, check, from_dicts
 from portal.views import home
@@ -127,7 +128,7 @@ def test_keys_composed_from_data_cover_that_data() -> None:
         *textkeys.SORT,
         *textkeys.KIND,
         *textkeys.KIND_ONE,
-        *(key for _, key in home.NAV),
+        *(key for _, key in default_wiring().nav),
     }
     assert declared <= en, declared - en
     assert {f"facet.{key}" for key in facets.FACET_KEYS} <= set(textkeys.FACET)

@@ -19,19 +19,9 @@ from core import facets
 from portal import listing
 from portal.db import get_store
 from portal.i18n import N_, current_lang, t, tn
+from portal.wiring import wiring
 
 bp = Blueprint("home", __name__)
-
-#: (endpoint, text key) of the main navigation; entries whose blueprint is absent are skipped.
-NAV = [
-    ("browse.index", N_("nav.browse")),
-    ("browse.search", N_("nav.search")),
-    ("browse.network", N_("nav.network")),
-    ("sparql.query_page", N_("nav.sparql")),
-    ("codebook.codebook", N_("nav.codebook")),
-    ("linkeddata.downloads", N_("nav.downloads")),
-    ("api.docs", N_("nav.api")),
-]
 
 #: Kinds counted on the home page, in this order (names as in stats-by-kind).
 KINDS = (
@@ -62,7 +52,7 @@ CELLS = 10
 def navigation() -> dict[str, object]:
     def nav_links() -> list[tuple[str, str]]:
         known = current_app.view_functions
-        return [(e, k) for e, k in NAV if e in known]
+        return [(e, k) for e, k in wiring().nav if e in known]
 
     return {"nav_links": nav_links}
 

@@ -53,8 +53,9 @@ from portal.dumps import (
 from portal.i18n import current_lang
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
-from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
+from portal.resource import Term, describe, exists, iri_for_path, schema_org
 from portal.urls import is_location, localise_triples, served
+from portal.wiring import wiring
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -248,7 +249,8 @@ def page(path: str) -> ResponseReturnValue:
     kind = resource.kind
     names = [f"kinds/{kind}.html", "resource.html"] if _KIND.fullmatch(kind) else ["resource.html"]
     template = current_app.jinja_env.select_template(names)
-    extra = KIND_CONTEXT[kind](kstore, iri, lang) if kind in KIND_CONTEXT else None
+    provider = wiring().kind_context.get(kind)
+    extra = provider(kstore, iri, lang) if provider is not None else None
     canonical = url_for("linkeddata.page", path=path, _external=True)
     alternates = [
         (fmt, url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True))

@@ -30,7 +30,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core.store import StoreError
 from portal import conneg
 from portal.db import get_settings, get_store
-from portal.i18n import N_, current_lang
+from portal.i18n import current_lang
 from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
 from portal.publishers import (
     LICENCES,
@@ -61,11 +61,6 @@ TEMPLATE_FILES = {
 
 
 def init_app(app: Flask) -> None:
-    from portal.views import home
-
-    entry = ("publish.index", N_("nav.publish"))
-    if entry not in home.NAV:
-        home.NAV.append(entry)
     app.before_request(_guard_writes)
 
 
