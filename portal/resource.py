@@ -21,9 +21,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
-from core.licence import LICENCE
 from core.namespaces import curie
 from core.store import KiemenStore
+from portal.licensing import licence_for
 from portal.sparql_text import valid_iri
 from portal.translations import TEXTS
 
@@ -740,5 +740,5 @@ def schema_org(settings: Settings, resource: Resource, page_url: str) -> dict[st
     spatial = resource.values(DCT + "spatial")
     if spatial and kind != "Place":
         data["location"] = [{"@type": "Place", "@id": s.value, "name": s.text} for s in spatial]
-    data["license"] = LICENCE
+    data["license"] = licence_for(settings, resource.iri).url
     return data

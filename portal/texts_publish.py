@@ -40,12 +40,81 @@ TEXTS.update(
             "wrong. Correct them and check again.",
         },
         "pub.step5": {
-            "nl": "Kies 'Publiceren'. Elke upload is uw hele dataset en wordt een nieuwe "
-            "versie; eerdere versies blijven te downloaden en u kunt teruggaan. Bevestig daarna "
-            "de voorgestelde koppelingen.",
-            "en": "Choose 'Publish'. Every upload is your whole dataset and becomes a new "
-            "version; earlier versions stay downloadable and you can roll back. Then confirm "
-            "the suggested links.",
+            "nl": "Kies 'Publiceren'. Een upload vult uw dataset aan of werkt hem bij (records "
+            "die hij niet noemt blijven staan), of vervangt hem als u dat kiest en de "
+            "verwijderingen bevestigt. Elke publicatie wordt een nieuwe versie; eerdere versies "
+            "blijven te downloaden en u kunt teruggaan. Bevestig daarna de voorgestelde "
+            "koppelingen.",
+            "en": "Choose 'Publish'. An upload adds to or updates your dataset (records it does "
+            "not mention stay), or replaces it when you choose so and confirm the removals. "
+            "Every publication becomes a new version; earlier versions stay downloadable and "
+            "you can roll back. Then confirm the suggested links.",
+        },
+        # the footer of a page whose data are under a licence of their own (a publisher's)
+        "footer.licence.named": {
+            "nl": "Gegevens onder {licence}. Code onder MIT.",
+            "en": "Data under {licence}. Code under MIT.",
+        },
+        "pub.mode": {"nl": "Wat doet de upload?", "en": "What does the upload do?"},
+        "pub.mode.add": {
+            "nl": "Aanvullen en bijwerken: records die de upload niet noemt blijven staan",
+            "en": "Add and update: records the upload does not mention stay",
+        },
+        "pub.mode.replace": {
+            "nl": "Vervangen: records die de upload niet noemt worden verwijderd (na bevestiging)",
+            "en": "Replace: records the upload does not mention are removed (after confirmation)",
+        },
+        "pub.mode.help": {
+            "nl": "'Controleren' laat in beide gevallen zien welke records er bijkomen, "
+            "veranderen en verdwijnen, voordat er iets gepubliceerd wordt.",
+            "en": "'Check' shows either way which records are added, changed and removed, "
+            "before anything is published.",
+        },
+        "pub.preview": {
+            "nl": "Voorvertoning: wat publiceren verandert",
+            "en": "Preview: what publishing changes",
+        },
+        "pub.preview.published": {
+            "nl": "Wat deze publicatie veranderde",
+            "en": "What this publication changed",
+        },
+        "pub.preview.change": {"nl": "Verandering", "en": "Change"},
+        "pub.preview.records": {"nl": "Records", "en": "Records"},
+        "pub.preview.added": {"nl": "Toegevoegd", "en": "Added"},
+        "pub.preview.changed": {"nl": "Gewijzigd", "en": "Changed"},
+        "pub.preview.removed": {"nl": "Verwijderd", "en": "Removed"},
+        "pub.preview.unchanged": {"nl": "Ongewijzigd", "en": "Unchanged"},
+        "pub.preview.truncated": {
+            "nl": "De lijst toont de eerste 500; de aantallen tellen alles.",
+            "en": "The list shows the first 500; the counts cover all.",
+        },
+        "pub.kind.initiative": {"nl": "initiatief", "en": "initiative"},
+        "pub.kind.actor": {"nl": "actor", "en": "actor"},
+        "pub.kind.involvement": {"nl": "rol", "en": "role"},
+        "pub.confirm.h": {"nl": "Vervangen bevestigen", "en": "Confirm the replacement"},
+        "pub.confirm.intro": {
+            "nl": "U koos 'Vervangen'. Daardoor verdwijnen {n} record(s) die de upload niet "
+            "noemt (zie 'Verwijderd' hierboven). Er is nog niets gepubliceerd.",
+            "en": "You chose 'Replace'. That removes {n} record(s) the upload does not mention "
+            "(see 'Removed' above). Nothing has been published yet.",
+        },
+        "pub.confirm.token": {
+            "nl": "Vul uw token opnieuw in; de bestanden hoeft u niet opnieuw te kiezen (ze "
+            "worden een uur bewaard).",
+            "en": "Enter your token again; you need not choose the files again (they are kept "
+            "for an hour).",
+        },
+        "pub.confirm.box": {
+            "nl": "Ja, verwijder deze {n} record(s) uit mijn dataset",
+            "en": "Yes, remove these {n} record(s) from my dataset",
+        },
+        "pub.confirm.replace": {
+            "nl": "Vervangen en publiceren",
+            "en": "Replace and publish",
+        },
+        "pub.confirm.add": {
+            "nl": "Niets verwijderen: aanvullen en bijwerken en publiceren",
+            "en": "Remove nothing: add, update and publish",
         },
         "pub.template": {"nl": "Het sjabloon", "en": "The template"},
         "pub.template.excel": {"nl": "Excel-sjabloon", "en": "Excel template"},
