@@ -22,6 +22,9 @@ from portal.publishers import files_dir
 
 #: How long an unconfirmed upload is kept.
 KEEP_SECONDS = 3600
+#: Most unconfirmed uploads kept per publisher (the oldest go first), so retries cannot fill
+#: the disk: at most this many times the body limit.
+MAX_KEPT = 4
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -29,19 +32,23 @@ def _root(settings: Settings, code: str) -> Path:
     return files_dir(settings, code) / "pending"
 
 
-def _expire(root: Path) -> None:
+def _expire(root: Path, room: int = MAX_KEPT) -> None:
+    """Drop uploads older than KEEP_SECONDS, and the oldest beyond ``room``."""
     if not root.is_dir():
         return
     limit = time.time() - KEEP_SECONDS
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < limit:
+    kept = sorted(
+        (f for f in root.iterdir() if f.is_dir()), key=lambda f: f.stat().st_mtime, reverse=True
+    )
+    for n, folder in enumerate(kept):
+        if n >= room or folder.stat().st_mtime < limit:
             shutil.rmtree(folder, ignore_errors=True)
 
 
 def stash(settings: Settings, code: str, files: list[UploadFile]) -> str:
     """Keep ``files`` until confirmed; returns the identifier the confirm form sends back."""
     root = _root(settings, code)
-    _expire(root)
+    _expire(root, MAX_KEPT - 1)
     ident = secrets.token_hex(16)
     tmp = root / f".{ident}.tmp"
     tmp.mkdir(parents=True)

@@ -11,7 +11,7 @@ import pytest
 from core.config import Settings
 from portal.publish_template import UploadFile
 from portal.upload_diff import ModeError, diff, merged, parse_mode
-from portal.upload_pending import drop, stash, take
+from portal.upload_pending import MAX_KEPT, drop, stash, take
 
 BASE = "http://127.0.0.1:1/"
 NS = f"{BASE}id/publishers/GM0344/"
@@ -89,3 +89,6 @@ def test_kept_uploads_are_per_publisher_and_named_by_data_only(tmp_path: Path) -
         assert take(s, "GM0344", hostile) is None
     drop(s, "GM0344", ident)
     assert take(s, "GM0344", ident) is None
+    # retries keep only the newest few, so they cannot fill the disk
+    idents = [stash(s, "GM0344", [UploadFile("x.csv", b"x")]) for _ in range(MAX_KEPT + 2)]
+    assert [take(s, "GM0344", i) is not None for i in idents] == [False] * 2 + [True] * MAX_KEPT

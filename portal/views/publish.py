@@ -388,6 +388,7 @@ def publisher_page(code: str) -> ResponseReturnValue:
         suggestions=open_suggestions(settings, pub.code),
         records=list(records.values()),
         data_graph=pub.data_graph(settings),
+        licence_name=pub.licence.label,  # the footer states the publisher's licence
     )
 
 
