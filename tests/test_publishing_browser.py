@@ -101,7 +101,7 @@ def test_a_data_officer_checks_publishes_and_links_in_the_browser(
     assert not axe_violations(page)
 
     # 5. replace with initiatives.csv alone: a preview of the removals, then a confirmation
-    page.goto(f"{server.url}/publish")
+    page.goto(f"{server.url}/publish?lang=nl")
     page.get_by_label("Token van uw organisatie").fill(server.tokens[code])
     page.get_by_label("Bestanden (CSV of Excel)").set_input_files([files[0]])
     page.get_by_label("Vervangen: records die de upload niet noemt").check()
