@@ -1584,6 +1584,7 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
             return report
         report.published, report.version = True, version
         report.triples, report.added, report.removed = len(new), len(new - old), len(old - new)
+        report.diff = diff(old, triples, settings, publisher.id_ns(settings))
     return report
 
 
