@@ -484,11 +484,28 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
         _query("table", {"type": "string"}, "The table a CSV body holds (default initiatives)."),
         _query("valid_only", {"type": "string"}, "1, true or yes: publish only valid records."),
         _query("format", {"type": "string"}, "json (default) or a SHACL report format."),
+        _query(
+            "mode",
+            {"type": "string", "enum": ["add", "replace"], "default": "add"},
+            "add: records the upload does not mention stay; replace: they are removed "
+            "(needs confirm).",
+        ),
+        _query(
+            "confirm",
+            {"type": "string"},
+            "true: confirm the removals of a replace (without it: 409 with the preview).",
+        ),
+        _query(
+            "expect",
+            {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "The preview's digest the confirmation answers; another preview is not confirmed.",
+        ),
     ]
     upload_responses = {
         "200": _json_body(report, "The validation report."),
         "201": _json_body(report, "Published as a new version (Location: its download)."),
         **refusals,
+        "409": _error("A replace would remove records and was not confirmed (the preview)."),
         "413": _error("The upload is larger than KIEMEN_MAX_BODY_BYTES."),
         "422": _json_body(report, "Not valid: the report names file, row, column and rule."),
         "503": _error("The store is busy or cannot be written."),
@@ -608,6 +625,13 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "rows": {"type": "array", "items": {"type": "object"}},
                 "truncated": {"type": "boolean"},
                 "status": {"type": "integer"},
+                "mode": {"type": "string", "enum": ["add", "replace"]},
+                "needs_confirmation": {"type": "boolean"},
+                "preview": {
+                    "type": ["object", "null"],
+                    "description": "Records added, changed and removed (counts, lists of "
+                    "iri/kind/label_nl/label_en, digest).",
+                },
             },
         },
     }

@@ -22,10 +22,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
-from core.licence import LICENCE
 from core.namespaces import curie
 from core.store import KiemenStore
 from portal.builtin_labels import BUILTIN_LABELS
+from portal.licensing import licence_for
 from portal.sparql_text import valid_iri
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -694,5 +694,5 @@ def schema_org(settings: Settings, resource: Resource, page_url: str) -> dict[st
     spatial = resource.values(DCT + "spatial")
     if spatial and kind != "Place":
         data["location"] = [{"@type": "Place", "@id": s.value, "name": s.text} for s in spatial]
-    data["license"] = LICENCE
+    data["license"] = licence_for(settings, resource.iri).url
     return data

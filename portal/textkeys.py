@@ -59,3 +59,9 @@ KIND_ONE = (
     N_("kindone.place"),
     N_("kindone.reference"),
 )
+#: ``t('pub.kind.' ~ kind)`` (an upload's preview): the kind of a record added, changed or removed.
+PUBLISH_KIND = (
+    N_("pub.kind.initiative"),
+    N_("pub.kind.actor"),
+    N_("pub.kind.involvement"),
+)

@@ -51,6 +51,7 @@ from portal.dumps import (
     ready,
 )
 from portal.i18n import current_lang
+from portal.licensing import licence_for
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
 from portal.resource import Term, describe, exists, iri_for_path, schema_org
@@ -252,6 +253,7 @@ def page(path: str) -> ResponseReturnValue:
     provider = wiring().kind_context.get(kind)
     extra = provider(kstore, iri, lang) if provider is not None else None
     canonical = url_for("linkeddata.page", path=path, _external=True)
+    licence = licence_for(settings, iri)
     alternates = [
         (fmt, url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True))
         for fmt in conneg.DOCUMENT_FORMATS
@@ -267,12 +269,12 @@ def page(path: str) -> ResponseReturnValue:
         graph_contents=url_for("graphstore.indirect", graph=iri)
         if resource.kind == "graph" and "graphstore.indirect" in current_app.view_functions
         else None,
-        licence_url=LICENCE,
-        licence_name=LICENCE_NAME,
+        licence_url=licence.url,
+        licence_name=licence.name,
     )
     response = Response(html, mimetype="text/html")
     response.headers["Link"] = ", ".join(
-        [f'<{canonical}>; rel="canonical"', link_header()]
+        [f'<{canonical}>; rel="canonical"', licence.link_header()]
         + [f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for fmt, url in alternates]
     )
     return response
@@ -322,7 +324,8 @@ def data(path: str) -> ResponseReturnValue:
         prev = url_for("linkeddata.data", path=path, page=incoming_page - 1, _external=True)
         links.append(f'<{prev}>; rel="prev"')
     quads = localise_triples(settings, resource.quads)
-    return rdf_response(serialize(quads, fmt), fmt, links)
+    licence = licence_for(settings, iri).link_header()
+    return rdf_response(serialize(quads, fmt), fmt, links, licence=licence)
 
 
 # -- VoID and the catalogue ---------------------------------------------------------------
