@@ -356,88 +356,114 @@ def build_records(
     """RDF for every row that met the template's rules."""
     build = Build()
     _register(build, publisher, settings)
-    ns = publisher.id_ns(settings)
-    agent = n(publisher.agent)
-    keys: dict[tuple[str, str], str] = {}
-    for c in checked.get("initiatives", []):
-        if not c.ok:
-            continue
-        v = c.values
-        rec = _named_record(c, ns, "initiative", "initiatives", KM + "Initiative", keys)
-        key = rec.key
-        rec.triples += [
-            t(key, DCT + "description", lit(v["description_nl"], lang="nl")),
-            t(key, DCT + "description", lit(v["description_en"], lang="en")),
-            t(key, DCT + "publisher", agent),
-        ]
-        for concept in v.get("form", []):
-            rec.triples.append(t(key, KM + "statedForm", n(concept.iri)))
-        for concept in v.get("theme", []):
-            rec.triples.append(t(key, DCT + "subject", n(concept.iri)))
-        if v.get("homepage"):
-            rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
-        for prop, col in ((SCHEMA + "startDate", "start_date"), (SCHEMA + "endDate", "end_date")):
-            if v.get(col):
-                rec.triples.append(t(key, prop, lit(v[col], date_datatype(v[col]))))
-        body = v.get("municipality_code")
-        if body is not None:
-            place = _place(build, body, places, publisher, settings)
-            rec.triples.append(t(key, DCT + "spatial", n(place)))
-            _add_place(build, rec, place)
-            rec.codes = (body.code,)
-        _section(rec, publisher, settings, v["name_nl"], c.row.number)
-        build.records.append(rec)
-    for c in checked.get("actors", []):
-        if not c.ok:
-            continue
-        v = c.values
-        rec = _named_record(c, ns, "actor", "actors", KM + "Organisation", keys)
-        key = rec.key
-        for concept in v.get("actor_type", []):
-            rec.triples.append(t(key, KM + "actorType", n(concept.iri)))
-        if v.get("homepage"):
-            rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
-        for col, lang in (("description_nl", "nl"), ("description_en", "en")):
-            if v.get(col):
-                rec.triples.append(t(key, DCT + "description", lit(v[col], lang=lang)))
-        body = v.get("municipality_code")
-        if body is not None:
-            place = _place(build, body, places, publisher, settings)
-            rec.triples.append(t(key, DCT + "spatial", n(place)))
-            _add_place(build, rec, place)
-            rec.codes = (body.code,)
-        _section(rec, publisher, settings, v["name_nl"], c.row.number)
-        build.records.append(rec)
-    for c in checked.get("roles", []):
-        if not c.ok:
-            continue
-        v = c.values
-        initiative = keys.get(("initiatives", v["initiative_id"]))
-        actor = keys.get(("actors", v["actor_id"]))
-        ident = f"{v['initiative_id']}--{v['actor_id']}"
-        key = ns + f"involvement/{ident}"
-        rec = Record(key, "involvement", "roles", c.row.file, c.row.number, ident, [])
-        # a role whose initiative or actor has errors depends on a record that is not there
-        rec.refs.add(initiative or ns + f"initiative/{v['initiative_id']}")
-        rec.refs.add(actor or ns + f"actor/{v['actor_id']}")
-        rec.triples += [
-            t(key, RDF + "type", n(KM + "Involvement")),
-            t(key, DCT + "identifier", lit(ident)),
-            t(key, KM + "initiative", n(ns + f"initiative/{v['initiative_id']}")),
-            t(key, KM + "actor", n(ns + f"actor/{v['actor_id']}")),
-            t(key, KM + "roleStated", lit("true", "boolean")),
-        ]
-        for concept in v.get("role", []):
-            rec.triples.append(t(key, KM + "hasRole", n(concept.iri)))
-        for prop, col in ((SCHEMA + "startDate", "start_date"), (SCHEMA + "endDate", "end_date")):
-            if v.get(col):
-                rec.triples.append(t(key, prop, lit(v[col], date_datatype(v[col]))))
-        for col, lang in (("comment_nl", "nl"), ("comment_en", "en")):
-            if v.get(col):
-                rec.triples.append(t(key, RDFS + "comment", lit(v[col], lang=lang)))
-        _section(rec, publisher, settings, f"{v['initiative_id']} – {v['actor_id']}", c.row.number)
-        build.records.append(rec)
+    ctx = _RowContext(build, publisher, settings, places, publisher.id_ns(settings), {})
+    makers = (
+        ("initiatives", _initiative_record),
+        ("actors", _actor_record),
+        ("roles", _role_record),
+    )
+    for table, make in makers:
+        for c in checked.get(table, []):
+            if c.ok:
+                build.records.append(make(ctx, c))
     return _rebased(build, settings)
+
+
+@dataclass
+class _RowContext:
+    """What turning one checked row into a record needs besides the row."""
+
+    build: Build
+    publisher: Publisher
+    settings: Settings
+    places: dict[str, str]
+    ns: str
+    #: (table, identifier) -> record IRI, of the rows read so far (roles refer to them).
+    keys: dict[tuple[str, str], str]
+
+    def spatial(self, rec: Record, body: Any) -> None:
+        """The record's municipality as a place (CBS code), when the row names one."""
+        if body is None:
+            return
+        place = _place(self.build, body, self.places, self.publisher, self.settings)
+        rec.triples.append(t(rec.key, DCT + "spatial", n(place)))
+        _add_place(self.build, rec, place)
+        rec.codes = (body.code,)
+
+
+def _dates(rec: Record, v: dict[str, Any]) -> None:
+    for prop, col in ((SCHEMA + "startDate", "start_date"), (SCHEMA + "endDate", "end_date")):
+        if v.get(col):
+            rec.triples.append(t(rec.key, prop, lit(v[col], date_datatype(v[col]))))
+
+
+def _texts(rec: Record, v: dict[str, Any], prop: str, column: str) -> None:
+    """``column_nl`` and ``column_en`` as language-tagged values of ``prop``, where given."""
+    for lang in ("nl", "en"):
+        if v.get(f"{column}_{lang}"):
+            rec.triples.append(t(rec.key, prop, lit(v[f"{column}_{lang}"], lang=lang)))
+
+
+def _initiative_record(ctx: _RowContext, c: CheckedRow) -> Record:
+    v = c.values
+    rec = _named_record(c, ctx.ns, "initiative", "initiatives", KM + "Initiative", ctx.keys)
+    key = rec.key
+    rec.triples += [
+        t(key, DCT + "description", lit(v["description_nl"], lang="nl")),
+        t(key, DCT + "description", lit(v["description_en"], lang="en")),
+        t(key, DCT + "publisher", n(ctx.publisher.agent)),
+    ]
+    for concept in v.get("form", []):
+        rec.triples.append(t(key, KM + "statedForm", n(concept.iri)))
+    for concept in v.get("theme", []):
+        rec.triples.append(t(key, DCT + "subject", n(concept.iri)))
+    if v.get("homepage"):
+        rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
+    _dates(rec, v)
+    ctx.spatial(rec, v.get("municipality_code"))
+    _section(rec, ctx.publisher, ctx.settings, v["name_nl"], c.row.number)
+    return rec
+
+
+def _actor_record(ctx: _RowContext, c: CheckedRow) -> Record:
+    v = c.values
+    rec = _named_record(c, ctx.ns, "actor", "actors", KM + "Organisation", ctx.keys)
+    key = rec.key
+    for concept in v.get("actor_type", []):
+        rec.triples.append(t(key, KM + "actorType", n(concept.iri)))
+    if v.get("homepage"):
+        rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
+    _texts(rec, v, DCT + "description", "description")
+    ctx.spatial(rec, v.get("municipality_code"))
+    _section(rec, ctx.publisher, ctx.settings, v["name_nl"], c.row.number)
+    return rec
+
+
+def _role_record(ctx: _RowContext, c: CheckedRow) -> Record:
+    v = c.values
+    ns = ctx.ns
+    initiative = ctx.keys.get(("initiatives", v["initiative_id"]))
+    actor = ctx.keys.get(("actors", v["actor_id"]))
+    ident = f"{v['initiative_id']}--{v['actor_id']}"
+    key = ns + f"involvement/{ident}"
+    rec = Record(key, "involvement", "roles", c.row.file, c.row.number, ident, [])
+    # a role whose initiative or actor has errors depends on a record that is not there
+    rec.refs.add(initiative or ns + f"initiative/{v['initiative_id']}")
+    rec.refs.add(actor or ns + f"actor/{v['actor_id']}")
+    rec.triples += [
+        t(key, RDF + "type", n(KM + "Involvement")),
+        t(key, DCT + "identifier", lit(ident)),
+        t(key, KM + "initiative", n(ns + f"initiative/{v['initiative_id']}")),
+        t(key, KM + "actor", n(ns + f"actor/{v['actor_id']}")),
+        t(key, KM + "roleStated", lit("true", "boolean")),
+    ]
+    for concept in v.get("role", []):
+        rec.triples.append(t(key, KM + "hasRole", n(concept.iri)))
+    _dates(rec, v)
+    _texts(rec, v, RDFS + "comment", "comment")
+    label = f"{v['initiative_id']} – {v['actor_id']}"
+    _section(rec, ctx.publisher, ctx.settings, label, c.row.number)
+    return rec
 
 
 def _without_our_own(
