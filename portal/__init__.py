@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
-    from portal import conditional, db, errors, i18n, proxy, replicas, safeweb, urls
+    from portal import conditional, db, errors, i18n, pagecache, proxy, replicas, safeweb, urls
 
     db.init_app(app)
     errors.init_app(app)
@@ -67,4 +67,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         init = getattr(module, "init_app", None)
         if init is not None:
             init(app)
+    # Last: its lookup runs after every guard above, and it keeps the view's own answer before
+    # any other after_request hook (cookie, validators, headers) adds what is per caller.
+    pagecache.init_app(app)
     return app
