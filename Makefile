@@ -8,7 +8,7 @@ PORT ?= $(or $(KIEMEN_PORT),5000)
 APT_PACKAGES := chromium default-jre-headless openrefine nginx virtuoso-opensource
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup load serve lint typecheck test-deps assets bench export clean
+.PHONY: run test setup load serve lint typecheck test-deps assets bench bench-report export clean
 
 run: setup load  ## Set up, load everything bundled, serve http://127.0.0.1:5000
 	$(KIEMEN) serve --port $(PORT)
@@ -62,6 +62,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/load_benchmark.py
+
+# The README's performance table, from the benchmarks' JSON in bench/out/ (bench/report.py).
+bench-report: setup
+	$(BIN)/python bench/report.py --write
 
 clean:
 	rm -rf $(VENV) node_modules var build *.egg-info

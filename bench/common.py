@@ -3,10 +3,11 @@
 A figure a reader can trust says what it was compared with in the same run. Each benchmark
 builds its figures with :func:`figure` (value, peer, ratio, target, whether it was met), prints
 them with :func:`print_figures`, and writes them with :func:`write_json` to
-``bench/out/{name}.json``. ``bench/report.py`` makes the README's performance table from those
-files only, so no figure is ever copied by hand. The shape (``SCHEMA`` = 1)::
+``bench/out/{name}.json``, ``name`` being the script's stem (``page_http_benchmark``).
+``bench/report.py`` makes the README's performance table from those files only, so no figure is
+ever copied by hand. The shape (``SCHEMA`` = 1)::
 
-    {"schema": 1, "benchmark": "page_http", "title": "...", "command": "...",
+    {"schema": 1, "benchmark": "page_http_benchmark", "title": "...", "command": "...",
      "finished": "2026-12-07T01:00:00+00:00",
      "machine": {"cores": 2, "memory_gib": 23.4, "load_average_at_start": [1.2, 0.9, 0.8],
                  "python": "3.11.2", "platform": "Linux-..."},

@@ -12,7 +12,7 @@ before timing (warm). The two servers are measured in interleaved rounds, one at
 median round counts. Every answer is checked: status 200, and ``X-Kiemen-Cache: hit`` from the
 cached server (absent from the peer), so the ratio compares what it claims to.
 Target (issue 18 item 5): ≥ 5× the uncached rate with 4 clients.
-Writes ``bench/out/page_http.json`` (shape: ``bench/common.py``).
+Writes ``bench/out/page_http_benchmark.json`` (shape: ``bench/common.py``).
 """
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     for f in figures:
         print("  " + format_figure(f))
     path = write_json(
-        "page_http",
+        "page_http_benchmark",
         figures,
         title=f"Pages from cache: warm initiative pages through HTTP ({data['triples']:,} triples)",
         machine_info=info,
