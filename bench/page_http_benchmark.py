@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"initiative page through HTTP, {clients} client{'s' if clients > 1 else ''}",
                 round(med["cached"], 1),
                 "req/s",
-                peer="same server without page cache (KIEMEN_PAGE_CACHE_MB=0)",
+                peer="same server, KIEMEN_PAGE_CACHE_MB=0",
                 peer_value=round(med["uncached"], 1),
                 target=TARGET if clients == TARGET_CLIENTS else None,
             )
