@@ -97,11 +97,16 @@ def figure(
         "better": better,
         "peer": peer,
         "peer_value": peer_value,
-        "ratio": None if ratio is None else round(ratio, 3),
+        "ratio": None if ratio is None else float(f"{ratio:.4g}"),
         "target": target,
         "target_of": target_of,
         "met": met,
     }
+
+
+def ratio_text(ratio: float) -> str:
+    """Two decimals, or two significant digits for a ratio far below 1 (0.0094×)."""
+    return f"{ratio:.2f}×" if abs(ratio) >= 0.1 else f"{ratio:.2g}×"
 
 
 def format_figure(f: dict[str, Any]) -> str:
@@ -109,7 +114,7 @@ def format_figure(f: dict[str, Any]) -> str:
     if f.get("peer") is not None and f.get("peer_value") is not None:
         text += f"; peer {f['peer']} {f['peer_value']:,.1f} {f['unit']}"
     if f.get("ratio") is not None:
-        text += f"; ratio {f['ratio']:.2f}×"
+        text += f"; ratio {ratio_text(f['ratio'])}"
     if f.get("target") is not None:
         op = ">=" if f["better"] == "higher" else "<="
         mark = {True: "met", False: "NOT met", None: "not measured"}[f.get("met")]

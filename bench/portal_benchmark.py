@@ -102,6 +102,9 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         k: idx.facets[k].tokens[int(idx.facets[k].counts.argmax())]
         for k in ("form", "theme", "municipality", "govrole")
     }
+    three = f"form={facet['form']}&theme={facet['theme']}&govrole={facet['govrole']}"
+    matches = client.get(f"/api/initiatives?{three}").get_json()["count"]
+    deep = max(1, min(20, -(-matches // size)))  # page 20, or the last one when fewer
 
     def page_of(kind: str, k: int) -> str:
         iri = {
@@ -137,9 +140,7 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         "browse 2 facets": lambda k: (
             f"/browse?form={facet['form']}&municipality={facet['municipality']}"
         ),
-        "browse 3 facets, deep": lambda k: (
-            f"/browse?form={facet['form']}&theme={facet['theme']}&govrole={facet['govrole']}&page=20"
-        ),
+        "browse 3 facets, deep": lambda k: f"/browse?{three}&page={deep}",
         "browse text + facet": lambda k: (
             f"/browse?q={words[k % len(words)]}&theme={facet['theme']}"
         ),
@@ -233,6 +234,7 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         "n_initiatives": n,
         "indexed_initiatives": idx.size,
         "repeat": repeat,
+        "three_facet_page": deep,
         **info,
         "pages_ms": results,
         "page_parts_ms": parts,

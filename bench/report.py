@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.common import ratio_text  # noqa: E402
+
 OUT = REPO / "bench" / "out"
 README = REPO / "README.md"
 BEGIN = "<!-- bench-report: begin (made by `make bench-report` from bench/out/*.json) -->"
@@ -68,7 +72,7 @@ def _row(f: dict[str, Any]) -> str:
     peer = ""
     if f.get("peer_value") is not None:
         peer = f"{_number(f['peer_value'])} {unit} ({f.get('peer') or 'peer'})"
-    ratio = "" if f.get("ratio") is None else f"{f['ratio']:.2f}×"
+    ratio = "" if f.get("ratio") is None else ratio_text(f["ratio"])
     target = ""
     if f.get("target") is not None:
         op = "≥" if f.get("better") == "higher" else "≤"
