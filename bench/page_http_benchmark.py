@@ -47,6 +47,8 @@ from core.store import KiemenStore  # noqa: E402
 from portal import listing  # noqa: E402
 from portal.resource import page_path  # noqa: E402
 
+#: The installed command (the same one an operator runs), next to this Python.
+KIEMEN = Path(sys.executable).with_name("kiemen")
 TARGET = 5.0
 TARGET_CLIENTS = 4
 
@@ -71,7 +73,7 @@ def serve(store: Path, log: Path, **env: str) -> Iterator[int]:
     )
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+            [str(KIEMEN), "serve", "--port", str(port)],
             env=full,
             stdout=out,
             stderr=subprocess.STDOUT,
