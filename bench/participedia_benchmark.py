@@ -99,7 +99,7 @@ def main() -> None:
     }
     found = [
         figure(
-            f"kiemen load of a full Participedia export ({rows:,} rows)",
+            f"kiemen load of a full Participedia export ({sum(rows.values()):,} rows)",
             round(wall, 1),
             "s",
             better="lower",
