@@ -92,6 +92,9 @@ def test_hit_equals_fresh_answer_and_keeps_per_caller_headers(site) -> None:  # 
             assert hit.headers.get(name) == first.headers.get(name), (path, name)
         assert "nonce-" not in hit.headers["Content-Security-Policy"]
         assert get(url + path, **{"If-None-Match": hit.headers["ETag"]}).status_code == 304
+        head = requests.head(url + path, timeout=30)
+        assert head.headers["X-Kiemen-Cache"] == "hit" and not head.content, path
+        assert head.headers["Content-Length"] == str(len(first.content)), path
     # the language cookie is per caller: set fresh on a hit too, never kept in the cache
     warm(url + PAGE + "?lang=en", Cookie="kiemen_lang=en")
     chosen = get(url + PAGE + "?lang=en")
