@@ -8,7 +8,11 @@ PORT ?= $(or $(KIEMEN_PORT),5000)
 APT_PACKAGES := chromium default-jre-headless openrefine nginx virtuoso-opensource
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+<<<<<<< HEAD
 .PHONY: run test setup load serve lint typecheck test-deps assets bench export clean messages messages-check pot
+=======
+.PHONY: run test setup load serve lint typecheck test-deps assets bench bench-report export clean
+>>>>>>> pagecache
 
 run: setup load  ## Set up, load everything bundled, serve http://127.0.0.1:5000
 	$(KIEMEN) serve --port $(PORT)
@@ -86,6 +90,10 @@ messages-check: pot
 
 bench: setup
 	$(BIN)/python bench/load_benchmark.py
+
+# The README's performance table, from the benchmarks' JSON in bench/out/ (bench/report.py).
+bench-report: setup
+	$(BIN)/python bench/report.py --write
 
 clean:
 	rm -rf $(VENV) node_modules var build *.egg-info

@@ -7,7 +7,18 @@ from typing import Any
 from flask import Flask
 
 from core.config import Settings
-from portal import conditional, db, errors, i18n, proxy, replicas, safeweb, urls, wiring
+from portal import (
+    conditional,
+    db,
+    errors,
+    i18n,
+    pagecache,
+    proxy,
+    replicas,
+    safeweb,
+    urls,
+    wiring,
+)
 from portal.features import default_wiring
 
 
@@ -29,4 +40,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     safeweb.init_app(app)
 
     wiring.init_app(app, default_wiring())
+    # Last: its lookup runs after every guard above, and it keeps the view's own answer before
+    # any other after_request hook (cookie, validators, headers) adds what is per caller.
+    pagecache.init_app(app)
     return app

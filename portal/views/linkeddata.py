@@ -418,6 +418,8 @@ def downloads() -> ResponseReturnValue:
     )
     response = Response(html, mimetype="text/html")
     response.headers["Link"] = link_header()
+    if preparing:  # passing state, not in the manifest: never kept by the page cache
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
