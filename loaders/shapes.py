@@ -23,11 +23,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = RDF + "type"
+from core.vocab import RDF, RDF_TYPE, RDFS, SH, XSD
+
 LANG_STRING = RDF + "langString"
 SUBCLASS = RDFS + "subClassOf"
 

@@ -34,14 +34,13 @@ from core import workbooks
 from core.config import Settings
 from core.prefixes import canonical_prefixes
 from core.tables import cell_text, sniff_delimiter
+from core.vocab import SKOS, XSD
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
 
 if TYPE_CHECKING:
     from loaders.checker import Session
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 #: Largest cell a CSV may hold (bytes); larger is reported as a problem, not read into memory.
 MAX_CELL = 1 << 20

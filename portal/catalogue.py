@@ -28,6 +28,20 @@ import pyoxigraph as ox
 
 from core.licence import LICENCE, LICENCE_EU
 from core.store import KiemenStore
+from core.vocab import (
+    DCAT,
+    DCT,
+    EU,
+    FOAF,
+    IANA,
+    RDF_TYPE,
+    RDFS,
+    SKOS,
+    SPDX,
+    VCARD,
+    VOID,
+    XSD,
+)
 from portal.dumps import KIND_BY_KEY, latest_release, read_manifest
 from portal.void import (
     DATASET_DESCRIPTION,
@@ -37,21 +51,6 @@ from portal.void import (
     meta_records,
     void_triples,
 )
-
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-SPDX = "http://spdx.org/rdf/terms#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
 
 THEMES = {
     EU + "data-theme/SOCI": ("Bevolking en samenleving", "Population and society"),

@@ -19,18 +19,12 @@ from flask import has_request_context, request
 from core import facets
 from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
+from core.vocab import DCT, FOAF, RDFS, SCHEMA, SKOS, WGS
 from portal import listing
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.resource import page_path
 from portal.titles import with_scheme
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SCHEMA = "https://schema.org/"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 MAPPINGS = ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narrowMatch")
 #: Sections listed on a document page (the SPARQL link gives them all).
 SECTIONS_SHOWN = 100

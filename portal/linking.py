@@ -33,10 +33,10 @@ from rapidfuzz import fuzz, process
 import loaders
 from core.config import Settings
 from core.store import KiemenStore
+from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
 from portal import publishing
 from portal.publishers import Auth, Publisher, PublisherError, connect, now
-from portal.publishing import DCT, PROV, RDF, RDFS, XSD
 
 if TYPE_CHECKING:
     from portal.publishing import Record

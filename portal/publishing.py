@@ -43,6 +43,24 @@ import loaders
 from core.config import Settings
 from core.failpoints import failpoint
 from core.store import Generation, KiemenStore, StoreError, graph_iri
+from core.vocab import (
+    CSVW,
+    DCAT,
+    DCT,
+    EU,
+    FOAF,
+    IANA,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SH,
+    SKOS,
+    VCARD,
+    WGS,
+    XSD,
+)
 from loaders.base import LoadError, LoadStats, Location, Problem, Source
 from loaders.rdf import rebase_term
 from portal.publish_template import (
@@ -71,23 +89,7 @@ from portal.publishers import (
 from portal.upload_diff import ADD, REPLACE, Diff, diff, merged, records_of
 
 KM = "https://w3id.org/kiemen/def/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SH = "http://www.w3.org/ns/shacl#"
-CSVW = "http://www.w3.org/ns/csvw#"
 ADMS_TYPE = "http://purl.org/adms/publishertype/"
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
 
 #: Most problems a report lists; the counts always cover all.

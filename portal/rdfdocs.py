@@ -19,11 +19,11 @@ from flask import Response
 
 from core.licence import link_header
 from core.namespaces import used_prefixes
+from core.vocab import RDF_TYPE
 from portal.conneg import Format
 from portal.db import get_settings
 
 QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXED_FORMATS = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 

@@ -36,16 +36,9 @@ from rapidfuzz import fuzz
 from core import search
 from core.config import Settings
 from core.store import KiemenStore
+from core.vocab import DCT, FOAF, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS
 from portal import listing
 from portal.resource import iri_for_path, page_path
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV = "http://www.w3.org/ns/prov#"
 
 #: Most queries in one batch, candidates per query, suggestions per request.
 MAX_BATCH = 100

@@ -24,21 +24,10 @@ import pyoxigraph as ox
 from core.config import Settings
 from core.namespaces import curie
 from core.store import KiemenStore
+from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.licensing import licence_for
 from portal.sparql_text import valid_iri
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SCHEMA = "https://schema.org/"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-PROV = "http://www.w3.org/ns/prov#"
-RDF_TYPE = RDF + "type"
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
 LINK_PROPERTIES = (

@@ -13,8 +13,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.store import KiemenStore
+from core.vocab import DCT
 from portal import kinds
-from portal.kinds import DCT, Namer, Statements, _context, _rows, _val
+from portal.kinds import Namer, Statements, _context, _rows, _val
 from portal.listing import sparql_link
 
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"

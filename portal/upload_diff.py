@@ -17,9 +17,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.vocab import RDF_TYPE
 
 KM = "https://w3id.org/kiemen/def/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 

@@ -15,15 +15,8 @@ import pyoxigraph as ox
 
 from core.licence import LICENCE
 from core.store import KiemenStore, graph_iri
+from core.vocab import DCT, FOAF, FORMATS, PROV, RDF_TYPE, SD, VOID, XSD
 
-VOID = "http://rdfs.org/ns/void#"
-DCT = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV = "http://www.w3.org/ns/prov#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 META_GRAPH = "meta"
 
