@@ -882,24 +882,133 @@ def _unique(table: str, checked: list[CheckedRow], issues: list[Issue]) -> None:
             seen[key] = c.row.number
 
 
+class _Bad(Exception):
+    """A cell breaks its column's rule: the words (en, nl), the value shown, the rule's name."""
+
+    def __init__(self, en: str, nl: str, value: str, rule: str = "") -> None:
+        super().__init__(en)
+        self.en, self.nl, self.value, self.rule = en, nl, value, rule
+
+
+@dataclass
+class _Cell:
+    """One non-empty cell, what its column expects, and the value lists to check it against."""
+
+    raw: str
+    col: Column
+    vocabulary: Vocabulary
+    #: problems that do not stop the other values of the cell from being read (value lists)
+    problems: list[_Bad] = field(default_factory=list)
+
+
+def _identifier(c: _Cell) -> str:
+    if not ID_PATTERN.match(c.raw):
+        raise _Bad(
+            f"{c.raw!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
+            "(at most 64, starting with a letter or digit)",
+            f"{c.raw!r} is geen geldige identificatie: gebruik letters, cijfers, '.', '-' "
+            "of '_' (hoogstens 64, beginnend met een letter of cijfer)",
+            c.raw,
+        )
+    return c.raw
+
+
+def _text(c: _Cell) -> str:
+    limit = MAX_NAME if c.col.kind == "name" else MAX_TEXT
+    if len(c.raw) > limit:
+        raise _Bad(
+            f"the text is longer than {limit} characters",
+            f"de tekst is langer dan {limit} tekens",
+            c.raw,
+        )
+    return " ".join(c.raw.split()) if c.col.kind == "name" else c.raw
+
+
+def _concepts(c: _Cell) -> list[Any] | None:
+    found = []
+    for part in [p for p in MULTI.split(c.raw) if p]:
+        concept = c.vocabulary.find(c.col.scheme, part)
+        if concept is not None:
+            found.append(concept)
+            continue
+        guess = c.vocabulary.guess(c.col.scheme, part)
+        hint_en = f"; did you mean {guess}?" if guess else ""
+        hint_nl = f"; bedoelt u {guess}?" if guess else ""
+        c.problems.append(
+            _Bad(
+                f"{part!r} is not a known value of {c.col.name}{hint_en} "
+                "(the allowed values are listed at /publish/template)",
+                f"{part!r} is geen bekende waarde voor {c.col.name}{hint_nl} "
+                "(de toegestane waarden staan op /publish/template)",
+                part,
+                rule="value list",
+            )
+        )
+    return found or None
+
+
+def _code(c: _Cell) -> Any:
+    try:
+        return check_code(c.raw)
+    except PublisherError as exc:
+        raise _Bad(exc.en, exc.nl, c.raw, rule="municipality code") from exc
+
+
+def _url(c: _Cell) -> str:
+    parts = urlsplit(c.raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not valid_iri(c.raw):
+        raise _Bad(
+            f"{c.raw!r} is not a web address; write it in full, starting with https://",
+            f"{c.raw!r} is geen webadres; schrijf het voluit, beginnend met https://",
+            c.raw,
+        )
+    return c.raw
+
+
+def _date(c: _Cell) -> str:
+    parsed = parse_date(c.raw)
+    if parsed is None:
+        raise _Bad(
+            f"{c.raw!r} is not a date Kiemen can read: write a year (2021), a month "
+            "(2021-03) or a date (2021-03-15)",
+            f"{c.raw!r} is geen datum die Kiemen kan lezen: schrijf een jaar (2021), een "
+            "maand (2021-03) of een datum (2021-03-15)",
+            c.raw,
+        )
+    return parsed
+
+
+#: One small checker per kind of column: the value to keep (None: keep nothing), or _Bad.
+CELL_CHECKS: dict[str, Callable[[_Cell], Any]] = {
+    "id": _identifier,
+    "ref": _identifier,
+    "name": _text,
+    "text": _text,
+    "concepts": _concepts,
+    "code": _code,
+    "url": _url,
+    "date": _date,
+}
+
+
 def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Issue]) -> CheckedRow:
     spec = TABLES[row.table]
     ok = "\x00extra" not in row.values
     values: dict[str, Any] = {}
 
-    def fail(col: Column, en: str, nl: str, value: str = "", rule: str = "") -> None:
+    def fail(col: Column, bad: _Bad) -> None:
         nonlocal ok
         ok = False
         issues.append(
             error(
-                en,
-                nl,
+                bad.en,
+                bad.nl,
                 file=row.file,
                 table=row.table,
                 row=row.number,
                 column=col.name,
-                value=value[:200],
-                rule=rule or col.kind,
+                value=bad.value[:200],
+                rule=bad.rule or col.kind,
             )
         )
 
@@ -914,99 +1023,48 @@ def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Iss
             elif col.required:
                 fail(
                     col,
-                    f"{col.name} is required and empty",
-                    f"{col.name} is verplicht en leeg",
-                    rule="required",
+                    _Bad(
+                        f"{col.name} is required and empty",
+                        f"{col.name} is verplicht en leeg",
+                        "",
+                        rule="required",
+                    ),
                 )
             continue
-        if col.kind == "id" or col.kind == "ref":
-            if not ID_PATTERN.match(raw):
-                fail(
-                    col,
-                    f"{raw!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
-                    "(at most 64, starting with a letter or digit)",
-                    f"{raw!r} is geen geldige identificatie: gebruik letters, cijfers, '.', '-' "
-                    "of '_' (hoogstens 64, beginnend met een letter of cijfer)",
-                    raw,
-                )
-                continue
-            values[col.name] = raw
-        elif col.kind in ("name", "text"):
-            limit = MAX_NAME if col.kind == "name" else MAX_TEXT
-            if len(raw) > limit:
-                fail(
-                    col,
-                    f"the text is longer than {limit} characters",
-                    f"de tekst is langer dan {limit} tekens",
-                    raw,
-                )
-                continue
-            values[col.name] = " ".join(raw.split()) if col.kind == "name" else raw
-        elif col.kind == "concepts":
-            found = []
-            for part in [p for p in MULTI.split(raw) if p]:
-                concept = vocabulary.find(col.scheme, part)
-                if concept is None:
-                    guess = vocabulary.guess(col.scheme, part)
-                    hint_en = f"; did you mean {guess}?" if guess else ""
-                    hint_nl = f"; bedoelt u {guess}?" if guess else ""
-                    fail(
-                        col,
-                        f"{part!r} is not a known value of {col.name}{hint_en} "
-                        "(the allowed values are listed at /publish/template)",
-                        f"{part!r} is geen bekende waarde voor {col.name}{hint_nl} "
-                        "(de toegestane waarden staan op /publish/template)",
-                        part,
-                        rule="value list",
-                    )
-                else:
-                    found.append(concept)
-            if found:
-                values[col.name] = found
-        elif col.kind == "code":
-            try:
-                values[col.name] = check_code(raw)
-            except PublisherError as exc:
-                fail(col, exc.en, exc.nl, raw, rule="municipality code")
-        elif col.kind == "url":
-            parts = urlsplit(raw)
-            if parts.scheme not in ("http", "https") or not parts.netloc or not valid_iri(raw):
-                fail(
-                    col,
-                    f"{raw!r} is not a web address; write it in full, starting with https://",
-                    f"{raw!r} is geen webadres; schrijf het voluit, beginnend met https://",
-                    raw,
-                )
-                continue
-            values[col.name] = raw
-        elif col.kind == "date":
-            parsed_date = parse_date(raw)
-            if parsed_date is None:
-                fail(
-                    col,
-                    f"{raw!r} is not a date Kiemen can read: write a year (2021), a month "
-                    "(2021-03) or a date (2021-03-15)",
-                    f"{raw!r} is geen datum die Kiemen kan lezen: schrijf een jaar (2021), een "
-                    "maand (2021-03) of een datum (2021-03-15)",
-                    raw,
-                )
-                continue
-            values[col.name] = parsed_date
+        cell = _Cell(raw, col, vocabulary)
+        try:
+            value = CELL_CHECKS[col.kind](cell)
+        except _Bad as bad:
+            fail(col, bad)
+            continue
+        for problem in cell.problems:
+            fail(col, problem)
+        if value is not None:
+            values[col.name] = value
+    _check_period(row, spec, values, fail)
+    if row.table == "initiatives" and "municipality_code" not in values:
+        with contextlib.suppress(PublisherError):
+            values["municipality_code"] = check_code(own_code, allow_former=True)
+    return CheckedRow(row, ok, values)
+
+
+def _check_period(
+    row: Row, spec: Any, values: dict[str, Any], fail: Callable[[Column, _Bad], None]
+) -> None:
+    """An end date may not lie before the start date."""
     start, end = values.get("start_date"), values.get("end_date")
     if start and end and end[: len(start)] < start[: len(end)]:
         end_col = spec.column("end_date")
         assert end_col is not None
         fail(
             end_col,
-            f"the end ({end}) lies before the start ({start})",
-            f"het einde ({end}) ligt voor het begin ({start})",
-            end,
-            rule="period",
+            _Bad(
+                f"the end ({end}) lies before the start ({start})",
+                f"het einde ({end}) ligt voor het begin ({start})",
+                end,
+                rule="period",
+            ),
         )
-    if row.table == "initiatives" and "municipality_code" not in values:
-        with contextlib.suppress(PublisherError):
-            values["municipality_code"] = check_code(own_code, allow_former=True)
-    return CheckedRow(row, ok, values)
 
 
 def parse_date(text: str) -> str | None:
