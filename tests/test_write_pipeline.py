@@ -12,6 +12,7 @@ set of protected graphs cannot be computed, a write is refused (503), never allo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -334,3 +335,72 @@ def test_a_write_is_refused_when_the_protected_graphs_cannot_be_computed(tmp_pat
     assert (store / "current").resolve().name == published  # nothing was published
     with kiemen_server(store) as base:
         assert attempt(base, token) == (204, 204)
+
+
+def test_an_http_write_is_validated_and_recorded_like_a_load(tmp_path: Path) -> None:
+    """An update that breaks the shapes is a 422 naming graph, focus node and rule, and writes
+    nothing; an accepted one leaves a provenance record: who (the token's id, never its
+    secret), which graph, how many statements came and went."""
+    store = bundled_store(tmp_path / "store", BASE)
+    graph = f"{BASE}graph/scratch"
+    with kiemen_server(store) as base:
+        token = make_token(store, BASE, "scratch")
+        listed = subprocess.run(
+            [*kiemen_cmd(), "token", "list", "--json"],
+            env=kiemen_env(store, BASE),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        token_id = next(t["id"] for t in json.loads(listed) if graph in t["graphs"])
+        published = (store / "current").resolve().name
+
+        def update(text: str) -> requests.Response:
+            return requests.post(
+                f"{base}/sparql",
+                data={"update": text},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            )
+
+        bad = update(
+            f"PREFIX km: <{BASE}def/> INSERT DATA {{ GRAPH <{graph}> "
+            "{ <https://example.org/i1> a km:Initiative } }"
+        )
+        assert bad.status_code == 422, bad.text
+        error = bad.json()["error"]
+        assert f"<{graph}>" in error and "<https://example.org/i1>" in error, error
+        assert "[Name in Dutch / prefLabel]" in error, error  # the rule broken
+        assert (store / "current").resolve().name == published  # nothing was written
+
+        ok = update(
+            f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 1, 2 }} }} ;\n"
+            f"DELETE DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 2 }} }}"
+        )
+        assert ok.status_code == 204, ok.text
+        meta = f"{BASE}graph/meta"
+        rows = requests.post(
+            f"{base}/sparql",
+            data={
+                "query": f"""PREFIX prov: <{PROV}> PREFIX km: <{BASE}def/>
+                SELECT ?agent ?added ?removed ?kind WHERE {{ GRAPH <{meta}> {{
+                  <{graph}> prov:wasInfluencedBy ?a . ?a prov:wasAssociatedWith ?agent ;
+                  km:writeKind ?kind ; km:changedGraph ?c .
+                  ?c <http://purl.org/dc/terms/subject> <{graph}> ;
+                     km:statementsAdded ?added ; km:statementsRemoved ?removed }} }}"""
+            },
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=60,
+        ).json()["results"]["bindings"]
+        assert len(rows) == 1, rows
+        assert rows[0]["agent"]["value"] == f"{BASE}id/token/{token_id}"
+        assert (rows[0]["added"]["value"], rows[0]["removed"]["value"]) == ("1", "0")
+        assert rows[0]["kind"]["value"] == "update"
+        everything = requests.post(
+            f"{base}/sparql",
+            data={"query": f"SELECT * WHERE {{ GRAPH <{meta}> {{ ?s ?p ?o }} }}"},
+            headers={"Accept": "text/tab-separated-values"},
+            timeout=60,
+        ).text
+        assert token not in everything and token.removeprefix("kiemen_") not in everything
