@@ -1,6 +1,7 @@
 """Loaders: every source into its own named graph — validated, atomic, provenance recorded.
 
-:func:`load` is the one path into the store. It opens a private generation (``core.store``),
+:func:`load` is a load's path into the store, as one writer of the write pipeline
+(:mod:`loaders.pipeline`, which every writer shares). It opens a private generation,
 lets the loader for each source replace that source's named graph while the streaming SHACL
 checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
 generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws

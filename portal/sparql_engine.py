@@ -9,8 +9,9 @@ Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahe
 killed by the kernel if the web process dies. Each opens the store read-only through
 :meth:`core.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
 generation. Writes (SPARQL Update and the Graph Store Protocol) run in the same workers under a
-deadline too, inside :meth:`KiemenStore.writing`, so they are atomic: a worker killed half-way
-leaves the published store exactly as it was.
+deadline too, through the one write pipeline (:func:`loaders.pipeline.run`: authorised by what
+the engine did, validated against the shapes, recorded in the provenance graph), so they are
+atomic: a worker killed half-way leaves the published store exactly as it was.
 """
 
 from __future__ import annotations
