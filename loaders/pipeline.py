@@ -56,7 +56,8 @@ class Writer(Protocol):
     def provenance(self, gen: Generation) -> None: ...
 
     def close(self) -> None:
-        """Let go of what the steps held (threads, index collectors); runs in every case."""
+        """Let go of what the steps held (threads, index collectors); runs in every case,
+        before the generation is published or thrown away."""
 
 
 def _hook(entry: IndexHook | str) -> IndexHook:
@@ -102,23 +103,22 @@ def run(
             before_publish(name)
         failpoint("write:switch")
 
-    published: str | None = None
-    try:
-        with kstore.writing(publish=not dry_run, before_publish=records) as gen:
+    with kstore.writing(publish=not dry_run, before_publish=records) as gen:
+        try:
             for stage in ("authorise", "write", "validate", "provenance"):
                 failpoint(point + stage)
                 getattr(writer, stage)(gen)
             if not dry_run:
                 failpoint("write:indexes")
                 rebuild_indexes(gen, kstore, say)
-                failpoint("write:publish")
+        finally:
+            writer.close()  # before the generation is published or thrown away
         if not dry_run:
-            published = gen.path.name
-    finally:
-        writer.close()
-    if published is not None:
-        failpoint("write:published")
-    return published
+            failpoint("write:publish")
+    if dry_run:
+        return None
+    failpoint("write:published")
+    return gen.path.name
 
 
 __all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run"]
