@@ -1,6 +1,7 @@
 """Loaders: every source into its own named graph — validated, atomic, provenance recorded.
 
-:func:`load` is the one path into the store. It opens a private generation (``core.store``),
+:func:`load` is a load's path into the store, as one writer of the write pipeline
+(:mod:`loaders.pipeline`, which every writer shares). It opens a private generation,
 lets the loader for each source replace that source's named graph while the streaming SHACL
 checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
 generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws
@@ -26,11 +27,12 @@ import pyoxigraph as ox
 
 from core.config import CANONICAL_BASE
 from core.store import Generation, KiemenStore, graph_iri
-from loaders import indexes, links_out, provenance
+from loaders import indexes, links_out, pipeline, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
 from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
 from loaders.participedia import ParticipediaLoader
+from loaders.pipeline import INDEX_HOOKS, rebuild_indexes
 from loaders.rdf import RdfLoader
 from loaders.restore import DumpInfo, release_key, too_new
 from loaders.restore import scan as restore_scan
@@ -41,43 +43,6 @@ from loaders.validation import compiled_shapes
 
 #: Loaders in the order they are asked whether they accept a source.
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
-
-IndexHook = Callable[[Generation, KiemenStore], None]
-
-#: What every writer (loads, SPARQL updates, uploads) runs on its new generation after
-#: validation, before publishing: the browse and search indexes, then the publishers' catalogue
-#: records. Named here rather than appended on import, so that a process runs the same hooks
-#: whichever modules it happened to import; "module:function" names resolve on first use.
-INDEX_HOOKS: list[IndexHook | str] = [
-    indexes.build_indexes,
-    "portal.publishing:annotate_meta",
-]
-
-
-def _hook(entry: IndexHook | str) -> IndexHook:
-    if callable(entry):
-        return entry
-    import importlib
-
-    module, _, name = entry.partition(":")
-    fn: IndexHook = getattr(importlib.import_module(module), name)
-    return fn
-
-
-def rebuild_indexes(
-    gen: Generation, kstore: KiemenStore, say: Callable[[str], None] | None = None
-) -> None:
-    """Run every index hook on ``gen``; every writer calls this before its generation publishes.
-
-    The store does not carry indexes over from the previous generation: each one is built for
-    the data it is published with.
-    """
-    for entry in INDEX_HOOKS:
-        hook = _hook(entry)
-        if say is not None:
-            say(f"building index: {getattr(hook, '__name__', 'index')}")
-        hook(gen, kstore)
-
 
 #: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
 CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
@@ -163,21 +128,19 @@ def load(
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
 
-    ``progress`` hears each phase; ``meter`` (a :class:`portal.progress.Progress`) also
-    measures how far each source file has been read. ``before_publish`` (see
-    KiemenStore.writing) records what must commit with the load.
+    The load is one write through :func:`loaders.pipeline.run`. ``progress`` hears each
+    phase; ``meter`` (a :class:`portal.progress.Progress`) also measures how far each source
+    file has been read. ``before_publish`` (see KiemenStore.writing) records what must commit
+    with the load.
     """
     report = LoadReport(dry_run=dry_run)
     say = progress or (meter.say if meter is not None else (lambda _msg: None))
-    writing = kstore.writing(publish=not dry_run, before_publish=before_publish)
-    with _cyclic_gc_paused(), writing as gen:
-        collector = indexes.collector_for(gen, kstore)
-        try:
-            _load_into(
-                kstore, gen, sources, report, collector, validate=validate, say=say, meter=meter
-            )
-        finally:
-            indexes.drop_collector(gen)
+    writer = _LoadWrite(kstore, sources, report, validate=validate, say=say, meter=meter)
+    writer.dry_run = dry_run
+    with _cyclic_gc_paused():
+        report.generation = pipeline.run(
+            kstore, writer, dry_run=dry_run, before_publish=before_publish, say=say
+        )
     return report
 
 
@@ -198,143 +161,155 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_into(
-    kstore: KiemenStore,
-    gen: Generation,
-    sources: Sequence[Source],
-    report: LoadReport,
-    collector: indexes.Collector,
-    *,
-    validate: bool,
-    say: Callable[[str], None],
-    meter: Meter | None = None,
-) -> None:
-    checker = _checker(kstore, gen.store, say) if validate else None
-    try:
-        _stream_and_settle(kstore, gen, sources, report, collector, checker, validate, say, meter)
-    finally:
-        if checker is not None:
-            checker.wait()
+class _LoadWrite:
+    """A load's steps in the write pipeline (:class:`loaders.pipeline.Writer`).
 
+    ``write`` streams each source into its graph while the checker reads the same triples;
+    ``validate`` settles the checks against the new generation; ``provenance`` records each
+    graph's source. Authorisation is the command line's: whoever runs ``kiemen load`` may
+    write the store's files anyway.
+    """
 
-def _stream_and_settle(
-    kstore: KiemenStore,
-    gen: Generation,
-    sources: Sequence[Source],
-    report: LoadReport,
-    collector: indexes.Collector,
-    checker: Checker | None,
-    validate: bool,
-    say: Callable[[str], None],
-    meter: Meter | None = None,
-) -> None:
-    settings = kstore.settings
-    report.engine = "" if not validate else ("streaming" if checker else "pyshacl")
-    written: list[_Written] = []
-    restores: list[_Restore] = []
-    for n, source in enumerate(sources):
-        loader = pick(source)
-        last = n == len(sources) - 1
-        if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
-            with _watching(meter, source, checker):
-                items, restore = _write_dataset(
-                    kstore, gen, source, loader, collector, checker, last, say
+    def __init__(
+        self,
+        kstore: KiemenStore,
+        sources: Sequence[Source],
+        report: LoadReport,
+        *,
+        validate: bool,
+        say: Callable[[str], None],
+        meter: Meter | None,
+    ) -> None:
+        self.kstore = kstore
+        self.sources = sources
+        self.report = report
+        self.checks = validate
+        self.say = say
+        self.meter = meter
+        self.dry_run = False
+        self.checker: Checker | None = None
+        self.collector: indexes.Collector | None = None
+        self.gen: Generation | None = None
+        self.written: list[_Written] = []
+        self.restores: list[_Restore] = []
+        self.problems: list[Problem] = []
+
+    def authorise(self, gen: Generation) -> None:
+        self.gen = gen
+
+    def close(self) -> None:
+        if self.checker is not None:
+            self.checker.wait()
+        if self.gen is not None and self.collector is not None:
+            indexes.drop_collector(self.gen)
+
+    def write(self, gen: Generation) -> None:
+        kstore, say, meter = self.kstore, self.say, self.meter
+        settings = kstore.settings
+        self.collector = collector = indexes.collector_for(gen, kstore)
+        self.checker = checker = _checker(kstore, gen.store, say) if self.checks else None
+        self.report.engine = "" if not self.checks else ("streaming" if checker else "pyshacl")
+        sources = self.sources
+        for n, source in enumerate(sources):
+            loader = pick(source)
+            last = n == len(sources) - 1
+            if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
+                with _watching(meter, source, checker):
+                    items, restore = _write_dataset(
+                        kstore, gen, source, loader, collector, checker, last, say, self.dry_run
+                    )
+                self.written += items
+                if restore is not None:
+                    self.restores.append(restore)
+                continue
+            name = source.graph or loader.default_graph_name(source)
+            graph = graph_iri(settings, name)
+            started = dt.datetime.now(dt.UTC)
+            say(f"loading {source.display()} into graph {name} ({loader.title})")
+            gen.store.remove_graph(graph)
+            checked = checker is not None and name not in UNVALIDATED_GRAPHS
+            session = checker.session(source.display(), graph) if checked and checker else None
+            collector.replacing(graph, session)
+            if session is not None and checker is not None and last:
+                session.when_streamed(
+                    _after_last_stream(kstore, gen, checker, collector, say, self.dry_run)
                 )
-            written += items
-            if restore is not None:
-                restores.append(restore)
-            continue
-        name = source.graph or loader.default_graph_name(source)
-        graph = graph_iri(settings, name)
-        started = dt.datetime.now(dt.UTC)
-        say(f"loading {source.display()} into graph {name} ({loader.title})")
-        gen.store.remove_graph(graph)
-        checked = checker is not None and name not in UNVALIDATED_GRAPHS
-        session = checker.session(source.display(), graph) if checked and checker else None
-        collector.replacing(graph, session)
-        # a dry run publishes nothing, so it builds no indexes, not even ahead
-        if session is not None and checker is not None and last and not report.dry_run:
-            session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
-        with _watching(meter, source, checker):
-            stats = loader.write(source, gen.store, graph, settings, session)
-        # Links out, for every loader: the one place all of a source's quads have passed.
-        stats.notes.append(links_out.link_graph(kstore, gen.store, graph, session).note())
-        for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
-            say(note)
-        # Counted while the checking thread may still be indexing ahead, then wait for it.
-        stats.triples = _count(kstore, gen.store, graph)
-        if session is not None:
-            session.close()
-        if stats.triples == 0:
-            raise LoadError(
-                [Problem(source.display(), "the source holds no triples", rule="not empty")]
-            )
-        written.append(_Written(source, loader, graph, stats, started, session))
-    problems: list[Problem] = [w for item in written for w in item.stats.warnings]
-    if validate:
-        say("settling the SHACL checks against the new generation")
-        if checker is not None:
-            found, report.checked, report.warning_count = _settle(kstore, gen, checker, written)
-        else:
-            found = _validate_pyshacl(kstore, gen.store, written)
-            report.warning_count = sum(1 for p in found if p.severity != "error")
-        problems += found
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise LoadError(problems)
-    report.problems = problems
-    warnings = report.warning_count or len(problems)
-    restored = {g for r in restores for g in r.graphs}
-    for item in written:
-        if item.graph.value in restored:
+            with _watching(meter, source, checker):
+                stats = loader.write(source, gen.store, graph, settings, session)
+            # Links out, for every loader: the one place all of a source's quads have passed.
+            stats.notes.append(links_out.link_graph(kstore, gen.store, graph, session).note())
+            for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
+                say(note)
+            # Counted while the checking thread may still be indexing ahead, then wait for it.
+            stats.triples = _count(kstore, gen.store, graph)
+            if session is not None:
+                session.close()
+            if stats.triples == 0:
+                raise LoadError(
+                    [Problem(source.display(), "the source holds no triples", rule="not empty")]
+                )
+            self.written.append(_Written(source, loader, graph, stats, started, session))
+
+    def validate(self, gen: Generation) -> None:
+        report, written = self.report, self.written
+        problems: list[Problem] = [w for item in written for w in item.stats.warnings]
+        if self.checks:
+            self.say("settling the SHACL checks against the new generation")
+            if self.checker is not None:
+                found, report.checked, report.warning_count = _settle(
+                    self.kstore, gen, self.checker, written
+                )
+            else:
+                found = _validate_pyshacl(self.kstore, gen.store, written)
+                report.warning_count = sum(1 for p in found if p.severity != "error")
+            problems += found
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise LoadError(problems)
+        report.problems = self.problems = problems
+
+    def provenance(self, gen: Generation) -> None:
+        kstore, report = self.kstore, self.report
+        settings = kstore.settings
+        warnings = report.warning_count or len(self.problems)
+        restored = {g for r in self.restores for g in r.graphs}
+        for item in self.written:
+            if item.graph.value not in restored:
+                provenance.record(
+                    gen.store,
+                    settings,
+                    item.graph,
+                    title=f"{item.loader.title}: {item.source.display()}",
+                    loader=item.loader.name,
+                    location=item.source.display(),
+                    stats=item.stats,
+                    started=item.started,
+                    conforms=self.checks,
+                    triples=item.stats.triples,
+                    errors=0,
+                    warnings=warnings,
+                )
             report.graphs.append(
                 GraphReport(
                     item.graph.value,
                     item.source.display(),
-                    "restore",
+                    "restore" if item.graph.value in restored else item.loader.name,
                     item.stats.triples,
                     item.stats.files,
                 )
             )
-            continue
-        provenance.record(
-            gen.store,
-            settings,
-            item.graph,
-            title=f"{item.loader.title}: {item.source.display()}",
-            loader=item.loader.name,
-            location=item.source.display(),
-            stats=item.stats,
-            started=item.started,
-            conforms=validate,
-            triples=item.stats.triples,
-            errors=0,
-            warnings=warnings,
-        )
-        report.graphs.append(
-            GraphReport(
-                item.graph.value,
-                item.source.display(),
-                item.loader.name,
-                item.stats.triples,
-                item.stats.files,
+        for r in self.restores:
+            _keep_other_records(kstore, gen, set(r.graphs))
+            provenance.record_restore(
+                gen.store,
+                settings,
+                [ox.NamedNode(g) for g in r.graphs],
+                location=r.source.display(),
+                digest=r.digest,
+                started=r.started,
+                made_by=sorted(r.info.revisions, key=release_key),
+                moved_from=r.info.base if r.info.base != settings.base_uri else None,
             )
-        )
-    for r in restores:
-        _keep_other_records(kstore, gen, set(r.graphs))
-        provenance.record_restore(
-            gen.store,
-            settings,
-            [ox.NamedNode(g) for g in r.graphs],
-            location=r.source.display(),
-            digest=r.digest,
-            started=r.started,
-            made_by=sorted(r.info.revisions, key=release_key),
-            moved_from=r.info.base if r.info.base != settings.base_uri else None,
-        )
-    if not report.dry_run:
-        rebuild_indexes(gen, kstore, say)
-    report.generation = gen.path.name
 
 
 class Meter(Protocol):
@@ -465,6 +440,7 @@ def _write_dataset(
     checker: Checker | None,
     last: bool,
     say: Callable[[str], None],
+    dry_run: bool = False,
 ) -> tuple[list[_Written], _Restore | None]:
     """Load a TriG or N-Quads file graph by graph; a Kiemen dump restores its own records."""
     settings = kstore.settings
@@ -496,7 +472,9 @@ def _write_dataset(
     items: list[_Written] = []
     sessions = [s for _g, s in router.graphs if s is not None]
     if last and sessions and checker is not None:
-        sessions[-1].when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
+        sessions[-1].when_streamed(
+            _after_last_stream(kstore, gen, checker, collector, say, dry_run)
+        )
     for graph, session in router.graphs:
         per_graph = LoadStats(files=list(stats.files), warnings=[])
         per_graph.triples = _count(kstore, gen.store, graph)
@@ -520,11 +498,15 @@ def _after_last_stream(
     checker: Checker,
     collector: indexes.Collector,
     say: Callable[[str], None],
+    dry_run: bool = False,
 ) -> Callable[[], None]:
-    """What the checking thread does once the last source has streamed past it."""
+    """What the checking thread does once the last source has streamed past it (a dry run
+    builds no indexes, so it only lets go of the checker's memo)."""
 
     def run() -> None:
         checker.streams_done()
+        if dry_run:
+            return
         meta = graph_iri(kstore.settings, provenance.META_GRAPH)
         say("indexing ahead, while the store finishes writing")
         try:
@@ -687,6 +669,87 @@ def _validate_pyshacl(
     return located
 
 
+def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str]) -> list[Problem]:
+    """Check graphs already written in ``gen`` (what an HTTP write changed) against the shapes.
+
+    Each whole graph streams past the same checker a load uses, settled against the rest of
+    the generation, so a write over HTTP meets exactly the rules a load meets. ``""`` names
+    the default graph. Returns the problems, errors first.
+    """
+    settings = kstore.settings
+    skip = {graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS}
+    targets = [g for g in dict.fromkeys(graphs) if g not in skip]
+    if not targets:
+        return []
+    store = gen.store
+    nodes: list[Any] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in targets]
+    checker = _checker(kstore, store, lambda _msg: None)
+    if checker is None:
+        return _validate_graphs_pyshacl(kstore, store, nodes)
+    checker.subjects_of = lambda graph: _subjects(store, graph)
+    try:
+        shared: dict[Session, list[str]] = {}
+        for node in nodes:
+            label = f"<{node.value}>" if isinstance(node, ox.NamedNode) else "the default graph"
+            session = checker.session(label, node)
+            session.feed(store.quads_for_pattern(None, None, None, node))
+            session.close()
+            shared[session] = _shared_subjects(store, node)
+        findings = checker.finish(shared)
+    finally:
+        checker.wait()
+    problems = []
+    for f in findings:
+        r = f.result
+        focus = r.focus.value if isinstance(r.focus, ox.NamedNode) else f"_:{r.focus.value}"
+        text = r.message
+        if r.value is not None and str(r.value.value) not in text and r.value != r.focus:
+            text += f" (value: {r.value.value})"
+        problems.append(
+            Problem(f.session.label, text, rule=r.rule, focus=focus, severity=r.severity)
+        )
+    problems.sort(key=lambda p: p.severity != "error")
+    return problems
+
+
+def _subjects(store: ox.Store, graph: Any) -> Iterator[str]:
+    seen: set[str] = set()
+    for q in store.quads_for_pattern(None, None, None, graph):
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value not in seen:
+            seen.add(q.subject.value)
+            yield q.subject.value
+
+
+def _shared_subjects(store: ox.Store, graph: Any) -> list[str]:
+    """Subjects of ``graph`` that other graphs describe too (checked whole from the store)."""
+    out = []
+    for s in _subjects(store, graph):
+        node = ox.NamedNode(s)
+        if any(q.graph_name != graph for q in store.quads_for_pattern(node, None, None, None)):
+            out.append(s)
+    return out
+
+
+def _validate_graphs_pyshacl(
+    kstore: KiemenStore, store: ox.Store, nodes: list[Any]
+) -> list[Problem]:
+    """The reference path, for shapes the streaming checker does not support."""
+    import rdflib
+
+    from loaders.validation import shacl_problems, to_rdflib
+
+    settings = kstore.settings
+    data = rdflib.Graph()
+    for ctx in CONTEXT_GRAPHS:
+        to_rdflib(store.quads_for_pattern(None, None, None, graph_iri(settings, ctx)), data)
+    focus: set[str] = set()
+    for node in nodes:
+        to_rdflib(store.quads_for_pattern(None, None, None, node), data)
+        focus |= set(_subjects(store, node))
+    _conforms, problems = shacl_problems(data, settings, focus_filter=focus, source="the write")
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
 __all__ = [
     "INDEX_HOOKS",
     "REGISTRY",
@@ -700,4 +763,5 @@ __all__ = [
     "pick",
     "rebuild_indexes",
     "register",
+    "validate_graphs",
 ]

@@ -229,3 +229,119 @@ def record_restore(
         quads.append(ox.Quad(graph, ox.NamedNode(PROV + "wasInfluencedBy"), activity, meta))
     store.extend(quads)
     return activity
+
+
+#: Where the records of writes over HTTP live (``{id}write/{stamp}``).
+WRITE_PATH = "write/"
+
+
+def record_write(
+    store: ox.Store,
+    settings: Settings,
+    changes: dict[str, tuple[int, int]],
+    *,
+    kind: str,
+    agent: str,
+    agent_label: str,
+    started: dt.datetime,
+) -> ox.NamedNode:
+    """Record a write over HTTP: who (a token's id and name, never its secret), when, and how
+    many statements each graph gained and lost (``changes``: graph IRI, ``""`` for the default
+    graph, to added and removed).
+
+    Each graph links to its latest write with ``prov:wasInfluencedBy`` (not
+    ``prov:wasGeneratedBy``, which marks the graphs a loader fills and HTTP may not change); a
+    graph's earlier write record is replaced, so the meta graph does not grow with every write.
+    """
+    meta = graph_iri(settings, META_GRAPH)
+    prefix = settings.id_ns + WRITE_PATH
+    influenced = ox.NamedNode(PROV + "wasInfluencedBy")
+    default = ox.NamedNode(prefix + "default-graph")  # stands for the default graph
+
+    def node(graph: str) -> ox.NamedNode:
+        return ox.NamedNode(graph) if graph else default
+
+    for graph in changes:
+        for q in list(store.quads_for_pattern(node(graph), influenced, None, meta)):
+            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix):
+                store.remove(q)
+                _drop_write_if_orphaned(store, q.object, meta)
+    ended = dt.datetime.now(dt.UTC)
+    stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
+    activity = ox.NamedNode(f"{prefix}{stamp}")
+    who = ox.NamedNode(f"{settings.id_ns}token/{agent}")
+    def_ns = settings.def_ns
+    quads = [
+        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
+        ox.Quad(activity, RDFS_LABEL, ox.Literal(f"{kind} by token {agent}"), meta),
+        ox.Quad(
+            activity,
+            ox.NamedNode(PROV + "startedAtTime"),
+            _lit(started.isoformat(), "dateTime"),
+            meta,
+        ),
+        ox.Quad(
+            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
+        ),
+        ox.Quad(activity, ox.NamedNode(def_ns + "writeKind"), ox.Literal(kind), meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), who, meta),
+        ox.Quad(who, RDF_TYPE, ox.NamedNode(PROV + "Agent"), meta),
+        ox.Quad(who, RDFS_LABEL, ox.Literal(agent_label or agent), meta),
+    ]
+    for i, (graph, (added, removed)) in enumerate(sorted(changes.items())):
+        change = ox.NamedNode(f"{prefix}{stamp}/graph/{i}")
+        quads += [
+            ox.Quad(activity, ox.NamedNode(def_ns + "changedGraph"), change, meta),
+            ox.Quad(change, ox.NamedNode(def_ns + "statementsAdded"), _lit(added, "integer"), meta),
+            ox.Quad(
+                change, ox.NamedNode(def_ns + "statementsRemoved"), _lit(removed, "integer"), meta
+            ),
+        ]
+        quads.append(ox.Quad(change, ox.NamedNode(DCT + "subject"), node(graph), meta))
+        quads.append(ox.Quad(node(graph), influenced, activity, meta))
+        if not graph:
+            quads.append(ox.Quad(default, RDFS_LABEL, ox.Literal("the default graph"), meta))
+    store.extend(quads)
+    return activity
+
+
+def _drop_write_if_orphaned(store: ox.Store, activity: ox.NamedNode, meta: ox.NamedNode) -> None:
+    """Remove a write record no graph refers to any more (with its per-graph entries)."""
+    if next(iter(store.quads_for_pattern(None, None, activity, meta)), None) is not None:
+        return
+    for q in list(store.quads_for_pattern(activity, None, None, meta)):
+        if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(activity.value + "/"):
+            for q2 in list(store.quads_for_pattern(q.object, None, None, meta)):
+                store.remove(q2)
+        store.remove(q)
+
+
+def is_write_record(quad: ox.Quad, settings: Settings) -> bool:
+    """Whether a quad of the meta graph belongs to the records of writes over HTTP."""
+    prefix = settings.id_ns + WRITE_PATH
+    s, o = quad.subject, quad.object
+    if isinstance(s, ox.NamedNode) and s.value.startswith((prefix, settings.id_ns + "token/")):
+        return True
+    return (
+        quad.predicate.value == PROV + "wasInfluencedBy"
+        and isinstance(o, ox.NamedNode)
+        and o.value.startswith(prefix)
+    )
+
+
+def keep_write_records(store: ox.Store, published: ox.Store | None, settings: Settings) -> None:
+    """Make the write records in ``store`` exactly those of the ``published`` generation.
+
+    They are the store's history, not the writer's data: whatever an update did to them (a
+    ``CLEAR ALL`` empties the meta graph too) is undone before its own record is added.
+    """
+    meta = graph_iri(settings, META_GRAPH)
+    for q in list(store.quads_for_pattern(None, None, None, meta)):
+        if is_write_record(q, settings):
+            store.remove(q)
+    if published is not None:
+        store.extend(
+            q
+            for q in published.quads_for_pattern(None, None, None, meta)
+            if is_write_record(q, settings)
+        )

@@ -9,14 +9,16 @@ Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahe
 killed by the kernel if the web process dies. Each opens the store read-only through
 :meth:`core.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
 generation. Writes (SPARQL Update and the Graph Store Protocol) run in the same workers under a
-deadline too, inside :meth:`KiemenStore.writing`, so they are atomic: a worker killed half-way
-leaves the published store exactly as it was.
+deadline too, through the one write pipeline (:func:`loaders.pipeline.run`: authorised by what
+the engine did, validated against the shapes, recorded in the provenance graph), so they are
+atomic: a worker killed half-way leaves the published store exactly as it was.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import datetime as dt
 import logging
 import socket
 import subprocess
@@ -31,8 +33,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.failpoints import fault
 from core.prefixes import ontology_prefixes
-from core.store import KiemenStore, StoreError
+from core.store import Generation, KiemenStore, StoreError, graph_iri
+from loaders import pipeline, provenance, validate_graphs
+from loaders.base import Problem
 from portal import sandbox, sparql_results
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_text import DEFAULT_GRAPH
@@ -61,6 +66,9 @@ class Job:
     graph: str | None = None
     payloads: list[tuple[bytes, str]] = field(default_factory=list)
     grants: tuple[str, ...] = ()
+    #: Who writes: the token's id and name (for the provenance record; never its secret).
+    token_id: str = ""
+    token_name: str = ""
     max_write_quads: int = 100_000
     memory_limit: int = 0
 
@@ -205,6 +213,7 @@ def _protected(kstore: KiemenStore, store: ox.Store) -> set[str]:
     """
     names = bundled_graph_iris(kstore.settings)
     try:
+        fault("authorise:protected-graphs")
         names |= {str(r["graph"]) for r in kstore.rows("loaded-graphs", store=store)}
     except Exception as exc:
         log.exception("the protected graphs could not be computed")
@@ -251,21 +260,6 @@ def _fingerprints(store: ox.Store, keep: Any) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _counts(store: ox.Store) -> dict[str, int]:
-    graphs: list[Any] = [ox.DefaultGraph(), *store.named_graphs()]
-    return {
-        _graph_key(g): sum(1 for _ in store.quads_for_pattern(None, None, None, g))
-        for g in graphs
-        if not isinstance(g, ox.BlankNode)
-    }
-
-
-def _index(gen: Any, kstore: KiemenStore) -> None:
-    import loaders
-
-    loaders.rebuild_indexes(gen, kstore)
-
-
 def _parse_payloads(job: Job, graph: Any) -> list[Any]:
     quads: list[Any] = []
     for body, media in job.payloads:
@@ -292,15 +286,42 @@ def _too_many(limit: int) -> str:
     )
 
 
-def _run_update(kstore: KiemenStore, store: ox.Store, job: Job, prefixes: dict[str, str]) -> None:
-    """Run an update in the private generation; refuse if it changed a graph it may not."""
-    protected = _protected(kstore, store)
+def _meta_fingerprint(kstore: KiemenStore, store: ox.Store) -> tuple[int, int]:
+    """Count and hash of the meta graph without the write records (which no update may change:
+    the pipeline puts them back, see provenance.keep_write_records)."""
+    settings = kstore.settings
+    meta = graph_iri(settings, provenance.META_GRAPH)
+    count, total = 0, 0
+    for quad in store.quads_for_pattern(None, None, None, meta):
+        if not provenance.is_write_record(quad, settings):
+            count += 1
+            total = (total + hash(quad)) & 0xFFFFFFFFFFFFFFFF
+    return count, total
 
-    def guarded(graph: str) -> bool:
-        return graph in protected or not covers(job.grants, graph)
 
-    before = _fingerprints(store, guarded)
-    sizes = _counts(store)
+def _all_fingerprints(kstore: KiemenStore, store: ox.Store) -> dict[str, tuple[int, int]]:
+    """Fingerprints of every graph, the meta graph's without its write records."""
+    meta = graph_iri(kstore.settings, provenance.META_GRAPH).value
+    out = _fingerprints(store, lambda graph: graph != meta)
+    counted = _meta_fingerprint(kstore, store)
+    if counted != (0, 0):
+        out[meta] = counted
+    return out
+
+
+def _run_update(
+    kstore: KiemenStore,
+    store: ox.Store,
+    job: Job,
+    prefixes: dict[str, str],
+    protected: set[str],
+    before: dict[str, tuple[int, int]],
+) -> list[str]:
+    """Run an update in the private generation; refuse if it changed a graph it may not.
+
+    ``before`` holds the fingerprints of every graph taken before the update; the graphs it
+    changed are decided from what the engine did, never from the update's text. Returns them.
+    """
     try:
         store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
     except SyntaxError as exc:
@@ -311,43 +332,130 @@ def _run_update(kstore: KiemenStore, store: ox.Store, job: Job, prefixes: dict[s
         raise
     except RuntimeError as exc:  # the engine's own evaluation errors ("graph does not exist")
         raise Refused(400, f"the update failed: {exc}") from exc
-    after = _fingerprints(store, guarded)
-    for graph in sorted(before.keys() | after.keys()):
-        if before.get(graph) != after.get(graph):
-            _check_target(graph, job.grants, protected)
-    changed = _counts(store)
-    moved = sum(abs(changed.get(g, 0) - sizes.get(g, 0)) for g in changed.keys() | sizes.keys())
+    after = _all_fingerprints(kstore, store)
+    changed = sorted(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
+    for graph in changed:
+        _check_target(graph, job.grants, protected)
+    moved = sum(abs(after.get(g, (0, 0))[0] - before.get(g, (0, 0))[0]) for g in changed)
     if moved > job.max_write_quads:
         raise Refused(413, _too_many(job.max_write_quads))
+    return changed
+
+
+def _write_graph(store: ox.Store, job: Job) -> Outcome:
+    """A Graph Store PUT, POST or DELETE of ``job.graph`` in the private generation."""
+    assert job.graph is not None
+    graph = _node(job.graph)
+    existed = job.graph == DEFAULT_GRAPH or store.contains_named_graph(graph)
+    if job.kind == "graph-delete":
+        if not existed:
+            raise Refused(404, f"there is no graph <{job.graph}>")
+        store.remove_graph(graph)
+        return Outcome(204)
+    quads = _parse_payloads(job, graph)
+    if job.kind == "graph-put" and existed:
+        store.remove_graph(graph)
+    if job.graph != DEFAULT_GRAPH:
+        store.add_graph(graph)
+    store.extend(quads)
+    if existed:
+        return Outcome(204)
+    return Outcome(201, headers={"Location": job.graph})
+
+
+#: Most broken rules listed in a refusal (the rest are counted).
+MAX_LISTED_PROBLEMS = 20
+
+
+def _shape_report(errors: list[Problem]) -> str:
+    lines = [
+        f"{p.source}, <{p.focus}>: {p.message} [{p.rule}]" if p.focus else f"{p.source}: {p}"
+        for p in errors[:MAX_LISTED_PROBLEMS]
+    ]
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        lines.append(f"… and {len(errors) - MAX_LISTED_PROBLEMS} more")
+    return (
+        "the write breaks the shapes, so nothing was written (graph, focus node: rule):\n"
+        + "\n".join(lines)
+    )
+
+
+def _diff(old: ox.Store | None, new: ox.Store, graph: str) -> tuple[int, int]:
+    """Statements ``graph`` gained and lost between the published generation and ``new``."""
+    node = _node(graph)
+    added = sum(
+        1 for q in new.quads_for_pattern(None, None, None, node) if old is None or q not in old
+    )
+    removed = 0
+    if old is not None:
+        removed = sum(1 for q in old.quads_for_pattern(None, None, None, node) if q not in new)
+    return added, removed
+
+
+class _HttpWrite:
+    """A SPARQL Update or Graph Store write, as a writer of :func:`loaders.pipeline.run`."""
+
+    def __init__(self, kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> None:
+        self.kstore = kstore
+        self.job = job
+        self.prefixes = prefixes
+        self.started = dt.datetime.now(dt.UTC)
+        self.protected: set[str] = set()
+        self.before: dict[str, tuple[int, int]] = {}
+        self.changed: list[str] = []
+        self.outcome = Outcome(204)
+
+    def authorise(self, gen: Generation) -> None:
+        """Which graphs are off limits (503 when that cannot be known); the named target."""
+        self.protected = _protected(self.kstore, gen.store)
+        if self.job.kind == "update":
+            self.before = _all_fingerprints(self.kstore, gen.store)
+        else:
+            assert self.job.graph is not None
+            _check_target(self.job.graph, self.job.grants, self.protected)
+
+    def write(self, gen: Generation) -> None:
+        if self.job.kind == "update":
+            self.changed = _run_update(
+                self.kstore, gen.store, self.job, self.prefixes, self.protected, self.before
+            )
+        else:
+            assert self.job.graph is not None
+            self.outcome = _write_graph(gen.store, self.job)
+            self.changed = [self.job.graph]
+
+    def validate(self, gen: Generation) -> None:
+        problems = validate_graphs(self.kstore, gen, self.changed)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise Refused(422, _shape_report(errors))
+
+    def provenance(self, gen: Generation) -> None:
+        published = self.kstore.current_generation()  # the one this generation copies
+        old = self.kstore.reader() if published is not None else None
+        provenance.keep_write_records(gen.store, old, self.kstore.settings)
+        if not self.changed:
+            return
+        changes = {g: _diff(old, gen.store, g) for g in self.changed}
+        provenance.record_write(
+            gen.store,
+            self.kstore.settings,
+            changes,
+            kind=self.job.kind,
+            agent=self.job.token_id or "unknown",
+            agent_label=self.job.token_name,
+            started=self.started,
+        )
+
+    def close(self) -> None:
+        pass
 
 
 def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
-    with kstore.writing() as gen:
-        store = gen.store
-        if job.kind == "update":
-            _run_update(kstore, store, job, prefixes)
-            _index(gen, kstore)
-            return Outcome(204)
-        assert job.graph is not None
-        graph = _node(job.graph)
-        _check_target(job.graph, job.grants, _protected(kstore, store))
-        existed = job.graph == DEFAULT_GRAPH or store.contains_named_graph(graph)
-        if job.kind == "graph-delete":
-            if not existed:
-                raise Refused(404, f"there is no graph <{job.graph}>")
-            store.remove_graph(graph)
-            _index(gen, kstore)
-            return Outcome(204)
-        quads = _parse_payloads(job, graph)
-        if job.kind == "graph-put" and existed:
-            store.remove_graph(graph)
-        if job.graph != DEFAULT_GRAPH:
-            store.add_graph(graph)
-        store.extend(quads)
-        _index(gen, kstore)
-        if existed:
-            return Outcome(204)
-        return Outcome(201, headers={"Location": job.graph})
+    """Every HTTP write goes through the one write pipeline (authorise … publish)."""
+    writer = _HttpWrite(kstore, job, prefixes)
+    pipeline.run(kstore, writer)
+    return writer.outcome
 
 
 def run_graph_get(kstore: KiemenStore, job: Job) -> Outcome:

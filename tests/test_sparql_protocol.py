@@ -332,9 +332,12 @@ def test_bundled_graphs_are_never_writable(server: str, store: Path, name: str) 
         f"INSERT DATA {{ GRAPH <{graph}> {{ <http://a> <http://b> 1 }} }}",
     ):
         r = update(server, text, everything)
-        # this store has no meta graph: dropping a graph that is not there is the engine's 400
-        absent = name == "meta" and text.startswith("DROP")
-        assert r.status_code == (400 if absent else 403), (text, r.text)
+        if name == "meta" and text.startswith("DROP"):
+            # no load made a meta graph here: the engine's 400 when no write made one either;
+            # else it holds only the records of writes, which the pipeline puts back (204)
+            assert r.status_code in (400, 204), (text, r.text)
+        else:
+            assert r.status_code == 403, (text, r.text)
     put = requests.put(
         server + "/store",
         params={"graph": graph},

@@ -208,9 +208,21 @@ class Runner:
         return self.base + path
 
     def reset(self) -> None:
+        """Drop every graph but Kiemen's provenance graph (which records each write and which
+        no token may change, so ``DROP ALL`` is refused once a write has been recorded)."""
         r = self.http.post(
             self.base + "/sparql",
-            data={"update": "DROP ALL"},
+            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        graphs = [b["g"]["value"] for b in r.json()["results"]["bindings"]]
+        drops = ["DROP SILENT DEFAULT"]
+        drops += [f"DROP GRAPH <{g}>" for g in graphs if not g.endswith("/graph/meta")]
+        r = self.http.post(
+            self.base + "/sparql",
+            data={"update": " ;\n".join(drops)},
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=30,
         )

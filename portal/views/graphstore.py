@@ -105,6 +105,8 @@ def _handle(graph: str, create: bool = False) -> Response:
         graph=graph,
         payloads=payloads,
         grants=token.graphs,
+        token_id=token.id,
+        token_name=token.note,
         base_iri=graph or request.base_url,
     )
     outcome = run_limited(job)

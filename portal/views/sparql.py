@@ -210,7 +210,14 @@ def _update(text: str, params: MultiDict[str, str]) -> Response:
     except SparqlTextError as exc:
         return error_response(400, str(exc))
     # What the update may change is decided by the worker from what it did change.
-    job = Job(kind="update", text=text, base_iri=_endpoint_iri(), grants=token.graphs)
+    job = Job(
+        kind="update",
+        text=text,
+        base_iri=_endpoint_iri(),
+        grants=token.graphs,
+        token_id=token.id,
+        token_name=token.note,
+    )
     return outcome_response(run_limited(job))
 
 

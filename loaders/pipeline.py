@@ -1,0 +1,124 @@
+"""The one write pipeline: every writer changes the store through :func:`run`.
+
+``kiemen load``, SPARQL Update, the Graph Store's PUT/POST/DELETE, publisher uploads and
+rollbacks all take the same steps, in this order, inside one private generation
+(:meth:`core.store.KiemenStore.writing`, under the store's write lock):
+
+1. ``authorise``  — decide what the writer may change; fail closed when that cannot be known;
+2. ``write``      — change the private generation;
+3. ``validate``   — check what changed against the shapes (an error throws it all away);
+4. ``provenance`` — record who changed which graphs, when, and how much;
+5. ``indexes``    — rebuild the browse and search indexes (not on a dry run);
+6. ``publish``    — the caller's records (a publisher's version and audit rows) are written
+   naming the generation, then one atomic ``rename`` makes data and records true together.
+
+A dry run takes steps 1-4 and publishes nothing. Each step starts with a failpoint
+(``write:<stage>``, or ``dry-run:<stage>``; see :mod:`core.failpoints`), plus ``write:switch``
+after the caller's records and before the switch, and ``write:published`` after it, so that a
+test can kill the writer at every point. The pipeline lives beside the loaders because
+validation (the streaming checker and the shapes) lives there; the web app builds on both.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Protocol
+
+from core.failpoints import failpoint
+from core.store import Generation, KiemenStore
+from loaders import indexes
+
+#: The steps every write takes, in order.
+STAGES = ("authorise", "write", "validate", "provenance", "indexes", "publish")
+
+IndexHook = Callable[[Generation, KiemenStore], None]
+
+#: What every writer runs on its new generation after provenance, before publishing: the
+#: browse and search indexes, then the publishers' catalogue records. Named here rather than
+#: appended on import, so that a process runs the same hooks whichever modules it happened to
+#: import; "module:function" names resolve on first use.
+INDEX_HOOKS: list[IndexHook | str] = [
+    indexes.build_indexes,
+    "portal.publishing:annotate_meta",
+]
+
+
+class Writer(Protocol):
+    """What one kind of writer does at each step (each raises to refuse: nothing is written)."""
+
+    def authorise(self, gen: Generation) -> None: ...
+
+    def write(self, gen: Generation) -> None: ...
+
+    def validate(self, gen: Generation) -> None: ...
+
+    def provenance(self, gen: Generation) -> None: ...
+
+    def close(self) -> None:
+        """Let go of what the steps held (threads, index collectors); runs in every case,
+        before the generation is published or thrown away."""
+
+
+def _hook(entry: IndexHook | str) -> IndexHook:
+    if callable(entry):
+        return entry
+    module, _, name = entry.partition(":")
+    fn: IndexHook = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def rebuild_indexes(
+    gen: Generation, kstore: KiemenStore, say: Callable[[str], None] | None = None
+) -> None:
+    """Run every index hook on ``gen`` (the ``indexes`` step).
+
+    The store does not carry indexes over from the previous generation: each one is built for
+    the data it is published with.
+    """
+    for entry in INDEX_HOOKS:
+        hook = _hook(entry)
+        if say is not None:
+            say(f"building index: {getattr(hook, '__name__', 'index')}")
+        hook(gen, kstore)
+
+
+def run(
+    kstore: KiemenStore,
+    writer: Writer,
+    *,
+    dry_run: bool = False,
+    before_publish: Callable[[str], None] | None = None,
+    say: Callable[[str], None] | None = None,
+) -> str | None:
+    """Take ``writer`` through every step; return the published generation (None: dry run).
+
+    ``before_publish(name)`` writes the records that must become true with the data (see
+    :meth:`KiemenStore.writing`): it runs under the write lock, after every other step.
+    """
+    point = "dry-run:" if dry_run else "write:"
+
+    def records(name: str) -> None:
+        if before_publish is not None:
+            before_publish(name)
+        failpoint("write:switch")
+
+    with kstore.writing(publish=not dry_run, before_publish=records) as gen:
+        try:
+            for stage in ("authorise", "write", "validate", "provenance"):
+                failpoint(point + stage)
+                getattr(writer, stage)(gen)
+            if not dry_run:
+                failpoint("write:indexes")
+                rebuild_indexes(gen, kstore, say)
+        finally:
+            writer.close()  # before the generation is published or thrown away
+        if not dry_run:
+            failpoint("write:publish")
+    if dry_run:
+        return None
+    failpoint("write:published")
+    return gen.path.name
+
+
+__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run"]
