@@ -8,11 +8,7 @@ PORT ?= $(or $(KIEMEN_PORT),5000)
 APT_PACKAGES := chromium default-jre-headless openrefine nginx virtuoso-opensource
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-<<<<<<< HEAD
-.PHONY: run test setup load serve lint typecheck test-deps assets bench export clean messages messages-check pot
-=======
-.PHONY: run test setup load serve lint typecheck test-deps assets bench bench-report export clean
->>>>>>> pagecache
+.PHONY: run test setup load serve lint typecheck test-deps assets bench bench-report export clean messages messages-check pot
 
 run: setup load  ## Set up, load everything bundled, serve http://127.0.0.1:5000
 	$(KIEMEN) serve --port $(PORT)

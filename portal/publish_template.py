@@ -14,14 +14,20 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
 from rapidfuzz import fuzz, process
 
 from core import workbooks
@@ -426,8 +432,6 @@ def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
         )
         return parsed
     for f in files:
-        import hashlib
-
         parsed.files.append(
             {"name": f.name, "bytes": len(f.data), "sha256": hashlib.sha256(f.data).hexdigest()}
         )
@@ -523,7 +527,6 @@ def _too_large(f: UploadFile, exc: workbooks.TooLarge) -> Issue:
 
 
 def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
-    import zipfile
 
     try:
         workbook = workbooks.open_workbook(f.data, workbooks.UPLOAD, data_only=False)
@@ -1237,9 +1240,6 @@ def csv_bytes(table: str, rows: list[dict[str, str]]) -> bytes:
 
 def xlsx_bytes(rows: dict[str, list[dict[str, str]]] | None = None) -> bytes:
     """The Excel template (empty tables) or, with ``rows``, a filled-in workbook."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
 
     wb = Workbook()
     help_sheet = wb.active
@@ -1291,7 +1291,6 @@ def xlsx_bytes(rows: dict[str, list[dict[str, str]]] | None = None) -> bytes:
 
 
 def templates_dir() -> Path:
-    from importlib import resources
 
     return Path(str(resources.files("kiemen_data"))) / "templates"
 

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -63,6 +64,8 @@ from core.vocab import (
 )
 from loaders.base import LoadError, LoadStats, Location, Problem, Source
 from loaders.rdf import rebase_term
+from loaders.validation import shapes_path
+from portal import conneg, linking
 from portal.publish_template import (
     TABLES,
     CheckedRow,
@@ -656,7 +659,6 @@ _PATH_COLUMNS = {
 @functools.cache
 def _shape_texts() -> dict[str, dict[str, str]]:
     """From the shapes: English message → Dutch comment; rule name → path and component."""
-    from loaders.validation import shapes_path
 
     store = ox.Store()
     store.load(path=str(shapes_path()), format=ox.RdfFormat.TURTLE)
@@ -955,7 +957,6 @@ def shacl_report(report: Report, settings: Settings) -> list[ox.Triple]:
 
 
 def _upload_iri(settings: Settings, code: str, issue: Issue) -> str:
-    from urllib.parse import quote
 
     where = quote(issue.file or issue.table or "upload", safe="")
     row = f"/row/{issue.row}" if issue.row is not None else ""
@@ -1160,7 +1161,6 @@ def process_rdf(
     ``merge`` (Graph Store POST) adds the triples to the graph as they are; otherwise each
     subject is a record, and ``mode``/``confirm`` act as for :func:`process_upload`.
     """
-    from portal import conneg
 
     publisher = auth.publisher
     settings = kstore.settings
@@ -1277,7 +1277,6 @@ def _finish(
     A ``replace`` that removes records publishes only when confirmed for exactly the removals
     the preview showed; anything else stops with the preview and publishes nothing.
     """
-    from portal import linking
 
     settings = kstore.settings
     publisher = auth.publisher

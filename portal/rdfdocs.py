@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyoxigraph as ox
+import rdflib
 from flask import Response
 
 from core.licence import link_header
@@ -81,7 +82,6 @@ def compact_jsonld(triples: list[Any], prefixes: dict[str, str]) -> bytes:
 
     pyoxigraph writes expanded JSON-LD only; rdflib's serialiser compacts against a context.
     """
-    import rdflib
 
     graph = rdflib.Graph()
     nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""

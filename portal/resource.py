@@ -25,6 +25,7 @@ from core.config import Settings
 from core.namespaces import curie
 from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
+from portal import titles
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.licensing import licence_for
 from portal.sparql_text import valid_iri
@@ -487,7 +488,6 @@ MAX_TITLED = 200
 def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: str) -> str:
     """A title in words for an unnamed node; a concept's label with its scheme where another
     scheme shares the label (:mod:`portal.titles`)."""
-    from portal import titles
 
     if kind == "channel":
         # A channel's own label is its address: say whose channel and what kind, then that.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 
 from conftest import REPO
@@ -42,3 +43,20 @@ def test_layout_diagram_matches_the_import_contract() -> None:
     block = block[: block.index("```")]
     drawn = [line.split()[0] for line in block.splitlines() if line.strip() and line[0].isalpha()]
     assert drawn[: len(contract["layers"])] == contract["layers"], drawn
+
+
+def test_no_file_keeps_merge_conflict_markers() -> None:
+    """A merge left half-done (as once in the Makefile) breaks `make` long before any test."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    marked = []
+    for name in filter(None, tracked):
+        path = REPO / name.decode()
+        if not path.is_file() or path.stat().st_size > 5_000_000:
+            continue
+        for line in path.read_bytes().splitlines():
+            if line.startswith((b"<<<<<<< ", b">>>>>>> ")) or line == b"=======":
+                marked.append(name.decode())
+                break
+    assert not marked, f"merge conflict markers left in {marked}"

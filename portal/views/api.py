@@ -21,6 +21,7 @@ from portal import listing, resource
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, N_, current_lang
 from portal.sparql_text import valid_iri
+from portal.views.browse import network_data
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -188,7 +189,6 @@ def map_points() -> ResponseReturnValue:
 
 @bp.route("/network")
 def network() -> ResponseReturnValue:
-    from portal.views.browse import network_data
 
     data, _result = network_data(request.args, _lang())
     for node in data["nodes"]:

@@ -18,7 +18,8 @@ from portal import cite, errors, listing, network_extra
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang, t
-from portal.resource import page_path
+from portal.resource import iri_for_path, page_path
+from queries import QueryParameterError, catalogue
 
 bp = Blueprint("browse", __name__)
 
@@ -92,7 +93,6 @@ def index() -> ResponseReturnValue:
 @bp.route("/browse/sparql/<name>")
 def sparql_redirect(name: str) -> ResponseReturnValue:
     """Open the query page with the stored query behind a list, facet or page, values bound."""
-    from queries import QueryParameterError, catalogue
 
     if name not in catalogue():
         abort(404)
@@ -294,8 +294,6 @@ def citation(path: str) -> ResponseReturnValue:
     if stem == "dataset":
         citable: cite.Citable | None = dataset_citable(lang)
     else:
-        from portal.resource import iri_for_path
-
         citable = initiative_citable(iri_for_path(get_settings(), stem), lang)
     if citable is None:
         abort(404)

@@ -37,7 +37,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from core.licence import LICENCE, LICENCE_NAME, link_header
-from portal import conneg
+from portal import conneg, dumps
 from portal.catalogue import descriptions
 from portal.db import get_settings, get_store
 from portal.dumps import (
@@ -54,7 +54,7 @@ from portal.i18n import current_lang
 from portal.licensing import licence_for
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
-from portal.resource import Term, describe, exists, iri_for_path, schema_org
+from portal.resource import Term, describe, exists, iri_for_path, page_path, schema_org
 from portal.urls import is_location, localise_triples, served
 from portal.wiring import wiring
 
@@ -76,7 +76,6 @@ DOWNLOAD_TYPES = {
 
 
 def init_app(app: Flask) -> None:
-    from portal import dumps
 
     app.jinja_env.globals.update(ld_href=ld_href, human_size=human_size)
     dumps.init_app(app)
@@ -87,7 +86,6 @@ def init_app(app: Flask) -> None:
 
 def ld_href(term: Term | str) -> str:
     """Where a link to an IRI goes: its page here when this portal serves it, else the IRI."""
-    from portal.resource import page_path
 
     iri = term if isinstance(term, str) else term.value
     path = page_path(get_settings(), iri)
@@ -475,7 +473,6 @@ def robots() -> ResponseReturnValue:
 
 
 def _sitemap_paths() -> Iterable[str]:
-    from portal.resource import page_path
 
     settings = get_settings()
     for row in get_store().run("sitemap-resources"):

@@ -8,10 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from core import search
 from core.licence import LICENCE, LICENCE_NAME
 from portal import exports, listing, sources
 from portal.db import get_store
 from portal.i18n import current_lang
+from portal.kinds import initiative
+from portal.resource import page_path
+from portal.views.browse import bad_request, page_url
 
 bp = Blueprint("pages", __name__)
 
@@ -28,7 +32,6 @@ def helpers() -> dict[str, Any]:
 def about() -> str:
     """What the sources are, how cases were curated, what stated/inferred and uncertainty
     records mean, the licence, how to cite and how to publish."""
-    from portal.resource import page_path
 
     kstore = get_store()
     documents: list[dict[str, Any]] = []
@@ -60,7 +63,6 @@ def _download(export: exports.Export, fmt: str, name: str) -> Response:
 @bp.route("/browse/export.<fmt>")
 def browse_export(fmt: str) -> ResponseReturnValue:
     """The initiatives of this /browse selection (same filters, text and sort)."""
-    from portal.views.browse import bad_request, page_url
 
     if fmt not in exports.FORMATS:
         abort(404)
@@ -74,8 +76,6 @@ def browse_export(fmt: str) -> ResponseReturnValue:
 @bp.route("/search/export.<fmt>")
 def search_export(fmt: str) -> ResponseReturnValue:
     """The things this /search finds (same text and kind)."""
-    from core import search
-    from portal.views.browse import bad_request, page_url
 
     if fmt not in exports.FORMATS:
         abort(404)
@@ -124,8 +124,6 @@ def _initiative_iri(token: str) -> str | None:
 def compare() -> ResponseReturnValue:
     """Two to four initiatives side by side: forms, roles, actors, places, years, sources.
     The pickers offer the initiatives of the browse selection the visitor came from."""
-    from portal.kinds import initiative
-    from portal.views.browse import bad_request, page_url
 
     kstore = get_store()
     lang = current_lang()
@@ -172,7 +170,6 @@ def _token(kstore: Any, iri: str) -> str:
 @bp.route("/timeline")
 def timeline() -> ResponseReturnValue:
     """The initiatives of a browse selection by start year; follows the same facets."""
-    from portal.views.browse import bad_request, page_url
 
     kstore = get_store()
     lang = current_lang()

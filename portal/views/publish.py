@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pyoxigraph as ox
 from flask import (
     Blueprint,
     Flask,
@@ -27,10 +28,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.prefixes import ontology_prefixes
 from core.store import StoreError
 from portal import conneg
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
+from portal.linking import all_suggestions, decide, open_suggestions
 from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
 from portal.publishers import (
     LICENCES,
@@ -41,6 +44,19 @@ from portal.publishers import (
     publisher_for_graph,
     reference,
 )
+from portal.publishing import (
+    Report,
+    _audit,
+    audit_log,
+    process_rdf,
+    process_upload,
+    rollback,
+    shacl_report,
+    version_triples,
+    versions,
+    vocabulary,
+)
+from portal.tokens import TokenStore
 from portal.upload_diff import ModeError, parse_mode
 from portal.upload_pending import drop, stash, take
 
@@ -156,7 +172,6 @@ def _is_rdf(mimetype: str) -> bool:
 
 def _report_response(report: Any, ok_status: int = 200, fail_status: int = 422) -> Response:
     """A report as JSON (default) or, when asked for, as a SHACL validation report."""
-    from portal.publishing import shacl_report
 
     settings = get_settings()
     status = ok_status if (report.conforms or report.published) else fail_status
@@ -178,7 +193,6 @@ def _report_response(report: Any, ok_status: int = 200, fail_status: int = 422) 
 
 
 def ox_serialize(triples: list[Any], fmt: Any) -> bytes:
-    import pyoxigraph as ox
 
     prefixes = {
         "sh": "http://www.w3.org/ns/shacl#",
@@ -193,7 +207,6 @@ def ox_serialize(triples: list[Any], fmt: Any) -> bytes:
 
 
 def _audit_refusal(auth: Auth, action: str, issue: Issue) -> None:
-    from portal.publishing import Report, _audit
 
     report = Report(auth.publisher.code, action)
     report.issues.append(issue)
@@ -206,7 +219,6 @@ def _audit_refusal(auth: Auth, action: str, issue: Issue) -> None:
 
 @bp.route("/publish")
 def index() -> str:
-    from portal.publishing import versions
 
     settings = get_settings()
     publishers = []
@@ -218,7 +230,6 @@ def index() -> str:
 
 @bp.route("/publish/template")
 def template_docs() -> str:
-    from portal.publishing import vocabulary
 
     vocab = vocabulary(get_store())
     lang = current_lang()
@@ -278,7 +289,6 @@ def upload_form() -> ResponseReturnValue:
     The confirmation is the second step: the preview's form sends back the kept upload's
     identifier, the preview's digest and the token again (never echoed into the page).
     """
-    from portal.publishing import process_upload
 
     if _too_large():
         return _page_refusal(413, _too_large_issue())
@@ -349,7 +359,6 @@ def upload_form() -> ResponseReturnValue:
 
 
 def _page_refusal(status: int, issue: Issue) -> Response:
-    from portal.publishing import Report
 
     report = Report("", "check")
     report.issues.append(issue)
@@ -362,8 +371,6 @@ def _page_refusal(status: int, issue: Issue) -> Response:
 
 @bp.route("/publish/<code>")
 def publisher_page(code: str) -> ResponseReturnValue:
-    from portal.linking import open_suggestions
-    from portal.publishing import versions
 
     settings = get_settings()
     pub = _registry().get(code)
@@ -388,7 +395,6 @@ def publisher_page(code: str) -> ResponseReturnValue:
 
 @bp.route("/publish/<code>/rollback", methods=["POST"])
 def rollback_form(code: str) -> ResponseReturnValue:
-    from portal.publishing import rollback
 
     try:
         auth = _registry().authenticate(request.form.get("token", ""), code)
@@ -407,7 +413,6 @@ def rollback_form(code: str) -> ResponseReturnValue:
 
 @bp.route("/publish/<code>/links/<int:sid>", methods=["POST"])
 def link_form(code: str, sid: int) -> ResponseReturnValue:
-    from portal.linking import decide
 
     try:
         auth = _registry().authenticate(request.form.get("token", ""), code)
@@ -427,7 +432,6 @@ def link_form(code: str, sid: int) -> ResponseReturnValue:
 
 @bp.route("/publish/<code>/versions/<version>.<ext>")
 def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
-    from portal.publishing import version_triples, versions
 
     settings = get_settings()
     pub = _registry().get(code)
@@ -446,7 +450,6 @@ def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
     triples = version_triples(settings, pub.code, number)
     if triples is None:
         abort(404)
-    from core.prefixes import ontology_prefixes
 
     try:
         body = ox_serialize_prefixed(triples, fmt.rdf, ontology_prefixes(settings))
@@ -459,7 +462,6 @@ def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
 
 
 def ox_serialize_prefixed(triples: list[Any], fmt: Any, prefixes: dict[str, str]) -> bytes:
-    import pyoxigraph as ox
 
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
@@ -471,7 +473,6 @@ def ox_serialize_prefixed(triples: list[Any], fmt: Any, prefixes: dict[str, str]
 
 @bp.route("/publish/api/publishers")
 def api_publishers() -> Response:
-    from portal.publishing import versions
 
     settings = get_settings()
     rows = []
@@ -487,7 +488,6 @@ def api_publishers() -> Response:
 
 
 def _api_upload(code: str, publish: bool) -> Response:
-    from portal.publishing import process_rdf, process_upload
 
     auth, refusal = _auth_json(code)
     if refusal is not None:
@@ -595,7 +595,6 @@ def api_validate(code: str) -> Response:
 
 @bp.route("/publish/api/<code>/versions", methods=["GET", "POST"])
 def api_versions(code: str) -> Response:
-    from portal.publishing import versions
 
     if request.method == "POST":
         return _api_upload(code, publish=True)
@@ -620,7 +619,6 @@ def api_versions(code: str) -> Response:
 
 @bp.route("/publish/api/<code>/rollback", methods=["POST"])
 def api_rollback(code: str) -> Response:
-    from portal.publishing import rollback
 
     auth, refusal = _auth_json(code)
     if refusal is not None:
@@ -647,7 +645,6 @@ def api_rollback(code: str) -> Response:
 
 @bp.route("/publish/api/<code>/suggestions")
 def api_suggestions(code: str) -> Response:
-    from portal.linking import all_suggestions
 
     pub = _registry().get(code)
     if pub is None:
@@ -660,7 +657,6 @@ def api_suggestions(code: str) -> Response:
 
 @bp.route("/publish/api/<code>/suggestions/<int:sid>", methods=["POST"])
 def api_decide(code: str, sid: int) -> Response:
-    from portal.linking import decide
 
     auth, refusal = _auth_json(code)
     if refusal is not None:
@@ -678,7 +674,6 @@ def api_decide(code: str, sid: int) -> Response:
 
 @bp.route("/publish/api/<code>/audit")
 def api_audit(code: str) -> Response:
-    from portal.publishing import audit_log
 
     auth, refusal = _auth_json(code)
     if refusal is not None:
@@ -709,7 +704,6 @@ def _guard_writes() -> ResponseReturnValue | None:
         secret = _bearer()
         if not secret:
             return None
-        from portal.tokens import TokenStore
 
         info = TokenStore(get_settings()).verify(secret)
         if info is None or _registry().publisher_of(info) is None:
@@ -731,7 +725,6 @@ def _guard_writes() -> ResponseReturnValue | None:
 
 
 def _graph_store_write(graph: str) -> Response:
-    from portal.publishing import process_rdf
 
     settings = get_settings()
     code = publisher_for_graph(settings, graph) or ""
@@ -788,6 +781,5 @@ def _graph_store_write(graph: str) -> Response:
 
 
 def _versions_count(auth: Auth) -> int:
-    from portal.publishing import versions
 
     return len(versions(get_settings(), auth.publisher.code))
