@@ -25,8 +25,9 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from core.config import CANONICAL_BASE
+from core.effects import Delta
 from core.store import Generation, KiemenStore, graph_iri
-from loaders import indexes, links_out, provenance
+from loaders import incremental, indexes, links_out, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
 from loaders.checker import Checker, Finding, Session
 from loaders.curated import BundledLoader, bundles
@@ -49,7 +50,7 @@ IndexHook = Callable[[Generation, KiemenStore], None]
 #: records. Named here rather than appended on import, so that a process runs the same hooks
 #: whichever modules it happened to import; "module:function" names resolve on first use.
 INDEX_HOOKS: list[IndexHook | str] = [
-    indexes.build_indexes,
+    incremental.index_hook,
     "portal.publishing:annotate_meta",
 ]
 
@@ -65,13 +66,18 @@ def _hook(entry: IndexHook | str) -> IndexHook:
 
 
 def rebuild_indexes(
-    gen: Generation, kstore: KiemenStore, say: Callable[[str], None] | None = None
+    gen: Generation,
+    kstore: KiemenStore,
+    say: Callable[[str], None] | None = None,
+    delta: Delta | None = None,
 ) -> None:
     """Run every index hook on ``gen``; every writer calls this before its generation publishes.
 
-    The store does not carry indexes over from the previous generation: each one is built for
-    the data it is published with.
+    ``delta``: the quads this write added and removed (exactly), when the writer knows them;
+    then the browse and search indexes are updated from the parent generation's instead of
+    rebuilt from the whole store. Without it (a load) they are built for the data in full.
     """
+    incremental.expect(gen, delta)
     for entry in INDEX_HOOKS:
         hook = _hook(entry)
         if say is not None:

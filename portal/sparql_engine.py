@@ -30,7 +30,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core import digests, effects
 from core.config import Settings
+from core.digests import Digest
+from core.effects import Delta
 from core.prefixes import ontology_prefixes
 from core.store import KiemenStore, StoreError
 from portal import sandbox, sparql_results
@@ -231,39 +234,19 @@ def _graph_key(term: Any) -> str:
     return term.value if isinstance(term, ox.NamedNode) else DEFAULT_GRAPH
 
 
-def _fingerprints(store: ox.Store, keep: Any) -> dict[str, tuple[int, int]]:
-    """Count and order-independent hash of every graph ``keep(graph)`` selects.
+def _fingerprints(gen: Any) -> tuple[dict[str, Digest], dict[str, Digest]]:
+    """Size and content digest of every graph before an update, and a function for after.
 
-    Comparing these before and after an update tells which of those graphs it changed, from
-    what the engine did rather than from reading the update's text.
+    Comparing these before and after an update tells which graphs it changed, from what the
+    engine did rather than from reading the update's text (see :mod:`loaders.effects`).
     """
-    out: dict[str, tuple[int, int]] = {}
-    graphs: list[Any] = [ox.DefaultGraph(), *store.named_graphs()]
-    for graph in graphs:
-        key = _graph_key(graph)
-        if isinstance(graph, ox.BlankNode) or not keep(key):
-            continue
-        count, total = 0, 0
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            count += 1
-            total = (total + hash(quad)) & 0xFFFFFFFFFFFFFFFF
-        out[key] = (count, total)
-    return out
+    return effects.before(gen), {}
 
 
-def _counts(store: ox.Store) -> dict[str, int]:
-    graphs: list[Any] = [ox.DefaultGraph(), *store.named_graphs()]
-    return {
-        _graph_key(g): sum(1 for _ in store.quads_for_pattern(None, None, None, g))
-        for g in graphs
-        if not isinstance(g, ox.BlankNode)
-    }
-
-
-def _index(gen: Any, kstore: KiemenStore) -> None:
+def _index(gen: Any, kstore: KiemenStore, delta: Delta | None = None) -> None:
     import loaders
 
-    loaders.rebuild_indexes(gen, kstore)
+    loaders.rebuild_indexes(gen, kstore, delta=delta)
 
 
 def _parse_payloads(job: Job, graph: Any) -> list[Any]:
@@ -292,15 +275,16 @@ def _too_many(limit: int) -> str:
     )
 
 
-def _run_update(kstore: KiemenStore, store: ox.Store, job: Job, prefixes: dict[str, str]) -> None:
-    """Run an update in the private generation; refuse if it changed a graph it may not."""
+def _run_update(
+    kstore: KiemenStore, gen: Any, job: Job, prefixes: dict[str, str]
+) -> tuple[Delta | None, dict[str, Digest]]:
+    """Run an update in the private generation; refuse if it changed a graph it may not.
+
+    Returns what it changed (None: too much to say) and the digests of every graph after it.
+    """
+    store = gen.store
     protected = _protected(kstore, store)
-
-    def guarded(graph: str) -> bool:
-        return graph in protected or not covers(job.grants, graph)
-
-    before = _fingerprints(store, guarded)
-    sizes = _counts(store)
+    before, _ = _fingerprints(gen)
     try:
         store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
     except SyntaxError as exc:
@@ -311,40 +295,49 @@ def _run_update(kstore: KiemenStore, store: ox.Store, job: Job, prefixes: dict[s
         raise
     except RuntimeError as exc:  # the engine's own evaluation errors ("graph does not exist")
         raise Refused(400, f"the update failed: {exc}") from exc
-    after = _fingerprints(store, guarded)
-    for graph in sorted(before.keys() | after.keys()):
-        if before.get(graph) != after.get(graph):
+    after = digests.digests(store)
+    changed = digests.changed(before, after)
+    for graph in changed:
+        if graph in protected or not covers(job.grants, graph):
             _check_target(graph, job.grants, protected)
-    changed = _counts(store)
-    moved = sum(abs(changed.get(g, 0) - sizes.get(g, 0)) for g in changed.keys() | sizes.keys())
+    moved = sum(abs(after.get(g, (0, ""))[0] - before.get(g, (0, ""))[0]) for g in changed)
     if moved > job.max_write_quads:
         raise Refused(413, _too_many(job.max_write_quads))
+    return effects.delta(gen, changed, {**before, **after}), after
 
 
 def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
     with kstore.writing() as gen:
         store = gen.store
         if job.kind == "update":
-            _run_update(kstore, store, job, prefixes)
-            _index(gen, kstore)
+            delta, after = _run_update(kstore, gen, job, prefixes)
+            _index(gen, kstore, delta)
+            effects.keep(gen, kstore, after, set())
             return Outcome(204)
         assert job.graph is not None
         graph = _node(job.graph)
         _check_target(job.graph, job.grants, _protected(kstore, store))
         existed = job.graph == DEFAULT_GRAPH or store.contains_named_graph(graph)
+        carried = effects.carried(gen)
         if job.kind == "graph-delete":
             if not existed:
                 raise Refused(404, f"there is no graph <{job.graph}>")
+            delta = effects.graph_delta(store, job.graph, [], replace=True)
             store.remove_graph(graph)
-            _index(gen, kstore)
+            _index(gen, kstore, delta)
+            if carried is not None:
+                effects.keep(gen, kstore, carried, {job.graph})
             return Outcome(204)
         quads = _parse_payloads(job, graph)
+        delta = effects.graph_delta(store, job.graph, quads, replace=job.kind == "graph-put")
         if job.kind == "graph-put" and existed:
             store.remove_graph(graph)
         if job.graph != DEFAULT_GRAPH:
             store.add_graph(graph)
         store.extend(quads)
-        _index(gen, kstore)
+        _index(gen, kstore, delta)
+        if carried is not None:
+            effects.keep(gen, kstore, carried, {job.graph})
         if existed:
             return Outcome(204)
         return Outcome(201, headers={"Location": job.graph})
