@@ -4,7 +4,8 @@ Why: an incremental index update (:mod:`loaders.incremental`) changes only the r
 subjects a write touched; it needs the previous generation's complete index input (the rows of
 the ``index-*`` queries), its search documents of things and the stable search keys of its
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
-reading it must not run code), with a format number: another format means a full rebuild.
+reading it must not run code), with a format number: another format means a full rebuild. The
+facet rows and involvements are read back from the facet index itself (the bulk of the input).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from core import facets, search
 
-FORMAT = 1
+FORMAT = 2
 STATE_FILE = "kiemen-index-state.json"
 
 
@@ -50,11 +51,9 @@ def save(state: IndexState, directory: Path) -> None:
         "format": FORMAT,
         "base": data.base,
         "initiatives": data.initiatives,
-        "facet_pairs": {k: sorted(v) for k, v in data.facet_pairs.items()},
         "labels": data.labels,
         "places": data.places,
         "form_scores": data.form_scores,
-        "involvements": data.involvements,
         "kinds": data.kinds,
         "supports": data.supports,
         "things": {iri: _doc_json(d) for iri, d in state.things.items()},
@@ -66,23 +65,50 @@ def save(state: IndexState, directory: Path) -> None:
     os.replace(tmp, directory / STATE_FILE)
 
 
+def _from_arrays(index: facets.BrowseIndex) -> tuple[dict[str, set[tuple[str, str]]], list[Any]]:
+    """Facet rows and involvements as the facet index holds them (only initiatives' rows count,
+    and an involvement row counts only for an initiative: the same as the index's input)."""
+    items = index.items
+    pairs = {}
+    for key, facet in index.facets.items():
+        values = facet.values
+        rows = zip(facet.entry_items.tolist(), facet.fwd_values.tolist(), strict=True)
+        if found := {(items[i], values[v]) for i, v in rows}:
+            pairs[key] = found
+    actors, roles = index.facets["actor"].values, index.facets["role"].values
+    involvements = [
+        (items[i], actors[a], roles[r], bool(st))
+        for i, a, r, st in zip(
+            index.inv_item.tolist(),
+            index.inv_actor.tolist(),
+            index.inv_role.tolist(),
+            index.inv_stated.tolist(),
+            strict=True,
+        )
+    ]
+    return pairs, involvements
+
+
 def load(directory: Path) -> IndexState | None:
-    """The state kept in ``directory``, or None when there is none or of another format."""
+    """The state kept in ``directory`` (with the facet index there), or None when there is
+    none or of another format."""
     try:
         raw = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        index = facets.open_index(directory)
+    except (OSError, ValueError, KeyError, facets.IndexMissing):
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return None
+    pairs, involvements = _from_arrays(index)
     try:
         data = facets.IndexInput(
             base=raw["base"],
             initiatives=raw["initiatives"],
-            facet_pairs={k: {(i, v) for i, v in rows} for k, rows in raw["facet_pairs"].items()},
+            facet_pairs=pairs,
             labels=raw["labels"],
             places=raw["places"],
             form_scores={k: (v[0], v[1]) for k, v in raw["form_scores"].items()},
-            involvements=[(i, a, r, bool(s)) for i, a, r, s in raw["involvements"]],
+            involvements=involvements,
             kinds={k: int(n) for k, n in raw["kinds"].items()},
             supports={d: [(k, int(n)) for k, n in v] for d, v in raw["supports"].items()},
         )
