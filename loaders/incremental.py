@@ -37,11 +37,12 @@ import numpy as np
 import pyoxigraph as ox
 import tantivy
 
-from core import facets, search
+from core import digests, facets, search
 from core.effects import Delta, parent_of
-from core.store import Generation, KiemenStore
+from core.store import Generation, KiemenStore, graph_iri
 from loaders import index_state, indexes
 from loaders.index_state import IndexState
+from loaders.provenance import META_GRAPH
 
 #: Subjects one incremental update may re-evaluate; beyond this a full rebuild is cheaper.
 MAX_AFFECTED = 5_000
@@ -283,6 +284,9 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     base = kstore.settings.base_uri
     if state is None or state.data.base != base:
         return False
+    meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
+    if state.meta != meta:
+        return False  # the meta graph changed after the parent's indexes were built
     predicates = indexes.index_predicates(base)
     changed = {
         k

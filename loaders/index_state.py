@@ -18,7 +18,7 @@ from typing import Any
 
 from core import facets, search
 
-FORMAT = 2
+FORMAT = 3
 STATE_FILE = "kiemen-index-state.json"
 
 
@@ -32,13 +32,18 @@ class IndexState:
     #: The text index's ``item`` key of each initiative (stable across incremental updates).
     keys: dict[str, int] = field(default_factory=dict)
     next_key: int = 0
+    #: Digest of the meta graph as the indexes saw it: index hooks that run after them write
+    #: catalogue records there, which the next write's delta would not show (then: rebuild).
+    meta: tuple[int, str] | None = None
 
 
-def from_build(data: facets.IndexInput, docs: list[search.SearchDoc]) -> IndexState:
+def from_build(
+    data: facets.IndexInput, docs: list[search.SearchDoc], meta: tuple[int, str] | None
+) -> IndexState:
     """The state of a full build, whose text index keys initiatives by their item."""
     things = {d.iri: d for d in docs if d.kind != "initiative"}
     keys = {d.iri: d.item for d in docs if d.kind == "initiative" and d.item is not None}
-    return IndexState(data, things, keys, len(keys))
+    return IndexState(data, things, keys, len(keys), meta)
 
 
 def _doc_json(d: search.SearchDoc) -> list[Any]:
@@ -59,6 +64,7 @@ def save(state: IndexState, directory: Path) -> None:
         "things": {iri: _doc_json(d) for iri, d in state.things.items()},
         "keys": state.keys,
         "next_key": state.next_key,
+        "meta": list(state.meta) if state.meta is not None else None,
     }
     tmp = directory / (STATE_FILE + ".tmp")
     tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
@@ -117,6 +123,8 @@ def load(directory: Path) -> IndexState | None:
             for iri, (k, nm, tx, rel) in raw["things"].items()
         }
         keys = {str(iri): int(n) for iri, n in raw["keys"].items()}
-        return IndexState(data, things, keys, int(raw["next_key"]))
+        meta = raw["meta"]
+        seen = (int(meta[0]), str(meta[1])) if meta is not None else None
+        return IndexState(data, things, keys, int(raw["next_key"]), seen)
     except (KeyError, TypeError, ValueError):
         return None

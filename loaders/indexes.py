@@ -25,7 +25,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core import facets, search
+from core import digests, facets, search
 from core.store import Generation, KiemenStore, graph_iri
 from loaders import index_state
 from loaders.provenance import META_GRAPH
@@ -504,7 +504,7 @@ class Collector:
             shutil.rmtree(target)
         facets.build(data, target, generation=generation)
         search.build(docs, target / search.TEXT_DIR)
-        index_state.save(index_state.from_build(data, docs), target)
+        index_state.save(index_state.from_build(data, docs, None), target)
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -522,8 +522,9 @@ class Collector:
             return False
         facets.add_labels(prepared, extra)
         state = index_state.load(prepared)
-        if state is not None and extra:
+        if state is not None:
             state.data.labels.update(extra)
+            state.meta = digests.digest(store, meta.value)
             index_state.save(state, prepared)
         prepared.rename(target)
         return True
@@ -844,4 +845,5 @@ def build_indexes(gen: Generation, kstore: KiemenStore) -> None:
     data, docs = col.complete(gen.store) if col is not None else collect(gen, kstore)
     facets.build(data, target, generation=generation_name(gen))
     search.build(docs, target / search.TEXT_DIR)
-    index_state.save(index_state.from_build(data, docs), target)
+    seen = digests.digest(gen.store, meta.value)
+    index_state.save(index_state.from_build(data, docs, seen), target)

@@ -138,8 +138,11 @@ def _mutation(rng: random.Random, store: ox.Store, round_: int) -> tuple[str, li
     )
 
 
-def _write(kstore: KiemenStore, remove: list[Any], add: list[Any], delta: bool = True) -> bool:
-    """Apply a write with its exact delta; True when the indexes were updated incrementally."""
+def _write(
+    kstore: KiemenStore, remove: list[Any], add: list[Any], delta: bool = True, later: Any = ()
+) -> bool:
+    """Apply a write with its exact delta (and ``later`` quads after the index hooks, as a
+    catalogue hook does); True when the indexes were updated incrementally."""
     with kstore.writing() as gen:
         store = gen.store
         removed = [q for q in dict.fromkeys(remove) if q in store]
@@ -148,6 +151,7 @@ def _write(kstore: KiemenStore, remove: list[Any], add: list[Any], delta: bool =
         added = [q for q in dict.fromkeys(add) if q not in store]
         store.extend(added)
         rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
+        store.extend(later)
         return (gen.search_dir / search.TEXT_DIR / search.ITEM_MAP).exists()
 
 
@@ -225,3 +229,23 @@ def test_a_write_without_a_delta_or_parent_state_rebuilds_in_full(
     _same_as_full_rebuild(kstore, tmp_path / "after", ["zonnepark"])
     assert _write(kstore, [], _new_initiative(rng, 5002))  # the full rebuild kept its state
     _same_as_full_rebuild(kstore, tmp_path / "again", ["zonnepark"])
+
+
+def test_names_a_later_hook_wrote_into_the_meta_graph_are_not_missed(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A hook after the indexes (the publishers' catalogue records) writes into the meta graph:
+    the next write's delta does not show it, so that write rebuilds, and the one after it is
+    incremental again."""
+    meta = ox.NamedNode(BASE + "graph/meta")
+    concept = ox.NamedNode("http://purl.org/adms/publishertype/LocalAuthority")
+    later = [
+        ox.Quad(concept, ox.NamedNode(generate.RDF_TYPE), ox.NamedNode(SKOS + "Concept"), meta),
+        ox.Quad(concept, PREF, ox.Literal("Gemeentelijke overheid", language="nl"), meta),
+    ]
+    rng = random.Random(9)
+    assert _write(kstore, [], _new_initiative(rng, 6000), later=later)
+    assert not _write(kstore, [], _new_initiative(rng, 6001))
+    _same_as_full_rebuild(kstore, tmp_path / "rebuilt", ["Gemeentelijke", "zonnepark"])
+    assert _write(kstore, [], _new_initiative(rng, 6002))
+    _same_as_full_rebuild(kstore, tmp_path / "again", ["Gemeentelijke", "zonnepark"])
