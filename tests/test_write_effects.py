@@ -18,7 +18,7 @@ import requests
 from conftest import free_port
 from sparql_helpers import bundled_store, kiemen_server, make_token
 
-from core import digests
+from core import digests, search
 from core.config import Settings
 from core.store import KiemenStore
 
@@ -108,8 +108,14 @@ def test_an_allowed_write_is_searchable_at_once(store: Path, server: str) -> Non
         f"INSERT DATA {{ GRAPH <{scratch}> {{ <{thing}> a <{km}Initiative> ; "
         '<http://www.w3.org/2004/02/skos/core#prefLabel> "Zeldzaamwoordinitiatief"@nl } }'
     )
+    first = update(
+        server, f"INSERT DATA {{ GRAPH <{scratch}> {{ <http://a> <http://b> 2 }} }}", token
+    )
+    assert first.status_code == 204, first.text
     r = update(server, text, token)
     assert r.status_code == 204, r.text
+    # Published with indexes updated from the delta (a full rebuild writes no item map).
+    assert (store / "current" / "search" / search.TEXT_DIR / search.ITEM_MAP).exists()
     found = requests.get(
         server + "/api/search", params={"q": "Zeldzaamwoordinitiatief"}, timeout=60
     ).json()
