@@ -21,8 +21,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-#: The default graph's key, as the SPARQL layer names it.
-DEFAULT_GRAPH = "urn:x-arq:DefaultGraph"
+#: The default graph's key: the same as the SPARQL layer's (portal.sparql_text.DEFAULT_GRAPH),
+#: so that the protected set and the token grants name it as the effect check does.
+DEFAULT_GRAPH = ""
 DIGESTS_FILE = "digests.json"
 FORMAT = 1
 

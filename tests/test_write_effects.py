@@ -21,6 +21,7 @@ from sparql_helpers import bundled_store, kiemen_server, make_token
 from core import digests, search
 from core.config import Settings
 from core.store import KiemenStore
+from portal.sparql_text import DEFAULT_GRAPH
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,14 @@ def test_an_allowed_write_is_searchable_at_once(store: Path, server: str) -> Non
         server + "/api/search", params={"q": "Zeldzaamwoordinitiatief"}, timeout=60
     ).json()
     assert thing in str(found)
+
+
+def test_the_default_graph_is_named_as_tokens_name_it(store: Path, server: str) -> None:
+    """The effect check keys the default graph as grants and the protected set do."""
+    assert digests.DEFAULT_GRAPH == DEFAULT_GRAPH
+    token = make_token(store, server + "/", "default")
+    ok = update(server, "INSERT DATA { <http://a> <http://b> 3 }", token)
+    assert ok.status_code == 204, ok.text
+    other = make_token(store, server + "/", "scratch")
+    assert update(server, "DELETE DATA { <http://a> <http://b> 3 }", other).status_code == 403
+    assert ask(server, "ASK { <http://a> <http://b> 3 }")
