@@ -234,13 +234,14 @@ def _graph_key(term: Any) -> str:
     return term.value if isinstance(term, ox.NamedNode) else DEFAULT_GRAPH
 
 
-def _fingerprints(gen: Any) -> tuple[dict[str, Digest], dict[str, Digest]]:
-    """Size and content digest of every graph before an update, and a function for after.
+def _fingerprints(gen: Any) -> dict[str, Digest]:
+    """Size and content digest of every graph of the private generation before an update.
 
-    Comparing these before and after an update tells which graphs it changed, from what the
-    engine did rather than from reading the update's text (see :mod:`loaders.effects`).
+    Comparing these with :func:`core.digests.digests` after it tells which graphs it changed,
+    from what the engine did rather than from reading the update's text (see
+    :mod:`core.effects`: the parent generation's digests, kept beside it, when it has them).
     """
-    return effects.before(gen), {}
+    return effects.before(gen)
 
 
 def _index(gen: Any, kstore: KiemenStore, delta: Delta | None = None) -> None:
@@ -284,7 +285,7 @@ def _run_update(
     """
     store = gen.store
     protected = _protected(kstore, store)
-    before, _ = _fingerprints(gen)
+    before = _fingerprints(gen)
     try:
         store.update(job.text, base_iri=job.base_iri, prefixes=prefixes)
     except SyntaxError as exc:
