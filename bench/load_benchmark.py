@@ -6,7 +6,9 @@ on-disk store (the peer: no validation, no provenance, no indexes, not atomic), 
 ``kiemen load FILE --graph bench`` into a store that already holds the bundled data (streaming
 SHACL validation of every focus node, provenance, the index hooks, atomic publish). It prints
 triples per second for both, the ratio, each process's peak memory, and where `kiemen load`
-spends its time (from the progress lines it prints).
+spends its time (from the progress lines it prints). Figures (targets of issue 18 item 3: ratio
+≥ 0.8, peak memory within +300 MB of raw's) go to ``bench/out/load_benchmark.json`` in the
+shared shape of ``bench/common.py``.
 
     .venv/bin/python bench/load_benchmark.py                 # ~250k, ~500k and ~1M triples
     .venv/bin/python bench/load_benchmark.py --sizes 16000   # one size (16,000 initiatives)
@@ -22,12 +24,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
 
 import generate  # noqa: E402
+
+from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
+
+#: Issue 18, item 3: `kiemen load` at this share of raw's rate or more, and its peak memory
+#: at most this many MB above raw's.
+TARGET_RATIO = 0.8
+TARGET_EXTRA_MB = 300
 
 BASE = "http://kiemen.bench/"
 RAW = """
@@ -96,9 +107,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
+    info = machine()
+    print(f"machine: {describe_machine(info)}", flush=True)
+    found: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="kiemen-bench-"))
     python = sys.executable
-    kiemen = [python, "-m", "portal.cli"]
+    kiemen = [python, "-m", "cli"]
     env = dict(os.environ, KIEMEN_BASE_URI=BASE, KIEMEN_STORE=str(work / "bundled"))
     wall, _rss, _l = run([*kiemen, "load"], env)
     print(f"bundled data loaded in {wall:.1f}s (not timed below)")
@@ -126,9 +140,37 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             nt.unlink()
+            found.append(
+                figure(
+                    f"kiemen load, {triples:,} triples",
+                    round(k_tps),
+                    "triples/s",
+                    peer="raw pyoxigraph bulk_load",
+                    peer_value=round(raw_tps),
+                    target=TARGET_RATIO,
+                )
+            )
+            found.append(
+                figure(
+                    f"kiemen load peak memory above raw's, {triples:,} triples",
+                    k_rss - raw_rss,
+                    "MB",
+                    better="lower",
+                    target=TARGET_EXTRA_MB,
+                    target_of="value",
+                )
+            )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    print()
+    print_figures(found)
+    write_json(
+        "load_benchmark",
+        found,
+        title="kiemen load against raw bulk_load of the same triples",
+        machine_info=info,
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ workload from ``--clients`` threads, in alternating rounds: an entity page, a SP
 through the worker pool, the browse list and a data document, in turn. Reports requests/s,
 p50 and p95 (the median round of each) and the ratio 2 vs 1. The peers run in the same run
 on the same machine, so the ratio is what the second process adds there (on 2 cores, shared
-with the clients and nginx, expect well under 2).
+with the clients and nginx, expect well under 2). Since issue 18 the page cache is on in both
+setups (the default), so the pages, the list and the data document are mostly read from memory.
+Figures go to ``bench/out/replicas_benchmark.json`` (shape: ``bench/common.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORK = [
     "/page/initiative/lokaal-natuurbeheer",
@@ -69,7 +75,7 @@ def replicas(store: Path, n: int) -> Iterator[list[int]]:
     ports = [free_port() for _ in range(n)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "portal.cli", "serve", "--port", str(p)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(p)],
             env=env,
             cwd=REPO,
             stdout=subprocess.DEVNULL,
@@ -152,10 +158,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
+    info = machine()
+    print(f"machine: {describe_machine(info)}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
         subprocess.run(
-            [sys.executable, "-m", "portal.cli", "load"],
+            [sys.executable, "-m", "cli", "load"],
             env=dict(os.environ, KIEMEN_STORE=str(store)),
             cwd=REPO,
             check=True,
@@ -190,6 +198,23 @@ def main() -> None:
             )
         ratio = results[2]["requests_per_s"] / results[1]["requests_per_s"]
         print(f"2 replicas vs 1: {ratio:.2f}x requests/s")
+    found = [
+        figure(
+            f"mixed requests through nginx, 2 replicas, {args.clients} clients",
+            round(results[2]["requests_per_s"], 1),
+            "req/s",
+            peer="1 replica",
+            peer_value=round(results[1]["requests_per_s"], 1),
+        )
+    ]
+    print_figures(found)
+    write_json(
+        "replicas_benchmark",
+        found,
+        title="Replicas behind nginx, 1 against 2",
+        machine_info=info,
+        details={"median_rounds": results, "rounds": rounds},
+    )
 
 
 if __name__ == "__main__":

@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         KIEMEN_QUERY_TIMEOUT="300",
     )
     kiemen = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

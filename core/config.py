@@ -5,6 +5,7 @@ Every limit is a documented setting (see README, "Settings"), in the manner of d
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,6 @@ def check_base(base: str) -> str:
 
 def parse_networks(raw: str, name: str = "KIEMEN_TRUSTED_PROXIES") -> tuple[str, ...]:
     """Addresses or CIDR ranges separated by commas or spaces, each checked and normalised."""
-    import ipaddress
 
     out = []
     for item in raw.replace(",", " ").split():
@@ -128,6 +128,8 @@ class Settings:
     sparql_endpoint: str | None = None
     #: A replica: serves the published generation and never writes (KIEMEN_READ_ONLY=1).
     read_only: bool = False
+    #: Memory for answers kept per generation (portal/pagecache.py), in MiB; 0 turns it off.
+    page_cache_mb: int = 64
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -161,6 +163,7 @@ class Settings:
             "trusted_proxies": parse_networks(os.environ.get("KIEMEN_TRUSTED_PROXIES") or ""),
             "sparql_endpoint": _env_endpoint("KIEMEN_SPARQL_ENDPOINT"),
             "read_only": _env_bool("KIEMEN_READ_ONLY"),
+            "page_cache_mb": max(0, _env_int("KIEMEN_PAGE_CACHE_MB", 64)),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -155,8 +155,6 @@ def catalogue_triples(
     catalog = catalog_url(base)
     main = dataset_iri(base)
     service = service_iri(base)
-    endpoint = base + "sparql"
-    downloads_page = base + "downloads/"
 
     _shared_nodes(g, base)
 
@@ -269,7 +267,15 @@ def catalogue_triples(
                 ),
             )
 
-    # The SPARQL endpoint as a data service.
+    _data_service(g, base, served)
+    return list(g.triples)
+
+
+def _data_service(g: _Graph, base: str, served: list[str]) -> None:
+    """The SPARQL endpoint as a data service."""
+    service = service_iri(base)
+    endpoint = base + "sparql"
+    downloads_page = base + "downloads/"
     g.a(service, DCAT + "DataService")
     g.text(
         service, DCT + "title", {"nl": "SPARQL-endpoint van Kiemen", "en": "Kiemen SPARQL endpoint"}
@@ -306,7 +312,6 @@ def catalogue_triples(
         g.iri(service, DCAT + "servesDataset", subject)
     g.a(endpoint, RDFS + "Resource")
     g.a(downloads_page, FOAF + "Document")
-    return list(g.triples)
 
 
 def _shared_nodes(g: _Graph, base: str) -> None:
@@ -363,28 +368,22 @@ def _complete_dataset(g: _Graph, base: str, ds: str, texts: dict[str, dict[str, 
         g.text(ds, DCT + "description", texts.get("description", {"en": ds}))
     if not g.has(ds, DCT + "identifier"):
         g.add(ds, DCT + "identifier", ox.Literal(ds))
-    if not g.has(ds, DCT + "publisher"):
-        g.iri(ds, DCT + "publisher", publisher_iri(base))
-    if not g.has(ds, DCT + "creator"):
-        g.iri(ds, DCT + "creator", publisher_iri(base))
-    if not g.has(ds, DCAT + "contactPoint"):
-        g.iri(ds, DCAT + "contactPoint", contact_iri(base))
-    if not g.has(ds, DCAT + "theme"):
-        for theme in THEMES:
-            g.iri(ds, DCAT + "theme", theme)
-    if not g.has(ds, DCT + "accessRights"):
-        g.iri(ds, DCT + "accessRights", ACCESS_PUBLIC)
-    if not g.has(ds, DCT + "license"):
-        g.iri(ds, DCT + "license", LICENCE_EU)
-    if not g.has(ds, DCT + "language"):
-        for lang in LANGUAGES:
-            g.iri(ds, DCT + "language", lang)
-    if not g.has(ds, DCAT + "landingPage"):
-        g.iri(ds, DCAT + "landingPage", base)
-    if not g.has(ds, FOAF + "page"):
-        g.iri(ds, FOAF + "page", base + "downloads/")
-    if not g.has(ds, DCT + "conformsTo"):
-        g.iri(ds, DCT + "conformsTo", base + "def/")
+    defaults: tuple[tuple[str, list[str]], ...] = (
+        (DCT + "publisher", [publisher_iri(base)]),
+        (DCT + "creator", [publisher_iri(base)]),
+        (DCAT + "contactPoint", [contact_iri(base)]),
+        (DCAT + "theme", list(THEMES)),
+        (DCT + "accessRights", [ACCESS_PUBLIC]),
+        (DCT + "license", [LICENCE_EU]),
+        (DCT + "language", list(LANGUAGES)),
+        (DCAT + "landingPage", [base]),
+        (FOAF + "page", [base + "downloads/"]),
+        (DCT + "conformsTo", [base + "def/"]),
+    )
+    for prop, iris in defaults:
+        if not g.has(ds, prop):
+            for iri in iris:
+                g.iri(ds, prop, iri)
 
 
 def _copy_record(

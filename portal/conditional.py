@@ -2,11 +2,16 @@
 
 Every page and data document the portal serves is a function of the published generation, the
 downloads manifest (the downloads page, VoID and the catalogue list the dumps), the code, and
-what the request negotiates (the URL, ``Accept``, the interface language). The ETag is a hash of
-exactly those, so it is known *before* the view runs: a matching ``If-None-Match`` (or, without
-one, an ``If-Modified-Since`` not older than the generation) is answered ``304`` at once. A new
-generation changes the hash, so it never gets an old ETag; when a publish happens while a view
-runs, the answer gets no validator at all rather than one that may not fit it.
+what the request negotiates (the address it was sent to, ``Accept``, the interface language).
+The ETag is a hash of exactly those, so it is known *before* the view runs: a matching
+``If-None-Match`` (or, without one, an ``If-Modified-Since`` not older than the generation) is
+answered ``304`` at once. A new generation changes the hash, so it never gets an old ETag; when
+a publish happens while a view runs, the answer gets no validator at all rather than one that
+may not fit it.
+
+The same hash is the key of the page cache (:mod:`portal.pagecache`): one place decides what an
+answer depends on. The address includes scheme, host and path prefix (``request.url_root``),
+because data documents and links are written for the address being served.
 
 Left out: what changes without a new generation (SPARQL results and updates, the Graph Store,
 publishing, downloads themselves, which carry their own validators) and errors.
@@ -48,7 +53,7 @@ def _code_version() -> str:
 CODE = _code_version()
 
 
-def _state() -> tuple[str, int] | None:
+def current_state() -> tuple[str, int] | None:
     """The published generation and the downloads manifest's change time; None when empty."""
     kstore = get_store()
     generation = kstore.generation_id()
@@ -62,10 +67,12 @@ def _state() -> tuple[str, int] | None:
 
 
 def etag_for(state: tuple[str, int]) -> str:
+    """The hash of everything a cacheable answer depends on (see the module text)."""
     parts = (
         CODE,
         state[0],
         str(state[1]),
+        request.url_root,
         request.full_path,
         request.headers.get("Accept", ""),
         current_lang(),
@@ -90,16 +97,22 @@ def _applies() -> bool:
     return request.method in ("GET", "HEAD") and not request.path.startswith(EXCLUDED)
 
 
+def current() -> tuple[tuple[str, int], str] | None:
+    """This request's (state, ETag) when its answer follows from the generation, else None."""
+    found: tuple[tuple[str, int], str] | None = g.get("conditional")
+    return found
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def answer_304() -> Response | None:
         if not _applies():
             return None
-        state = _state()
+        state = current_state()
         if state is None:
             return None
-        g.conditional_state = state
         tag = etag_for(state)
+        g.conditional = (state, tag)
         modified = last_modified(state)
         fresh = False
         if request.if_none_match:
@@ -118,12 +131,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def validators(response: Response) -> Response:
-        state = g.pop("conditional_state", None)
-        if state is None or response.status_code != 200 or "ETag" in response.headers:
+        found = g.pop("conditional", None)
+        if found is None or response.status_code != 200 or "ETag" in response.headers:
             return response
-        if _state() != state:
+        state, tag = found
+        if current_state() != state:
             return response  # published while the view ran: no validator rather than a wrong one
-        response.set_etag(etag_for(state), weak=True)
+        response.set_etag(tag, weak=True)
         modified = last_modified(state)
         if modified is not None:
             response.last_modified = modified
