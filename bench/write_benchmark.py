@@ -16,7 +16,7 @@ writes find cached (``--prime-digests`` computes them ahead, and says so in the 
 refused at its deadline (``KIEMEN_WRITE_TIMEOUT``, kept at its default) is reported as failed.
 The target of each is ≤ 2 s (issue 18); the report says met or not met,
 states the machine (cores, load average: timings on a busy machine are inflated) and goes to
-``bench/out/write-benchmark.json``.
+``bench/out/write_benchmark.json`` in the shared shape (``bench/common.py``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ import argparse
 import csv
 import importlib.util
 import io
-import json
 import os
-import platform
 import random
 import shutil
 import socket
@@ -45,6 +43,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
 from core import digests  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.store import KiemenStore  # noqa: E402
@@ -263,6 +262,7 @@ def upload_files(rows: int, round_: int) -> dict[str, tuple[str, io.BytesIO, str
 def run(n: int, repeat: int, fresh: bool, prime: bool) -> dict[str, Any]:
     port = _free_port()
     base = "https://w3id.org/kiemen/"
+    started = machine()
     store, info = prepare(n, fresh, base)
     if prime:
         info["primed_digests_s"] = prime_digests(store)
@@ -327,7 +327,7 @@ def run(n: int, repeat: int, fresh: bool, prime: bool) -> dict[str, Any]:
         "n_initiatives": n,
         **info,
         "repeat": repeat,
-        "machine": machine(),
+        "machine": started,
         "target_s": TARGET_S,
         "write_timeout_s": Settings.from_env(store_path=store, base_uri=base).write_timeout,
         "writes_s": {},
@@ -345,32 +345,24 @@ def run(n: int, repeat: int, fresh: bool, prime: bool) -> dict[str, Any]:
     return report
 
 
-def machine() -> dict[str, Any]:
-    load1, load5, _load15 = os.getloadavg()
-    return {
-        "cores": os.cpu_count(),
-        "load_average_1m": round(load1, 2),
-        "load_average_5m": round(load5, 2),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-def markdown(report: dict[str, Any]) -> str:
-    m = report["machine"]
-    lines = [
-        f"Writes on {report['triples']:,} triples, end to end through `kiemen serve` "
-        f"(machine: {m['cores']} cores, load average {m['load_average_1m']} / "
-        f"{m['load_average_5m']}), target ≤ {report['target_s']} s after the first:",
-        "",
-        "| write | runs (s) | first s | median after first s | target |",
-        "|---|---|---:|---:|---|",
-    ]
+def figures(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each kind of write: the median after the first, against the 2 s target (no peer: the
+    issue sets an absolute budget); a kind with a refused write is not met."""
+    out = []
     for name, r in report["writes_s"].items():
-        runs = ", ".join(str(t) for t in r["runs"])
-        verdict = "met" if r["met"] else "not met"
-        lines.append(f"| {name} | {runs} | {r['first']} | {r['median_after_first']} | {verdict} |")
-    return "\n".join(lines)
+        value = r["median_after_first"]
+        f = figure(
+            f"{name} at {report['triples']:,} triples, median after the first",
+            float(value) if value is not None else float(report["write_timeout_s"]),
+            "s",
+            better="lower",
+            target=TARGET_S,
+            target_of="value",
+        )
+        if not r["met"]:
+            f["met"] = False
+        out.append(f)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -385,10 +377,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     report = run(args.n, args.repeat, args.fresh, args.prime_digests)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "write-benchmark.json").write_text(json.dumps(report, indent=2))
-    print()
-    print(markdown(report))
+    found = figures(report)
+    print(f"\nWrites end to end through kiemen serve ({describe_machine(report['machine'])}):")
+    for name, r in report["writes_s"].items():
+        print(f"  {name}: runs {r['runs']}")
+    print_figures(found)
+    write_json(
+        "write_benchmark",
+        found,
+        title="Writes in seconds: update, Graph Store PUT and upload on a 1 M-triple store",
+        machine_info=report["machine"],
+        details=report,
+    )
 
 
 if __name__ == "__main__":
