@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import snowballstemmer
 import tantivy
 from rapidfuzz import process
@@ -46,6 +47,9 @@ from core.facets import pick
 
 TEXT_DIR = "text"
 VOCABULARY = "kiemen-vocabulary.json"
+#: After an incremental update: the facet-index item of each stored ``item`` key (-1: gone).
+#: Keys stay put when initiatives come and go, so unchanged documents are never rewritten.
+ITEM_MAP = "kiemen-item-map.npy"
 KINDS = ("initiative", "actor", "place", "concept", "document", "reference")
 NAME_FIELDS = ("name_nl", "name_en")
 TEXT_FIELDS = ("text_nl", "text_en")
@@ -161,6 +165,38 @@ class SearchDoc:
     related: list[str] = field(default_factory=list)
 
 
+def document(d: SearchDoc, key: int | None = None) -> tantivy.Document:
+    """The tantivy document of ``d``; ``key`` (default: its item) goes into the ``item`` field."""
+    item = d.item if key is None else key
+    doc = tantivy.Document()
+    doc.add_text("iri", d.iri)
+    doc.add_text("kind", d.kind)
+    doc.add_unsigned("item", 0 if item is None else item + 1)
+    for lang in ("nl", "en"):
+        doc.add_text(f"name_{lang}", pick(d.names, lang))
+        doc.add_text(f"text_{lang}", pick(d.texts, lang))
+    own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
+    near = list(index_words(" · ".join(d.related)))
+    doc.add_text("plain", " ".join(own))
+    doc.add_text("stem", stems(own))
+    doc.add_text("near", " ".join(near))
+    doc.add_text("near_stem", stems(near))
+    doc.add_text("related", " · ".join(d.related))
+    return doc
+
+
+def doc_words(d: SearchDoc) -> set[str]:
+    """The words of ``d`` that the vocabulary of corrections counts (once per document)."""
+    own = index_words(" ".join([*d.names.values(), *d.texts.values()]))
+    near = index_words(" · ".join(d.related))
+    return {w for w in (*own, *near) if len(w) >= 3 and w.isalpha()}
+
+
+def write_vocabulary(target: Path, vocabulary: Counter[str]) -> None:
+    pairs = sorted((w, n) for w, n in vocabulary.items() if n > 0)
+    (target / VOCABULARY).write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
+
+
 def build(docs: Iterable[SearchDoc], target: Path) -> int:
     """Write a new text index into ``target`` (a directory of a private generation), with the
     vocabulary (normalised words and in how many documents each occurs) that corrections use."""
@@ -170,28 +206,12 @@ def build(docs: Iterable[SearchDoc], target: Path) -> int:
     vocabulary: Counter[str] = Counter()
     count = 0
     for d in docs:
-        doc = tantivy.Document()
-        doc.add_text("iri", d.iri)
-        doc.add_text("kind", d.kind)
-        doc.add_unsigned("item", 0 if d.item is None else d.item + 1)
-        for lang in ("nl", "en"):
-            doc.add_text(f"name_{lang}", pick(d.names, lang))
-            doc.add_text(f"text_{lang}", pick(d.texts, lang))
-        own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
-        near = list(index_words(" · ".join(d.related)))
-        doc.add_text("plain", " ".join(own))
-        doc.add_text("stem", stems(own))
-        doc.add_text("near", " ".join(near))
-        doc.add_text("near_stem", stems(near))
-        doc.add_text("related", " · ".join(d.related))
-        vocabulary.update({w for w in (*own, *near) if len(w) >= 3 and w.isalpha()})
-        writer.add_document(doc)
+        vocabulary.update(doc_words(d))
+        writer.add_document(document(d))
         count += 1
     writer.commit()
     writer.wait_merging_threads()
-    (target / VOCABULARY).write_text(
-        json.dumps(sorted(vocabulary.items()), ensure_ascii=False), encoding="utf-8"
-    )
+    write_vocabulary(target, vocabulary)
     return count
 
 
@@ -347,6 +367,19 @@ class TextIndex:
         self.index = tantivy.Index.open(str(directory))
         self.schema = self.index.schema
         self._vocabulary: tuple[list[str], list[int]] | None = None
+        mapped = directory / ITEM_MAP
+        self._item_map: np.ndarray | None = np.load(mapped) if mapped.exists() else None
+
+    def item_of(self, stored: Any) -> int | None:
+        """The facet-index item of a stored ``item`` value (0 and unknown keys: None)."""
+        if not stored:
+            return None
+        key = int(stored) - 1
+        if self._item_map is None:
+            return key
+        if key >= len(self._item_map) or self._item_map[key] < 0:
+            return None
+        return int(self._item_map[key])
 
     # -- words the index knows ------------------------------------------------------------
     @property
@@ -613,7 +646,7 @@ class TextIndex:
         searcher = self.index.searcher()
         found = searcher.search(query, limit=max(1, limit), count=False)
         values = searcher.fast_field_values("item", [address for _score, address in found.hits])
-        return [int(v) - 1 for v in values if v]
+        return [i for v in values if (i := self.item_of(v)) is not None]
 
     # -- snippets ------------------------------------------------------------------------
     def _hit(
@@ -639,7 +672,7 @@ class TextIndex:
         return Hit(
             iri=str(doc.get_first("iri")),
             kind=str(doc.get_first("kind")),
-            item=(int(item) - 1) if item else None,
+            item=self.item_of(item),
             score=score,
             label=str(label),
             snippet=snippet,

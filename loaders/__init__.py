@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from core.config import CANONICAL_BASE
+from core.effects import Delta
 from core.store import Generation, KiemenStore, graph_iri
 from loaders import indexes, links_out, pipeline, provenance
 from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
@@ -196,6 +197,9 @@ class _LoadWrite:
 
     def authorise(self, gen: Generation) -> None:
         self.gen = gen
+
+    def index_delta(self, gen: Generation) -> Delta | None:
+        return None  # a load replaces whole graphs: its indexes are built in full
 
     def close(self) -> None:
         if self.checker is not None:

@@ -25,8 +25,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core import facets, search
+from core import digests, facets, search
 from core.store import Generation, KiemenStore, graph_iri
+from loaders import index_state
 from loaders.provenance import META_GRAPH
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -503,6 +504,7 @@ class Collector:
             shutil.rmtree(target)
         facets.build(data, target, generation=generation)
         search.build(docs, target / search.TEXT_DIR)
+        index_state.save(index_state.from_build(data, docs, None), target)
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -519,6 +521,11 @@ class Collector:
             shutil.rmtree(prepared, ignore_errors=True)
             return False
         facets.add_labels(prepared, extra)
+        state = index_state.load(prepared)
+        if state is not None:
+            state.data.labels.update(extra)
+            state.meta = digests.digest(store, meta.value)
+            index_state.save(state, prepared)
         prepared.rename(target)
         return True
 
@@ -838,3 +845,5 @@ def build_indexes(gen: Generation, kstore: KiemenStore) -> None:
     data, docs = col.complete(gen.store) if col is not None else collect(gen, kstore)
     facets.build(data, target, generation=generation_name(gen))
     search.build(docs, target / search.TEXT_DIR)
+    seen = digests.digest(gen.store, meta.value)
+    index_state.save(index_state.from_build(data, docs, seen), target)

@@ -25,9 +25,10 @@ import importlib
 from collections.abc import Callable
 from typing import Protocol
 
+from core.effects import Delta
 from core.failpoints import failpoint
 from core.store import Generation, KiemenStore
-from loaders import indexes
+from loaders import incremental
 
 #: The steps every write takes, in order.
 STAGES = ("authorise", "write", "validate", "provenance", "indexes", "publish")
@@ -39,7 +40,7 @@ IndexHook = Callable[[Generation, KiemenStore], None]
 #: appended on import, so that a process runs the same hooks whichever modules it happened to
 #: import; "module:function" names resolve on first use.
 INDEX_HOOKS: list[IndexHook | str] = [
-    indexes.build_indexes,
+    incremental.index_hook,
     "portal.publishing:annotate_meta",
 ]
 
@@ -59,6 +60,10 @@ class Writer(Protocol):
         """Let go of what the steps held (threads, index collectors); runs in every case,
         before the generation is published or thrown away."""
 
+    def index_delta(self, gen: Generation) -> Delta | None:
+        """Exactly the quads this write added and removed, provenance included, when known:
+        then the indexes are patched from the parent generation's; None: rebuilt in full."""
+
 
 def _hook(entry: IndexHook | str) -> IndexHook:
     if callable(entry):
@@ -69,13 +74,19 @@ def _hook(entry: IndexHook | str) -> IndexHook:
 
 
 def rebuild_indexes(
-    gen: Generation, kstore: KiemenStore, say: Callable[[str], None] | None = None
+    gen: Generation,
+    kstore: KiemenStore,
+    say: Callable[[str], None] | None = None,
+    delta: Delta | None = None,
 ) -> None:
     """Run every index hook on ``gen`` (the ``indexes`` step).
 
-    The store does not carry indexes over from the previous generation: each one is built for
-    the data it is published with.
+    ``delta``: the quads this write added and removed (exactly), when the writer knows them;
+    then the browse and search indexes are updated from the parent generation's instead of
+    rebuilt from the whole store (see :mod:`loaders.incremental`). Without it (a load) they are
+    built for the data in full.
     """
+    incremental.expect(gen, delta)
     for entry in INDEX_HOOKS:
         hook = _hook(entry)
         if say is not None:
@@ -110,7 +121,7 @@ def run(
                 getattr(writer, stage)(gen)
             if not dry_run:
                 failpoint("write:indexes")
-                rebuild_indexes(gen, kstore, say)
+                rebuild_indexes(gen, kstore, say, delta=writer.index_delta(gen))
         finally:
             writer.close()  # before the generation is published or thrown away
         if not dry_run:

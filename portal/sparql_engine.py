@@ -32,6 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core import effects
 from core.config import Settings
 from core.failpoints import fault
 from core.prefixes import ontology_prefixes
@@ -449,6 +450,12 @@ class _HttpWrite:
 
     def close(self) -> None:
         pass
+
+    def index_delta(self, gen: Generation) -> effects.Delta | None:
+        """The graphs it changed and the meta graph (its provenance record), diffed against the
+        parent generation; None (a full rebuild) when one of them is too large to diff."""
+        meta = graph_iri(self.kstore.settings, provenance.META_GRAPH).value
+        return effects.delta(gen, sorted({*self.changed, meta}), {})
 
 
 def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:

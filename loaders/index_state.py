@@ -1,0 +1,130 @@
+"""What a generation's indexes were built from, kept beside them for the next write.
+
+Why: an incremental index update (:mod:`loaders.incremental`) changes only the rows of the
+subjects a write touched; it needs the previous generation's complete index input (the rows of
+the ``index-*`` queries), its search documents of things and the stable search keys of its
+initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
+reading it must not run code), with a format number: another format means a full rebuild. The
+facet rows and involvements are read back from the facet index itself (the bulk of the input).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core import facets, search
+
+FORMAT = 3
+STATE_FILE = "kiemen-index-state.json"
+
+
+@dataclass
+class IndexState:
+    """The input of one generation's facet index and text index."""
+
+    data: facets.IndexInput
+    #: Search documents of everything but initiatives, by IRI.
+    things: dict[str, search.SearchDoc]
+    #: The text index's ``item`` key of each initiative (stable across incremental updates).
+    keys: dict[str, int] = field(default_factory=dict)
+    next_key: int = 0
+    #: Digest of the meta graph as the indexes saw it: index hooks that run after them write
+    #: catalogue records there, which the next write's delta would not show (then: rebuild).
+    meta: tuple[int, str] | None = None
+
+
+def from_build(
+    data: facets.IndexInput, docs: list[search.SearchDoc], meta: tuple[int, str] | None
+) -> IndexState:
+    """The state of a full build, whose text index keys initiatives by their item."""
+    things = {d.iri: d for d in docs if d.kind != "initiative"}
+    keys = {d.iri: d.item for d in docs if d.kind == "initiative" and d.item is not None}
+    return IndexState(data, things, keys, len(keys), meta)
+
+
+def _doc_json(d: search.SearchDoc) -> list[Any]:
+    return [d.kind, d.names, d.texts, d.related]
+
+
+def save(state: IndexState, directory: Path) -> None:
+    data = state.data
+    body = {
+        "format": FORMAT,
+        "base": data.base,
+        "initiatives": data.initiatives,
+        "labels": data.labels,
+        "places": data.places,
+        "form_scores": data.form_scores,
+        "kinds": data.kinds,
+        "supports": data.supports,
+        "things": {iri: _doc_json(d) for iri, d in state.things.items()},
+        "keys": state.keys,
+        "next_key": state.next_key,
+        "meta": list(state.meta) if state.meta is not None else None,
+    }
+    tmp = directory / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, directory / STATE_FILE)
+
+
+def _from_arrays(index: facets.BrowseIndex) -> tuple[dict[str, set[tuple[str, str]]], list[Any]]:
+    """Facet rows and involvements as the facet index holds them (only initiatives' rows count,
+    and an involvement row counts only for an initiative: the same as the index's input)."""
+    items = index.items
+    pairs = {}
+    for key, facet in index.facets.items():
+        values = facet.values
+        rows = zip(facet.entry_items.tolist(), facet.fwd_values.tolist(), strict=True)
+        if found := {(items[i], values[v]) for i, v in rows}:
+            pairs[key] = found
+    actors, roles = index.facets["actor"].values, index.facets["role"].values
+    involvements = [
+        (items[i], actors[a], roles[r], bool(st))
+        for i, a, r, st in zip(
+            index.inv_item.tolist(),
+            index.inv_actor.tolist(),
+            index.inv_role.tolist(),
+            index.inv_stated.tolist(),
+            strict=True,
+        )
+    ]
+    return pairs, involvements
+
+
+def load(directory: Path) -> IndexState | None:
+    """The state kept in ``directory`` (with the facet index there), or None when there is
+    none or of another format."""
+    try:
+        raw = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+        index = facets.open_index(directory)
+    except (OSError, ValueError, KeyError, facets.IndexMissing):
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        return None
+    pairs, involvements = _from_arrays(index)
+    try:
+        data = facets.IndexInput(
+            base=raw["base"],
+            initiatives=raw["initiatives"],
+            facet_pairs=pairs,
+            labels=raw["labels"],
+            places=raw["places"],
+            form_scores={k: (v[0], v[1]) for k, v in raw["form_scores"].items()},
+            involvements=involvements,
+            kinds={k: int(n) for k, n in raw["kinds"].items()},
+            supports={d: [(k, int(n)) for k, n in v] for d, v in raw["supports"].items()},
+        )
+        things = {
+            iri: search.SearchDoc(iri=iri, kind=k, names=nm, texts=tx, related=rel)
+            for iri, (k, nm, tx, rel) in raw["things"].items()
+        }
+        keys = {str(iri): int(n) for iri, n in raw["keys"].items()}
+        meta = raw["meta"]
+        seen = (int(meta[0]), str(meta[1])) if meta is not None else None
+        return IndexState(data, things, keys, int(raw["next_key"]), seen)
+    except (KeyError, TypeError, ValueError):
+        return None

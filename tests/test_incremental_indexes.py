@@ -1,0 +1,251 @@
+"""An incremental index update gives what a full rebuild gives, after random writes.
+
+Each write below goes through the index hook API (``loaders.rebuild_indexes(..., delta=...)``)
+on a real store; after it publishes, the published indexes are compared with a full rebuild of
+the same store by the reference path (the stored ``index-*`` queries): the facet index (names,
+facets, sort orders, the map's positions, involvements: every file and array) must be equal,
+and the text index must give the same hits, totals, kinds, corrections and vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pyoxigraph as ox
+import pytest
+
+from core import facets, search
+from core.config import Settings
+from core.effects import Delta
+from core.store import KiemenStore
+from loaders import Source, bundled_sources, incremental, index_state, load, rebuild_indexes
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402
+
+BASE = "http://kiemen.test/"
+N = 60
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EDITS = ox.NamedNode(BASE + "graph/edits")
+PREF = ox.NamedNode(SKOS + "prefLabel")
+
+
+@pytest.fixture(scope="module")
+def kstore(tmp_path_factory: pytest.TempPathFactory) -> KiemenStore:
+    tmp = tmp_path_factory.mktemp("incremental")
+    kstore = KiemenStore(Settings.from_env(store_path=tmp / "store", base_uri=BASE))
+    nt = tmp / "initiatives.nt"
+    generate.write_nt(N, nt, BASE)
+    load(kstore, [*bundled_sources(), Source(str(nt), graph="synthetic")], validate=False)
+    return kstore
+
+
+def _iri(kind: str, n: int) -> ox.NamedNode:
+    return ox.NamedNode(f"{BASE}id/{kind}/synthetic-{n}")
+
+
+def _quads(store: ox.Store, s: Any = None, p: Any = None, o: Any = None) -> list[ox.Quad]:
+    return list(store.quads_for_pattern(s, p, o, None))
+
+
+def _new_initiative(rng: random.Random, n: int) -> list[ox.Quad]:
+    w = generate.Writer(BASE)
+    doc = f"{BASE}id/document/synthetic"
+    text = "".join(generate.initiative(w, rng, n, doc, max(1, N // 10), N // 2))
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, EDITS)
+        for t in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    ]
+
+
+def _relabel(store: ox.Store, node: ox.NamedNode, text: str) -> tuple[list[Any], list[Any]]:
+    old = [q for q in _quads(store, node, PREF) if getattr(q.object, "language", "") == "nl"]
+    return old, [ox.Quad(node, PREF, ox.Literal(text, language="nl"), EDITS)]
+
+
+def _mutation(rng: random.Random, store: ox.Store, round_: int) -> tuple[str, list[Any], list[Any]]:
+    """One random write: (what, quads to remove, quads to add)."""
+    kind = rng.choice(
+        [
+            "relabel initiative",
+            "new initiative",
+            "delete initiative",
+            "relabel place",
+            "relabel actor",
+            "new start date",
+            "new involvement",
+            "drop involvement",
+            "move place",
+            "nothing indexed",
+        ]
+    )
+    i = rng.randrange(N)
+    if kind == "relabel initiative":
+        return (kind, *_relabel(store, _iri("initiative", i), f"Hernoemd zonnepark {round_}"))
+    if kind == "new initiative":
+        return kind, [], _new_initiative(rng, 1000 + round_)
+    if kind == "delete initiative":
+        return kind, _quads(store, _iri("initiative", i)), []
+    if kind == "relabel place":
+        place = _iri("place", rng.randrange(N // 10))
+        return (kind, *_relabel(store, place, f"Nieuwdorp {round_}"))
+    if kind == "relabel actor":
+        return (kind, *_relabel(store, _iri("actor", rng.randrange(N // 2)), f"Stichting {round_}"))
+    if kind == "new start date":
+        node = _iri("initiative", i)
+        start = ox.NamedNode(SCHEMA + "startDate")
+        date = ox.Literal(f"{1990 + round_}-03", datatype=ox.NamedNode(XSD + "gYearMonth"))
+        return kind, _quads(store, node, start), [ox.Quad(node, start, date, EDITS)]
+    if kind == "new involvement":
+        inv = ox.NamedNode(f"{BASE}id/involvement/edit-{round_}")
+        km = BASE + "def/"
+        return (
+            kind,
+            [],
+            [
+                ox.Quad(
+                    inv, ox.NamedNode(generate.RDF_TYPE), ox.NamedNode(km + "Involvement"), EDITS
+                ),
+                ox.Quad(inv, ox.NamedNode(km + "initiative"), _iri("initiative", i), EDITS),
+                ox.Quad(
+                    inv, ox.NamedNode(km + "actor"), _iri("actor", rng.randrange(N // 2)), EDITS
+                ),
+                ox.Quad(inv, ox.NamedNode(km + "hasRole"), ox.NamedNode(km + "role/funder"), EDITS),
+            ],
+        )
+    if kind == "drop involvement":
+        inv = ox.NamedNode(f"{BASE}id/involvement/synthetic-{i}-{rng.randrange(3)}")
+        return kind, _quads(store, inv), []
+    if kind == "move place":
+        place = _iri("place", rng.randrange(N // 10))
+        within = ox.NamedNode(SCHEMA + "containedInPlace")
+        province = ox.NamedNode(f"{BASE}id/place/cbs/PV2{rng.randrange(10)}")
+        return kind, _quads(store, place, within), [ox.Quad(place, within, province, EDITS)]
+    node = _iri("initiative", i)
+    return (
+        kind,
+        [],
+        [ox.Quad(node, ox.NamedNode("http://example.org/note"), ox.Literal("x"), EDITS)],
+    )
+
+
+def _write(
+    kstore: KiemenStore, remove: list[Any], add: list[Any], delta: bool = True, later: Any = ()
+) -> bool:
+    """Apply a write with its exact delta (and ``later`` quads after the index hooks, as a
+    catalogue hook does); True when the indexes were updated incrementally."""
+    with kstore.writing() as gen:
+        store = gen.store
+        removed = [q for q in dict.fromkeys(remove) if q in store]
+        for q in removed:
+            store.remove(q)
+        added = [q for q in dict.fromkeys(add) if q not in store]
+        store.extend(added)
+        rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
+        store.extend(later)
+        return (gen.search_dir / search.TEXT_DIR / search.ITEM_MAP).exists()
+
+
+def _hits(index: search.TextIndex, query: str, kind: str | None) -> Any:
+    found = index.search(query, "nl", kind=kind, limit=10_000)
+    return (
+        found.total,
+        found.kinds,
+        found.corrected,
+        sorted((h.iri, h.kind, h.item, h.label) for h in found.hits),
+        sorted(index.matching_items(query, 10_000)),
+    )
+
+
+def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) -> None:
+    published = kstore.search_dir()
+    assert published is not None
+    disk = kstore.reader()
+    data, docs = incremental.indexes.collect(SimpleNamespace(store=disk), kstore)  # type: ignore[arg-type]
+    expected = tmp / "reference"
+    facets.build(data, expected, generation=published.parent.name)
+    search.build(docs, expected / search.TEXT_DIR)
+    got = json.loads((published / facets.JSON_FILE).read_text(encoding="utf-8"))
+    want = json.loads((expected / facets.JSON_FILE).read_text(encoding="utf-8"))
+    for key in want:
+        assert got[key] == want[key], key
+    with np.load(published / facets.ARRAYS_FILE) as a, np.load(expected / facets.ARRAYS_FILE) as b:
+        assert sorted(a.files) == sorted(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    vocabulary = search.VOCABULARY
+    assert json.loads((published / search.TEXT_DIR / vocabulary).read_text()) == json.loads(
+        (expected / search.TEXT_DIR / vocabulary).read_text()
+    )
+    inc = search.TextIndex(published / search.TEXT_DIR)
+    full = search.TextIndex(expected / search.TEXT_DIR)
+    for query in queries:
+        for kind in (None, "initiative", "place", "actor"):
+            assert _hits(inc, query, kind) == _hits(full, query, kind), (query, kind)
+
+
+def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    rng = random.Random(18)
+    queries = [
+        "zonnepark",
+        "Hernoemd",
+        "Nieuwdorp",
+        "Stichting",
+        "Gemeente 3",
+        "buurt",
+        "Organisatie 7",
+    ]
+    incremental_rounds = []
+    for round_ in range(14):
+        what, remove, add = _mutation(rng, kstore.reader(), round_)
+        used = _write(kstore, remove, add)
+        incremental_rounds.append((what, used))
+        labels = [q.object.value for q in add if q.predicate == PREF]
+        _same_as_full_rebuild(kstore, tmp_path / str(round_), queries + labels[:3])
+    # The test is only worth something if most writes took the incremental path.
+    assert sum(used for _w, used in incremental_rounds) >= 10, incremental_rounds
+
+
+def test_a_write_without_a_delta_or_parent_state_rebuilds_in_full(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    rng = random.Random(7)
+    assert not _write(kstore, [], _new_initiative(rng, 5000), delta=False)
+    published = kstore.search_dir()
+    assert published is not None
+    (published / index_state.STATE_FILE).unlink()  # as a generation made by an older release
+    assert not _write(kstore, [], _new_initiative(rng, 5001))
+    _same_as_full_rebuild(kstore, tmp_path / "after", ["zonnepark"])
+    assert _write(kstore, [], _new_initiative(rng, 5002))  # the full rebuild kept its state
+    _same_as_full_rebuild(kstore, tmp_path / "again", ["zonnepark"])
+
+
+def test_names_a_later_hook_wrote_into_the_meta_graph_are_not_missed(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A hook after the indexes (the publishers' catalogue records) writes into the meta graph:
+    the next write's delta does not show it, so that write rebuilds, and the one after it is
+    incremental again."""
+    meta = ox.NamedNode(BASE + "graph/meta")
+    concept = ox.NamedNode("http://purl.org/adms/publishertype/LocalAuthority")
+    later = [
+        ox.Quad(concept, ox.NamedNode(generate.RDF_TYPE), ox.NamedNode(SKOS + "Concept"), meta),
+        ox.Quad(concept, PREF, ox.Literal("Gemeentelijke overheid", language="nl"), meta),
+    ]
+    rng = random.Random(9)
+    assert _write(kstore, [], _new_initiative(rng, 6000), later=later)
+    assert not _write(kstore, [], _new_initiative(rng, 6001))
+    _same_as_full_rebuild(kstore, tmp_path / "rebuilt", ["Gemeentelijke", "zonnepark"])
+    assert _write(kstore, [], _new_initiative(rng, 6002))
+    _same_as_full_rebuild(kstore, tmp_path / "again", ["Gemeentelijke", "zonnepark"])
