@@ -42,6 +42,8 @@ TRUNCATED_HEADER = "Kiemen-Truncated"
 log = logging.getLogger(__name__)
 #: Jobs that only read; a worker that ran anything else is replaced.
 READ_KINDS = ("query", "graph-get")
+#: CPU seconds under which a job leaves its worker warm and in good shape for the next one.
+WARM_SECONDS = 0.5
 
 
 @dataclass
@@ -531,7 +533,7 @@ class WorkerPool:
                 return
             worker = _Worker(self.settings)
             self._all.add(worker)
-            self._idle.append(worker)
+            self._idle.insert(0, worker)  # behind the warm ones: it may still be starting
             self._cond.notify_all()
 
     def _checkout(self, deadline: float, busy: bool) -> _Worker:
@@ -543,7 +545,9 @@ class WorkerPool:
                 if self._closed:
                     raise PoolBusy
                 if len(self._idle) > keep:
-                    worker = self._idle.pop(0)  # the longest idle: warm, not still starting
+                    # the one that answered last: started, and its caches are the warmest
+                    # (new workers wait at the other end of the list until they are needed)
+                    worker = self._idle.pop()
                     if worker.alive():
                         return worker
                     self._all.discard(worker)
@@ -558,9 +562,16 @@ class WorkerPool:
                     raise PoolBusy
                 self._cond.wait(remaining)
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: _Worker, outcome: Outcome) -> None:
+        """Back to the idle list: on top (the next taken) after a light answer; at the bottom
+        after an error or a heavy job, whose worker may hold a big address space under its
+        memory cap, so that the next cheap query goes to a worker known to be in good shape."""
+        light = outcome.status < 400 and outcome.worker_seconds < WARM_SECONDS
         with self._cond:
-            self._idle.append(worker)
+            if light:
+                self._idle.append(worker)
+            else:
+                self._idle.insert(0, worker)
             self._cond.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
@@ -619,7 +630,7 @@ class WorkerPool:
             died.worker_seconds = timeout
             return died
         if job.kind in READ_KINDS:
-            self._release(worker)
+            self._release(worker, outcome)
         else:
             self._discard(worker)  # it ends itself after a write
         return outcome
