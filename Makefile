@@ -8,7 +8,7 @@ PORT ?= $(or $(KIEMEN_PORT),5000)
 APT_PACKAGES := chromium default-jre-headless openrefine nginx virtuoso-opensource
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup load serve lint typecheck test-deps assets bench export clean
+.PHONY: run test setup load serve lint typecheck test-deps assets bench export clean messages messages-check pot
 
 run: setup load  ## Set up, load everything bundled, serve http://127.0.0.1:5000
 	$(KIEMEN) serve --port $(PORT)
@@ -56,9 +56,33 @@ test-deps:
 	fi
 
 lint: setup
-	$(BIN)/ruff check core portal loaders queries tests bench
+	$(BIN)/ruff check cli core portal loaders queries tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Interface texts (portal/translations/{nl,en}/LC_MESSAGES/messages.po, keys as msgids): extract
+# every key used in code and templates (babel.cfg; the keywords are portal.i18n's t, tn, text_in
+# and N_), then bring both catalogues in line: new keys appear untranslated, unused ones go.
+# `messages-check` changes nothing and fails if the catalogues are not in line (the tests run it).
+# No source locations in the catalogues: the key says where a text belongs, and moving code
+# between files must not put the catalogues out of line.
+POT ?= build/messages.pot
+CATALOGUES ?= portal/translations
+BABEL_KEYWORDS := --no-default-keywords -k t -k tn:1,1 -k text_in:2 -k N_
+BABEL_UPDATE := --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+
+pot:
+	@mkdir -p $(dir $(POT))
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --project=Kiemen --version="" -o $(POT) portal
+
+messages: setup pot
+	$(BIN)/pybabel -q update -i $(POT) -d $(CATALOGUES) $(BABEL_UPDATE)
+	$(BIN)/python -m portal.translations.check $(CATALOGUES)
+
+messages-check: pot
+	$(BIN)/pybabel -q update -i $(POT) -d $(CATALOGUES) $(BABEL_UPDATE) --check
+	$(BIN)/python -m portal.translations.check $(CATALOGUES)
 
 bench: setup
 	$(BIN)/python bench/load_benchmark.py

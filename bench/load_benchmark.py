@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="kiemen-bench-"))
     python = sys.executable
-    kiemen = [python, "-m", "portal.cli"]
+    kiemen = [python, "-m", "cli"]
     env = dict(os.environ, KIEMEN_BASE_URI=BASE, KIEMEN_STORE=str(work / "bundled"))
     wall, _rss, _l = run([*kiemen, "load"], env)
     print(f"bundled data loaded in {wall:.1f}s (not timed below)")

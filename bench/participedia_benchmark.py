@@ -45,7 +45,7 @@ def kiemen(args: list[str], store: Path) -> dict[str, Any]:
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "portal.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             env=env,
             cwd=REPO,
             stdout=out,

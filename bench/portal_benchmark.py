@@ -37,7 +37,8 @@ from core.config import Settings  # noqa: E402
 from core.store import KiemenStore, solutions_to_rows  # noqa: E402
 from loaders import bundled_sources, load  # noqa: E402
 from loaders.base import Source  # noqa: E402
-from portal import create_app, listing  # noqa: E402
+from portal import listing  # noqa: E402
+from portal.app import create_app  # noqa: E402
 from portal.resource import iri_for_path, page_path  # noqa: E402
 
 OUT = REPO / "bench" / "out"

@@ -69,7 +69,7 @@ def replicas(store: Path, n: int) -> Iterator[list[int]]:
     ports = [free_port() for _ in range(n)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "portal.cli", "serve", "--port", str(p)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(p)],
             env=env,
             cwd=REPO,
             stdout=subprocess.DEVNULL,
@@ -155,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
         subprocess.run(
-            [sys.executable, "-m", "portal.cli", "load"],
+            [sys.executable, "-m", "cli", "load"],
             env=dict(os.environ, KIEMEN_STORE=str(store)),
             cwd=REPO,
             check=True,

@@ -309,9 +309,13 @@ def _figure(what: str, value: float, peer_value: float, target: float) -> dict[s
 
 
 def _serve_kiemen(checkout: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """``kiemen serve`` of the code in ``checkout`` (its own modules first on the path)."""
+    """``kiemen serve`` of the code in ``checkout`` (its own modules first on the path).
+
+    The command lives in the ``cli`` package; an older checkout has it as ``portal.cli``.
+    """
+    module = "cli" if (checkout / "cli" / "__main__.py").exists() else "portal.cli"
     return subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", module, "serve", "--port", str(port)],
         env=dict(env, KIEMEN_PORT=str(port), PYTHONPATH=str(checkout)),
         cwd=checkout,
         stdout=subprocess.DEVNULL,

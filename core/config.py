@@ -5,6 +5,7 @@ Every limit is a documented setting (see README, "Settings"), in the manner of d
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,6 @@ def check_base(base: str) -> str:
 
 def parse_networks(raw: str, name: str = "KIEMEN_TRUSTED_PROXIES") -> tuple[str, ...]:
     """Addresses or CIDR ranges separated by commas or spaces, each checked and normalised."""
-    import ipaddress
 
     out = []
     for item in raw.replace(",", " ").split():

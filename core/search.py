@@ -228,25 +228,40 @@ def parse(text: str) -> Parsed:
     only beside something wanted), ``"a b"`` (a phrase; an unclosed quote runs to the end).
     An operator without its operands (``AND``, ``OR x``, ``-``) is searched as a word.
     """
+    groups, excluded = _group(_resolve(_tokens(text)))
+    if not groups:
+        # Nothing wanted, only exclusions: search for the excluded words themselves.
+        groups = [[Operand(o.words, o.phrase)] for o in excluded]
+        excluded = []
+    return Parsed(_within_budget(groups), excluded[:MAX_QUERY_WORDS])
+
+
+def _tokens(text: str) -> list[Operand | str]:
+    """Operands and operator words, in the order typed."""
     items: list[Operand | str] = []
     for m in _RAW_TOKEN.finditer(text[:MAX_QUERY_CHARS]):
         quoted, bare = m.group(1), m.group(2)
         if quoted is not None:
             found = _operand(quoted, phrase=True)
-            if found:
-                items.append(found)
         elif bare in OPERATORS:
             items.append(bare)
+            continue
         elif bare.startswith("-") and len(bare) > 1 and WORD.match(bare[1:]):
             found = _operand(bare[1:])
             if found:
                 found.negated = True
-                items.append(found)
         else:
             found = _operand(bare)
-            if found:
-                items.append(found)
-    # An operator is well-formed only between (AND, OR) or before (NOT) operands.
+        if found:
+            items.append(found)
+    return items
+
+
+def _resolve(items: list[Operand | str]) -> list[Operand | str]:
+    """Keep an operator only where it is well-formed: between (AND, OR) or before (NOT) operands.
+
+    Any other operator is searched as a plain word; a kept NOT negates the operand after it.
+    """
     resolved: list[Operand | str] = []
     for n, item in enumerate(items):
         if isinstance(item, str):
@@ -254,10 +269,9 @@ def parse(text: str) -> Parsed:
             after = items[n + 1] if n + 1 < len(items) else None
             operand_before = isinstance(before, Operand) and not before.negated
             operand_after = isinstance(after, Operand) and not after.negated
-            if item == "NOT" and operand_after:
-                resolved.append("NOT")
-                continue
-            if item in ("AND", "OR") and operand_before and operand_after:
+            if (item == "NOT" and operand_after) or (
+                item in ("AND", "OR") and operand_before and operand_after
+            ):
                 resolved.append(item)
                 continue
             item = Operand([item.lower()])
@@ -265,27 +279,30 @@ def parse(text: str) -> Parsed:
             resolved.pop()
             item.negated = True
         resolved.append(item)
+    return resolved
+
+
+def _group(resolved: list[Operand | str]) -> tuple[list[list[Operand]], list[Operand]]:
+    """Groups that must all match (each: any of its operands, joined by OR), and exclusions."""
     groups: list[list[Operand]] = []
     excluded: list[Operand] = []
     joined = False
     for item in resolved:
-        if item == "OR":
-            joined = True
-        elif item == "AND":
-            joined = False
-        elif isinstance(item, Operand):
-            if item.negated:
-                excluded.append(item)
-            elif joined and groups:
-                groups[-1].append(item)
-            else:
-                groups.append([item])
-            joined = False
-    if not groups:
-        # Nothing wanted, only exclusions: search for the excluded words themselves.
-        groups = [[Operand(o.words, o.phrase)] for o in excluded]
-        excluded = []
-    # Bound the work: at most MAX_QUERY_WORDS words in all.
+        if isinstance(item, str):
+            joined = item == "OR"
+            continue
+        if item.negated:
+            excluded.append(item)
+        elif joined and groups:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        joined = False
+    return groups, excluded
+
+
+def _within_budget(groups: list[list[Operand]]) -> list[list[Operand]]:
+    """Bound the work: at most MAX_QUERY_WORDS words in all."""
     budget = MAX_QUERY_WORDS
     kept: list[list[Operand]] = []
     for group in groups:
@@ -298,7 +315,7 @@ def parse(text: str) -> Parsed:
             ops.append(o)
         if ops:
             kept.append(ops)
-    return Parsed(kept, excluded[:MAX_QUERY_WORDS])
+    return kept
 
 
 @dataclass

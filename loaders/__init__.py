@@ -252,7 +252,8 @@ def _stream_and_settle(
         checked = checker is not None and name not in UNVALIDATED_GRAPHS
         session = checker.session(source.display(), graph) if checked and checker else None
         collector.replacing(graph, session)
-        if session is not None and checker is not None and last:
+        # a dry run publishes nothing, so it builds no indexes, not even ahead
+        if session is not None and checker is not None and last and not report.dry_run:
             session.when_streamed(_after_last_stream(kstore, gen, checker, collector, say))
         with _watching(meter, source, checker):
             stats = loader.write(source, gen.store, graph, settings, session)
@@ -331,7 +332,8 @@ def _stream_and_settle(
             made_by=sorted(r.info.revisions, key=release_key),
             moved_from=r.info.base if r.info.base != settings.base_uri else None,
         )
-    rebuild_indexes(gen, kstore, say)
+    if not report.dry_run:
+        rebuild_indexes(gen, kstore, say)
     report.generation = gen.path.name
 
 

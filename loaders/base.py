@@ -8,6 +8,8 @@ and publishes, so every loader gets atomicity and validation for free.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,8 +157,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def slugify(text: str) -> str:
     """A URI-safe slug: lowercase ASCII words joined by hyphens."""
-    import re
-    import unicodedata
 
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

@@ -174,7 +174,7 @@ class Session:
                 return
             try:
                 self._ended()
-            except BaseException as exc:
+            except BaseException as exc:  # close() raises it in the loading thread
                 self._late_error = exc
 
         thread = threading.Thread(target=run, name="kiemen-check", daemon=True)
@@ -519,12 +519,33 @@ class Checker:
         """Settle everything the stream left open; return errors first, then warnings."""
         self.close_streams()
         store_eval = Evaluator(self.shapes, self._store_describe)
-        findings: list[Finding] = []
         errors = [f for f in self._blank_findings if f.result.severity == "error"]
         blank_warnings = [f for f in self._blank_findings if f.result.severity != "error"]
         for session, iris in (shared_subjects or {}).items():
             for iri in iris:
                 self._suspect(iri, session)
+        self._settle_late(store_eval, errors)
+        checked = self._settle_suspects(store_eval, errors)
+        if self.suspects_overflowed and len(errors) < self.max_errors and self.subjects_of:
+            self._settle_all(store_eval, errors, checked)
+        findings = errors[: self.max_errors]
+        for lst in self._warnings.values():
+            findings.extend(lst)
+        findings.extend(blank_warnings)
+        self.error_count = len(errors)
+        return findings
+
+    def _sort(self, session: Session, results: Iterable[Result], errors: list[Finding]) -> None:
+        """Errors go to ``errors``; warnings are kept per subject."""
+        for r in results:
+            f = Finding(session, r)
+            if r.severity == "error":
+                errors.append(f)
+            else:
+                self._record(f)
+
+    def _settle_late(self, store_eval: Evaluator, errors: list[Finding]) -> None:
+        """Nodes whose check waited for another node: decide them now, from the store."""
         late = self._late + list(self._waiting.values())
         self._late = []
         self._waiting.clear()
@@ -533,43 +554,29 @@ class Checker:
             if type(w.focus) is ox.NamedNode and w.focus.value in self._suspects:
                 continue  # checked whole from the store below
             for shape in w.shapes:
-                for r in store_eval.validate(w.focus, w.desc, shape):
-                    f = Finding(w.session, r)
-                    if r.severity == "error":
-                        errors.append(f)
-                    else:
-                        self._record(f)
+                self._sort(w.session, store_eval.validate(w.focus, w.desc, shape), errors)
+
+    def _settle_suspects(self, store_eval: Evaluator, errors: list[Finding]) -> set[str]:
+        """Subjects described in more than one place: check each whole, from the store."""
         checked: set[str] = set()
         for iri, session in list(self._suspects.items()):
             if len(errors) >= self.max_errors:
                 break
             checked.add(iri)
             self._warnings.pop(iri, None)
-            for r in self._revalidate(ox.NamedNode(iri), store_eval):
-                f = Finding(session, r)
-                if r.severity == "error":
-                    errors.append(f)
-                else:
-                    self._record(f)
-        if self.suspects_overflowed and len(errors) < self.max_errors and self.subjects_of:
-            for session in self.sessions:
-                for iri in self.subjects_of(session.graph):
-                    if iri in checked:
-                        continue
-                    for r in self._revalidate(ox.NamedNode(iri), store_eval):
-                        f = Finding(session, r)
-                        if r.severity == "error":
-                            errors.append(f)
-                        else:
-                            self._record(f)
-                    if len(errors) >= self.max_errors:
-                        break
-        findings.extend(errors[: self.max_errors])
-        for lst in self._warnings.values():
-            findings.extend(lst)
-        findings.extend(blank_warnings)
-        self.error_count = len(errors)
-        return findings
+            self._sort(session, self._revalidate(ox.NamedNode(iri), store_eval), errors)
+        return checked
+
+    def _settle_all(self, store_eval: Evaluator, errors: list[Finding], checked: set[str]) -> None:
+        """Too many suspects to track: check every subject of every graph from the store."""
+        assert self.subjects_of is not None
+        for session in self.sessions:
+            for iri in self.subjects_of(session.graph):
+                if iri in checked:
+                    continue
+                self._sort(session, self._revalidate(ox.NamedNode(iri), store_eval), errors)
+                if len(errors) >= self.max_errors:
+                    break
 
     def _revalidate(self, node: ox.NamedNode, ev: Evaluator) -> list[Result]:
         desc = self._store_describe(node) or EMPTY

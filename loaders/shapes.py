@@ -14,8 +14,9 @@ default.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -140,34 +141,6 @@ _UNSUPPORTED = {
     "qualifiedValueShapesDisjoint": "disjoint qualified value shapes",
     "targetObjectsOf": "sh:targetObjectsOf targets",
 }
-_VALUE_PARAMS = {
-    "minCount",
-    "maxCount",
-    "datatype",
-    "nodeKind",
-    "class",
-    "hasValue",
-    "in",
-    "pattern",
-    "minLength",
-    "maxLength",
-    "languageIn",
-    "uniqueLang",
-    "minInclusive",
-    "maxInclusive",
-    "minExclusive",
-    "maxExclusive",
-    "node",
-    "or",
-    "and",
-    "xone",
-    "not",
-    "equals",
-    "disjoint",
-    "lessThan",
-    "lessThanOrEquals",
-    "qualifiedValueShape",
-}
 _IGNORED = {
     "name",
     "message",
@@ -245,7 +218,7 @@ class ShapesCompiler:
             local = pred[len(SH) :]
             if local in _IGNORED:
                 continue
-            if local not in _VALUE_PARAMS:
+            if local not in CHECKERS:
                 raise Unsupported(f"sh:{local} ({key})")
             shape.constraints.append(self.constraint(node, shape, local, q.object))
         for prop in g.objects(node, SH + "property"):
@@ -296,7 +269,7 @@ class ShapesCompiler:
                 local,
                 (self.shape(value), int(lo.value) if lo else None, int(hi.value) if hi else None),
             )
-        raise Unsupported(f"sh:{local}")  # pragma: no cover - guarded by _VALUE_PARAMS
+        raise Unsupported(f"sh:{local}")  # pragma: no cover - guarded by CHECKERS
 
 
 def _mark_needs(shape: Shape, seen: set[int] | None = None) -> bool:
@@ -388,7 +361,20 @@ def compile_shapes(
     ]
     for r in roots:
         _mark_needs(r)
-    # The classes below each class, for targets and sh:class.
+    walk = _ShapeWalk()
+    for r in roots:
+        walk.visit(r, False, set())
+    return Shapes(
+        roots=roots,
+        subclasses=_subclass_closure(subclass_pairs),
+        value_shapes=walk.value_shapes,
+        value_predicates=frozenset(walk.value_preds),
+        class_checks=frozenset(walk.classes),
+    )
+
+
+def _subclass_closure(subclass_pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """Every class with all classes below it (itself included), for targets and sh:class."""
     supers: dict[str, set[str]] = {}
     for sub, sup in subclass_pairs:
         supers.setdefault(sub, set()).add(sup)
@@ -403,45 +389,46 @@ def compile_shapes(
                     stack.append(sup)
         for sup in seen:
             closure.setdefault(sup, {sup}).add(sub)
-    subclasses = {c: frozenset(s) for c, s in closure.items()}
-    value_shapes: list[Shape] = []
-    value_preds: set[str] = set()
-    classes: set[str] = set()
+    return {c: frozenset(s) for c, s in closure.items()}
 
-    def walk(shape: Shape, as_value: bool, seen: set[int]) -> None:
+
+def _nested(kind: str, arg: Any) -> list[Shape]:
+    """The shapes a constraint applies in its turn (sh:node, sh:or, ...)."""
+    if kind in ("node", "not"):
+        return [arg]
+    if kind in ("or", "and", "xone"):
+        return list(arg)
+    if kind == "qualifiedValueShape":
+        return [arg[0]]
+    return []
+
+
+@dataclass
+class _ShapeWalk:
+    """What the streaming checker must know ahead: shapes on values, their predicates, classes."""
+
+    value_shapes: list[Shape] = field(default_factory=list)
+    value_preds: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+
+    def visit(self, shape: Shape, as_value: bool, seen: set[int]) -> None:
         if id(shape) in seen:
             return
         seen.add(id(shape))
-        if as_value and shape.needs_desc and shape not in value_shapes:
-            value_shapes.append(shape)
         if as_value:
-            for p in shape.path or ():
-                value_preds.add(p)
+            if shape.needs_desc and shape not in self.value_shapes:
+                self.value_shapes.append(shape)
+            self.value_preds.update(shape.path or ())
+        # Nested shapes applied to the values of a property shape look at those values;
+        # applied at node level (no path) they look at the same node.
+        nested_as_value = as_value or shape.path is not None
         for kind, arg in shape.constraints:
             if kind == "class":
-                classes.add(arg)
-            # Nested shapes applied to the values of a property shape look at those values;
-            # applied at node level (no path) they look at the same node.
-            nested_as_value = as_value or shape.path is not None
-            if kind in ("node", "not"):
-                walk(arg, nested_as_value, seen)
-            elif kind in ("or", "and", "xone"):
-                for m in arg:
-                    walk(m, nested_as_value, seen)
-            elif kind == "qualifiedValueShape":
-                walk(arg[0], nested_as_value, seen)
+                self.classes.add(arg)
+            for inner in _nested(kind, arg):
+                self.visit(inner, nested_as_value, seen)
         for prop in shape.properties:
-            walk(prop, as_value, seen)
-
-    for r in roots:
-        walk(r, False, set())
-    return Shapes(
-        roots=roots,
-        subclasses=subclasses,
-        value_shapes=value_shapes,
-        value_predicates=frozenset(value_preds),
-        class_checks=frozenset(classes),
-    )
+            self.visit(prop, as_value, seen)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,8 +487,6 @@ def well_formed(lit: ox.Literal) -> bool:
     if rx.fullmatch(lit.value) is None:
         return False
     if lit.datatype.value == XSD + "date":
-        import datetime as _dt
-
         try:
             _dt.date.fromisoformat(lit.value[:10]) if not lit.value.startswith("-") else None
         except ValueError:
@@ -569,7 +554,7 @@ def _describe_arg(kind: str, arg: Any) -> str:
     if isinstance(arg, tuple) and arg and isinstance(arg[0], Shape):
         return arg[0].name
     if isinstance(arg, re.Pattern):
-        return arg.pattern
+        return str(arg.pattern)
     if isinstance(arg, str):
         return short(arg)
     if isinstance(arg, ox.Literal | ox.NamedNode):
@@ -624,133 +609,8 @@ class Evaluator:
     def _violations(
         self, focus: Term, desc: Desc, shape: Shape, kind: str, arg: Any, values: list[Term]
     ) -> Iterable[tuple[Term | None, int]]:
-        if kind == "minCount":
-            if len(values) < arg:
-                yield None, len(values)
-        elif kind == "maxCount":
-            if len(values) > arg:
-                yield None, len(values)
-        elif kind == "datatype":
-            for v in values:
-                if not isinstance(v, ox.Literal):
-                    yield v, 0
-                elif arg == LANG_STRING:
-                    if not v.language:
-                        yield v, 0
-                elif v.language or v.datatype.value != arg or not well_formed(v):
-                    yield v, 0
-        elif kind == "nodeKind":
-            for v in values:
-                if not _node_kind_ok(v, arg):
-                    yield v, 0
-        elif kind == "class":
-            accepted = self.shapes.closure(arg)
-            for v in values:
-                if isinstance(v, ox.Literal):
-                    yield v, 0
-                    continue
-                d = self._desc_of(v, focus, desc)
-                if d is None:
-                    self.unknown = True
-                elif not (d.types & accepted):
-                    yield v, 0
-        elif kind == "hasValue":
-            if arg not in values:
-                yield None, 0
-        elif kind == "in":
-            for v in values:
-                if v not in arg:
-                    yield v, 0
-        elif kind == "pattern":
-            for v in values:
-                if isinstance(v, ox.BlankNode) or arg.search(str(v.value)) is None:
-                    yield v, 0
-        elif kind in ("minLength", "maxLength"):
-            for v in values:
-                if isinstance(v, ox.BlankNode):
-                    yield v, 0
-                    continue
-                n = len(str(v.value))
-                if (kind == "minLength" and n < arg) or (kind == "maxLength" and n > arg):
-                    yield v, 0
-        elif kind == "languageIn":
-            for v in values:
-                lang = (v.language or "").lower() if isinstance(v, ox.Literal) else ""
-                if not lang or not any(lang == a or lang.startswith(a + "-") for a in arg):
-                    yield v, 0
-        elif kind == "uniqueLang":
-            if arg:
-                seen: dict[str, int] = {}
-                for v in values:
-                    if isinstance(v, ox.Literal) and v.language:
-                        lang = v.language.lower()
-                        seen[lang] = seen.get(lang, 0) + 1
-                for lang, n in seen.items():
-                    if n > 1:
-                        yield ox.Literal(lang), n
-        elif kind in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
-            for v in values:
-                c = _compare(v, arg)
-                ok: bool | None = c is not None and (
-                    (kind == "minInclusive" and c >= 0)
-                    or (kind == "maxInclusive" and c <= 0)
-                    or (kind == "minExclusive" and c > 0)
-                    or (kind == "maxExclusive" and c < 0)
-                )
-                if not ok:
-                    yield v, 0
-        elif kind in ("node", "not"):
-            for v in values:
-                ok = self.conforms(v, arg, focus, desc)
-                if ok is None:
-                    self.unknown = True
-                elif ok != (kind == "node"):
-                    yield v, 0
-        elif kind in ("or", "and", "xone"):
-            for v in values:
-                answers = [self.conforms(v, m, focus, desc) for m in arg]
-                if kind == "or":
-                    ok = True if True in answers else (None if None in answers else False)
-                elif kind == "and":
-                    ok = False if False in answers else (None if None in answers else True)
-                else:
-                    ok = None if None in answers else answers.count(True) == 1
-                if ok is None:
-                    self.unknown = True
-                elif not ok:
-                    yield v, 0
-        elif kind == "qualifiedValueShape":
-            inner, lo, hi = arg
-            answers = [self.conforms(v, inner, focus, desc) for v in values]
-            yes = answers.count(True)
-            maybe = answers.count(None)
-            if lo is not None and yes < lo:
-                if yes + maybe >= lo:
-                    self.unknown = True
-                else:
-                    yield None, yes
-            if hi is not None and yes > hi:
-                yield None, yes
-        elif kind in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
-            others = desc.values(arg)
-            if kind == "equals":
-                for v in values:
-                    if v not in others:
-                        yield v, 0
-                for o in others:
-                    if o not in values:
-                        yield o, 0
-            elif kind == "disjoint":
-                for v in values:
-                    if v in others:
-                        yield v, 0
-            else:
-                for v in values:
-                    for o in others:
-                        c = _compare(v, o)
-                        if c is None or c > 0 or (kind == "lessThan" and c == 0):
-                            yield v, 0
-                            break
+        """What breaks one constraint: ``(value or None for the node, count)`` pairs."""
+        return CHECKERS[kind](_Check(self, focus, desc, kind, arg, values))
 
     def _desc_of(self, node: Term, focus: Term, focus_desc: Desc) -> Desc | None:
         if node == focus:
@@ -758,6 +618,10 @@ class Evaluator:
         if isinstance(node, ox.Literal):
             return EMPTY
         return self.describe(node)
+
+    def undecided(self) -> None:
+        """A check depended on a node not yet seen: the answer is not known yet."""
+        self.unknown = True
 
     def conforms(
         self, node: Term, shape: Shape, focus: Term | None = None, focus_desc: Desc = EMPTY
@@ -789,6 +653,240 @@ class Evaluator:
             return None if self.unknown else True
         finally:
             self.unknown = saved
+
+
+# ---------------------------------------------------------------------------------------------
+# one small checker per constraint kind (as pySHACL does): each yields what breaks its rule
+
+Violations = Iterator[tuple[Term | None, int]]
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One constraint applied to the value nodes of one focus node."""
+
+    ev: Evaluator
+    focus: Term
+    desc: Desc
+    kind: str
+    arg: Any
+    values: list[Term]
+
+    def conforms(self, node: Term, shape: Shape) -> bool | None:
+        return self.ev.conforms(node, shape, self.focus, self.desc)
+
+
+def _min_count(c: _Check) -> Violations:
+    if len(c.values) < c.arg:
+        yield None, len(c.values)
+
+
+def _max_count(c: _Check) -> Violations:
+    if len(c.values) > c.arg:
+        yield None, len(c.values)
+
+
+def _datatype(c: _Check) -> Violations:
+    for v in c.values:
+        if not isinstance(v, ox.Literal):
+            yield v, 0
+        elif c.arg == LANG_STRING:
+            if not v.language:
+                yield v, 0
+        elif v.language or v.datatype.value != c.arg or not well_formed(v):
+            yield v, 0
+
+
+def _node_kind(c: _Check) -> Violations:
+    for v in c.values:
+        if not _node_kind_ok(v, c.arg):
+            yield v, 0
+
+
+def _class(c: _Check) -> Violations:
+    accepted = c.ev.shapes.closure(c.arg)
+    for v in c.values:
+        if isinstance(v, ox.Literal):
+            yield v, 0
+            continue
+        d = c.ev._desc_of(v, c.focus, c.desc)
+        if d is None:
+            c.ev.undecided()
+        elif not (d.types & accepted):
+            yield v, 0
+
+
+def _has_value(c: _Check) -> Violations:
+    if c.arg not in c.values:
+        yield None, 0
+
+
+def _in(c: _Check) -> Violations:
+    for v in c.values:
+        if v not in c.arg:
+            yield v, 0
+
+
+def _pattern(c: _Check) -> Violations:
+    for v in c.values:
+        if isinstance(v, ox.BlankNode) or c.arg.search(str(v.value)) is None:
+            yield v, 0
+
+
+def _length(c: _Check) -> Violations:
+    for v in c.values:
+        if isinstance(v, ox.BlankNode):
+            yield v, 0
+            continue
+        n = len(str(v.value))
+        if (c.kind == "minLength" and n < c.arg) or (c.kind == "maxLength" and n > c.arg):
+            yield v, 0
+
+
+def _language_in(c: _Check) -> Violations:
+    for v in c.values:
+        lang = (v.language or "").lower() if isinstance(v, ox.Literal) else ""
+        if not lang or not any(lang == a or lang.startswith(a + "-") for a in c.arg):
+            yield v, 0
+
+
+def _unique_lang(c: _Check) -> Violations:
+    if not c.arg:
+        return
+    seen: dict[str, int] = {}
+    for v in c.values:
+        if isinstance(v, ox.Literal) and v.language:
+            lang = v.language.lower()
+            seen[lang] = seen.get(lang, 0) + 1
+    for lang, n in seen.items():
+        if n > 1:
+            yield ox.Literal(lang), n
+
+
+_RANGE_OK: dict[str, Callable[[int], bool]] = {
+    "minInclusive": lambda c: c >= 0,
+    "maxInclusive": lambda c: c <= 0,
+    "minExclusive": lambda c: c > 0,
+    "maxExclusive": lambda c: c < 0,
+}
+
+
+def _range(c: _Check) -> Violations:
+    ok = _RANGE_OK[c.kind]
+    for v in c.values:
+        order = _compare(v, c.arg)
+        if order is None or not ok(order):
+            yield v, 0
+
+
+def _node_or_not(c: _Check) -> Violations:
+    for v in c.values:
+        ok = c.conforms(v, c.arg)
+        if ok is None:
+            c.ev.undecided()
+        elif ok != (c.kind == "node"):
+            yield v, 0
+
+
+def _any_of(answers: list[bool | None]) -> bool | None:
+    return True if True in answers else (None if None in answers else False)
+
+
+def _all_of(answers: list[bool | None]) -> bool | None:
+    return False if False in answers else (None if None in answers else True)
+
+
+def _one_of(answers: list[bool | None]) -> bool | None:
+    return None if None in answers else answers.count(True) == 1
+
+
+_COMBINE: dict[str, Callable[[list[bool | None]], bool | None]] = {
+    "or": _any_of,
+    "and": _all_of,
+    "xone": _one_of,
+}
+
+
+def _logical(c: _Check) -> Violations:
+    combine = _COMBINE[c.kind]
+    for v in c.values:
+        ok = combine([c.conforms(v, m) for m in c.arg])
+        if ok is None:
+            c.ev.undecided()
+        elif not ok:
+            yield v, 0
+
+
+def _qualified(c: _Check) -> Violations:
+    inner, lo, hi = c.arg
+    answers = [c.conforms(v, inner) for v in c.values]
+    yes = answers.count(True)
+    maybe = answers.count(None)
+    if lo is not None and yes < lo:
+        if yes + maybe >= lo:
+            c.ev.undecided()
+        else:
+            yield None, yes
+    if hi is not None and yes > hi:
+        yield None, yes
+
+
+def _equals(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        if v not in others:
+            yield v, 0
+    for o in others:
+        if o not in c.values:
+            yield o, 0
+
+
+def _disjoint(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        if v in others:
+            yield v, 0
+
+
+def _less_than(c: _Check) -> Violations:
+    others = c.desc.values(c.arg)
+    for v in c.values:
+        for o in others:
+            order = _compare(v, o)
+            if order is None or order > 0 or (c.kind == "lessThan" and order == 0):
+                yield v, 0
+                break
+
+
+#: The checker for each constraint kind that ``compile_shapes`` produces.
+CHECKERS: dict[str, Callable[[_Check], Violations]] = {
+    "minCount": _min_count,
+    "maxCount": _max_count,
+    "datatype": _datatype,
+    "nodeKind": _node_kind,
+    "class": _class,
+    "hasValue": _has_value,
+    "in": _in,
+    "pattern": _pattern,
+    "minLength": _length,
+    "maxLength": _length,
+    "languageIn": _language_in,
+    "uniqueLang": _unique_lang,
+    "minInclusive": _range,
+    "maxInclusive": _range,
+    "minExclusive": _range,
+    "maxExclusive": _range,
+    "node": _node_or_not,
+    "not": _node_or_not,
+    "or": _logical,
+    "and": _logical,
+    "xone": _logical,
+    "qualifiedValueShape": _qualified,
+    "equals": _equals,
+    "disjoint": _disjoint,
+    "lessThan": _less_than,
+    "lessThanOrEquals": _less_than,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -893,6 +991,39 @@ class Plan:
         self.cache: dict[Any, Any] = {}
 
 
+def _signature(
+    desc: Desc, preds: tuple[str, ...]
+) -> tuple[tuple[tuple[str, str], ...], ...] | None:
+    """How many values of which kind, datatype and language a node has, per predicate.
+
+    None when a literal is malformed for its datatype: the full evaluator reports that.
+    """
+    by = desc.values_by
+    literal, named = ox.Literal, ox.NamedNode
+    parts: list[tuple[tuple[str, str], ...]] = []
+    for p in preds:
+        vals = by.get(p)
+        if not vals:
+            parts.append(())
+            continue
+        sigs: list[tuple[str, str]] = []
+        for v in vals:
+            t = type(v)
+            if t is literal:
+                dt = v.datatype.value
+                if dt in _LEXICAL and not well_formed(v):
+                    return None
+                sigs.append((dt, v.language or ""))
+            elif t is named:
+                sigs.append(_IRI_SIG)
+            else:
+                sigs.append(_BLANK_SIG)
+        if len(sigs) > 1:
+            sigs.sort()
+        parts.append(tuple(sigs))
+    return tuple(parts)
+
+
 class FastEvaluator(Evaluator):
     """The evaluator with the signature cache in front of it."""
 
@@ -925,78 +1056,86 @@ class FastEvaluator(Evaluator):
         return out
 
     def _fast(self, focus: Term, desc: Desc, plan: Plan) -> list[Result] | None:
-        by = desc.values_by
-        literal, named = ox.Literal, ox.NamedNode
-        parts: list[tuple[tuple[str, str], ...]] = []
-        for p in plan.preds:
-            vals = by.get(p)
-            if not vals:
-                parts.append(())
-                continue
-            sigs: list[tuple[str, str]] = []
-            for v in vals:
-                t = type(v)
-                if t is literal:
-                    dt = v.datatype.value
-                    rx = _LEXICAL.get(dt)
-                    if rx is not None and not well_formed(v):
-                        return None
-                    sigs.append((dt, v.language or ""))
-                elif t is named:
-                    sigs.append(_IRI_SIG)
-                else:
-                    sigs.append(_BLANK_SIG)
-            if len(sigs) > 1:
-                sigs.sort()
-            parts.append(tuple(sigs))
-        sig = tuple(parts)
+        """The results from the signature cache, or None when the full evaluator must decide."""
+        sig = _signature(desc, plan.preds)
+        if sig is None:
+            return None
         templates = plan.cache.get(sig)
         if templates is None:
             templates = self._structural(focus, desc, plan)
             plan.cache[sig] = templates
         if templates is _SLOW:
             return None
+        valued = self._valued_pass(focus, desc, plan)
+        if valued is False:
+            return None
+        other = self._other_pass(focus, desc, plan)
+        if other is False:
+            return None
+        self.unknown = valued is None or other is None
+        if self.unknown:
+            return []  # the caller waits for the nodes it misses, then checks again
+        return [
+            Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
+        ]
+
+    def _valued_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
+        """Rules about each value: False at the first failure, None if one is undecided."""
+        by = desc.values_by
         unknown = False
-        describe = self.describe
-        closure = self.shapes.closure
         for shape, kind, arg in plan.valued:
             path = shape.path or ()
             values = by.get(path[0], ()) if len(path) == 1 else self._values(desc, path)
-            if kind == "class":
-                accepted = closure(arg)
-                for v in values:
-                    if type(v) is literal:
-                        return None
-                    d = desc if v == focus else describe(v)
-                    if d is None:
-                        unknown = True
-                    elif not (d.types & accepted):
-                        return None
-                continue
-            for v in values:
-                ok = self._value_ok(v, kind, arg, focus, desc)
-                if ok is False:
-                    return None
-                if ok is None:
-                    unknown = True
+            ok = (
+                self._classes_ok(values, arg, focus, desc)
+                if kind == "class"
+                else self._values_ok(values, kind, arg, focus, desc)
+            )
+            if ok is False:
+                return False
+            unknown = unknown or ok is None
+        return None if unknown else True
+
+    def _classes_ok(self, values: Iterable[Term], cls: str, focus: Term, desc: Desc) -> bool | None:
+        accepted = self.shapes.closure(cls)
+        unknown = False
+        for v in values:
+            if type(v) is ox.Literal:
+                return False
+            d = desc if v == focus else self.describe(v)
+            if d is None:
+                unknown = True
+            elif not (d.types & accepted):
+                return False
+        return None if unknown else True
+
+    def _values_ok(
+        self, values: Iterable[Term], kind: str, arg: Any, focus: Term, desc: Desc
+    ) -> bool | None:
+        unknown = False
+        for v in values:
+            ok = self._value_ok(v, kind, arg, focus, desc)
+            if ok is False:
+                return False
+            unknown = unknown or ok is None
+        return None if unknown else True
+
+    def _other_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
+        """Everything else, through the full evaluator's checkers."""
+        unknown = False
         for shape, kind, arg in plan.other:
             if kind == "properties":
                 ok = self.conforms(focus, shape, focus, desc)
                 if ok is False:
-                    return None
+                    return False
                 unknown = unknown or ok is None
                 continue
             values = [focus] if shape.path is None else self._values(desc, shape.path)
             self.unknown = False
             for _v in self._violations(focus, desc, shape, kind, arg, values):
-                return None
+                return False
             unknown = unknown or self.unknown
-        self.unknown = unknown
-        if unknown:
-            return []  # the caller waits for the nodes it misses, then checks again
-        return [
-            Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
-        ]
+        return None if unknown else True
 
     def _structural(self, focus: Term, desc: Desc, plan: Plan) -> Any:
         out: list[Result] = []

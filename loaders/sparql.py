@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
+from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from core.config import Settings
 from loaders.base import LoadError, LoadStats, Problem, Source, slugify
+from queries import get_query
 
 if TYPE_CHECKING:
     from loaders.checker import Session
@@ -67,8 +70,6 @@ class SparqlLoader:
 
     def query(self, source: Source) -> str:
         if source.mapping is None:
-            from queries import get_query
-
             return get_query("harvest-triples").text
         path = Path(source.mapping)
         try:
@@ -159,8 +160,6 @@ class SparqlLoader:
 
 def fetch(endpoint: str, query: str, timeout: float, retries: int) -> bytes:
     """One CONSTRUCT request as Turtle, with retries and back-off; raises HarvestError."""
-    from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     last = ""
     for attempt in range(retries + 1):

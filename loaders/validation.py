@@ -10,6 +10,7 @@ Both report each problem with the rule's ``sh:name``, its ``sh:message`` and the
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -17,8 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as shacl_validate
+from rdflib.namespace import SH
 
 from core.config import CANONICAL_BASE, Settings
+from core.paths import package_dir
 from loaders.base import Problem
 from loaders.shapes import Shapes, compile_shapes
 
@@ -29,9 +34,8 @@ RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
 def ontology_dir() -> Path:
-    from loaders.curated import _package_dir
 
-    return _package_dir("ontology")
+    return package_dir("ontology")
 
 
 def shapes_path() -> Path:
@@ -77,7 +81,6 @@ def compiled_shapes(settings: Settings, extra_pairs: Iterable[tuple[str, str]] =
 
 def to_rdflib(triples: Iterable[Any], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy pyoxigraph triples into an rdflib graph (via N-Triples, the lossless route)."""
-    import rdflib
 
     g = graph if graph is not None else rdflib.Graph()
     as_triples = (
@@ -92,7 +95,6 @@ def to_rdflib(triples: Iterable[Any], graph: rdflib.Graph | None = None) -> rdfl
 
 @lru_cache(maxsize=4)
 def _shapes_graph(path: str, mtime: float, base: str) -> rdflib.Graph:
-    import rdflib
 
     text = rebased_text(Path(path), Settings(base_uri=base))
     return rdflib.Graph().parse(data=text, format="turtle")
@@ -111,9 +113,6 @@ def shacl_problems(
     locate: dict[str, tuple[str, int | None, int | None]] | None = None,
 ) -> tuple[bool, list[Problem]]:
     """Validate ``data`` with pyshacl against the project's shapes; (conforms, problems)."""
-    import rdflib
-    from pyshacl import validate as shacl_validate
-    from rdflib.namespace import SH
 
     shapes = shapes_graph(settings)
     _conforms, results, _text = shacl_validate(
@@ -180,7 +179,6 @@ def turtle_line_index(path: Path, iris: set[str], settings: Settings) -> dict[st
     """
     if not iris:
         return {}
-    import gzip
 
     spellings: dict[str, str] = {}
     for iri in iris:

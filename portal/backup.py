@@ -38,6 +38,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.store import KiemenStore, StoreError
+from loaders.provenance import kiemen_version
 from portal.progress import Progress
 
 MANIFEST = "kiemen-backup.json"
@@ -137,7 +138,6 @@ def backup(
     kstore: KiemenStore, target: Path, say: Say | None = None, meter: Progress | None = None
 ) -> BackupReport:
     """Copy the published generation and the registry into the new directory ``target``."""
-    from loaders.provenance import kiemen_version
 
     note = say or (meter.say if meter is not None else (lambda _m: None))
     target = Path(target)

@@ -40,6 +40,8 @@ class CitationMeta:
     keywords: list[str] = field(default_factory=list)
     about: str = ""  # the IRI of the thing the page describes
     is_dataset: bool = False
+    #: The licence the page's data are under (a publisher's records: the publisher's).
+    licence: str = LICENCE
 
     @property
     def highwire_date(self) -> str:
@@ -71,7 +73,7 @@ class CitationMeta:
             ("DC.type", "Dataset"),
             ("DC.language", self.language),
             ("DC.hasVersion", self.version),
-            ("DC.rights", LICENCE),
+            ("DC.rights", self.licence),
         ]
         if self.abstract:
             out.append(("DC.description", self.abstract))
@@ -104,7 +106,7 @@ class CitationMeta:
             "datePublished": self.released,
             "version": self.version,
             "inLanguage": self.language,
-            "license": LICENCE,
+            "license": self.licence,
             "isPartOf": dataset,
         }
         if self.about:
@@ -122,6 +124,7 @@ def for_page(
     about: str = "",
     abstract: str = "",
     keywords: list[str] | None = None,
+    licence: str = LICENCE,
 ) -> CitationMeta:
     """The citation facts of a page of ``kind`` in the generation being served."""
     version, released = cite.release(generation)
@@ -138,4 +141,5 @@ def for_page(
         keywords=keywords or [],
         about=about,
         is_dataset=is_dataset,
+        licence=licence,
     )

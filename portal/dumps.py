@@ -361,7 +361,7 @@ NICENESS = 10
 #: The child: lower its own priority, then run ``kiemen export``.
 EXPORT_CHILD = (
     f"import os, sys; os.nice({NICENESS}); sys.argv = ['kiemen', 'export']; "
-    "from portal.cli import main; main()"
+    "from cli.main import main; main()"
 )
 
 

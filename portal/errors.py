@@ -17,13 +17,25 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from portal import texts_search as _texts  # noqa: F401  (registers the error texts)
-from portal.i18n import t
+from portal.i18n import N_, t
 
 log = logging.getLogger("kiemen.errors")
 
-#: Statuses with their own title and explanation (others use the generic pair).
-KNOWN = (400, 404, 405, 406, 413, 500, 503)
+#: Statuses with their own title and explanation, as text keys (others use 400's or 500's).
+KNOWN = {
+    400: (N_("error.400.title"), N_("error.400.help")),
+    404: (N_("error.404.title"), N_("error.404.help")),
+    405: (N_("error.405.title"), N_("error.405.help")),
+    406: (N_("error.406.title"), N_("error.406.help")),
+    413: (N_("error.413.title"), N_("error.413.help")),
+    500: (N_("error.500.title"), N_("error.500.help")),
+    503: (N_("error.503.title"), N_("error.503.help")),
+}
+
+
+def _texts(status: int) -> tuple[str, str]:
+    """The (title, help) keys of ``status``."""
+    return KNOWN.get(status) or KNOWN[500 if status >= 500 else 400]
 
 
 @dataclass
@@ -72,11 +84,10 @@ def respond(
         return response
     if not wants_html():
         return Response(message + "\n", status=status, mimetype="text/plain")
-    key = status if status in KNOWN else (500 if status >= 500 else 400)
     html = render_template(
         "errors/error.html",
         status=status,
-        title=t(f"error.{key}.title"),
+        title=t(_texts(status)[0]),
         message=message,
         links=links or [],
     )
@@ -98,8 +109,7 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         if status >= 500:
             log.error("HTTP %s on %s %s: %s", status, request.method, request.path, exc)
-        key = status if status in KNOWN else (500 if status >= 500 else 400)
-        response = respond(status, t(f"error.{key}.help"))
+        response = respond(status, t(_texts(status)[1]))
         for name, value in exc.get_headers():
             if name.lower() in ("allow", "retry-after", "www-authenticate"):
                 response.headers[name] = value

@@ -33,6 +33,7 @@ from core.config import Settings
 from portal import sparql_results
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome, media, not_acceptable
+from portal.sparql_service import client_id, get_service
 from portal.sparql_text import SparqlTextError, scan
 
 #: What we ask for, by query form: standard formats every server writes the same way
@@ -234,7 +235,6 @@ def run(job: Job, settings: Settings) -> Outcome:
 
 def run_limited(job: Job) -> Outcome:
     """:func:`run` within the per-client concurrency limit of the embedded endpoint."""
-    from portal.sparql_service import client_id, get_service
 
     service = get_service()
     with service.limiter.slot(client_id()) as granted:

@@ -2,17 +2,22 @@
 
 The language comes from ``?lang=`` (remembered in a cookie), then the cookie, then the
 browser's Accept-Language, then Dutch. Data are shown in that language with fallback to the
-other (see :func:`pick`).
+other (see :func:`pick`). Interface texts come from the gettext catalogues in
+:mod:`portal.translations` through Flask-Babel; :func:`t` looks one up by its key, :func:`tn`
+one that counts something (its plural form follows ``n``). ``make messages`` extracts the keys
+used in code and templates (the calls below are the extraction keywords).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
+from flask_babel import Babel, force_locale, get_translations
 
-from portal.translations import TEXTS
+from portal.translations import DIRECTORY, Catalogues
 
 LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
@@ -37,10 +42,28 @@ def other_lang(lang: str | None = None) -> str:
 
 
 def t(key: str, **kwargs: Any) -> str:
-    """The interface text ``key`` in the visitor's language."""
-    entry = TEXTS.get(key)
-    text = key if entry is None else entry.get(current_lang()) or entry.get("en") or key
+    """The interface text ``key`` in the visitor's language (the key itself if unknown)."""
+    text = str(get_translations().gettext(key))
     return text.format(**kwargs) if kwargs else text
+
+
+def tn(key: str, n: int, **kwargs: Any) -> str:
+    """The text ``key`` in the plural form for ``n`` things; ``{n}`` in it is the number."""
+    text = str(get_translations().ngettext(key, key, n))
+    return text.format(n=n, **kwargs)
+
+
+def text_in(lang: str, key: str, **kwargs: Any) -> str:
+    """The text ``key`` in ``lang`` whatever the visitor's language (for data in both)."""
+    if lang not in LANGS:
+        raise ValueError(f"no catalogue for {lang!r}")
+    with force_locale(lang):
+        return t(key, **kwargs)
+
+
+def N_(key: str) -> str:
+    """Mark ``key`` for extraction where the portal composes it at run time; returns it as is."""
+    return key
 
 
 def pick(values: Mapping[str, str] | None, lang: str | None = None) -> str:
@@ -54,8 +77,16 @@ def pick(values: Mapping[str, str] | None, lang: str | None = None) -> str:
     return ""
 
 
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(t=t, pick=pick, current_lang=current_lang, other_lang=other_lang)
+def init_app(app: Flask, catalogues: Path = DIRECTORY) -> None:
+    """Language selection, the catalogues under ``catalogues`` and the template globals."""
+    babel = Babel(
+        app, configure_jinja=False, default_locale=DEFAULT_LANG, locale_selector=current_lang
+    )
+    # Flask-Babel itself would read .mo files; this domain serves the .po files, compiled at start.
+    babel.domain_instance = Catalogues(LANGS, catalogues)
+    app.jinja_env.globals.update(
+        t=t, tn=tn, pick=pick, current_lang=current_lang, other_lang=other_lang
+    )
 
     @app.after_request
     def remember(response: Response) -> Response:

@@ -1,6 +1,6 @@
 """What the page of each kind of thing shows beyond its statements (``kinds/{kind}.html``).
 
-Registered in :data:`portal.resource.KIND_CONTEXT`: the ``/page/…`` view calls the provider of
+Listed in :func:`portal.wiring.default_wiring`: the ``/page/…`` view calls the provider of
 the page's kind with ``(kstore, iri, lang)`` and hands the result to the template as ``extra``.
 Details come from stored queries with bound parameters (a few milliseconds each); lists that
 could be long (initiatives of a concept or place, related initiatives) come from the index
@@ -20,8 +20,9 @@ from core import facets
 from core.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from portal import listing
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
-from portal.resource import BUILTIN_LABELS, KIND_CONTEXT, page_path
+from portal.builtin_labels import BUILTIN_LABELS
+from portal.resource import page_path
+from portal.titles import with_scheme
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -100,7 +101,6 @@ class Namer:
     def label(self, iri: str) -> str:
         """The name in the page's language; a concept's with its scheme where a concept of
         another scheme has the same name (``faciliteren (overheidsrol)``)."""
-        from portal.titles import with_scheme
 
         return with_scheme(self.kstore, iri, self._label(iri), self.lang)
 
@@ -577,4 +577,3 @@ PROVIDERS: dict[str, Callable[[KiemenStore, str, str], Any]] = {
     "document": document,
     "reference": reference,
 }
-KIND_CONTEXT.update(PROVIDERS)

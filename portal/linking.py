@@ -30,9 +30,13 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
+import loaders
 from core.config import Settings
 from core.store import KiemenStore
+from loaders.base import LoadError
+from portal import publishing
 from portal.publishers import Auth, Publisher, PublisherError, connect, now
+from portal.publishing import DCT, PROV, RDF, RDFS, XSD
 
 if TYPE_CHECKING:
     from portal.publishing import Record
@@ -254,7 +258,6 @@ def open_suggestions(settings: Settings, code: str) -> list[dict[str, Any]]:
 
 def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
     """The links graph: every confirmed link, and a statement of who confirmed it and why."""
-    from portal.publishing import DCT, PROV, RDF, RDFS, XSD
 
     out: list[ox.Triple] = []
     for s in all_suggestions(settings, publisher.code, "confirmed"):
@@ -299,9 +302,6 @@ def decide(
     kstore: KiemenStore, auth: Auth, suggestion_id: int, decision: str, prop: str | None = None
 ) -> dict[str, Any]:
     """Confirm or reject a suggestion (or undo a confirmation) and republish the links graph."""
-    import loaders
-    from loaders.base import LoadError
-    from portal import publishing
 
     settings = kstore.settings
     publisher = auth.publisher

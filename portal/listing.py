@@ -21,7 +21,7 @@ from core.config import Settings
 from core.facets import BrowseIndex
 from core.store import KiemenStore
 from portal import errors
-from portal.i18n import t
+from portal.i18n import N_, t
 from queries import QueryParameterError, get_query
 
 #: Facet values shown before "more", and after it.
@@ -218,7 +218,7 @@ def check_values(index: BrowseIndex, filters: Mapping[str, Sequence[str]]) -> No
                 shown = ", ".join(valid[:VALID_SHOWN]) + (" …" if len(valid) > VALID_SHOWN else "")
                 raise errors.ClientError(
                     400,
-                    "error.unknown_value",
+                    N_("error.unknown_value"),
                     {"facet": key, "value": ref[:100], "valid": shown or "—"},
                     extra={"facet": key, "valid_values": valid[:1000]},
                 )
@@ -229,7 +229,7 @@ def past_last(path: str, params: Mapping[str, Sequence[str]], page: int, pages: 
     last = url_with(path, params, page=pages if pages > 1 else None)
     return errors.ClientError(
         404,
-        "error.past_last",
+        N_("error.past_last"),
         {"page": page, "pages": pages},
         extra={"last_page": pages, "last_page_url": last},
         links=[(t("error.last_page", page=pages), last)],

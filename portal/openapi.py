@@ -484,22 +484,38 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
         _query("table", {"type": "string"}, "The table a CSV body holds (default initiatives)."),
         _query("valid_only", {"type": "string"}, "1, true or yes: publish only valid records."),
         _query("format", {"type": "string"}, "json (default) or a SHACL report format."),
+        _query(
+            "mode",
+            {"type": "string", "enum": ["add", "replace"], "default": "add"},
+            "add: records the upload does not mention stay; replace: they are removed "
+            "(needs confirm).",
+        ),
+        _query(
+            "confirm",
+            {"type": "string"},
+            "true: confirm the removals of a replace (without it: 409 with the preview).",
+        ),
+        _query(
+            "expect",
+            {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "The preview's digest the confirmation answers; another preview is not confirmed.",
+        ),
     ]
     upload_responses = {
         "200": _json_body(report, "The validation report."),
         "201": _json_body(report, "Published as a new version (Location: its download)."),
         **refusals,
+        "409": _error("A replace would remove records and was not confirmed (the preview)."),
         "413": _error("The upload is larger than KIEMEN_MAX_BODY_BYTES."),
         "422": _json_body(report, "Not valid: the report names file, row, column and rule."),
         "503": _error("The store is busy or cannot be written."),
     }
-    rows_of = lambda item: _list_schema(item)  # noqa: E731
     paths: dict[str, Any] = {
         "/publish/api/publishers": {
             "get": {
                 "operationId": "listPublishers",
                 "summary": "The registered publishers and their latest versions.",
-                "responses": {"200": _json_body(rows_of({"type": "object"}), "Publishers.")},
+                "responses": {"200": _json_body(_list_schema({"type": "object"}), "Publishers.")},
             }
         },
         "/publish/api/{code}/validate": {
@@ -518,7 +534,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "summary": "The publisher's versions, newest first.",
                 "parameters": [code],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Versions."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Versions."),
                     "404": _error("No such publisher."),
                 },
             },
@@ -553,7 +569,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                     _query("status", {"type": "string"}, "open, confirmed or rejected."),
                 ],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Suggestions."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Suggestions."),
                     "404": _error("No such publisher."),
                 },
             }
@@ -570,7 +586,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                     _query("property", {"type": "string"}, "The link property to confirm."),
                 ],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "The decided suggestion."),
+                    "200": _json_body(_list_schema({"type": "object"}), "The decided suggestion."),
                     **refusals,
                     "404": {
                         "description": "No such publisher, or a suggestion id that is no number "
@@ -587,7 +603,7 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "security": secured,
                 "parameters": [code],
                 "responses": {
-                    "200": _json_body(rows_of({"type": "object"}), "Audit entries."),
+                    "200": _json_body(_list_schema({"type": "object"}), "Audit entries."),
                     **refusals,
                 },
             }
@@ -609,6 +625,13 @@ def _publishing_api() -> tuple[dict[str, Any], dict[str, Schema]]:
                 "rows": {"type": "array", "items": {"type": "object"}},
                 "truncated": {"type": "boolean"},
                 "status": {"type": "integer"},
+                "mode": {"type": "string", "enum": ["add", "replace"]},
+                "needs_confirmation": {"type": "boolean"},
+                "preview": {
+                    "type": ["object", "null"],
+                    "description": "Records added, changed and removed (counts, lists of "
+                    "iri/kind/label_nl/label_en, digest).",
+                },
             },
         },
     }

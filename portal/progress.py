@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from tqdm import tqdm
+
 #: Seconds before any bar or progress line appears.
 DELAY = 2.0
 #: Seconds between plain progress lines.
@@ -227,7 +229,6 @@ class Progress:
             )
 
     def _draw(self, done: int, total: int | None, items: int | None, begun: float) -> None:
-        from tqdm import tqdm
 
         if self._bar is None:
             self._bar = tqdm(

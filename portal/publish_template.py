@@ -795,9 +795,16 @@ class CheckedRow:
 
 
 def check_rows(
-    parsed: Parsed, vocabulary: Vocabulary, own_code: str
+    parsed: Parsed,
+    vocabulary: Vocabulary,
+    own_code: str,
+    known: dict[str, set[str]] | None = None,
 ) -> dict[str, list[CheckedRow]]:
-    """Apply the column rules to every row; problems go to ``parsed.issues``."""
+    """Apply the column rules to every row; problems go to ``parsed.issues``.
+
+    ``known``: identifiers per table that the published dataset keeps whatever the upload
+    holds (an ``add`` upload), which roles may refer to as well.
+    """
     out: dict[str, list[CheckedRow]] = {}
     for name in ("initiatives", "actors", "roles"):
         rows = parsed.rows.get(name, [])
@@ -809,7 +816,9 @@ def check_rows(
             ref = c.values.get(col_name)
             if not ref:
                 continue
-            if ref not in {r.values.get("id") for r in out[table]}:
+            if ref not in {r.values.get("id") for r in out[table]} | (known or {}).get(
+                table, set()
+            ):
                 c.ok = False
                 parsed.issues.append(
                     error(

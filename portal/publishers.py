@@ -1,9 +1,10 @@
 """Publishers: the governments that publish their own data in Kiemen, and their tokens.
 
 A publisher is a Dutch municipality (or province) known by its CBS code (``GM0344``,
-``PV26``). The code is checked against ``data/reference/cbs-gemeenten.csv``, a bundled list of
-current codes and names (with the former codes the curated data mentions, so that a merged
-municipality gets a useful answer rather than a bare "unknown"). Each publisher writes only its
+``PV26``). The code is checked against ``data/reference/cbs-gemeenten.csv``, the bundled CBS
+list the place resolver reads too (:mod:`loaders.places`): the current codes and names, and
+every code that ended since 2010 with its successor and date, so that a merged municipality
+gets a useful answer (today's code) rather than a bare "unknown". Each publisher writes only its
 own named graphs, ``{base}graph/publishers/{code}/…``, and mints its records under
 ``{base}id/publishers/{code}/…``.
 
@@ -17,22 +18,19 @@ the token store; the data of each version is kept under ``{store}/publishers/{co
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
-import functools
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from core.config import Settings
+from loaders.places import CbsBody, cbs_list, current_successors
 from portal.tokens import TokenInfo, TokenStore
 
 CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
-TOOI = "https://identifier.overheid.nl/tooi/id/"
 EU_LICENCE = "http://publications.europa.eu/resource/authority/licence/"
 
 
@@ -45,51 +43,49 @@ class PublisherError(ValueError):
         self.nl = nl or en
 
 
-@dataclass(frozen=True)
-class Body:
-    """A municipality or province from the bundled CBS list."""
-
-    code: str
-    name: str
-    name_en: str
-    type: str  # gemeente | provincie
-    status: str  # current | former
-    successor: str
-    ended: str
-    province: str
-    lat: str
-    long: str
-    #: GeoNames id of the municipality's city (see data/reference/README.md), or empty.
-    geonames: str = ""
-
-    @property
-    def current(self) -> bool:
-        return self.status == "current"
-
-    @property
-    def successors(self) -> list[str]:
-        """The code(s) a former municipality went into (several when it was divided)."""
-        return [c for c in self.successor.split(";") if c]
-
-    @property
-    def official_name(self) -> str:
-        return f"{'Gemeente' if self.type == 'gemeente' else 'Provincie'} {self.name}"
-
-    @property
-    def tooi(self) -> str:
-        """The government's IRI in TOOI, the value list data.overheid.nl knows publishers by."""
-        return f"{TOOI}{self.type}/{self.code.lower()}"
+#: A municipality or province from the bundled CBS list (one definition, in the loaders).
+Body = CbsBody
 
 
-def reference_path() -> Path:
-    return Path(str(resources.files("kiemen_data"))) / "reference" / "cbs-gemeenten.csv"
-
-
-@functools.cache
 def reference() -> dict[str, Body]:
-    """The bundled list of CBS codes, by code."""
-    with open(reference_path(), encoding="utf-8", newline="") as fh:
-        return {row["code"]: Body(**row) for row in csv.DictReader(fh)}
+    """The bundled list of CBS codes, by code (read once per process)."""
+    return cbs_list()
+
+
+def _named(code: str) -> str:
+    body = reference().get(code)
+    return f"{code} ({body.name})" if body else code
+
+
+def _list(codes: list[str]) -> str:
+    return ", ".join(_named(c) for c in codes)
+
+
+def _former(norm: str, body: Body) -> PublisherError:
+    """Why a former code is refused: what it went into and when, and which code to use now."""
+    direct = body.successors
+    now = current_successors(norm)
+    named = _list(direct)
+    use = " or ".join(now) if now else "the code of today's municipality (see cbs.nl)"
+    use_nl = " of ".join(now) if now else "de code van de huidige gemeente (zie cbs.nl)"
+    # A successor that merged again later (Groesbeek became Berg en Dal) is followed to today.
+    later = {c: current_successors(c) for c in direct if c not in now}
+    since = "".join(f"; {c} has since become {_list(ok)}" for c, ok in later.items() if ok)
+    since_nl = "".join(f"; {c} is inmiddels {_list(ok)}" for c, ok in later.items() if ok)
+    if len(direct) > 1:  # a municipality divided among its neighbours (Haaren, 2021)
+        return PublisherError(
+            f"{norm} ({body.name}) no longer exists: on {body.ended} it was divided among "
+            f"{named}{since}; use the code of the one your data is about ({use})",
+            f"{norm} ({body.name}) bestaat niet meer: de gemeente is op {body.ended} "
+            f"verdeeld over {named}{since_nl}; gebruik de code van de gemeente waar uw "
+            f"gegevens over gaan ({use_nl})",
+        )
+    return PublisherError(
+        f"{norm} ({body.name}) no longer exists: it merged into {named or '?'} on {body.ended}"
+        f"{since}; use {use}",
+        f"{norm} ({body.name}) bestaat niet meer: de gemeente ging op {body.ended} op in "
+        f"{named or '?'}{since_nl}; gebruik {use_nl}",
+    )
 
 
 def check_code(code: str, *, allow_former: bool = False) -> Body:
@@ -112,23 +108,7 @@ def check_code(code: str, *, allow_former: bool = False) -> Body:
             "(data/reference/cbs-gemeenten.csv); controleer de code bij het CBS",
         )
     if not body.current and not allow_former:
-        codes = body.successors
-        named = [f"{c} ({reference()[c].name})" if c in reference() else c for c in codes]
-        if len(codes) > 1:  # a municipality divided among its neighbours (Haaren, 2021)
-            raise PublisherError(
-                f"{norm} ({body.name}) no longer exists: on {body.ended} it was divided among "
-                f"{', '.join(named)}; use the code of the one your data is about",
-                f"{norm} ({body.name}) bestaat niet meer: de gemeente is op {body.ended} "
-                f"verdeeld over {', '.join(named)}; gebruik de code van de gemeente waar uw "
-                "gegevens over gaan",
-            )
-        now = named[0] if named else body.successor
-        raise PublisherError(
-            f"{norm} ({body.name}) no longer exists: it merged into {now} on {body.ended}; "
-            f"use {body.successor}",
-            f"{norm} ({body.name}) bestaat niet meer: de gemeente ging op {body.ended} op in "
-            f"{now}; gebruik {body.successor}",
-        )
+        raise _former(norm, body)
     return body
 
 

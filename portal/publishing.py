@@ -68,6 +68,7 @@ from portal.publishers import (
     now,
     reference,
 )
+from portal.upload_diff import ADD, REPLACE, Diff, diff, merged, records_of
 
 KM = "https://w3id.org/kiemen/def/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -730,9 +731,12 @@ def shacl_check(
     publisher: Publisher,
     build: Build,
     records: list[Record],
+    triples: list[ox.Triple] | None = None,
 ) -> list[Issue]:
-    """Validate the records with the project's shapes (a dry-run load; nothing is written)."""
-    triples = build.triples(records)
+    """Validate what would be published (``triples``, by default the records alone) with the
+    project's shapes: a dry-run load, which writes nothing and builds no indexes."""
+    if triples is None:
+        triples = build.triples(records)
     if not triples:
         return []
     source = _source(publisher, kstore.settings, triples, "check", where=_where(records))
@@ -769,6 +773,12 @@ class Report:
     #: The client's Idempotency-Key; a retry with the same key answers with the first publish.
     idempotency_key: str | None = None
     replayed: bool = False
+    #: ``add`` (records not mentioned stay) or ``replace`` (they go, once confirmed).
+    mode: str = ADD
+    #: What publishing does (or did) to the records: the check step's preview.
+    diff: Diff | None = None
+    #: A replace that would remove records was not (or not for this preview) confirmed.
+    needs_confirmation: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -784,6 +794,17 @@ class Report:
 
     def summary(self, lang: str = "en") -> str:
         e, w = len(self.errors), len(self.warnings)
+        if self.needs_confirmation and self.diff is not None:
+            gone = len(self.diff.removed)
+            if lang == "nl":
+                return (
+                    f"Vervangen verwijdert {gone} record(s) die de upload niet noemt; er is "
+                    "niets gepubliceerd. Bekijk de voorvertoning en bevestig om te publiceren."
+                )
+            return (
+                f"Replacing removes {gone} record(s) the upload does not mention; nothing was "
+                "published. Review the preview and confirm to publish."
+            )
         if self.published:
             if lang == "nl":
                 text = f"Gepubliceerd als versie {self.version}: {self.records} records"
@@ -801,8 +822,22 @@ class Report:
                 return f"{e} fout(en) en {w} advies gevonden; er is niets gepubliceerd."
             return f"{e} error(s) and {w} piece(s) of advice found; nothing was published."
         if lang == "nl":
-            return f"Geldig: {self.records} records, {w} advies. Er is (nog) niets gepubliceerd."
-        return f"Valid: {self.records} records, {w} piece(s) of advice. Nothing published (yet)."
+            return (
+                f"Geldig: {self.records} records, {w} advies. Er is (nog) niets gepubliceerd."
+                + self._would(lang)
+            )
+        return (
+            f"Valid: {self.records} records, {w} piece(s) of advice. Nothing published (yet)."
+            + self._would(lang)
+        )
+
+    def _would(self, lang: str) -> str:
+        if self.diff is None:
+            return ""
+        a, c, r = len(self.diff.added), len(self.diff.changed), len(self.diff.removed)
+        if lang == "nl":
+            return f" Publiceren voegt {a} record(s) toe, wijzigt er {c} en verwijdert er {r}."
+        return f" Publishing adds {a} record(s), changes {c} and removes {r}."
 
     def as_json(self) -> dict[str, Any]:
         ordered = sorted(
@@ -817,6 +852,9 @@ class Report:
             "version": self.version,
             "replayed": self.replayed,
             "valid_only": self.valid_only,
+            "mode": self.mode,
+            "needs_confirmation": self.needs_confirmation,
+            "preview": self.diff.as_json() if self.diff is not None else None,
             "summary": self.summary("en"),
             "summary_nl": self.summary("nl"),
             "counts": {
@@ -967,9 +1005,15 @@ def _errors_by_record(issues: list[Issue], build: Build) -> set[str]:
     return bad
 
 
-def _closure(records: list[Record], bad: set[str], build: Build) -> list[Record]:
-    """Records left when ``bad`` ones go, with everything that refers to them."""
-    keys = {r.key for r in records}
+def _closure(
+    records: list[Record], bad: set[str], build: Build, present: frozenset[str] = frozenset()
+) -> list[Record]:
+    """Records left when ``bad`` ones go, with everything that refers to them.
+
+    ``present``: records the dataset keeps whatever the upload holds (``add`` mode), which
+    the upload's records may refer to.
+    """
+    keys = {r.key for r in records} | (present - bad)
     dropped = set(bad)
     changed = True
     while changed:
@@ -992,27 +1036,80 @@ def process_upload(
     publish: bool,
     valid_only: bool = False,
     idempotency_key: str | None = None,
+    mode: str = ADD,
+    confirm: bool = False,
+    expect: str | None = None,
 ) -> Report:
-    """Check (and with ``publish``, publish) the template's tables from CSV or Excel files."""
+    """Check (and with ``publish``, publish) the template's tables from CSV or Excel files.
+
+    ``mode`` ``add`` keeps the records the upload does not mention; ``replace`` removes them,
+    but only with ``confirm`` (and, when given, ``expect`` = the digest of the preview the
+    publisher saw); otherwise the report asks for confirmation and nothing is published.
+    """
     publisher = auth.publisher
     settings = kstore.settings
     report = Report(publisher.code, "upload" if publish else "check", valid_only=valid_only)
     report.idempotency_key = idempotency_key if publish else None
+    report.mode = mode
     with publisher_lock(settings, publisher.code):
         if _replayed(settings, report):
             return report
+        old = current_triples(kstore, publisher.data_graph(settings))
+        present = _present(old, publisher, settings, mode)
         parsed: Parsed = read_uploads(files, settings.max_body_bytes)
         report.files = parsed.files
         report.structural = bool(parsed.broken)
-        checked = check_rows(parsed, vocabulary(kstore), publisher.code)
+        known = {
+            table: {k.rsplit("/", 1)[-1] for k in present if f"/{kind}/" in k}
+            for table, kind in (("initiatives", "initiative"), ("actors", "actor"))
+        }
+        checked = check_rows(parsed, vocabulary(kstore), publisher.code, known)
         report.issues += parsed.issues
         build = build_records(checked, publisher, settings, existing_places(kstore))
-        report.issues += shacl_check(kstore, publisher, build, build.records)
+        target = _target(build, build.records, old, mode, publisher, settings)
+        report.issues += shacl_check(kstore, publisher, build, build.records, target)
         for name, rows in checked.items():
             if rows or name in parsed.rows:
                 report.tables[name] = {"rows": len(rows), "valid": sum(1 for c in rows if c.ok)}
-        _finish(kstore, auth, report, build, publish=publish, valid_only=valid_only)
+        _finish(
+            kstore,
+            auth,
+            report,
+            build,
+            old,
+            publish=publish,
+            valid_only=valid_only,
+            present=present,
+            confirmed=confirm,
+            expect=expect,
+        )
     return report
+
+
+def _present(
+    old: Iterable[ox.Triple], publisher: Publisher, settings: Settings, mode: str
+) -> frozenset[str]:
+    """The records an ``add`` upload keeps whatever it holds (none for ``replace``)."""
+    if mode == REPLACE:
+        return frozenset()
+    return frozenset(records_of(old, settings, publisher.id_ns(settings)))
+
+
+def _target(
+    build: Build,
+    keep: list[Record],
+    old: set[ox.Triple],
+    mode: str,
+    publisher: Publisher,
+    settings: Settings,
+) -> list[ox.Triple]:
+    """The data graph publishing ``keep`` would leave: the records alone (``replace``), or
+    the old graph with them in place of their earlier state (``add``)."""
+    triples = build.triples(keep)
+    if mode == REPLACE:
+        return triples
+    register = _register_iri(publisher, settings)
+    return merged(old, triples, {r.key for r in keep}, register)
 
 
 def process_rdf(
@@ -1026,14 +1123,22 @@ def process_rdf(
     valid_only: bool = False,
     action: str = "graph-store",
     idempotency_key: str | None = None,
+    mode: str = ADD,
+    confirm: bool = False,
+    expect: str | None = None,
 ) -> Report:
-    """Check (and publish) RDF for the publisher's data graph: PUT replaces, POST merges."""
+    """Check (and publish) RDF for the publisher's data graph.
+
+    ``merge`` (Graph Store POST) adds the triples to the graph as they are; otherwise each
+    subject is a record, and ``mode``/``confirm`` act as for :func:`process_upload`.
+    """
     from portal import conneg
 
     publisher = auth.publisher
     settings = kstore.settings
     report = Report(publisher.code, action if publish else "check", valid_only=valid_only)
     report.idempotency_key = idempotency_key if publish else None
+    report.mode = REPLACE if merge else mode
     name = "request body"
     report.files = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
     fmt = conneg.by_key(media_type.split(";")[0].strip(), conneg.RDF_FORMATS)
@@ -1091,11 +1196,12 @@ def process_rdf(
             report.structural = True
             _audit(settings, auth, report)
             return report
+        old = current_triples(kstore, publisher.data_graph(settings))
         if merge:
             register = _register_iri(publisher, settings)
             kept = [
                 tr
-                for tr in current_triples(kstore, publisher.data_graph(settings))
+                for tr in old
                 # the register and the links to its sections are made again for every record
                 if not value(tr.subject).startswith(register)
                 and not value(tr.object).startswith(register)
@@ -1105,9 +1211,23 @@ def process_rdf(
         build, issues = build_from_rdf(triples, publisher, settings, name)
         report.issues += issues
         report.structural = bool(issues)
-        report.issues += shacl_check(kstore, publisher, build, build.records)
+        present = _present(old, publisher, settings, report.mode)
+        target = _target(build, build.records, old, report.mode, publisher, settings)
+        report.issues += shacl_check(kstore, publisher, build, build.records, target)
         report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
-        _finish(kstore, auth, report, build, publish=publish, valid_only=valid_only)
+        _finish(
+            kstore,
+            auth,
+            report,
+            build,
+            old,
+            publish=publish,
+            valid_only=valid_only,
+            present=present,
+            # a Graph Store POST keeps every record: it removes nothing to confirm
+            confirmed=confirm or merge,
+            expect=expect,
+        )
     return report
 
 
@@ -1116,30 +1236,39 @@ def _finish(
     auth: Auth,
     report: Report,
     build: Build,
+    old: set[ox.Triple],
     *,
     publish: bool,
     valid_only: bool,
+    present: frozenset[str] = frozenset(),
+    confirmed: bool = False,
+    expect: str | None = None,
 ) -> None:
-    """Decide what to publish, publish it as a version, suggest links, write the audit log."""
+    """Decide what to publish, publish it as a version, suggest links, write the audit log.
+
+    A ``replace`` that removes records publishes only when confirmed for exactly the removals
+    the preview showed; anything else stops with the preview and publishes nothing.
+    """
     from portal import linking
 
     settings = kstore.settings
     publisher = auth.publisher
+    ns = publisher.id_ns(settings)
     keep = build.records
     bad = _errors_by_record(report.issues, build)
     rows_with_errors = {
         (i.table, i.row) for i in report.errors if i.row is not None and i.table in TABLES
     }
     if report.errors:
-        keep = _closure(build.records, bad, build)
+        keep = _closure(build.records, bad, build, present)
     report.records = len(keep)
-    graph = publisher.data_graph(settings)
-    old = current_triples(kstore, graph)
     would = bool(keep) and not report.structural and (valid_only or not report.errors)
-    if would:  # what publishing would change
-        new = set(build.triples(keep))
+    if would:  # what publishing would change: the check step's preview
+        target = _target(build, keep, old, report.mode, publisher, settings)
+        new = set(target)
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
+        report.diff = diff(old, target, settings, ns)
     report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep)]
     may_publish = publish and not report.structural and (valid_only or not report.errors)
     if not may_publish or not keep:
@@ -1149,10 +1278,24 @@ def _finish(
             )
         _audit(settings, auth, report)
         return
+    assert report.diff is not None
+    accepted = {r["iri"] for r in report.diff.removed} if confirmed else set()
+    if expect is not None and expect != report.diff.digest:
+        accepted = set()  # the dataset (or the upload) changed since the preview was shown
     # publish the valid rows only: what the shapes still reject goes too, round by round
     for _round in range(MAX_ROUNDS):
         version = next_version(settings, publisher.code)
-        triples = build.triples(keep)
+        triples = _target(build, keep, old, report.mode, publisher, settings)
+        planned = diff(old, triples, settings, ns)
+        if {r["iri"] for r in planned.removed} - accepted:
+            report.diff, report.needs_confirmation = planned, True
+            _audit(
+                settings,
+                auth,
+                report,
+                detail=f"replace not confirmed: {len(planned.removed)} record(s) would be removed",
+            )
+            return
         try:
             publish_version(
                 kstore,
@@ -1170,7 +1313,7 @@ def _finish(
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]
             known = {(i.focus, i.en) for i in report.issues}
             report.issues += [i for i in more if (i.focus, i.en) not in known]
-            keep = _closure(keep, _errors_by_record(more, build), build)
+            keep = _closure(keep, _errors_by_record(more, build), build, present)
             if not keep:
                 break
             continue
@@ -1188,6 +1331,7 @@ def _finish(
                 report.left_out.append({"table": table, "row": row})
         report.published, report.version = True, version
         report.records = len(keep)
+        report.diff = planned
         new = set(triples)
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
@@ -1440,6 +1584,7 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
             return report
         report.published, report.version = True, version
         report.triples, report.added, report.removed = len(new), len(new - old), len(old - new)
+        report.diff = diff(old, triples, settings, publisher.id_ns(settings))
     return report
 
 

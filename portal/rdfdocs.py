@@ -108,9 +108,15 @@ def _term_id(term: Any) -> str:
     return f"_:{term.value}" if isinstance(term, ox.BlankNode) else str(term.value)
 
 
-def rdf_response(body: bytes, fmt: Format, links: Sequence[str] = ()) -> Response:
-    """A data response: the media type (text/* with UTF-8), the licence and open CORS."""
+def rdf_response(
+    body: bytes, fmt: Format, links: Sequence[str] = (), licence: str | None = None
+) -> Response:
+    """A data response: the media type (text/* with UTF-8), the licence and open CORS.
+
+    ``licence``: the ``Link`` value of the licence the document states, Kiemen's by default
+    (a publisher's records state their own, :mod:`portal.licensing`).
+    """
     response = Response(body, mimetype=fmt.media_type)
-    response.headers["Link"] = ", ".join([link_header(), *links])
+    response.headers["Link"] = ", ".join([licence or link_header(), *links])
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

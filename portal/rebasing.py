@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+import loaders
 from core.store import KiemenStore, StoreError
 
 #: Quads rewritten per batch (bounded memory on big stores).
@@ -66,7 +67,6 @@ def migrate_base(
 ) -> tuple[str, int]:
     """Rewrite every IRI under ``old`` (default: the base the store was made with) to the
     deployment's base, rebuild the indexes and publish; returns (old base, quads rewritten)."""
-    import loaders
 
     new = kstore.settings.base_uri
     old = old or kstore.made_with_base()

@@ -455,65 +455,14 @@ class Reconciler:
         wanted = [i for i in dict.fromkeys(iris) if self.id_of(i) is not None]
         if not wanted:
             return {}
-        by_pred: dict[str, list[Prop]] = {}
-        for prop in PROPERTIES:
-            for pred in prop.predicates:
-                by_pred.setdefault(self._full(pred), []).append(prop)
-        class_kinds = {self._full(c): k for k in TYPES for c in k.classes}
-        out: dict[str, Thing] = {}
-        values: dict[tuple[str, str, str], Value] = {}
-        solutions = (
-            solution
-            for start in range(0, len(wanted), 500)
-            for solution in self.kstore.query(
-                listing.bind_many(
-                    self.settings, "reconcile-things", {"thing": wanted[start : start + 500]}
-                )
+        reading = _ThingsReading(self)
+        for start in range(0, len(wanted), 500):
+            text = listing.bind_many(
+                self.settings, "reconcile-things", {"thing": wanted[start : start + 500]}
             )
-        )
-        for solution in solutions:
-            subject = solution["thing"].value
-            pred = solution["p"].value
-            obj = solution["o"]
-            thing = out.get(subject)
-            if thing is None:
-                thing = out[subject] = Thing(iri=subject, id=self.id_of(subject) or subject)
-            lang = getattr(obj, "language", None) or ""
-            if pred == RDF_TYPE:
-                kind = class_kinds.get(obj.value)
-                if kind is not None and kind not in thing.types:
-                    thing.types.append(kind)
-                continue
-            if pred in NAME_PREDICATES:
-                _put(thing.labels, lang, obj.value)
-                if obj.value not in thing.names:
-                    thing.names.append(obj.value)
-            elif pred == SKOS + "altLabel" and obj.value not in thing.names:
-                thing.names.append(obj.value)
-            if pred in (DCT + "description", SKOS + "definition"):
-                _put(thing.descriptions, lang, obj.value)
-            for prop in by_pred.get(pred, ()):
-                key = (subject, prop.id, obj.value + "@" + lang)
-                value = values.get(key)
-                if value is None:
-                    is_iri = isinstance(obj, ox.NamedNode)
-                    value = Value(
-                        text=obj.value,
-                        iri=obj.value if is_iri else None,
-                        id=(self.id_of(obj.value) or obj.value) if is_iri else None,
-                    )
-                    values[key] = value
-                    thing.values.setdefault(prop.id, []).append(value)
-        labels = self.labels(sorted({v.iri for v in values.values() if v.iri is not None}))
-        for value in values.values():
-            if value.iri is not None:
-                value.labels = labels.get(value.iri, {})
-        order = {k.id: n for n, k in enumerate(TYPES)}
-        for thing in out.values():
-            thing.types.sort(key=lambda k: order[k.id])
-            thing.names.sort(key=lambda n: (n not in thing.labels.values(), n))
-            for vals in thing.values.values():
-                vals.sort(key=lambda v: (v.name("nl").casefold(), v.text))
+            for solution in self.kstore.query(text):
+                reading.add(solution["thing"].value, solution["p"].value, solution["o"])
+        out = reading.finish()
         return {i: out[i] for i in wanted if i in out and out[i].types}
 
     def labels(self, iris: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -903,3 +852,66 @@ def kind_json(kind: Kind, lang: str) -> dict[str, Any]:
 
 def prop_json(prop: Prop, lang: str) -> dict[str, Any]:
     return {"id": prop.id, "name": prop.names[lang], "description": prop.descriptions[lang]}
+
+
+class _ThingsReading:
+    """Statements about some things, read one by one into :class:`Thing` records."""
+
+    def __init__(self, rec: Reconciler) -> None:
+        self.rec = rec
+        self.by_pred: dict[str, list[Prop]] = {}
+        for prop in PROPERTIES:
+            for pred in prop.predicates:
+                self.by_pred.setdefault(rec._full(pred), []).append(prop)
+        self.class_kinds = {rec._full(c): k for k in TYPES for c in k.classes}
+        self.out: dict[str, Thing] = {}
+        self.values: dict[tuple[str, str, str], Value] = {}
+
+    def add(self, subject: str, pred: str, obj: Any) -> None:
+        thing = self.out.get(subject)
+        if thing is None:
+            thing = self.out[subject] = Thing(iri=subject, id=self.rec.id_of(subject) or subject)
+        lang = getattr(obj, "language", None) or ""
+        if pred == RDF_TYPE:
+            kind = self.class_kinds.get(obj.value)
+            if kind is not None and kind not in thing.types:
+                thing.types.append(kind)
+            return
+        if pred in NAME_PREDICATES:
+            _put(thing.labels, lang, obj.value)
+            if obj.value not in thing.names:
+                thing.names.append(obj.value)
+        elif pred == SKOS + "altLabel" and obj.value not in thing.names:
+            thing.names.append(obj.value)
+        if pred in (DCT + "description", SKOS + "definition"):
+            _put(thing.descriptions, lang, obj.value)
+        for prop in self.by_pred.get(pred, ()):
+            self._value(thing, prop, obj, lang)
+
+    def _value(self, thing: Thing, prop: Prop, obj: Any, lang: str) -> None:
+        key = (thing.iri, prop.id, obj.value + "@" + lang)
+        if key in self.values:
+            return
+        is_iri = isinstance(obj, ox.NamedNode)
+        value = Value(
+            text=obj.value,
+            iri=obj.value if is_iri else None,
+            id=(self.rec.id_of(obj.value) or obj.value) if is_iri else None,
+        )
+        self.values[key] = value
+        thing.values.setdefault(prop.id, []).append(value)
+
+    def finish(self) -> dict[str, Thing]:
+        """Label the linked values and put everything in a stable order."""
+        iris = sorted({v.iri for v in self.values.values() if v.iri is not None})
+        labels = self.rec.labels(iris)
+        for value in self.values.values():
+            if value.iri is not None:
+                value.labels = labels.get(value.iri, {})
+        order = {k.id: n for n, k in enumerate(TYPES)}
+        for thing in self.out.values():
+            thing.types.sort(key=lambda k: order[k.id])
+            thing.names.sort(key=lambda n: (n not in thing.labels.values(), n))
+            for vals in thing.values.values():
+                vals.sort(key=lambda v: (v.name("nl").casefold(), v.text))
+        return self.out

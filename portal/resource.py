@@ -7,8 +7,9 @@ pages. The same :class:`Resource` feeds the HTML page (``resource.html`` or a ki
 template) and the data document, whose quads it also collects — so a page and its data never
 disagree. Every SPARQL query here is a stored query (``queries/resource-*.rq``).
 
-Kind-specific pages register extra context in :data:`KIND_CONTEXT` (``kind -> callable(kstore,
-iri, lang)``) and a template ``kinds/{kind}.html``; the generic page needs neither.
+Kind-specific pages have a context provider listed in :func:`portal.wiring.default_wiring`
+(``kind -> callable(kstore, iri, lang)``) and a template ``kinds/{kind}.html``; the generic page
+needs neither.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
-from core.licence import LICENCE
 from core.namespaces import curie
 from core.store import KiemenStore
+from portal.builtin_labels import BUILTIN_LABELS
+from portal.licensing import licence_for
 from portal.sparql_text import valid_iri
-from portal.translations import TEXTS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -47,12 +48,6 @@ LINK_PROPERTIES = (
     RDFS + "seeAlso",
     FOAF + "homepage",
     SCHEMA + "url",
-)
-TEXTS.update(
-    {
-        "ld.elsewhere": {"nl": "Elders", "en": "Elsewhere"},
-        "ld.elsewhere_website": {"nl": "Website", "en": "Website"},
-    }
 )
 
 #: Known datasets by the start of their IRIs: (prefix, name); anything else is "website".
@@ -83,76 +78,6 @@ LEADING_PROPERTIES = (
     SKOS + "inScheme",
     SKOS + "broader",
 )
-
-#: Labels of common terms from other vocabularies, for when the graph does not label them.
-BUILTIN_LABELS: dict[str, dict[str, str]] = {
-    RDF_TYPE: {"nl": "soort", "en": "type"},
-    RDF + "value": {"nl": "waarde", "en": "value"},
-    RDFS + "label": {"nl": "naam", "en": "label"},
-    RDFS + "comment": {"nl": "toelichting", "en": "comment"},
-    RDFS + "seeAlso": {"nl": "zie ook", "en": "see also"},
-    RDFS + "isDefinedBy": {"nl": "gedefinieerd in", "en": "defined by"},
-    RDFS + "subClassOf": {"nl": "subklasse van", "en": "subclass of"},
-    RDFS + "subPropertyOf": {"nl": "subeigenschap van", "en": "subproperty of"},
-    RDFS + "domain": {"nl": "domein", "en": "domain"},
-    RDFS + "range": {"nl": "bereik", "en": "range"},
-    OWL + "Class": {"nl": "klasse", "en": "class"},
-    OWL + "ObjectProperty": {"nl": "objecteigenschap", "en": "object property"},
-    OWL + "DatatypeProperty": {"nl": "datatype-eigenschap", "en": "datatype property"},
-    OWL + "Ontology": {"nl": "ontologie", "en": "ontology"},
-    OWL + "inverseOf": {"nl": "omgekeerde van", "en": "inverse of"},
-    OWL + "sameAs": {"nl": "dezelfde als", "en": "same as"},
-    SKOS + "Concept": {"nl": "begrip", "en": "concept"},
-    SKOS + "ConceptScheme": {"nl": "begrippenkader", "en": "concept scheme"},
-    SKOS + "prefLabel": {"nl": "voorkeursnaam", "en": "preferred label"},
-    SKOS + "altLabel": {"nl": "andere naam", "en": "alternative label"},
-    SKOS + "definition": {"nl": "definitie", "en": "definition"},
-    SKOS + "scopeNote": {"nl": "toepassing", "en": "scope note"},
-    SKOS + "editorialNote": {"nl": "redactionele noot", "en": "editorial note"},
-    SKOS + "notation": {"nl": "code", "en": "notation"},
-    SKOS + "inScheme": {"nl": "in begrippenkader", "en": "in scheme"},
-    SKOS + "broader": {"nl": "breder", "en": "broader"},
-    SKOS + "narrower": {"nl": "smaller", "en": "narrower"},
-    SKOS + "related": {"nl": "verwant", "en": "related"},
-    SKOS + "topConceptOf": {"nl": "topbegrip van", "en": "top concept of"},
-    SKOS + "hasTopConcept": {"nl": "heeft topbegrip", "en": "has top concept"},
-    SKOS + "closeMatch": {"nl": "komt ongeveer overeen met", "en": "close match"},
-    SKOS + "exactMatch": {"nl": "komt overeen met", "en": "exact match"},
-    SKOS + "relatedMatch": {"nl": "verwant aan", "en": "related match"},
-    SKOS + "broadMatch": {"nl": "breder begrip elders", "en": "broad match"},
-    SKOS + "narrowMatch": {"nl": "smaller begrip elders", "en": "narrow match"},
-    DCT + "title": {"nl": "titel", "en": "title"},
-    DCT + "description": {"nl": "beschrijving", "en": "description"},
-    DCT + "source": {"nl": "bron", "en": "source"},
-    DCT + "subject": {"nl": "thema", "en": "subject"},
-    DCT + "spatial": {"nl": "plaats", "en": "place"},
-    DCT + "isPartOf": {"nl": "onderdeel van", "en": "part of"},
-    DCT + "hasPart": {"nl": "heeft onderdeel", "en": "has part"},
-    DCT + "creator": {"nl": "maker", "en": "creator"},
-    DCT + "publisher": {"nl": "uitgever", "en": "publisher"},
-    DCT + "issued": {"nl": "uitgegeven", "en": "issued"},
-    DCT + "modified": {"nl": "gewijzigd", "en": "modified"},
-    DCT + "date": {"nl": "datum", "en": "date"},
-    DCT + "language": {"nl": "taal", "en": "language"},
-    DCT + "license": {"nl": "licentie", "en": "licence"},
-    DCT + "identifier": {"nl": "kenmerk", "en": "identifier"},
-    DCT + "isReferencedBy": {"nl": "genoemd in", "en": "referenced by"},
-    FOAF + "homepage": {"nl": "website", "en": "homepage"},
-    FOAF + "name": {"nl": "naam", "en": "name"},
-    SCHEMA + "startDate": {"nl": "begindatum", "en": "start date"},
-    SCHEMA + "endDate": {"nl": "einddatum", "en": "end date"},
-    SCHEMA + "url": {"nl": "adres (URL)", "en": "URL"},
-    SCHEMA + "containedInPlace": {"nl": "ligt in", "en": "contained in place"},
-    SCHEMA + "name": {"nl": "naam", "en": "name"},
-    PROV + "wasDerivedFrom": {"nl": "ontleend aan", "en": "derived from"},
-    PROV + "wasGeneratedBy": {"nl": "voortgebracht door", "en": "generated by"},
-    PROV + "Entity": {"nl": "entiteit", "en": "entity"},
-    WGS + "lat": {"nl": "breedtegraad", "en": "latitude"},
-    WGS + "long": {"nl": "lengtegraad", "en": "longitude"},
-}
-
-#: kind -> callable(kstore, iri, lang) giving extra template context for ``kinds/{kind}.html``.
-KIND_CONTEXT: dict[str, Callable[[KiemenStore, str, str], Any]] = {}
 
 
 @dataclass
@@ -400,52 +325,100 @@ def describe(
     size = max(1, page_size or settings.page_size)
     # Past the last page a page is empty; the bound keeps islice's offsets within a C long.
     page = min(max(1, incoming_page), MAX_INCOMING_PAGE)
-    node = ox.NamedNode(iri)
-    labels = _Labels()
-    quads: list[ox.Quad] = []
-    seen: set[ox.Quad] = set()
+    d = _Describing(kstore, iri, lang, store)
+    d.read_outgoing()
+    d.read_blank_nodes()
+    d.read_property_labels()
+    properties = [
+        _group(settings, p, vals, d.prop_labels, d.labels, lang, d.show)
+        for p, vals in d.outgoing.items()
+    ]
+    properties.sort(key=lambda pv: _property_order(pv))
+    types = next((pv.values for pv in properties if pv.iri == RDF_TYPE), [])
+    label, label_lang = d.labels.best(iri, lang)
+    description, description_lang = d.description()
+    incoming = d.incoming(page, size, incoming_property)
+    kind = kind_of(settings, iri, (t.value for t in types))
+    if store is None:
+        label = _name_in_words(kstore, iri, kind, label, lang)
+        _name_terms(kstore, properties, incoming, lang)
+    return Resource(
+        iri=iri,
+        path=page_path(settings, iri),
+        kind=kind,
+        label=label or _term_label_fallback(settings, iri),
+        label_lang=label_lang,
+        other_labels=d.other_labels(label, label_lang),
+        description=description,
+        description_lang=description_lang,
+        types=types,
+        properties=properties,
+        incoming=incoming,
+        incoming_page=page,
+        incoming_property=incoming_property,
+        graphs=d.graphs,
+        quads=d.quads,
+        page_size=size,
+    )
 
-    def keep(q: ox.Quad) -> None:
-        if q not in seen:
-            seen.add(q)
-            quads.append(q)
 
-    # Own statements, with the labels of the values.
-    outgoing: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]] = {}
-    graphs: list[str] = []
-    for row in kstore.run("resource-outgoing", {"iri": node}, store=store):
-        p, o, g = row["p"], row["o"], row["g"]
-        keep(ox.Quad(node, p, o, g))
-        if g.value not in graphs:
-            graphs.append(g.value)
-        values = outgoing.setdefault(p.value, [])
-        if o not in values:
-            values.append(o)
-        lp, label = row["lp"], row["label"]
-        if lp is not None and isinstance(label, ox.Literal) and isinstance(o, ox.NamedNode):
-            labels.add(o.value, lp.value, label)
-            keep(ox.Quad(o, lp, label, row["lg"]))
-    # Labels of the resource itself come from its own statements.
-    for prop in LABEL_PROPERTIES:
-        for o in outgoing.get(prop, []):
-            if isinstance(o, ox.Literal):
-                labels.add(iri, prop, o)
+class _Describing:
+    """The reads behind :func:`describe`, and the statements they saw (for data documents)."""
 
-    # Blank nodes it points to (one level), shown nested and kept in the data document.
-    blank: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
-    for row in kstore.run("resource-blank-nodes", {"iri": node}, store=store):
-        b, bp, bo, g = row["b"], row["bp"], row["bo"], row["g"]
-        keep(ox.Quad(b, bp, bo, g))
-        blank.setdefault(b.value, {}).setdefault(bp.value, []).append(bo)
+    def __init__(self, kstore: KiemenStore, iri: str, lang: str, store: ox.Store | None) -> None:
+        self.kstore, self.settings = kstore, kstore.settings
+        self.iri, self.node, self.lang, self.store = iri, ox.NamedNode(iri), lang, store
+        self.labels = _Labels()
+        self.prop_labels = _Labels()
+        self.quads: list[ox.Quad] = []
+        self._seen: set[ox.Quad] = set()
+        self.outgoing: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]] = {}
+        self.graphs: list[str] = []
+        self.blank: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
 
-    # Labels of the properties it uses.
-    prop_labels = _Labels()
-    for row in kstore.run("resource-property-labels", {"iri": node}, store=store):
-        for column in ("label", "prefLabel"):
-            if row[column] is not None:
-                prop_labels.add(row["p"].value, RDFS + "label", row[column])
+    def keep(self, q: ox.Quad) -> None:
+        if q not in self._seen:
+            self._seen.add(q)
+            self.quads.append(q)
 
-    def show(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+    def _rows(self, name: str) -> Any:
+        return self.kstore.run(name, {"iri": self.node}, store=self.store)
+
+    def read_outgoing(self) -> None:
+        """Own statements, with the labels of the values."""
+        for row in self._rows("resource-outgoing"):
+            p, o, g = row["p"], row["o"], row["g"]
+            self.keep(ox.Quad(self.node, p, o, g))
+            if g.value not in self.graphs:
+                self.graphs.append(g.value)
+            values = self.outgoing.setdefault(p.value, [])
+            if o not in values:
+                values.append(o)
+            lp, label = row["lp"], row["label"]
+            if lp is not None and isinstance(label, ox.Literal) and isinstance(o, ox.NamedNode):
+                self.labels.add(o.value, lp.value, label)
+                self.keep(ox.Quad(o, lp, label, row["lg"]))
+        # Labels of the resource itself come from its own statements.
+        for prop in LABEL_PROPERTIES:
+            for o in self.outgoing.get(prop, []):
+                if isinstance(o, ox.Literal):
+                    self.labels.add(self.iri, prop, o)
+
+    def read_blank_nodes(self) -> None:
+        """Blank nodes it points to (one level), shown nested and kept in the data document."""
+        for row in self._rows("resource-blank-nodes"):
+            b, bp, bo, g = row["b"], row["bp"], row["bo"], row["g"]
+            self.keep(ox.Quad(b, bp, bo, g))
+            self.blank.setdefault(b.value, {}).setdefault(bp.value, []).append(bo)
+
+    def read_property_labels(self) -> None:
+        for row in self._rows("resource-property-labels"):
+            for column in ("label", "prefLabel"):
+                if row[column] is not None:
+                    self.prop_labels.add(row["p"].value, RDFS + "label", row[column])
+
+    def show(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+        settings = self.settings
         if isinstance(term, ox.Literal):
             dt = term.datatype.value if term.datatype else ""
             if term.language or dt == XSD + "string":
@@ -459,11 +432,11 @@ def describe(
             )
         if isinstance(term, ox.BlankNode):
             nested = [
-                _group(settings, bp, bvals, prop_labels, labels, lang, show)
-                for bp, bvals in blank.get(term.value, {}).items()
+                _group(settings, bp, bvals, self.prop_labels, self.labels, self.lang, self.show)
+                for bp, bvals in self.blank.get(term.value, {}).items()
             ]
             return Term(term.value, "bnode", nested=nested)
-        text, tlang = labels.best(term.value, lang)
+        text, tlang = self.labels.best(term.value, self.lang)
         return Term(
             term.value,
             "iri",
@@ -473,68 +446,49 @@ def describe(
             path=page_path(settings, term.value),
         )
 
-    properties = [
-        _group(settings, p, vals, prop_labels, labels, lang, show) for p, vals in outgoing.items()
-    ]
-    properties.sort(key=lambda pv: _property_order(pv))
-    types = next((pv.values for pv in properties if pv.iri == RDF_TYPE), [])
+    def other_labels(self, label: str, label_lang: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for prop in LABEL_PROPERTIES:
+            for o in self.outgoing.get(prop, []):
+                if isinstance(o, ox.Literal) and (o.language or "") != label_lang:
+                    pair = (o.language or "", o.value)
+                    if o.value != label and pair not in out:
+                        out.append(pair)
+        return out
 
-    label, label_lang = labels.best(iri, lang)
-    other_labels: list[tuple[str, str]] = []
-    for prop in LABEL_PROPERTIES:
-        for o in outgoing.get(prop, []):
-            if isinstance(o, ox.Literal) and (o.language or "") != label_lang and o.value != label:
-                pair = (o.language or "", o.value)
-                if pair not in other_labels:
-                    other_labels.append(pair)
-    description, description_lang = "", ""
-    for prop in DESCRIPTION_PROPERTIES:
-        texts = {
-            (o.language or ""): o.value for o in outgoing.get(prop, []) if isinstance(o, ox.Literal)
-        }
-        if texts:
-            description, description_lang = pick_lang(texts, lang)
-            break
+    def description(self) -> tuple[str, str]:
+        for prop in DESCRIPTION_PROPERTIES:
+            texts = {
+                (o.language or ""): o.value
+                for o in self.outgoing.get(prop, [])
+                if isinstance(o, ox.Literal)
+            }
+            if texts:
+                return pick_lang(texts, self.lang)
+        return "", ""
 
-    # Incoming links, grouped by relation, counted, and read one page at a time.
-    counts: dict[str, int] = {}
-    in_labels = _Labels()
-    for row in kstore.run("resource-incoming-counts", {"iri": node}, store=store):
-        counts[row["p"].value] = int(row["count"].value)
-        if row["label"] is not None:
-            in_labels.add(row["p"].value, RDFS + "label", row["label"])
-    incoming: list[IncomingGroup] = []
-    for p_iri, count in counts.items():
-        p_label = in_labels.best(p_iri, lang)[0] or _term_label_fallback(settings, p_iri)
-        group = IncomingGroup(p_iri, curie(p_iri, settings), p_label, count, [], 1, size)
-        if incoming_property is None or incoming_property == p_iri:
-            group.page = page
-            group.items = _incoming_items(kstore, node, p_iri, page, size, lang, keep, store)
-        incoming.append(group)
-    incoming.sort(key=lambda g: g.label.lower())
-
-    kind = kind_of(settings, iri, (t.value for t in types))
-    if store is None:
-        label = _name_in_words(kstore, iri, kind, label, lang)
-        _name_terms(kstore, properties, incoming, lang)
-    return Resource(
-        iri=iri,
-        path=page_path(settings, iri),
-        kind=kind,
-        label=label or _term_label_fallback(settings, iri),
-        label_lang=label_lang,
-        other_labels=other_labels,
-        description=description,
-        description_lang=description_lang,
-        types=types,
-        properties=properties,
-        incoming=incoming,
-        incoming_page=page,
-        incoming_property=incoming_property,
-        graphs=graphs,
-        quads=quads,
-        page_size=size,
-    )
+    def incoming(self, page: int, size: int, only: str | None) -> list[IncomingGroup]:
+        """Incoming links, grouped by relation, counted, and read one page at a time."""
+        counts: dict[str, int] = {}
+        in_labels = _Labels()
+        for row in self._rows("resource-incoming-counts"):
+            counts[row["p"].value] = int(row["count"].value)
+            if row["label"] is not None:
+                in_labels.add(row["p"].value, RDFS + "label", row["label"])
+        groups: list[IncomingGroup] = []
+        for p_iri, count in counts.items():
+            p_label = in_labels.best(p_iri, self.lang)[0] or _term_label_fallback(
+                self.settings, p_iri
+            )
+            group = IncomingGroup(p_iri, curie(p_iri, self.settings), p_label, count, [], 1, size)
+            if only is None or only == p_iri:
+                group.page = page
+                group.items = _incoming_items(
+                    self.kstore, self.node, p_iri, page, size, self.lang, self.keep, self.store
+                )
+            groups.append(group)
+        groups.sort(key=lambda g: g.label.lower())
+        return groups
 
 
 #: Unnamed nodes titled in words on one page at most (each costs a small query).
@@ -740,5 +694,5 @@ def schema_org(settings: Settings, resource: Resource, page_url: str) -> dict[st
     spatial = resource.values(DCT + "spatial")
     if spatial and kind != "Place":
         data["location"] = [{"@type": "Place", "@id": s.value, "name": s.text} for s in spatial]
-    data["license"] = LICENCE
+    data["license"] = licence_for(settings, resource.iri).url
     return data

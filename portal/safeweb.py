@@ -99,8 +99,6 @@ def add_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from portal import texts_ui  # noqa: F401  (registers the interface texts of these pages)
-
     app.jinja_env.globals.update(link=link)
     app.jinja_env.filters["safe_url"] = safe_url
     app.after_request(add_headers)

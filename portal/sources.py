@@ -16,7 +16,6 @@ from core.store import KiemenStore
 from portal import kinds
 from portal.kinds import DCT, Namer, Statements, _context, _rows, _val
 from portal.listing import sparql_link
-from portal.resource import KIND_CONTEXT
 
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 
@@ -135,6 +134,3 @@ def citation_words(kstore: KiemenStore, iri: str, lang: str) -> str:
         doc_words = document["heading"] + (f" ({year})" if year else "")
     lines = (st.first(km + "lineStart"), st.first(km + "lineEnd"))
     return passage_words(doc_words, [*above, me], lines, lang)
-
-
-KIND_CONTEXT["section"] = section

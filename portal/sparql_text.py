@@ -103,57 +103,61 @@ def scan(text: str) -> Scan:
             m = _COMMENT_BODY.match(text, i + 1)
             i = m.end() if m else n
             continue
-        if c in "\"'":
-            long = _LONG[c].match(text, i) if text.startswith(c * 3, i) else None
-            m = long or _SHORT[c].match(text, i)
-            if m:
-                i = m.end()
-            elif text.startswith(c * 3, i):
-                i = n  # an unterminated long string runs to the end
-            else:
-                eol = _COMMENT_BODY.match(text, i + 1)
-                i = eol.end() if eol else n
-            previous = ""
-            continue
-        if c == "<":
-            m = _IRI_BODY.match(text, i + 1)
-            end = m.end() if m else i + 1
-            i = end + 1 if end < n and text[end] == ">" else i + 1
-            previous = ""
-            continue
-        if c in "?$":
-            m = _VAR.match(text, i)
-            i = m.end() if m else i + 1
-            previous = ""
+        after = _after_atom(c, text, i, n)
+        if after is not None:
+            i, previous = after, ""
             continue
         if c in "{([":
             depth += 1
             found.max_depth = max(found.max_depth, depth)
             if depth > MAX_NESTING:
                 raise SparqlTextError(f"the text is nested more than {MAX_NESTING} levels deep")
-            i += 1
-            previous = ""
+            i, previous = i + 1, ""
             continue
         if c in "})]":
             depth = max(0, depth - 1)
-            i += 1
-            previous = ""
+            i, previous = i + 1, ""
             continue
         m = _NAME.match(text, i)
         if not m:
-            i += 1
-            previous = ""
+            i, previous = i + 1, ""
             continue
         word = m.group().rstrip(".").upper()
         i = m.end()
         if depth == 0:
-            if found.form is None and word in _FORMS:
-                found.form = word
-            if word == "FROM":
-                found.has_from = True
-            elif word in ("WITH", "USING"):
-                found.has_dataset_clause = True
-            elif word == "WHERE" and previous != "DELETE":
-                found.where_offsets.append(m.start())
+            _note_keyword(found, word, previous, m.start())
         previous = word
     return found
+
+
+def _after_atom(c: str, text: str, i: int, n: int) -> int | None:
+    """Where a string, IRI or variable starting at ``i`` ends; None if none starts there."""
+    if c in "\"'":
+        triple = text.startswith(c * 3, i)
+        m = (_LONG[c].match(text, i) if triple else None) or _SHORT[c].match(text, i)
+        if m:
+            return m.end()
+        if triple:
+            return n  # an unterminated long string runs to the end
+        eol = _COMMENT_BODY.match(text, i + 1)  # an unterminated short one, to the line's end
+        return eol.end() if eol else n
+    if c == "<":
+        m = _IRI_BODY.match(text, i + 1)
+        end = m.end() if m else i + 1
+        return end + 1 if end < n and text[end] == ">" else i + 1
+    if c in "?$":
+        m = _VAR.match(text, i)
+        return m.end() if m else i + 1
+    return None
+
+
+def _note_keyword(found: Scan, word: str, previous: str, offset: int) -> None:
+    """What a keyword outside any group tells: the form, FROM, a dataset clause, WHERE."""
+    if found.form is None and word in _FORMS:
+        found.form = word
+    if word == "FROM":
+        found.has_from = True
+    elif word in ("WITH", "USING"):
+        found.has_dataset_clause = True
+    elif word == "WHERE" and previous != "DELETE":
+        found.where_offsets.append(offset)

@@ -22,6 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.store import KiemenStore
+from portal.builtin_labels import BUILTIN_LABELS
 
 #: The kinds (``/id/{kind}/``) titled here.
 TITLED = ("involvement", "fact", "uncertainty", "channel")
@@ -51,8 +52,6 @@ def parts(kstore: KiemenStore, iri: str, lang: str) -> dict[str, list[str]]:
         elif isinstance(value, ox.Literal):
             entry.setdefault("", value.value)
         else:
-            from portal.resource import BUILTIN_LABELS  # (resource imports this module)
-
             for code, text in BUILTIN_LABELS.get(value.value, {"": _tail(value.value)}).items():
                 entry.setdefault(code, text)
     out: dict[str, list[str]] = {}

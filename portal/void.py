@@ -138,7 +138,15 @@ def void_triples(
         if row.get("resource"):
             add(ds, VOID + "exampleResource", _n(row["resource"]))
 
-    # Subsets: one per named graph, with the figures of its provenance record.
+    _subsets(kstore, ds, add, store)
+    _partitions(kstore, ds, add, store)
+    linksets(kstore, ds, add, store)
+    return t
+
+
+def _subsets(kstore: KiemenStore, ds: ox.NamedNode, add: Any, store: ox.Store | None) -> None:
+    """One subset per named graph, with the figures of its provenance record."""
+    settings = kstore.settings
     graphs = kstore.rows("stats-by-graph", store=store)
     total = sum(int(r["count"]) for r in graphs)
     add(ds, VOID + "triples", _int(total))
@@ -150,13 +158,15 @@ def void_triples(
         add(g, RDF_TYPE, _n(SD + "NamedGraph"))
         add(g, SD + "name", g)
         add(g, VOID + "triples", _int(row["count"]))
-        add(g, VOID + "sparqlEndpoint", _n(base + "sparql"))
+        add(g, VOID + "sparqlEndpoint", _n(settings.base_uri + "sparql"))
         for p, values in meta.get(g.value, {}).items():
             if p in SUBSET_PROPERTIES:
                 for o in values:
                     add(g, p, o)
 
-    # Partitions by class and by property; vocabularies from the properties and classes used.
+
+def _partitions(kstore: KiemenStore, ds: ox.NamedNode, add: Any, store: ox.Store | None) -> None:
+    """Partitions by class and by property; vocabularies from the properties and classes used."""
     vocabularies: set[str] = set()
     for i, row in enumerate(kstore.rows("void-class-partitions", store=store)):
         part = _n(f"{ds.value}/class-partition/{i + 1}")
@@ -172,8 +182,6 @@ def void_triples(
         vocabularies.add(namespace_of(row["property"]))
     for ns in sorted(vocabularies):
         add(ds, VOID + "vocabulary", _n(ns))
-    linksets(kstore, ds, add, store)
-    return t
 
 
 def linksets(

@@ -74,7 +74,7 @@ def empty_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def app(settings):  # type: ignore[no-untyped-def]
-    from portal import create_app
+    from portal.app import create_app
 
     application = create_app(settings)
     application.config.update(TESTING=True)
@@ -98,7 +98,7 @@ def kiemen_env(store: Path, base_uri: str, **extra: str) -> dict[str, str]:
 
 
 def kiemen_cmd() -> list[str]:
-    return [sys.executable, "-m", "portal.cli"]
+    return [sys.executable, "-m", "cli"]
 
 
 @pytest.fixture(scope="session")

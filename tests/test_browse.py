@@ -237,7 +237,7 @@ def test_citations_of_an_initiative_and_the_dataset(client, kstore) -> None:  # 
 
 
 def test_a_store_never_loaded_says_so(empty_settings) -> None:  # type: ignore[no-untyped-def]
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(empty_settings)
     client = app.test_client()

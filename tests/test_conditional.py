@@ -54,7 +54,7 @@ def test_a_new_generation_never_gets_an_old_etag(empty_settings, tmp_path: Path)
     from core.store import KiemenStore
     from loaders import load
     from loaders.base import Source
-    from portal import create_app
+    from portal.app import create_app
 
     kstore = KiemenStore(empty_settings)
     base = empty_settings.base_uri

@@ -78,7 +78,8 @@ def test_page_says_being_prepared_while_the_dumps_are_written(tmp_path: Path) ->
     import fcntl
 
     from core.config import Settings
-    from portal import create_app, dumps
+    from portal import dumps
+    from portal.app import create_app
 
     settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
     _load_small(settings, tmp_path)

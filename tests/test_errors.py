@@ -73,7 +73,7 @@ def test_a_page_past_the_last_is_404_with_a_link_to_the_last(client, settings) -
 
 
 def test_server_errors_are_generic_and_logged(settings, caplog) -> None:  # type: ignore[no-untyped-def]
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(settings)
 

@@ -209,7 +209,7 @@ PROXY = {
 @pytest.fixture(scope="module")
 def behind_proxy(settings: Any) -> Any:
     """The app with 127.0.0.1 declared a trusted proxy (KIEMEN_TRUSTED_PROXIES)."""
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.1/32",)))
     return app.test_client()
@@ -340,7 +340,7 @@ def test_data_document_holds_statements_labels_and_incoming(live_server: str) ->
 
 def test_data_document_pages_incoming_links(settings: Any) -> None:
     """With a small page size the data document links to the next page (Link: rel=next)."""
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(dataclasses.replace(settings, max_page_size=5))
     client = app.test_client()

@@ -29,6 +29,8 @@ def test_wheel_contains_package_data(tmp_path: Path) -> None:
         "queries/stats-by-kind.rq",
         "portal/templates/base.html",
         "portal/static/kiemen.css",
+        "portal/translations/nl/LC_MESSAGES/messages.po",
+        "portal/translations/en/LC_MESSAGES/messages.po",
     ):
         assert expected in names, expected
     assert any(n.startswith("kiemen_data/curated/") and n.endswith(".ttl") for n in names)

@@ -588,7 +588,7 @@ def test_participedia_and_the_booklet_share_one_amsterdam(
 ) -> None:
     """A Participedia case in Amsterdam and the curated Amsterdam initiatives: one place, one
     map marker, one facet value."""
-    from portal import create_app
+    from portal.app import create_app
 
     kstore, _report, _said = loaded
     amsterdam = ID + "place/cbs/GM0363"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.places import resolve_place
+from loaders.places import current_successors, resolve_place
 from portal.publishers import PublisherError, check_code, reference
 
 
@@ -48,6 +48,93 @@ def test_a_divided_municipality_names_every_successor() -> None:
     with pytest.raises(PublisherError, match="divided among GM0757 \\(Boxtel\\)") as err:
         check_code("GM0788")
     assert "GM0855 (Tilburg)" in str(err.value) and "verdeeld over" in err.value.nl
+
+
+def test_the_cbs_list_holds_every_municipality_that_ended_from_2010_to_2020() -> None:
+    ref = reference()
+    ended = [b for b in ref.values() if not b.current and "2010-01-01" <= b.ended <= "2020-12-31"]
+    # RvIG's municipality table (data/reference/README.md): 115 endings besides Haren, and none
+    # in 2020 (355 municipalities on 1 January 2019, 2020 and, less the 2021 mergers, 352).
+    assert len(ended) == 116
+    assert not [b.code for b in ended if b.ended.startswith("2020")]
+    assert sum(b.current and b.type == "gemeente" for b in ref.values()) == 342
+    for body in (b for b in ref.values() if not b.current):
+        assert body.type == "gemeente" and body.source, body.code
+        assert len(body.ended) == 10 and body.ended[4] == body.ended[7] == "-", body.code
+        assert all(c in ref for c in body.successors), body.code
+        now = current_successors(body.code)  # every chain of mergers ends in today's codes
+        assert now and all(ref[c].current for c in now), body.code
+        assert ref[body.province].type == "provincie", body.code
+    facts = {  # code: (name, successor(s) as the source gives them, date, province)
+        "GM0091": ("Sneek", "GM1900", "2011-01-01", "PV21"),
+        "GM0600": ("Rozenburg", "GM0599", "2010-03-18", "PV28"),
+        "GM0623": ("Vlist", "GM1931", "2015-01-01", "PV28"),
+        "GM0860": ("Veghel", "GM1948", "2017-01-01", "PV30"),
+        "GM1921": ("De Friese Meren", "GM1940", "2015-07-01", "PV21"),
+        "GM0545": ("Leerdam", "GM1961", "2019-01-01", "PV28"),  # Zuid-Holland until 2019
+        "GM0140": ("Littenseradiel", "GM1900;GM0080;GM1949", "2018-01-01", "PV21"),
+    }
+    for code, (name, successor, when, province) in facts.items():
+        body = ref[code]
+        assert (body.name, body.successor, body.ended, body.province) == (
+            name, successor, when, province
+        ), code  # fmt: skip
+
+
+def test_current_successors_follow_later_mergers() -> None:
+    assert current_successors("GM0265") == ["GM1945"]  # Millingen > Groesbeek > Berg en Dal
+    assert current_successors("gm0055") == ["GM0080", "GM0074", "GM1940"]  # Boarnsterhim
+    assert current_successors("GM1671") == ["GM0796", "GM0828"]  # Maasdonk, divided by law
+    assert current_successors("GM0993") == ["GM0984", "GM1507"]  # Meerlo-Wanssum, likewise
+    assert current_successors("GM0344") == ["GM0344"]
+    assert current_successors("GM9999") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "successor", "when"),
+    [
+        ("GM0091", "GM1900 \\(Súdwest-Fryslân\\)", "2011-01-01"),
+        ("GM0499", "GM0484 \\(Alphen aan den Rijn\\)", "2014-01-01"),
+        ("GM0623", "GM1931 \\(Krimpenerwaard\\)", "2015-01-01"),
+        ("GM0860", "GM1948 \\(Meierijstad\\)", "2017-01-01"),
+        ("GM0018", "GM1952 \\(Midden-Groningen\\)", "2018-01-01"),
+        ("GM0600", "GM0599 \\(Rotterdam\\)", "2010-03-18"),
+    ],
+)
+def test_a_municipality_merged_from_2010_to_2018_is_explained(
+    code: str, successor: str, when: str
+) -> None:
+    with pytest.raises(PublisherError, match=f"merged into {successor} on {when}; use GM") as err:
+        check_code(code)
+    assert f"op {when} op in" in err.value.nl
+
+
+def test_a_successor_that_ended_too_leads_to_todays_municipality() -> None:
+    with pytest.raises(PublisherError) as err:
+        check_code("GM0693")  # Graafstroom > Molenwaard (2013) > Molenlanden (2019)
+    assert str(err.value).endswith(
+        "merged into GM1927 (Molenwaard) on 2013-01-01; "
+        "GM1927 has since become GM1978 (Molenlanden); use GM1978"
+    )
+    assert "GM1927 is inmiddels GM1978 (Molenlanden); gebruik GM1978" in err.value.nl
+    with pytest.raises(PublisherError) as err:
+        check_code("GM0055")  # Boarnsterhim, divided in 2014
+    text = str(err.value)
+    assert "on 2014-01-01 it was divided among GM0080 (Leeuwarden), GM0074 (Heerenveen), " in text
+    assert "GM1921 has since become GM1940 (De Fryske Marren)" in text
+    assert text.endswith("(GM0080 or GM0074 or GM1940)")
+    with pytest.raises(PublisherError, match="divided among GM1900 \\(Súdwest-Fryslân\\), GM0080"):
+        check_code("GM0140")  # Littenseradiel, divided in 2018
+    with pytest.raises(PublisherError, match="divided among GM1966 \\(Het Hogeland\\), GM1969"):
+        check_code("GM0053")  # Winsum, divided in 2019
+
+
+def test_an_old_name_still_resolves_to_its_own_place() -> None:
+    sneek = resolve_place(ID, "Sneek")
+    assert sneek is not None and sneek.cbs == "GM0091" and sneek.geonames_id == 2747063
+    assert sneek.iri == f"{ID}place/cbs/GM0091"
+    littens = resolve_place(ID, "Littenseradiel", province="Fryslân")
+    assert littens is not None and littens.cbs == "GM0140" and littens.geonames_id is None
 
 
 ID = "https://w3id.org/kiemen/id/"
@@ -320,3 +407,38 @@ def test_kiemen_publisher_add_takes_new_codes_and_explains_merged_ones(tmp_path:
     merged = add("GM0856")
     assert merged.returncode == 2
     assert "merged into GM1991 (Maashorst) on 2022-01-01" in merged.stderr
+    older = add("GM0860")  # Veghel, one of the 2010-2020 endings
+    assert older.returncode == 2
+    assert "merged into GM1948 (Meierijstad) on 2017-01-01; use GM1948" in older.stderr
+
+
+def test_kiemen_publisher_add_accepts_all_342_current_codes_and_refuses_the_former(
+    tmp_path: Path,
+) -> None:
+    """The ``publisher add`` command itself (in process: 342 subprocesses would take minutes),
+    with its real registry and token store in a fresh store directory."""
+    from click.testing import CliRunner
+
+    from cli.base import Context
+    from cli.publishers import publisher
+
+    runner = CliRunner(env={"KIEMEN_STORE": str(tmp_path / "store")})
+    (tmp_path / "store").mkdir()
+
+    def add(code: str):  # type: ignore[no-untyped-def]
+        args = ["add", code, "--contact-name", "Team", "--contact-email", "open@example.nl"]
+        return runner.invoke(publisher, args, obj=Context())
+
+    ref = reference()
+    current = sorted(c for c, b in ref.items() if b.current and b.type == "gemeente")
+    assert len(current) == 342
+    for code in current:
+        done = add(code)
+        assert done.exit_code == 0, (code, done.output)
+    for code in ("GM0091", "GM0140", "GM0693"):  # Sneek, Littenseradiel, Graafstroom
+        refused = add(code)
+        assert refused.exit_code == 2, code
+        assert "no longer exists" in refused.output and ref[code].ended in refused.output
+        assert ref[code].successors[0] in refused.output, code
+    assert "use GM1978" in add("GM0693").output
+    assert "already registered" in add(current[0]).output

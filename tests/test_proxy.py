@@ -35,7 +35,7 @@ OK_STATUS = (200, 303)
 @pytest.fixture(scope="module")
 def trusting_client(settings: Settings) -> Any:
     """The app with 127.0.0.1 declared a trusted proxy (requests come from there)."""
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.1/32",)))
     app.config.update(TESTING=True)
@@ -113,7 +113,7 @@ def test_forwarded_and_port_and_client_address(trusting_client: Any) -> None:
 def test_client_address_is_the_first_untrusted_hop(settings: Settings) -> None:
     from flask import request
 
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.0/8", "10.0.0.0/8")))
     seen: list[str | None] = []

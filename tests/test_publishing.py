@@ -245,14 +245,17 @@ def test_new_version_downloads_rollback_and_audit(server: Server) -> None:
         ).encode()
         for name in ("initiatives", "actors", "roles")
     }
+    # the upload replaces the dataset (an explicit, confirmed choice: adding removes nothing)
     response = requests.post(
         f"{server.url}/publish/api/{code}/versions",
+        params={"mode": "replace", "confirm": "true"},
         files=example_files(**smaller),
         headers=server.auth(code),
         timeout=120,
     )
     assert response.status_code == 201, response.text
     newest = response.json()
+    assert {r["iri"] for r in newest["preview"]["removed"]} >= {gone}
     assert newest["counts"]["removed"] > 0 and newest["counts"]["added"] == 0
     assert not ask(server, f"<{gone}> ?p ?o")
     versions = requests.get(f"{server.url}/publish/api/{code}/versions", timeout=30).json()["rows"]
@@ -448,7 +451,7 @@ def test_publish_the_valid_rows_only_when_asked(server: Server) -> None:
     assert server.state() == before
     only_valid = requests.post(
         f"{server.url}/publish/api/{code}/versions",
-        params={"valid_only": "true"},
+        params={"valid_only": "true", "mode": "replace", "confirm": "true"},
         files={"initiatives": ("initiatives.csv", io.BytesIO(data), "text/csv")},
         headers=server.auth(code),
         timeout=120,

@@ -100,6 +100,23 @@ def test_a_data_officer_checks_publishes_and_links_in_the_browser(
     assert "nothing was published" in page.locator("#summary").inner_text()
     assert not axe_violations(page)
 
+    # 5. replace with initiatives.csv alone: a preview of the removals, then a confirmation
+    page.goto(f"{server.url}/publish?lang=nl")
+    page.get_by_label("Token van uw organisatie").fill(server.tokens[code])
+    page.get_by_label("Bestanden (CSV of Excel)").set_input_files([files[0]])
+    page.get_by_label("Vervangen: records die de upload niet noemt").check()
+    page.get_by_role("button", name="Publiceren").click()
+    page.wait_for_load_state()
+    assert "Vervangen verwijdert 8 record(s)" in page.locator("#summary").inner_text()
+    assert page.locator("ul.preview-removed li").count() == 8
+    assert not axe_violations(page)
+    page.locator("#confirm-token").fill(server.tokens[code])
+    page.get_by_label("Ja, verwijder deze 8 record(s) uit mijn dataset").check()
+    page.get_by_role("button", name="Vervangen en publiceren").click()
+    page.wait_for_load_state()
+    assert "Gepubliceerd als versie 2" in page.locator("#summary").inner_text()
+    assert page.locator("#count-removed").inner_text() == "8"
+
 
 def tmp_file(server: Server, name: str, text: str) -> str:
     path = server.store.parent / name

@@ -124,7 +124,7 @@ def hostile_store(
 
 
 def test_a_javascript_homepage_renders_as_text(hostile_store: Any) -> None:
-    from portal import create_app
+    from portal.app import create_app
     from portal.resource import page_path
 
     kstore, initiative = hostile_store
@@ -193,7 +193,7 @@ def test_a_response_with_its_own_policy_keeps_it(app: Any) -> None:
 
 
 def test_a_formula_label_is_neutralised_in_the_browse_export(hostile_store: Any) -> None:
-    from portal import create_app
+    from portal.app import create_app
 
     kstore, initiative = hostile_store
     client = create_app(kstore.settings).test_client()

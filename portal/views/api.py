@@ -18,22 +18,22 @@ from flask.typing import ResponseReturnValue
 
 from core import search
 from portal import listing, resource
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
-from portal.i18n import LANGS, current_lang
+from portal.i18n import LANGS, N_, current_lang
 from portal.sparql_text import valid_iri
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+#: The API's endpoints with the text key of what each does (``browse/api.html``).
 ENDPOINTS = (
-    ("/api/initiatives", "Initiatives matching facets and text, paged; with facet results."),
-    ("/api/facets", "Only the facet results for the same parameters."),
-    ("/api/search", "Full-text search over every kind of thing, with highlighted snippets."),
-    ("/api/map", "The matching initiatives grouped by place, with coordinates."),
-    ("/api/network", "Actors and initiatives as nodes, involvements as edges."),
-    ("/api/things?iri=…", "What the graph says about one thing, and its incoming links."),
-    ("/api/openapi.json", "This API, the publishing API and /reconcile described in OpenAPI 3.1."),
-    ("/reconcile", "OpenRefine's reconciliation service (Reconciliation Service API 0.2)."),
+    ("/api/initiatives", N_("api.endpoint./api/initiatives")),
+    ("/api/facets", N_("api.endpoint./api/facets")),
+    ("/api/search", N_("api.endpoint./api/search")),
+    ("/api/map", N_("api.endpoint./api/map")),
+    ("/api/network", N_("api.endpoint./api/network")),
+    ("/api/things?iri=…", N_("api.endpoint./api/things?iri=…")),
+    ("/api/openapi.json", N_("api.endpoint./api/openapi.json")),
+    ("/reconcile", N_("api.endpoint./reconcile")),
 )
 
 

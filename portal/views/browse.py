@@ -16,8 +16,6 @@ from flask.typing import ResponseReturnValue
 from core import facets, search
 from portal import cite, errors, listing, network_extra
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
-from portal import texts_search as _search_texts  # noqa: F401  (search and error texts)
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang, t
 from portal.resource import page_path

@@ -10,6 +10,7 @@ from portal import citemeta
 from portal.cite import DATASET_TITLE
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
+from portal.licensing import licence_for
 
 bp = Blueprint("citemeta", __name__)
 
@@ -29,6 +30,7 @@ def citation_meta(resource: Any, url: str) -> dict[str, Any] | None:
         lang,
         about=resource.iri,
         abstract=resource.description or "",
+        licence=licence_for(settings, resource.iri).url,
     )
     title = DATASET_TITLE.get(lang, DATASET_TITLE["en"])
     return {"tags": meta.tags(), "jsonld": meta.jsonld(settings, title)}

@@ -17,22 +17,11 @@ from markupsafe import Markup
 
 from core import facets
 from portal import listing
-from portal import texts_browse as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_store
-from portal.i18n import current_lang, t
+from portal.i18n import N_, current_lang, t, tn
+from portal.wiring import wiring
 
 bp = Blueprint("home", __name__)
-
-#: (endpoint, text key) of the main navigation; entries whose blueprint is absent are skipped.
-NAV = [
-    ("browse.index", "nav.browse"),
-    ("browse.search", "nav.search"),
-    ("browse.network", "nav.network"),
-    ("sparql.query_page", "nav.sparql"),
-    ("codebook.codebook", "nav.codebook"),
-    ("linkeddata.downloads", "nav.downloads"),
-    ("api.docs", "nav.api"),
-]
 
 #: Kinds counted on the home page, in this order (names as in stats-by-kind).
 KINDS = (
@@ -48,11 +37,11 @@ KINDS = (
 )
 #: Ways in: (facet, text key, values shown).
 WAYS = (
-    ("form", "home.by_form", 16),
-    ("govrole", "home.by_role", 8),
-    ("theme", "home.by_theme", 12),
-    ("province", "facet.province", 12),
-    ("municipality", "facet.municipality", 12),
+    ("form", N_("home.by_form"), 16),
+    ("govrole", N_("home.by_role"), 8),
+    ("theme", N_("home.by_theme"), 12),
+    ("province", N_("facet.province"), 12),
+    ("municipality", N_("facet.municipality"), 12),
 )
 #: Up to this many initiatives the picture draws one dot each; beyond, it counts per cell.
 DOTS_MAX = 400
@@ -63,7 +52,7 @@ CELLS = 10
 def navigation() -> dict[str, object]:
     def nav_links() -> list[tuple[str, str]]:
         known = current_app.view_functions
-        return [(e, k) for e, k in NAV if e in known]
+        return [(e, k) for e, k in wiring().nav if e in known]
 
     return {"nav_links": nav_links}
 
@@ -120,11 +109,12 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
     parts: list[str] = []
     title_id, desc_id = "picture-title", "picture-desc"
     placed = idx.xy[~np.isnan(idx.xy[:, 0])]
+    title, intro = escape(t("home.picture")), escape(t("home.picture.intro"))
     parts.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" '
         f'aria-labelledby="{title_id}" aria-describedby="{desc_id}">'
-        f'<title id="{title_id}">{escape(t("home.picture"))}</title>'
-        f'<desc id="{desc_id}">{escape(t("home.picture.intro"))}</desc>'
+        f'<title id="{title_id}">{title}</title>'
+        f'<desc id="{desc_id}">{intro}</desc>'
     )
     for k in range(0, 11, 2):
         v = k / 10
@@ -144,21 +134,22 @@ def draw_picture(idx: facets.BrowseIndex, lang: str) -> tuple[Markup, list[dict[
         )
     parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(1)}" y2="{py(0)}"/>')
     parts.append(f'<line class="axis" x1="{px(0)}" y1="{py(0)}" x2="{px(0)}" y2="{py(1)}"/>')
+    x_label, y_label = escape(t("home.axis.x")), escape(t("home.axis.y"))
     parts.append(
         f'<text class="axis-label" x="{px(0.5)}" y="{height - 12}" text-anchor="middle">'
-        f"{escape(t('home.axis.x'))}</text>"
+        f"{x_label}</text>"
         f'<text class="axis-label" transform="translate(18 {py(0.5)}) rotate(-90)" '
-        f'text-anchor="middle">{escape(t("home.axis.y"))}</text>'
+        f'text-anchor="middle">{y_label}</text>'
     )
     # Initiatives: a dot each, or counts per cell when there are many.
     if len(placed) <= DOTS_MAX:
-        note = t("home.picture.dots", n=len(placed))
+        note = tn("home.picture.dots", len(placed))
         parts.append('<g aria-hidden="true">')
         for x, y in placed:
             parts.append(f'<circle class="ini" cx="{px(float(x))}" cy="{py(float(y))}" r="3.5"/>')
         parts.append("</g>")
     else:
-        note = t("home.picture.cells", n=len(placed))
+        note = tn("home.picture.cells", len(placed))
         cells, _, _ = np.histogram2d(
             np.clip(placed[:, 0], 0, 0.9999),
             np.clip(placed[:, 1], 0, 0.9999),

@@ -51,11 +51,12 @@ from portal.dumps import (
     ready,
 )
 from portal.i18n import current_lang
+from portal.licensing import licence_for
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
-from portal.resource import KIND_CONTEXT, Term, describe, exists, iri_for_path, schema_org
-from portal.translations import TEXTS
+from portal.resource import Term, describe, exists, iri_for_path, schema_org
 from portal.urls import is_location, localise_triples, served
+from portal.wiring import wiring
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -72,113 +73,6 @@ DOWNLOAD_TYPES = {
     ".sha256": "text/plain",
     ".json": "application/json",
 }
-
-TEXTS.update(
-    {
-        "ld.iri": {"nl": "URI", "en": "URI"},
-        "ld.other_languages": {"nl": "In andere talen", "en": "In other languages"},
-        "ld.properties": {"nl": "Gegevens", "en": "Statements"},
-        "ld.property": {"nl": "Eigenschap", "en": "Property"},
-        "ld.value": {"nl": "Waarde", "en": "Value"},
-        "ld.incoming": {"nl": "Verwijzingen hierheen", "en": "Links to this resource"},
-        "ld.incoming_none": {
-            "nl": "Niets in de graaf verwijst hiernaar.",
-            "en": "Nothing in the graph links here.",
-        },
-        "ld.incoming_count": {"nl": "{count} in totaal", "en": "{count} in all"},
-        "ld.showing": {
-            "nl": "{first}–{last} van {count}",
-            "en": "{first}–{last} of {count}",
-        },
-        "ld.next": {"nl": "Volgende", "en": "Next"},
-        "ld.previous": {"nl": "Vorige", "en": "Previous"},
-        "ld.more": {"nl": "Alle {count} tonen, per pagina", "en": "Show all {count}, page by page"},
-        "ld.graph_contents": {
-            "nl": "De inhoud van deze graaf (Graph Store-protocol)",
-            "en": "The contents of this graph (Graph Store protocol)",
-        },
-        "ld.all_relations": {"nl": "Alle relaties", "en": "All relations"},
-        "ld.as_data": {"nl": "Deze bron als data", "en": "This resource as data"},
-        "ld.as_data_help": {
-            "nl": "Programma's krijgen dezelfde gegevens via de URI met een Accept-header, "
-            "bijvoorbeeld: curl -L -H 'Accept: text/turtle' {iri}",
-            "en": "Programs get the same data from the URI with an Accept header, for example: "
-            "curl -L -H 'Accept: text/turtle' {iri}",
-        },
-        "ld.graphs": {"nl": "Staat in graaf", "en": "Stated in graph"},
-        "ld.language_of": {"nl": "taal: {lang}", "en": "language: {lang}"},
-        "ld.blank": {"nl": "(naamloze knoop)", "en": "(blank node)"},
-        "ld.not_found": {"nl": "Niet gevonden", "en": "Not found"},
-        "ld.not_found_help": {
-            "nl": "De graaf zegt niets over {iri}.",
-            "en": "The graph says nothing about {iri}.",
-        },
-        "ld.licence": {
-            "nl": "Deze gegevens vallen onder de licentie {licence}.",
-            "en": "These data are licensed under {licence}.",
-        },
-        "ld.downloads.title": {"nl": "Downloads", "en": "Downloads"},
-        "ld.downloads.intro": {
-            "nl": "De hele kennisgraaf om te downloaden: als RDF voor triple stores en als CSV "
-            "voor spreadsheets. Elke uitgave heet naar de datum waarop de gegevens zijn "
-            "gepubliceerd; met de SHA-256 controleert u dat een bestand ongeschonden is.",
-            "en": "The whole knowledge graph to download: as RDF for triple stores and as CSV for "
-            "spreadsheets. Each release is named for the date its data were published; the "
-            "SHA-256 lets you check that a file arrived intact.",
-        },
-        "ld.downloads.release": {"nl": "Uitgave van {release}", "en": "Release of {release}"},
-        "ld.downloads.preparing": {
-            "nl": "De downloads van de huidige gegevens worden klaargemaakt. Dat gebeurt op de "
-            "achtergrond; kom over een paar minuten terug.",
-            "en": "The downloads of the current data are being prepared. This happens in the "
-            "background; please come back in a few minutes.",
-        },
-        "ld.downloads.none": {
-            "nl": "Er zijn nog geen downloads. De beheerder maakt ze met: kiemen export",
-            "en": "There are no downloads yet. The administrator makes them with: kiemen export",
-        },
-        "ld.downloads.file": {"nl": "Bestand", "en": "File"},
-        "ld.downloads.what": {"nl": "Inhoud", "en": "Contents"},
-        "ld.downloads.size": {"nl": "Grootte", "en": "Size"},
-        "ld.downloads.quads": {"nl": "{n} uitspraken (quads)", "en": "{n} statements (quads)"},
-        "ld.downloads.triples": {"nl": "{n} tripels", "en": "{n} triples"},
-        "ld.downloads.rows": {"nl": "{n} rijen", "en": "{n} rows"},
-        "ld.downloads.gzip": {"nl": "gzip-gecomprimeerd", "en": "gzip-compressed"},
-        "ld.downloads.check": {
-            "nl": "Controleer alle bestanden van deze uitgave in één keer met sha256sum -c {file}.",
-            "en": "Check every file of this release at once with sha256sum -c {file}.",
-        },
-        "ld.downloads.older": {"nl": "Eerdere uitgaven", "en": "Earlier releases"},
-        "ld.downloads.describe": {
-            "nl": "Beschrijvingen van de dataset",
-            "en": "Descriptions of the dataset",
-        },
-        "ld.downloads.void": {
-            "nl": "VoID: omvang, klassen, eigenschappen, SPARQL-endpoint en dumps.",
-            "en": "VoID: size, classes, properties, SPARQL endpoint and dumps.",
-        },
-        "ld.downloads.catalog": {
-            "nl": "DCAT-catalogus (DCAT-AP-NL 3.0) voor data.overheid.nl en andere portalen.",
-            "en": "DCAT catalogue (DCAT-AP-NL 3.0) for data.overheid.nl and other portals.",
-        },
-        "ld.downloads.sparql": {
-            "nl": "SPARQL-endpoint: vraag de actuele gegevens zelf op.",
-            "en": "SPARQL endpoint: query the current data yourself.",
-        },
-        "ld.downloads.uris": {
-            "nl": "Elk ding heeft een URI die werkt: in een browser toont hij een pagina, aan "
-            "een programma geeft hij data (Turtle, JSON-LD, N-Triples, RDF/XML, TriG, N-Quads).",
-            "en": "Every thing has a URI that works: in a browser it shows a page, to a program "
-            "it returns data (Turtle, JSON-LD, N-Triples, RDF/XML, TriG, N-Quads).",
-        },
-        "ld.document.formats": {"nl": "Ook als", "en": "Also as"},
-        "ld.void.title": {
-            "nl": "Beschrijving van de dataset (VoID)",
-            "en": "Dataset description (VoID)",
-        },
-        "ld.catalog.title": {"nl": "Catalogus (DCAT-AP-NL)", "en": "Catalogue (DCAT-AP-NL)"},
-    }
-)
 
 
 def init_app(app: Flask) -> None:
@@ -356,8 +250,10 @@ def page(path: str) -> ResponseReturnValue:
     kind = resource.kind
     names = [f"kinds/{kind}.html", "resource.html"] if _KIND.fullmatch(kind) else ["resource.html"]
     template = current_app.jinja_env.select_template(names)
-    extra = KIND_CONTEXT[kind](kstore, iri, lang) if kind in KIND_CONTEXT else None
+    provider = wiring().kind_context.get(kind)
+    extra = provider(kstore, iri, lang) if provider is not None else None
     canonical = url_for("linkeddata.page", path=path, _external=True)
+    licence = licence_for(settings, iri)
     alternates = [
         (fmt, url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True))
         for fmt in conneg.DOCUMENT_FORMATS
@@ -373,12 +269,12 @@ def page(path: str) -> ResponseReturnValue:
         graph_contents=url_for("graphstore.indirect", graph=iri)
         if resource.kind == "graph" and "graphstore.indirect" in current_app.view_functions
         else None,
-        licence_url=LICENCE,
-        licence_name=LICENCE_NAME,
+        licence_url=licence.url,
+        licence_name=licence.name,
     )
     response = Response(html, mimetype="text/html")
     response.headers["Link"] = ", ".join(
-        [f'<{canonical}>; rel="canonical"', link_header()]
+        [f'<{canonical}>; rel="canonical"', licence.link_header()]
         + [f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for fmt, url in alternates]
     )
     return response
@@ -428,7 +324,8 @@ def data(path: str) -> ResponseReturnValue:
         prev = url_for("linkeddata.data", path=path, page=incoming_page - 1, _external=True)
         links.append(f'<{prev}>; rel="prev"')
     quads = localise_triples(settings, resource.quads)
-    return rdf_response(serialize(quads, fmt), fmt, links)
+    licence = licence_for(settings, iri).link_header()
+    return rdf_response(serialize(quads, fmt), fmt, links, licence=licence)
 
 
 # -- VoID and the catalogue ---------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Pages a researcher keeps open beside the data: About/method, and (below) compare, timeline
-and exports of a selection. Every text is in Dutch and English (``portal.texts_ui``)."""
+and exports of a selection. Every text is in Dutch and English (``portal/translations``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 
 from core.licence import LICENCE, LICENCE_NAME
 from portal import exports, listing, sources
-from portal import texts_ui as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_store
 from portal.i18n import current_lang
 

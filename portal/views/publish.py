@@ -29,7 +29,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.store import StoreError
 from portal import conneg
-from portal import texts_publish as _texts  # noqa: F401  (registers the interface texts)
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
 from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
@@ -42,6 +41,8 @@ from portal.publishers import (
     publisher_for_graph,
     reference,
 )
+from portal.upload_diff import ModeError, parse_mode
+from portal.upload_pending import drop, stash, take
 
 bp = Blueprint("publish", __name__)
 
@@ -62,11 +63,6 @@ TEMPLATE_FILES = {
 
 
 def init_app(app: Flask) -> None:
-    from portal.views import home
-
-    entry = ("publish.index", "nav.publish")
-    if entry not in home.NAV:
-        home.NAV.append(entry)
     app.before_request(_guard_writes)
 
 
@@ -261,8 +257,27 @@ def template_file(filename: str) -> ResponseReturnValue:
     )
 
 
+def _mode_issue(raw: str) -> Issue:
+    return error(
+        f"unknown upload mode {raw[:40]!r}: choose add (keep records the upload does not "
+        "mention) or replace (remove them, after confirmation)",
+        f"onbekende uploadwijze {raw[:40]!r}: kies add (records die de upload niet noemt "
+        "blijven) of replace (ze worden verwijderd, na bevestiging)",
+        rule="mode",
+    )
+
+
+def _truthy(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "on", "true", "yes")
+
+
 @bp.route("/publish/upload", methods=["POST"])
 def upload_form() -> ResponseReturnValue:
+    """Check or publish; a replace that removes records stops at a preview to confirm.
+
+    The confirmation is the second step: the preview's form sends back the kept upload's
+    identifier, the preview's digest and the token again (never echoed into the page).
+    """
     from portal.publishing import process_upload
 
     if _too_large():
@@ -281,14 +296,53 @@ def upload_form() -> ResponseReturnValue:
     except AuthError as exc:
         issue = Issue("error", exc.en, exc.nl, rule="token")
         return _page_refusal(exc.status, issue)
-    publish = request.form.get("action") == "publish"
-    valid_only = request.form.get("valid_only") in ("1", "on", "true", "yes")
     try:
-        report = process_upload(get_store(), auth, files, publish=publish, valid_only=valid_only)
+        mode = parse_mode(request.form.get("mode"))
+    except ModeError:
+        return _page_refusal(400, _mode_issue(request.form.get("mode", "")))
+    settings = get_settings()
+    code = auth.publisher.code
+    pending = request.form.get("pending", "")
+    if pending and not files:
+        kept = take(settings, code, pending)
+        if kept is None:
+            return _page_refusal(
+                410,
+                error(
+                    "the upload to confirm is no longer kept (after an hour, or it was "
+                    "published); upload the files again",
+                    "de te bevestigen upload wordt niet meer bewaard (na een uur, of hij is "
+                    "gepubliceerd); upload de bestanden opnieuw",
+                    rule="confirm",
+                ),
+            )
+        files = kept
+    publish = request.form.get("action") == "publish"
+    valid_only = _truthy(request.form.get("valid_only"))
+    try:
+        report = process_upload(
+            get_store(),
+            auth,
+            files,
+            publish=publish,
+            valid_only=valid_only,
+            mode=mode,
+            confirm=_truthy(request.form.get("confirm")),
+            expect=request.form.get("expect") or None,
+        )
     except StoreError as exc:
         return _page_refusal(503, error(str(exc), str(exc), rule="store"))
+    if pending:
+        drop(settings, code, pending)
     status = 200 if (report.conforms or report.published) else 422
-    html = render_template("publish/report.html", report=report, publisher=auth.publisher)
+    if report.needs_confirmation:
+        pending, status = stash(settings, code, files), 409
+    html = render_template(
+        "publish/report.html",
+        report=report,
+        publisher=auth.publisher,
+        pending=pending if report.needs_confirmation else "",
+    )
     return Response(
         html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
     )
@@ -328,6 +382,7 @@ def publisher_page(code: str) -> ResponseReturnValue:
         suggestions=open_suggestions(settings, pub.code),
         records=list(records.values()),
         data_graph=pub.data_graph(settings),
+        licence_name=pub.licence.label,  # the footer states the publisher's licence
     )
 
 
@@ -452,6 +507,13 @@ def _api_upload(code: str, publish: bool) -> Response:
             next_url=None,
         )
     valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
+    try:
+        mode = parse_mode(request.args.get("mode"))
+    except ModeError:
+        issue = _mode_issue(request.args.get("mode", ""))
+        return _json_error(400, issue.en, issue.nl, rows=[issue.as_json()])
+    confirm = _truthy(request.args.get("confirm"))
+    expect = request.args.get("expect") or None
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and (len(key) > 200 or not key.isprintable()):
         return _json_error(
@@ -473,11 +535,22 @@ def _api_upload(code: str, publish: bool) -> Response:
                 valid_only=valid_only,
                 action="api-rdf",
                 idempotency_key=key,
+                mode=mode,
+                confirm=confirm,
+                expect=expect,
             )
         else:
             files = _uploads_from_request()
             report = process_upload(
-                kstore, auth, files, publish=publish, valid_only=valid_only, idempotency_key=key
+                kstore,
+                auth,
+                files,
+                publish=publish,
+                valid_only=valid_only,
+                idempotency_key=key,
+                mode=mode,
+                confirm=confirm,
+                expect=expect,
             )
             report.action = action if publish else "check"
     except RequestEntityTooLarge:
@@ -486,6 +559,22 @@ def _api_upload(code: str, publish: bool) -> Response:
         return _json_error(413, issue.en, issue.nl, rows=[issue.as_json()])
     except StoreError as exc:
         return _json_error(503, str(exc))
+    if report.needs_confirmation:
+        body = report.as_json()
+        return _json_error(
+            409,
+            report.summary("en") + " Send confirm=true (and expect=<preview.digest>) to publish.",
+            report.summary("nl")
+            + " Stuur confirm=true (en expect=<preview.digest>) om te publiceren.",
+            **{
+                k: body[k]
+                for k in ("publisher", "action", "mode", "needs_confirmation", "preview", "counts")
+            },
+            rows=body["rows"],
+            truncated=body["truncated"],
+            next=None,
+            next_url=None,
+        )
     if publish and report.published:
         response = _report_response(report, ok_status=201)
         response.headers["Location"] = url_for(
@@ -688,6 +777,9 @@ def _graph_store_write(graph: str) -> Response:
         publish=True,
         valid_only=valid_only,
         action=f"graph-store-{request.method.lower()}",
+        # the Graph Store's PUT is replace by definition (SPARQL 1.1 Graph Store Protocol)
+        mode="replace",
+        confirm=True,
     )
     response = _report_response(report, ok_status=200 if existed else 201, fail_status=400)
     if report.published and not existed:

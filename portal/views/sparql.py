@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core.store import StoreError
 from portal import conneg
 from portal.db import get_store
-from portal.i18n import current_lang
+from portal.i18n import current_lang, text_in
 from portal.sparql_engine import Job
 from portal.sparql_service import (
     add_cors,
@@ -38,7 +38,6 @@ from portal.sparql_service import (
     too_large,
 )
 from portal.sparql_text import SparqlTextError, scan, valid_iri
-from portal.translations import TEXTS
 from queries import catalogue
 
 bp = Blueprint("sparql", __name__)
@@ -63,46 +62,6 @@ RESULT_FORMAT_IRIS = (
     "RDF_XML",
     "TriG",
     "N-Quads",
-)
-
-TEXTS.update(
-    {
-        "sparql.title": {"nl": "SPARQL-query's", "en": "SPARQL queries"},
-        "sparql.lead": {
-            "nl": "Bevraag de kennisgraaf rechtstreeks. Kies een voorbeeld of schrijf een eigen "
-            "query; de prefixen van de ontologie zijn al bekend.",
-            "en": "Query the knowledge graph directly. Pick an example or write your own query; "
-            "the ontology's prefixes are already declared.",
-        },
-        "sparql.examples": {"nl": "Voorbeelden", "en": "Examples"},
-        "sparql.run_example": {"nl": "Open en voer uit", "en": "Open and run"},
-        "sparql.editor": {"nl": "Query-editor", "en": "Query editor"},
-        "sparql.endpoint": {"nl": "Eindpunt", "en": "Endpoint"},
-        "sparql.share": {"nl": "Link naar deze query", "en": "Link to this query"},
-        "sparql.limits": {"nl": "Grenzen", "en": "Limits"},
-        "sparql.limits.text": {
-            "nl": "Elke query mag {timeout} seconden rekenen; daarna wordt hij gestopt "
-            "(HTTP 503). Een antwoord bevat ten hoogste {rows} rijen: is het ingekort, dan staat "
-            'dat erin ("truncated": true, of een commentaarregel) en in de kop '
-            "Kiemen-Truncated. Eén adres mag {concurrent} query's tegelijk draaien (daarboven "
-            "HTTP 429). Een verzoek is hoogstens {body} bytes groot (HTTP 413). De standaardgraaf "
-            "is de vereniging van alle benoemde grafen. Schrijven (SPARQL Update, Graph Store "
-            "op /store) kan alleen met een token voor de betreffende grafen.",
-            "en": "Each query may compute for {timeout} seconds; then it is stopped (HTTP 503). "
-            "An answer holds at most {rows} rows: when it was cut short it says so "
-            '("truncated": true, or a comment line) and in the Kiemen-Truncated header. One '
-            "address may run {concurrent} queries at a time (HTTP 429 above that). A request "
-            "body is at most {body} bytes (HTTP 413). The default graph is the union of all "
-            "named graphs. Writing (SPARQL Update, the Graph Store at /store) needs a token "
-            "for the graphs concerned.",
-        },
-        "sparql.noscript": {
-            "nl": "De editor heeft JavaScript nodig. Zonder JavaScript kunt u het eindpunt "
-            "gewoon aanroepen, bijvoorbeeld /sparql?query=…",
-            "en": "The editor needs JavaScript. Without it you can call the endpoint directly, "
-            "for example /sparql?query=…",
-        },
-    }
 )
 
 
@@ -377,7 +336,7 @@ def service_description() -> ResponseReturnValue:
             ox.Triple(
                 node,
                 comment,
-                ox.Literal(TEXTS["sparql.limits.text"][lang].format(**limits), language=lang),
+                ox.Literal(text_in(lang, "sparql.limits.text", **limits), language=lang),
             )
         )
     triples.append(
@@ -487,8 +446,8 @@ def query_page() -> str:
         "properties": properties,
         "lang": lang,
         "texts": {
-            "editor": TEXTS["sparql.editor"][lang],
-            "endpoint": TEXTS["sparql.endpoint"][lang],
+            "editor": text_in(lang, "sparql.editor"),
+            "endpoint": text_in(lang, "sparql.endpoint"),
         },
     }
     limits = {

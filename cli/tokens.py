@@ -6,7 +6,7 @@ import json
 
 import click
 
-from portal.cli import EXIT_USAGE, Context, fail, guarded
+from cli.base import EXIT_USAGE, Context, fail, guarded
 from portal.tokens import DEFAULT_NAME, TokenError, TokenStore
 
 

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import click
 
-from portal.cli import Context, guarded
+from cli.base import EXIT_USAGE, Context, fail, guarded
+from core.config import check_base
+from portal.push import Target, push
+from portal.rebasing import migrate_base as run
+from portal.replicas import ship
 
 
 @click.command("migrate-base")
@@ -25,8 +29,6 @@ def migrate_base(obj: Context, old: str | None) -> None:
     Writers refuse a store made under another base; this is the explicit way to carry it over.
     Every IRI that starts with the old base is rewritten in a new generation, then published.
     """
-    from core.config import check_base
-    from portal.rebasing import migrate_base as run
 
     source, count = run(
         obj.store,
@@ -83,8 +85,6 @@ def push_command(
     provenance graph goes last. The password comes from KIEMEN_PUSH_PASSWORD, a bearer token
     from KIEMEN_PUSH_TOKEN (never on the command line, where other users could read it).
     """
-    from portal.cli import EXIT_USAGE, fail
-    from portal.push import Target, push
 
     if not store_url.startswith(("http://", "https://")):
         fail(f"STORE_URL must be an http(s) URL, got {store_url!r}", EXIT_USAGE)
@@ -124,7 +124,6 @@ def ship_command(obj: Context, dest: Path) -> None:
     rename: a `kiemen serve` on DEST switches to it without dropping a request. For another
     machine, mount DEST or follow the same three steps with rsync (README, "Deploying").
     """
-    from portal.replicas import ship
 
     name, copied = ship(obj.store, dest)
     verb = "shipped" if copied else "already there; made current"

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from portal.cli import EXIT_DATA, EXIT_USAGE, Context, fail, guarded
+from cli.base import EXIT_DATA, EXIT_USAGE, Context, fail, guarded
 from portal.publishers import LICENCES, PublisherError, Registry
+from portal.publishing import audit_log
 
 
 @click.group("publisher")
@@ -146,7 +147,6 @@ def token(
 @guarded
 def audit(obj: Context, code: str, as_json: bool) -> None:
     """The audit log of publisher CODE: who uploaded what, when, and what it changed."""
-    from portal.publishing import audit_log
 
     if Registry(obj.settings).get(code) is None:
         fail(f"{code} is not a registered publisher", EXIT_DATA)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from portal.cli import EXIT_DATA, Context, fail, guarded
+from cli.base import EXIT_DATA, Context, fail, guarded
+from portal.backup import BackupError, backup, restore
+from portal.progress import Progress
 
 
 @click.command("backup")
@@ -20,8 +22,6 @@ def backup_command(obj: Context, directory: Path) -> None:
     browse indexes, the publisher registry with versions and audit log, and the tokens: keep it
     as private as the store. Restore it with ``kiemen restore DIRECTORY``.
     """
-    from portal.backup import backup
-    from portal.progress import Progress
 
     report = backup(obj.store, directory, meter=Progress())
     click.echo(
@@ -40,8 +40,6 @@ def restore_command(obj: Context, directory: Path) -> None:
     Every file is checked against the backup's manifest first; a damaged or incomplete backup
     changes nothing (exit code 1). Readers switch to the restored data at once, atomically.
     """
-    from portal.backup import BackupError, restore
-    from portal.progress import Progress
 
     try:
         name = restore(obj.store, directory, meter=Progress())

@@ -1,0 +1,1 @@
+"""The ``kiemen`` command line: the top floor, above the portal, loaders and core."""

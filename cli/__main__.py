@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``kiemen`` command."""
+
+from cli.main import main
+
+main()

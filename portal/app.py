@@ -1,0 +1,32 @@
+"""The Flask application, built by :func:`create_app` (flaskr's pattern)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from core.config import Settings
+from portal import conditional, db, errors, i18n, proxy, replicas, safeweb, urls, wiring
+from portal.features import default_wiring
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the WSGI application; one blueprint per feature."""
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config["KIEMEN"] = settings
+    app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+
+    db.init_app(app)
+    errors.init_app(app)
+    conditional.init_app(app)
+    i18n.init_app(app)
+    proxy.init_app(app)
+    urls.init_app(app)
+    replicas.init_app(app)
+    safeweb.init_app(app)
+
+    wiring.init_app(app, default_wiring())
+    return app

@@ -1,0 +1,186 @@
+"""What an upload does to a publisher's dataset: the records it adds, changes and removes.
+
+An upload either *adds to / updates* the dataset (the safe default: records it does not mention
+stay as they are) or *replaces* it (records it does not mention go, and only after the
+publisher confirmed the preview). A *record* is an initiative, organisation, person or
+involvement in the publisher's namespace; the diff compares each record's own statements in
+the data graph before and after, so the check step can list exactly what publishing would do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from core.config import Settings
+
+KM = "https://w3id.org/kiemen/def/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+#: ``add``: records not mentioned stay; ``replace``: they go (after confirmation).
+ADD, REPLACE = "add", "replace"
+MODES = (ADD, REPLACE)
+#: Records the preview lists per kind of change; the counts always cover all.
+MAX_LISTED = 500
+
+_KINDS = {
+    KM + "Initiative": "initiative",
+    KM + "Organisation": "actor",
+    KM + "Person": "actor",
+    KM + "Actor": "actor",
+    KM + "Involvement": "involvement",
+}
+
+
+class ModeError(ValueError):
+    """An upload mode that is neither ``add`` nor ``replace``."""
+
+
+def parse_mode(raw: str | None) -> str:
+    """The mode a request asked for; none given is the safe ``add``."""
+    mode = (raw or ADD).strip().lower()
+    aliases = {"add": ADD, "update": ADD, "add-update": ADD, "merge": ADD, "replace": REPLACE}
+    if mode not in aliases:
+        raise ModeError(mode)
+    return aliases[mode]
+
+
+@dataclass(frozen=True)
+class RecordState:
+    iri: str
+    kind: str
+    labels: dict[str, str]
+    triples: frozenset[ox.Triple]
+
+
+def records_of(triples: Iterable[ox.Triple], settings: Settings, ns: str) -> dict[str, RecordState]:
+    """The records among ``triples``: subjects in ``ns`` typed as a record class."""
+    by_subject: dict[str, list[ox.Triple]] = {}
+    for tr in triples:
+        if isinstance(tr.subject, ox.NamedNode) and tr.subject.value.startswith(ns):
+            by_subject.setdefault(tr.subject.value, []).append(tr)
+    out: dict[str, RecordState] = {}
+    for iri, trs in by_subject.items():
+        kind = next(
+            (
+                _KINDS[c]
+                for tr in trs
+                if tr.predicate.value == RDF_TYPE and isinstance(tr.object, ox.NamedNode)
+                for c in [settings.canonical(tr.object.value)]
+                if c in _KINDS
+            ),
+            None,
+        )
+        if kind is None:
+            continue
+        labels = {
+            (tr.object.language or ""): tr.object.value
+            for tr in trs
+            if tr.predicate.value == PREF_LABEL and isinstance(tr.object, ox.Literal)
+        }
+        out[iri] = RecordState(iri, kind, labels, frozenset(trs))
+    return out
+
+
+@dataclass
+class Diff:
+    """Records added, changed and removed (each a dict: iri, kind, label_nl, label_en)."""
+
+    added: list[dict[str, str]] = field(default_factory=list)
+    changed: list[dict[str, str]] = field(default_factory=list)
+    removed: list[dict[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def digest(self) -> str:
+        """Names exactly this change: a confirmation holds only for the preview it answers."""
+        text = "\n".join(
+            f"{what} {r['iri']}"
+            for what, rows in (("+", self.added), ("~", self.changed), ("-", self.removed))
+            for r in rows
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "counts": {
+                "added": len(self.added),
+                "changed": len(self.changed),
+                "removed": len(self.removed),
+                "unchanged": self.unchanged,
+            },
+            "added": self.added[:MAX_LISTED],
+            "changed": self.changed[:MAX_LISTED],
+            "removed": self.removed[:MAX_LISTED],
+            "truncated": max(len(self.added), len(self.changed), len(self.removed)) > MAX_LISTED,
+            "digest": self.digest,
+        }
+
+
+def _row(state: RecordState) -> dict[str, str]:
+    nl = state.labels.get("nl") or state.labels.get("") or state.labels.get("en", "")
+    return {
+        "iri": state.iri,
+        "kind": state.kind,
+        "label_nl": nl,
+        "label_en": state.labels.get("en") or nl,
+    }
+
+
+def diff(
+    before: Iterable[ox.Triple], after: Iterable[ox.Triple], settings: Settings, ns: str
+) -> Diff:
+    """The records publishing ``after`` in place of ``before`` adds, changes and removes.
+
+    A record's statements are compared without its link to the source passage (the row number
+    in the register), so moving a row in the spreadsheet is not a change.
+    """
+    old, new = records_of(before, settings, ns), records_of(after, settings, ns)
+
+    def content(s: RecordState) -> frozenset[ox.Triple]:
+        return frozenset(tr for tr in s.triples if tr.predicate.value != DERIVED)
+
+    out = Diff()
+    for iri in sorted(new):
+        if iri not in old:
+            out.added.append(_row(new[iri]))
+        elif content(new[iri]) != content(old[iri]):
+            out.changed.append(_row(new[iri]))
+        else:
+            out.unchanged += 1
+    out.removed = [_row(old[iri]) for iri in sorted(old) if iri not in new]
+    return out
+
+
+def merged(
+    old: Iterable[ox.Triple], new: list[ox.Triple], mentioned: set[str], register: str
+) -> list[ox.Triple]:
+    """``add`` mode: the upload's records in place of their old state, all others kept.
+
+    Dropped from the old graph: the mentioned records' own statements, their source passages
+    (``register/table/id``, made again) and the register node (made again with the upload).
+    """
+    old = list(old)
+    passages = {
+        tr.object.value
+        for tr in old
+        if isinstance(tr.subject, ox.NamedNode)
+        and tr.subject.value in mentioned
+        and tr.predicate.value == DERIVED
+        and isinstance(tr.object, ox.NamedNode)
+        and tr.object.value.startswith(register + "/")
+    }
+    gone = mentioned | passages | {register}
+    out: dict[ox.Triple, None] = {
+        tr: None
+        for tr in old
+        if not (isinstance(tr.subject, ox.NamedNode) and tr.subject.value in gone)
+    }
+    out.update(dict.fromkeys(new))
+    return list(out)

@@ -1,0 +1,94 @@
+"""The record-level preview and the add/update merge, on real pyoxigraph terms, and the kept
+uploads of the web form's confirmation step (identifiers are data, never a path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from core.config import Settings
+from portal.publish_template import UploadFile
+from portal.upload_diff import ModeError, diff, merged, parse_mode
+from portal.upload_pending import MAX_KEPT, drop, stash, take
+
+BASE = "http://127.0.0.1:1/"
+NS = f"{BASE}id/publishers/GM0344/"
+REGISTER = NS + "register"
+KM = "https://w3id.org/kiemen/def/"
+TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+LINE = ox.NamedNode(KM + "lineStart")
+
+
+def settings(tmp: Path) -> Settings:
+    return Settings(store_path=tmp / "store", base_uri=BASE)
+
+
+def record(local: str, cls: str, label: str, line: int) -> list[ox.Triple]:
+    s = ox.NamedNode(NS + local)
+    passage = ox.NamedNode(f"{REGISTER}/t/{local.rsplit('/', 1)[-1]}")
+    return [
+        ox.Triple(s, TYPE, ox.NamedNode(KM + cls)),
+        ox.Triple(s, LABEL, ox.Literal(label, language="nl")),
+        ox.Triple(s, DERIVED, passage),
+        ox.Triple(passage, LINE, ox.Literal(str(line))),
+    ]
+
+
+def test_the_preview_names_added_changed_and_removed_records(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    before = record("initiative/a", "Initiative", "A", 2) + record(
+        "actor/b", "Organisation", "B", 2
+    )
+    before += record("involvement/a--b", "Involvement", "", 2)
+    # a moved to another row (not a change), b renamed, the role gone, c new
+    after = record("initiative/a", "Initiative", "A", 7) + record(
+        "actor/b", "Organisation", "B2", 2
+    )
+    after += record("initiative/c", "Initiative", "C", 3)
+    d = diff(before, after, s, NS)
+    assert [r["iri"] for r in d.added] == [NS + "initiative/c"]
+    assert [(r["iri"], r["label_nl"]) for r in d.changed] == [(NS + "actor/b", "B2")]
+    assert [(r["iri"], r["kind"]) for r in d.removed] == [(NS + "involvement/a--b", "involvement")]
+    assert d.unchanged == 1
+    assert d.as_json()["counts"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1}
+    assert d.digest != diff(before, before, s, NS).digest
+
+
+def test_add_keeps_what_the_upload_does_not_mention(tmp_path: Path) -> None:
+    old = record("initiative/a", "Initiative", "A", 2) + record("actor/b", "Organisation", "B", 3)
+    old.append(ox.Triple(ox.NamedNode(REGISTER), TYPE, ox.NamedNode(KM + "SourceDocument")))
+    new = record("initiative/a", "Initiative", "A-new", 5)
+    out = set(merged(old, new, {NS + "initiative/a"}, REGISTER))
+    assert set(record("actor/b", "Organisation", "B", 3)) <= out  # kept, with its passage
+    assert set(new) <= out
+    labels = {tr.object.value for tr in out if tr.predicate == LABEL}
+    assert labels == {"A-new", "B"}  # the old name of a is gone
+    lines = {tr.object.value for tr in out if tr.predicate == LINE}
+    assert lines == {"5", "3"}  # a's old passage is gone, b's stays
+    assert not any(tr.subject == ox.NamedNode(REGISTER) for tr in out)  # made again by the upload
+
+
+def test_modes() -> None:
+    assert parse_mode(None) == parse_mode("") == parse_mode("Add") == "add"
+    assert parse_mode("replace") == "replace"
+    with pytest.raises(ModeError):
+        parse_mode("overwrite")
+
+
+def test_kept_uploads_are_per_publisher_and_named_by_data_only(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    ident = stash(s, "GM0344", [UploadFile("initiatives.csv", b"id\n", "initiatives")])
+    got = take(s, "GM0344", ident)
+    assert got == [UploadFile("initiatives.csv", b"id\n", "initiatives")]
+    assert take(s, "GM0599", ident) is None  # another publisher's token does not reach it
+    for hostile in ("../GM0344/pending/" + ident, ident.upper(), "", ident + "0"):
+        assert take(s, "GM0344", hostile) is None
+    drop(s, "GM0344", ident)
+    assert take(s, "GM0344", ident) is None
+    # retries keep only the newest few, so they cannot fill the disk
+    idents = [stash(s, "GM0344", [UploadFile("x.csv", b"x")]) for _ in range(MAX_KEPT + 2)]
+    assert [take(s, "GM0344", i) is not None for i in idents] == [False] * 2 + [True] * MAX_KEPT
