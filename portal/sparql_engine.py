@@ -545,9 +545,11 @@ class WorkerPool:
                 if self._closed:
                     raise PoolBusy
                 if len(self._idle) > keep:
-                    # the one that answered last: started, and its caches are the warmest
-                    # (new workers wait at the other end of the list until they are needed)
-                    worker = self._idle.pop()
+                    # The list runs from new and heavy-used workers (bottom) to the one that
+                    # answered a light job last (top: started, caches warm, small). A light
+                    # client takes the top; a busy or heavy one the bottom, which keeps the warm
+                    # workers for cheap questions however many heavy queries arrive.
+                    worker = self._idle.pop(0) if busy else self._idle.pop()
                     if worker.alive():
                         return worker
                     self._all.discard(worker)

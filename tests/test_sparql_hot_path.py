@@ -101,8 +101,8 @@ def test_a_query_naming_its_dataset_keeps_it_when_asked_again(server: str) -> No
             assert (n == 0) is empty, (text, n)
 
 
-def test_the_warm_worker_answers_the_next_query(store: Path) -> None:
-    """The pool hands out the worker that answered last, not the longest idle one."""
+def test_the_warm_worker_answers_the_next_light_query(store: Path) -> None:
+    """A light client gets the worker that answered last, not the longest idle one."""
     from core.config import Settings
     from portal.sparql_engine import Job, WorkerPool
 
@@ -117,5 +117,9 @@ def test_the_warm_worker_answers_the_next_query(store: Path) -> None:
             served.append(pool._idle[-1])  # the worker just released
         assert len(served) == 4 and len(pool._idle) >= 2
         assert all(w is served[0] for w in served), "each query went to another worker"
+        # a busy (or heavy) client takes from the other end and leaves the warm one alone
+        out = pool.run(Job(kind="query", text=ASK, results_format="json"), 30, busy=True)
+        assert out.status == 200, out.error
+        assert pool._idle[-1] is not served[0] and served[0] in pool._idle
     finally:
         pool.close()
