@@ -17,17 +17,27 @@ per-client limit sees distinct clients, as it would in production.
 
     .venv/bin/python bench/sparql_benchmark.py --initiatives 4000 --seconds 8
 
-Prints queries/s per target with 1 and 4 clients and the ratio kiemen / oxigraph (target: at
-least 0.70), and writes the figures to bench/out/sparql-benchmark.json.
+A third part, **small**, is the smallest lookups a public endpoint mostly answers (one
+entity's statements, an ASK, one label): there the fixed cost per request shows most.
+
+Targets (issue 18, item 1), each the ratio kiemen / oxigraph in the same run: lookups >= 0.80
+with 1 and with 4 clients, the mix >= 0.90, the small lookups >= 0.50. ``--baseline DIR`` also
+serves another checkout's code (e.g. ``/work/main``) on the same store, interleaved with the
+others, so a change is measured against what it replaces under the same load.
+
+Writes bench/out/sparql_benchmark.json in the shared benchmark shape (schema 1: machine,
+figures with peer, ratio, target and whether it was met, details).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import multiprocessing
 import os
+import platform
 import random
 import shutil
 import socket
@@ -49,6 +59,9 @@ from core.store import KiemenStore, graph_iri  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 ACCEPT = "application/sparql-results+json"
+PARTS = ("portal", "lookup", "small")
+#: (part, client count or None for every count, least ratio kiemen / oxigraph)
+TARGETS = (("lookup", None, 0.80), ("mix", None, 0.90), ("small", None, 0.50))
 
 
 def free_port() -> int:
@@ -133,6 +146,15 @@ def workload(base: str, initiatives: int, lookups: int, seed: int = 11) -> list[
             ini=ini, km=km, form=rng.choice(forms), theme=rng.choice(themes)
         )
         out.append(("lookup", pre + text))
+    # the smallest lookups: one entity's statements, an ASK, one label
+    small = [
+        "SELECT ?p ?o WHERE {{ <{ini}> ?p ?o }}",
+        "ASK {{ <{ini}> skos:prefLabel ?label }}",
+        "SELECT ?label WHERE {{ <{ini}> skos:prefLabel ?label }} LIMIT 1",
+    ]
+    for k in range(lookups):
+        ini = f"{idn}initiative/synthetic-{rng.randrange(initiatives)}"
+        out.append(("small", pre + small[k % len(small)].format(ini=ini)))
     return out
 
 
@@ -146,8 +168,8 @@ def _http_client(
     conn = http.client.HTTPConnection(
         url.hostname or "127.0.0.1", url.port, timeout=120, source_address=(source, 0)
     )
-    done = {"portal": 0, "lookup": 0}
-    spent = {"portal": 0.0, "lookup": 0.0}
+    done = dict.fromkeys(PARTS, 0)
+    spent = dict.fromkeys(PARTS, 0.0)
     errors = 0
     i = 0
     end = time.monotonic() + seconds
@@ -181,8 +203,8 @@ def _direct_client(
     location: str, _source: str, queries: list[tuple[str, str]], seconds: float, result: Any
 ) -> None:
     store = ox.Store.read_only(location)
-    done = {"portal": 0, "lookup": 0}
-    spent = {"portal": 0.0, "lookup": 0.0}
+    done = dict.fromkeys(PARTS, 0)
+    spent = dict.fromkeys(PARTS, 0.0)
     i = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -221,8 +243,8 @@ def measure(
     outs = [result.get(timeout=seconds + 300) for _ in procs]
     for p in procs:
         p.join()
-    done = {k: sum(o["done"][k] for o in outs) for k in ("portal", "lookup")}
-    spent = {k: sum(o["spent"][k] for o in outs) for k in ("portal", "lookup")}
+    done = {k: sum(o["done"][k] for o in outs) for k in PARTS}
+    spent = {k: sum(o["spent"][k] for o in outs) for k in PARTS}
     total = sum(done.values())
     return {
         # each client's own rate over the time it really ran, summed
@@ -231,6 +253,7 @@ def measure(
         "errors": sum(o["errors"] for o in outs),
         "ms_per_portal_query": 1000 * spent["portal"] / max(1, done["portal"]),
         "ms_per_lookup": 1000 * spent["lookup"] / max(1, done["lookup"]),
+        "ms_per_small": 1000 * spent["small"] / max(1, done["small"]),
     }
 
 
@@ -255,6 +278,51 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> No
     raise RuntimeError(f"{url} did not come up")
 
 
+def _machine() -> dict[str, Any]:
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
+    return {
+        "cores": os.cpu_count(),
+        "load_average_at_start": load,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _figure(what: str, value: float, peer_value: float, target: float) -> dict[str, Any]:
+    """One figure in the shared benchmark shape (schema 1); ratio and verdict computed here."""
+    ratio = value / peer_value if peer_value else None
+    return {
+        "what": what,
+        "value": round(value, 1),
+        "unit": "q/s",
+        "better": "higher",
+        "peer": "Oxigraph server",
+        "peer_value": round(peer_value, 1),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "target": target,
+        "target_of": "ratio",
+        "met": None if ratio is None else ratio >= target,
+    }
+
+
+def _serve_kiemen(checkout: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``kiemen serve`` of the code in ``checkout`` (its own modules first on the path).
+
+    The command lives in the ``cli`` package; an older checkout has it as ``portal.cli``.
+    """
+    module = "cli" if (checkout / "cli" / "__main__.py").exists() else "portal.cli"
+    return subprocess.Popen(
+        [sys.executable, "-m", module, "serve", "--port", str(port)],
+        env=dict(env, KIEMEN_PORT=str(port), PYTHONPATH=str(checkout)),
+        cwd=checkout,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--initiatives", type=int, default=4000, help="synthetic initiatives")
@@ -263,9 +331,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per figure")
     parser.add_argument(
-        "--out", type=Path, default=REPO / "bench" / "out" / "sparql-benchmark.json"
+        "--parts", default=",".join(PARTS), help="which parts to measure (portal,lookup,small)"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout to serve too (same store), for comparison"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "bench" / "out" / "sparql_benchmark.json"
     )
     args = parser.parse_args(argv)
+    machine = _machine()
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -275,133 +350,169 @@ def main(argv: list[str] | None = None) -> None:
     assert gen is not None
     location = str(gen / "oxigraph")
     queries = workload(base, args.initiatives, args.lookups)
-    print(
-        f"mix: {sum(1 for k, _ in queries if k == 'portal')} portal queries + "
-        f"{sum(1 for k, _ in queries if k == 'lookup')} lookups",
-        file=sys.stderr,
-    )
+    wanted = [p for p in args.parts.split(",") if p]
+    by_part = {p: [q for q in queries if q[0] == p] for p in wanted}
+    print("mix: " + " + ".join(f"{len(v)} {k}" for k, v in by_part.items()), file=sys.stderr)
 
     # The same work for every target: no row cap (the Oxigraph server has none), generous time.
     env = dict(
         os.environ,
         KIEMEN_STORE=str(root),
         KIEMEN_BASE_URI=base,
-        KIEMEN_PORT=str(port),
         KIEMEN_MAX_ROWS="100000000",
         KIEMEN_QUERY_TIMEOUT="300",
+        KIEMEN_AUTO_DUMPS="0",
     )
-    kiemen = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    ox_port = free_port()
-    oxigraph = subprocess.Popen(
-        [
-            str(OXIGRAPH),
-            "serve-read-only",
-            "--location",
-            location,
-            "--bind",
-            f"127.0.0.1:{ox_port}",
-            "--union-default-graph",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    targets = {
-        "kiemen": (_http_client, f"http://127.0.0.1:{port}/sparql"),
-        "oxigraph": (_http_client, f"http://127.0.0.1:{ox_port}/query"),
-        "direct": (_direct_client, location),
+    servers = [_serve_kiemen(REPO, port, env)]
+    targets: dict[str, tuple[Any, str]] = {
+        "kiemen": (_http_client, f"http://127.0.0.1:{port}/sparql")
     }
-    portal = [q for q in queries if q[0] == "portal"]
-    lookups = [q for q in queries if q[0] == "lookup"]
-    figures: dict[str, Any] = {
+    if args.baseline:
+        base_port = free_port()
+        servers.append(_serve_kiemen(args.baseline.resolve(), base_port, env))
+        targets["baseline"] = (_http_client, f"http://127.0.0.1:{base_port}/sparql")
+    ox_port = free_port()
+    servers.append(
+        subprocess.Popen(
+            [
+                str(OXIGRAPH),
+                "serve-read-only",
+                "--location",
+                location,
+                "--bind",
+                f"127.0.0.1:{ox_port}",
+                "--union-default-graph",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+    targets["oxigraph"] = (_http_client, f"http://127.0.0.1:{ox_port}/query")
+    targets["direct"] = (_direct_client, location)
+    details: dict[str, Any] = {
         "initiatives": args.initiatives,
         "triples": len(kstore.reader()),
         "seconds": args.seconds,
-        "mix": {"portal": len(portal), "lookup": len(lookups)},
-        "cpus": os.cpu_count(),
+        "rounds": args.rounds,
+        "mix": {k: len(v) for k, v in by_part.items()},
+        "baseline": str(args.baseline) if args.baseline else None,
         "results": {},
     }
     client_counts = [int(c) for c in args.clients.split(",")]
     try:
-        wait_for(targets["kiemen"][1], kiemen)
-        wait_for(targets["oxigraph"][1], oxigraph)
-        for name in ("kiemen", "oxigraph"):  # warm caches and the worker pool
-            measure(targets[name][0], targets[name][1], 4, queries, 3.0)
+        for name, (_fn, url) in targets.items():
+            if name != "direct":
+                wait_for(url, servers[list(targets).index(name)])
+        for name, (fn, url) in targets.items():  # warm caches and the worker pools
+            if name != "direct":
+                measure(fn, url, 4, queries, 3.0)
         for clients in client_counts:
             # rounds interleave the targets, so that a passing load on the machine hits all alike
             runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for n_round in range(args.rounds):
                 # each round its own order of the queries, the same for every target
                 order = random.Random(n_round)
-                parts = [
-                    (p, order.sample(items, len(items)))
-                    for p, items in (("portal", portal), ("lookup", lookups))
-                ]
-                for name, (fn, target) in targets.items():
-                    for part, items in parts:
+                parts = [(p, order.sample(items, len(items))) for p, items in by_part.items()]
+                for part, items in parts:
+                    for name, (fn, target) in targets.items():
                         r = measure(fn, target, clients, items, args.seconds / args.rounds)
                         runs.setdefault((name, part), []).append(r)
             for name in targets:
                 row: dict[str, Any] = {}
-                for part in ("portal", "lookup"):
+                for part in by_part:
                     rs = runs[(name, part)]
                     row[part] = {
                         "qps": sum(r["qps"] for r in rs) / len(rs),
                         "queries": sum(r["queries"] for r in rs),
                         "errors": sum(r["errors"] for r in rs),
                     }
-                # one pass of the mix (every portal query once, every lookup once) takes
-                # n_portal / qps_portal + n_lookup / qps_lookup seconds
-                seconds_per_mix = (
-                    len(portal) / row["portal"]["qps"] + len(lookups) / row["lookup"]["qps"]
-                )
-                row["mix_qps"] = (len(portal) + len(lookups)) / seconds_per_mix
-                figures["results"][f"{name}/{clients}"] = row
+                if "portal" in row and "lookup" in row:
+                    # one pass of the mix (every portal query once, every lookup once) takes
+                    # n_portal / qps_portal + n_lookup / qps_lookup seconds
+                    n_portal, n_lookup = len(by_part["portal"]), len(by_part["lookup"])
+                    seconds_per_mix = (
+                        n_portal / row["portal"]["qps"] + n_lookup / row["lookup"]["qps"]
+                    )
+                    row["mix_qps"] = (n_portal + n_lookup) / seconds_per_mix
+                details["results"][f"{name}/{clients}"] = row
                 print(
-                    f"{name:9} {clients} client(s): mix {row['mix_qps']:7.1f} q/s   portal "
-                    f"{row['portal']['qps']:7.1f} q/s   lookups {row['lookup']['qps']:7.1f} q/s   "
-                    f"errors {row['portal']['errors'] + row['lookup']['errors']}",
+                    f"{name:9} {clients} client(s): "
+                    + "   ".join(f"{p} {row[p]['qps']:7.1f} q/s" for p in by_part)
+                    + (f"   mix {row['mix_qps']:7.1f} q/s" if "mix_qps" in row else "")
+                    + f"   errors {sum(row[p]['errors'] for p in by_part)}",
                     flush=True,
                 )
     finally:
-        for proc in (kiemen, oxigraph):
+        for proc in servers:
             proc.terminate()
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    try:
+        load_end = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load_end = []
+    details["load_average_at_end"] = load_end
+    names = [n for n in targets if n != "oxigraph"]
     print()
-    print(
-        f"{'clients':>7}  {'part':>7}  {'kiemen q/s':>10}  {'oxigraph q/s':>12}  "
-        f"{'direct q/s':>10}  {'kiemen/oxigraph':>15}"
-    )
-    ratios: dict[str, dict[int, float]] = {"mix": {}, "portal": {}, "lookup": {}}
+    print(f"{'clients':>7}  {'part':>7}  " + "  ".join(f"{n + ' q/s':>13}" for n in targets))
 
-    def qps(name: str, clients: int, part: str) -> float:
-        row = figures["results"][f"{name}/{clients}"]
-        return float(row["mix_qps"] if part == "mix" else row[part]["qps"])
+    def qps(name: str, clients: int, part: str) -> float | None:
+        row = details["results"][f"{name}/{clients}"]
+        if part == "mix":
+            return row.get("mix_qps")
+        return float(row[part]["qps"]) if part in row else None
 
+    figures: list[dict[str, Any]] = []
+    shown = [p for p in ("mix", *PARTS) if p in by_part or (p == "mix" and "portal" in by_part)]
     for clients in client_counts:
-        for part in ("mix", "portal", "lookup"):
-            k, o, d = (qps(n, clients, part) for n in ("kiemen", "oxigraph", "direct"))
-            ratios[part][clients] = k / o if o else 0.0
-            print(
-                f"{clients:>7}  {part:>7}  {k:>10.1f}  {o:>12.1f}  {d:>10.1f}  "
-                f"{ratios[part][clients]:>14.0%}"
+        for part in shown:
+            values = {n: qps(n, clients, part) for n in targets}
+            if any(v is None for v in values.values()):
+                continue
+            peer = values["oxigraph"] or 0.0
+            cells = "  ".join(f"{values[n]:>13.1f}" for n in targets)
+            ratios = "  ".join(
+                f"{n}/oxigraph {(values[n] or 0.0) / peer:.0%}" for n in names if peer
             )
-    figures["ratio_kiemen_over_oxigraph"] = ratios
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2))
-    verdict = all(r >= 0.70 for r in ratios["mix"].values())
+            print(f"{clients:>7}  {part:>7}  {cells}  {ratios}")
+            for want, count, target in TARGETS:
+                if want == part and (count is None or count == clients):
+                    figures.append(
+                        _figure(
+                            f"/sparql {part}, {clients} client(s)",
+                            values["kiemen"] or 0.0,
+                            peer,
+                            target,
+                        )
+                    )
+    print()
+    for f in figures:
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[f["met"]]
+        print(
+            f"  {f['what']}: {f['value']:,.1f} q/s; Oxigraph server {f['peer_value']:,.1f} q/s; "
+            f"ratio {f['ratio']:.2f} (target >= {f['target']:.2f}): {verdict}"
+        )
     print(
-        f"target (mix >= 70% of the Oxigraph server with every client count): "
-        f"{'met' if verdict else 'NOT met'}"
+        f"machine: {machine['cores']} cores, load average {machine['load_average_at_start']} "
+        f"at start, {load_end} at end (other work on the machine skews every target alike only "
+        "within a round)"
     )
+    doc = {
+        "schema": 1,
+        "benchmark": "sparql_benchmark",
+        "title": "Cheap SPARQL through /sparql against the Oxigraph server",
+        "command": "python bench/sparql_benchmark.py " + " ".join(sys.argv[1:]),
+        "finished": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "machine": machine,
+        "figures": figures,
+        "details": details,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    os.replace(tmp, args.out)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ TRUNCATED_HEADER = "Kiemen-Truncated"
 log = logging.getLogger(__name__)
 #: Jobs that only read; a worker that ran anything else is replaced.
 READ_KINDS = ("query", "graph-get")
+#: CPU seconds under which a job leaves its worker warm and in good shape for the next one.
+WARM_SECONDS = 0.5
 
 
 @dataclass
@@ -646,7 +648,7 @@ class WorkerPool:
                 return
             worker = _Worker(self.settings)
             self._all.add(worker)
-            self._idle.append(worker)
+            self._idle.insert(0, worker)  # behind the warm ones: it may still be starting
             self._cond.notify_all()
 
     def _checkout(self, deadline: float, busy: bool) -> _Worker:
@@ -658,7 +660,11 @@ class WorkerPool:
                 if self._closed:
                     raise PoolBusy
                 if len(self._idle) > keep:
-                    worker = self._idle.pop(0)  # the longest idle: warm, not still starting
+                    # The list runs from new and heavy-used workers (bottom) to the one that
+                    # answered a light job last (top: started, caches warm, small). A light
+                    # client takes the top; a busy or heavy one the bottom, which keeps the warm
+                    # workers for cheap questions however many heavy queries arrive.
+                    worker = self._idle.pop(0) if busy else self._idle.pop()
                     if worker.alive():
                         return worker
                     self._all.discard(worker)
@@ -673,9 +679,16 @@ class WorkerPool:
                     raise PoolBusy
                 self._cond.wait(remaining)
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: _Worker, outcome: Outcome) -> None:
+        """Back to the idle list: on top (the next taken) after a light answer; at the bottom
+        after an error or a heavy job, whose worker may hold a big address space under its
+        memory cap, so that the next cheap query goes to a worker known to be in good shape."""
+        light = outcome.status < 400 and outcome.worker_seconds < WARM_SECONDS
         with self._cond:
-            self._idle.append(worker)
+            if light:
+                self._idle.append(worker)
+            else:
+                self._idle.insert(0, worker)
             self._cond.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
@@ -734,7 +747,7 @@ class WorkerPool:
             died.worker_seconds = timeout
             return died
         if job.kind in READ_KINDS:
-            self._release(worker)
+            self._release(worker, outcome)
         else:
             self._discard(worker)  # it ends itself after a write
         return outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -37,6 +37,8 @@ class Service:
     tokens: TokenStore
     prefixes: dict[str, str]
     _started: bool = False
+    #: URL root -> (endpoint IRI, limits link); see ``views.sparql._urls``.
+    url_cache: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def warm(self) -> None:
         if not self._started:

@@ -151,11 +151,10 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
     if bad is not None:
         return bad
     try:
-        info = scan(text)
+        has_from = _has_from(text)
     except SparqlTextError as exc:
         return error_response(400, str(exc))
-    results_fmt = conneg.negotiate(request, conneg.RESULTS_FORMATS, default=JSON_RESULTS)
-    rdf_fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
+    results_fmt, rdf_fmt = _formats()
     if results_fmt is None and rdf_fmt is None:
         return error_response(
             406,
@@ -169,12 +168,12 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
         text=text,
         default_graphs=default_graphs if dataset else None,
         named_graphs=named_graphs if dataset else None,
-        query_has_dataset=info.has_from,
+        query_has_dataset=has_from,
         results_format=results_fmt.key if results_fmt else None,
         rdf_format=rdf_fmt.key if rdf_fmt else None,
         max_rows=service.settings.max_rows,
         base_iri=_endpoint_iri(),
-        link=url_for("sparql.query_page", _external=True) + "#limits",
+        link=_limits_link(),
     )
     # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
     # store, within the same limits and formats; see portal/external_sparql.py.
@@ -222,7 +221,68 @@ def _update(text: str, params: MultiDict[str, str]) -> Response:
 
 
 def _endpoint_iri() -> str:
-    return url_for("sparql.endpoint", _external=True)
+    return _urls()[0]
+
+
+def _limits_link() -> str:
+    return _urls()[1]
+
+
+def _urls() -> tuple[str, str]:
+    """The endpoint's IRI and its limits link, built once per URL root (host, scheme, prefix).
+
+    ``url_for`` costs more than a cheap query's other Python; the answer depends only on the
+    request's root, so it is kept per root (a bounded map: the Host header is the client's).
+    """
+    cache = get_service().url_cache
+    root = request.url_root
+    urls = cache.get(root)
+    if urls is None:
+        urls = (
+            url_for("sparql.endpoint", _external=True),
+            url_for("sparql.query_page", _external=True) + "#limits",
+        )
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[root] = urls
+    return urls
+
+
+#: Entries of each per-request memo below; a full memo is emptied, never grown.
+_CACHE_SIZE = 256
+#: Longest query text whose scan is remembered (longer ones are rare and scanned each time).
+_SCAN_MEMO_CHARS = 4096
+_NEGOTIATED: dict[tuple[str | None, str | None], tuple[Any, Any]] = {}
+_SCANNED: dict[str, bool] = {}
+
+
+def _formats() -> tuple[conneg.Format | None, conneg.Format | None]:
+    """(results format, RDF format) for this request, negotiated once per (format, Accept)."""
+    key = (request.args.get("format"), request.headers.get("Accept"))
+    found = _NEGOTIATED.get(key)
+    if found is None:
+        found = (
+            conneg.negotiate(request, conneg.RESULTS_FORMATS, default=JSON_RESULTS),
+            conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE),
+        )
+        if len(_NEGOTIATED) >= _CACHE_SIZE:
+            _NEGOTIATED.clear()
+        _NEGOTIATED[key] = found
+    return found
+
+
+def _has_from(text: str) -> bool:
+    """Whether the query names its own dataset; the scan (which also refuses too deep nesting,
+    raising SparqlTextError, never memoised) is remembered for short texts: public endpoints
+    see the same queries again and again."""
+    found = _SCANNED.get(text)
+    if found is None:
+        found = scan(text).has_from
+        if len(text) <= _SCAN_MEMO_CHARS:
+            if len(_SCANNED) >= _CACHE_SIZE * 4:
+                _SCANNED.clear()
+            _SCANNED[text] = found
+    return found
 
 
 def _wants_html() -> bool:
