@@ -27,17 +27,9 @@ import pyoxigraph as ox
 
 from core import digests, facets, search
 from core.store import Generation, KiemenStore, graph_iri
+from core.vocab import DCT, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS
 from loaders import index_state
 from loaders.provenance import META_GRAPH
-
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-PROV = "http://www.w3.org/ns/prov#"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-RDF_TYPE = RDF + "type"
 
 #: Name properties, best first, for things that have several.
 NAME_PROPS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")

@@ -15,16 +15,11 @@ import pyoxigraph as ox
 
 from core.config import Settings
 from core.store import graph_iri
+from core.vocab import DCAT, DCT, PROV, SPDX, VOID, XSD
 from loaders.base import LoadStats
 
-PROV = "http://www.w3.org/ns/prov#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-VOID = "http://rdfs.org/ns/void#"
-SPDX = "http://spdx.org/rdf/terms#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-XSD = "http://www.w3.org/2001/XMLSchema#"
 META_GRAPH = "meta"
 
 

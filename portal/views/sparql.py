@@ -19,6 +19,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.store import StoreError
+from core.vocab import SD
 from portal import conneg
 from portal.db import get_store
 from portal.i18n import current_lang, text_in
@@ -49,7 +50,6 @@ OPENING_EXAMPLE = "stats-by-form"
 JSON_RESULTS = conneg.by_key("json", conneg.RESULTS_FORMATS)
 TURTLE = conneg.by_key("ttl", conneg.RDF_FORMATS)
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RESULT_FORMAT_IRIS = (
     "SPARQL_Results_JSON",
