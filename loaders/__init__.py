@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyoxigraph as ox
+import rdflib
 
 from core.config import CANONICAL_BASE
 from core.effects import Delta
@@ -40,7 +41,7 @@ from loaders.restore import scan as restore_scan
 from loaders.shapes import Unsupported
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
-from loaders.validation import compiled_shapes
+from loaders.validation import compiled_shapes, shacl_problems, to_rdflib
 
 #: Loaders in the order they are asked whether they accept a source.
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
@@ -517,7 +518,7 @@ def _after_last_stream(
             collector.prepare(
                 gen.store, meta, indexes.prepared_dir(gen), indexes.generation_name(gen)
             )
-        except Exception as exc:  # an optimisation only: the index hook builds the slow way
+        except Exception as exc:  # noqa: BLE001 - an optimisation only, redone the reference way
             say(f"building the indexes ahead failed ({exc!r}); they are built after validation")
 
     return run
@@ -634,10 +635,6 @@ def _validate_pyshacl(
     kstore: KiemenStore, store: ox.Store, written: list[_Written]
 ) -> list[Problem]:
     """The reference path: the new graphs and their context in rdflib, checked by pyshacl."""
-    import rdflib
-
-    from loaders.validation import shacl_problems, to_rdflib
-
     settings = kstore.settings
     data = rdflib.Graph()
     names = {w.graph.value for w in written}
@@ -738,10 +735,6 @@ def _validate_graphs_pyshacl(
     kstore: KiemenStore, store: ox.Store, nodes: list[Any]
 ) -> list[Problem]:
     """The reference path, for shapes the streaming checker does not support."""
-    import rdflib
-
-    from loaders.validation import shacl_problems, to_rdflib
-
     settings = kstore.settings
     data = rdflib.Graph()
     for ctx in CONTEXT_GRAPHS:

@@ -165,7 +165,7 @@ class Session:
         def run() -> None:
             try:
                 self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri))
-            except BaseException as exc:  # reported after the loader's own error, if any
+            except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, raised there
                 error.append(exc)
                 return
             finally:
@@ -174,7 +174,7 @@ class Session:
                 return
             try:
                 self._ended()
-            except BaseException as exc:  # close() raises it in the loading thread
+            except BaseException as exc:  # noqa: BLE001 - close() raises it in the loading thread
                 self._late_error = exc
 
         thread = threading.Thread(target=run, name="kiemen-check", daemon=True)

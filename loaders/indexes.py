@@ -588,7 +588,7 @@ def _text(x: Any) -> tuple[str, str] | None:
     return x.value, x.language or ""
 
 
-def evaluate(
+def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (see README)
     kstore: KiemenStore, records: Records
 ) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
     """The answers of :data:`COLLECT_QUERIES` over ``records`` (all graphs merged by subject)."""

@@ -22,6 +22,14 @@ import os
 import resource
 import socket
 
+try:  # loads libseccomp.so.2 through ctypes; absent off Linux, where the namespace fallback runs
+    import pyseccomp as seccomp
+
+    _SECCOMP_MISSING = ""
+except (ImportError, OSError) as _exc:
+    seccomp = None
+    _SECCOMP_MISSING = str(_exc)
+
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
@@ -31,8 +39,8 @@ class SandboxError(RuntimeError):
 
 
 def _seccomp_no_network() -> None:
-    import pyseccomp as seccomp  # loads libseccomp.so.2 through ctypes; absent off Linux
-
+    if seccomp is None:
+        raise SandboxError(f"libseccomp cannot be loaded ({_SECCOMP_MISSING})")
     flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     flt.set_attr(seccomp.Attr.CTL_TSYNC, 1)  # every thread of the process, not just this one
     refuse = seccomp.ERRNO(errno.EPERM)
@@ -57,7 +65,8 @@ def deny_network() -> str:
     try:
         _seccomp_no_network()
         return "seccomp"
-    except Exception as exc:
+    except (SandboxError, OSError, RuntimeError, ValueError, AttributeError) as exc:
+        # whatever else the binding raises ends the worker: every request then gets 503
         reasons.append(f"seccomp: {exc}")
     try:
         _unshare_network()

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import datetime as dt
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -172,30 +175,39 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
         return Outcome.fail(400, f"SPARQL syntax error: {exc}")
     except PermissionError:
         return Outcome.fail(403, NO_NETWORK)
-    limit = job.max_rows
-    headers: dict[str, str] = {}
     if isinstance(result, ox.QueryBoolean):
         if job.results_format is None:
             return not_acceptable(True)
         body = sparql_results.boolean(job.results_format, bool(result))
         return Outcome(200, body, media(job.results_format, True))
     if isinstance(result, ox.QuerySolutions):
-        if job.results_format is None:
-            return not_acceptable(True)
-        variables = [v.value for v in result.variables]
-        rows: list[str] = []
-        truncated = False
-        for solution in result:
-            if len(rows) >= limit:
-                truncated = True
-                break
-            rows.append(sparql_results.tsv_row(solution))
-        if truncated:
-            headers[TRUNCATED_HEADER] = f"true; rows={limit}"
-        body = sparql_results.from_tsv(job.results_format, variables, rows, truncated, job.link)
-        return Outcome(200, body, media(job.results_format, True), headers)
+        return _solutions(job, result)
+    return _graph_result(job, result)
+
+
+def _solutions(job: Job, result: ox.QuerySolutions) -> Outcome:
+    """A SELECT's rows, at most ``max_rows`` of them (the header says when more were cut)."""
+    if job.results_format is None:
+        return not_acceptable(True)
+    limit = job.max_rows
+    variables = [v.value for v in result.variables]
+    rows: list[str] = []
+    truncated = False
+    for solution in result:
+        if len(rows) >= limit:
+            truncated = True
+            break
+        rows.append(sparql_results.tsv_row(solution))
+    headers = {TRUNCATED_HEADER: f"true; rows={limit}"} if truncated else {}
+    body = sparql_results.from_tsv(job.results_format, variables, rows, truncated, job.link)
+    return Outcome(200, body, media(job.results_format, True), headers)
+
+
+def _graph_result(job: Job, result: Any) -> Outcome:
+    """A CONSTRUCT's or DESCRIBE's triples, at most ``max_rows`` of them."""
     if job.rdf_format is None:
         return not_acceptable(False)
+    limit = job.max_rows
     triples: list[Any] = []
     truncated = False
     for triple in result:
@@ -203,8 +215,7 @@ def run_query(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcom
             truncated = True
             break
         triples.append(triple)
-    if truncated:
-        headers[TRUNCATED_HEADER] = f"true; triples={limit}"
+    headers = {TRUNCATED_HEADER: f"true; triples={limit}"} if truncated else {}
     body = _serialize_triples(triples, job.rdf_format, truncated, limit)
     return Outcome(200, body, media(job.rdf_format, False), headers)
 
@@ -515,10 +526,6 @@ def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
 
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the web process ends, however it ends."""
-    import ctypes
-    import os
-    import signal
-
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(None)
@@ -603,10 +610,10 @@ class _Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # already gone, or stuck
             self.process.kill()
             self.process.wait(5)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(OSError):
             self.conn.close()
 
 

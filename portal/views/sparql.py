@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.store import StoreError
 from core.vocab import SD
-from portal import conneg
+from portal import conneg, external_sparql
 from portal.db import get_store
 from portal.i18n import current_lang, text_in
 from portal.sparql_engine import Job
@@ -83,45 +83,16 @@ def endpoint() -> ResponseReturnValue:
     if request.method == "OPTIONS":
         return preflight(METHODS)
     if request.method == "GET":
-        args = request.args
-        if "update" in args:
-            return error_response(400, "send updates with POST, never with GET")
-        queries = args.getlist("query")
-        if not queries:
-            return service_description()
-        if len(queries) > 1:
-            return error_response(400, "give exactly one query parameter")
-        if _wants_html() and "format" not in args:
-            # a person following a link: the query page, with this query in the editor
-            return redirect(url_for("sparql.query_page", query=queries[0]), code=303)
-        return _query(queries[0], args)
+        return _get()
     too_big = body_too_large()
     if too_big is not None:
         return too_big
     mimetype = media_key(request.content_type)
-    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
     try:
         if mimetype == "application/x-www-form-urlencoded":
-            form = request.form
-            queries, updates = form.getlist("query"), form.getlist("update")
-            if len(queries) + len(updates) != 1:
-                return error_response(400, "give exactly one query or one update parameter")
-            params = CombinedMultiDict([request.args, form])
-            if queries:
-                return _query(queries[0], params)
-            return _update(updates[0], params)
+            return _post_form()
         if mimetype in ("application/sparql-query", "application/sparql-update"):
-            if charset not in ("utf-8", "utf8"):
-                return error_response(415, "SPARQL bodies must be UTF-8 (charset=utf-8)")
-            if "query" in request.args or "update" in request.args:
-                return error_response(400, "the query is in the body; do not repeat it in the URL")
-            try:
-                text = request.get_data(cache=False).decode("utf-8")
-            except UnicodeDecodeError:
-                return error_response(400, "the body is not valid UTF-8")
-            if mimetype == "application/sparql-query":
-                return _query(text, request.args)
-            return _update(text, request.args)
+            return _post_body(mimetype)
     except RequestEntityTooLarge:
         return too_large()
     return error_response(
@@ -129,6 +100,47 @@ def endpoint() -> ResponseReturnValue:
         "POST a query as application/x-www-form-urlencoded (query=…) or as "
         "application/sparql-query; an update as update=… or application/sparql-update",
     )
+
+
+def _get() -> ResponseReturnValue:
+    args = request.args
+    if "update" in args:
+        return error_response(400, "send updates with POST, never with GET")
+    queries = args.getlist("query")
+    if not queries:
+        return service_description()
+    if len(queries) > 1:
+        return error_response(400, "give exactly one query parameter")
+    if _wants_html() and "format" not in args:
+        # a person following a link: the query page, with this query in the editor
+        return redirect(url_for("sparql.query_page", query=queries[0]), code=303)
+    return _query(queries[0], args)
+
+
+def _post_form() -> ResponseReturnValue:
+    form = request.form
+    queries, updates = form.getlist("query"), form.getlist("update")
+    if len(queries) + len(updates) != 1:
+        return error_response(400, "give exactly one query or one update parameter")
+    params = CombinedMultiDict([request.args, form])
+    if queries:
+        return _query(queries[0], params)
+    return _update(updates[0], params)
+
+
+def _post_body(mimetype: str) -> ResponseReturnValue:
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return error_response(415, "SPARQL bodies must be UTF-8 (charset=utf-8)")
+    if "query" in request.args or "update" in request.args:
+        return error_response(400, "the query is in the body; do not repeat it in the URL")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "the body is not valid UTF-8")
+    if mimetype == "application/sparql-query":
+        return _query(text, request.args)
+    return _update(text, request.args)
 
 
 def _dataset_error(params: MultiDict[str, str], *names: str) -> Response | None:
@@ -178,8 +190,6 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
     # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
     # store, within the same limits and formats; see portal/external_sparql.py.
     if service.settings.sparql_endpoint:
-        from portal import external_sparql
-
         return outcome_response(external_sparql.run_limited(job))
     return outcome_response(run_limited(job))
 
