@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from core import workbooks
+from core import dates, workbooks
 from core.config import Settings
 from core.prefixes import canonical_prefixes
 from core.tables import cell_text, sniff_delimiter
@@ -447,37 +447,25 @@ class ValueProblem(ValueError):
         self.rule = rule
 
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-
 def parse_date(text: str, formats: list[str] = ()) -> ox.Literal:  # type: ignore[assignment]
-    """YYYY, YYYY-MM, YYYY-MM-DD (or an ISO date-time), or one of ``formats``, as XSD."""
-    t = text.strip()
-    m = _ISO.fullmatch(t) or (_ISO.fullmatch(t[:10]) if "T" in t[10:11] else None)
-    if m:
-        y, mo, d = m.groups()
-        try:
-            if d:
+    """An ISO or Dutch date (see :mod:`core.dates`), or one of ``formats``, as an XSD literal."""
+    try:
+        lexical = dates.parse_date(text)
+    except dates.DateError as exc:
+        t = text.strip()
+        for f in formats:
+            try:
                 return ox.Literal(
-                    dt.date(int(y), int(mo), int(d)).isoformat(),
+                    dt.datetime.strptime(t, f).date().isoformat(),
                     datatype=ox.NamedNode(XSD + "date"),
                 )
-            if mo:
-                if not 1 <= int(mo) <= 12:
-                    raise ValueError("month out of range")
-                return ox.Literal(f"{y}-{mo}", datatype=ox.NamedNode(XSD + "gYearMonth"))
-            return ox.Literal(y, datatype=ox.NamedNode(XSD + "gYear"))
-        except ValueError as exc:
-            raise ValueProblem(f"{text!r} is not a real date ({exc})", "date") from None
-    for f in formats:
-        try:
-            return ox.Literal(
-                dt.datetime.strptime(t, f).date().isoformat(), datatype=ox.NamedNode(XSD + "date")
-            )
-        except ValueError:
-            continue
-    spelled = ", ".join(["YYYY", "YYYY-MM", "YYYY-MM-DD", *formats])
-    raise ValueProblem(f"{text!r} is not a date; write it as {spelled}", "date")
+            except ValueError:
+                continue
+        if "real" in str(exc):
+            raise ValueProblem(str(exc), "date") from None
+        spelled = ", ".join(["YYYY", "YYYY-MM", "YYYY-MM-DD", "DD-MM-YYYY", *formats])
+        raise ValueProblem(f"{text!r} is not a date; write it as {spelled}", "date") from None
+    return ox.Literal(lexical, datatype=ox.NamedNode(XSD + dates.datatype(lexical)))
 
 
 def parse_iri(text: str) -> ox.NamedNode:

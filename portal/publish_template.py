@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
 import hashlib
 import io
 import re
@@ -30,13 +29,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from rapidfuzz import fuzz, process
 
-from core import workbooks
+from core import dates, workbooks
 from core.tables import cell_text, sniff_delimiter
 from portal.publishers import PublisherError, check_code
 from portal.sparql_text import valid_iri
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 #: Separators between several values in one cell.
 MULTI = re.compile(r"\s*[;|]\s*")
 MAX_NAME = 300
@@ -83,8 +81,8 @@ _ID_EN = (
     "underscore (at most 64 characters). Keep it the same in every new version: it makes the "
     "record's URI."
 )
-_DATE_NL = "Jaar (2021), maand (2021-03) of datum (2021-03-15)."
-_DATE_EN = "Year (2021), month (2021-03) or date (2021-03-15)."
+_DATE_NL = "Jaar (2021), maand (2021-03) of datum (2021-03-15 of 15-03-2021)."
+_DATE_EN = "Year (2021), month (2021-03) or date (2021-03-15 or 15-03-2021)."
 _CODE_NL = (
     "CBS-code van de gemeente (GM en vier cijfers, zoals GM0344). Leeg: de gemeente van de "
     "uitgever."
@@ -972,10 +970,8 @@ def _date(c: _Cell) -> str:
     parsed = parse_date(c.raw)
     if parsed is None:
         raise _Bad(
-            f"{c.raw!r} is not a date Kiemen can read: write a year (2021), a month "
-            "(2021-03) or a date (2021-03-15)",
-            f"{c.raw!r} is geen datum die Kiemen kan lezen: schrijf een jaar (2021), een "
-            "maand (2021-03) of een datum (2021-03-15)",
+            f"{c.raw!r} is not a date Kiemen can read: write {dates.FORMS_EN}",
+            f"{c.raw!r} is geen datum die Kiemen kan lezen: schrijf {dates.FORMS_NL}",
             c.raw,
         )
     return parsed
@@ -1071,25 +1067,15 @@ def _check_period(
 
 
 def parse_date(text: str) -> str | None:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a real date), else None."""
-    m = DATE_PATTERN.match(text.strip())
-    if not m:
-        return None
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    if year < "1000":
-        return None
+    """An ISO or Dutch date (see :mod:`core.dates`) as its XSD lexical form, else None."""
     try:
-        if day:
-            dt.date(int(year), int(month), int(day))
-        elif month and not 1 <= int(month) <= 12:
-            return None
-    except ValueError:
+        return dates.parse_date(text)
+    except dates.DateError:
         return None
-    return text.strip()
 
 
 def date_datatype(value: str) -> str:
-    return {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
+    return dates.datatype(value)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -1310,7 +1296,7 @@ def readme_text() -> str:
         "(`kiemen-template.xlsx`). De eerste rij noemt de kolommen, precies zoals hieronder; "
         "extra of ontbrekende kolommen worden geweigerd. Alleen waarden: formules worden "
         "geweigerd. Meerdere waarden in één cel scheidt u met een puntkomma (`;`). Datums "
-        "schrijft u als `2021`, `2021-03` of `2021-03-15`. Gebruik uw eigen identificaties en "
+        "schrijft u als `2021`, `2021-03`, `2021-03-15` of `15-03-2021`. Gebruik uw eigen identificaties en "
         "houd ze gelijk in elke versie: ze bepalen de URI's "
         "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
         "",
@@ -1320,7 +1306,7 @@ def readme_text() -> str:
         "or as one Excel workbook with sheets of those names (`kiemen-template.xlsx`). The first "
         "row names the columns exactly as below; extra or missing columns are refused. Values "
         "only: formulas are refused. Separate several values in one cell with a semicolon "
-        "(`;`). Write dates as `2021`, `2021-03` or `2021-03-15`. Use your own identifiers and "
+        "(`;`). Write dates as `2021`, `2021-03`, `2021-03-15` or `15-03-2021`. Use your own identifiers and "
         "keep them the same in every version: they make the URIs "
         "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
         "",

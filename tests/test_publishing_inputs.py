@@ -125,9 +125,9 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"rule": "date", "row": 2, "column": "start_date", "message": "not a date"},
     ),
     (
-        "date in Dutch order",
-        {"initiatives": _replace("initiatives", "2023-02-01", "01-02-2023")},
-        {"rule": "date", "row": 4, "column": "start_date", "value": "01-02-2023"},
+        "a date that does not exist, in Dutch order",
+        {"initiatives": _replace("initiatives", "2023-02-01", "30-02-2023")},
+        {"rule": "date", "row": 4, "column": "start_date", "value": "30-02-2023"},
     ),
     (
         "end before start",

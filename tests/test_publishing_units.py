@@ -137,7 +137,8 @@ def test_cell_rules() -> None:
         "2021-03",
         "2020-02-29",
     ]
-    for bad in ("2021-13", "2021-02-30", "15-03-2021", "21", "maart 2021", "0999"):
+    assert parse_date("15-03-2021") == "2021-03-15"  # the Dutch way, day first
+    for bad in ("2021-13", "2021-02-30", "30-02-2021", "21", "maart 2021", "0999"):
         assert parse_date(bad) is None, bad
     for formula in ("=1+1", '=HYPERLINK("x")', "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3(1)"):
         assert looks_like_formula(formula), formula
