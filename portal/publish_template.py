@@ -1296,7 +1296,8 @@ def readme_text() -> str:
         "(`kiemen-template.xlsx`). De eerste rij noemt de kolommen, precies zoals hieronder; "
         "extra of ontbrekende kolommen worden geweigerd. Alleen waarden: formules worden "
         "geweigerd. Meerdere waarden in één cel scheidt u met een puntkomma (`;`). Datums "
-        "schrijft u als `2021`, `2021-03`, `2021-03-15` of `15-03-2021`. Gebruik uw eigen identificaties en "
+        "schrijft u als `2021`, `2021-03`, `2021-03-15` of `15-03-2021`. "
+        "Gebruik uw eigen identificaties en "
         "houd ze gelijk in elke versie: ze bepalen de URI's "
         "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
         "",
@@ -1306,7 +1307,8 @@ def readme_text() -> str:
         "or as one Excel workbook with sheets of those names (`kiemen-template.xlsx`). The first "
         "row names the columns exactly as below; extra or missing columns are refused. Values "
         "only: formulas are refused. Separate several values in one cell with a semicolon "
-        "(`;`). Write dates as `2021`, `2021-03`, `2021-03-15` or `15-03-2021`. Use your own identifiers and "
+        "(`;`). Write dates as `2021`, `2021-03`, `2021-03-15` or `15-03-2021`. "
+        "Use your own identifiers and "
         "keep them the same in every version: they make the URIs "
         "(`…/id/publishers/GM0344/initiative/UTR-2021-014`).",
         "",
