@@ -97,17 +97,7 @@ def record(
             _lit(warnings, "integer"),
             meta,
         ),
-        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
-        ox.Quad(activity, RDFS_LABEL, ox.Literal(f"{loader} load of {location}"), meta),
-        ox.Quad(
-            activity,
-            ox.NamedNode(PROV + "startedAtTime"),
-            _lit(started.isoformat(), "dateTime"),
-            meta,
-        ),
-        ox.Quad(
-            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
-        ),
+        *_activity(activity, f"{loader} load of {location}", started, ended, meta),
         ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
         ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
         ox.Quad(software, RDFS_LABEL, ox.Literal(f"Kiemen {loader} loader"), meta),
@@ -267,17 +257,7 @@ def record_write(
     who = ox.NamedNode(f"{settings.id_ns}token/{agent}")
     def_ns = settings.def_ns
     quads = [
-        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
-        ox.Quad(activity, RDFS_LABEL, ox.Literal(f"{kind} by token {agent}"), meta),
-        ox.Quad(
-            activity,
-            ox.NamedNode(PROV + "startedAtTime"),
-            _lit(started.isoformat(), "dateTime"),
-            meta,
-        ),
-        ox.Quad(
-            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
-        ),
+        *_activity(activity, f"{kind} by token {agent}", started, ended, meta),
         ox.Quad(activity, ox.NamedNode(def_ns + "writeKind"), ox.Literal(kind), meta),
         ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), who, meta),
         ox.Quad(who, RDF_TYPE, ox.NamedNode(PROV + "Agent"), meta),
@@ -340,3 +320,26 @@ def keep_write_records(store: ox.Store, published: ox.Store | None, settings: Se
             for q in published.quads_for_pattern(None, None, None, meta)
             if is_write_record(q, settings)
         )
+
+
+def _activity(
+    activity: ox.NamedNode,
+    label: str,
+    started: dt.datetime,
+    ended: dt.datetime,
+    meta: ox.NamedNode,
+) -> list[ox.Quad]:
+    """A prov:Activity with its label and its start and end."""
+    return [
+        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
+        ox.Quad(activity, RDFS_LABEL, ox.Literal(label), meta),
+        ox.Quad(
+            activity,
+            ox.NamedNode(PROV + "startedAtTime"),
+            _lit(started.isoformat(), "dateTime"),
+            meta,
+        ),
+        ox.Quad(
+            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
+        ),
+    ]
