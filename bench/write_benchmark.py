@@ -11,8 +11,7 @@ and times, from the client, until the answer says the write is published:
 * a Graph Store PUT of a 1,000-triple graph (twenty new initiatives);
 * a 100-row publisher upload (the publishing template's three tables).
 
-Each is repeated; the first update after a load also computes the "before" digests that later
-writes find cached (``--prime-digests`` computes them ahead, and says so in the report). A write
+Each is repeated. A write
 refused at its deadline (``KIEMEN_WRITE_TIMEOUT``, kept at its default) is reported as failed.
 The target of each is ≤ 2 s (issue 18); the report says met or not met,
 states the machine (cores, load average: timings on a busy machine are inflated) and goes to
@@ -37,14 +36,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
-from core import digests  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.store import KiemenStore  # noqa: E402
 from loaders import bundled_sources, load  # noqa: E402
@@ -72,7 +69,7 @@ def _env(store: Path, base: str, **extra: str) -> dict[str, str]:
 
 def _cli(store: Path, base: str, *args: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "portal.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=_env(store, base),
         cwd=REPO,
         capture_output=True,
@@ -114,7 +111,7 @@ def prepare(n: int, fresh: bool, base: str) -> tuple[Path, dict[str, Any]]:
 def serve(store: Path, base: str, port: int) -> Iterator[str]:
     log = open(store.parent / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=_env(store, base, KIEMEN_PORT=str(port)),
         cwd=REPO,
         stdout=log,
@@ -151,16 +148,6 @@ def timed(fn: Callable[[], requests.Response], ok: tuple[int, ...]) -> float | s
         print(f"  failed ({answer.status_code}) after {seconds:.1f} s: {answer.text[:300]}")
         return f"failed {answer.status_code} after {seconds:.1f} s"
     return round(seconds, 2)
-
-
-def prime_digests(store: Path) -> float:
-    """Compute the loaded generation's graph digests ahead (a load does not keep them yet)."""
-    current = (store / "current").resolve()
-    t0 = time.perf_counter()
-    reader = ox.Store.read_only(str(current / "oxigraph"))
-    digests.write_cache(current, digests.digests(reader))
-    del reader
-    return round(time.perf_counter() - t0, 1)
 
 
 def put_body(base: str, n: int, round_: int) -> bytes:
@@ -259,13 +246,11 @@ def upload_files(rows: int, round_: int) -> dict[str, tuple[str, io.BytesIO, str
     return out
 
 
-def run(n: int, repeat: int, fresh: bool, prime: bool) -> dict[str, Any]:
+def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
     port = _free_port()
     base = "https://w3id.org/kiemen/"
     started = machine()
     store, info = prepare(n, fresh, base)
-    if prime:
-        info["primed_digests_s"] = prime_digests(store)
     graph = f"{base}graph/bench-writes"
     token = _cli(store, base, "token", "create", "--graph", graph).strip().splitlines()[-1]
     if CODE not in _cli(store, base, "publisher", "list"):
@@ -370,13 +355,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20_000, help="initiatives (≈60 triples each)")
     parser.add_argument("--repeat", type=int, default=3, help="writes of each kind")
     parser.add_argument("--fresh", action="store_true", help="generate and load again")
-    parser.add_argument(
-        "--prime-digests",
-        action="store_true",
-        help="compute the loaded generation's graph digests before the first update (reported)",
-    )
     args = parser.parse_args(argv)
-    report = run(args.n, args.repeat, args.fresh, args.prime_digests)
+    report = run(args.n, args.repeat, args.fresh)
     found = figures(report)
     print(f"\nWrites end to end through kiemen serve ({describe_machine(report['machine'])}):")
     for name, r in report["writes_s"].items():

@@ -1,22 +1,16 @@
-"""Per-graph content digests: what a SPARQL update's effect check compares, engine-fast.
+"""Per-graph content digests, at engine speed.
 
-Why: the effect check must notice *any* change to a graph the writer may not touch, from what
-the engine did rather than from the update's text. Reading every quad into Python to hash it
-costs ~70 k quads a second (a term lookup each); the engine's own N-Triples serialisation of a
-graph streams in its index order, which depends only on the graph's content, so a SHA-256 of
-that byte stream is a content digest at engine speed, and its line count is the graph's size
-(N-Triples escapes line breaks inside literals). A published generation never changes, so its
-digests, once computed, are kept beside it (:data:`DIGESTS_FILE`) and reused as the "before"
-side of the next update.
+Why: the index state remembers which meta graph it was built with, to notice a change later.
+Reading every quad into Python to hash it costs ~70 k quads a second (a term lookup each); the
+engine's own N-Triples serialisation of a graph streams in its index order, which depends only
+on the graph's content, so a SHA-256 of that byte stream is a content digest at engine speed,
+and its line count is the graph's size (N-Triples escapes line breaks inside literals).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
@@ -24,8 +18,6 @@ import pyoxigraph as ox
 #: The default graph's key: the same as the SPARQL layer's (portal.sparql_text.DEFAULT_GRAPH),
 #: so that the protected set and the token grants name it as the effect check does.
 DEFAULT_GRAPH = ""
-DIGESTS_FILE = "digests.json"
-FORMAT = 1
 
 #: A graph's size and the hex SHA-256 of its N-Triples dump.
 Digest = tuple[int, str]
@@ -74,37 +66,3 @@ def digests(
     """Digests of the graphs ``keep`` selects (default: all) among ``keys`` (default: all)."""
     chosen = graph_keys(store) if keys is None else keys
     return {k: digest(store, k) for k in chosen if keep is None or keep(k)}
-
-
-def read_cached(generation: Path | None) -> dict[str, Digest] | None:
-    """The digests kept beside a published generation, or None when it has none (or bad ones)."""
-    if generation is None:
-        return None
-    try:
-        raw = json.loads((generation / DIGESTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        return None
-    graphs = raw.get("graphs")
-    if not isinstance(graphs, dict):
-        return None
-    out: dict[str, Digest] = {}
-    for key, value in graphs.items():
-        if not (isinstance(value, list) and len(value) == 2):
-            return None
-        out[str(key)] = (int(value[0]), str(value[1]))
-    return out
-
-
-def write_cache(directory: Path, found: dict[str, Digest]) -> None:
-    """Keep ``found`` (the digests of *every* graph of the generation in ``directory``)."""
-    tmp = directory / (DIGESTS_FILE + ".tmp")
-    body = {"format": FORMAT, "graphs": {k: list(v) for k, v in sorted(found.items())}}
-    tmp.write_text(json.dumps(body), encoding="utf-8")
-    os.replace(tmp, directory / DIGESTS_FILE)
-
-
-def changed(before: dict[str, Digest], after: dict[str, Digest]) -> list[str]:
-    """Graphs whose size or content differs, or that exist on one side only (as before)."""
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))

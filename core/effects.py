@@ -1,10 +1,8 @@
-"""What a write did to the store: per-graph digests before and after, and the exact delta.
+"""What a write did to the store, exactly: the quads it added and removed.
 
-Why: the SPARQL Update effect check compares every graph before and after the update (a
-protection: the engine, not the update's text, says what changed), and the incremental index
-update needs the quads that changed. Both come from :mod:`core.digests`: the "before" side is
-kept beside each published generation (it never changes once published), the "after" side is
-one pass, and only the graphs whose digest differs are read to compute the delta.
+Why: the incremental index update patches the parent generation's indexes from these instead
+of rebuilding them from the whole store. Only the graphs the write changed (as the effect check
+found them) are read, in the parent generation and in the new one.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import pyoxigraph as ox
 
 from core import digests
 from core.digests import Digest
-from core.store import Generation, KiemenStore, graph_iri
+from core.store import Generation
 
 #: The graph of load provenance and catalogue records (loaders.provenance.META_GRAPH).
 META_GRAPH = "meta"
@@ -50,13 +48,6 @@ def parent_of(gen: Generation) -> Path | None:
     return parent if parent.is_dir() else None
 
 
-def before(gen: Generation) -> dict[str, Digest]:
-    """Digests of every graph of ``gen`` as copied (call before changing it): the parent's
-    cached ones when it has them, else computed from ``gen`` itself."""
-    cached = digests.read_cached(parent_of(gen))
-    return cached if cached is not None else digests.digests(gen.store)
-
-
 def delta(gen: Generation, graphs: Iterable[str], sizes: dict[str, Digest]) -> Delta | None:
     """The quads added to and removed from ``graphs`` since the parent generation (None when a
     graph is too large to diff, or there is no parent)."""
@@ -82,31 +73,3 @@ def delta(gen: Generation, graphs: Iterable[str], sizes: dict[str, Digest]) -> D
         return out
     finally:
         del old_store
-
-
-def graph_delta(store: ox.Store, graph: str, quads: list[ox.Quad], replace: bool) -> Delta:
-    """The delta of adding ``quads`` to ``graph`` (after removing what it held, ``replace``);
-    call before the write."""
-    term = digests.graph_term(graph)
-    old = set(store.quads_for_pattern(None, None, None, term)) if replace else set()
-    present = old if replace else {q for q in quads if q in store}
-    new = set(quads)
-    return Delta(added=list(new - present), removed=list(old - new) if replace else [])
-
-
-def keep(gen: Generation, kstore: KiemenStore, found: dict[str, Digest], stale: set[str]) -> None:
-    """Keep the digests of ``gen`` beside it for the next write: ``found``, with ``stale``
-    graphs and the meta graph (the index hooks write catalogue records there) computed anew.
-
-    Call after the index hooks, as the last change to the store before it publishes.
-    """
-    again = {*stale, graph_iri(kstore.settings, META_GRAPH).value}
-    found = {**found, **digests.digests(gen.store, keys=again)}
-    named = {g.value for g in gen.store.named_graphs() if isinstance(g, ox.NamedNode)}
-    found = {k: v for k, v in found.items() if k == digests.DEFAULT_GRAPH or k in named}
-    digests.write_cache(gen.path, found)
-
-
-def carried(gen: Generation) -> dict[str, Digest] | None:
-    """The parent's digests, to carry forward with :func:`keep` (None: it has none)."""
-    return digests.read_cached(parent_of(gen))
