@@ -158,9 +158,11 @@ def put_body(base: str, n: int, round_: int) -> bytes:
     doc = f"{base}id/document/synthetic"
     lines: list[str] = []
     k = 0
+    # the places and actors generate.py made for n initiatives; whole initiatives only, so
+    # that the graph follows the shapes (an HTTP write is validated like a load)
+    n_places, n_actors = max(1, min(400, n // 10)), max(1, n // 2)
     while len(lines) < 1000:
-        more = list(gen.initiative(w, rng, 10_000_000 + round_ * 1000 + k, doc, n // 10, n // 2))
-        lines += more[: 1000 - len(lines)]
+        lines += gen.initiative(w, rng, 10_000_000 + round_ * 1000 + k, doc, n_places, n_actors)
         k += 1
     return "".join(lines).encode()
 
