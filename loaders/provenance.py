@@ -169,17 +169,7 @@ def record_restore(
     if made_by:
         label += f" (written by Kiemen {', '.join(made_by)})"
     quads = [
-        ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), meta),
-        ox.Quad(activity, RDFS_LABEL, ox.Literal(label), meta),
-        ox.Quad(
-            activity,
-            ox.NamedNode(PROV + "startedAtTime"),
-            _lit(started.isoformat(), "dateTime"),
-            meta,
-        ),
-        ox.Quad(
-            activity, ox.NamedNode(PROV + "endedAtTime"), _lit(ended.isoformat(), "dateTime"), meta
-        ),
+        *_activity(activity, label, started, ended, meta),
         ox.Quad(activity, ox.NamedNode(PROV + "used"), dump, meta),
         ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
         ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
