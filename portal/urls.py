@@ -112,6 +112,11 @@ def _prefixed(url: str, prefix: str, host: str) -> str:
     return url
 
 
+# Blueprints whose JSON bodies are data (SPARQL results, RDF documents): returned as the engine
+# wrote them, never parsed or rewritten; their links are absolute already.
+_DATA_BLUEPRINTS = frozenset({"sparql", "graphstore", "linkeddata"})
+
+
 def carry_prefix(response: Response) -> Response:
     """Give root-relative URLs the path prefix a trusted proxy serves the portal under.
 
@@ -130,6 +135,8 @@ def carry_prefix(response: Response) -> Response:
     if mimetype in ("text/html", "text/css", "application/xhtml+xml"):
         text = response.get_data(as_text=True)
         response.set_data(_prefix_html(text, prefix))
+    elif request.blueprint in _DATA_BLUEPRINTS:
+        return response
     elif mimetype == "application/json" or mimetype.endswith("+json"):
         try:
             data = json.loads(response.get_data(as_text=True))

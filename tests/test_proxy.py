@@ -7,6 +7,7 @@ untrusted client's ``X-Forwarded-Host: evil.example`` changes nothing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,28 @@ def test_behind_nginx_under_a_prefix(loaded_store_path: Path, tmp_path: Path) ->
                 allow_redirects=False,
             )
             assert forged.headers["Location"] == see.headers["Location"]
+
+
+def test_data_answers_are_never_rewritten_under_a_prefix(trusting_client: Any) -> None:
+    """Behind a prefix only the portal's own JSON gets its URL fields prefixed: SPARQL results
+    and RDF documents are data, returned byte for byte as the engine wrote them."""
+    headers = {"X-Forwarded-Prefix": "/lod", "X-Forwarded-Host": "kiemen.example.org"}
+    construct = 'CONSTRUCT { <urn:x> <http://schema.org/url> "/browse" } WHERE {}'
+    select = 'SELECT ("/browse" AS ?url) ?href WHERE { BIND("/api/map" AS ?href) }'
+    for query, accept in (
+        (construct, "application/ld+json"),
+        (select, "application/sparql-results+json"),
+        (select, "application/json"),
+    ):
+        plain = trusting_client.get(
+            "/sparql", query_string={"query": query}, headers={"Accept": accept}
+        )
+        behind = trusting_client.get(
+            "/sparql", query_string={"query": query}, headers={**headers, "Accept": accept}
+        )
+        assert plain.status_code == behind.status_code == 200, behind.get_data(as_text=True)
+        assert "/lod/" not in behind.get_data(as_text=True), (accept, behind.get_data(as_text=True))
+        assert json.loads(behind.get_data()) == json.loads(plain.get_data())
+    # The portal's own API answers still carry the prefix.
+    api = trusting_client.get("/api/map", headers=headers)
+    assert api.status_code == 200
