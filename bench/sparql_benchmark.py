@@ -37,7 +37,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
 import random
 import shutil
 import socket
@@ -54,6 +53,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import pyoxigraph as ox  # noqa: E402
 
+from bench.common import machine as common_machine  # noqa: E402
 from core.config import CANONICAL_BASE, Settings  # noqa: E402
 from core.store import KiemenStore, graph_iri  # noqa: E402
 
@@ -278,19 +278,6 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> No
     raise RuntimeError(f"{url} did not come up")
 
 
-def _machine() -> dict[str, Any]:
-    try:
-        load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        load = []
-    return {
-        "cores": os.cpu_count(),
-        "load_average_at_start": load,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
 def _figure(what: str, value: float, peer_value: float, target: float) -> dict[str, Any]:
     """One figure in the shared benchmark shape (schema 1); ratio and verdict computed here."""
     ratio = value / peer_value if peer_value else None
@@ -340,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
         "--out", type=Path, default=REPO / "bench" / "out" / "sparql_benchmark.json"
     )
     args = parser.parse_args(argv)
-    machine = _machine()
+    machine = common_machine()
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
