@@ -122,22 +122,29 @@ def record(
         )
     for i, (loc, digest) in enumerate(stats.files):
         used = ox.NamedNode(f"{settings.id_ns}load/{stamp}/source/{i}")
-        checksum = ox.BlankNode()
         quads += [
             ox.Quad(activity, ox.NamedNode(PROV + "used"), used, meta),
             ox.Quad(graph, ox.NamedNode(PROV + "wasDerivedFrom"), used, meta),
-            ox.Quad(used, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
-            ox.Quad(used, ox.NamedNode(PROV + "atLocation"), _lit(loc), meta),
-            ox.Quad(used, ox.NamedNode(SPDX + "checksum"), checksum, meta),
-            ox.Quad(
-                checksum,
-                ox.NamedNode(SPDX + "algorithm"),
-                ox.NamedNode(SPDX + "checksumAlgorithm_sha256"),
-                meta,
-            ),
-            ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
+            *_located(used, loc, digest, meta),
         ]
     store.extend(quads)
+
+
+def _located(entity: ox.NamedNode, location: str, digest: str, meta: ox.NamedNode) -> list[ox.Quad]:
+    """A file read: a ``prov:Entity`` at its location with its SHA-256 as an SPDX checksum."""
+    checksum = ox.BlankNode()
+    return [
+        ox.Quad(entity, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
+        ox.Quad(entity, ox.NamedNode(PROV + "atLocation"), _lit(location), meta),
+        ox.Quad(entity, ox.NamedNode(SPDX + "checksum"), checksum, meta),
+        ox.Quad(
+            checksum,
+            ox.NamedNode(SPDX + "algorithm"),
+            ox.NamedNode(SPDX + "checksumAlgorithm_sha256"),
+            meta,
+        ),
+        ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
+    ]
 
 
 def record_restore(
@@ -164,7 +171,6 @@ def record_restore(
     activity = ox.NamedNode(f"{settings.id_ns}restore/{stamp}")
     dump = ox.NamedNode(f"{settings.id_ns}restore/{stamp}/dump")
     software = ox.NamedNode(f"{settings.id_ns}software/kiemen-restore")
-    checksum = ox.BlankNode()
     label = f"restore of {location}"
     if made_by:
         label += f" (written by Kiemen {', '.join(made_by)})"
@@ -180,16 +186,7 @@ def record_restore(
             ox.Literal(kiemen_version()),
             meta,
         ),
-        ox.Quad(dump, RDF_TYPE, ox.NamedNode(PROV + "Entity"), meta),
-        ox.Quad(dump, ox.NamedNode(PROV + "atLocation"), _lit(location), meta),
-        ox.Quad(dump, ox.NamedNode(SPDX + "checksum"), checksum, meta),
-        ox.Quad(
-            checksum,
-            ox.NamedNode(SPDX + "algorithm"),
-            ox.NamedNode(SPDX + "checksumAlgorithm_sha256"),
-            meta,
-        ),
-        ox.Quad(checksum, ox.NamedNode(SPDX + "checksumValue"), _lit(digest), meta),
+        *_located(dump, location, digest, meta),
     ]
     if moved_from:
         quads.append(
