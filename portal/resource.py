@@ -15,6 +15,7 @@ needs neither.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,8 +221,12 @@ def iri_for_path(settings: Settings, path: str) -> str:
     return settings.id_ns + path
 
 
+_UNCLEAN = re.compile(r'[?#\\ <>"]|/$')
+
+
 def _clean(rest: str) -> bool:
-    return not any(c in rest for c in '?#\\ <>"') and not rest.endswith("/")
+    """No character that would make the path ambiguous, and no trailing slash."""
+    return _UNCLEAN.search(rest) is None
 
 
 def kind_of(settings: Settings, iri: str, type_iris: Iterable[str] = ()) -> str:

@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from core import search
+from core.config import Settings
 from portal import listing, resource
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, N_, current_lang
@@ -159,8 +160,8 @@ def search_api() -> ResponseReturnValue:
     )
 
 
-def _page(iri: str) -> str | None:
-    path = resource.page_path(get_settings(), iri)
+def _page(iri: str, settings: Settings | None = None) -> str | None:
+    path = resource.page_path(settings or get_settings(), iri)
     return "/page/" + path if path else None
 
 
@@ -170,10 +171,11 @@ def map_points() -> ResponseReturnValue:
     kstore = get_store()
     result = listing.listing(kstore, request.args, lang, path="/api/map", with_facets=False)
     points = listing.browse_index(kstore).map_points(result.mask, lang)
+    settings = kstore.settings
     for p in points:
-        p["page_url"] = _page(p["place"])
+        p["page_url"] = _page(p["place"], settings)
         for i in p["initiatives"]:
-            i["page_url"] = _page(i["iri"])
+            i["page_url"] = _page(i["iri"], settings)
     return jsonify(
         {
             "ok": True,
