@@ -41,8 +41,9 @@ import pyoxigraph as ox
 from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
+from core.problems import LoadStats, Problem
 from core.vocab import DCT, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from loaders.base import LoadError, Location, Source, sha256_file, slugify
 from loaders.countries import capital, country_code, normalise
 from loaders.participedia_values import (
     Link,
@@ -57,7 +58,7 @@ from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 #: Participedia's content licence, as its terms of use name it (participedia/api,
 #: views/partials/terms-of-use-en.html): ShareAlike, never to be relabelled CC BY.

@@ -41,9 +41,12 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 import loaders
+from core import formats
 from core.config import Settings
 from core.failpoints import failpoint
+from core.problems import LoadStats, Problem
 from core.store import Generation, KiemenStore, StoreError, graph_iri
+from core.validation.shacl import shapes_path
 from core.vocab import (
     CSVW,
     DCAT,
@@ -62,10 +65,9 @@ from core.vocab import (
     WGS,
     XSD,
 )
-from loaders.base import LoadError, LoadStats, Location, Problem, Source
+from loaders.base import LoadError, Location, Source
 from loaders.rdf import rebase_term
-from loaders.validation import shapes_path
-from portal import conneg, linking
+from portal import linking
 from portal.publish_template import (
     TABLES,
     CheckedRow,
@@ -1169,7 +1171,7 @@ def process_rdf(
     report.mode = REPLACE if merge else mode
     name = "request body"
     report.files = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-    fmt = conneg.by_key(media_type.split(";")[0].strip(), conneg.RDF_FORMATS)
+    fmt = formats.by_key(media_type.split(";")[0].strip(), formats.RDF_FORMATS)
     with publisher_lock(settings, publisher.code):
         if _replayed(settings, report):
             return report

@@ -30,7 +30,7 @@ from sparql_helpers import bundled_store, kiemen_server, make_token
 CODE = "GM0344"
 BASE = "https://w3id.org/kiemen/"
 PROV = "http://www.w3.org/ns/prov#"
-#: Every failpoint of loaders/pipeline.py, in the order a write reaches them.
+#: Every failpoint of core/write/pipeline.py, in the order a write reaches them.
 POINTS = [
     "write:authorise",
     "write:write",

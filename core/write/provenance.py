@@ -14,9 +14,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.problems import LoadStats
 from core.store import graph_iri
 from core.vocab import DCAT, DCT, PROV, SPDX, VOID, XSD
-from loaders.base import LoadStats
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
