@@ -102,11 +102,14 @@ def run(
     dry_run: bool = False,
     before_publish: Callable[[str], None] | None = None,
     say: Callable[[str], None] | None = None,
+    any_base: bool = False,
 ) -> str | None:
     """Take ``writer`` through every step; return the published generation (None: dry run).
 
     ``before_publish(name)`` writes the records that must become true with the data (see
     :meth:`KiemenStore.writing`): it runs under the write lock, after every other step.
+    ``any_base``: the store may have been made under another canonical base (only for the
+    writer that moves it onto this deployment's, ``kiemen migrate-base``).
     """
     point = "dry-run:" if dry_run else "write:"
 
@@ -115,7 +118,7 @@ def run(
             before_publish(name)
         failpoint("write:switch")
 
-    with kstore.writing(publish=not dry_run, before_publish=records) as gen:
+    with kstore.writing(publish=not dry_run, before_publish=records, any_base=any_base) as gen:
         try:
             for stage in ("authorise", "write", "validate", "provenance"):
                 failpoint(point + stage)
