@@ -16,8 +16,8 @@ from cli.base import EXIT_USAGE, Context, echo_warnings, fail, guarded, warn_abo
 from core.statistics import collect
 from core.store import graph_iri, solutions_to_rows
 from core.tables import neutralise_cell
+from core.write.dumps import dumps_dir, write_dumps
 from loaders.base import Source
-from portal.dumps import dumps_dir, write_dumps
 from portal.progress import Progress
 from queries import catalogue
 

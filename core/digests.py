@@ -15,7 +15,7 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-#: The default graph's key: the same as the SPARQL layer's (portal.sparql_text.DEFAULT_GRAPH),
+#: The default graph's key: the same as the SPARQL layer's (core.sparql.text.DEFAULT_GRAPH),
 #: so that the protected set and the token grants name it as the effect check does.
 DEFAULT_GRAPH = ""
 

@@ -17,7 +17,7 @@ from core import digests
 from core.digests import Digest
 from core.store import Generation
 
-#: The graph of load provenance and catalogue records (loaders.provenance.META_GRAPH).
+#: The graph of load provenance and catalogue records (core.write.provenance.META_GRAPH).
 META_GRAPH = "meta"
 
 #: A changed graph larger than this is not diffed: the indexes are rebuilt in full instead.

@@ -1,14 +1,14 @@
 """Loaders: every source into its own named graph — validated, atomic, provenance recorded.
 
 :func:`load` is a load's path into the store, as one writer of the write pipeline
-(:mod:`loaders.pipeline`, which every writer shares). It opens a private generation,
+(:mod:`core.write.pipeline`, which every writer shares). It opens a private generation,
 lets the loader for each source replace that source's named graph while the streaming SHACL
-checker reads the same triples (:mod:`loaders.checker`), settles the checks against the new
+checker reads the same triples (:mod:`core.validation.checker`), settles the checks against the new
 generation, records provenance, rebuilds the indexes and only then publishes. Any failure throws
 the generation away, so the published store is exactly as it was.
 
 The checker also hands each subject's statements to the index collector
-(:class:`loaders.indexes.Collector`); once the last source has streamed, the checking thread
+(:class:`core.indexes.build.Collector`); once the last source has streamed, the checking thread
 builds the browse and text indexes ahead, while pyoxigraph's bulk loader is still writing on
 the other core, so that little is left to do after validation.
 """
@@ -28,30 +28,26 @@ import rdflib
 
 from core.config import CANONICAL_BASE
 from core.effects import Delta
+from core.indexes import build as indexes
+from core.problems import LoadStats, Problem
 from core.store import Generation, KiemenStore, graph_iri
-from loaders import indexes, links_out, pipeline, provenance
-from loaders.base import Loader, LoadError, LoadStats, Location, Problem, Source
-from loaders.checker import Checker, Finding, Session
+from core.validation.checker import Checker, Finding, Session
+from core.validation.graphs import CONTEXT_GRAPHS, UNVALIDATED_GRAPHS, store_checker
+from core.validation.shacl import shacl_problems, to_rdflib
+from core.write import pipeline, provenance
+from core.write.pipeline import INDEX_HOOKS, rebuild_indexes
+from loaders import links_out
+from loaders.base import Loader, LoadError, Location, Source
 from loaders.curated import BundledLoader, bundles
 from loaders.participedia import ParticipediaLoader
-from loaders.pipeline import INDEX_HOOKS, rebuild_indexes
 from loaders.rdf import RdfLoader
 from loaders.restore import DumpInfo, release_key, too_new
 from loaders.restore import scan as restore_scan
-from loaders.shapes import Unsupported
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
-from loaders.validation import compiled_shapes, shacl_problems, to_rdflib
 
 #: Loaders in the order they are asked whether they accept a source.
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
-
-#: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
-CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
-#: Graphs that hold no instance data to validate.
-UNVALIDATED_GRAPHS = ("shapes", provenance.META_GRAPH)
-#: Most errors reported (and looked for) in one load; the load fails at the first anyway.
-MAX_ERRORS = 200
 
 
 def register(loader: type) -> type:
@@ -130,7 +126,7 @@ def load(
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
 
-    The load is one write through :func:`loaders.pipeline.run`. ``progress`` hears each
+    The load is one write through :func:`core.write.pipeline.run`. ``progress`` hears each
     phase; ``meter`` (a :class:`portal.progress.Progress`) also measures how far each source
     file has been read. ``before_publish`` (see KiemenStore.writing) records what must commit
     with the load.
@@ -164,7 +160,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 class _LoadWrite:
-    """A load's steps in the write pipeline (:class:`loaders.pipeline.Writer`).
+    """A load's steps in the write pipeline (:class:`core.write.pipeline.Writer`).
 
     ``write`` streams each source into its graph while the checker reads the same triples;
     ``validate`` settles the checks against the new generation; ``provenance`` records each
@@ -212,7 +208,7 @@ class _LoadWrite:
         kstore, say, meter = self.kstore, self.say, self.meter
         settings = kstore.settings
         self.collector = collector = indexes.collector_for(gen, kstore)
-        self.checker = checker = _checker(kstore, gen.store, say) if self.checks else None
+        self.checker = checker = store_checker(kstore, gen.store, say) if self.checks else None
         self.report.engine = "" if not self.checks else ("streaming" if checker else "pyshacl")
         sources = self.sources
         for n, source in enumerate(sources):
@@ -529,47 +525,6 @@ def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:
     return int(rows[0]["triples"]) if rows else 0
 
 
-def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -> Checker | None:
-    """The streaming checker, or None when the shapes need pyshacl."""
-    pairs = {
-        (str(r["sub"]), str(r["super"])) for r in kstore.rows("subclass-pairs", {}, store=store)
-    }
-    try:
-        shapes = compiled_shapes(kstore.settings, pairs)
-    except Unsupported as exc:
-        say(f"the shapes use {exc}, which only pyshacl checks: validating with pyshacl (slow)")
-        return None
-
-    def subjects_of(graph: ox.NamedNode) -> Any:
-        for row in kstore.run("graph-subjects", {"g": graph}, store=store):
-            yield row["s"].value
-
-    return Checker(
-        shapes,
-        store,
-        max_errors=MAX_ERRORS,
-        subjects_of=subjects_of,
-        read_context=_StoreContext(kstore, store),
-    )
-
-
-class _StoreContext:
-    """What the store holds before a source streams in, read with stored queries."""
-
-    def __init__(self, kstore: KiemenStore, store: ox.Store) -> None:
-        self.kstore = kstore
-        self.store = store
-
-    def types(self) -> Any:
-        for row in self.kstore.run("typed-subjects", {}, store=self.store):
-            yield row["s"].value, row["type"]
-
-    def values(self, predicate: str) -> Any:
-        params = {"p": ox.NamedNode(predicate)}
-        for row in self.kstore.run("predicate-values", params, store=self.store):
-            yield row["s"].value, row["o"]
-
-
 def _settle(
     kstore: KiemenStore, gen: Generation, checker: Checker, written: list[_Written]
 ) -> tuple[list[Problem], int, int]:
@@ -670,83 +625,6 @@ def _validate_pyshacl(
     return located
 
 
-def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str]) -> list[Problem]:
-    """Check graphs already written in ``gen`` (what an HTTP write changed) against the shapes.
-
-    Each whole graph streams past the same checker a load uses, settled against the rest of
-    the generation, so a write over HTTP meets exactly the rules a load meets. ``""`` names
-    the default graph. Returns the problems, errors first.
-    """
-    settings = kstore.settings
-    skip = {graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS}
-    targets = [g for g in dict.fromkeys(graphs) if g not in skip]
-    if not targets:
-        return []
-    store = gen.store
-    nodes: list[Any] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in targets]
-    checker = _checker(kstore, store, lambda _msg: None)
-    if checker is None:
-        return _validate_graphs_pyshacl(kstore, store, nodes)
-    checker.subjects_of = lambda graph: _subjects(store, graph)
-    try:
-        shared: dict[Session, list[str]] = {}
-        for node in nodes:
-            label = f"<{node.value}>" if isinstance(node, ox.NamedNode) else "the default graph"
-            session = checker.session(label, node)
-            session.feed(store.quads_for_pattern(None, None, None, node))
-            session.close()
-            shared[session] = _shared_subjects(store, node)
-        findings = checker.finish(shared)
-    finally:
-        checker.wait()
-    problems = []
-    for f in findings:
-        r = f.result
-        focus = r.focus.value if isinstance(r.focus, ox.NamedNode) else f"_:{r.focus.value}"
-        text = r.message
-        if r.value is not None and str(r.value.value) not in text and r.value != r.focus:
-            text += f" (value: {r.value.value})"
-        problems.append(
-            Problem(f.session.label, text, rule=r.rule, focus=focus, severity=r.severity)
-        )
-    problems.sort(key=lambda p: p.severity != "error")
-    return problems
-
-
-def _subjects(store: ox.Store, graph: Any) -> Iterator[str]:
-    seen: set[str] = set()
-    for q in store.quads_for_pattern(None, None, None, graph):
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value not in seen:
-            seen.add(q.subject.value)
-            yield q.subject.value
-
-
-def _shared_subjects(store: ox.Store, graph: Any) -> list[str]:
-    """Subjects of ``graph`` that other graphs describe too (checked whole from the store)."""
-    out = []
-    for s in _subjects(store, graph):
-        node = ox.NamedNode(s)
-        if any(q.graph_name != graph for q in store.quads_for_pattern(node, None, None, None)):
-            out.append(s)
-    return out
-
-
-def _validate_graphs_pyshacl(
-    kstore: KiemenStore, store: ox.Store, nodes: list[Any]
-) -> list[Problem]:
-    """The reference path, for shapes the streaming checker does not support."""
-    settings = kstore.settings
-    data = rdflib.Graph()
-    for ctx in CONTEXT_GRAPHS:
-        to_rdflib(store.quads_for_pattern(None, None, None, graph_iri(settings, ctx)), data)
-    focus: set[str] = set()
-    for node in nodes:
-        to_rdflib(store.quads_for_pattern(None, None, None, node), data)
-        focus |= set(_subjects(store, node))
-    _conforms, problems = shacl_problems(data, settings, focus_filter=focus, source="the write")
-    return sorted(problems, key=lambda p: p.severity != "error")
-
-
 __all__ = [
     "INDEX_HOOKS",
     "REGISTRY",
@@ -760,5 +638,4 @@ __all__ = [
     "pick",
     "rebuild_indexes",
     "register",
-    "validate_graphs",
 ]

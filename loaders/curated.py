@@ -16,12 +16,13 @@ import pyoxigraph as ox
 
 from core.config import Settings
 from core.paths import package_dir
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file
+from core.problems import LoadStats, Problem
+from core.validation.shacl import turtle_line_index
+from loaders.base import LoadError, Location, Source, sha256_file
 from loaders.rdf import rebase_term, syntax_problem
-from loaders.validation import turtle_line_index
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 
 @dataclass(frozen=True)

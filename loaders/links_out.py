@@ -35,7 +35,7 @@ from loaders import places
 
 if TYPE_CHECKING:
     from core.store import KiemenStore
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 GEONAMES_SPACE = "https://sws.geonames.org/"

@@ -41,10 +41,14 @@ import pyoxigraph as ox
 from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
+from core.problems import LoadStats, Problem
 from core.vocab import DCT, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from loaders.base import LoadError, Location, Source, sha256_file, slugify
 from loaders.countries import capital, country_code, normalise
 from loaders.participedia_values import (
+    LIST_FIELDS,
+    TRUE,
+    YES_NO,
     Link,
     Options,
     Value,
@@ -57,7 +61,7 @@ from loaders.places import country_iri, resolve_place
 from loaders.tabular import Row, TableReader
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 #: Participedia's content licence, as its terms of use name it (participedia/api,
 #: views/partials/terms-of-use-en.html): ShareAlike, never to be relabelled CC BY.
@@ -76,31 +80,6 @@ GOVERNMENT_TYPES = (
     "eu-government",
     "water-board",
 )
-#: The exporter's ``simpleArrayFields``: lists, written as numbered columns.
-LIST_FIELDS = {
-    "general_issues",
-    "specific_topics",
-    "implementers_of_change",
-    "change_types",
-    "funder_types",
-    "organizer_types",
-    "insights_outcomes",
-    "if_voting",
-    "decision_methods",
-    "learning_resources",
-    "participants_interactions",
-    "tools_techniques_types",
-    "method_types",
-    "targeted_participants",
-    "approaches",
-    "purposes",
-    "number_of_participants",
-    "scope_of_influence",
-    "purpose_method",
-    "type_method",
-    "type_tool",
-    "collections",
-}
 #: Columns that become Kiemen statements of their own (not kept as field literals).
 STRUCTURAL = {
     "id",
@@ -134,18 +113,6 @@ PERSONAL = {
     "last_updated_by_id",
     "last_updated_by_name",
     "last_updated_by_profile_url",
-}
-TRUE = {"1", "yes", "true"}
-#: Yes/no fields that the exporter writes as 1/0 (``booleanFields``, ``yesOrNoFields``).
-YES_NO = {
-    "featured",
-    "ongoing",
-    "staff",
-    "volunteers",
-    "legality",
-    "facilitators",
-    "impact_evidence",
-    "formal_evaluation",
 }
 
 

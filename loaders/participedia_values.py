@@ -26,6 +26,44 @@ _NUMBERED = re.compile(r"^(.+)_(\d+)$")
 _TUPLE = re.compile(r"^\(\s*(\d+)\s*,\s*(case|method|organization)\s*,(.*)\)$", re.S)
 #: Some fields share another field's list of values.
 SAME_VALUES = {"purpose_method": "purposes"}
+#: The exporter's ``simpleArrayFields``: lists, written as numbered columns.
+LIST_FIELDS = {
+    "general_issues",
+    "specific_topics",
+    "implementers_of_change",
+    "change_types",
+    "funder_types",
+    "organizer_types",
+    "insights_outcomes",
+    "if_voting",
+    "decision_methods",
+    "learning_resources",
+    "participants_interactions",
+    "tools_techniques_types",
+    "method_types",
+    "targeted_participants",
+    "approaches",
+    "purposes",
+    "number_of_participants",
+    "scope_of_influence",
+    "purpose_method",
+    "type_method",
+    "type_tool",
+    "collections",
+}
+#: How the exporter writes "yes" in a yes/no field.
+TRUE = {"1", "yes", "true"}
+#: Yes/no fields that the exporter writes as 1/0 (``booleanFields``, ``yesOrNoFields``).
+YES_NO = {
+    "featured",
+    "ongoing",
+    "staff",
+    "volunteers",
+    "legality",
+    "facilitators",
+    "impact_evidence",
+    "formal_evaluation",
+}
 
 
 def options_path() -> Path:

@@ -24,12 +24,13 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 import pyoxigraph as ox
 
 from core.config import CANONICAL_BASE, Settings
+from core.problems import LoadStats, Problem
 from core.store import StoreError
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
-from loaders.validation import turtle_line_index
+from core.validation.shacl import turtle_line_index
+from loaders.base import LoadError, Location, Source, sha256_file, slugify
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 
 def rebase_term(term: Any, settings: Settings) -> Any:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders.provenance import kiemen_version
+from core.write.provenance import kiemen_version
 
 _META = re.compile(rb'<(https?://[^<>\s"]*?/)graph/meta>')
 _AGENT = re.compile(rb"<(https?://[^<>\s\"]*?/)id/software/kiemen-[a-z0-9-]+-loader>")

@@ -25,11 +25,12 @@ from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from core.config import Settings
-from loaders.base import LoadError, LoadStats, Problem, Source, slugify
+from core.problems import LoadStats, Problem
+from loaders.base import LoadError, Source, slugify
 from queries import get_query
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 #: Defaults; a Source may override them in ``options`` (page_size, timeout, retries, max_pages).
 PAGE_SIZE = 10_000

@@ -33,12 +33,13 @@ import pyoxigraph as ox
 from core import dates, workbooks
 from core.config import Settings
 from core.prefixes import canonical_prefixes
+from core.problems import LoadStats, Problem
 from core.tables import cell_text, sniff_delimiter
 from core.vocab import SKOS, XSD
-from loaders.base import LoadError, LoadStats, Location, Problem, Source, sha256_file, slugify
+from loaders.base import LoadError, Location, Source, sha256_file, slugify
 
 if TYPE_CHECKING:
-    from loaders.checker import Session
+    from core.validation.checker import Session
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")

@@ -38,7 +38,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.store import KiemenStore, StoreError
-from loaders.provenance import kiemen_version
+from core.write.provenance import kiemen_version
 from portal.progress import Progress
 
 MANIFEST = "kiemen-backup.json"

@@ -42,7 +42,7 @@ from core.vocab import (
     VOID,
     XSD,
 )
-from portal.dumps import KIND_BY_KEY, latest_release, read_manifest
+from core.write.dumps import KIND_BY_KEY, latest_release, read_manifest
 from portal.void import (
     DATASET_DESCRIPTION,
     DATASET_TITLE,
@@ -145,7 +145,7 @@ def catalogue_triples(
 ) -> list[ox.Triple]:
     """The DCAT-AP-NL catalogue as triples.
 
-    ``release`` is the latest dumps' manifest entry (see portal.dumps), ``first_release`` the
+    ``release`` is the latest dumps' manifest entry (see core.write.dumps), ``first_release`` the
     date of the oldest one (the dataset's issue date).
     """
     settings = kstore.settings

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from portal.dumps import release_of
+from core.write.dumps import release_of
 
 PUBLISHER = "Kiemen"
 DATASET_TITLE = {

@@ -25,8 +25,8 @@ from importlib import metadata
 
 from flask import Flask, Response, g, request
 
+from core.write.dumps import MANIFEST, dumps_dir
 from portal.db import get_store
-from portal.dumps import MANIFEST, dumps_dir
 from portal.i18n import current_lang
 
 #: Path prefixes whose answers do not follow from the generation alone (or are not ours).

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyoxigraph as ox
 
-from core.facets import BrowseIndex
+from core.indexes.facets import BrowseIndex
 from core.namespaces import prefixes
 from core.store import KiemenStore
 from core.tables import neutralise_cell

@@ -30,11 +30,11 @@ import pyoxigraph as ox
 import requests
 
 from core.config import Settings
-from portal import sparql_results
-from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
-from portal.sparql_engine import TRUNCATED_HEADER, Job, Outcome, media, not_acceptable
+from core.formats import RDF_FORMATS, RESULTS_FORMATS, by_key
+from core.sparql import results as sparql_results
+from core.sparql.engine import TRUNCATED_HEADER, Job, Outcome, media, not_acceptable
+from core.sparql.text import SparqlTextError, scan
 from portal.sparql_service import client_id, get_service
-from portal.sparql_text import SparqlTextError, scan
 
 #: What we ask for, by query form: standard formats every server writes the same way
 #: (Virtuoso's TSV, for one, quotes IRIs as strings) and that pyoxigraph parses as a stream.

@@ -16,8 +16,8 @@ from typing import Any
 import pyoxigraph as ox
 from flask import has_request_context, request
 
-from core import facets
-from core.facets import BrowseIndex
+from core.indexes import facets
+from core.indexes.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from core.vocab import DCT, FOAF, RDFS, SCHEMA, SKOS, WGS
 from portal import listing

@@ -298,6 +298,33 @@ def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
     return out
 
 
+def _audit_link(
+    settings: Settings,
+    auth: Auth,
+    status: str,
+    counts: tuple[int, int],
+    detail: str,
+    generation: str | None,
+) -> None:
+    with connect(settings) as db:
+        db.execute(
+            "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
+            "removed, errors, warnings, detail, generation) VALUES (?, ?, ?, ?, ?, NULL, '[]', "
+            "?, ?, 0, 0, ?, ?)",
+            (
+                now(),
+                auth.publisher.code,
+                auth.token.id,
+                "link",
+                status,
+                counts[0],
+                counts[1],
+                detail,
+                generation,
+            ),
+        )
+
+
 def decide(
     kstore: KiemenStore, auth: Auth, suggestion_id: int, decision: str, prop: str | None = None
 ) -> dict[str, Any]:
@@ -341,12 +368,22 @@ def decide(
                 (status, prop, now(), auth.token.id, suggestion_id),
             )
         triples = links_triples(settings, publisher)
+        detail = f"{row['subject']} {prop or row['property']} {row['candidate']}"
+        counts = (max(0, len(triples) - before), max(0, before - len(triples)))
+
+        def audit(generation: str | None) -> None:
+            """The audit row, written naming the generation it becomes true with."""
+            _audit_link(settings, auth, status, counts, detail, generation)
+
+        published = True
         try:
             if triples:
                 source = publishing._source(publisher, settings, triples, "links", graph="links")
-                loaders.load(kstore, [source])
+                loaders.load(kstore, [source], before_publish=audit)
             else:
-                publishing.withdraw_links_graph(kstore, publisher)
+                published = publishing.withdraw_links_graph(
+                    kstore, publisher, auth.token.id, auth.token.note, before_publish=audit
+                )
         except LoadError as exc:
             with connect(settings) as db:
                 db.execute(
@@ -359,20 +396,6 @@ def decide(
                 "de koppeling is niet opgeslagen: "
                 + "; ".join(p.message for p in exc.problems[:3]),
             ) from exc
-        with connect(settings) as db:
-            db.execute(
-                "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
-                "removed, errors, warnings, detail) VALUES (?, ?, ?, ?, ?, NULL, '[]', ?, ?, 0, "
-                "0, ?)",
-                (
-                    now(),
-                    publisher.code,
-                    auth.token.id,
-                    "link",
-                    status,
-                    max(0, len(triples) - before),
-                    max(0, before - len(triples)),
-                    f"{row['subject']} {prop or row['property']} {row['candidate']}",
-                ),
-            )
+        if not published:  # no links graph to withdraw: nothing written, the decision stands
+            audit(None)
     return {"id": suggestion_id, "status": status, "links": len(triples)}

@@ -2,8 +2,9 @@
 
 :func:`listing` turns request arguments (facet values, text, sort, page or keyset cursor) into
 rows, a total, facet results with toggle links, and the SPARQL that gives the same answer — all
-from the precomputed index (:mod:`core.facets`) and the text index (:mod:`core.search`),
-never from a query per request. The HTML views and the API share it, so they cannot disagree.
+from the precomputed index (:mod:`core.indexes.facets`) and the text index
+(:mod:`core.indexes.search`), never from a query per request. The HTML views and the API share
+it, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from urllib.parse import quote, urlencode
 
 import numpy as np
 
-from core import facets, search
 from core.config import Settings
-from core.facets import BrowseIndex
+from core.indexes import facets, search
+from core.indexes.facets import BrowseIndex
 from core.store import KiemenStore
 from portal import errors
 from portal.i18n import N_, t

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from core.facets import BrowseIndex, pick
+from core.indexes.facets import BrowseIndex, pick
 
 #: Distinct, colour-blind-safe colours (Okabe-Ito) for roles on edges, in order of frequency.
 ROLE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")

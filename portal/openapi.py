@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core import facets, search
 from core.config import Settings
+from core.indexes import facets, search
 from core.licence import LICENCE, LICENCE_NAME
 from portal.reconcile import (
     MAX_BATCH,
@@ -100,7 +100,7 @@ def _list_schema(row: Schema, extra: dict[str, Schema] | None = None) -> Schema:
     }
 
 
-#: What portal.sparql_text.valid_iri accepts: an absolute IRI SPARQL can write as <iri>.
+#: What core.sparql.text.valid_iri accepts: an absolute IRI SPARQL can write as <iri>.
 IRI_PATTERN = r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*$'
 #: A facet with more values than this is described without listing them.
 MAX_ENUM = 1000

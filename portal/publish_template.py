@@ -30,9 +30,9 @@ from openpyxl.styles import Font
 from rapidfuzz import fuzz, process
 
 from core import dates, workbooks
+from core.sparql.text import valid_iri
 from core.tables import cell_text, sniff_delimiter
 from portal.publishers import PublisherError, check_code
-from portal.sparql_text import valid_iri
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Separators between several values in one cell.

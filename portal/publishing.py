@@ -32,7 +32,7 @@ import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,9 +41,14 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 import loaders
+from core import formats
 from core.config import Settings
+from core.effects import Delta, delta
 from core.failpoints import failpoint
+from core.problems import LoadStats, Problem
 from core.store import Generation, KiemenStore, StoreError, graph_iri
+from core.validation.graphs import validate_graphs
+from core.validation.shacl import shapes_path
 from core.vocab import (
     CSVW,
     DCAT,
@@ -62,10 +67,10 @@ from core.vocab import (
     WGS,
     XSD,
 )
-from loaders.base import LoadError, LoadStats, Location, Problem, Source
+from core.write import pipeline, provenance
+from loaders.base import LoadError, Location, Source
 from loaders.rdf import rebase_term
-from loaders.validation import shapes_path
-from portal import conneg, linking
+from portal import linking
 from portal.publish_template import (
     TABLES,
     CheckedRow,
@@ -1169,7 +1174,7 @@ def process_rdf(
     report.mode = REPLACE if merge else mode
     name = "request body"
     report.files = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-    fmt = conneg.by_key(media_type.split(";")[0].strip(), conneg.RDF_FORMATS)
+    fmt = formats.by_key(media_type.split(";")[0].strip(), formats.RDF_FORMATS)
     with publisher_lock(settings, publisher.code):
         if _replayed(settings, report):
             return report
@@ -1781,18 +1786,72 @@ def _describe(
     store.extend(ox.Quad(n(s), n(p), o, meta) for s, p, o in quads)
 
 
-def withdraw_links_graph(kstore: KiemenStore, publisher: Publisher) -> None:
-    """Remove the links graph and its record (when the last confirmed link is undone)."""
-    settings = kstore.settings
-    graph = n(publisher.links_graph(settings))
-    meta = graph_iri(settings, "meta")
-    with kstore.writing() as gen:
-        if not gen.store.contains_named_graph(graph):
-            return
-        gen.store.remove_graph(graph)
-        for q in list(gen.store.quads_for_pattern(graph, None, None, meta)):
+class _WithdrawLinks:
+    """Removing a publisher's links graph, as a writer of :func:`core.write.pipeline.run`."""
+
+    def __init__(
+        self, kstore: KiemenStore, publisher: Publisher, agent: str, agent_label: str
+    ) -> None:
+        settings = kstore.settings
+        self.kstore = kstore
+        self.graph = n(publisher.links_graph(settings))
+        self.data = publisher.data_graph(settings)
+        self.meta = graph_iri(settings, provenance.META_GRAPH)
+        self.agent = agent
+        self.agent_label = agent_label
+        self.started = dt.datetime.now(dt.UTC)
+        self.removed = 0
+
+    def authorise(self, gen: Generation) -> None:
+        """The caller has checked the publisher's token; the graph is that publisher's own."""
+
+    def write(self, gen: Generation) -> None:
+        self.removed = sum(1 for _ in gen.store.quads_for_pattern(None, None, None, self.graph))
+        gen.store.remove_graph(self.graph)
+        for q in list(gen.store.quads_for_pattern(self.graph, None, None, self.meta)):
             gen.store.remove(q)
-        loaders.rebuild_indexes(gen, kstore)
+
+    def validate(self, gen: Generation) -> None:
+        """The publisher's data, which the links described, still meets the shapes."""
+        problems = validate_graphs(self.kstore, gen, [self.data])
+        if any(p.severity == "error" for p in problems):
+            raise LoadError(problems)
+
+    def provenance(self, gen: Generation) -> None:
+        provenance.record_write(
+            gen.store,
+            self.kstore.settings,
+            {self.graph.value: (0, self.removed)},
+            kind="unlink",
+            agent=self.agent,
+            agent_label=self.agent_label,
+            started=self.started,
+        )
+
+    def close(self) -> None:
+        pass
+
+    def index_delta(self, gen: Generation) -> Delta | None:
+        """The links graph and the meta graph, diffed against the parent generation."""
+        return delta(gen, [self.graph.value, self.meta.value], {})
+
+
+def withdraw_links_graph(
+    kstore: KiemenStore,
+    publisher: Publisher,
+    agent: str,
+    agent_label: str = "",
+    before_publish: Callable[[str], None] | None = None,
+) -> bool:
+    """Remove the links graph and its record (when the last confirmed link is undone), through
+    the write pipeline; ``agent`` (a token's id) and its label go into the write record, and
+    ``before_publish(generation)`` writes the caller's records that become true with it.
+    False (nothing written) when the publisher has no links graph."""
+    if not kstore.reader().contains_named_graph(n(publisher.links_graph(kstore.settings))):
+        return False
+    writer = _WithdrawLinks(kstore, publisher, agent, agent_label)
+    pipeline.run(kstore, writer, before_publish=before_publish)
+    return True
 
 
 __all__ = [

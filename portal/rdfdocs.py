@@ -18,10 +18,10 @@ import pyoxigraph as ox
 import rdflib
 from flask import Response
 
+from core.formats import Format
 from core.licence import link_header
 from core.namespaces import used_prefixes
 from core.vocab import RDF_TYPE
-from portal.conneg import Format
 from portal.db import get_settings
 
 QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)

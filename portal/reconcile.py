@@ -33,8 +33,8 @@ import pyoxigraph as ox
 import tantivy
 from rapidfuzz import fuzz
 
-from core import search
 from core.config import Settings
+from core.indexes import search
 from core.store import KiemenStore
 from core.vocab import DCT, FOAF, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS
 from portal import listing
@@ -324,7 +324,7 @@ def _fallback_normalise(text: str) -> str:
     return " ".join(search.WORD.findall(plain))
 
 
-#: ``core.search.normalise`` (hyphens, diacritics) where the search module has it.
+#: ``core.indexes.search.normalise`` (hyphens, diacritics) where the search module has it.
 _SEARCH_NORMALISE: Callable[[str], str] | None = getattr(search, "normalise", None)
 
 

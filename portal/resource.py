@@ -24,12 +24,12 @@ import pyoxigraph as ox
 
 from core.config import Settings
 from core.namespaces import curie
+from core.sparql.text import valid_iri
 from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal import titles
 from portal.builtin_labels import BUILTIN_LABELS
 from portal.licensing import licence_for
-from portal.sparql_text import valid_iri
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
 LINK_PROPERTIES = (

@@ -13,7 +13,7 @@ from flask import Flask, Response, current_app, request
 
 from core.config import Settings
 from core.prefixes import ontology_prefixes
-from portal.sparql_engine import (
+from core.sparql.engine import (
     TRUNCATED_HEADER,
     ClientLimiter,
     Job,
@@ -21,7 +21,7 @@ from portal.sparql_engine import (
     WorkerPool,
     create_pool,
 )
-from portal.tokens import TokenInfo, TokenStore
+from core.tokens import TokenInfo, TokenStore
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",

@@ -28,7 +28,8 @@ FACET = (
     N_("facet.statedform"),
     N_("facet.theme"),
 )
-#: ``t('sort.' ~ s)`` (browser): a sort order (core.facets.SORTS, plus relevance for search).
+#: ``t('sort.' ~ s)`` (browser): a sort order (core.indexes.facets.SORTS, plus relevance for
+#: search).
 SORT = (
     N_("sort.label"),
     N_("sort.-label"),

@@ -95,7 +95,7 @@ def namespace_of(iri: str) -> str:
 def void_triples(
     kstore: KiemenStore, release: dict[str, Any] | None, store: ox.Store | None = None
 ) -> list[ox.Triple]:
-    """The VoID description as triples (``release``: the latest dumps, see portal.dumps)."""
+    """The VoID description as triples (``release``: the latest dumps, see core.write.dumps)."""
     settings = kstore.settings
     base = settings.base_uri
     ds = _n(dataset_iri(base))

@@ -19,8 +19,8 @@ from conftest import REPO, kiemen_cmd, kiemen_env
 from publishing_helpers import Server, example_files, publishing_server
 from test_datasets import compare_stores
 
-from core import facets, search
 from core.config import Settings
+from core.indexes import facets, search
 from core.store import KiemenStore
 
 CODE = "GM0344"

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 import requests
 
-from portal.dumps import release_of
+from core.write.dumps import release_of
 
 
 class HeadReader(HTMLParser):

@@ -209,7 +209,7 @@ def _restore_records(store: ox.Store, meta: ox.NamedNode) -> set[str]:
 
 def compare_stores(original: KiemenStore, restored: KiemenStore, dump_sha: str) -> None:
     """Every graph isomorphic (meta: apart from the one restore record), indexes the same."""
-    from core import facets, search
+    from core.indexes import facets, search
 
     a, b = original.reader(), restored.reader()
     names = set(a.named_graphs())

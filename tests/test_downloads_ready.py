@@ -30,7 +30,7 @@ def _load_small(settings: Any, tmp_path: Path, name: str = "Zwaluwnesten") -> No
 def test_serve_fills_downloads_in_the_background(tmp_path: Path) -> None:
     from core.config import Settings
     from core.store import KiemenStore
-    from portal.dumps import read_manifest
+    from core.write.dumps import read_manifest
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -78,7 +78,7 @@ def test_page_says_being_prepared_while_the_dumps_are_written(tmp_path: Path) ->
     import fcntl
 
     from core.config import Settings
-    from portal import dumps
+    from core.write import dumps
     from portal.app import create_app
 
     settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")

@@ -20,11 +20,12 @@ import numpy as np
 import pyoxigraph as ox
 import pytest
 
-from core import facets, search
 from core.config import Settings
 from core.effects import Delta
+from core.indexes import facets, incremental, search
+from core.indexes import state as index_state
 from core.store import KiemenStore
-from loaders import Source, bundled_sources, incremental, index_state, load, rebuild_indexes
+from loaders import Source, bundled_sources, load, rebuild_indexes
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))

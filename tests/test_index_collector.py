@@ -1,6 +1,6 @@
 """The index a load builds from its stream equals the index the stored ``index-*`` queries give.
 
-A load never reads its data back for the indexes: :class:`loaders.indexes.Collector` keeps a
+A load never reads its data back for the indexes: :class:`core.indexes.build.Collector` keeps a
 narrow record of each streamed subject and answers the index queries in Python, mostly on the
 checking thread while the bulk loader is still writing. The queries stay the definition; these
 tests hold the collector to them, on the bundled data and on edge cases (blank nodes, the same
@@ -23,9 +23,10 @@ from rdflib import URIRef
 from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
 
-from core import facets, search
+from core.indexes import build as indexes
+from core.indexes import facets, search
 from core.store import KiemenStore
-from loaders import Source, bundled_sources, indexes, load
+from loaders import Source, bundled_sources, load
 from queries import get_query
 
 REPO = Path(__file__).resolve().parents[1]

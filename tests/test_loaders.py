@@ -79,16 +79,16 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 
 def _answers(kstore: KiemenStore, sources: list[Source], engine: str) -> set[tuple[Any, ...]]:
-    original = loaders._checker
+    original = loaders.store_checker
     if engine == "pyshacl":
-        loaders._checker = lambda *a: None  # type: ignore[assignment]
+        loaders.store_checker = lambda *a: None  # type: ignore[assignment]
     try:
         try:
             problems = load(kstore, sources, dry_run=True).problems
         except LoadError as exc:
             problems = exc.problems
     finally:
-        loaders._checker = original  # type: ignore[assignment]
+        loaders.store_checker = original  # type: ignore[assignment]
     return {(p.severity, p.focus, p.rule.split(" / ")[0], p.message) for p in problems}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from core import facets, search
+from core.indexes import facets, search
 from portal import i18n, textkeys
 from portal.features import default_wiring
 from portal.i18n import LANGS, t, text_in, tn

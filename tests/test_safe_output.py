@@ -140,7 +140,7 @@ def test_a_javascript_homepage_renders_as_text(hostile_store: Any) -> None:
 
 
 def test_a_formula_label_is_neutralised_in_the_csv_dump(hostile_store: Any, tmp_path: Path) -> None:
-    from portal.dumps import write_dumps
+    from core.write.dumps import write_dumps
 
     kstore, _ = hostile_store
     written = write_dumps(kstore, tmp_path)

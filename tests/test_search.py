@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import search
-from core.search import fuzzy_snippet
+from core.indexes import search
+from core.indexes.search import fuzzy_snippet
 
 
 def hits(client: Any, q: str, **extra: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import search
-from core.search import SearchDoc, normalise, parse, stem_nl
+from core.indexes import search
+from core.indexes.search import SearchDoc, normalise, parse, stem_nl
 
 ENTRY_POINTS = ("/search", "/browse", "/api/search")
 #: Text that looks like query syntax, mixed into the arbitrary strings.

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sparql_helpers import bundled_store, client_from, kiemen_server, make_token
 
 from core.config import Settings
-from loaders import provenance
+from core.write import provenance
 
 MEMORY_MB = 1024
 

@@ -104,7 +104,7 @@ def test_a_query_naming_its_dataset_keeps_it_when_asked_again(server: str) -> No
 def test_the_warm_worker_answers_the_next_light_query(store: Path) -> None:
     """A light client gets the worker that answered last, not the longest idle one."""
     from core.config import Settings
-    from portal.sparql_engine import Job, WorkerPool
+    from core.sparql.engine import Job, WorkerPool
 
     pool = WorkerPool(Settings.from_env(store_path=store, base_uri="https://w3id.org/kiemen/"))
     try:

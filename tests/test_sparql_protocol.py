@@ -428,7 +428,7 @@ def test_graph_store_round_trip(server: str, token: str) -> None:
 
 
 def test_scan_finds_dataset_clauses_and_where() -> None:
-    from portal.sparql_text import scan
+    from core.sparql.text import scan
 
     assert scan("SELECT * FROM <http://g> { ?s ?p ?o }").has_from
     assert not scan("SELECT ?from { ?s <http://p/FROM> 'FROM' # FROM\n }").has_from
@@ -441,7 +441,7 @@ def test_scan_finds_dataset_clauses_and_where() -> None:
 
 def test_token_grants() -> None:
     from core.config import Settings
-    from portal.tokens import covers, grant_iri
+    from core.tokens import covers, grant_iri
 
     settings = Settings(base_uri="http://k/")
     assert grant_iri(settings, "notes") == "http://k/graph/notes"

@@ -19,8 +19,8 @@ from sparql_helpers import bundled_store, kiemen_server, make_token
 
 from core import digests
 from core.config import Settings
+from core.sparql.text import DEFAULT_GRAPH
 from core.store import KiemenStore
-from portal.sparql_text import DEFAULT_GRAPH
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_an_allowed_write_is_searchable_at_once(store: Path, server: str) -> Non
     r = update(server, text, token)
     assert r.status_code == 204, r.text
     # (Every HTTP write records its provenance in the meta graph, and the incremental update
-    # still rebuilds in full when the meta graph changed: loaders/incremental.py.)
+    # still rebuilds in full when the meta graph changed: core/indexes/incremental.py.)
     found = requests.get(
         server + "/api/search", params={"q": "Zeldzaamwoordinitiatief"}, timeout=60
     ).json()

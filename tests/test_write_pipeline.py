@@ -30,7 +30,7 @@ from sparql_helpers import bundled_store, kiemen_server, make_token
 CODE = "GM0344"
 BASE = "https://w3id.org/kiemen/"
 PROV = "http://www.w3.org/ns/prov#"
-#: Every failpoint of loaders/pipeline.py, in the order a write reaches them.
+#: Every failpoint of core/write/pipeline.py, in the order a write reaches them.
 POINTS = [
     "write:authorise",
     "write:write",
@@ -404,3 +404,80 @@ def test_an_http_write_is_validated_and_recorded_like_a_load(tmp_path: Path) -> 
             timeout=60,
         ).text
         assert token not in everything and token.removeprefix("kiemen_") not in everything
+
+
+def _link_state(server: Server) -> tuple[int, int, int, int]:
+    """The links graph's size, its load records, its unlink (write) records, and the audit
+    rows of withdrawals that wrote to the store; checked against each other on the way."""
+    links = server.graph(CODE, "links")
+    size = _count(server, links)
+    loaded = _records(server, links, PROV + "wasGeneratedBy")
+    written = _records(server, links, PROV + "wasInfluencedBy")
+    audit = requests.get(
+        f"{server.url}/publish/api/{CODE}/audit", headers=server.auth(CODE), timeout=60
+    )
+    assert audit.ok, audit.text
+    withdrawn = sum(  # a withdrawal that wrote: its audit row names its generation
+        1
+        for a in audit.json()["rows"]
+        if a["action"] == "link" and a["outcome"] == "rejected" and a["generation"]
+    )
+    # the data, its provenance and the audit log say the same thing
+    assert (size > 0, loaded, written, withdrawn) in {(True, 1, 0, 0), (False, 0, 1, 1)}, (
+        size,
+        loaded,
+        written,
+        withdrawn,
+    )
+    return size, loaded, written, withdrawn
+
+
+def test_a_link_withdrawal_killed_at_each_step_keeps_data_provenance_and_audit_in_step(
+    served: tuple[Path, Points, dict],
+) -> None:
+    """Undoing the last confirmed link removes the publisher's links graph through the write
+    pipeline (it runs in the web server): killed at each step, the graph, its provenance and
+    the audit log agree; from the switch on, the graph is gone with one write record."""
+    _folder, points, _info = served
+    with _serve(served) as server:
+        rows = requests.get(f"{server.url}/publish/api/{CODE}/suggestions", timeout=60).json()
+        chosen = next(r for r in rows["rows"] if r["status"] != "confirmed")
+        confirmed = requests.post(
+            f"{server.url}/publish/api/{CODE}/suggestions/{chosen['id']}",
+            json={"decision": "confirm"},
+            headers=server.auth(CODE),
+            timeout=300,
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        assert _link_state(server)[0] > 0
+        before = _publisher_state(server)
+
+    def send(server: Server) -> requests.Response:
+        return requests.post(
+            f"{server.url}/publish/api/{CODE}/suggestions/{chosen['id']}",
+            json={"decision": "reject"},
+            headers=server.auth(CODE),
+            timeout=300,
+        )
+
+    for i, point in enumerate([*POINTS, None]):
+        with _serve(served) as server:
+            size, *_records_now = _link_state(server)
+            assert (size == 0) == (i > PUBLISHED_FROM), (point, size)
+            assert _publisher_state(server) == before, point
+            if point is None:
+                break
+            points.arm(point)
+            assert server.proc is not None
+            thread = _in_background(lambda server=server: send(server))
+            assert points.kill_when_reached(point, thread.is_alive) == server.proc.pid
+            server.proc.wait(30)
+            thread.join(60)
+    with _serve(served) as server:  # not locked, not stuck: withdrawing again writes nothing
+        again = send(server)
+        assert again.status_code == 200, again.text
+        assert _link_state(server) == (0, 0, 1, 1)
+        audit = requests.get(
+            f"{server.url}/publish/api/{CODE}/audit", headers=server.auth(CODE), timeout=60
+        ).json()["rows"]
+        assert audit[0]["action"] == "link" and audit[0]["generation"] is None  # decided only

@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from core import search
 from core.config import Settings
+from core.indexes import search
+from core.sparql.text import valid_iri
 from portal import listing, resource
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, N_, current_lang
-from portal.sparql_text import valid_iri
 from portal.views.browse import network_data
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -1,8 +1,9 @@
 """The browsing portal: faceted browser with map, full-text search, network view, citations.
 
-Everything here reads the indexes built at load (``core.facets``, ``core.search``); the
-only SPARQL a request runs is on the kind pages (``portal.kinds``). Pages work without
-JavaScript; the map (Leaflet with marker clusters) and the network (Cytoscape) add to them.
+Everything here reads the indexes built at load (``core.indexes.facets``,
+``core.indexes.search``); the only SPARQL a request runs is on the kind pages (``portal.kinds``).
+Pages work without JavaScript; the map (Leaflet with marker clusters) and the network
+(Cytoscape) add to them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from core import facets, search
+from core.indexes import facets, search
 from portal import cite, errors, listing, network_extra
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal.db import get_settings, get_store

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from core import formats
 from core.store import graph_iri
 from portal import conneg
 from portal.codebook import build
@@ -16,10 +17,10 @@ from portal.rdfdocs import rdf_response, serialize
 
 bp = Blueprint("codebook", __name__)
 
-FORMATS: tuple[conneg.Format, ...] = (conneg.HTML, *conneg.DOCUMENT_FORMATS)
+FORMATS: tuple[formats.Format, ...] = (formats.HTML, *formats.DOCUMENT_FORMATS)
 
 
-def ontology_data(fmt: conneg.Format) -> Response:
+def ontology_data(fmt: formats.Format) -> Response:
     """The ontology graph (classes, properties and concept schemes) in ``fmt``."""
     graph = graph_iri(get_settings(), "ontology")
     quads = get_store().reader().quads_for_pattern(None, None, None, graph)
@@ -29,12 +30,12 @@ def ontology_data(fmt: conneg.Format) -> Response:
 @bp.route("/def/")
 @bp.route("/def")
 def codebook() -> Response:
-    fmt = conneg.negotiate(request, FORMATS, default=conneg.HTML)
+    fmt = conneg.negotiate(request, FORMATS, default=formats.HTML)
     if fmt is None:
         response = Response(
             conneg.not_acceptable_body(FORMATS) + "\n", status=406, mimetype="text/plain"
         )
-    elif fmt is conneg.HTML:
+    elif fmt is formats.HTML:
         html = render_template("codebook.html", book=build(get_store()))
         response = Response(html, mimetype="text/html")
     else:

@@ -16,8 +16,10 @@ from flask import Blueprint, Flask, Response, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core import formats
+from core.sparql.engine import Job
+from core.sparql.text import DEFAULT_GRAPH, valid_iri
 from portal import conneg
-from portal.sparql_engine import Job
 from portal.sparql_service import (
     add_cors,
     bearer,
@@ -30,13 +32,12 @@ from portal.sparql_service import (
     run_limited,
     too_large,
 )
-from portal.sparql_text import DEFAULT_GRAPH, valid_iri
 
 bp = Blueprint("graphstore", __name__)
 
 METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
 ALL = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
-TURTLE = conneg.by_key("ttl", conneg.RDF_FORMATS)
+TURTLE = formats.by_key("ttl", formats.RDF_FORMATS)
 
 
 def init_app(app: Flask) -> None:
@@ -80,9 +81,9 @@ def direct(path: str) -> ResponseReturnValue:
 
 def _handle(graph: str, create: bool = False) -> Response:
     if request.method in ("GET", "HEAD"):
-        fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
+        fmt = conneg.negotiate(request, formats.RDF_FORMATS, default=TURTLE)
         if fmt is None:
-            return error_response(406, conneg.not_acceptable_body(conneg.RDF_FORMATS))
+            return error_response(406, conneg.not_acceptable_body(formats.RDF_FORMATS))
         return outcome_response(run_limited(Job(kind="graph-get", graph=graph, rdf_format=fmt.key)))
     too_big = body_too_large()
     if too_big is not None:

@@ -1,6 +1,6 @@
 """The home page: what the portal holds, ways in, and the two-axis picture of collaboration.
 
-Everything comes from the index precomputed at load (``core.facets``), so the page costs the
+Everything comes from the index precomputed at load (``core.indexes.facets``), so the page costs the
 same with forty initiatives or forty thousand. The picture is drawn here as SVG, server-side,
 so it works without JavaScript; its forms are links, and a table gives the same numbers.
 """
@@ -15,7 +15,7 @@ import numpy as np
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 
-from core import facets
+from core.indexes import facets
 from portal import listing
 from portal.db import get_store
 from portal.i18n import N_, current_lang, t, tn

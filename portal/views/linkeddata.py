@@ -36,11 +36,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from core import formats
 from core.licence import LICENCE, LICENCE_NAME, link_header
-from portal import conneg, dumps
-from portal.catalogue import descriptions
-from portal.db import get_settings, get_store
-from portal.dumps import (
+from core.write import dumps
+from core.write.dumps import (
     KIND_BY_KEY,
     KINDS,
     MANIFEST,
@@ -50,6 +49,9 @@ from portal.dumps import (
     read_manifest,
     ready,
 )
+from portal import conneg
+from portal.catalogue import descriptions
+from portal.db import get_settings, get_store
 from portal.i18n import current_lang
 from portal.licensing import licence_for
 from portal.moved import moved_to
@@ -61,8 +63,8 @@ from portal.wiring import wiring
 bp = Blueprint("linkeddata", __name__)
 
 #: What a thing's URI can be negotiated to: a page or one of the data formats.
-NEGOTIABLE: tuple[conneg.Format, ...] = (conneg.HTML, *conneg.DOCUMENT_FORMATS)
-TURTLE = conneg.RDF_FORMATS[0]
+NEGOTIABLE: tuple[formats.Format, ...] = (formats.HTML, *formats.DOCUMENT_FORMATS)
+TURTLE = formats.RDF_FORMATS[0]
 #: URLs per sitemap file (the sitemaps.org limit).
 SITEMAP_LIMIT = 50_000
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -146,19 +148,19 @@ def _not_found(iri: str) -> Response:
     if (
         conneg.negotiate(
             request,
-            (conneg.HTML, conneg.by_key("nt", conneg.RDF_FORMATS) or TURTLE),
-            default=conneg.HTML,
+            (formats.HTML, formats.by_key("nt", formats.RDF_FORMATS) or TURTLE),
+            default=formats.HTML,
         )
-        is conneg.HTML
+        is formats.HTML
     ):
         html = render_template("resource.html", resource=None, iri=iri)
         return Response(html, status=404, mimetype="text/html")
     return Response(body, status=404, mimetype="text/plain")
 
 
-def _not_acceptable(formats: Sequence[conneg.Format]) -> Response:
+def _not_acceptable(offered: Sequence[formats.Format]) -> Response:
     response = Response(
-        conneg.not_acceptable_body(formats) + "\n", status=406, mimetype="text/plain"
+        conneg.not_acceptable_body(offered) + "\n", status=406, mimetype="text/plain"
     )
     response.headers["Vary"] = "Accept"
     return response
@@ -202,7 +204,7 @@ def _see_other(path: str) -> ResponseReturnValue:
         return _not_found(iri)
     if path.startswith("place/") and (moved := _moved(iri, "linkeddata.thing")):
         return moved
-    fmt = conneg.negotiate(request, NEGOTIABLE, default=conneg.HTML)
+    fmt = conneg.negotiate(request, NEGOTIABLE, default=formats.HTML)
     if fmt is None:
         return _not_acceptable(NEGOTIABLE)
     found, _store = _source(iri)
@@ -210,7 +212,7 @@ def _see_other(path: str) -> ResponseReturnValue:
         response = _not_found(iri)
         response.headers["Vary"] = "Accept"
         return response
-    if fmt is conneg.HTML:
+    if fmt is formats.HTML:
         args = {"lang": request.args["lang"]} if request.args.get("lang") else {}
         target = url_for("linkeddata.page", path=path, _external=True, **args)
     else:
@@ -254,7 +256,7 @@ def page(path: str) -> ResponseReturnValue:
     licence = licence_for(settings, iri)
     alternates = [
         (fmt, url_for("linkeddata.data", path=f"{path}.{fmt.key}", _external=True))
-        for fmt in conneg.DOCUMENT_FORMATS
+        for fmt in formats.DOCUMENT_FORMATS
     ]
     html = render_template(
         template,
@@ -282,11 +284,11 @@ def page(path: str) -> ResponseReturnValue:
 def data(path: str) -> ResponseReturnValue:
     settings = get_settings()
     stem, dot, ext = path.rpartition(".")
-    fmt = conneg.by_key(ext, conneg.DOCUMENT_FORMATS) if dot and stem else None
+    fmt = formats.by_key(ext, formats.DOCUMENT_FORMATS) if dot and stem else None
     if fmt is None or not _valid_path(stem):
         return Response(
             "Not Found. Data documents end in one of: "
-            + ", ".join(f".{f.key} ({f.media_type})" for f in conneg.DOCUMENT_FORMATS)
+            + ", ".join(f".{f.key} ({f.media_type})" for f in formats.DOCUMENT_FORMATS)
             + "\n",
             status=404,
             mimetype="text/plain",
@@ -347,17 +349,17 @@ def _document(triples: list[ox.Triple], title_key: str, endpoint: str) -> Respon
     Its web locations (endpoint, dumps, catalogue) are given at the address being served.
     """
     triples = localise_triples(get_settings(), triples)
-    formats = (*conneg.RDF_FORMATS, conneg.HTML)
-    fmt = conneg.negotiate(request, formats, default=TURTLE)
+    offered = (*formats.RDF_FORMATS, formats.HTML)
+    fmt = conneg.negotiate(request, offered, default=TURTLE)
     if fmt is None:
-        return _not_acceptable(formats)
-    if fmt is conneg.HTML:
+        return _not_acceptable(offered)
+    if fmt is formats.HTML:
         html = render_template(
             "rdfdoc.html",
             title_key=title_key,
             turtle=serialize(triples, TURTLE).decode("utf-8"),
             formats=[
-                (f, url_for(endpoint, format=f.key, _external=True)) for f in conneg.RDF_FORMATS
+                (f, url_for(endpoint, format=f.key, _external=True)) for f in formats.RDF_FORMATS
             ],
         )
         response = Response(html, mimetype="text/html")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from core import facets
+from core.indexes import facets
 from portal import listing, openapi
 from portal.db import get_settings, get_store
 

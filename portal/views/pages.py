@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from core import search
+from core.indexes import search
 from core.licence import LICENCE, LICENCE_NAME
 from portal import exports, listing, sources
 from portal.db import get_store

@@ -28,9 +28,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core import formats
 from core.prefixes import ontology_prefixes
 from core.store import StoreError
-from portal import conneg
+from core.tokens import TokenStore
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
 from portal.linking import all_suggestions, decide, open_suggestions
@@ -56,14 +57,13 @@ from portal.publishing import (
     versions,
     vocabulary,
 )
-from portal.tokens import TokenStore
 from portal.upload_diff import ModeError, parse_mode
 from portal.upload_pending import drop, stash, take
 
 bp = Blueprint("publish", __name__)
 
 JSON_MEDIA = "application/json"
-SHACL_FORMATS = tuple(f for f in conneg.RDF_FORMATS if f.key in ("ttl", "jsonld", "nt", "rdf"))
+SHACL_FORMATS = tuple(f for f in formats.RDF_FORMATS if f.key in ("ttl", "jsonld", "nt", "rdf"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILES = {
     "kiemen-template.xlsx": XLSX,
@@ -166,7 +166,7 @@ def _uploads_from_request() -> list[UploadFile]:
 
 
 def _is_rdf(mimetype: str) -> bool:
-    fmt = conneg.by_key(mimetype, conneg.RDF_FORMATS)
+    fmt = formats.by_key(mimetype, formats.RDF_FORMATS)
     return fmt is not None and mimetype not in ("text/plain",)
 
 
@@ -178,12 +178,12 @@ def _report_response(report: Any, ok_status: int = 200, fail_status: int = 422) 
     wants = request.args.get("format") or ""
     fmt = None
     if wants and wants not in ("json",):
-        fmt = conneg.by_key(wants, SHACL_FORMATS)
+        fmt = formats.by_key(wants, SHACL_FORMATS)
     elif not wants:
         accept = request.accept_mimetypes
         best = accept.best_match([JSON_MEDIA, *(f.media_type for f in SHACL_FORMATS)])
         if best and best != JSON_MEDIA and accept.quality(best) > accept.quality(JSON_MEDIA):
-            fmt = conneg.by_key(best, SHACL_FORMATS)
+            fmt = formats.by_key(best, SHACL_FORMATS)
     if fmt is not None and fmt.rdf is not None:
         body = ox_serialize(shacl_report(report, settings), fmt.rdf)
         response = Response(body, status=status, mimetype=fmt.media_type)
@@ -435,7 +435,7 @@ def version_download(code: str, version: str, ext: str) -> ResponseReturnValue:
 
     settings = get_settings()
     pub = _registry().get(code)
-    fmt = conneg.by_key(ext, conneg.RDF_FORMATS)
+    fmt = formats.by_key(ext, formats.RDF_FORMATS)
     if pub is None or fmt is None or fmt.rdf is None or fmt.key in ("trig", "nq"):
         abort(404)
     if version == "latest":

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from core import facets
+from core.indexes import facets
 from portal.db import get_store
 from portal.i18n import LANGS, current_lang
 from portal.reconcile import (

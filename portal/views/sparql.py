@@ -2,7 +2,7 @@
 
 Queries are read-only and open to all; the dataset's default graph is the union of all named
 graphs. Updates need a bearer token whose graphs cover everything the update writes. Every query
-runs in a worker process under the time limit (see :mod:`portal.sparql_engine`).
+runs in a worker process under the time limit (see :mod:`core.sparql.engine`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core import formats
+from core.sparql.engine import Job
+from core.sparql.text import SparqlTextError, scan, valid_iri
 from core.store import StoreError
 from core.vocab import SD
 from portal import conneg, external_sparql
 from portal.db import get_store
 from portal.i18n import current_lang, text_in
-from portal.sparql_engine import Job
 from portal.sparql_service import (
     add_cors,
     bearer,
@@ -38,7 +40,6 @@ from portal.sparql_service import (
     text_too_long,
     too_large,
 )
-from portal.sparql_text import SparqlTextError, scan, valid_iri
 from queries import catalogue
 
 bp = Blueprint("sparql", __name__)
@@ -47,8 +48,8 @@ log = logging.getLogger(__name__)
 METHODS = "GET, POST, OPTIONS"
 #: The example the query page opens on (any stored query with ``# example: true``).
 OPENING_EXAMPLE = "stats-by-form"
-JSON_RESULTS = conneg.by_key("json", conneg.RESULTS_FORMATS)
-TURTLE = conneg.by_key("ttl", conneg.RDF_FORMATS)
+JSON_RESULTS = formats.by_key("json", formats.RESULTS_FORMATS)
+TURTLE = formats.by_key("ttl", formats.RDF_FORMATS)
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RESULT_FORMAT_IRIS = (
@@ -170,7 +171,7 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
     if results_fmt is None and rdf_fmt is None:
         return error_response(
             406,
-            conneg.not_acceptable_body([*conneg.RESULTS_FORMATS, *conneg.RDF_FORMATS]),
+            conneg.not_acceptable_body([*formats.RESULTS_FORMATS, *formats.RDF_FORMATS]),
         )
     default_graphs = params.getlist("default-graph-uri")
     named_graphs = params.getlist("named-graph-uri")
@@ -266,14 +267,14 @@ _NEGOTIATED: dict[tuple[str | None, str | None], tuple[Any, Any]] = {}
 _SCANNED: dict[str, bool] = {}
 
 
-def _formats() -> tuple[conneg.Format | None, conneg.Format | None]:
+def _formats() -> tuple[formats.Format | None, formats.Format | None]:
     """(results format, RDF format) for this request, negotiated once per (format, Accept)."""
     key = (request.args.get("format"), request.headers.get("Accept"))
     found = _NEGOTIATED.get(key)
     if found is None:
         found = (
-            conneg.negotiate(request, conneg.RESULTS_FORMATS, default=JSON_RESULTS),
-            conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE),
+            conneg.negotiate(request, formats.RESULTS_FORMATS, default=JSON_RESULTS),
+            conneg.negotiate(request, formats.RDF_FORMATS, default=TURTLE),
         )
         if len(_NEGOTIATED) >= _CACHE_SIZE:
             _NEGOTIATED.clear()
@@ -299,7 +300,7 @@ def _wants_html() -> bool:
     accept = request.accept_mimetypes
     if not any(value in ("text/html", "application/xhtml+xml") for value, _q in accept):
         return False
-    data = [f.media_type for f in (*conneg.RDF_FORMATS, *conneg.RESULTS_FORMATS)]
+    data = [f.media_type for f in (*formats.RDF_FORMATS, *formats.RESULTS_FORMATS)]
     best = accept.best_match(["text/html", *data])
     return best == "text/html"
 
@@ -308,9 +309,9 @@ def service_description() -> ResponseReturnValue:
     """SPARQL 1.1 Service Description of this endpoint (HTML clients go to the query page)."""
     if _wants_html() and "format" not in request.args:
         return redirect(url_for("sparql.query_page"), code=303)
-    fmt = conneg.negotiate(request, conneg.RDF_FORMATS, default=TURTLE)
+    fmt = conneg.negotiate(request, formats.RDF_FORMATS, default=TURTLE)
     if fmt is None or fmt.rdf is None:
-        return error_response(406, conneg.not_acceptable_body(conneg.RDF_FORMATS))
+        return error_response(406, conneg.not_acceptable_body(formats.RDF_FORMATS))
     service = get_service()
     node = ox.NamedNode(_endpoint_iri())
 

@@ -3,7 +3,7 @@
 Why: rebuilding the indexes reads the whole store back (~70 k statements a second), so a
 one-triple write on a million triples took many seconds. A write that knows its delta (the quads
 it added and removed) hands it to :func:`update`, which starts from the parent generation's
-index input (:mod:`loaders.index_state`) and recomputes only the rows of the subjects whose
+index input (:mod:`core.indexes.state`) and recomputes only the rows of the subjects whose
 answers can have changed:
 
 * the *changed* subjects: those of the delta's quads whose predicate an index query reads;
@@ -12,7 +12,7 @@ answers can have changed:
   ``km:initiative`` (an initiative reads its involvements), in the store before and after;
 * the other involvements of an affected initiative (involvement rows are a set over them).
 
-Those subjects are evaluated twice with :func:`loaders.indexes.evaluate` (the load path's
+Those subjects are evaluated twice with :func:`core.indexes.build.evaluate` (the load path's
 evaluator, held to the stored queries by tests), over the store before and after the write (the
 "before" is the store after, with the delta undone), and the difference patches the parent's
 input. Facets and sort keys are then written from the patched input (cheap: arrays), and the
@@ -37,12 +37,14 @@ import numpy as np
 import pyoxigraph as ox
 import tantivy
 
-from core import digests, facets, search
+from core import digests
 from core.effects import Delta, parent_of
+from core.indexes import build as indexes
+from core.indexes import facets, search
+from core.indexes import state as index_state
+from core.indexes.state import IndexState
 from core.store import Generation, KiemenStore, graph_iri
-from loaders import index_state, indexes
-from loaders.index_state import IndexState
-from loaders.provenance import META_GRAPH
+from core.write.provenance import META_GRAPH
 
 #: Subjects one incremental update may re-evaluate; beyond this a full rebuild is cheaper.
 MAX_AFFECTED = 5_000
@@ -351,7 +353,7 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
 
 
 def _vocabulary(directory: Path) -> Counter[str]:
-    """The word counts a text index's corrections use (see :func:`core.search.build`)."""
+    """The word counts a text index's corrections use (see :func:`core.indexes.search.build`)."""
     path = directory / search.VOCABULARY
     if not path.exists():
         return Counter()

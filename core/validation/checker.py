@@ -3,8 +3,8 @@
 A source's triples pass by once — read from the file by a thread while pyoxigraph's bulk loader
 writes the same file on the other core, or handed over by a Python loader as it writes them.
 Consecutive statements about one subject form a *block*, which is checked against the shapes as
-soon as the subject changes (:mod:`loaders.shapes`). What a rule needs to know about the nodes a
-block points to (their types, their scheme) comes from
+soon as the subject changes (:mod:`core.validation.shapes`). What a rule needs to know about the
+nodes a block points to (their types, their scheme) comes from
 
 * a small memo of every node already streamed (types and the few predicates value rules read),
 * the rest of the store (the ontology, the curated data, other sources), cached, or
@@ -28,8 +28,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from core.vocab import RDF_TYPE
-from loaders.shapes import (
+from core.validation.shapes import (
     EMPTY,
     Desc,
     Evaluator,
@@ -39,6 +38,7 @@ from loaders.shapes import (
     Shapes,
     Term,
 )
+from core.vocab import RDF_TYPE
 
 _EMPTY_MAP: dict[str, list[Term]] = {}
 #: Components whose verdict depends on other nodes (re-checked against the store when negative).

@@ -3,8 +3,8 @@
 pyshacl builds the whole data graph in rdflib before it checks anything: over a million triples
 that is minutes and gigabytes. Kiemen's shapes only look at a focus node's own statements and at
 the types or scheme of the nodes they point to, so they can be checked while the data streams
-past (see :mod:`loaders.checker`). This module reads ``ontology/shapes.ttl`` — the single source
-of the rules — into :class:`Shape` objects and evaluates them on a :class:`Desc` (a node's
+past (see :mod:`core.validation.checker`). This module reads ``ontology/shapes.ttl`` — the single
+source of the rules — into :class:`Shape` objects and evaluates them on a :class:`Desc` (a node's
 statements). The SHACL Core features the shapes use are implemented; a shapes file that uses
 anything else raises :class:`Unsupported`, and validation falls back to pyshacl.
 

@@ -4,7 +4,7 @@ pyoxigraph exposes no syntax tree, yet the endpoint needs two things before it r
 whether a query names its own dataset (``FROM``: then the union default graph must not override
 it) and where the protocol's ``using-graph-uri`` goes in an update (pyoxigraph's ``update`` takes
 no dataset). Neither decides what a request may do: the query workers cannot reach the network,
-and an update is authorised from the graphs it actually changed (:mod:`portal.sparql_engine`).
+and an update is authorised from the graphs it actually changed (:mod:`core.sparql.engine`).
 If this scan and the engine's parser ever disagree, the worst outcome is a wrong default dataset
 or a syntax error, never a write or a connection that was not allowed.
 

@@ -25,11 +25,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core import digests, facets, search
+from core import digests
+from core.indexes import facets, search
+from core.indexes import state as index_state
 from core.store import Generation, KiemenStore, graph_iri
 from core.vocab import DCT, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS
-from loaders import index_state
-from loaders.provenance import META_GRAPH
+from core.write.provenance import META_GRAPH
 
 #: Name properties, best first, for things that have several.
 NAME_PROPS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")
@@ -379,7 +380,7 @@ def _opened(rec: Record) -> dict[str, list[Any]]:
 class Collector:
     """Keeps, per streamed subject, only what the index queries read; answers them at the end.
 
-    The checker hands over each subject's *block* (:meth:`loaders.checker.Session.collect`).
+    The checker hands over each subject's *block* (:meth:`core.validation.checker.Session.collect`).
     Blank nodes are keyed per stream, as the store keeps the nodes of two sources apart. Records
     are kept per graph, so that a load that replaces a graph drops what an earlier stream of it
     left.

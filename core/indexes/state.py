@@ -1,6 +1,6 @@
 """What a generation's indexes were built from, kept beside them for the next write.
 
-Why: an incremental index update (:mod:`loaders.incremental`) changes only the rows of the
+Why: an incremental index update (:mod:`core.indexes.incremental`) changes only the rows of the
 subjects a write touched; it needs the previous generation's complete index input (the rows of
 the ``index-*`` queries), its search documents of things and the stable search keys of its
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import facets, search
+from core.indexes import facets, search
 
 FORMAT = 3
 STATE_FILE = "kiemen-index-state.json"

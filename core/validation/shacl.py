@@ -1,7 +1,7 @@
 """Validation with the SHACL shapes of ``ontology/shapes.ttl``, reported in plain words.
 
-Two engines read the same shapes file. The streaming engine (:mod:`loaders.shapes`,
-:mod:`loaders.checker`) checks every focus node while a source is written and is the one
+Two engines read the same shapes file. The streaming engine (:mod:`core.validation.shapes`,
+:mod:`core.validation.checker`) checks every focus node while a source is written and is the one
 :func:`loaders.load` uses. pyshacl is the reference: it takes over when the shapes use a SHACL
 feature the streaming engine does not implement, and the tests hold the two to the same answers.
 Both report each problem with the rule's ``sh:name``, its ``sh:message`` and the file and line
@@ -24,8 +24,8 @@ from rdflib.namespace import SH
 
 from core.config import CANONICAL_BASE, Settings
 from core.paths import package_dir
-from loaders.base import Problem
-from loaders.shapes import Shapes, compile_shapes
+from core.problems import Problem
+from core.validation.shapes import Shapes, compile_shapes
 
 if TYPE_CHECKING:  # rdflib and pyshacl are slow to import; only the fallback needs them
     import rdflib

@@ -5,11 +5,11 @@ a small pool. The web process hands a :class:`Job` over a pipe and waits until t
 worker that has not answered by then is killed (SIGKILL) and a fresh one takes its place, so a
 runaway query costs one process and never a web thread or another client's answer.
 
-Workers are plain subprocesses (``python -m portal.sparql_engine``), started ahead of need and
+Workers are plain subprocesses (``python -m core.sparql.engine``), started ahead of need and
 killed by the kernel if the web process dies. Each opens the store read-only through
 :meth:`core.store.KiemenStore.reader`, which reopens itself when a writer publishes a new
 generation. Writes (SPARQL Update and the Graph Store Protocol) run in the same workers under a
-deadline too, through the one write pipeline (:func:`loaders.pipeline.run`: authorised by what
+deadline too, through the one write pipeline (:func:`core.write.pipeline.run`: authorised by what
 the engine did, validated against the shapes, recorded in the provenance graph), so they are
 atomic: a worker killed half-way leaves the published store exactly as it was.
 """
@@ -38,14 +38,16 @@ import pyoxigraph as ox
 from core import effects
 from core.config import Settings
 from core.failpoints import fault
+from core.formats import RDF_FORMATS, RESULTS_FORMATS, by_key
 from core.prefixes import ontology_prefixes
+from core.problems import Problem
+from core.sparql import results as sparql_results
+from core.sparql import sandbox
+from core.sparql.text import DEFAULT_GRAPH
 from core.store import Generation, KiemenStore, StoreError, graph_iri
-from loaders import pipeline, provenance, validate_graphs
-from loaders.base import Problem
-from portal import sandbox, sparql_results
-from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
-from portal.sparql_text import DEFAULT_GRAPH
-from portal.tokens import bundled_graph_iris, covers
+from core.tokens import bundled_graph_iris, covers
+from core.validation.graphs import validate_graphs
+from core.write import pipeline, provenance
 
 TRUNCATED_HEADER = "Kiemen-Truncated"
 log = logging.getLogger(__name__)
@@ -407,7 +409,7 @@ def _diff(old: ox.Store | None, new: ox.Store, graph: str) -> tuple[int, int]:
 
 
 class _HttpWrite:
-    """A SPARQL Update or Graph Store write, as a writer of :func:`loaders.pipeline.run`."""
+    """A SPARQL Update or Graph Store write, as a writer of :func:`core.write.pipeline.run`."""
 
     def __init__(self, kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> None:
         self.kstore = kstore
@@ -586,7 +588,7 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    """A worker process (``python -m portal.sparql_engine FD``) and our end of its socket.
+    """A worker process (``python -m core.sparql.engine FD``) and our end of its socket.
 
     A plain subprocess rather than ``multiprocessing``: nothing of the web process (its threads,
     its open store, its ``__main__``) is inherited or re-run.
@@ -596,7 +598,7 @@ class _Worker:
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "portal.sparql_engine", str(theirs.fileno())],
+                [sys.executable, "-m", "core.sparql.engine", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 close_fds=True,
@@ -852,7 +854,7 @@ def _close_all() -> None:
 
 
 if __name__ == "__main__":  # a worker process, started by _Worker
-    # run the imported module's loop, so that pickled classes are portal.sparql_engine's
-    from portal.sparql_engine import _worker_main as _main
+    # run the imported module's loop, so that pickled classes are core.sparql.engine's
+    from core.sparql.engine import _worker_main as _main
 
     _main(Connection(int(sys.argv[1])))

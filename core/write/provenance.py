@@ -14,9 +14,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.problems import LoadStats
 from core.store import graph_iri
 from core.vocab import DCAT, DCT, PROV, SPDX, VOID, XSD
-from loaders.base import LoadStats
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -197,6 +197,55 @@ def record_restore(
                 meta,
             )
         )
+    for graph in graphs:
+        quads.append(ox.Quad(graph, ox.NamedNode(PROV + "wasInfluencedBy"), activity, meta))
+    store.extend(quads)
+    return activity
+
+
+#: Where the records of ``kiemen migrate-base`` live (``{id}migrate-base/{stamp}``); their texts
+#: name the base the store moved from, and a later migration leaves them as they are.
+MIGRATION_PATH = "migrate-base/"
+
+
+def record_migration(
+    store: ox.Store,
+    settings: Settings,
+    graphs: list[ox.NamedNode],
+    *,
+    old: str,
+    rewritten: int,
+    started: dt.datetime,
+) -> ox.NamedNode:
+    """Record ``kiemen migrate-base``: one activity saying which base the IRIs moved from and
+    how many statements were rewritten; each rewritten graph gets ``prov:wasInfluencedBy`` it.
+    The graphs' own records (already rewritten with them) stay as they were."""
+    meta = graph_iri(settings, META_GRAPH)
+    ended = dt.datetime.now(dt.UTC)
+    stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
+    activity = ox.NamedNode(f"{settings.id_ns}{MIGRATION_PATH}{stamp}")
+    software = ox.NamedNode(f"{settings.id_ns}software/kiemen-migrate-base")
+    label = f"migrate-base from {old} to {settings.base_uri}"
+    quads = [
+        *_activity(activity, label, started, ended, meta),
+        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
+        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
+        ox.Quad(software, RDFS_LABEL, ox.Literal("Kiemen migrate-base"), meta),
+        ox.Quad(
+            software,
+            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
+            ox.Literal(kiemen_version()),
+            meta,
+        ),
+        ox.Quad(
+            activity,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+            ox.Literal(
+                f"IRIs under {old} moved onto {settings.base_uri}: {rewritten} statements rewritten"
+            ),
+            meta,
+        ),
+    ]
     for graph in graphs:
         quads.append(ox.Quad(graph, ox.NamedNode(PROV + "wasInfluencedBy"), activity, meta))
     store.extend(quads)

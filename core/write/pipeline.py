@@ -15,8 +15,9 @@ rollbacks all take the same steps, in this order, inside one private generation
 A dry run takes steps 1-4 and publishes nothing. Each step starts with a failpoint
 (``write:<stage>``, or ``dry-run:<stage>``; see :mod:`core.failpoints`), plus ``write:switch``
 after the caller's records and before the switch, and ``write:published`` after it, so that a
-test can kill the writer at every point. The pipeline lives beside the loaders because
-validation (the streaming checker and the shapes) lives there; the web app builds on both.
+test can kill the writer at every point. The pipeline is in the core, beside the validation
+(:mod:`core.validation`) and the indexes (:mod:`core.indexes`) it runs; the loaders, the web app
+and the command line build on it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from typing import Protocol
 
 from core.effects import Delta
 from core.failpoints import failpoint
+from core.indexes import incremental
 from core.store import Generation, KiemenStore
-from loaders import incremental
 
 #: The steps every write takes, in order.
 STAGES = ("authorise", "write", "validate", "provenance", "indexes", "publish")
@@ -83,7 +84,7 @@ def rebuild_indexes(
 
     ``delta``: the quads this write added and removed (exactly), when the writer knows them;
     then the browse and search indexes are updated from the parent generation's instead of
-    rebuilt from the whole store (see :mod:`loaders.incremental`). Without it (a load) they are
+    rebuilt from the whole store (see :mod:`core.indexes.incremental`). Without it (a load) they are
     built for the data in full.
     """
     incremental.expect(gen, delta)
@@ -101,11 +102,14 @@ def run(
     dry_run: bool = False,
     before_publish: Callable[[str], None] | None = None,
     say: Callable[[str], None] | None = None,
+    any_base: bool = False,
 ) -> str | None:
     """Take ``writer`` through every step; return the published generation (None: dry run).
 
     ``before_publish(name)`` writes the records that must become true with the data (see
     :meth:`KiemenStore.writing`): it runs under the write lock, after every other step.
+    ``any_base``: the store may have been made under another canonical base (only for the
+    writer that moves it onto this deployment's, ``kiemen migrate-base``).
     """
     point = "dry-run:" if dry_run else "write:"
 
@@ -114,7 +118,7 @@ def run(
             before_publish(name)
         failpoint("write:switch")
 
-    with kstore.writing(publish=not dry_run, before_publish=records) as gen:
+    with kstore.writing(publish=not dry_run, before_publish=records, any_base=any_base) as gen:
         try:
             for stage in ("authorise", "write", "validate", "provenance"):
                 failpoint(point + stage)

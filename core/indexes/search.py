@@ -1,6 +1,6 @@
 """Full-text search with tantivy that never fails: normalised words, one Dutch stemmer, corrections.
 
-The index is built at load (``loaders/indexes.py``) into the generation's ``search/text``
+The index is built at load (``core/indexes/build.py``) into the generation's ``search/text``
 directory, so it always matches the published store. Each document is one thing (initiative,
 actor, place, concept, source document, literature reference) with:
 
@@ -43,7 +43,7 @@ import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from core.facets import pick
+from core.indexes.facets import pick
 
 TEXT_DIR = "text"
 VOCABULARY = "kiemen-vocabulary.json"
