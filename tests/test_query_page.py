@@ -124,7 +124,9 @@ def test_share_link_carries_the_query(page: Page, server: str) -> None:
     p = page.page
     p.goto(server + "/query")
     results_text(p)
-    own = 'SELECT ?class WHERE { ?class a owl:Class FILTER(CONTAINS(STR(?class), "/def/")) } LIMIT 3'
+    own = (
+        'SELECT ?class WHERE { ?class a owl:Class FILTER(CONTAINS(STR(?class), "/def/")) } LIMIT 3'
+    )
     p.evaluate(f"void window.kiemenYasgui.getTab().setQuery({own!r})")
     href = p.get_attribute("#share-link", "href")
     assert href and parse_qs(urlparse(href).query)["query"] == [own]
