@@ -7,7 +7,7 @@ import json
 import click
 
 from cli.base import EXIT_USAGE, Context, fail, guarded
-from portal.tokens import DEFAULT_NAME, TokenError, TokenStore
+from core.tokens import DEFAULT_NAME, TokenError, TokenStore
 
 
 @click.group("token")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Settings
-from portal.sparql_text import DEFAULT_GRAPH
+from core.digests import DEFAULT_GRAPH
 
 TOKEN_PREFIX = "kiemen_"
 DEFAULT_NAME = "default"

@@ -54,14 +54,9 @@ UNVALIDATED_GRAPHS = ("shapes", provenance.META_GRAPH)
 MAX_ERRORS = 200
 
 
-def register(loader: type) -> type:
-    """Add a loader class to the registry (used as a decorator by loader modules)."""
-    if loader not in REGISTRY:
-        REGISTRY.insert(len(REGISTRY) - 1, loader)
-    return loader
-
-
 def pick(source: Source) -> Loader:
+    if source.loader is not None:
+        return source.loader
     for cls in REGISTRY:
         if cls.accepts(source):
             loader: Loader = cls()
@@ -759,6 +754,5 @@ __all__ = [
     "load",
     "pick",
     "rebuild_indexes",
-    "register",
     "validate_graphs",
 ]

@@ -40,12 +40,12 @@ from core.config import Settings
 from core.failpoints import fault
 from core.prefixes import ontology_prefixes
 from core.store import Generation, KiemenStore, StoreError, graph_iri
+from core.tokens import bundled_graph_iris, covers
 from loaders import pipeline, provenance, validate_graphs
 from loaders.base import Problem
 from portal import sandbox, sparql_results
 from portal.conneg import RDF_FORMATS, RESULTS_FORMATS, by_key
 from portal.sparql_text import DEFAULT_GRAPH
-from portal.tokens import bundled_graph_iris, covers
 
 TRUNCATED_HEADER = "Kiemen-Truncated"
 log = logging.getLogger(__name__)

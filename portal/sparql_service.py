@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, request
 
 from core.config import Settings
 from core.prefixes import ontology_prefixes
+from core.tokens import TokenInfo, TokenStore
 from portal.sparql_engine import (
     TRUNCATED_HEADER,
     ClientLimiter,
@@ -21,7 +22,6 @@ from portal.sparql_engine import (
     WorkerPool,
     create_pool,
 )
-from portal.tokens import TokenInfo, TokenStore
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",

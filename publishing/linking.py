@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
@@ -35,11 +35,11 @@ from core.config import Settings
 from core.store import KiemenStore
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
-from portal import publishing
-from portal.publishers import Auth, Publisher, PublisherError, connect, now
-
-if TYPE_CHECKING:
-    from portal.publishing import Record
+from publishing.catalogue import withdraw_links_graph
+from publishing.checks import publisher_source
+from publishing.publishers import Auth, Publisher, PublisherError, connect, now
+from publishing.records import Record, current_triples, value
+from publishing.versions import publisher_lock
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
@@ -313,7 +313,7 @@ def decide(
         raise PublisherError(
             "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
         )
-    with publishing.publisher_lock(settings, publisher.code):
+    with publisher_lock(settings, publisher.code):
         before = len(links_triples(settings, publisher))
         with connect(settings) as db:
             row = db.execute(
@@ -326,8 +326,8 @@ def decide(
                 f"{publisher.code} heeft geen voorstel {suggestion_id}",
             )
         if decision == "confirm":
-            data = publishing.current_triples(kstore, publisher.data_graph(settings))
-            if not any(publishing.value(tr.subject) == row["subject"] for tr in data):
+            data = current_triples(kstore, publisher.data_graph(settings))
+            if not any(value(tr.subject) == row["subject"] for tr in data):
                 raise PublisherError(
                     f"<{row['subject']}> is no longer in your data; upload it again to link it",
                     f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
@@ -343,10 +343,10 @@ def decide(
         triples = links_triples(settings, publisher)
         try:
             if triples:
-                source = publishing._source(publisher, settings, triples, "links", graph="links")
+                source = publisher_source(publisher, settings, triples, "links", graph="links")
                 loaders.load(kstore, [source])
             else:
-                publishing.withdraw_links_graph(kstore, publisher)
+                withdraw_links_graph(kstore, publisher)
         except LoadError as exc:
             with connect(settings) as db:
                 db.execute(

@@ -8,7 +8,7 @@ gets a useful answer (today's code) rather than a bare "unknown". Each publisher
 own named graphs, ``{base}graph/publishers/{code}/…``, and mints its records under
 ``{base}id/publishers/{code}/…``.
 
-Tokens are the endpoint's bearer tokens (:mod:`portal.tokens`), granted exactly the
+Tokens are the endpoint's bearer tokens (:mod:`core.tokens`), granted exactly the
 publisher's graph prefix; this module links each token to its publisher and adds an optional
 expiry, which the publishing pipeline enforces. The registry, the versions, the audit log and
 the link suggestions live in one SQLite file beside the store (``publishers.sqlite3``), like
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Settings
+from core.tokens import TokenInfo, TokenStore
 from loaders.places import CbsBody, cbs_list, current_successors
-from portal.tokens import TokenInfo, TokenStore
 
 CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")

@@ -14,9 +14,14 @@ import pytest
 from conftest import REPO
 from openpyxl import load_workbook
 
-from portal.publish_template import (
+from publishing import linking
+from publishing.checks import shacl_check
+from publishing.publishers import PublisherError, Registry, check_code, reference
+from publishing.records import Record, build_records, existing_places, vocabulary
+from publishing.template import (
     TABLES,
     UploadFile,
+    check_rows,
     csv_bytes,
     example_rows,
     looks_like_formula,
@@ -26,7 +31,6 @@ from portal.publish_template import (
     table_for_name,
     templates_dir,
 )
-from portal.publishers import PublisherError, Registry, check_code, reference
 
 #: The 40 largest Dutch municipalities (CBS, 2024) and their codes.
 LARGEST = {
@@ -183,25 +187,18 @@ def kstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _build(kstore: Any) -> Any:
-    from portal import publishing
-    from portal.publish_template import check_rows
-
     files = [
         UploadFile(f"{name}.csv", csv_bytes(name, rows)) for name, rows in example_rows().items()
     ]
     parsed = read_uploads(files, 10_000_000)
-    checked = check_rows(parsed, publishing.vocabulary(kstore), "GM0344")
+    checked = check_rows(parsed, vocabulary(kstore), "GM0344")
     publisher = Registry(kstore.settings).get("GM0344")
-    return publisher, publishing.build_records(
-        checked, publisher, kstore.settings, publishing.existing_places(kstore)
-    )
+    return publisher, build_records(checked, publisher, kstore.settings, existing_places(kstore))
 
 
 def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None:
-    from portal import publishing
-
     publisher, build = _build(kstore)
-    first = publishing.shacl_check(kstore, publisher, build, build.records)
+    first = shacl_check(kstore, publisher, build, build.records)
     assert not [i for i in first if i.severity == "error"], "the example is valid"
     # take the English description away from the third initiative (row 4)
     third = next(r for r in build.records if r.ident == "UTR-2023-027")
@@ -214,7 +211,7 @@ def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None
             and tr.object.language == "en"
         )
     ]
-    issues = publishing.shacl_check(kstore, publisher, build, build.records)
+    issues = shacl_check(kstore, publisher, build, build.records)
     errors = [i for i in issues if i.severity == "error"]
     assert len(errors) == 1, errors
     issue = errors[0]
@@ -235,9 +232,6 @@ def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None
 
 
 def test_link_suggestions_follow_the_three_rules(kstore: Any) -> None:
-    from portal import linking
-    from portal.publishing import Record
-
     publisher = Registry(kstore.settings).get("GM0344")
     base = kstore.settings.base_uri
 

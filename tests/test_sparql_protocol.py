@@ -441,7 +441,7 @@ def test_scan_finds_dataset_clauses_and_where() -> None:
 
 def test_token_grants() -> None:
     from core.config import Settings
-    from portal.tokens import covers, grant_iri
+    from core.tokens import covers, grant_iri
 
     settings = Settings(base_uri="http://k/")
     assert grant_iri(settings, "notes") == "http://k/graph/notes"

@@ -30,12 +30,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.prefixes import ontology_prefixes
 from core.store import StoreError
+from core.tokens import TokenStore
 from portal import conneg
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
-from portal.linking import all_suggestions, decide, open_suggestions
-from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
-from portal.publishers import (
+from publishing.checks import Report, shacl_report
+from publishing.diff import ModeError, parse_mode
+from publishing.linking import all_suggestions, decide, open_suggestions
+from publishing.pending import drop, stash, take
+from publishing.publishers import (
     LICENCES,
     Auth,
     AuthError,
@@ -44,21 +47,10 @@ from portal.publishers import (
     publisher_for_graph,
     reference,
 )
-from portal.publishing import (
-    Report,
-    _audit,
-    audit_log,
-    process_rdf,
-    process_upload,
-    rollback,
-    shacl_report,
-    version_triples,
-    versions,
-    vocabulary,
-)
-from portal.tokens import TokenStore
-from portal.upload_diff import ModeError, parse_mode
-from portal.upload_pending import drop, stash, take
+from publishing.records import vocabulary
+from publishing.template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
+from publishing.uploads import process_rdf, process_upload
+from publishing.versions import audit, audit_log, rollback, version_triples, versions
 
 bp = Blueprint("publish", __name__)
 
@@ -211,7 +203,7 @@ def _audit_refusal(auth: Auth, action: str, issue: Issue) -> None:
     report = Report(auth.publisher.code, action)
     report.issues.append(issue)
     report.structural = True
-    _audit(get_settings(), auth, report)
+    audit(get_settings(), auth, report)
 
 
 # -- pages for people ---------------------------------------------------------------------------
