@@ -25,14 +25,8 @@ from publishing.publishers import (
 )
 from publishing.records import lit, n, value
 
-KM = "https://w3id.org/kiemen/def/"
 ADMS_TYPE = "http://purl.org/adms/publishertype/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-
-#: Most problems a report lists; the counts always cover all.
-MAX_ISSUES = 500
-#: Rounds of "drop the rows the shapes reject and check again" when publishing valid rows only.
-MAX_ROUNDS = 4
 
 
 # -------------------------------------------------------------------------------------------------

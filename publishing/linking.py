@@ -39,7 +39,6 @@ from publishing.catalogue import withdraw_links_graph
 from publishing.checks import publisher_source
 from publishing.publishers import Auth, Publisher, PublisherError, connect, now
 from publishing.records import Record, current_triples, value
-from publishing.versions import publisher_lock
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
@@ -298,13 +297,8 @@ def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
     return out
 
 
-def decide(
-    kstore: KiemenStore, auth: Auth, suggestion_id: int, decision: str, prop: str | None = None
-) -> dict[str, Any]:
-    """Confirm or reject a suggestion (or undo a confirmation) and republish the links graph."""
-
-    settings = kstore.settings
-    publisher = auth.publisher
+def check_decision(decision: str, prop: str | None) -> None:
+    """Refuse anything but confirm or reject, and a property other than sameAs or exactMatch."""
     if decision not in ("confirm", "reject"):
         raise PublisherError(
             "the decision is confirm or reject", "de beslissing is confirm of reject"
@@ -313,66 +307,88 @@ def decide(
         raise PublisherError(
             "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
         )
-    with publisher_lock(settings, publisher.code):
-        before = len(links_triples(settings, publisher))
-        with connect(settings) as db:
-            row = db.execute(
-                "SELECT * FROM suggestions WHERE id = ? AND code = ?",
-                (suggestion_id, publisher.code),
-            ).fetchone()
-        if row is None:
+
+
+def suggestion(kstore: KiemenStore, publisher: Publisher, sid: int, decision: str) -> Any:
+    """The publisher's suggestion ``sid``; one to confirm must still be about its data."""
+    settings = kstore.settings
+    with connect(settings) as db:
+        row = db.execute(
+            "SELECT * FROM suggestions WHERE id = ? AND code = ?", (sid, publisher.code)
+        ).fetchone()
+    if row is None:
+        raise PublisherError(
+            f"{publisher.code} has no suggestion {sid}",
+            f"{publisher.code} heeft geen voorstel {sid}",
+        )
+    if decision == "confirm":
+        data = current_triples(kstore, publisher.data_graph(settings))
+        if not any(value(tr.subject) == row["subject"] for tr in data):
             raise PublisherError(
-                f"{publisher.code} has no suggestion {suggestion_id}",
-                f"{publisher.code} heeft geen voorstel {suggestion_id}",
+                f"<{row['subject']}> is no longer in your data; upload it again to link it",
+                f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
+                "het te koppelen",
             )
-        if decision == "confirm":
-            data = current_triples(kstore, publisher.data_graph(settings))
-            if not any(value(tr.subject) == row["subject"] for tr in data):
-                raise PublisherError(
-                    f"<{row['subject']}> is no longer in your data; upload it again to link it",
-                    f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
-                    "het te koppelen",
-                )
-        status = "confirmed" if decision == "confirm" else "rejected"
-        with connect(settings) as db:
-            db.execute(
-                "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
-                "decided = ?, decided_by = ? WHERE id = ?",
-                (status, prop, now(), auth.token.id, suggestion_id),
-            )
-        triples = links_triples(settings, publisher)
-        try:
-            if triples:
-                source = publisher_source(publisher, settings, triples, "links", graph="links")
-                loaders.load(kstore, [source])
-            else:
-                withdraw_links_graph(kstore, publisher)
-        except LoadError as exc:
-            with connect(settings) as db:
-                db.execute(
-                    "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL "
-                    "WHERE id = ?",
-                    (row["status"], suggestion_id),
-                )
-            raise PublisherError(
-                "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
-                "de koppeling is niet opgeslagen: "
-                + "; ".join(p.message for p in exc.problems[:3]),
-            ) from exc
-        with connect(settings) as db:
-            db.execute(
-                "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
-                "removed, errors, warnings, detail) VALUES (?, ?, ?, ?, ?, NULL, '[]', ?, ?, 0, "
-                "0, ?)",
-                (
-                    now(),
-                    publisher.code,
-                    auth.token.id,
-                    "link",
-                    status,
-                    max(0, len(triples) - before),
-                    max(0, before - len(triples)),
-                    f"{row['subject']} {prop or row['property']} {row['candidate']}",
-                ),
-            )
-    return {"id": suggestion_id, "status": status, "links": len(triples)}
+    return row
+
+
+def mark(settings: Settings, sid: int, status: str, prop: str | None, token_id: str) -> None:
+    """Record the decision on suggestion ``sid``."""
+    with connect(settings) as db:
+        db.execute(
+            "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
+            "decided = ?, decided_by = ? WHERE id = ?",
+            (status, prop, now(), token_id, sid),
+        )
+
+
+def unmark(settings: Settings, sid: int, status: str) -> None:
+    """Put suggestion ``sid`` back as it was before an undone decision."""
+    with connect(settings) as db:
+        db.execute(
+            "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL WHERE id = ?",
+            (status, sid),
+        )
+
+
+def republish(kstore: KiemenStore, publisher: Publisher) -> list[ox.Triple]:
+    """Publish the publisher's links graph from the confirmed suggestions (or withdraw it when
+    none are left); return its triples. Raises LoadError when the shapes refuse it."""
+    settings = kstore.settings
+    triples = links_triples(settings, publisher)
+    if triples:
+        source = publisher_source(publisher, settings, triples, "links", graph="links")
+        loaders.load(kstore, [source])
+    else:
+        withdraw_links_graph(kstore, publisher)
+    return triples
+
+
+def refused(exc: LoadError) -> PublisherError:
+    """A links graph the shapes refused, said to the publisher."""
+    return PublisherError(
+        "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
+        "de koppeling is niet opgeslagen: " + "; ".join(p.message for p in exc.problems[:3]),
+    )
+
+
+def audit_decision(
+    settings: Settings, auth: Auth, row: Any, status: str, prop: str | None, change: int
+) -> None:
+    """The decision in the audit log; ``change``: links added (positive) or removed."""
+    with connect(settings) as db:
+        db.execute(
+            "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
+            "removed, errors, warnings, detail) VALUES (?, ?, ?, ?, ?, NULL, '[]', ?, ?, 0, "
+            "0, ?)",
+            (
+                now(),
+                auth.publisher.code,
+                auth.token.id,
+                "link",
+                status,
+                max(0, change),
+                max(0, -change),
+                f"{row['subject']} {prop or row['property']} {row['candidate']}",
+            ),
+        )

@@ -43,13 +43,7 @@ from publishing.template import (
 )
 
 KM = "https://w3id.org/kiemen/def/"
-ADMS_TYPE = "http://purl.org/adms/publishertype/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-
-#: Most problems a report lists; the counts always cover all.
-MAX_ISSUES = 500
-#: Rounds of "drop the rows the shapes reject and check again" when publishing valid rows only.
-MAX_ROUNDS = 4
 
 
 def n(iri: str) -> ox.NamedNode:

@@ -21,28 +21,18 @@ from core.store import KiemenStore
 from core.vocab import (
     RDF,
 )
-from loaders.base import LoadError, Location
-from publishing.checks import Report, issue_from_problem, publisher_source
-from publishing.diff import diff
+from loaders.base import Location
+from publishing.checks import Report, publisher_source
 from publishing.publishers import (
     Auth,
     connect,
     files_dir,
     now,
 )
-from publishing.records import Build, current_triples, value
-from publishing.template import (
-    error,
-)
+from publishing.records import current_triples, value
 
 KM = "https://w3id.org/kiemen/def/"
-ADMS_TYPE = "http://purl.org/adms/publishertype/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
-
-#: Most problems a report lists; the counts always cover all.
-MAX_ISSUES = 500
-#: Rounds of "drop the rows the shapes reject and check again" when publishing valid rows only.
-MAX_ROUNDS = 4
 
 
 @contextlib.contextmanager
@@ -253,53 +243,11 @@ def version_triples(settings: Settings, code: str, number: int) -> list[ox.Tripl
     ]
 
 
-def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
-    """Publish an earlier version's triples again, as the newest version."""
-    settings = kstore.settings
-    publisher = auth.publisher
-    report = Report(publisher.code, "rollback")
-    with publisher_lock(settings, publisher.code):
-        triples = version_triples(settings, publisher.code, to_version)
-        if triples is None:
-            report.issues.append(
-                error(
-                    f"{publisher.code} has no version {to_version}",
-                    f"{publisher.code} heeft geen versie {to_version}",
-                    rule="version",
-                )
-            )
-            audit(settings, auth, report)
-            return report
-        old = current_triples(kstore, publisher.data_graph(settings))
-        version = next_version(settings, publisher.code)
-        new = set(triples)
-        try:
-            publish_version(
-                kstore,
-                auth,
-                triples,
-                version,
-                action="rollback",
-                files=[],
-                records=len(
-                    [
-                        tr
-                        for tr in triples
-                        if tr.predicate == RDF_TYPE
-                        and settings.canonical(value(tr.object))
-                        in (KM + "Initiative", KM + "Organisation", KM + "Involvement")
-                    ]
-                ),
-                old=old,
-                based_on=to_version,
-                report=report,
-                detail=f"rollback to version {to_version}",
-            )
-        except LoadError as exc:
-            report.issues += [issue_from_problem(p, Build()) for p in exc.problems]
-            audit(settings, auth, report, detail=f"rollback to version {to_version} refused")
-            return report
-        report.published, report.version = True, version
-        report.triples, report.added, report.removed = len(new), len(new - old), len(old - new)
-        report.diff = diff(old, triples, settings, publisher.id_ns(settings))
-    return report
+def record_count(settings: Settings, triples: list[ox.Triple]) -> int:
+    """How many initiatives, organisations and involvements ``triples`` describe."""
+    kinds = (KM + "Initiative", KM + "Organisation", KM + "Involvement")
+    return sum(
+        1
+        for tr in triples
+        if tr.predicate == RDF_TYPE and settings.canonical(value(tr.object)) in kinds
+    )

@@ -22,15 +22,12 @@ from publishing.template import (
     TABLES,
     UploadFile,
     check_rows,
-    csv_bytes,
-    example_rows,
     looks_like_formula,
     parse_date,
     read_uploads,
-    readme_text,
     table_for_name,
-    templates_dir,
 )
+from publishing.template_files import csv_bytes, example_rows, readme_text, templates_dir
 
 #: The 40 largest Dutch municipalities (CBS, 2024) and their codes.
 LARGEST = {
