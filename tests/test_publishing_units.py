@@ -12,9 +12,13 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from conftest import REPO
+from flask import Flask
 from openpyxl import load_workbook
 
-from publishing import linking
+import loaders
+from loaders import incremental, pipeline
+from portal import features, wiring
+from publishing import catalogue, checks, linking
 from publishing.checks import shacl_check
 from publishing.publishers import PublisherError, Registry, check_code, reference
 from publishing.records import Record, build_records, existing_places, vocabulary
@@ -271,3 +275,23 @@ def test_link_suggestions_follow_the_three_rules(kstore: Any) -> None:
     assert not [s for s in found if s.subject.endswith("/e")]
     assert linking.normalise_homepage("HTTPS://WWW.Example.org/") == "example.org"
     assert linking.normalise_name("De Windvogel!") == "windvogel"
+
+
+def test_publishing_registers_nothing_on_import_the_wiring_hands_its_hook_over() -> None:
+    """Index hooks come from one visible list (portal.features) through create_app / the CLI;
+    the publisher loader is named by its source, not added to the loaders' registry."""
+    assert checks.PublisherLoader not in loaders.REGISTRY
+    assert catalogue.annotate_meta in features.INDEX_HOOKS
+    assert features.default_wiring().index_hooks == features.INDEX_HOOKS
+    saved = list(pipeline.INDEX_HOOKS)
+    try:
+        pipeline.use_index_hooks(())
+        assert [incremental.index_hook] == pipeline.INDEX_HOOKS
+        wiring.init_app(Flask(__name__), wiring.Wiring(features=(), nav=(), index_hooks=(hook,)))
+        assert [incremental.index_hook, hook] == pipeline.INDEX_HOOKS
+    finally:
+        pipeline.INDEX_HOOKS[:] = saved
+
+
+def hook(gen: Any, kstore: Any) -> None:
+    """An index hook that does nothing."""
