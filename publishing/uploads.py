@@ -19,8 +19,10 @@ publisher's *data graph* ``{base}graph/publishers/{code}/data``:
    removed).
 
 The publisher's DCAT record in the ``meta`` graph (publisher, licence, contact point,
-modification date) is completed by :func:`annotate_meta`, an index hook that runs inside the
-same generation, so the catalogue (:mod:`portal.catalogue`) lists it without special cases.
+modification date) is completed by :func:`publishing.catalogue.annotate_meta`, an index hook
+that runs inside the same generation, so the catalogue (:mod:`portal.catalogue`) lists it
+without special cases. The steps here are put together, one function per use case, in
+:mod:`publishing.usecases`.
 """
 
 from __future__ import annotations
