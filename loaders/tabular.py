@@ -513,12 +513,9 @@ class TableReader:
                 formulas = tuple(
                     self.header[i]
                     for i, c in enumerate(values[: len(self.header)])
-                    if getattr(c, "data_type", None) == "f"
+                    if workbooks.is_formula(c)
                 )
-                cells = [
-                    "" if getattr(c, "data_type", None) == "f" else cell_text(c.value)
-                    for c in values
-                ]
+                cells = ["" if workbooks.is_formula(c) else cell_text(c.value) for c in values]
                 if not any(c.strip() for c in cells) and not formulas:
                     continue
                 cells += [""] * (len(self.header) - len(cells))

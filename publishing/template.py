@@ -556,7 +556,7 @@ def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
                 for r, row in enumerate(workbooks.rows(sheet, workbooks.UPLOAD), start=1):
                     values = []
                     for c, cell in enumerate(row):
-                        if getattr(cell, "data_type", None) == "f":
+                        if workbooks.is_formula(cell):
                             formulas.add((r, c))
                         values.append(cell_text(cell.value))
                     records.append(values)
