@@ -46,6 +46,11 @@ def use_index_hooks(hooks: Sequence[IndexHook]) -> None:
     INDEX_HOOKS[:] = [incremental.index_hook, *hooks]
 
 
+def wired_hooks() -> tuple[IndexHook, ...]:
+    """The hooks :func:`use_index_hooks` was given (a worker process is handed the same)."""
+    return tuple(INDEX_HOOKS[1:])
+
+
 class Writer(Protocol):
     """What one kind of writer does at each step (each raises to refuse: nothing is written)."""
 
@@ -124,4 +129,12 @@ def run(
     return gen.path.name
 
 
-__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run", "use_index_hooks"]
+__all__ = [
+    "INDEX_HOOKS",
+    "STAGES",
+    "Writer",
+    "rebuild_indexes",
+    "run",
+    "use_index_hooks",
+    "wired_hooks",
+]
