@@ -56,7 +56,7 @@ test-deps:
 	fi
 
 lint: setup
-	$(BIN)/ruff check cli core portal loaders queries tests bench
+	$(BIN)/ruff check cli core portal publishing loaders queries tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -11,6 +11,8 @@ import click
 
 from cli import backup, data, deploy, publishers, serve, tokens
 from cli.base import Context
+from core.write.pipeline import use_index_hooks
+from portal.features import INDEX_HOOKS
 
 #: Every feature module that brings subcommands, in the order ``kiemen --help`` lists them.
 FEATURES = (data, serve, tokens, publishers, deploy, backup)
@@ -25,6 +27,7 @@ def main(ctx: click.Context) -> None:
     The store is KIEMEN_STORE (default var/kiemen.oxigraph); IRIs are minted under
     KIEMEN_BASE_URI. Exit codes: 0 ok, 1 data problems, 2 usage or environment error.
     """
+    use_index_hooks(INDEX_HOOKS)
     ctx.obj = Context()
 
 

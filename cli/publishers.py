@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from cli.base import EXIT_DATA, EXIT_USAGE, Context, fail, guarded
-from portal.publishers import LICENCES, PublisherError, Registry
-from portal.publishing import audit_log
+from publishing.publishers import LICENCES, PublisherError, Registry
+from publishing.versions import audit_log
 
 
 @click.group("publisher")

@@ -1,7 +1,7 @@
 """How a cell of a spreadsheet or a line of a CSV file reads, the same for every table.
 
 Both the tabular loader (``loaders/tabular.py``) and the publishers' upload
-(``portal/publish_template.py``) read CSV and Excel files that people make by hand; a date typed
+(``publishing/template.py``) read CSV and Excel files that people make by hand; a date typed
 in Excel or a delimiter chosen by a Dutch locale must come out the same in both.
 """
 

@@ -73,3 +73,9 @@ def rows(sheet: ReadOnlyWorksheet, bounds: Bounds) -> Iterator[tuple[Any, ...]]:
         if number % 500 == 0 and time.monotonic() - started > bounds.seconds:
             raise TooLarge(f"reading the sheet took longer than {bounds.seconds:g} s")
         yield tuple(row)
+
+
+def is_formula(cell: Any) -> bool:
+    """A cell holding a formula (in a workbook opened with ``data_only=False``): its cached
+    value is not trusted, by the tabular loader and the publishing template alike."""
+    return getattr(cell, "data_type", None) == "f"

@@ -50,14 +50,9 @@ from loaders.tabular import TabularLoader
 REGISTRY: list[Any] = [BundledLoader, SparqlLoader, ParticipediaLoader, TabularLoader, RdfLoader]
 
 
-def register(loader: type) -> type:
-    """Add a loader class to the registry (used as a decorator by loader modules)."""
-    if loader not in REGISTRY:
-        REGISTRY.insert(len(REGISTRY) - 1, loader)
-    return loader
-
-
 def pick(source: Source) -> Loader:
+    if source.loader is not None:
+        return source.loader
     for cls in REGISTRY:
         if cls.accepts(source):
             loader: Loader = cls()
@@ -637,5 +632,4 @@ __all__ = [
     "load",
     "pick",
     "rebuild_indexes",
-    "register",
 ]

@@ -41,6 +41,9 @@ class Source:
     mapping: Path | None = None
     format: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: The loader that writes this source, when the caller brings its own (publishing's
+    #: prepared triples); None: the first loader of :data:`loaders.REGISTRY` that accepts it.
+    loader: Loader | None = None
 
     @property
     def path(self) -> Path:

@@ -10,7 +10,14 @@ an RML engine.
 
 Rows are read one at a time (never the whole table in memory) and written as they are mapped.
 Every problem names the file, the row (as a spreadsheet numbers it: the header is row 1) and the
-column; a table with any such problem writes nothing.
+column; a table with any such problem writes nothing. An Excel cell holding a formula is such a
+problem: its cached value is not trusted (paste the cells as values).
+
+One mapping file may describe several tables that refer to each other (``[tables.NAME]``, each
+with its own ``[[tables.NAME.things]]``; a table file is matched by its name or one of the
+table's ``files``): a value with ``ref = "TABLE.THING"`` turns a cell holding the other table's
+key into the IRI of that table's thing, and a key the other table (the file beside this one)
+does not hold is a problem of the row.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import re
 import tomllib
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -75,6 +82,7 @@ class ValueMap:
     concepts: str | None = None  # scheme IRI whose concepts the cells name
     map: dict[str, str] = field(default_factory=dict)
     required: bool = False
+    ref: str | None = None  # "TABLE.THING": the cell is that table's key, this its IRI
 
 
 @dataclass
@@ -99,6 +107,31 @@ class Mapping:
     sheet: str | None = None
     decimal_comma: bool = False
     date_formats: list[str] = field(default_factory=list)
+    #: The tables of a mapping of several (``[tables.NAME]``): their things, and the other
+    #: names their files may have; ``table`` is the one ``things`` are of.
+    tables: dict[str, list[ThingMap]] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    table: str | None = None
+
+    def for_file(self, path: Path) -> Mapping:
+        """The mapping of the table ``path`` holds (itself for a mapping of one table)."""
+        if not self.tables:
+            return self
+        name = self.table_of(path)
+        if name is None:
+            known = ", ".join(f"{n}.csv" for n in self.tables)
+            raise MappingError(
+                f"the mapping describes the tables {', '.join(self.tables)}; name the file "
+                f"after one of them ({known}, or .xlsx)"
+            )
+        return replace(self, things=self.tables[name], table=name)
+
+    def table_of(self, path: Path) -> str | None:
+        stem = path.stem.strip().lower()
+        for name in self.tables:
+            if stem == name.lower() or stem in (f.lower() for f in self.files.get(name, [])):
+                return name
+        return None
 
     def columns(self) -> set[str]:
         cols: set[str] = set()
@@ -146,66 +179,22 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
         raise MappingError("[prefixes] must be a table of name = IRI")
     prefixes.update({str(k): str(v) for k, v in extra.items()})
     src = data.get("source", {})
-    things_data = data.get("things")
-    if not isinstance(things_data, list) or not things_data:
-        raise MappingError("the mapping needs at least one [[things]] entry")
-    things: list[ThingMap] = []
-    names: set[str] = set()
-    for i, t in enumerate(things_data, start=1):
-        if not isinstance(t, dict) or "iri" not in t or "name" not in t:
-            raise MappingError(f"[[things]] number {i} needs a name and an iri template")
-        name = str(t["name"])
-        if name in names:
-            raise MappingError(f"two things are called {name!r}")
-        names.add(name)
-        classes = t.get("class", [])
-        classes = [classes] if isinstance(classes, str) else list(classes)
-        values = []
-        for j, v in enumerate(t.get("values", []), start=1):
-            if "property" not in v:
-                raise MappingError(f"value {j} of thing {name!r} has no property")
-            given = [k for k in ("column", "iri", "value", "thing") if k in v]
-            if len(given) != 1:
-                raise MappingError(
-                    f"value {j} ({v['property']}) of thing {name!r} needs exactly one of "
-                    "column, iri, value or thing"
-                )
-            datatype = str(v.get("datatype", "string"))
-            if datatype not in DATATYPES:
-                raise MappingError(
-                    f"value {j} ({v['property']}) of thing {name!r}: unknown datatype "
-                    f"{datatype!r}; use one of {', '.join(DATATYPES)}"
-                )
-            values.append(
-                ValueMap(
-                    property=expand(str(v["property"]), prefixes),
-                    column=v.get("column"),
-                    template=v.get("iri"),
-                    value=None if v.get("value") is None else str(v["value"]),
-                    thing=v.get("thing"),
-                    language=v.get("language"),
-                    datatype=datatype,
-                    split=v.get("split"),
-                    concepts=expand(str(v["concepts"]), prefixes) if "concepts" in v else None,
-                    map={str(k): str(x) for k, x in v.get("map", {}).items()},
-                    required=bool(v.get("required", False)),
-                )
-            )
-        things.append(
-            ThingMap(
-                name=name,
-                iri=str(t["iri"]),
-                classes=[expand(c, prefixes) for c in classes],
-                values=values,
-                required=list(t.get("required", [])),
-                when=t.get("when"),
-                once=bool(t.get("once", False)),
-            )
-        )
-    for t in things:
-        for v in t.values:
-            if v.thing and v.thing not in names:
-                raise MappingError(f"thing {t.name!r} links to unknown thing {v.thing!r}")
+    tables: dict[str, list[ThingMap]] = {}
+    files: dict[str, list[str]] = {}
+    tables_data = data.get("tables")
+    if tables_data is not None:
+        if not isinstance(tables_data, dict) or not tables_data:
+            raise MappingError("[tables] must hold at least one [tables.NAME] with its things")
+        for name, table in tables_data.items():
+            if not isinstance(table, dict):
+                raise MappingError(f"[tables.{name}] must be a table")
+            tables[str(name)] = _build_things(table.get("things"), prefixes, f"tables.{name}.")
+            given = table.get("files", [])
+            files[str(name)] = [given] if isinstance(given, str) else [str(x) for x in given]
+        things = next(iter(tables.values()))
+    else:
+        things = _build_things(data.get("things"), prefixes, "")
+    _check_refs(tables or {"": things})
     fmts = src.get("date_format", [])
     return Mapping(
         path=path,
@@ -217,7 +206,105 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
         sheet=src.get("sheet"),
         decimal_comma=bool(src.get("decimal_comma", False)),
         date_formats=[fmts] if isinstance(fmts, str) else list(fmts),
+        tables=tables,
+        files=files,
     )
+
+
+def _build_things(things_data: Any, prefixes: dict[str, str], where: str) -> list[ThingMap]:
+    if not isinstance(things_data, list) or not things_data:
+        raise MappingError(f"the mapping needs at least one [[{where}things]] entry")
+    things: list[ThingMap] = []
+    names: set[str] = set()
+    for i, t in enumerate(things_data, start=1):
+        if not isinstance(t, dict) or "iri" not in t or "name" not in t:
+            raise MappingError(f"[[{where}things]] number {i} needs a name and an iri template")
+        name = str(t["name"])
+        if name in names:
+            raise MappingError(f"two things are called {name!r}")
+        names.add(name)
+        classes = t.get("class", [])
+        classes = [classes] if isinstance(classes, str) else list(classes)
+        values = [
+            _build_value(v, j, name, prefixes) for j, v in enumerate(t.get("values", []), start=1)
+        ]
+        things.append(
+            ThingMap(
+                name=name,
+                iri=str(t["iri"]),
+                classes=[expand(c, prefixes) for c in classes],
+                values=values,
+                required=list(t.get("required", [])),
+                when=t.get("when"),
+                once=bool(t.get("once", False)),
+            )
+        )
+    for thing in things:
+        for v in thing.values:
+            if v.thing and v.thing not in names:
+                raise MappingError(f"thing {thing.name!r} links to unknown thing {v.thing!r}")
+    return things
+
+
+def _build_value(v: dict[str, Any], j: int, name: str, prefixes: dict[str, str]) -> ValueMap:
+    if "property" not in v:
+        raise MappingError(f"value {j} of thing {name!r} has no property")
+    given = [k for k in ("column", "iri", "value", "thing") if k in v]
+    if len(given) != 1:
+        raise MappingError(
+            f"value {j} ({v['property']}) of thing {name!r} needs exactly one of "
+            "column, iri, value or thing"
+        )
+    if "ref" in v and "column" not in v:
+        raise MappingError(
+            f"value {j} ({v['property']}) of thing {name!r}: a ref reads a column (the key)"
+        )
+    datatype = str(v.get("datatype", "string"))
+    if datatype not in DATATYPES:
+        raise MappingError(
+            f"value {j} ({v['property']}) of thing {name!r}: unknown datatype "
+            f"{datatype!r}; use one of {', '.join(DATATYPES)}"
+        )
+    return ValueMap(
+        property=expand(str(v["property"]), prefixes),
+        column=v.get("column"),
+        template=v.get("iri"),
+        value=None if v.get("value") is None else str(v["value"]),
+        thing=v.get("thing"),
+        language=v.get("language"),
+        datatype=datatype,
+        split=v.get("split"),
+        concepts=expand(str(v["concepts"]), prefixes) if "concepts" in v else None,
+        map={str(k): str(x) for k, x in v.get("map", {}).items()},
+        required=bool(v.get("required", False)),
+        ref=None if v.get("ref") is None else str(v["ref"]),
+    )
+
+
+def _check_refs(tables: dict[str, list[ThingMap]]) -> None:
+    """Every ``ref`` names a thing of a table whose IRI is made from one column (its key)."""
+    for things in tables.values():
+        for thing in things:
+            for v in thing.values:
+                if v.ref is not None:
+                    ref_target(tables, v.ref)
+
+
+def ref_target(tables: dict[str, list[ThingMap]], ref: str) -> tuple[str, ThingMap, str]:
+    """The table, thing and key column a ``ref = "TABLE.THING"`` names."""
+    table, _, name = ref.partition(".")
+    thing = next((t for t in tables.get(table, []) if t.name == name), None)
+    if thing is None:
+        raise MappingError(
+            f"ref {ref!r} names no thing: write TABLE.THING, a thing of one of the tables "
+            + ", ".join(t for t in tables if t)
+        )
+    keys = {m.group(1) for m in _TEMPLATE.finditer(thing.iri) if not m.group(1).startswith("_")}
+    if len(keys) != 1:
+        raise MappingError(
+            f"ref {ref!r}: the IRI of {name!r} must be made from exactly one column, its key"
+        )
+    return table, thing, keys.pop()
 
 
 def expand(name: str, prefixes: dict[str, str]) -> str:
@@ -240,6 +327,8 @@ class Row:
     number: int  # as a spreadsheet numbers it; the header is row 1
     cells: dict[str, str]
     line: int = 0  # the file's line where the row ends (a quoted cell may span lines)
+    #: Columns whose Excel cell holds a formula (its value is not read: it is not trusted).
+    formulas: tuple[str, ...] = ()
 
 
 class TableReader:
@@ -385,7 +474,7 @@ class TableReader:
     def _excel_rows(self) -> Iterator[Row]:
         bounds = workbooks.Bounds(max_rows=10_000_000, max_cells=500_000_000, seconds=3600.0)
         try:
-            wb = workbooks.open_workbook(self.path, bounds, data_only=True)
+            wb = workbooks.open_workbook(self.path, bounds, data_only=False)
         except workbooks.TooLarge as exc:
             raise LoadError([self.problem(f"the workbook is too large: {exc}", "size")]) from exc
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -422,13 +511,17 @@ class TableReader:
                 if number == 1:
                     self._set_header([cell_text(c.value) for c in values])
                     continue
-                cells = [cell_text(c.value) for c in values]
-                if not any(c.strip() for c in cells):
+                formulas = tuple(
+                    self.header[i]
+                    for i, c in enumerate(values[: len(self.header)])
+                    if workbooks.is_formula(c)
+                )
+                cells = ["" if workbooks.is_formula(c) else cell_text(c.value) for c in values]
+                if not any(c.strip() for c in cells) and not formulas:
                     continue
                 cells += [""] * (len(self.header) - len(cells))
-                yield Row(
-                    number, dict(zip(self.header, cells[: len(self.header)], strict=True)), number
-                )
+                cells_by_name = dict(zip(self.header, cells[: len(self.header)], strict=True))
+                yield Row(number, cells_by_name, number, formulas)
         finally:
             wb.close()
 
@@ -578,7 +671,11 @@ class TabularLoader:
                         )
                     ]
                 )
-        return read_mapping(Path(path))
+        mapping = read_mapping(Path(path))
+        try:
+            return mapping.for_file(source.path)
+        except MappingError as exc:
+            raise LoadError([Problem(str(mapping.path), str(exc), rule="mapping")]) from exc
 
     def reader(self, source: Source, mapping: Mapping) -> TableReader:
         return TableReader(
@@ -601,7 +698,7 @@ class TabularLoader:
         mapping = self.mapping(source)
         reader = self.reader(source, mapping)
         problems: list[Problem] = []
-        mapper = RowMapper(mapping, settings, store, reader.display)
+        mapper = RowMapper(mapping, settings, store, reader.display, source.path)
         rows = reader.rows()
         quads = mapper.quads(rows, graph, problems, reader)
         store.bulk_extend(check.through(quads) if check is not None else quads)
@@ -637,15 +734,22 @@ class RowMapper:
     """Turns rows into quads according to a mapping."""
 
     def __init__(
-        self, mapping: Mapping, settings: Settings, store: ox.Store | None, display: str
+        self,
+        mapping: Mapping,
+        settings: Settings,
+        store: ox.Store | None,
+        display: str,
+        path: Path | None = None,
     ) -> None:
         self.mapping = mapping
         self.settings = settings
         self.store = store
         self.display = display
+        self.path = path  # the table's file: the tables it refers to lie beside it
         self.rows = 0
         self._concepts: dict[str, ConceptIndex] = {}
         self._once_done: set[str] = set()
+        self._keys: dict[str, set[str] | None] = {}
 
     def rebase(self, iri: str) -> str:
         return self.settings.rebase(iri)
@@ -723,6 +827,19 @@ class RowMapper:
         self, row: Row, graph: ox.NamedNode, problems: list[Problem]
     ) -> Iterator[ox.Quad]:
         iris: dict[str, ox.NamedNode | None] = {}
+        used = self.mapping.columns()
+        for column in row.formulas:
+            if column in used:
+                problems.append(
+                    Problem(
+                        self.display,
+                        "the cell holds a spreadsheet formula, whose value is not read; paste "
+                        "the cells as values",
+                        rule="formula",
+                        row=row.number,
+                        field=column,
+                    )
+                )
         for thing in self.mapping.things:
             missing = [c for c in thing.required if not row.cells.get(c, "").strip()]
             for c in missing:
@@ -803,7 +920,9 @@ class RowMapper:
             )
         for part in parts:
             try:
-                if vm.map or vm.concepts:
+                if vm.ref is not None:
+                    yield self.reference(part, vm)
+                elif vm.map or vm.concepts:
                     yield self.concept(part, vm)
                 else:
                     yield literal(part, vm, self.mapping)
@@ -811,6 +930,48 @@ class RowMapper:
                 problems.append(
                     Problem(self.display, str(exc), rule=exc.rule, row=row.number, field=vm.column)
                 )
+
+    def reference(self, text: str, vm: ValueMap) -> ox.NamedNode:
+        """The IRI of the other table's thing whose key ``text`` is (``ref = "TABLE.THING"``)."""
+        assert vm.ref is not None
+        table, thing, key = ref_target(self.mapping.tables, vm.ref)
+        keys = self.keys_of(table, key)
+        if keys is None:
+            raise ValueProblem(
+                f"the table {table!r} this column refers to is not beside this file "
+                f"({table}.csv or {table}.xlsx)",
+                "reference",
+            )
+        if text.strip() not in keys:
+            raise ValueProblem(f"{table} has no row with {key} {text.strip()!r}", "reference")
+        made = self.fill(thing.iri, Row(0, {key: text.strip()}), as_iri=True)
+        assert made is not None
+        full = expand(made, self.mapping.prefixes) if ":" in made else made
+        try:
+            return ox.NamedNode(self.rebase(full))
+        except ValueError as exc:
+            raise ValueProblem(f"the IRI {full!r} is not valid: {exc}", "IRI") from None
+
+    def keys_of(self, table: str, key: str) -> set[str] | None:
+        """The keys the table ``table`` beside this one holds (None: no such file)."""
+        if table not in self._keys:
+            self._keys[table] = None
+            folder = self.path.parent if self.path is not None else None
+            for candidate in sorted(folder.iterdir()) if folder is not None else []:
+                if (
+                    candidate.suffix.lower() in TABLE_SUFFIXES
+                    and self.mapping.table_of(candidate) == table
+                ):
+                    reader = TableReader(
+                        candidate,
+                        str(candidate),
+                        delimiter=self.mapping.delimiter,
+                        encoding=self.mapping.encoding,
+                        sheet=self.mapping.sheet,
+                    )
+                    self._keys[table] = {r.cells.get(key, "").strip() for r in reader.rows()}
+                    break
+        return self._keys[table]
 
     def concept(self, text: str, vm: ValueMap) -> ox.NamedNode:
         key = text.strip()

@@ -77,7 +77,7 @@ def _files(root: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def _publishers_locked(root: Path) -> Iterator[None]:
-    """Hold every publisher's upload lock (``portal.publishing.publisher_lock``), in order."""
+    """Hold every publisher's upload lock (``publishing.uploads.publisher_lock``), in order."""
     with contextlib.ExitStack() as stack:
         folder = root / FILES_DIR
         codes = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

@@ -10,7 +10,14 @@ from collections.abc import Sequence
 
 from flask import Request
 
-from core.formats import Format, by_key
+from core.formats import (
+    DOCUMENT_FORMATS,
+    HTML,
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    Format,
+    by_key,
+)
 
 
 def negotiate(
@@ -58,3 +65,15 @@ def not_acceptable_body(formats: Sequence[Format]) -> str:
     return "Not Acceptable. Available: " + ", ".join(
         f"{f.media_type} (?format={f.key})" for f in formats
     )
+
+
+__all__ = [
+    "DOCUMENT_FORMATS",
+    "HTML",
+    "RDF_FORMATS",
+    "RESULTS_FORMATS",
+    "Format",
+    "by_key",
+    "negotiate",
+    "not_acceptable_body",
+]

@@ -21,6 +21,11 @@ from portal.views import (
     vendor,
 )
 from portal.wiring import Wiring
+from publishing import catalogue
+
+#: What every write runs on its new generation after the browse and search indexes (the
+#: ``kiemen`` command runs the same list: :mod:`cli.main`).
+INDEX_HOOKS = (catalogue.annotate_meta,)
 
 
 def default_wiring() -> Wiring:
@@ -53,4 +58,5 @@ def default_wiring() -> Wiring:
             ("publish.index", N_("nav.publish")),
         ),
         kind_context={**kinds.PROVIDERS, "section": sources.section},
+        index_hooks=INDEX_HOOKS,
     )

@@ -114,7 +114,7 @@ def rdf_response(
     """A data response: the media type (text/* with UTF-8), the licence and open CORS.
 
     ``licence``: the ``Link`` value of the licence the document states, Kiemen's by default
-    (a publisher's records state their own, :mod:`portal.licensing`).
+    (a publisher's records state their own, :mod:`publishing.licensing`).
     """
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Link"] = ", ".join([licence or link_header(), *links])

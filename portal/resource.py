@@ -29,7 +29,7 @@ from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal import titles
 from portal.builtin_labels import BUILTIN_LABELS
-from portal.licensing import licence_for
+from publishing.licensing import licence_for
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
 LINK_PROPERTIES = (

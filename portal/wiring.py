@@ -1,4 +1,5 @@
-"""What the app is made of, in one object the app owns: blueprints, navigation, page providers.
+"""What the app is made of, in one object the app owns: blueprints, navigation, page providers,
+index hooks.
 
 ``create_app`` builds a :class:`Wiring` from the visible lists in
 :func:`portal.features.default_wiring` and keeps it in ``app.extensions``; views ask
@@ -16,6 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from core.store import KiemenStore
+from core.write.pipeline import IndexHook, use_index_hooks
 
 #: Extra context for a kind of resource page: ``(kstore, iri, lang) -> dict``.
 KindProvider = Callable[[KiemenStore, str, str], Any]
@@ -31,11 +33,14 @@ class Wiring:
     nav: tuple[tuple[str, str], ...]
     #: Kind-specific context of the ``/page/...`` view, by kind.
     kind_context: dict[str, KindProvider] = field(default_factory=dict)
+    #: What every write runs on its new generation after the browse and search indexes.
+    index_hooks: tuple[IndexHook, ...] = ()
 
 
 def init_app(app: Flask, plan: Wiring) -> None:
     """Register every feature of ``plan`` and keep ``plan`` for the views."""
     app.extensions[KEY] = plan
+    use_index_hooks(plan.index_hooks)
     for module in plan.features:
         app.register_blueprint(module.bp)
         init = getattr(module, "init_app", None)

@@ -8,7 +8,7 @@ import pytest
 from core.dates import DateError, parse_date
 from loaders.tabular import ValueProblem
 from loaders.tabular import parse_date as table_date
-from portal.publish_template import parse_date as upload_date
+from publishing.template import parse_date as upload_date
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loaders.places import current_successors, resolve_place
-from portal.publishers import PublisherError, check_code, reference
+from publishing.publishers import PublisherError, check_code, reference
 
 
 def test_the_cbs_list_holds_every_municipality_and_province_of_2025() -> None:

@@ -12,21 +12,26 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from conftest import REPO
+from flask import Flask
 from openpyxl import load_workbook
 
-from portal.publish_template import (
+import loaders
+from loaders import incremental, pipeline
+from portal import features, wiring
+from publishing import catalogue, checks, linking
+from publishing.checks import shacl_check
+from publishing.publishers import PublisherError, Registry, check_code, reference
+from publishing.records import Record, build_records, existing_places, vocabulary
+from publishing.template import (
     TABLES,
     UploadFile,
-    csv_bytes,
-    example_rows,
+    check_rows,
     looks_like_formula,
     parse_date,
     read_uploads,
-    readme_text,
     table_for_name,
-    templates_dir,
 )
-from portal.publishers import PublisherError, Registry, check_code, reference
+from publishing.template_files import csv_bytes, example_rows, readme_text, templates_dir
 
 #: The 40 largest Dutch municipalities (CBS, 2024) and their codes.
 LARGEST = {
@@ -183,25 +188,18 @@ def kstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _build(kstore: Any) -> Any:
-    from portal import publishing
-    from portal.publish_template import check_rows
-
     files = [
         UploadFile(f"{name}.csv", csv_bytes(name, rows)) for name, rows in example_rows().items()
     ]
     parsed = read_uploads(files, 10_000_000)
-    checked = check_rows(parsed, publishing.vocabulary(kstore), "GM0344")
+    checked = check_rows(parsed, vocabulary(kstore), "GM0344")
     publisher = Registry(kstore.settings).get("GM0344")
-    return publisher, publishing.build_records(
-        checked, publisher, kstore.settings, publishing.existing_places(kstore)
-    )
+    return publisher, build_records(checked, publisher, kstore.settings, existing_places(kstore))
 
 
 def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None:
-    from portal import publishing
-
     publisher, build = _build(kstore)
-    first = publishing.shacl_check(kstore, publisher, build, build.records)
+    first = shacl_check(kstore, publisher, build, build.records)
     assert not [i for i in first if i.severity == "error"], "the example is valid"
     # take the English description away from the third initiative (row 4)
     third = next(r for r in build.records if r.ident == "UTR-2023-027")
@@ -214,7 +212,7 @@ def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None
             and tr.object.language == "en"
         )
     ]
-    issues = publishing.shacl_check(kstore, publisher, build, build.records)
+    issues = shacl_check(kstore, publisher, build, build.records)
     errors = [i for i in issues if i.severity == "error"]
     assert len(errors) == 1, errors
     issue = errors[0]
@@ -235,9 +233,6 @@ def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None
 
 
 def test_link_suggestions_follow_the_three_rules(kstore: Any) -> None:
-    from portal import linking
-    from portal.publishing import Record
-
     publisher = Registry(kstore.settings).get("GM0344")
     base = kstore.settings.base_uri
 
@@ -280,3 +275,23 @@ def test_link_suggestions_follow_the_three_rules(kstore: Any) -> None:
     assert not [s for s in found if s.subject.endswith("/e")]
     assert linking.normalise_homepage("HTTPS://WWW.Example.org/") == "example.org"
     assert linking.normalise_name("De Windvogel!") == "windvogel"
+
+
+def test_publishing_registers_nothing_on_import_the_wiring_hands_its_hook_over() -> None:
+    """Index hooks come from one visible list (portal.features) through create_app / the CLI;
+    the publisher loader is named by its source, not added to the loaders' registry."""
+    assert checks.PublisherLoader not in loaders.REGISTRY
+    assert catalogue.annotate_meta in features.INDEX_HOOKS
+    assert features.default_wiring().index_hooks == features.INDEX_HOOKS
+    saved = list(pipeline.INDEX_HOOKS)
+    try:
+        pipeline.use_index_hooks(())
+        assert [incremental.index_hook] == pipeline.INDEX_HOOKS
+        wiring.init_app(Flask(__name__), wiring.Wiring(features=(), nav=(), index_hooks=(hook,)))
+        assert [incremental.index_hook, hook] == pipeline.INDEX_HOOKS
+    finally:
+        pipeline.INDEX_HOOKS[:] = saved
+
+
+def hook(gen: Any, kstore: Any) -> None:
+    """An index hook that does nothing."""

@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 
 from core.config import Settings
-from portal.publish_template import UploadFile
-from portal.upload_diff import ModeError, diff, merged, parse_mode
-from portal.upload_pending import MAX_KEPT, drop, stash, take
+from publishing.diff import ModeError, diff, merged, parse_mode
+from publishing.pending import MAX_KEPT, drop, stash, take
+from publishing.template import UploadFile
 
 BASE = "http://127.0.0.1:1/"
 NS = f"{BASE}id/publishers/GM0344/"

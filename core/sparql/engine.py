@@ -563,6 +563,7 @@ def confine(settings: Settings) -> None:
 def _worker_main(conn: Connection) -> None:
     _die_with_parent()
     settings: Settings = conn.recv()
+    pipeline.use_index_hooks(conn.recv())  # the web process's wiring (portal.features)
     confine(settings)
     kstore = KiemenStore(settings)
     prefixes = ontology_prefixes(settings)
@@ -607,6 +608,7 @@ class _Worker:
             theirs.close()
         self.conn = Connection(ours.detach())
         self.conn.send(settings)
+        self.conn.send(pipeline.wired_hooks())  # a write runs the hooks the app was wired with
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -22,8 +22,7 @@ and the command line build on it.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from core.effects import Delta
@@ -37,13 +36,20 @@ STAGES = ("authorise", "write", "validate", "provenance", "indexes", "publish")
 IndexHook = Callable[[Generation, KiemenStore], None]
 
 #: What every writer runs on its new generation after provenance, before publishing: the
-#: browse and search indexes, then the publishers' catalogue records. Named here rather than
-#: appended on import, so that a process runs the same hooks whichever modules it happened to
-#: import; "module:function" names resolve on first use.
-INDEX_HOOKS: list[IndexHook | str] = [
-    incremental.index_hook,
-    "portal.publishing:annotate_meta",
-]
+#: browse and search indexes, then the hooks the running process was wired with
+#: (:func:`use_index_hooks`, called by ``create_app`` and the ``kiemen`` command from the one
+#: list in :mod:`portal.features`). Nothing adds itself here on import.
+INDEX_HOOKS: list[IndexHook] = [incremental.index_hook]
+
+
+def use_index_hooks(hooks: Sequence[IndexHook]) -> None:
+    """Run ``hooks`` (in order, after the browse and search indexes) in every write from now on."""
+    INDEX_HOOKS[:] = [incremental.index_hook, *hooks]
+
+
+def wired_hooks() -> tuple[IndexHook, ...]:
+    """The hooks :func:`use_index_hooks` was given (a worker process is handed the same)."""
+    return tuple(INDEX_HOOKS[1:])
 
 
 class Writer(Protocol):
@@ -66,14 +72,6 @@ class Writer(Protocol):
         then the indexes are patched from the parent generation's; None: rebuilt in full."""
 
 
-def _hook(entry: IndexHook | str) -> IndexHook:
-    if callable(entry):
-        return entry
-    module, _, name = entry.partition(":")
-    fn: IndexHook = getattr(importlib.import_module(module), name)
-    return fn
-
-
 def rebuild_indexes(
     gen: Generation,
     kstore: KiemenStore,
@@ -88,8 +86,7 @@ def rebuild_indexes(
     built for the data in full.
     """
     incremental.expect(gen, delta)
-    for entry in INDEX_HOOKS:
-        hook = _hook(entry)
+    for hook in INDEX_HOOKS:
         if say is not None:
             say(f"building index: {getattr(hook, '__name__', 'index')}")
         hook(gen, kstore)
@@ -136,4 +133,12 @@ def run(
     return gen.path.name
 
 
-__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run"]
+__all__ = [
+    "INDEX_HOOKS",
+    "STAGES",
+    "Writer",
+    "rebuild_indexes",
+    "run",
+    "use_index_hooks",
+    "wired_hooks",
+]

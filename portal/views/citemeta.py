@@ -10,7 +10,7 @@ from portal import citemeta
 from portal.cite import DATASET_TITLE
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
-from portal.licensing import licence_for
+from publishing.licensing import licence_for
 
 bp = Blueprint("citemeta", __name__)
 

@@ -53,12 +53,12 @@ from portal import conneg
 from portal.catalogue import descriptions
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
-from portal.licensing import licence_for
 from portal.moved import moved_to
 from portal.rdfdocs import rdf_response, serialize
 from portal.resource import Term, describe, exists, iri_for_path, page_path, schema_org
 from portal.urls import is_location, localise_triples, served
 from portal.wiring import wiring
+from publishing.licensing import licence_for
 
 bp = Blueprint("linkeddata", __name__)
 

@@ -11,6 +11,7 @@ reaches a publisher's data unvalidated. Everything else of the Graph Store stays
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -34,9 +35,12 @@ from core.store import StoreError
 from core.tokens import TokenStore
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
-from portal.linking import all_suggestions, decide, open_suggestions
-from portal.publish_template import TABLES, Issue, UploadFile, error, table_for_name, templates_dir
-from portal.publishers import (
+from publishing import usecases
+from publishing.checks import Report, shacl_report
+from publishing.diff import ModeError, parse_mode
+from publishing.linking import all_suggestions, open_suggestions
+from publishing.pending import drop, stash, take
+from publishing.publishers import (
     LICENCES,
     Auth,
     AuthError,
@@ -45,20 +49,11 @@ from portal.publishers import (
     publisher_for_graph,
     reference,
 )
-from portal.publishing import (
-    Report,
-    _audit,
-    audit_log,
-    process_rdf,
-    process_upload,
-    rollback,
-    shacl_report,
-    version_triples,
-    versions,
-    vocabulary,
-)
-from portal.upload_diff import ModeError, parse_mode
-from portal.upload_pending import drop, stash, take
+from publishing.records import vocabulary
+from publishing.template import TABLES, Issue, UploadFile, error, table_for_name
+from publishing.template_files import templates_dir
+from publishing.usecases import Body, Files, Options
+from publishing.versions import audit, audit_log, version_triples, versions
 
 bp = Blueprint("publish", __name__)
 
@@ -211,7 +206,7 @@ def _audit_refusal(auth: Auth, action: str, issue: Issue) -> None:
     report = Report(auth.publisher.code, action)
     report.issues.append(issue)
     report.structural = True
-    _audit(get_settings(), auth, report)
+    audit(get_settings(), auth, report)
 
 
 # -- pages for people ---------------------------------------------------------------------------
@@ -330,15 +325,17 @@ def upload_form() -> ResponseReturnValue:
     publish = request.form.get("action") == "publish"
     valid_only = _truthy(request.form.get("valid_only"))
     try:
-        report = process_upload(
+        run = usecases.publish if publish else usecases.check
+        report = run(
             get_store(),
             auth,
-            files,
-            publish=publish,
-            valid_only=valid_only,
-            mode=mode,
-            confirm=_truthy(request.form.get("confirm")),
-            expect=request.form.get("expect") or None,
+            Files(files),
+            Options(
+                mode=mode,
+                valid_only=valid_only,
+                confirm=_truthy(request.form.get("confirm")),
+                expect=request.form.get("expect") or None,
+            ),
         )
     except StoreError as exc:
         return _page_refusal(503, error(str(exc), str(exc), rule="store"))
@@ -403,7 +400,7 @@ def rollback_form(code: str) -> ResponseReturnValue:
         return _page_refusal(exc.status, Issue("error", exc.en, exc.nl, rule="token"))
     except ValueError:
         return _page_refusal(400, error("choose a version", "kies een versie", rule="version"))
-    report = rollback(get_store(), auth, version)
+    report = usecases.rollback(get_store(), auth, version)
     status = 200 if report.published else 422
     html = render_template("publish/report.html", report=report, publisher=auth.publisher)
     return Response(
@@ -416,7 +413,7 @@ def link_form(code: str, sid: int) -> ResponseReturnValue:
 
     try:
         auth = _registry().authenticate(request.form.get("token", ""), code)
-        decide(
+        usecases.link(
             get_store(),
             auth,
             sid,
@@ -519,36 +516,18 @@ def _api_upload(code: str, publish: bool) -> Response:
             "Idempotency-Key moet leesbaar zijn en hoogstens 200 tekens lang",
         )
     kstore = get_store()
+    options = Options(
+        mode=mode, valid_only=valid_only, confirm=confirm, expect=expect, idempotency_key=key
+    )
     try:
         if _is_rdf(request.mimetype):
             data = request.get_data(cache=False)
-            report = process_rdf(
-                kstore,
-                auth,
-                data,
-                request.mimetype,
-                merge=False,
-                publish=publish,
-                valid_only=valid_only,
-                action="api-rdf",
-                idempotency_key=key,
-                mode=mode,
-                confirm=confirm,
-                expect=expect,
-            )
+            upload: usecases.Upload = Body(data, request.mimetype)
+            options = replace(options, action="api-rdf")
         else:
-            files = _uploads_from_request()
-            report = process_upload(
-                kstore,
-                auth,
-                files,
-                publish=publish,
-                valid_only=valid_only,
-                idempotency_key=key,
-                mode=mode,
-                confirm=confirm,
-                expect=expect,
-            )
+            upload = Files(_uploads_from_request())
+        report = (usecases.publish if publish else usecases.check)(kstore, auth, upload, options)
+        if isinstance(upload, Files):
             report.action = action if publish else "check"
     except RequestEntityTooLarge:
         issue = _too_large_issue()
@@ -632,7 +611,7 @@ def api_rollback(code: str) -> Response:
             "give the version to roll back to: ?version=N",
             "geef de versie om naar terug te gaan: ?version=N",
         )
-    report = rollback(get_store(), auth, version)
+    report = usecases.rollback(get_store(), auth, version)
     return _report_response(
         report,
         ok_status=201,
@@ -663,7 +642,7 @@ def api_decide(code: str, sid: int) -> Response:
     decision = str(body.get("decision") or request.args.get("decision") or "")
     prop = body.get("property") or request.args.get("property") or None
     try:
-        result = decide(get_store(), auth, sid, decision, prop)
+        result = usecases.link(get_store(), auth, sid, decision, prop)
     except PublisherError as exc:
         return _json_error(400, exc.en, exc.nl)
     return _json({"ok": True, "rows": [result], "truncated": False, "next": None, "next_url": None})
@@ -758,18 +737,17 @@ def _graph_store_write(graph: str) -> Response:
     except RequestEntityTooLarge:
         return _json_error(413, _too_large_issue().en)
     valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
-    report = process_rdf(
+    report = usecases.publish(
         get_store(),
         auth,
-        data,
-        request.content_type or "",
-        merge=request.method == "POST",
-        publish=True,
-        valid_only=valid_only,
-        action=f"graph-store-{request.method.lower()}",
-        # the Graph Store's PUT is replace by definition (SPARQL 1.1 Graph Store Protocol)
-        mode="replace",
-        confirm=True,
+        Body(data, request.content_type or "", merge=request.method == "POST"),
+        Options(
+            # the Graph Store's PUT is replace by definition (SPARQL 1.1 Graph Store Protocol)
+            mode="replace",
+            confirm=True,
+            valid_only=valid_only,
+            action=f"graph-store-{request.method.lower()}",
+        ),
     )
     response = _report_response(report, ok_status=200 if existed else 201, fail_status=400)
     if report.published and not existed:

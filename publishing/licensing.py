@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from core.config import Settings
 from core.licence import LICENCE, LICENCE_EU, LICENCE_NAME
-from portal.publishers import Registry
+from publishing.publishers import Registry
 
 
 @dataclass(frozen=True)

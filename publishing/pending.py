@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from core.config import Settings
-from portal.publish_template import UploadFile
-from portal.publishers import files_dir
+from publishing.publishers import files_dir
+from publishing.template import UploadFile
 
 #: How long an unconfirmed upload is kept.
 KEEP_SECONDS = 3600

@@ -22,10 +22,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
@@ -35,11 +35,10 @@ from core.config import Settings
 from core.store import KiemenStore
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
-from portal import publishing
-from portal.publishers import Auth, Publisher, PublisherError, connect, now
-
-if TYPE_CHECKING:
-    from portal.publishing import Record
+from publishing.catalogue import withdraw_links_graph
+from publishing.checks import publisher_source
+from publishing.publishers import Auth, Publisher, PublisherError, connect, now
+from publishing.records import Record, current_triples, value
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
@@ -298,14 +297,99 @@ def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
     return out
 
 
-def _audit_link(
+def check_decision(decision: str, prop: str | None) -> None:
+    """Refuse anything but confirm or reject, and a property other than sameAs or exactMatch."""
+    if decision not in ("confirm", "reject"):
+        raise PublisherError(
+            "the decision is confirm or reject", "de beslissing is confirm of reject"
+        )
+    if prop is not None and prop not in PROPERTIES:
+        raise PublisherError(
+            "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
+        )
+
+
+def suggestion(kstore: KiemenStore, publisher: Publisher, sid: int, decision: str) -> Any:
+    """The publisher's suggestion ``sid``; one to confirm must still be about its data."""
+    settings = kstore.settings
+    with connect(settings) as db:
+        row = db.execute(
+            "SELECT * FROM suggestions WHERE id = ? AND code = ?", (sid, publisher.code)
+        ).fetchone()
+    if row is None:
+        raise PublisherError(
+            f"{publisher.code} has no suggestion {sid}",
+            f"{publisher.code} heeft geen voorstel {sid}",
+        )
+    if decision == "confirm":
+        data = current_triples(kstore, publisher.data_graph(settings))
+        if not any(value(tr.subject) == row["subject"] for tr in data):
+            raise PublisherError(
+                f"<{row['subject']}> is no longer in your data; upload it again to link it",
+                f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
+                "het te koppelen",
+            )
+    return row
+
+
+def mark(settings: Settings, sid: int, status: str, prop: str | None, token_id: str) -> None:
+    """Record the decision on suggestion ``sid``."""
+    with connect(settings) as db:
+        db.execute(
+            "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
+            "decided = ?, decided_by = ? WHERE id = ?",
+            (status, prop, now(), token_id, sid),
+        )
+
+
+def unmark(settings: Settings, sid: int, status: str) -> None:
+    """Put suggestion ``sid`` back as it was before an undone decision."""
+    with connect(settings) as db:
+        db.execute(
+            "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL WHERE id = ?",
+            (status, sid),
+        )
+
+
+def republish(
+    kstore: KiemenStore,
+    auth: Auth,
+    triples: list[ox.Triple],
+    before_publish: Callable[[str | None], None],
+) -> None:
+    """Publish the publisher's links graph ``triples`` (or withdraw the graph when there are
+    none) through the write pipeline; ``before_publish(generation)`` writes the records that
+    become true with that generation, or runs with None when there was nothing to withdraw.
+    Raises LoadError when the shapes refuse the graph."""
+    settings, publisher = kstore.settings, auth.publisher
+    if triples:
+        source = publisher_source(publisher, settings, triples, "links", graph="links")
+        loaders.load(kstore, [source], before_publish=before_publish)
+    elif not withdraw_links_graph(
+        kstore, publisher, auth.token.id, auth.token.note, before_publish=before_publish
+    ):
+        before_publish(None)  # no links graph to withdraw: nothing written, the decision stands
+
+
+def refused(exc: LoadError) -> PublisherError:
+    """A links graph the shapes refused, said to the publisher."""
+    return PublisherError(
+        "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
+        "de koppeling is niet opgeslagen: " + "; ".join(p.message for p in exc.problems[:3]),
+    )
+
+
+def audit_decision(
     settings: Settings,
     auth: Auth,
+    row: Any,
     status: str,
+    prop: str | None,
     counts: tuple[int, int],
-    detail: str,
     generation: str | None,
 ) -> None:
+    """The decision in the audit log, naming the generation it becomes true with;
+    ``counts``: links added and removed."""
     with connect(settings) as db:
         db.execute(
             "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
@@ -319,83 +403,7 @@ def _audit_link(
                 status,
                 counts[0],
                 counts[1],
-                detail,
+                f"{row['subject']} {prop or row['property']} {row['candidate']}",
                 generation,
             ),
         )
-
-
-def decide(
-    kstore: KiemenStore, auth: Auth, suggestion_id: int, decision: str, prop: str | None = None
-) -> dict[str, Any]:
-    """Confirm or reject a suggestion (or undo a confirmation) and republish the links graph."""
-
-    settings = kstore.settings
-    publisher = auth.publisher
-    if decision not in ("confirm", "reject"):
-        raise PublisherError(
-            "the decision is confirm or reject", "de beslissing is confirm of reject"
-        )
-    if prop is not None and prop not in PROPERTIES:
-        raise PublisherError(
-            "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
-        )
-    with publishing.publisher_lock(settings, publisher.code):
-        before = len(links_triples(settings, publisher))
-        with connect(settings) as db:
-            row = db.execute(
-                "SELECT * FROM suggestions WHERE id = ? AND code = ?",
-                (suggestion_id, publisher.code),
-            ).fetchone()
-        if row is None:
-            raise PublisherError(
-                f"{publisher.code} has no suggestion {suggestion_id}",
-                f"{publisher.code} heeft geen voorstel {suggestion_id}",
-            )
-        if decision == "confirm":
-            data = publishing.current_triples(kstore, publisher.data_graph(settings))
-            if not any(publishing.value(tr.subject) == row["subject"] for tr in data):
-                raise PublisherError(
-                    f"<{row['subject']}> is no longer in your data; upload it again to link it",
-                    f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
-                    "het te koppelen",
-                )
-        status = "confirmed" if decision == "confirm" else "rejected"
-        with connect(settings) as db:
-            db.execute(
-                "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
-                "decided = ?, decided_by = ? WHERE id = ?",
-                (status, prop, now(), auth.token.id, suggestion_id),
-            )
-        triples = links_triples(settings, publisher)
-        detail = f"{row['subject']} {prop or row['property']} {row['candidate']}"
-        counts = (max(0, len(triples) - before), max(0, before - len(triples)))
-
-        def audit(generation: str | None) -> None:
-            """The audit row, written naming the generation it becomes true with."""
-            _audit_link(settings, auth, status, counts, detail, generation)
-
-        published = True
-        try:
-            if triples:
-                source = publishing._source(publisher, settings, triples, "links", graph="links")
-                loaders.load(kstore, [source], before_publish=audit)
-            else:
-                published = publishing.withdraw_links_graph(
-                    kstore, publisher, auth.token.id, auth.token.note, before_publish=audit
-                )
-        except LoadError as exc:
-            with connect(settings) as db:
-                db.execute(
-                    "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL "
-                    "WHERE id = ?",
-                    (row["status"], suggestion_id),
-                )
-            raise PublisherError(
-                "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
-                "de koppeling is niet opgeslagen: "
-                + "; ".join(p.message for p in exc.problems[:3]),
-            ) from exc
-        if not published:  # no links graph to withdraw: nothing written, the decision stands
-            audit(None)
-    return {"id": suggestion_id, "status": status, "links": len(triples)}
