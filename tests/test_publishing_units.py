@@ -16,7 +16,8 @@ from flask import Flask
 from openpyxl import load_workbook
 
 import loaders
-from loaders import incremental, pipeline
+from core.indexes import incremental
+from core.write import pipeline
 from portal import features, wiring
 from publishing import catalogue, checks, linking
 from publishing.checks import shacl_check
