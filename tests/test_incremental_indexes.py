@@ -24,7 +24,15 @@ from core import facets, search
 from core.config import Settings
 from core.effects import Delta
 from core.store import KiemenStore
-from loaders import Source, bundled_sources, incremental, index_state, load, rebuild_indexes
+from loaders import (
+    INDEX_HOOKS,
+    Source,
+    bundled_sources,
+    incremental,
+    index_state,
+    load,
+    rebuild_indexes,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -143,6 +151,10 @@ def _write(
 ) -> bool:
     """Apply a write with its exact delta (and ``later`` quads after the index hooks, as a
     catalogue hook does); True when the indexes were updated incrementally."""
+
+    def catalogue(gen: Any, _kstore: KiemenStore) -> None:
+        gen.store.extend(later)
+
     with kstore.writing() as gen:
         store = gen.store
         removed = [q for q in dict.fromkeys(remove) if q in store]
@@ -150,8 +162,11 @@ def _write(
             store.remove(q)
         added = [q for q in dict.fromkeys(add) if q not in store]
         store.extend(added)
-        rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
-        store.extend(later)
+        INDEX_HOOKS.append(catalogue)
+        try:
+            rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
+        finally:
+            INDEX_HOOKS.remove(catalogue)
         return (gen.search_dir / search.TEXT_DIR / search.ITEM_MAP).exists()
 
 
