@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 import rdflib
 
+from core import effects
 from core.config import CANONICAL_BASE
 from core.effects import Delta
 from core.store import Generation, KiemenStore, graph_iri
@@ -127,17 +128,22 @@ def load(
     progress: Callable[[str], None] | None = None,
     meter: Meter | None = None,
     before_publish: Callable[[str], None] | None = None,
+    small: bool = False,
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
 
     The load is one write through :func:`loaders.pipeline.run`. ``progress`` hears each
     phase; ``meter`` (a :class:`portal.progress.Progress`) also measures how far each source
     file has been read. ``before_publish`` (see KiemenStore.writing) records what must commit
-    with the load.
+    with the load. ``small``: a write of a few graphs into a large store (a publisher's
+    upload): the checker looks nodes up in the store one by one instead of reading every typed
+    node first, and the indexes are patched from the quads the graphs gained and lost instead
+    of rebuilt (a rebuild still when the graphs are too large to diff).
     """
     report = LoadReport(dry_run=dry_run)
     say = progress or (meter.say if meter is not None else (lambda _msg: None))
     writer = _LoadWrite(kstore, sources, report, validate=validate, say=say, meter=meter)
+    writer.small = small
     writer.dry_run = dry_run
     with _cyclic_gc_paused():
         report.generation = pipeline.run(
@@ -189,6 +195,8 @@ class _LoadWrite:
         self.say = say
         self.meter = meter
         self.dry_run = False
+        #: A few graphs into a large store (see :func:`load`).
+        self.small = False
         self.checker: Checker | None = None
         self.collector: indexes.Collector | None = None
         self.gen: Generation | None = None
@@ -200,7 +208,14 @@ class _LoadWrite:
         self.gen = gen
 
     def index_delta(self, gen: Generation) -> Delta | None:
-        return None  # a load replaces whole graphs: its indexes are built in full
+        """A small write: the quads its graphs and the meta graph gained and lost (None when
+        one is too large to diff). Any other load replaces whole graphs: a full build."""
+        if not self.small:
+            return None
+        graphs = {w.graph.value for w in self.written}
+        graphs |= {g for r in self.restores for g in r.graphs}
+        graphs.add(graph_iri(self.kstore.settings, provenance.META_GRAPH).value)
+        return effects.delta(gen, sorted(graphs), {})
 
     def close(self) -> None:
         if self.checker is not None:
@@ -212,7 +227,8 @@ class _LoadWrite:
         kstore, say, meter = self.kstore, self.say, self.meter
         settings = kstore.settings
         self.collector = collector = indexes.collector_for(gen, kstore)
-        self.checker = checker = _checker(kstore, gen.store, say) if self.checks else None
+        checker = _checker(kstore, gen.store, say, preload=not self.small) if self.checks else None
+        self.checker = checker
         self.report.engine = "" if not self.checks else ("streaming" if checker else "pyshacl")
         sources = self.sources
         for n, source in enumerate(sources):
@@ -237,7 +253,9 @@ class _LoadWrite:
             collector.replacing(graph, session)
             if session is not None and checker is not None and last:
                 session.when_streamed(
-                    _after_last_stream(kstore, gen, checker, collector, say, self.dry_run)
+                    _after_last_stream(
+                        kstore, gen, checker, collector, say, self.dry_run or self.small
+                    )
                 )
             with _watching(meter, source, checker):
                 stats = loader.write(source, gen.store, graph, settings, session)
@@ -262,7 +280,7 @@ class _LoadWrite:
             self.say("settling the SHACL checks against the new generation")
             if self.checker is not None:
                 found, report.checked, report.warning_count = _settle(
-                    self.kstore, gen, self.checker, written
+                    self.kstore, gen, self.checker, written, self.small
                 )
             else:
                 found = _validate_pyshacl(self.kstore, gen.store, written)
@@ -529,8 +547,12 @@ def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:
     return int(rows[0]["triples"]) if rows else 0
 
 
-def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -> Checker | None:
-    """The streaming checker, or None when the shapes need pyshacl."""
+def _checker(
+    kstore: KiemenStore, store: ox.Store, say: Callable[[str], None], preload: bool = True
+) -> Checker | None:
+    """The streaming checker, or None when the shapes need pyshacl. ``preload``: each stream
+    starts by reading the types of every node the store holds (fast for a load; a small write
+    into a large store looks the few nodes it meets up one by one instead)."""
     pairs = {
         (str(r["sub"]), str(r["super"])) for r in kstore.rows("subclass-pairs", {}, store=store)
     }
@@ -549,7 +571,7 @@ def _checker(kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]) -
         store,
         max_errors=MAX_ERRORS,
         subjects_of=subjects_of,
-        read_context=_StoreContext(kstore, store),
+        read_context=_StoreContext(kstore, store) if preload else None,
     )
 
 
@@ -571,15 +593,27 @@ class _StoreContext:
 
 
 def _settle(
-    kstore: KiemenStore, gen: Generation, checker: Checker, written: list[_Written]
+    kstore: KiemenStore,
+    gen: Generation,
+    checker: Checker,
+    written: list[_Written],
+    small: bool = False,
 ) -> tuple[list[Problem], int, int]:
+    """``small``: the graphs are small beside the store, so their subjects are looked up one
+    by one rather than the whole store scanned for subjects other graphs share."""
     shared: dict[Session, list[str]] = {}
     for item in written:
         if item.session is not None and not checker.knows_shared_subjects:
-            shared[item.session] = [
-                str(r["s"])
-                for r in kstore.rows("graph-shared-subjects", {"g": item.graph}, store=gen.store)
-            ]
+            shared[item.session] = (
+                _shared_subjects(gen.store, item.graph)
+                if small
+                else [
+                    str(r["s"])
+                    for r in kstore.rows(
+                        "graph-shared-subjects", {"g": item.graph}, store=gen.store
+                    )
+                ]
+            )
     findings = checker.finish(shared)
     by_session = {id(i.session): i for i in written if i.session is not None}
     locations: dict[int, dict[str, Location]] = {}
@@ -684,7 +718,7 @@ def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str])
         return []
     store = gen.store
     nodes: list[Any] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in targets]
-    checker = _checker(kstore, store, lambda _msg: None)
+    checker = _checker(kstore, store, lambda _msg: None, preload=False)  # a few nodes
     if checker is None:
         return _validate_graphs_pyshacl(kstore, store, nodes)
     checker.subjects_of = lambda graph: _subjects(store, graph)

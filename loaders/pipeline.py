@@ -73,6 +73,13 @@ def _hook(entry: IndexHook | str) -> IndexHook:
     return fn
 
 
+def load_hooks() -> None:
+    """Import the hooks named by "module:function" now (a write worker does it when it
+    starts, ahead of its write, rather than inside the write's deadline)."""
+    for entry in INDEX_HOOKS:
+        _hook(entry)
+
+
 def rebuild_indexes(
     gen: Generation,
     kstore: KiemenStore,
@@ -143,4 +150,4 @@ def run(
     return gen.path.name
 
 
-__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run"]
+__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "load_hooks", "rebuild_indexes", "run"]

@@ -607,6 +607,7 @@ def _worker_main(conn: Connection) -> None:
     confine(settings)
     kstore = KiemenStore(settings)
     prefixes = ontology_prefixes(settings)
+    pipeline.load_hooks()  # ahead of a write's deadline
     while True:
         try:
             job = conn.recv()
