@@ -39,7 +39,7 @@ from loaders.pipeline import INDEX_HOOKS, rebuild_indexes
 from loaders.rdf import RdfLoader
 from loaders.restore import DumpInfo, release_key, too_new
 from loaders.restore import scan as restore_scan
-from loaders.shapes import Unsupported
+from loaders.shapes import Unsupported, reach
 from loaders.sparql import SparqlLoader
 from loaders.tabular import TabularLoader
 from loaders.validation import compiled_shapes, shacl_problems, to_rdflib
@@ -704,12 +704,70 @@ def _validate_pyshacl(
     return located
 
 
-def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str]) -> list[Problem]:
+#: Nodes the check of one write may single out; past this its graphs are checked whole.
+MAX_FOCUS = 20_000
+
+
+def focus_nodes(
+    store: ox.Store, delta: Delta, hops: int, limit: int = MAX_FOCUS
+) -> set[Any] | None:
+    """The nodes whose verdict under the shapes ``delta`` can change: the subjects of its quads
+    (their statements changed), and then, ``hops`` times (:func:`loaders.shapes.reach`), every
+    node of any graph with a statement pointing at one found so far. None past ``limit``."""
+    found: set[Any] = {q.subject for q in (*delta.added, *delta.removed)}
+    frontier = set(found)
+    for _ in range(hops):
+        nxt: set[Any] = set()
+        for node in frontier:
+            for q in store.quads_for_pattern(None, None, node, None):
+                if q.subject not in found:
+                    nxt.add(q.subject)
+            if len(found) + len(nxt) > limit:
+                return None
+        found |= nxt
+        frontier = nxt
+    return found if len(found) <= limit else None
+
+
+def _graph_node(graph: str) -> Any:
+    return ox.NamedNode(graph) if graph else ox.DefaultGraph()
+
+
+def _label(node: Any) -> str:
+    return f"<{node.value}>" if isinstance(node, ox.NamedNode) else "the default graph"
+
+
+def _validate_focus(
+    checker: Checker, store: ox.Store, nodes: list[Any], focus: set[Any]
+) -> list[Finding]:
+    """Check the ``focus`` nodes whole, from every graph of the store: each named node as a
+    subject the graphs share, each blank node streamed with its statements."""
+    sessions = {node: checker.session(_label(node), node) for node in nodes}
+    first = next(iter(sessions.values()))
+    named: dict[Any, list[str]] = {s: [] for s in sessions.values()}
+    for node in sorted(focus, key=str):
+        graphs = {q.graph_name for q in store.quads_for_pattern(node, None, None, None)}
+        session = next((sessions[g] for g in nodes if g in graphs), first)
+        if isinstance(node, ox.BlankNode):
+            session.feed(q for q in store.quads_for_pattern(node, None, None, None))
+        else:
+            named[session].append(node.value)
+    for session in sessions.values():
+        session.close()
+    return checker.finish(named)
+
+
+def validate_graphs(
+    kstore: KiemenStore, gen: Generation, graphs: Sequence[str], delta: Delta | None = None
+) -> list[Problem]:
     """Check graphs already written in ``gen`` (what an HTTP write changed) against the shapes.
 
-    Each whole graph streams past the same checker a load uses, settled against the rest of
-    the generation, so a write over HTTP meets exactly the rules a load meets. ``""`` names
-    the default graph. Returns the problems, errors first.
+    With the write's ``delta`` (exactly the quads it added and removed in ``graphs``), only
+    the nodes it can have made break a rule are checked (:func:`focus_nodes`), each whole from
+    every graph, with the checker a load uses. Without it, or when those are too many, each
+    whole graph streams past the checker, settled against the rest of the generation. Either
+    way a write over HTTP meets exactly the rules a load meets. ``""`` names the default
+    graph. Returns the problems, errors first.
     """
     settings = kstore.settings
     skip = {graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS}
@@ -717,10 +775,16 @@ def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str])
     if not targets:
         return []
     store = gen.store
-    nodes: list[Any] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in targets]
+    nodes: list[Any] = [_graph_node(g) for g in targets]
     checker = _checker(kstore, store, lambda _msg: None, preload=False)  # a few nodes
     if checker is None:
         return _validate_graphs_pyshacl(kstore, store, nodes)
+    focus = None if delta is None else focus_nodes(store, delta, reach(checker.shapes))
+    if focus is not None:
+        try:
+            return _problems(_validate_focus(checker, store, nodes, focus))
+        finally:
+            checker.wait()
     checker.subjects_of = lambda graph: _subjects(store, graph)
     try:
         shared: dict[Session, list[str]] = {}
@@ -733,6 +797,10 @@ def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str])
         findings = checker.finish(shared)
     finally:
         checker.wait()
+    return _problems(findings)
+
+
+def _problems(findings: list[Finding]) -> list[Problem]:
     problems = []
     for f in findings:
         r = f.result

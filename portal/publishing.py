@@ -1296,7 +1296,8 @@ def _finish(
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
         report.diff = diff(old, target, settings, ns)
-    report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep)]
+    pool = linking.candidates(kstore, publisher)  # the publish below leaves them as they are
+    report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep, pool)]
     may_publish = publish and not report.structural and (valid_only or not report.errors)
     if not may_publish or not keep:
         if publish and not keep and not report.errors:
@@ -1363,7 +1364,7 @@ def _finish(
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
         linking.store_suggestions(
-            settings, publisher.code, linking.suggest(kstore, publisher, keep)
+            settings, publisher.code, linking.suggest(kstore, publisher, keep, pool)
         )
         report.suggestions = linking.open_suggestions(settings, publisher.code)
         return  # its audit entry was written with the version, atomically with the publish

@@ -474,7 +474,11 @@ class _HttpWrite:
             self.changed = [self.job.graph]
 
     def validate(self, gen: Generation) -> None:
-        problems = validate_graphs(self.kstore, gen, self.changed)
+        """The nodes the write can have made break a rule (from its delta, exactly), or, when
+        its graphs are too large to diff, the graphs it changed, whole."""
+        if self.delta is None and self.changed:
+            self.delta = effects.delta(gen, self.changed, {})
+        problems = validate_graphs(self.kstore, gen, self.changed, self.delta)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise Refused(422, _shape_report(errors))
@@ -485,7 +489,7 @@ class _HttpWrite:
         provenance.keep_write_records(gen.store, old, self.kstore.settings)
         if not self.changed:
             return
-        if self.delta is not None:  # known exactly: no need to read the graphs
+        if self.delta is not None:  # known exactly: no need to read the graphs again
             changes = _counted(self.delta)
         else:
             changes = {g: _diff(old, gen.store, g) for g in self.changed}
@@ -503,8 +507,9 @@ class _HttpWrite:
         pass
 
     def index_delta(self, gen: Generation) -> effects.Delta | None:
-        """The graphs it changed and the meta graph (its provenance record), diffed against the
-        parent generation; None (a full rebuild) when one of them is too large to diff."""
+        """The quads it changed (known since validation) and the meta graph's (its provenance
+        record), diffed against the parent generation; None (a full rebuild) when one of them is
+        too large to diff."""
         meta = graph_iri(self.kstore.settings, provenance.META_GRAPH).value
         if self.delta is None:
             return effects.delta(gen, sorted({*self.changed, meta}), {})
