@@ -83,7 +83,15 @@ def _operation(op: Any) -> Operation:
         quads += [
             ox.Quad(_term(s, blanks), _term(p, blanks), _term(o, blanks), g) for s, p, o in triples
         ]
-    return Operation(_DATA_OPS[op.name], quads)
+    return Operation(_DATA_OPS[op.name], _as_stored(quads))
+
+
+def _as_stored(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The quads as the store gives them back ("01"^^xsd:integer is kept as "1"), so that the
+    effect names them exactly as a read of the store would."""
+    store = ox.Store()
+    store.extend(quads)
+    return list(store.quads_for_pattern(None, None, None, None))
 
 
 def _read(text: str, base_iri: str | None, prefixes: dict[str, str]) -> list[Operation] | None:

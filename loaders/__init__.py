@@ -858,6 +858,7 @@ __all__ = [
     "Problem",
     "Source",
     "bundled_sources",
+    "focus_nodes",
     "load",
     "pick",
     "rebuild_indexes",
