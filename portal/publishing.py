@@ -771,7 +771,7 @@ def shacl_check(
         return []
     source = _source(publisher, kstore.settings, triples, "check", where=_where(records))
     try:
-        report = loaders.load(kstore, [source], dry_run=True)
+        report = loaders.load(kstore, [source], dry_run=True, small=True)
         problems = report.problems
     except LoadError as exc:
         problems = exc.problems
