@@ -81,7 +81,7 @@ def errors(problems: list[Problem]) -> list[Problem]:
 def _answers(kstore: KiemenStore, sources: list[Source], engine: str) -> set[tuple[Any, ...]]:
     original = loaders._checker
     if engine == "pyshacl":
-        loaders._checker = lambda *a: None  # type: ignore[assignment]
+        loaders._checker = lambda *a, **k: None  # type: ignore[assignment]
     try:
         try:
             problems = load(kstore, sources, dry_run=True).problems
