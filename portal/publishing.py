@@ -776,7 +776,7 @@ def shacl_check(
         return []
     source = _source(publisher, kstore.settings, triples, "check", where=_where(records))
     try:
-        report = loaders.load(kstore, [source], dry_run=True)
+        report = loaders.load(kstore, [source], dry_run=True, small=True)
         problems = report.problems
     except LoadError as exc:
         problems = exc.problems
@@ -1301,7 +1301,8 @@ def _finish(
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
         report.diff = diff(old, target, settings, ns)
-    report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep)]
+    pool = linking.candidates(kstore, publisher)  # the publish below leaves them as they are
+    report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep, pool)]
     may_publish = publish and not report.structural and (valid_only or not report.errors)
     if not may_publish or not keep:
         if publish and not keep and not report.errors:
@@ -1368,7 +1369,7 @@ def _finish(
         report.triples = len(new)
         report.added, report.removed = len(new - old), len(old - new)
         linking.store_suggestions(
-            settings, publisher.code, linking.suggest(kstore, publisher, keep)
+            settings, publisher.code, linking.suggest(kstore, publisher, keep, pool)
         )
         report.suggestions = linking.open_suggestions(settings, publisher.code)
         return  # its audit entry was written with the version, atomically with the publish
@@ -1499,7 +1500,7 @@ def publish_version(
         ]
         source = _source(publisher, settings, triples, f"v{version}", where=where, files=checksums)
         failpoint("publish:before-load")
-        loaders.load(kstore, [source], before_publish=record)
+        loaders.load(kstore, [source], before_publish=record, small=True)
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

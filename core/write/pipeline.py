@@ -74,25 +74,42 @@ def _hook(entry: IndexHook | str) -> IndexHook:
     return fn
 
 
+def load_hooks() -> None:
+    """Import the hooks named by "module:function" now (a write worker does it when it
+    starts, ahead of its write, rather than inside the write's deadline)."""
+    for entry in INDEX_HOOKS:
+        _hook(entry)
+
+
 def rebuild_indexes(
     gen: Generation,
     kstore: KiemenStore,
     say: Callable[[str], None] | None = None,
-    delta: Delta | None = None,
+    delta: Delta | Callable[[], Delta | None] | None = None,
 ) -> None:
     """Run every index hook on ``gen`` (the ``indexes`` step).
 
     ``delta``: the quads this write added and removed (exactly), when the writer knows them;
     then the browse and search indexes are updated from the parent generation's instead of
     rebuilt from the whole store (see :mod:`core.indexes.incremental`). Without it (a load) they are
-    built for the data in full.
+    built for the data in full. A function is asked for the delta after the other hooks ran
+    (the index hook then runs last), so that what they wrote is in it. Last, the meta graph
+    is sealed (:func:`core.indexes.incremental.seal`) for the next write's incremental update.
     """
-    incremental.expect(gen, delta)
-    for entry in INDEX_HOOKS:
-        hook = _hook(entry)
+    hooks = [_hook(entry) for entry in INDEX_HOOKS]
+    if callable(delta):
+        # The index goes last, so that the delta it is given (taken when it runs) includes
+        # what the other hooks wrote (the publishers' catalogue records in the meta graph).
+        hooks.sort(key=lambda hook: hook is incremental.index_hook)
+    else:
+        incremental.expect(gen, delta)
+    for hook in hooks:
         if say is not None:
             say(f"building index: {getattr(hook, '__name__', 'index')}")
+        if callable(delta) and hook is incremental.index_hook:
+            incremental.expect(gen, delta())
         hook(gen, kstore)
+    incremental.seal(gen, kstore)
 
 
 def run(
@@ -116,6 +133,7 @@ def run(
     def records(name: str) -> None:
         if before_publish is not None:
             before_publish(name)
+            incremental.seal(gen, kstore)  # in case the records went into the meta graph
         failpoint("write:switch")
 
     with kstore.writing(publish=not dry_run, before_publish=records, any_base=any_base) as gen:
@@ -125,7 +143,7 @@ def run(
                 getattr(writer, stage)(gen)
             if not dry_run:
                 failpoint("write:indexes")
-                rebuild_indexes(gen, kstore, say, delta=writer.index_delta(gen))
+                rebuild_indexes(gen, kstore, say, delta=lambda: writer.index_delta(gen))
         finally:
             writer.close()  # before the generation is published or thrown away
         if not dry_run:
@@ -136,4 +154,4 @@ def run(
     return gen.path.name
 
 
-__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "rebuild_indexes", "run"]
+__all__ = ["INDEX_HOOKS", "STAGES", "Writer", "load_hooks", "rebuild_indexes", "run"]
