@@ -122,9 +122,9 @@ def serve(store: Path, base: str, port: int) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                requests.get(url + "/sparql?query=ASK%7B%7D", timeout=5)
+                requests.get(url + "/sparql?query=ASK%7B%7D", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("kiemen serve did not start; see server.log") from None
                 time.sleep(0.3)

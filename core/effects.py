@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,6 +23,7 @@ META_GRAPH = "meta"
 
 #: A changed graph larger than this is not diffed: the indexes are rebuilt in full instead.
 MAX_DIFFED_GRAPH = 200_000
+LIMIT = MAX_DIFFED_GRAPH + 1
 
 
 @dataclass
@@ -64,10 +66,10 @@ def delta(gen: Generation, graphs: Iterable[str], sizes: dict[str, Digest]) -> D
         out = Delta()
         for key in graphs:
             term = digests.graph_term(key)
-            old = set(old_store.quads_for_pattern(None, None, None, term))
-            if len(old) > MAX_DIFFED_GRAPH:
-                return None
-            new = set(gen.store.quads_for_pattern(None, None, None, term))
+            old = set(islice(old_store.quads_for_pattern(None, None, None, term), LIMIT))
+            new = set(islice(gen.store.quads_for_pattern(None, None, None, term), LIMIT))
+            if len(old) >= LIMIT or len(new) >= LIMIT:
+                return None  # stopped reading past the limit
             out.added += new - old
             out.removed += old - new
         return out

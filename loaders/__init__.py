@@ -26,13 +26,19 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 import rdflib
 
+from core import effects
 from core.config import CANONICAL_BASE
 from core.effects import Delta
 from core.indexes import build as indexes
 from core.problems import LoadStats, Problem
 from core.store import Generation, KiemenStore, graph_iri
 from core.validation.checker import Checker, Finding, Session
-from core.validation.graphs import CONTEXT_GRAPHS, UNVALIDATED_GRAPHS, store_checker
+from core.validation.graphs import (
+    CONTEXT_GRAPHS,
+    UNVALIDATED_GRAPHS,
+    shared_subjects,
+    store_checker,
+)
 from core.validation.shacl import shacl_problems, to_rdflib
 from core.write import pipeline, provenance
 from core.write.pipeline import INDEX_HOOKS, rebuild_indexes
@@ -118,17 +124,22 @@ def load(
     progress: Callable[[str], None] | None = None,
     meter: Meter | None = None,
     before_publish: Callable[[str], None] | None = None,
+    small: bool = False,
 ) -> LoadReport:
     """Load ``sources`` into their named graphs atomically; raise LoadError on bad input.
 
     The load is one write through :func:`core.write.pipeline.run`. ``progress`` hears each
     phase; ``meter`` (a :class:`portal.progress.Progress`) also measures how far each source
     file has been read. ``before_publish`` (see KiemenStore.writing) records what must commit
-    with the load.
+    with the load. ``small``: a write of a few graphs into a large store (a publisher's
+    upload): the checker looks nodes up in the store one by one instead of reading every typed
+    node first, and the indexes are patched from the quads the graphs gained and lost instead
+    of rebuilt (a rebuild still when the graphs are too large to diff).
     """
     report = LoadReport(dry_run=dry_run)
     say = progress or (meter.say if meter is not None else (lambda _msg: None))
     writer = _LoadWrite(kstore, sources, report, validate=validate, say=say, meter=meter)
+    writer.small = small
     writer.dry_run = dry_run
     with _cyclic_gc_paused():
         report.generation = pipeline.run(
@@ -180,6 +191,8 @@ class _LoadWrite:
         self.say = say
         self.meter = meter
         self.dry_run = False
+        #: A few graphs into a large store (see :func:`load`).
+        self.small = False
         self.checker: Checker | None = None
         self.collector: indexes.Collector | None = None
         self.gen: Generation | None = None
@@ -191,7 +204,14 @@ class _LoadWrite:
         self.gen = gen
 
     def index_delta(self, gen: Generation) -> Delta | None:
-        return None  # a load replaces whole graphs: its indexes are built in full
+        """A small write: the quads its graphs and the meta graph gained and lost (None when
+        one is too large to diff). Any other load replaces whole graphs: a full build."""
+        if not self.small:
+            return None
+        graphs = {w.graph.value for w in self.written}
+        graphs |= {g for r in self.restores for g in r.graphs}
+        graphs.add(graph_iri(self.kstore.settings, provenance.META_GRAPH).value)
+        return effects.delta(gen, sorted(graphs), {})
 
     def close(self) -> None:
         if self.checker is not None:
@@ -203,7 +223,10 @@ class _LoadWrite:
         kstore, say, meter = self.kstore, self.say, self.meter
         settings = kstore.settings
         self.collector = collector = indexes.collector_for(gen, kstore)
-        self.checker = checker = store_checker(kstore, gen.store, say) if self.checks else None
+        checker = None
+        if self.checks:
+            checker = store_checker(kstore, gen.store, say, preload=not self.small)
+        self.checker = checker
         self.report.engine = "" if not self.checks else ("streaming" if checker else "pyshacl")
         sources = self.sources
         for n, source in enumerate(sources):
@@ -228,7 +251,9 @@ class _LoadWrite:
             collector.replacing(graph, session)
             if session is not None and checker is not None and last:
                 session.when_streamed(
-                    _after_last_stream(kstore, gen, checker, collector, say, self.dry_run)
+                    _after_last_stream(
+                        kstore, gen, checker, collector, say, self.dry_run or self.small
+                    )
                 )
             with _watching(meter, source, checker):
                 stats = loader.write(source, gen.store, graph, settings, session)
@@ -253,7 +278,7 @@ class _LoadWrite:
             self.say("settling the SHACL checks against the new generation")
             if self.checker is not None:
                 found, report.checked, report.warning_count = _settle(
-                    self.kstore, gen, self.checker, written
+                    self.kstore, gen, self.checker, written, self.small
                 )
             else:
                 found = _validate_pyshacl(self.kstore, gen.store, written)
@@ -521,15 +546,27 @@ def _count(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> int:
 
 
 def _settle(
-    kstore: KiemenStore, gen: Generation, checker: Checker, written: list[_Written]
+    kstore: KiemenStore,
+    gen: Generation,
+    checker: Checker,
+    written: list[_Written],
+    small: bool = False,
 ) -> tuple[list[Problem], int, int]:
+    """``small``: the graphs are small beside the store, so their subjects are looked up one
+    by one rather than the whole store scanned for subjects other graphs share."""
     shared: dict[Session, list[str]] = {}
     for item in written:
         if item.session is not None and not checker.knows_shared_subjects:
-            shared[item.session] = [
-                str(r["s"])
-                for r in kstore.rows("graph-shared-subjects", {"g": item.graph}, store=gen.store)
-            ]
+            shared[item.session] = (
+                shared_subjects(gen.store, item.graph)
+                if small
+                else [
+                    str(r["s"])
+                    for r in kstore.rows(
+                        "graph-shared-subjects", {"g": item.graph}, store=gen.store
+                    )
+                ]
+            )
     findings = checker.finish(shared)
     by_session = {id(i.session): i for i in written if i.session is not None}
     locations: dict[int, dict[str, Location]] = {}

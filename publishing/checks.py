@@ -234,7 +234,7 @@ def shacl_check(
         publisher, kstore.settings, triples, "check", where=locations(records)
     )
     try:
-        report = loaders.load(kstore, [source], dry_run=True)
+        report = loaders.load(kstore, [source], dry_run=True, small=True)
         problems = report.problems
     except LoadError as exc:
         problems = exc.problems

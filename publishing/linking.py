@@ -147,21 +147,68 @@ def candidates(kstore: KiemenStore, publisher: Publisher) -> tuple[Candidate, ..
     )
 
 
-def suggest(
-    kstore: KiemenStore, publisher: Publisher, records: Iterable[Record]
-) -> list[Suggestion]:
-    """Suggested links for the uploaded initiatives and organisations."""
-    pool = candidates(kstore, publisher)
+@dataclass
+class _Pool:
+    """The candidates of one kind, with their names normalised once (not once per record)."""
+
+    cands: list[Candidate]
+    #: (candidate, label) -> normalised label, for the fuzzy match.
+    choices: dict[tuple[int, int], str]
+    by_homepage: dict[str, list[int]]
+    by_name: dict[str, list[int]]
+
+
+def _pools(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
     by_kind: dict[str, list[Candidate]] = {}
     for c in pool:
         by_kind.setdefault(c.kind, []).append(c)
+    out = {}
+    for kind, cands in by_kind.items():
+        prepared = _Pool(cands, {}, {}, {})
+        for i, c in enumerate(cands):
+            for h in c.homepages:
+                prepared.by_homepage.setdefault(h, []).append(i)
+            for name in {normalise_name(x) for x in c.labels}:
+                prepared.by_name.setdefault(name, []).append(i)
+            for j, lab in enumerate(sorted(c.labels)):
+                prepared.choices[(i, j)] = normalise_name(lab)
+        out[kind] = prepared
+    return out
+
+
+#: The prepared pools of the last candidate tuples (each kept alive with its key).
+_PREPARED: dict[int, tuple[tuple[Candidate, ...], dict[str, _Pool]]] = {}
+
+
+def _prepared(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
+    found = _PREPARED.get(id(pool))
+    if found is not None and found[0] is pool:
+        return found[1]
+    if len(_PREPARED) >= 4:
+        _PREPARED.clear()
+    prepared = _pools(pool)
+    _PREPARED[id(pool)] = (pool, prepared)
+    return prepared
+
+
+def suggest(
+    kstore: KiemenStore,
+    publisher: Publisher,
+    records: Iterable[Record],
+    pool: tuple[Candidate, ...] | None = None,
+) -> list[Suggestion]:
+    """Suggested links for the uploaded initiatives and organisations (``pool``: the
+    candidates, when the caller has them; they lie outside the publisher's own graphs, so a
+    publish of those does not change them)."""
+    pools = _prepared(candidates(kstore, publisher) if pool is None else pool)
     out: list[Suggestion] = []
     for rec in records:
         if rec.kind not in ("initiative", "actor"):
             continue
-        cands = by_kind.get(rec.kind, [])
-        if not cands:
+        prepared = pools.get(rec.kind)
+        if prepared is None:
             continue
+        cands = prepared.cands
         label = rec.labels.get("nl") or rec.labels.get("en") or rec.ident
         names = {normalise_name(v) for v in rec.labels.values() if v}
         homepage = normalise_homepage(rec.homepage) if rec.homepage else ""
@@ -182,21 +229,23 @@ def suggest(
                     rec.key, label, c.iri, c.label(), rec.kind, reason, score, prop
                 )
 
-        for c in cands:
-            if homepage and homepage in c.homepages:
+        same_homepage = set(prepared.by_homepage.get(homepage, ())) if homepage else set()
+        same_name = {i for name in names for i in prepared.by_name.get(name, ())}
+        for i in sorted(same_homepage | same_name):  # in the candidates' order
+            c = cands[i]
+            if i in same_homepage:
                 offer(c, "same-homepage", 100.0, "sameAs")
-            elif names & {normalise_name(x) for x in c.labels} and set(rec.codes) & c.codes:
+            elif set(rec.codes) & c.codes:
                 offer(c, "same-name-same-municipality", 95.0, "sameAs")
-        choices = {
-            (i, j): normalise_name(lab)
-            for i, c in enumerate(cands)
-            for j, lab in enumerate(sorted(c.labels))
-        }
         for name in names:
             if not name:
                 continue
             for _choice, score, key in process.extract(
-                name, choices, scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_MIN, limit=10
+                name,
+                prepared.choices,
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=FUZZY_MIN,
+                limit=10,
             ):
                 c = cands[key[0]]
                 if c.iri not in best:

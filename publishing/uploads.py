@@ -93,6 +93,9 @@ class Prepared:
     present: frozenset[str]
     #: The records that would be published (filled in by :func:`preview`).
     keep: list[Record] = field(default_factory=list)
+    #: The link candidates, fetched once per upload by :func:`preview` (the publish leaves
+    #: them as they are), so that the publish does not fetch and normalise them again.
+    candidates: tuple[linking.Candidate, ...] | None = None
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -306,7 +309,9 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
         report.diff = diff(prepared.old, target, settings, publisher.id_ns(settings))
-    report.suggestions = [s.as_json() for s in linking.suggest(kstore, publisher, keep)]
+    prepared.candidates = linking.candidates(kstore, publisher)
+    suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    report.suggestions = [s.as_json() for s in suggested]
     prepared.keep = keep
 
 
@@ -412,5 +417,6 @@ def _published(
     new = set(triples)
     report.triples = len(new)
     report.added, report.removed = len(new - old), len(old - new)
-    linking.store_suggestions(settings, publisher.code, linking.suggest(kstore, publisher, keep))
+    suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    linking.store_suggestions(settings, publisher.code, suggested)
     report.suggestions = linking.open_suggestions(settings, publisher.code)

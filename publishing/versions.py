@@ -174,7 +174,7 @@ def publish_version(
             publisher, settings, triples, f"v{version}", where=where, files=checksums
         )
         failpoint("publish:before-load")
-        loaders.load(kstore, [source], before_publish=record)
+        loaders.load(kstore, [source], before_publish=record, small=True)
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 import pyoxigraph as ox
 import pytest
+import requests
+from sparql_helpers import kiemen_server, make_token
 
 from core.config import Settings
 from core.effects import Delta
 from core.indexes import facets, incremental, search
 from core.indexes import state as index_state
 from core.store import KiemenStore
-from loaders import Source, bundled_sources, load, rebuild_indexes
+from loaders import INDEX_HOOKS, Source, bundled_sources, load, rebuild_indexes
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -42,7 +44,10 @@ PREF = ox.NamedNode(SKOS + "prefLabel")
 
 @pytest.fixture(scope="module")
 def kstore(tmp_path_factory: pytest.TempPathFactory) -> KiemenStore:
-    tmp = tmp_path_factory.mktemp("incremental")
+    return _loaded(tmp_path_factory.mktemp("incremental"))
+
+
+def _loaded(tmp: Path) -> KiemenStore:
     kstore = KiemenStore(Settings.from_env(store_path=tmp / "store", base_uri=BASE))
     nt = tmp / "initiatives.nt"
     generate.write_nt(N, nt, BASE)
@@ -144,6 +149,10 @@ def _write(
 ) -> bool:
     """Apply a write with its exact delta (and ``later`` quads after the index hooks, as a
     catalogue hook does); True when the indexes were updated incrementally."""
+
+    def catalogue(gen: Any, _kstore: KiemenStore) -> None:
+        gen.store.extend(later)
+
     with kstore.writing() as gen:
         store = gen.store
         removed = [q for q in dict.fromkeys(remove) if q in store]
@@ -151,8 +160,11 @@ def _write(
             store.remove(q)
         added = [q for q in dict.fromkeys(add) if q not in store]
         store.extend(added)
-        rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
-        store.extend(later)
+        INDEX_HOOKS.append(catalogue)
+        try:
+            rebuild_indexes(gen, kstore, delta=Delta(added, removed) if delta else None)
+        finally:
+            INDEX_HOOKS.remove(catalogue)
         return (gen.search_dir / search.TEXT_DIR / search.ITEM_MAP).exists()
 
 
@@ -250,3 +262,73 @@ def test_names_a_later_hook_wrote_into_the_meta_graph_are_not_missed(
     _same_as_full_rebuild(kstore, tmp_path / "rebuilt", ["Gemeentelijke", "zonnepark"])
     assert _write(kstore, [], _new_initiative(rng, 6002))
     _same_as_full_rebuild(kstore, tmp_path / "again", ["Gemeentelijke", "zonnepark"])
+
+
+def _post_update(server: str, token: str, text: str) -> None:
+    r = requests.post(
+        server + "/sparql",
+        data=text.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {token}"},
+        timeout=600,
+    )
+    assert r.status_code == 204, r.text
+
+
+def _patched(kstore: KiemenStore) -> bool:
+    """Whether the published indexes were patched (the full build writes no item map)."""
+    published = kstore.search_dir()
+    assert published is not None
+    return (published / search.TEXT_DIR / search.ITEM_MAP).exists()
+
+
+def test_http_writes_with_their_provenance_update_the_indexes_as_a_full_rebuild_would(
+    tmp_path: Path,
+) -> None:
+    """Random SPARQL updates (ground data, and one the engine runs) and Graph Store PUTs over
+    HTTP, each validated and recording its provenance in the meta graph: every one is patched,
+    not rebuilt, and the published indexes equal a full rebuild of the same store after each.
+    (A store of its own: the writes above put initiatives that break the shapes into theirs.)"""
+    kstore = _loaded(tmp_path)
+    rng = random.Random(2018)
+    store = kstore.root
+    graph = EDITS.value
+    writes: list[tuple[str, bool]] = []
+    with kiemen_server(store) as server:
+        token = make_token(store, BASE, "edits")
+        for round_ in range(8):
+            i = rng.randrange(N)
+            node = _iri("initiative", i)
+            name = f"Omgedoopt buurtproject {round_}"
+            kind = ["alt name", "place name", "drop alt names", "new initiatives"][round_ % 4]
+            if kind in ("alt name", "place name"):
+                if kind == "place name":
+                    node = _iri("place", rng.randrange(N // 10))
+                text = (
+                    f'INSERT DATA {{ GRAPH <{graph}> {{ {node} <{SKOS}altLabel> "{name}"@nl }} }}'
+                )
+                _post_update(server, token, text)
+            elif kind == "drop alt names":  # not ground data: the engine runs it
+                text = (
+                    f"DELETE {{ GRAPH <{graph}> {{ ?s <{SKOS}altLabel> ?o }} }} "
+                    f"WHERE {{ GRAPH <{graph}> {{ ?s <{SKOS}altLabel> ?o }} }}"
+                )
+                _post_update(server, token, text)
+            else:  # replaces the graph: earlier edits go
+                body = "".join(
+                    f"{q.subject} {q.predicate} {q.object} .\n"
+                    for q in _new_initiative(rng, 7000 + 10 * round_)  # with its section
+                )
+                r = requests.put(
+                    server + "/store",
+                    params={"graph": graph},
+                    data=body.encode(),
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/n-triples",
+                    },
+                    timeout=600,
+                )
+                assert r.status_code in (201, 204), r.text
+            writes.append((kind, _patched(kstore)))
+            _same_as_full_rebuild(kstore, tmp_path / f"http-{round_}", ["buurtproject", name])
+    assert all(patched for _kind, patched in writes), writes

@@ -81,7 +81,7 @@ def errors(problems: list[Problem]) -> list[Problem]:
 def _answers(kstore: KiemenStore, sources: list[Source], engine: str) -> set[tuple[Any, ...]]:
     original = loaders.store_checker
     if engine == "pyshacl":
-        loaders.store_checker = lambda *a: None  # type: ignore[assignment]
+        loaders.store_checker = lambda *a, **k: None  # type: ignore[assignment]
     try:
         try:
             problems = load(kstore, sources, dry_run=True).problems

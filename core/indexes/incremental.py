@@ -73,6 +73,35 @@ def index_hook(gen: Generation, kstore: KiemenStore) -> None:
     indexes.build_indexes(gen, kstore)
 
 
+#: Beside the index state: the meta graph's digest once every hook has written (see :func:`seal`).
+SEALED_FILE = "meta-sealed.json"
+
+
+def seal(gen: Generation, kstore: KiemenStore) -> None:
+    """Record the meta graph as ``gen`` publishes it, beside its index state.
+
+    The next write's delta is taken against this generation, so its incremental update is exact
+    only if the index state saw the same meta graph: write records and catalogue records a hook
+    wrote before the indexes are in it, anything written after them makes the digests differ
+    (then that write rebuilds). Comparing two digests replaces reading the meta graph again.
+    """
+    if not (gen.search_dir / index_state.STATE_FILE).exists():
+        return
+    meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
+    tmp = gen.search_dir / (SEALED_FILE + ".tmp")
+    tmp.write_text(json.dumps(list(meta)), encoding="ascii")
+    os.replace(tmp, gen.search_dir / SEALED_FILE)
+
+
+def sealed(directory: Path) -> tuple[int, str] | None:
+    """The digest :func:`seal` kept in ``directory`` (None: none, or unreadable)."""
+    try:
+        count, digest = json.loads((directory / SEALED_FILE).read_text(encoding="ascii"))
+        return int(count), str(digest)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 # -- the store before and after, as subject records ------------------------------------------
 def _key(term: Any) -> str | None:
     if type(term) is ox.NamedNode:
@@ -286,9 +315,8 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     base = kstore.settings.base_uri
     if state is None or state.data.base != base:
         return False
-    meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
-    if state.meta != meta:
-        return False  # the meta graph changed after the parent's indexes were built
+    if state.meta is None or state.meta != sealed(parent / "search"):
+        return False  # a hook wrote into the meta graph after the parent's indexes were built
     predicates = indexes.index_predicates(base)
     changed = {
         k
@@ -345,6 +373,7 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     for n, iri in enumerate(items):
         item_map[state.keys[iri]] = n
     np.save(text / search.ITEM_MAP, item_map)
+    state.meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
     index_state.save(state, target)
     if gen.search_dir.exists():
         shutil.rmtree(gen.search_dir)

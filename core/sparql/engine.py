@@ -35,7 +35,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core import effects
+from core import data_updates, effects
 from core.config import Settings
 from core.failpoints import fault
 from core.formats import RDF_FORMATS, RESULTS_FORMATS, by_key
@@ -358,6 +358,21 @@ def _run_update(
     return changed
 
 
+def _apply_data(
+    store: ox.Store, job: Job, operations: list[data_updates.Operation], protected: set[str]
+) -> tuple[list[str], effects.Delta]:
+    """An update of INSERT DATA / DELETE DATA only, applied as read (:mod:`core.data_updates`):
+    the graphs it changed are those of the quads it added or removed, exactly, checked like
+    :func:`_run_update`'s. Returns them and the delta."""
+    effect = data_updates.apply(store, operations)
+    changed = sorted({_graph_key(g) for g in effect.graphs()})
+    for graph in changed:
+        _check_target(graph, job.grants, protected)
+    if len(effect.added) + len(effect.removed) > job.max_write_quads:
+        raise Refused(413, _too_many(job.max_write_quads))
+    return changed, effects.Delta(effect.added, effect.removed)
+
+
 def _write_graph(store: ox.Store, job: Job) -> Outcome:
     """A Graph Store PUT, POST or DELETE of ``job.graph`` in the private generation."""
     assert job.graph is not None
@@ -408,6 +423,17 @@ def _diff(old: ox.Store | None, new: ox.Store, graph: str) -> tuple[int, int]:
     return added, removed
 
 
+def _counted(delta: effects.Delta) -> dict[str, tuple[int, int]]:
+    """Statements each graph gained and lost, from a write's exact delta."""
+    out: dict[str, tuple[int, int]] = {}
+    for quads, side in ((delta.added, 0), (delta.removed, 1)):
+        for q in quads:
+            key = _graph_key(q.graph_name)
+            now = out.get(key, (0, 0))
+            out[key] = (now[0] + 1, now[1]) if side == 0 else (now[0], now[1] + 1)
+    return out
+
+
 class _HttpWrite:
     """A SPARQL Update or Graph Store write, as a writer of :func:`core.write.pipeline.run`."""
 
@@ -420,18 +446,27 @@ class _HttpWrite:
         self.before: dict[str, tuple[int, int]] = {}
         self.changed: list[str] = []
         self.outcome = Outcome(204)
+        #: An update of ground data only: its operations, and what they did (exactly).
+        self.operations: list[data_updates.Operation] | None = None
+        self.delta: effects.Delta | None = None
 
     def authorise(self, gen: Generation) -> None:
         """Which graphs are off limits (503 when that cannot be known); the named target."""
         self.protected = _protected(self.kstore, gen.store)
         if self.job.kind == "update":
-            self.before = _all_fingerprints(self.kstore, gen.store)
+            self.operations = data_updates.plan(self.job.text, self.job.base_iri, self.prefixes)
+            if self.operations is None:  # the engine runs it: compare every graph after
+                self.before = _all_fingerprints(self.kstore, gen.store)
         else:
             assert self.job.graph is not None
             _check_target(self.job.graph, self.job.grants, self.protected)
 
     def write(self, gen: Generation) -> None:
-        if self.job.kind == "update":
+        if self.operations is not None:
+            self.changed, self.delta = _apply_data(
+                gen.store, self.job, self.operations, self.protected
+            )
+        elif self.job.kind == "update":
             self.changed = _run_update(
                 self.kstore, gen.store, self.job, self.prefixes, self.protected, self.before
             )
@@ -441,7 +476,11 @@ class _HttpWrite:
             self.changed = [self.job.graph]
 
     def validate(self, gen: Generation) -> None:
-        problems = validate_graphs(self.kstore, gen, self.changed)
+        """The nodes the write can have made break a rule (from its delta, exactly), or, when
+        its graphs are too large to diff, the graphs it changed, whole."""
+        if self.delta is None and self.changed:
+            self.delta = effects.delta(gen, self.changed, {})
+        problems = validate_graphs(self.kstore, gen, self.changed, self.delta)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise Refused(422, _shape_report(errors))
@@ -452,7 +491,10 @@ class _HttpWrite:
         provenance.keep_write_records(gen.store, old, self.kstore.settings)
         if not self.changed:
             return
-        changes = {g: _diff(old, gen.store, g) for g in self.changed}
+        if self.delta is not None:  # known exactly: no need to read the graphs again
+            changes = _counted(self.delta)
+        else:
+            changes = {g: _diff(old, gen.store, g) for g in self.changed}
         provenance.record_write(
             gen.store,
             self.kstore.settings,
@@ -467,10 +509,16 @@ class _HttpWrite:
         pass
 
     def index_delta(self, gen: Generation) -> effects.Delta | None:
-        """The graphs it changed and the meta graph (its provenance record), diffed against the
-        parent generation; None (a full rebuild) when one of them is too large to diff."""
+        """The quads it changed (known since validation) and the meta graph's (its provenance
+        record), diffed against the parent generation; None (a full rebuild) when one of them is
+        too large to diff."""
         meta = graph_iri(self.kstore.settings, provenance.META_GRAPH).value
-        return effects.delta(gen, sorted({*self.changed, meta}), {})
+        if self.delta is None:
+            return effects.delta(gen, sorted({*self.changed, meta}), {})
+        records = effects.delta(gen, [meta], {})  # the data's delta is known already
+        if records is None:
+            return None
+        return effects.Delta(self.delta.added + records.added, self.delta.removed + records.removed)
 
 
 def run_write(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:

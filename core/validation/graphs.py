@@ -14,11 +14,12 @@ from typing import Any
 import pyoxigraph as ox
 import rdflib
 
+from core.effects import Delta
 from core.problems import Problem
 from core.store import Generation, KiemenStore, graph_iri
-from core.validation.checker import Checker, Session
+from core.validation.checker import Checker, Finding, Session
 from core.validation.shacl import compiled_shapes, shacl_problems, to_rdflib
-from core.validation.shapes import Unsupported
+from core.validation.shapes import Unsupported, reach
 from core.write.provenance import META_GRAPH
 
 #: Graphs whose content gives context to validation of any other graph (pyshacl fallback).
@@ -27,12 +28,16 @@ CONTEXT_GRAPHS = ("ontology", "curated", "mappings")
 UNVALIDATED_GRAPHS = ("shapes", META_GRAPH)
 #: Most errors reported (and looked for) in one load; the load fails at the first anyway.
 MAX_ERRORS = 200
+#: Nodes the check of one write may single out; past this its graphs are checked whole.
+MAX_FOCUS = 20_000
 
 
 def store_checker(
-    kstore: KiemenStore, store: ox.Store, say: Callable[[str], None]
+    kstore: KiemenStore, store: ox.Store, say: Callable[[str], None], preload: bool = True
 ) -> Checker | None:
-    """The streaming checker, or None when the shapes need pyshacl."""
+    """The streaming checker, or None when the shapes need pyshacl. ``preload``: each stream
+    starts by reading the types of every node the store holds (fast for a load; a small write
+    into a large store looks the few nodes it meets up one by one instead)."""
     pairs = {
         (str(r["sub"]), str(r["super"])) for r in kstore.rows("subclass-pairs", {}, store=store)
     }
@@ -51,7 +56,7 @@ def store_checker(
         store,
         max_errors=MAX_ERRORS,
         subjects_of=subjects_of,
-        read_context=_StoreContext(kstore, store),
+        read_context=_StoreContext(kstore, store) if preload else None,
     )
 
 
@@ -72,12 +77,62 @@ class _StoreContext:
             yield row["s"].value, row["o"]
 
 
-def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str]) -> list[Problem]:
+def focus_nodes(
+    store: ox.Store, delta: Delta, hops: int, limit: int = MAX_FOCUS
+) -> set[Any] | None:
+    """The nodes whose verdict under the shapes ``delta`` can change: the subjects of its quads
+    (their statements changed), and then, ``hops`` times (:func:`core.validation.shapes.reach`),
+    every node of any graph with a statement pointing at one found so far. None past ``limit``."""
+    found: set[Any] = {q.subject for q in (*delta.added, *delta.removed)}
+    frontier = set(found)
+    for _ in range(hops):
+        nxt: set[Any] = set()
+        for node in frontier:
+            for q in store.quads_for_pattern(None, None, node, None):
+                if q.subject not in found:
+                    nxt.add(q.subject)
+            if len(found) + len(nxt) > limit:
+                return None
+        found |= nxt
+        frontier = nxt
+    return found if len(found) <= limit else None
+
+
+def _label(node: Any) -> str:
+    return f"<{node.value}>" if isinstance(node, ox.NamedNode) else "the default graph"
+
+
+def _validate_focus(
+    checker: Checker, store: ox.Store, nodes: list[Any], focus: set[Any]
+) -> list[Finding]:
+    """Check the ``focus`` nodes whole, from every graph of the store: each named node as a
+    subject the graphs share, each blank node streamed with its statements."""
+    sessions = {node: checker.session(_label(node), node) for node in nodes}
+    first = next(iter(sessions.values()))
+    named: dict[Any, list[str]] = {s: [] for s in sessions.values()}
+    for node in sorted(focus, key=str):
+        graphs = {q.graph_name for q in store.quads_for_pattern(node, None, None, None)}
+        session = next((sessions[g] for g in nodes if g in graphs), first)
+        if isinstance(node, ox.BlankNode):
+            session.feed(q for q in store.quads_for_pattern(node, None, None, None))
+        else:
+            named[session].append(node.value)
+    for session in sessions.values():
+        session.close()
+    return checker.finish(named)
+
+
+def validate_graphs(
+    kstore: KiemenStore, gen: Generation, graphs: Sequence[str], delta: Delta | None = None
+) -> list[Problem]:
     """Check graphs already written in ``gen`` (what an HTTP write changed) against the shapes.
 
-    Each whole graph streams past the same checker a load uses, settled against the rest of
-    the generation, so a write over HTTP meets exactly the rules a load meets. ``""`` names
-    the default graph. Returns the problems, errors first.
+    With the write's ``delta`` (exactly the quads it added and removed in ``graphs``), only
+    the nodes it can have made break a rule are checked (:func:`focus_nodes`), each whole from
+    every graph, with the checker a load uses. Without it, or when those are too many, each
+    whole graph streams past the checker, settled against the rest of the generation. Either
+    way a write over HTTP meets exactly the rules a load meets. ``""`` names the default
+    graph. Returns the problems, errors first.
     """
     settings = kstore.settings
     skip = {graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS}
@@ -86,21 +141,30 @@ def validate_graphs(kstore: KiemenStore, gen: Generation, graphs: Sequence[str])
         return []
     store = gen.store
     nodes: list[Any] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in targets]
-    checker = store_checker(kstore, store, lambda _msg: None)
+    checker = store_checker(kstore, store, lambda _msg: None, preload=False)  # a few nodes
     if checker is None:
         return _validate_graphs_pyshacl(kstore, store, nodes)
+    focus = None if delta is None else focus_nodes(store, delta, reach(checker.shapes))
+    if focus is not None:
+        try:
+            return _problems(_validate_focus(checker, store, nodes, focus))
+        finally:
+            checker.wait()
     checker.subjects_of = lambda graph: _subjects(store, graph)
     try:
         shared: dict[Session, list[str]] = {}
         for node in nodes:
-            label = f"<{node.value}>" if isinstance(node, ox.NamedNode) else "the default graph"
-            session = checker.session(label, node)
+            session = checker.session(_label(node), node)
             session.feed(store.quads_for_pattern(None, None, None, node))
             session.close()
-            shared[session] = _shared_subjects(store, node)
+            shared[session] = shared_subjects(store, node)
         findings = checker.finish(shared)
     finally:
         checker.wait()
+    return _problems(findings)
+
+
+def _problems(findings: list[Finding]) -> list[Problem]:
     problems = []
     for f in findings:
         r = f.result
@@ -123,7 +187,7 @@ def _subjects(store: ox.Store, graph: Any) -> Iterator[str]:
             yield q.subject.value
 
 
-def _shared_subjects(store: ox.Store, graph: Any) -> list[str]:
+def shared_subjects(store: ox.Store, graph: Any) -> list[str]:
     """Subjects of ``graph`` that other graphs describe too (checked whole from the store)."""
     out = []
     for s in _subjects(store, graph):

@@ -400,6 +400,38 @@ def _nested(kind: str, arg: Any) -> list[Shape]:
     return []
 
 
+#: Returned by :func:`reach` for shapes that nest into themselves (no bound on the hops).
+UNBOUNDED = 1_000
+
+
+def _reach(shape: Shape, active: set[int]) -> int:
+    if id(shape) in active:
+        return UNBOUNDED  # a shape nested in itself can read arbitrarily far
+    active.add(id(shape))
+    # A property shape's rules speak about its values, one hop from the node it checks.
+    hop = 1 if shape.path is not None else 0
+    found = 0
+    for kind, arg in shape.constraints:
+        if kind == "class":
+            found = max(found, hop)  # the types of the node (node shape) or its values
+        for nested in _nested(kind, arg):
+            found = max(found, hop + _reach(nested, active))
+    for prop in shape.properties:
+        found = max(found, _reach(prop, active))
+    active.discard(id(shape))
+    return min(found, UNBOUNDED)
+
+
+def reach(shapes: Shapes) -> int:
+    """How many hops of statements a check of one focus node reads: 0 (its own statements),
+    1 (also its values' statements, e.g. their types for sh:class), and so on.
+
+    A change to a node's statements can change the verdict on nodes at most this many hops
+    upstream of it (following statements backwards), which is what a write must re-check.
+    """
+    return max((_reach(root, set()) for root in shapes.roots), default=0)
+
+
 @dataclass
 class _ShapeWalk:
     """What the streaming checker must know ahead: shapes on values, their predicates, classes."""

@@ -76,20 +76,31 @@ def rebuild_indexes(
     gen: Generation,
     kstore: KiemenStore,
     say: Callable[[str], None] | None = None,
-    delta: Delta | None = None,
+    delta: Delta | Callable[[], Delta | None] | None = None,
 ) -> None:
     """Run every index hook on ``gen`` (the ``indexes`` step).
 
     ``delta``: the quads this write added and removed (exactly), when the writer knows them;
     then the browse and search indexes are updated from the parent generation's instead of
     rebuilt from the whole store (see :mod:`core.indexes.incremental`). Without it (a load) they are
-    built for the data in full.
+    built for the data in full. A function is asked for the delta after the other hooks ran
+    (the index hook then runs last), so that what they wrote is in it. Last, the meta graph
+    is sealed (:func:`core.indexes.incremental.seal`) for the next write's incremental update.
     """
-    incremental.expect(gen, delta)
-    for hook in INDEX_HOOKS:
+    hooks = list(INDEX_HOOKS)
+    if callable(delta):
+        # The index goes last, so that the delta it is given (taken when it runs) includes
+        # what the other hooks wrote (the publishers' catalogue records in the meta graph).
+        hooks.sort(key=lambda hook: hook is incremental.index_hook)
+    else:
+        incremental.expect(gen, delta)
+    for hook in hooks:
         if say is not None:
             say(f"building index: {getattr(hook, '__name__', 'index')}")
+        if callable(delta) and hook is incremental.index_hook:
+            incremental.expect(gen, delta())
         hook(gen, kstore)
+    incremental.seal(gen, kstore)
 
 
 def run(
@@ -113,6 +124,7 @@ def run(
     def records(name: str) -> None:
         if before_publish is not None:
             before_publish(name)
+            incremental.seal(gen, kstore)  # in case the records went into the meta graph
         failpoint("write:switch")
 
     with kstore.writing(publish=not dry_run, before_publish=records, any_base=any_base) as gen:
@@ -122,7 +134,7 @@ def run(
                 getattr(writer, stage)(gen)
             if not dry_run:
                 failpoint("write:indexes")
-                rebuild_indexes(gen, kstore, say, delta=writer.index_delta(gen))
+                rebuild_indexes(gen, kstore, say, delta=lambda: writer.index_delta(gen))
         finally:
             writer.close()  # before the generation is published or thrown away
         if not dry_run:
