@@ -20,6 +20,7 @@ traced and undone.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -281,19 +282,53 @@ def store_suggestions(settings: Settings, code: str, suggestions: Iterable[Sugge
             )
 
 
+#: What a decision changes on its suggestion, kept (as ``undo``) to put back.
+_DECIDED = ("status", "property", "decided", "decided_by")
+
+
+def _as_published(row: Any, lineage: set[str]) -> dict[str, Any]:
+    """The suggestion as the published store knows it: a decision whose generation never
+    became current (its writer was killed before the switch) is not made."""
+    entry = dict(row)
+    if entry.get("generation") is not None and entry["generation"] not in lineage:
+        entry.update(json.loads(entry["undo"] or "{}"))
+    entry.pop("undo", None)
+    entry.pop("generation", None)
+    return entry
+
+
+def settle(kstore: KiemenStore, code: str) -> None:
+    """Put back the suggestions of decisions that were never published (called under the
+    publisher's lock, so no decision of this publisher is between its records and its switch)."""
+    lineage = kstore.lineage(latest=True)
+    with connect(kstore.settings) as db:
+        rows = db.execute(
+            "SELECT * FROM suggestions WHERE code = ? AND generation IS NOT NULL", (code,)
+        ).fetchall()
+        for r in rows:
+            if r["generation"] in lineage:
+                continue
+            was = _as_published(r, lineage)
+            db.execute(
+                "UPDATE suggestions SET status = ?, property = ?, decided = ?, decided_by = ?, "
+                "generation = NULL, undo = NULL WHERE id = ?",
+                (*(was[k] for k in _DECIDED), r["id"]),
+            )
+
+
 def all_suggestions(
     settings: Settings, code: str, status: str | None = None
 ) -> list[dict[str, Any]]:
-    query = "SELECT * FROM suggestions WHERE code = ?"
-    args: list[Any] = [code]
-    if status:
-        query += " AND status = ?"
-        args.append(status)
     with connect(settings) as db:
-        rows = db.execute(query + " ORDER BY score DESC, id", args).fetchall()
+        rows = db.execute(
+            "SELECT * FROM suggestions WHERE code = ? ORDER BY score DESC, id", (code,)
+        ).fetchall()
+    lineage = KiemenStore(settings).lineage()
     out = []
     for r in rows:
-        entry = dict(r)
+        entry = _as_published(r, lineage)
+        if status and entry["status"] != status:
+            continue
         en, nl = REASONS.get(entry["reason"], (entry["reason"], entry["reason"]))
         entry["reason_en"], entry["reason_nl"] = en, nl
         out.append(entry)
@@ -304,11 +339,41 @@ def open_suggestions(settings: Settings, code: str) -> list[dict[str, Any]]:
     return all_suggestions(settings, code, "open")
 
 
-def links_triples(settings: Settings, publisher: Publisher) -> list[ox.Triple]:
-    """The links graph: every confirmed link, and a statement of who confirmed it and why."""
+@dataclass(frozen=True)
+class Decision:
+    """A decision on one suggestion that is not recorded yet: the links graph is built with it
+    applied, and it is recorded (with its audit row) only as the store publishes that graph."""
+
+    sid: int
+    status: str
+    prop: str | None
+    token_id: str
+    at: str
+
+
+def _confirmed(settings: Settings, code: str, decision: Decision | None) -> list[dict[str, Any]]:
+    """The confirmed suggestions, as they will be once ``decision`` is recorded."""
+    rows = all_suggestions(settings, code, "confirmed")
+    if decision is None:
+        return rows
+    rows = [r for r in rows if r["id"] != decision.sid]
+    if decision.status == "confirmed":
+        for r in all_suggestions(settings, code):
+            if r["id"] == decision.sid:
+                prop = decision.prop or r["property"]
+                rows.append({**r, "status": "confirmed", "property": prop, "decided": decision.at})
+    rows.sort(key=lambda r: (-r["score"], r["id"]))
+    return rows
+
+
+def links_triples(
+    settings: Settings, publisher: Publisher, decision: Decision | None = None
+) -> list[ox.Triple]:
+    """The links graph: every confirmed link, and a statement of who confirmed it and why
+    (``decision``: with that decision applied, before it is recorded)."""
 
     out: list[ox.Triple] = []
-    for s in all_suggestions(settings, publisher.code, "confirmed"):
+    for s in _confirmed(settings, publisher.code, decision):
         prop = PROPERTIES.get(s["property"], OWL_SAME_AS)
         subject, obj = ox.NamedNode(s["subject"]), ox.NamedNode(s["candidate"])
         out.append(ox.Triple(subject, ox.NamedNode(prop), obj))
@@ -381,25 +446,6 @@ def suggestion(kstore: KiemenStore, publisher: Publisher, sid: int, decision: st
     return row
 
 
-def mark(settings: Settings, sid: int, status: str, prop: str | None, token_id: str) -> None:
-    """Record the decision on suggestion ``sid``."""
-    with connect(settings) as db:
-        db.execute(
-            "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
-            "decided = ?, decided_by = ? WHERE id = ?",
-            (status, prop, now(), token_id, sid),
-        )
-
-
-def unmark(settings: Settings, sid: int, status: str) -> None:
-    """Put suggestion ``sid`` back as it was before an undone decision."""
-    with connect(settings) as db:
-        db.execute(
-            "UPDATE suggestions SET status = ?, decided = NULL, decided_by = NULL WHERE id = ?",
-            (status, sid),
-        )
-
-
 def republish(
     kstore: KiemenStore,
     auth: Auth,
@@ -428,31 +474,46 @@ def refused(exc: LoadError) -> PublisherError:
     )
 
 
-def audit_decision(
+def record_decision(
     settings: Settings,
     auth: Auth,
     row: Any,
-    status: str,
-    prop: str | None,
+    decision: Decision,
     counts: tuple[int, int],
     generation: str | None,
 ) -> None:
-    """The decision in the audit log, naming the generation it becomes true with;
-    ``counts``: links added and removed."""
+    """The decision on its suggestion and in the audit log, in one transaction, naming the
+    generation it becomes true with; ``counts``: links added and removed. Runs as the store
+    publishes the links graph built with it (or with None when nothing was written)."""
+    detail = f"{row['subject']} {decision.prop or row['property']} {row['candidate']}"
+    undo = json.dumps({k: row[k] for k in _DECIDED})
     with connect(settings) as db:
+        db.execute(
+            "UPDATE suggestions SET status = ?, property = COALESCE(?, property), "
+            "decided = ?, decided_by = ?, generation = ?, undo = ? WHERE id = ?",
+            (
+                decision.status,
+                decision.prop,
+                decision.at,
+                decision.token_id,
+                generation,
+                undo,
+                decision.sid,
+            ),
+        )
         db.execute(
             "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "
             "removed, errors, warnings, detail, generation) VALUES (?, ?, ?, ?, ?, NULL, '[]', "
             "?, ?, 0, 0, ?, ?)",
             (
-                now(),
+                decision.at,
                 auth.publisher.code,
                 auth.token.id,
                 "link",
-                status,
+                decision.status,
                 counts[0],
                 counts[1],
-                f"{row['subject']} {prop or row['property']} {row['candidate']}",
+                detail,
                 generation,
             ),
         )

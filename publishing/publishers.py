@@ -296,6 +296,10 @@ _ADDED_COLUMNS = (
     ("versions", "generation", "TEXT"),
     ("versions", "idempotency_key", "TEXT"),
     ("audit", "generation", "TEXT"),
+    # a link decision: the generation that publishes it, and the suggestion as it was before
+    # (JSON), put back when that generation never became current (see publishing.linking)
+    ("suggestions", "generation", "TEXT"),
+    ("suggestions", "undo", "TEXT"),
 )
 
 

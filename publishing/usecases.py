@@ -16,7 +16,7 @@ from loaders.base import LoadError
 from publishing import linking, uploads
 from publishing.checks import Report, issue_from_problem
 from publishing.diff import ADD, REPLACE, diff
-from publishing.publishers import Auth
+from publishing.publishers import Auth, now
 from publishing.records import Build, current_triples
 from publishing.template import UploadFile, error
 from publishing.versions import (
@@ -148,21 +148,21 @@ def link(
     settings, publisher = kstore.settings, auth.publisher
     linking.check_decision(decision, prop)
     with publisher_lock(settings, publisher.code):
+        linking.settle(kstore, publisher.code)
         before = len(linking.links_triples(settings, publisher))
         row = linking.suggestion(kstore, publisher, suggestion_id, decision)
         status = "confirmed" if decision == "confirm" else "rejected"
-        linking.mark(settings, suggestion_id, status, prop, auth.token.id)
-        triples = linking.links_triples(settings, publisher)
+        pending = linking.Decision(suggestion_id, status, prop, auth.token.id, now())
+        triples = linking.links_triples(settings, publisher, pending)
         counts = (max(0, len(triples) - before), max(0, before - len(triples)))
 
-        def audit(generation: str | None) -> None:
-            """The audit row, written naming the generation it becomes true with."""
-            linking.audit_decision(settings, auth, row, status, prop, counts, generation)
+        def record(generation: str | None) -> None:
+            """The decision and its audit row, written as the links graph is published."""
+            linking.record_decision(settings, auth, row, pending, counts, generation)
 
         try:
-            linking.republish(kstore, auth, triples, audit)
-        except LoadError as exc:
-            linking.unmark(settings, suggestion_id, row["status"])
+            linking.republish(kstore, auth, triples, record)
+        except LoadError as exc:  # nothing recorded: the suggestion stays as it was
             raise linking.refused(exc) from exc
     return {"id": suggestion_id, "status": status, "links": len(triples)}
 

@@ -436,8 +436,9 @@ def test_a_link_withdrawal_killed_at_each_step_keeps_data_provenance_and_audit_i
     served: tuple[Path, Points, dict],
 ) -> None:
     """Undoing the last confirmed link removes the publisher's links graph through the write
-    pipeline (it runs in the web server): killed at each step, the graph, its provenance and
-    the audit log agree; from the switch on, the graph is gone with one write record."""
+    pipeline (it runs in the web server): killed at each step, the graph, its provenance, the
+    suggestion's status and the audit log agree; from the switch on, the graph is gone with
+    one write record."""
     _folder, points, _info = served
     with _serve(served) as server:
         rows = requests.get(f"{server.url}/publish/api/{CODE}/suggestions", timeout=60).json()
@@ -465,6 +466,10 @@ def test_a_link_withdrawal_killed_at_each_step_keeps_data_provenance_and_audit_i
             size, *_records_now = _link_state(server)
             assert (size == 0) == (i > PUBLISHED_FROM), (point, size)
             assert _publisher_state(server) == before, point
+            # the suggestion says what the store says: rejected exactly when the link is gone
+            listed = requests.get(f"{server.url}/publish/api/{CODE}/suggestions", timeout=60)
+            status = next(r["status"] for r in listed.json()["rows"] if r["id"] == chosen["id"])
+            assert status == ("rejected" if size == 0 else "confirmed"), (point, status)
             if point is None:
                 break
             points.arm(point)
