@@ -98,15 +98,7 @@ def record(
             meta,
         ),
         *_activity(activity, f"{loader} load of {location}", started, ended, meta),
-        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
-        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
-        ox.Quad(software, RDFS_LABEL, ox.Literal(f"Kiemen {loader} loader"), meta),
-        ox.Quad(
-            software,
-            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
-            ox.Literal(kiemen_version()),
-            meta,
-        ),
+        *_run_by(activity, software, f"Kiemen {loader} loader", meta),
     ]
     if stats.license:  # imported data keeps its own licence (e.g. Participedia's ShareAlike)
         licence = ox.NamedNode(stats.license)
@@ -128,6 +120,23 @@ def record(
             *_located(used, loc, digest, meta),
         ]
     store.extend(quads)
+
+
+def _run_by(
+    activity: ox.NamedNode, software: ox.NamedNode, label: str, meta: ox.NamedNode
+) -> list[ox.Quad]:
+    """The activity was carried out by this Kiemen software, at this release."""
+    return [
+        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
+        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
+        ox.Quad(software, RDFS_LABEL, ox.Literal(label), meta),
+        ox.Quad(
+            software,
+            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
+            ox.Literal(kiemen_version()),
+            meta,
+        ),
+    ]
 
 
 def _located(entity: ox.NamedNode, location: str, digest: str, meta: ox.NamedNode) -> list[ox.Quad]:
@@ -177,15 +186,7 @@ def record_restore(
     quads = [
         *_activity(activity, label, started, ended, meta),
         ox.Quad(activity, ox.NamedNode(PROV + "used"), dump, meta),
-        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
-        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
-        ox.Quad(software, RDFS_LABEL, ox.Literal("Kiemen restore"), meta),
-        ox.Quad(
-            software,
-            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
-            ox.Literal(kiemen_version()),
-            meta,
-        ),
+        *_run_by(activity, software, "Kiemen restore", meta),
         *_located(dump, location, digest, meta),
     ]
     if moved_from:
@@ -228,15 +229,7 @@ def record_migration(
     label = f"migrate-base from {old} to {settings.base_uri}"
     quads = [
         *_activity(activity, label, started, ended, meta),
-        ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), software, meta),
-        ox.Quad(software, RDF_TYPE, ox.NamedNode(PROV + "SoftwareAgent"), meta),
-        ox.Quad(software, RDFS_LABEL, ox.Literal("Kiemen migrate-base"), meta),
-        ox.Quad(
-            software,
-            ox.NamedNode("http://usefulinc.com/ns/doap#revision"),
-            ox.Literal(kiemen_version()),
-            meta,
-        ),
+        *_run_by(activity, software, "Kiemen migrate-base", meta),
         ox.Quad(
             activity,
             ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
