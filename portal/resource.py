@@ -14,6 +14,7 @@ needs neither.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -200,12 +201,19 @@ def page_path(settings: Settings, iri: str) -> str | None:
     ``def/{scheme}[/{concept}]``; the named graph ``{base}graph/{name}`` -> ``graph/{name}``.
     The ontology IRI ``{base}def/`` is the codebook's (``/def/``) and has no page path.
     """
-    if iri.startswith(settings.id_ns):
-        rest = iri[len(settings.id_ns) :]
+    return _page_path(settings.id_ns, settings.def_ns, settings.graph_ns, iri)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _page_path(id_ns: str, def_ns: str, graph_ns: str, iri: str) -> str | None:
+    # Memoised: a map or list answer asks for thousands of paths, mostly the same places and
+    # initiatives on every request; the answer depends on the namespaces and the IRI only.
+    if iri.startswith(id_ns):
+        rest = iri[len(id_ns) :]
         kind = rest.split("/", 1)[0]
         ok = "/" in rest.strip("/") and kind not in RESERVED_KINDS and _clean(rest)
         return rest if ok else None
-    for prefix, ns in (("def/", settings.def_ns), ("graph/", settings.graph_ns)):
+    for prefix, ns in (("def/", def_ns), ("graph/", graph_ns)):
         if iri.startswith(ns):
             rest = iri[len(ns) :]
             return prefix + rest if rest and _clean(rest) else None
