@@ -16,15 +16,17 @@ ROLE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
 def without_actors(
     idx: BrowseIndex, mask: np.ndarray | None, lang: str, limit: int = 200
 ) -> dict[str, Any]:
-    """Initiatives of the selection (``mask``) that no involvement links to an actor."""
-    chosen = np.arange(idx.size) if mask is None else np.flatnonzero(mask)
-    alone = np.setdiff1d(chosen, np.unique(idx.inv_item), assume_unique=False)
+    """Initiatives of the selection (``mask``) that no involvement links to an actor, the
+    first ``limit`` in name order (the index's own order, so only those are looked up)."""
+    alone = ~idx.with_actors if mask is None else (mask & ~idx.with_actors)
+    count = int(np.count_nonzero(alone))
+    order = idx.order("label", lang)
+    first = order[alone[order]][:limit]
     rows = [
         {"iri": idx.items[int(i)], "label": pick(idx.info[int(i)].get("label"), lang)}
-        for i in alone
+        for i in first
     ]
-    rows.sort(key=lambda r: r["label"].lower())
-    return {"count": len(rows), "rows": rows[:limit], "more": max(0, len(rows) - limit)}
+    return {"count": count, "rows": rows, "more": max(0, count - limit)}
 
 
 def role_legend(data: dict[str, Any], idx: BrowseIndex, lang: str) -> list[dict[str, str]]:

@@ -184,6 +184,9 @@ def network() -> ResponseReturnValue:
     chosen_form = request.args.getlist("form")
     chosen_role = request.args.getlist("role")
     labels = {n["id"]: n["label"] for n in data["nodes"]}
+    node_counts = {"actor": 0, "initiative": 0}
+    for node in data["nodes"]:
+        node_counts[node["kind"]] += 1
     edges = sorted(
         data["edges"], key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower())
     )
@@ -206,6 +209,7 @@ def network() -> ResponseReturnValue:
         edges=edges[:NETWORK_TABLE_ROWS],
         more_edges=max(0, len(edges) - NETWORK_TABLE_ROWS),
         labels=labels,
+        node_counts=node_counts,
         forms=forms,
         roles=roles,
         chosen_form=chosen_form,
