@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyoxigraph as ox
 
 from core.indexes.facets import BrowseIndex
@@ -97,10 +96,9 @@ def browse_selection(
     result = listing.listing(kstore, args, lang, path="/browse", with_facets=False)
     index = listing.browse_index(kstore)
     if result.sort == "relevance":
-        matches = listing.text_index(kstore).matching_items(
+        order = listing.text_index(kstore).matching_items(
             result.q, min(index.size, listing.MAX_TEXT_MATCHES) or 1
         )
-        order = np.asarray(matches, dtype=np.int64)
     else:
         order = index.order(result.sort, lang)
     items, total, _ = index.page(result.mask, order, EXPORT_MAX)

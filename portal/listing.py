@@ -256,11 +256,10 @@ def listing(
     if q:
         texts = text_index(kstore)
         matches = texts.matching_items(q, min(index.size, MAX_TEXT_MATCHES) or 1)
-        corrected = texts.corrected(q) if matches else None
+        corrected = texts.corrected(q) if len(matches) else None
         base = np.zeros(index.size, dtype=bool)
-        if matches:
-            base[np.asarray(matches, dtype=np.int64)] = True
-        relevance = np.asarray(matches, dtype=np.int64)
+        base[matches] = True
+        relevance = matches
     sort = parsed["sort"] or ("" if q else "label")
     if sort:
         order = index.order(sort, lang)

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.indexes import search
 from core.indexes.search import fuzzy_snippet
+from portal import listing
 
 
 def hits(client: Any, q: str, **extra: str) -> dict[str, Any]:
@@ -120,3 +121,21 @@ def test_index_is_rebuilt_with_every_load(empty_settings, tmp_path: Path) -> Non
     assert listing.text_index(kstore).search("zwaluwnest", "nl").total == 0
     assert listing.text_index(kstore).search("egelpad", "nl").hits[0].label == "Egelpaden"
     assert (kstore.current_generation() / "search" / search.TEXT_DIR).is_dir()
+
+
+def test_matching_items_are_mapped_as_each_hit_is_and_kept_read_only(kstore) -> None:  # type: ignore[no-untyped-def]
+    """The array of matches holds what mapping each hit alone gives, in the same order; the
+    next asker of the same words gets the kept array, which nobody can change."""
+    texts = listing.text_index(kstore)
+    for word in ("buurt", "energie", "moestuin", "zorg"):
+        query = texts.query(word, "initiative")
+        assert query is not None
+        searcher = texts.index.searcher()
+        found = searcher.search(query, limit=10_000, count=False)
+        stored = searcher.fast_field_values("item", [a for _s, a in found.hits])
+        one_by_one = [i for v in stored if (i := texts.item_of(v)) is not None]
+        got = texts.matching_items(word, 10_000)
+        assert got.tolist() == one_by_one
+        assert texts.matching_items(word, 10_000) is got
+        assert not got.flags.writeable
+    assert any(len(texts.matching_items(w, 10_000)) for w in ("buurt", "energie", "zorg"))
