@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,10 @@ class Text:
     def values(self) -> dict[str, Any]:
         return dict(self.params)
 
+    def with_values(self, **params: Any) -> Text:
+        """The same key with these values (for a text chosen from a table of keys)."""
+        return _text(self.key, self.values | params)
+
     def __str__(self) -> str:
         """The key and its values, for logs and tracebacks (people get :meth:`Messages.render`)."""
         shown = ", ".join(f"{k}={v}" for k, v in self.params)
@@ -72,6 +76,10 @@ class Text:
 
 def msg(key: str, **params: Any) -> Text:
     """The text ``key`` with the values of its placeholders (the extraction keyword)."""
+    return _text(key, params)
+
+
+def _text(key: str, params: dict[str, Any]) -> Text:
     return Text(key, tuple((k, _frozen(v)) for k, v in sorted(params.items())))
 
 
@@ -155,7 +163,3 @@ def bundled() -> Messages:
 def render(value: Any, lang: str) -> str:
     """``value`` in ``lang`` from the bundled catalogues."""
     return bundled().render(value, lang)
-
-
-def render_mapping(values: Mapping[str, Any], lang: str) -> dict[str, str]:
-    return {k: render(v, lang) for k, v in values.items()}
