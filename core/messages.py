@@ -12,6 +12,10 @@ message) or a plain value (``str.format`` shows it as it is).
 :func:`msg` is the extraction keyword: ``make pot`` finds every ``msg("key", ...)`` in the code,
 so ``make messages-check`` fails when a key has no text in a catalogue.
 
+Where a lower layer stores a text as data in both languages (the DCAT entry of a publisher's
+graph, the links graph's descriptions, the GeoNames no-link reasons, the template files), it
+words it itself with :func:`bundled` (``bundled().both(text)``): data, not a message to someone.
+
 The catalogues are the portal's package data (``portal/translations/<lang>/LC_MESSAGES/
 messages.po``, see :mod:`portal.translations`); they are read here by path, without importing
 the web app, so that the CLI and the texts the publishing layer stores in the graph (in both
@@ -22,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,17 +90,6 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_frozen(v) for v in value)
     return value
-
-
-def keys(value: Any) -> Iterator[str]:
-    """Every key ``value`` uses, its parameters' included (for tests and checks)."""
-    if isinstance(value, Text):
-        yield value.key
-        for _, param in value.params:
-            yield from keys(param)
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from keys(item)
 
 
 def catalogue_path(lang: str, directory: Path = CATALOGUES) -> Path:
