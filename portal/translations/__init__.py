@@ -22,8 +22,10 @@ from flask_babel import Domain, get_locale
 from core.messages import (
     CATALOGUES,
     DOMAIN,
+    LANGS,
     CatalogueError,
     Messages,
+    bundled,
     catalogue_path,
     compile_catalogue,
 )
@@ -50,7 +52,10 @@ class Catalogues(Domain):  # type: ignore[misc]  # flask_babel ships no type hin
 
     def __init__(self, langs: tuple[str, ...], directory: Path = DIRECTORY) -> None:
         super().__init__(translation_directories=[str(directory)], domain=DOMAIN)
-        self.messages = Messages(langs, directory)
+        # The bundled catalogues are compiled once per process (core.messages.bundled), shared
+        # with the texts the lower layers store in both languages.
+        same = directory.resolve() == CATALOGUES.resolve() and langs == LANGS
+        self.messages = bundled() if same else Messages(langs, directory)
         self.by_lang: dict[str, Translations] = self.messages.by_lang
 
     def get_translations(self) -> Translations | NullTranslations:
