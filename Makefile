@@ -62,19 +62,22 @@ lint: setup
 
 # Interface texts (portal/translations/{nl,en}/LC_MESSAGES/messages.po, keys as msgids): extract
 # every key used in code and templates (babel.cfg; the keywords are portal.i18n's t, tn, text_in
-# and N_), then bring both catalogues in line: new keys appear untranslated, unused ones go.
+# and N_, and core.messages' msg, with which the layers below the portal give their texts as keys;
+# MESSAGE_SOURCES are the packages searched), then bring both catalogues in line: new keys appear
+# untranslated, unused ones go.
 # `messages-check` changes nothing and fails if the catalogues are not in line (the tests run it).
 # No source locations in the catalogues: the key says where a text belongs, and moving code
 # between files must not put the catalogues out of line.
 POT ?= build/messages.pot
 CATALOGUES ?= portal/translations
-BABEL_KEYWORDS := --no-default-keywords -k t -k tn:1,1 -k text_in:2 -k N_
+BABEL_KEYWORDS := --no-default-keywords -k t -k tn:1,1 -k text_in:2 -k N_ -k msg
+MESSAGE_SOURCES ?= portal publishing loaders core cli
 BABEL_UPDATE := --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 pot:
 	@mkdir -p $(dir $(POT))
 	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
-	  --project=Kiemen --version="" -o $(POT) portal
+	  --project=Kiemen --version="" -o $(POT) $(MESSAGE_SOURCES)
 
 messages: setup pot
 	$(BIN)/pybabel -q update -i $(POT) -d $(CATALOGUES) $(BABEL_UPDATE)

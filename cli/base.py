@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from core.config import ConfigError, Settings
+from core.messages import LANGS, bundled
 from core.store import KiemenStore, StoreError
 from loaders.base import LoadError
 from queries import QueryParameterError
@@ -23,9 +24,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Context:
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        if lang not in LANGS:
+            raise ValueError(f"no catalogue for {lang!r}")
         self._settings: Settings | None = None
         self._store: KiemenStore | None = None
+        #: The language of the texts the lower layers give as keys (``kiemen --lang``).
+        self.lang = lang
+
+    def say(self, value: Any) -> str:
+        """A :class:`~core.messages.Text` (or plain value) in the command's language."""
+        return bundled().render(value, self.lang)
 
     @property
     def settings(self) -> Settings:

@@ -87,7 +87,7 @@ def add(
         )
         secret, info = registry.issue_token(pub.code, expires=expiry)
     except PublisherError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(obj.say(exc.text), EXIT_USAGE)
         return
     click.echo(f"registered {pub.code} {pub.name} (licence {pub.licence.key})", err=True)
     _show_token(secret, pub.code, info.id, expiry)
@@ -135,7 +135,7 @@ def token(
     try:
         secret, info = Registry(obj.settings).issue_token(code.upper(), expires=expiry, note=note)
     except PublisherError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(obj.say(exc.text), EXIT_USAGE)
         return
     _show_token(secret, code.upper(), info.id, expiry)
 

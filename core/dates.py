@@ -14,10 +14,6 @@ import re
 _ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _DUTCH = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
 
-#: How the accepted forms are named in messages.
-FORMS_EN = "a year (2021), a month (2021-03) or a date (2021-03-15 or 15-03-2021)"
-FORMS_NL = "een jaar (2021), een maand (2021-03) of een datum (2021-03-15 of 15-03-2021)"
-
 
 class DateError(ValueError):
     """The text is not a date (or not a real one)."""

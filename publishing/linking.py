@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 import loaders
 from core.config import Settings
+from core.messages import Text, bundled, msg
 from core.store import KiemenStore
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
@@ -47,14 +48,21 @@ PROPERTIES = {"sameAs": OWL_SAME_AS, "exactMatch": SKOS_EXACT}
 FUZZY_MIN = 85.0
 #: Suggestions kept per uploaded record.
 PER_RECORD = 3
-REASONS = {
-    "same-homepage": ("same homepage", "zelfde homepage"),
-    "same-name-same-municipality": (
-        "same name in the same municipality",
-        "zelfde naam in dezelfde gemeente",
-    ),
-    "similar-name": ("similar name", "naam die erop lijkt"),
+#: Why a link was suggested: the reason's code (stored) and its text.
+REASONS: dict[str, Text] = {
+    "same-homepage": msg("link.reason.same_homepage"),
+    "same-name-same-municipality": msg("link.reason.same_name_same_municipality"),
+    "similar-name": msg("link.reason.similar_name"),
 }
+
+
+def reason_texts(reason: str) -> tuple[str, str]:
+    """The reason in English and Dutch, as the suggestions' records and the links graph keep
+    them (both languages are data there; an unknown code is shown as it is)."""
+    said = bundled().both(REASONS.get(reason, reason))
+    return said["en"], said["nl"]
+
+
 _KINDS = {
     "https://w3id.org/kiemen/def/Initiative": "initiative",
     "https://w3id.org/kiemen/def/Actor": "actor",
@@ -105,7 +113,7 @@ class Suggestion:
     property: str
 
     def as_json(self) -> dict[str, Any]:
-        en, nl = REASONS[self.reason]
+        en, nl = reason_texts(self.reason)
         return {
             "subject": self.subject,
             "subject_label": self.subject_label,
@@ -329,7 +337,7 @@ def all_suggestions(
         entry = _as_published(r, lineage)
         if status and entry["status"] != status:
             continue
-        en, nl = REASONS.get(entry["reason"], (entry["reason"], entry["reason"]))
+        en, nl = reason_texts(entry["reason"])
         entry["reason_en"], entry["reason_nl"] = en, nl
         out.append(entry)
     return out
@@ -378,7 +386,13 @@ def links_triples(
         subject, obj = ox.NamedNode(s["subject"]), ox.NamedNode(s["candidate"])
         out.append(ox.Triple(subject, ox.NamedNode(prop), obj))
         node = ox.NamedNode(f"{publisher.id_ns(settings)}link/{s['id']}")
-        en, nl = REASONS.get(s["reason"], (s["reason"], s["reason"]))
+        said = bundled().both(
+            msg(
+                "link.described",
+                reason=REASONS.get(s["reason"], s["reason"]),
+                score=f"{s['score']:.0f}",
+            )
+        )
 
         def add(p: str, o: ox.NamedNode | ox.Literal, node: ox.NamedNode = node) -> None:
             out.append(ox.Triple(node, ox.NamedNode(p), o))
@@ -393,20 +407,8 @@ def links_triples(
             PROV + "generatedAtTime",
             ox.Literal(s["decided"] or s["created"], datatype=ox.NamedNode(XSD + "dateTime")),
         )
-        add(
-            DCT + "description",
-            ox.Literal(
-                f"Suggested for: {en} (score {s['score']:.0f}); confirmed by the publisher.",
-                language="en",
-            ),
-        )
-        add(
-            DCT + "description",
-            ox.Literal(
-                f"Voorgesteld om: {nl} (score {s['score']:.0f}); bevestigd door de uitgever.",
-                language="nl",
-            ),
-        )
+        for lang in ("en", "nl"):
+            add(DCT + "description", ox.Literal(said[lang], language=lang))
         add(RDFS + "comment", ox.Literal(f"confirmed with token {s['decided_by']}"))
     return out
 
@@ -414,13 +416,9 @@ def links_triples(
 def check_decision(decision: str, prop: str | None) -> None:
     """Refuse anything but confirm or reject, and a property other than sameAs or exactMatch."""
     if decision not in ("confirm", "reject"):
-        raise PublisherError(
-            "the decision is confirm or reject", "de beslissing is confirm of reject"
-        )
+        raise PublisherError(msg("link.error.decision"))
     if prop is not None and prop not in PROPERTIES:
-        raise PublisherError(
-            "the property is sameAs or exactMatch", "de eigenschap is sameAs of exactMatch"
-        )
+        raise PublisherError(msg("link.error.property"))
 
 
 def suggestion(kstore: KiemenStore, publisher: Publisher, sid: int, decision: str) -> Any:
@@ -431,18 +429,11 @@ def suggestion(kstore: KiemenStore, publisher: Publisher, sid: int, decision: st
             "SELECT * FROM suggestions WHERE id = ? AND code = ?", (sid, publisher.code)
         ).fetchone()
     if row is None:
-        raise PublisherError(
-            f"{publisher.code} has no suggestion {sid}",
-            f"{publisher.code} heeft geen voorstel {sid}",
-        )
+        raise PublisherError(msg("link.error.no_suggestion", code=publisher.code, id=sid))
     if decision == "confirm":
         data = current_triples(kstore, publisher.data_graph(settings))
         if not any(value(tr.subject) == row["subject"] for tr in data):
-            raise PublisherError(
-                f"<{row['subject']}> is no longer in your data; upload it again to link it",
-                f"<{row['subject']}> staat niet meer in uw gegevens; upload het opnieuw om "
-                "het te koppelen",
-            )
+            raise PublisherError(msg("link.error.gone", subject=row["subject"]))
     return row
 
 
@@ -469,8 +460,7 @@ def republish(
 def refused(exc: LoadError) -> PublisherError:
     """A links graph the shapes refused, said to the publisher."""
     return PublisherError(
-        "the link was not stored: " + "; ".join(p.message for p in exc.problems[:3]),
-        "de koppeling is niet opgeslagen: " + "; ".join(p.message for p in exc.problems[:3]),
+        msg("link.error.refused", problems="; ".join(p.message for p in exc.problems[:3]))
     )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Settings
+from core.messages import Text, msg
 from core.tokens import TokenInfo, TokenStore
 from loaders.places import CbsBody, cbs_list, current_successors
 
@@ -35,12 +36,11 @@ EU_LICENCE = "http://publications.europa.eu/resource/authority/licence/"
 
 
 class PublisherError(ValueError):
-    """A request about publishers that cannot be honoured; the message is for people."""
+    """A request about publishers that cannot be honoured; :attr:`text` says why, to people."""
 
-    def __init__(self, en: str, nl: str | None = None) -> None:
-        super().__init__(en)
-        self.en = en
-        self.nl = nl or en
+    def __init__(self, text: Text) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 #: A municipality or province from the bundled CBS list (one definition, in the loaders).
@@ -66,26 +66,19 @@ def _former(norm: str, body: Body) -> PublisherError:
     direct = body.successors
     now = current_successors(norm)
     named = _list(direct)
-    use = " or ".join(now) if now else "the code of today's municipality (see cbs.nl)"
-    use_nl = " of ".join(now) if now else "de code van de huidige gemeente (zie cbs.nl)"
+    use: Text | str = now[0] if now else msg("publisher.hint.today")
+    for code in now[1:]:
+        use = msg("publisher.hint.either", first=use, other=code)
     # A successor that merged again later (Groesbeek became Berg en Dal) is followed to today.
     later = {c: current_successors(c) for c in direct if c not in now}
-    since = "".join(f"; {c} has since become {_list(ok)}" for c, ok in later.items() if ok)
-    since_nl = "".join(f"; {c} is inmiddels {_list(ok)}" for c, ok in later.items() if ok)
+    since: Text | str = ""
+    for c, ok in later.items():
+        if ok:
+            since = msg("publisher.hint.since", before=since, code=c, now=_list(ok))
+    where = {"code": norm, "name": body.name, "ended": body.ended, "since": since, "use": use}
     if len(direct) > 1:  # a municipality divided among its neighbours (Haaren, 2021)
-        return PublisherError(
-            f"{norm} ({body.name}) no longer exists: on {body.ended} it was divided among "
-            f"{named}{since}; use the code of the one your data is about ({use})",
-            f"{norm} ({body.name}) bestaat niet meer: de gemeente is op {body.ended} "
-            f"verdeeld over {named}{since_nl}; gebruik de code van de gemeente waar uw "
-            f"gegevens over gaan ({use_nl})",
-        )
-    return PublisherError(
-        f"{norm} ({body.name}) no longer exists: it merged into {named or '?'} on {body.ended}"
-        f"{since}; use {use}",
-        f"{norm} ({body.name}) bestaat niet meer: de gemeente ging op {body.ended} op in "
-        f"{named or '?'}{since_nl}; gebruik {use_nl}",
-    )
+        return PublisherError(msg("publisher.error.divided", parts=named, **where))
+    return PublisherError(msg("publisher.error.merged", into=named or "?", **where))
 
 
 def check_code(code: str, *, allow_former: bool = False) -> Body:
@@ -93,20 +86,10 @@ def check_code(code: str, *, allow_former: bool = False) -> Body:
     raw = (code or "").strip()
     norm = raw.upper()
     if not CODE.match(norm):
-        raise PublisherError(
-            f"{raw!r} is not a CBS code: write GM and four digits for a municipality "
-            "(GM0344 for Utrecht) or PV and two digits for a province (PV26)",
-            f"{raw!r} is geen CBS-code: schrijf GM en vier cijfers voor een gemeente "
-            "(GM0344 voor Utrecht) of PV en twee cijfers voor een provincie (PV26)",
-        )
+        raise PublisherError(msg("publisher.error.not_a_code", code=repr(raw)))
     body = reference().get(norm)
     if body is None:
-        raise PublisherError(
-            f"{norm} is not in Kiemen's list of Dutch municipality and province codes "
-            "(data/reference/cbs-gemeenten.csv); check the code at cbs.nl",
-            f"{norm} staat niet in Kiemens lijst van gemeente- en provinciecodes "
-            "(data/reference/cbs-gemeenten.csv); controleer de code bij het CBS",
-        )
+        raise PublisherError(msg("publisher.error.unknown_code", code=norm))
     if not body.current and not allow_former:
         raise _former(norm, body)
     return body
@@ -142,10 +125,7 @@ def check_licence(key: str) -> Licence:
     found = LICENCES.get((key or "").strip().lower())
     if found is None:
         known = ", ".join(LICENCES)
-        raise PublisherError(
-            f"unknown licence {key!r}; choose one of {known}",
-            f"onbekende licentie {key!r}; kies uit {known}",
-        )
+        raise PublisherError(msg("publisher.error.licence", licence=repr(key), known=known))
     return found
 
 
@@ -324,13 +304,12 @@ class Auth:
 
 
 class AuthError(Exception):
-    """A request whose token does not allow what it asks (HTTP status and a message in nl/en)."""
+    """A request whose token does not allow what it asks (HTTP status and the text why)."""
 
-    def __init__(self, status: int, en: str, nl: str) -> None:
-        super().__init__(en)
+    def __init__(self, status: int, text: Text) -> None:
+        super().__init__(str(text))
         self.status = status
-        self.en = en
-        self.nl = nl
+        self.text = text
 
 
 class Registry:
@@ -355,17 +334,12 @@ class Registry:
         if email.lower().startswith("mailto:"):
             email = email[7:]
         if not EMAIL.match(email):
-            raise PublisherError(
-                f"{contact_email!r} is not an e-mail address",
-                f"{contact_email!r} is geen e-mailadres",
-            )
+            raise PublisherError(msg("publisher.error.email", email=repr(contact_email)))
         if not contact_name.strip():
-            raise PublisherError(
-                "the contact point needs a name", "het contactpunt heeft een naam nodig"
-            )
+            raise PublisherError(msg("publisher.error.contact_name"))
         url = contact_url.strip()
         if url and not re.match(r"^https?://[^\s<>\"]+$", url):
-            raise PublisherError(f"{url!r} is not a web address", f"{url!r} is geen webadres")
+            raise PublisherError(msg("publisher.error.url", url=repr(url)))
         publisher = Publisher(
             code=body.code,
             name=(name or "").strip() or body.official_name,
@@ -377,12 +351,7 @@ class Registry:
         )
         with connect(self.settings) as db:
             if db.execute("SELECT 1 FROM publishers WHERE code = ?", (body.code,)).fetchone():
-                raise PublisherError(
-                    f"{body.code} is already registered; issue a new token with "
-                    f"`kiemen publisher token {body.code}`",
-                    f"{body.code} is al geregistreerd; maak een nieuw token met "
-                    f"`kiemen publisher token {body.code}`",
-                )
+                raise PublisherError(msg("publisher.error.registered", code=body.code))
             db.execute(
                 "INSERT INTO publishers VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -413,14 +382,9 @@ class Registry:
         """A new bearer token for the publisher's graphs (the secret is returned once)."""
         publisher = self.get(code)
         if publisher is None:
-            raise PublisherError(
-                f"{code} is not a registered publisher; register it with `kiemen publisher add`",
-                f"{code} is geen geregistreerde uitgever; registreer met `kiemen publisher add`",
-            )
+            raise PublisherError(msg("publisher.error.not_registered", code=code))
         if expires is not None and expires <= dt.datetime.now(dt.UTC):
-            raise PublisherError(
-                "the expiry date lies in the past", "de vervaldatum ligt in het verleden"
-            )
+            raise PublisherError(msg("publisher.error.expiry_past"))
         secret, info = TokenStore(self.settings).create(
             [publisher.graph_prefix(self.settings) + "*"],
             note or f"publisher {publisher.code} ({publisher.name})",
@@ -461,47 +425,27 @@ class Registry:
     def authenticate(self, secret: str | None, code: str | None = None) -> Auth:
         """The publisher behind a bearer token, checked for expiry and (with ``code``) ownership."""
         if not secret:
-            raise AuthError(
-                401,
-                "publishing needs the publisher's token (Authorization: Bearer …, or the token "
-                "field of the form); the administrator issues one with `kiemen publisher token "
-                "CODE`",
-                "publiceren vraagt om het token van de uitgever (Authorization: Bearer …, of "
-                "het tokenveld van het formulier); de beheerder maakt er een met `kiemen "
-                "publisher token CODE`",
-            )
+            raise AuthError(401, msg("publisher.auth.no_token"))
         info = TokenStore(self.settings).verify(secret.strip())
         if info is None:
-            raise AuthError(
-                401,
-                "this token is unknown or revoked",
-                "dit token is onbekend of ingetrokken",
-            )
+            raise AuthError(401, msg("publisher.auth.unknown"))
         found = self.publisher_of(info)
         if found is None:
-            raise AuthError(
-                403,
-                "this token does not belong to a publisher; publishers' tokens come from "
-                "`kiemen publisher token CODE`",
-                "dit token hoort niet bij een uitgever; tokens van uitgevers komen van "
-                "`kiemen publisher token CODE`",
-            )
+            raise AuthError(403, msg("publisher.auth.not_publisher"))
         publisher, expires = found
         if expires and dt.datetime.fromisoformat(expires) <= dt.datetime.now(dt.UTC):
             raise AuthError(
-                401,
-                f"this token of {publisher.code} expired at {expires}; ask the administrator "
-                f"for a new one (`kiemen publisher token {publisher.code}`)",
-                f"dit token van {publisher.code} is verlopen op {expires}; vraag de beheerder "
-                f"om een nieuw (`kiemen publisher token {publisher.code}`)",
+                401, msg("publisher.auth.expired", code=publisher.code, expires=expires)
             )
         if code is not None and publisher.code != code.upper():
             raise AuthError(
                 403,
-                f"this token belongs to {publisher.code} ({publisher.name}) and may not change "
-                f"the data of {code.upper()}",
-                f"dit token hoort bij {publisher.code} ({publisher.name}) en mag de gegevens "
-                f"van {code.upper()} niet wijzigen",
+                msg(
+                    "publisher.auth.other",
+                    code=publisher.code,
+                    name=publisher.name,
+                    other=code.upper(),
+                ),
             )
         return Auth(publisher, info, expires)
 

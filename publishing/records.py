@@ -13,6 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.messages import bundled, msg
 from core.store import KiemenStore
 from core.vocab import (
     DCT,
@@ -165,8 +166,12 @@ def _register(build: Build, publisher: Publisher, settings: Settings) -> str:
     if register not in build.support:
         build.support[register] = [
             t(register, RDF + "type", n(KM + "SourceDocument")),
-            t(register, DCT + "title", lit(f"Register van {publisher.name}", lang="nl")),
-            t(register, DCT + "title", lit(f"Register of {publisher.name}", lang="en")),
+            *(
+                t(register, DCT + "title", lit(said, lang=lang))
+                for lang, said in bundled()
+                .both(msg("publishing.register.title", name=publisher.name))
+                .items()
+            ),
             t(register, DCT + "publisher", n(publisher.agent)),
             t(register, DCT + "issued", lit(dt.date.today().year, "gYear")),
             t(register, DCT + "language", lit("nl")),
@@ -456,13 +461,7 @@ def build_from_rdf(
                     refused.add(s.value)
                     issues.append(
                         error(
-                            f"statements about <{s.value}> lie outside your namespace <{ns}>: a "
-                            "publisher describes only its own records (link to others' with "
-                            "owl:sameAs from your own record, or confirm a suggested link)",
-                            f"uitspraken over <{s.value}> vallen buiten uw naamruimte <{ns}>: een "
-                            "uitgever beschrijft alleen de eigen records (verwijs naar die van "
-                            "anderen met owl:sameAs vanuit uw eigen record, of bevestig een "
-                            "voorgestelde koppeling)",
+                            msg("upload.error.namespace", subject=s.value, namespace=ns),
                             file=source,
                             focus=s.value,
                             rule="namespace",

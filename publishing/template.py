@@ -4,8 +4,10 @@ One specification (:data:`TABLES`) drives everything a publisher sees: the CSV a
 template files in ``data/templates/``, the column documentation at ``/publish/template`` and
 in ``data/templates/README.md``, and the checks an upload meets before its records are turned
 into RDF and checked against the project's SHACL shapes. Every problem names the file, the
-row (as the spreadsheet numbers it: the header is row 1), the column and what is wrong, in
-Dutch and in English.
+row (as the spreadsheet numbers it: the header is row 1), the column and what is wrong, as a
+text key with its values (:mod:`core.messages`) that the portal and the CLI word in Dutch or
+English. The tables' and columns' documentation are text keys too
+(``template.column.initiatives.name_nl``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz, process
 
 from core import dates, workbooks
+from core.messages import Messages, Text, msg
 from core.sparql.text import valid_iri
 from core.tables import cell_text, sniff_delimiter
 from publishing.publishers import PublisherError, check_code
@@ -44,8 +47,7 @@ class Column:
     name: str
     required: bool
     kind: str  # id | name | text | concepts | code | url | date | ref
-    nl: str
-    en: str
+    doc: Text  # what the column holds, for the documentation and the template files
     example: str = ""
     scheme: tuple[str, ...] = ()  # concept schemes for kind "concepts"
     ref: str = ""  # table referred to, for kind "ref"
@@ -55,8 +57,7 @@ class Column:
 class Table:
     name: str
     aliases: tuple[str, ...]
-    nl: str
-    en: str
+    doc: Text
     columns: tuple[Column, ...]
 
     @property
@@ -67,79 +68,51 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
-_ID_NL = (
-    "Uw eigen identificatie, uniek in deze tabel: letters, cijfers, punt, streepje of liggend "
-    "streepje (hoogstens 64 tekens). Houd hem gelijk in elke nieuwe versie: hij bepaalt de URI "
-    "van het record."
-)
-_ID_EN = (
-    "Your own identifier, unique in this table: letters, digits, full stop, hyphen or "
-    "underscore (at most 64 characters). Keep it the same in every new version: it makes the "
-    "record's URI."
-)
-_DATE_NL = "Jaar (2021), maand (2021-03) of datum (2021-03-15 of 15-03-2021)."
-_DATE_EN = "Year (2021), month (2021-03) or date (2021-03-15 or 15-03-2021)."
-_CODE_NL = (
-    "CBS-code van de gemeente (GM en vier cijfers, zoals GM0344). Leeg: de gemeente van de "
-    "uitgever."
-)
-_CODE_EN = (
-    "CBS code of the municipality (GM and four digits, such as GM0344). Empty: the "
-    "publisher's own municipality."
-)
-_MULTI_NL = " Meerdere waarden scheidt u met een puntkomma (;)."
-_MULTI_EN = " Separate several values with a semicolon (;)."
+DATES_DOC = msg("template.doc.dates")
+MULTI_DOC = msg("template.doc.multi")
 
+#: The tables and their columns; every text is a catalogue key (``template.table.<table>``,
+#: ``template.column.<table>.<column>``), worded where it is shown.
 TABLES: dict[str, Table] = {
     "initiatives": Table(
         "initiatives",
         ("initiatieven", "initiatief", "initiative"),
-        "Initiatieven: burgerinitiatieven, participatieprojecten, subsidies aan sociale "
-        "ondernemingen. Eén rij per initiatief.",
-        "Initiatives: civic initiatives, participation projects, grants to social enterprises. "
-        "One row per initiative.",
+        msg("template.table.initiatives"),
         (
-            Column("id", True, "id", _ID_NL, _ID_EN, "INI-2024-001"),
+            Column("id", True, "id", msg("template.column.initiatives.id"), "INI-2024-001"),
             Column(
                 "name_nl",
                 True,
                 "name",
-                "Naam van het initiatief.",
-                "Name of the initiative.",
+                msg("template.column.initiatives.name_nl"),
                 "Buurtmoestuin De Kweekbak",
             ),
             Column(
                 "name_en",
                 False,
                 "name",
-                "Engelse naam; leeg: de Nederlandse naam wordt herhaald.",
-                "English name; empty: the Dutch name is repeated.",
+                msg("template.column.initiatives.name_en"),
                 "De Kweekbak community garden",
             ),
             Column(
                 "description_nl",
                 True,
                 "text",
-                "Korte beschrijving in het Nederlands, in eigen woorden.",
-                "Short description in Dutch, in your own words.",
+                msg("template.column.initiatives.description_nl"),
                 "Bewoners beheren samen een moestuin op een braakliggend terrein.",
             ),
             Column(
                 "description_en",
                 True,
                 "text",
-                "Korte beschrijving in het Engels; één zin volstaat.",
-                "Short description in English; one sentence will do.",
+                msg("template.column.initiatives.description_en"),
                 "Residents jointly run a vegetable garden on a vacant lot.",
             ),
             Column(
                 "form",
                 True,
                 "concepts",
-                "Samenwerkingsvorm(en) uit het begrippenkader van Kiemen, als code of naam "
-                "(civic-initiative of burgerinitiatief)." + _MULTI_NL,
-                "Form(s) of collaboration from Kiemen's scheme, as code or name "
-                "(civic-initiative or burgerinitiatief)." + _MULTI_EN,
+                msg("template.column.initiatives.form", multi=MULTI_DOC),
                 "civic-initiative",
                 scheme=("form",),
             ),
@@ -147,29 +120,36 @@ TABLES: dict[str, Table] = {
                 "theme",
                 False,
                 "concepts",
-                "Thema('s) uit het begrippenkader van Kiemen." + _MULTI_NL,
-                "Theme(s) from Kiemen's scheme." + _MULTI_EN,
+                msg("template.column.initiatives.theme", multi=MULTI_DOC),
                 "food; liveability-and-neighbourhood",
                 scheme=("theme",),
             ),
-            Column("municipality_code", False, "code", _CODE_NL, _CODE_EN, "GM0344"),
+            Column(
+                "municipality_code",
+                False,
+                "code",
+                msg("template.column.initiatives.municipality_code"),
+                "GM0344",
+            ),
             Column(
                 "homepage",
                 False,
                 "url",
-                "Website (https://…).",
-                "Website (https://…).",
+                msg("template.column.initiatives.homepage"),
                 "https://www.example.org/kweekbak",
             ),
             Column(
-                "start_date", False, "date", "Begin. " + _DATE_NL, "Start. " + _DATE_EN, "2021-04"
+                "start_date",
+                False,
+                "date",
+                msg("template.column.initiatives.start_date", dates=DATES_DOC),
+                "2021-04",
             ),
             Column(
                 "end_date",
                 False,
                 "date",
-                "Einde (leeg zolang het loopt). " + _DATE_NL,
-                "End (empty while it runs). " + _DATE_EN,
+                msg("template.column.initiatives.end_date", dates=DATES_DOC),
                 "",
             ),
         ),
@@ -177,81 +157,51 @@ TABLES: dict[str, Table] = {
     "actors": Table(
         "actors",
         ("actoren", "actor", "organisaties", "organisations", "organizations"),
-        "Actoren: de organisaties achter de initiatieven (ook uw eigen gemeente). Eén rij per "
-        "organisatie.",
-        "Actors: the organisations behind the initiatives (your own municipality too). One row "
-        "per organisation.",
+        msg("template.table.actors"),
         (
-            Column("id", True, "id", _ID_NL, _ID_EN, "ORG-001"),
+            Column("id", True, "id", msg("template.column.actors.id"), "ORG-001"),
             Column(
                 "name_nl",
                 True,
                 "name",
-                "Naam van de organisatie.",
-                "Name of the organisation.",
+                msg("template.column.actors.name_nl"),
                 "Stichting De Kweekbak",
             ),
-            Column(
-                "name_en",
-                False,
-                "name",
-                "Engelse naam; leeg: de Nederlandse naam wordt herhaald.",
-                "English name; empty: the Dutch name is repeated.",
-                "",
-            ),
+            Column("name_en", False, "name", msg("template.column.actors.name_en"), ""),
             Column(
                 "actor_type",
                 True,
                 "concepts",
-                "Soort organisatie uit het begrippenkader van Kiemen (municipal-government, "
-                "foundation, citizens-collective, …)." + _MULTI_NL,
-                "Kind of organisation from Kiemen's scheme (municipal-government, foundation, "
-                "citizens-collective, …)." + _MULTI_EN,
+                msg("template.column.actors.actor_type", multi=MULTI_DOC),
                 "foundation",
                 scheme=("actor-type",),
             ),
-            Column("homepage", False, "url", "Website (https://…).", "Website (https://…).", ""),
+            Column("homepage", False, "url", msg("template.column.actors.homepage"), ""),
             Column(
                 "municipality_code",
                 False,
                 "code",
-                "CBS-code van de gemeente waar de organisatie gevestigd is (GM0344); mag leeg.",
-                "CBS code of the municipality where the organisation is based (GM0344); may be "
-                "empty.",
+                msg("template.column.actors.municipality_code"),
                 "",
             ),
             Column(
-                "description_nl",
-                False,
-                "text",
-                "Korte beschrijving (Nederlands).",
-                "Short description (Dutch).",
-                "",
+                "description_nl", False, "text", msg("template.column.actors.description_nl"), ""
             ),
             Column(
-                "description_en",
-                False,
-                "text",
-                "Korte beschrijving (Engels).",
-                "Short description (English).",
-                "",
+                "description_en", False, "text", msg("template.column.actors.description_en"), ""
             ),
         ),
     ),
     "roles": Table(
         "roles",
         ("rollen", "rol", "role", "betrokkenheid", "involvements"),
-        "Rollen: welke actor welke rol speelt in welk initiatief. Eén rij per paar van "
-        "initiatief en actor.",
-        "Roles: which actor plays which role in which initiative. One row per pair of "
-        "initiative and actor.",
+        msg("template.table.roles"),
         (
             Column(
                 "initiative_id",
                 True,
                 "ref",
-                "De id van het initiatief (tabel initiatives).",
-                "The id of the initiative (table initiatives).",
+                msg("template.column.roles.initiative_id"),
                 "INI-2024-001",
                 ref="initiatives",
             ),
@@ -259,8 +209,7 @@ TABLES: dict[str, Table] = {
                 "actor_id",
                 True,
                 "ref",
-                "De id van de actor (tabel actors).",
-                "The id of the actor (table actors).",
+                msg("template.column.roles.actor_id"),
                 "ORG-001",
                 ref="actors",
             ),
@@ -268,10 +217,7 @@ TABLES: dict[str, Table] = {
                 "role",
                 True,
                 "concepts",
-                "Rol(len) uit de begrippenkaders rollen, overheidsrollen of ecosysteemrollen "
-                "(initiator, funder, facilitating, …)." + _MULTI_NL,
-                "Role(s) from the role, government-role or ecosystem-role schemes (initiator, "
-                "funder, facilitating, …)." + _MULTI_EN,
+                msg("template.column.roles.role", multi=MULTI_DOC),
                 "initiator",
                 scheme=("role", "government-role", "ecosystem-role"),
             ),
@@ -279,22 +225,18 @@ TABLES: dict[str, Table] = {
                 "start_date",
                 False,
                 "date",
-                "Begin van de rol. " + _DATE_NL,
-                "Start of the role. " + _DATE_EN,
+                msg("template.column.roles.start_date", dates=DATES_DOC),
                 "",
             ),
             Column(
                 "end_date",
                 False,
                 "date",
-                "Einde van de rol. " + _DATE_NL,
-                "End of the role. " + _DATE_EN,
+                msg("template.column.roles.end_date", dates=DATES_DOC),
                 "",
             ),
-            Column(
-                "comment_nl", False, "text", "Toelichting (Nederlands).", "Comment (Dutch).", ""
-            ),
-            Column("comment_en", False, "text", "Toelichting (Engels).", "Comment (English).", ""),
+            Column("comment_nl", False, "text", msg("template.column.roles.comment_nl"), ""),
+            Column("comment_en", False, "text", msg("template.column.roles.comment_en"), ""),
         ),
     ),
 }
@@ -320,11 +262,11 @@ def table_for_name(name: str) -> str | None:
 
 @dataclass
 class Issue:
-    """One problem of an upload, in both languages, located as precisely as possible."""
+    """One problem of an upload, as a text key with its values, located as precisely as
+    possible."""
 
     severity: str  # error | warning
-    en: str
-    nl: str
+    text: Text
     file: str = ""
     table: str = ""
     row: int | None = None
@@ -335,14 +277,12 @@ class Issue:
     path: str = ""
     component: str = ""
 
-    def message(self, lang: str) -> str:
-        return self.nl if lang == "nl" else self.en
-
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, messages: Messages) -> dict[str, Any]:
+        """The issue for the JSON API: ``message`` in English, ``message_nl`` in Dutch."""
         out: dict[str, Any] = {
             "severity": self.severity,
-            "message": self.en,
-            "message_nl": self.nl,
+            "message": messages.render(self.text, "en"),
+            "message_nl": messages.render(self.text, "nl"),
             "file": self.file,
             "table": self.table,
             "row": self.row,
@@ -354,8 +294,8 @@ class Issue:
         return {k: v for k, v in out.items() if v not in ("", None)}
 
 
-def error(en: str, nl: str, **where: Any) -> Issue:
-    return Issue("error", en, nl, **where)
+def error(text: Text, **where: Any) -> Issue:
+    return Issue("error", text, **where)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -406,10 +346,7 @@ def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
     if total > max_bytes:
         parsed.issues.append(
             error(
-                f"the upload is {total} bytes, more than the limit of {max_bytes} bytes "
-                "(KIEMEN_MAX_BODY_BYTES); split it into smaller files",
-                f"de upload is {total} bytes, meer dan de grens van {max_bytes} bytes "
-                "(KIEMEN_MAX_BODY_BYTES); verdeel hem over kleinere bestanden",
+                msg("upload.error.too_large", total=total, limit=max_bytes),
                 rule="size",
             )
         )
@@ -417,12 +354,7 @@ def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
         return parsed
     if not files:
         parsed.issues.append(
-            error(
-                "no file was sent; send the template's tables as CSV files or one Excel workbook",
-                "er is geen bestand meegestuurd; stuur de tabellen van het sjabloon als "
-                "CSV-bestanden of als één Excel-werkmap",
-                rule="file",
-            )
+            error(msg("upload.error.no_file"), rule="file"),
         )
         return parsed
     for f in files:
@@ -436,10 +368,7 @@ def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
     if "initiatives" not in parsed.rows and "initiatives" not in parsed.broken:
         parsed.issues.append(
             error(
-                "the upload has no table of initiatives (initiatives.csv, or a sheet named "
-                "'initiatives' in the workbook)",
-                "de upload bevat geen tabel met initiatieven (initiatives.csv, of een werkblad "
-                "'initiatives' in de werkmap)",
+                msg("upload.error.no_initiatives"),
                 table="initiatives",
                 rule="table",
             )
@@ -460,24 +389,17 @@ def _decode(f: UploadFile) -> str | None:
 
 def _encoding_issue(f: UploadFile) -> Issue:
     data = f.data
-    hint_en = hint_nl = ""
+    hint: Text | str = ""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        hint_en, hint_nl = (
-            " (it is UTF-16, Excel's 'Unicode text')",
-            " (het is UTF-16, 'Unicode-tekst' in Excel)",
-        )
+        hint = msg("upload.hint.utf16")
     else:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            hint_en = f" (the first bad byte is on line {line}; it looks like Windows-1252/ANSI)"
-            hint_nl = f" (de eerste foute byte staat op regel {line}; het lijkt Windows-1252/ANSI)"
+            hint = msg("upload.hint.bad_byte", line=line)
     return error(
-        f"{f.name} is not UTF-8 text{hint_en}; in Excel choose 'Save as' → 'CSV UTF-8 (comma "
-        "delimited)', or upload the .xlsx workbook itself",
-        f"{f.name} is geen UTF-8-tekst{hint_nl}; kies in Excel 'Opslaan als' → 'CSV UTF-8 "
-        "(door komma's gescheiden)', of upload de .xlsx-werkmap zelf",
+        msg("upload.error.not_utf8", file=f.name, hint=hint),
         file=f.name,
         rule="encoding",
     )
@@ -499,8 +421,7 @@ def _read_csv(f: UploadFile, parsed: Parsed) -> None:
     except csv.Error as exc:
         parsed.issues.append(
             error(
-                f"{f.name} is not valid CSV: {exc}",
-                f"{f.name} is geen geldige CSV: {exc}",
+                msg("upload.error.csv", file=f.name, problem=str(exc)),
                 file=f.name,
                 table=table,
                 rule="csv",
@@ -513,8 +434,7 @@ def _read_csv(f: UploadFile, parsed: Parsed) -> None:
 
 def _too_large(f: UploadFile, exc: workbooks.TooLarge) -> Issue:
     return error(
-        f"{f.name} is too large to read here: {exc}; split it or load it with `kiemen load`",
-        f"{f.name} is te groot om hier te lezen: {exc}; splits het of laad het met `kiemen load`",
+        msg("upload.error.file_too_large", file=f.name, problem=str(exc)),
         file=f.name,
         rule="size",
     )
@@ -531,8 +451,7 @@ def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         parsed.issues.append(
             error(
-                f"{f.name} cannot be read as an Excel workbook (.xlsx): {exc}",
-                f"{f.name} is niet te lezen als Excel-werkmap (.xlsx): {exc}",
+                msg("upload.error.excel", file=f.name, problem=str(exc)),
                 file=f.name,
                 rule="excel",
             )
@@ -575,15 +494,9 @@ def _member(cells: set[tuple[int, int]]) -> Callable[[int, int], bool]:
 
 
 def _unknown_table(name: str, sheet: bool = False) -> Issue:
-    what_en, what_nl = ("sheet", "werkblad") if sheet else ("file", "bestand")
-    return error(
-        f"cannot tell which table the {what_en} {name} holds: name it initiatives, actors or "
-        "roles (or initiatieven, actoren, rollen)",
-        f"onduidelijk welke tabel het {what_nl} {name} bevat: noem het initiatives, actors "
-        "of roles (of initiatieven, actoren, rollen)",
-        file=name,
-        rule="table",
-    )
+    if sheet:
+        return error(msg("upload.error.unknown_sheet", name=name), file=name, rule="table")
+    return error(msg("upload.error.unknown_file", name=name), file=name, rule="table")
 
 
 def _take_rows(
@@ -597,8 +510,7 @@ def _take_rows(
     if table in parsed.rows:
         parsed.issues.append(
             error(
-                f"the upload holds the table {table} twice ({where}); send each table once",
-                f"de upload bevat de tabel {table} twee keer ({where}); stuur elke tabel één keer",
+                msg("upload.error.table_twice", table=table, where=where),
                 file=where,
                 table=table,
                 rule="table",
@@ -611,8 +523,7 @@ def _take_rows(
     if not records:
         parsed.issues.append(
             error(
-                f"{where} is empty: the first row must name the columns",
-                f"{where} is leeg: de eerste rij moet de kolommen noemen",
+                msg("upload.error.empty", where=where),
                 file=where,
                 table=table,
                 rule="header",
@@ -639,10 +550,7 @@ def _take_rows(
             if is_formula(number, c) or looks_like_formula(value):
                 parsed.issues.append(
                     error(
-                        f"the cell holds a spreadsheet formula ({value[:40]!r}); Kiemen accepts "
-                        "values only: copy the cells and paste them as values",
-                        f"de cel bevat een spreadsheetformule ({value[:40]!r}); Kiemen neemt "
-                        "alleen waarden aan: kopieer de cellen en plak ze als waarden",
+                        msg("upload.error.formula", formula=repr(value[:40])),
                         file=where,
                         table=table,
                         row=number,
@@ -657,8 +565,7 @@ def _take_rows(
         if extra:
             parsed.issues.append(
                 error(
-                    f"the row has {len(extra)} value(s) beyond the last named column",
-                    f"de rij heeft {len(extra)} waarde(n) voorbij de laatste benoemde kolom",
+                    msg("upload.error.extra_values", n=len(extra)),
                     file=where,
                     table=table,
                     row=number,
@@ -678,8 +585,7 @@ def _header_problems(spec: Table, header: list[str], where: str) -> list[Issue]:
         if not name:
             issues.append(
                 error(
-                    "a column in the first row has no name",
-                    "een kolom in de eerste rij heeft geen naam",
+                    msg("upload.error.unnamed_column"),
                     file=where,
                     table=spec.name,
                     row=1,
@@ -690,8 +596,7 @@ def _header_problems(spec: Table, header: list[str], where: str) -> list[Issue]:
         if name in seen:
             issues.append(
                 error(
-                    f"the column {name} appears twice",
-                    f"de kolom {name} staat er twee keer in",
+                    msg("upload.error.column_twice", column=name),
                     file=where,
                     table=spec.name,
                     row=1,
@@ -702,14 +607,16 @@ def _header_problems(spec: Table, header: list[str], where: str) -> list[Issue]:
         seen.add(name)
         if name not in known:
             guess = process.extractOne(name, known, scorer=fuzz.ratio, score_cutoff=60)
-            hint_en = f"; did you mean {guess[0]}?" if guess else ""
-            hint_nl = f"; bedoelt u {guess[0]}?" if guess else ""
+            hint = msg("upload.hint.did_you_mean", guess=guess[0]) if guess else ""
             issues.append(
                 error(
-                    f"unknown column {name}: the table {spec.name} has the columns "
-                    f"{', '.join(known)}{hint_en}",
-                    f"onbekende kolom {name}: de tabel {spec.name} heeft de kolommen "
-                    f"{', '.join(known)}{hint_nl}",
+                    msg(
+                        "upload.error.unknown_column",
+                        column=name,
+                        table=spec.name,
+                        known=known,
+                        hint=hint,
+                    ),
                     file=where,
                     table=spec.name,
                     row=1,
@@ -721,8 +628,7 @@ def _header_problems(spec: Table, header: list[str], where: str) -> list[Issue]:
         if col.required and col.name not in seen:
             issues.append(
                 error(
-                    f"the required column {col.name} is missing",
-                    f"de verplichte kolom {col.name} ontbreekt",
+                    msg("upload.error.missing_column", column=col.name),
                     file=where,
                     table=spec.name,
                     row=1,
@@ -819,9 +725,9 @@ def check_rows(
                 c.ok = False
                 parsed.issues.append(
                     error(
-                        f"there is no {table[:-1]} with id {ref} in the table {table}",
-                        f"er is geen {'initiatief' if table == 'initiatives' else 'actor'} "
-                        f"met id {ref} in de tabel {table}",
+                        msg("upload.error.no_initiative", ref=ref, table=table)
+                        if table == "initiatives"
+                        else msg("upload.error.no_actor", ref=ref, table=table),
                         file=c.row.file,
                         table="roles",
                         row=c.row.number,
@@ -847,26 +753,14 @@ def _unique(table: str, checked: list[CheckedRow], issues: list[Issue]) -> None:
         if key in seen:
             c.ok = False
             if table == "roles":
-                en = (
-                    f"this initiative and actor are already paired in row {seen[key]}; list "
-                    "several roles in one cell, separated by ;"
-                )
-                nl = (
-                    f"dit initiatief en deze actor staan al samen in rij {seen[key]}; zet "
-                    "meerdere rollen in één cel, gescheiden door ;"
-                )
+                text = msg("upload.error.pair_twice", row=seen[key])
                 column = "actor_id"
             else:
-                en = f"the identifier {key} is already used in row {seen[key]}; ids must be unique"
-                nl = (
-                    f"de identificatie {key} is al gebruikt in rij {seen[key]}; ids moeten "
-                    "uniek zijn"
-                )
+                text = msg("upload.error.id_twice", id=key, row=seen[key])
                 column = "id"
             issues.append(
                 error(
-                    en,
-                    nl,
+                    text,
                     file=c.row.file,
                     table=table,
                     row=c.row.number,
@@ -880,11 +774,11 @@ def _unique(table: str, checked: list[CheckedRow], issues: list[Issue]) -> None:
 
 
 class _Bad(Exception):
-    """A cell breaks its column's rule: the words (en, nl), the value shown, the rule's name."""
+    """A cell breaks its column's rule: the text saying so, the value shown, the rule's name."""
 
-    def __init__(self, en: str, nl: str, value: str, rule: str = "") -> None:
-        super().__init__(en)
-        self.en, self.nl, self.value, self.rule = en, nl, value, rule
+    def __init__(self, text: Text, value: str, rule: str = "") -> None:
+        super().__init__(str(text))
+        self.text, self.value, self.rule = text, value, rule
 
 
 @dataclass
@@ -900,24 +794,14 @@ class _Cell:
 
 def _identifier(c: _Cell) -> str:
     if not ID_PATTERN.match(c.raw):
-        raise _Bad(
-            f"{c.raw!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
-            "(at most 64, starting with a letter or digit)",
-            f"{c.raw!r} is geen geldige identificatie: gebruik letters, cijfers, '.', '-' "
-            "of '_' (hoogstens 64, beginnend met een letter of cijfer)",
-            c.raw,
-        )
+        raise _Bad(msg("upload.error.identifier", value=repr(c.raw)), c.raw)
     return c.raw
 
 
 def _text(c: _Cell) -> str:
     limit = MAX_NAME if c.col.kind == "name" else MAX_TEXT
     if len(c.raw) > limit:
-        raise _Bad(
-            f"the text is longer than {limit} characters",
-            f"de tekst is langer dan {limit} tekens",
-            c.raw,
-        )
+        raise _Bad(msg("upload.error.too_long", limit=limit), c.raw)
     return " ".join(c.raw.split()) if c.col.kind == "name" else c.raw
 
 
@@ -929,14 +813,10 @@ def _concepts(c: _Cell) -> list[Any] | None:
             found.append(concept)
             continue
         guess = c.vocabulary.guess(c.col.scheme, part)
-        hint_en = f"; did you mean {guess}?" if guess else ""
-        hint_nl = f"; bedoelt u {guess}?" if guess else ""
+        hint = msg("upload.hint.did_you_mean", guess=guess) if guess else ""
         c.problems.append(
             _Bad(
-                f"{part!r} is not a known value of {c.col.name}{hint_en} "
-                "(the allowed values are listed at /publish/template)",
-                f"{part!r} is geen bekende waarde voor {c.col.name}{hint_nl} "
-                "(de toegestane waarden staan op /publish/template)",
+                msg("upload.error.unknown_value", value=repr(part), column=c.col.name, hint=hint),
                 part,
                 rule="value list",
             )
@@ -948,28 +828,20 @@ def _code(c: _Cell) -> Any:
     try:
         return check_code(c.raw)
     except PublisherError as exc:
-        raise _Bad(exc.en, exc.nl, c.raw, rule="municipality code") from exc
+        raise _Bad(exc.text, c.raw, rule="municipality code") from exc
 
 
 def _url(c: _Cell) -> str:
     parts = urlsplit(c.raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or not valid_iri(c.raw):
-        raise _Bad(
-            f"{c.raw!r} is not a web address; write it in full, starting with https://",
-            f"{c.raw!r} is geen webadres; schrijf het voluit, beginnend met https://",
-            c.raw,
-        )
+        raise _Bad(msg("upload.error.url", value=repr(c.raw)), c.raw)
     return c.raw
 
 
 def _date(c: _Cell) -> str:
     parsed = parse_date(c.raw)
     if parsed is None:
-        raise _Bad(
-            f"{c.raw!r} is not a date Kiemen can read: write {dates.FORMS_EN}",
-            f"{c.raw!r} is geen datum die Kiemen kan lezen: schrijf {dates.FORMS_NL}",
-            c.raw,
-        )
+        raise _Bad(msg("upload.error.date", value=repr(c.raw)), c.raw)
     return parsed
 
 
@@ -996,8 +868,7 @@ def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Iss
         ok = False
         issues.append(
             error(
-                bad.en,
-                bad.nl,
+                bad.text,
                 file=row.file,
                 table=row.table,
                 row=row.number,
@@ -1018,12 +889,7 @@ def _check_row(row: Row, vocabulary: Vocabulary, own_code: str, issues: list[Iss
             elif col.required:
                 fail(
                     col,
-                    _Bad(
-                        f"{col.name} is required and empty",
-                        f"{col.name} is verplicht en leeg",
-                        "",
-                        rule="required",
-                    ),
+                    _Bad(msg("upload.error.required", column=col.name), "", rule="required"),
                 )
             continue
         cell = _Cell(raw, col, vocabulary)
@@ -1053,12 +919,7 @@ def _check_period(
         assert end_col is not None
         fail(
             end_col,
-            _Bad(
-                f"the end ({end}) lies before the start ({start})",
-                f"het einde ({end}) ligt voor het begin ({start})",
-                end,
-                rule="period",
-            ),
+            _Bad(msg("upload.error.period", start=start, end=end), end, rule="period"),
         )
 
 

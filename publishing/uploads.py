@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from core.config import Settings
 from core.formats import RDF_FORMATS, by_key
+from core.messages import msg
 from core.store import KiemenStore
 from loaders.base import LoadError
 from loaders.rdf import rebase_term
@@ -245,8 +246,7 @@ def _parse_body(
     if len(data) > settings.max_body_bytes:
         report.issues.append(
             error(
-                f"the body is larger than the limit of {settings.max_body_bytes} bytes",
-                f"de inhoud is groter dan de grens van {settings.max_body_bytes} bytes",
+                msg("upload.error.body_too_large", limit=settings.max_body_bytes),
                 file=name,
                 rule="size",
             )
@@ -255,10 +255,10 @@ def _parse_body(
     if fmt is None or fmt.rdf is None or fmt.rdf in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         report.issues.append(
             error(
-                f"cannot read {media_type or 'a body without Content-Type'} as the triples of "
-                "one graph; send Turtle, N-Triples, RDF/XML or JSON-LD",
-                f"{media_type or 'een inhoud zonder Content-Type'} is niet te lezen als de "
-                "tripels van één graaf; stuur Turtle, N-Triples, RDF/XML of JSON-LD",
+                msg(
+                    "upload.error.body_format",
+                    media_type=media_type or msg("upload.hint.no_content_type"),
+                ),
                 file=name,
                 rule="format",
             )
@@ -281,8 +281,7 @@ def _parse_body(
     except SyntaxError as exc:
         report.issues.append(
             error(
-                f"the body is not valid {fmt.label}: {exc}",
-                f"de inhoud is geen geldige {fmt.label}: {exc}",
+                msg("upload.error.body_syntax", format=fmt.label, problem=str(exc)),
                 file=name,
                 rule="syntax",
             )
@@ -320,9 +319,7 @@ def publishable(prepared: Prepared, *, valid_only: bool) -> bool:
     the publisher asked for the valid rows only."""
     report = prepared.report
     if not prepared.keep and not report.errors:
-        report.issues.append(
-            error("the upload holds no records", "de upload bevat geen records", rule="empty")
-        )
+        report.issues.append(error(msg("upload.error.no_records"), rule="empty"))
     return bool(prepared.keep) and not report.structural and (valid_only or not report.errors)
 
 
@@ -375,8 +372,8 @@ def publish_checked(
             )
         except LoadError as exc:
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]
-            known = {(i.focus, i.en) for i in report.issues}
-            report.issues += [i for i in more if (i.focus, i.en) not in known]
+            known = {(i.focus, i.text) for i in report.issues}
+            report.issues += [i for i in more if (i.focus, i.text) not in known]
             keep = _closure(keep, _errors_by_record(more, build), build, prepared.present)
             if not keep:
                 break

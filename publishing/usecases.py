@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.messages import msg
 from core.store import KiemenStore
 from loaders.base import LoadError
 from publishing import linking, uploads
@@ -106,8 +107,7 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
         if triples is None:
             report.issues.append(
                 error(
-                    f"{publisher.code} has no version {to_version}",
-                    f"{publisher.code} heeft geen versie {to_version}",
+                    msg("upload.error.no_version", code=publisher.code, version=to_version),
                     rule="version",
                 )
             )

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import loaders
 from core.config import Settings
 from core.failpoints import failpoint
+from core.messages import render
 from core.store import KiemenStore
 from core.vocab import (
     RDF,
@@ -195,7 +196,9 @@ def _insert_audit(db: Any, auth: Auth, report: Report, detail: str, generation: 
         where = ", ".join(
             x for x in (first.file, f"row {first.row}" if first.row else "", first.column) if x
         )
-        detail = f"{where}: {first.en}" if where else first.en
+        # The audit log is a record for the administrator (`kiemen publisher audit`): English.
+        said = render(first.text, "en")
+        detail = f"{where}: {said}" if where else said
         detail = detail[:300]
     db.execute(
         "INSERT INTO audit (at, code, token_id, action, outcome, version, files, added, "

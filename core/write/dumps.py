@@ -34,6 +34,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from core.config import Settings
+from core.messages import Text, msg
 from core.namespaces import prefixes
 from core.store import KiemenStore
 from core.tables import neutralise_cell
@@ -55,8 +56,9 @@ class DumpKind:
     media_type: str
     format_label: str
     compressed: bool
-    title: dict[str, str]
-    description: dict[str, str]
+    #: What the dump is called and holds (catalogue keys, worded where they are shown).
+    title: Text
+    description: Text
 
     def file_name(self, release: str) -> str:
         return f"kiemen-{release}{self.suffix}"
@@ -69,13 +71,8 @@ KINDS: tuple[DumpKind, ...] = (
         "application/n-quads",
         "N-Quads",
         True,
-        {"nl": "Volledige graaf (N-Quads)", "en": "Complete graph (N-Quads)"},
-        {
-            "nl": "Elke uitspraak met de benoemde graaf waarin ze staat (ontologie, gecureerde "
-            "gegevens, vormregels, herkomst). Laadt ongewijzigd in elke triple store.",
-            "en": "Every statement with the named graph it belongs to (ontology, curated data, "
-            "shapes, provenance). Loads unchanged into any triple store.",
-        },
+        msg("dumps.nquads.title"),
+        msg("dumps.nquads.description"),
     ),
     DumpKind(
         "turtle",
@@ -83,13 +80,8 @@ KINDS: tuple[DumpKind, ...] = (
         "text/turtle",
         "Turtle",
         True,
-        {"nl": "Volledige graaf (Turtle)", "en": "Complete graph (Turtle)"},
-        {
-            "nl": "Dezelfde uitspraken samengevoegd tot één graaf, zonder graafnamen; leesbaar "
-            "en geschikt voor gereedschap dat geen benoemde grafen kent.",
-            "en": "The same statements merged into one graph, without graph names; readable and "
-            "suited to tools that do not know named graphs.",
-        },
+        msg("dumps.turtle.title"),
+        msg("dumps.turtle.description"),
     ),
     DumpKind(
         "initiatives",
@@ -97,13 +89,8 @@ KINDS: tuple[DumpKind, ...] = (
         "text/csv",
         "CSV",
         False,
-        {"nl": "Initiatieven (CSV)", "en": "Initiatives (CSV)"},
-        {
-            "nl": "Eén rij per initiatief: namen, beschrijvingen, samenwerkingsvormen, thema's, "
-            "plaatsen, data, website en bronnen. Meerdere waarden gescheiden door ' | '.",
-            "en": "One row per initiative: names, descriptions, forms of collaboration, themes, "
-            "places, dates, homepage and sources. Multiple values joined with ' | '.",
-        },
+        msg("dumps.initiatives.title"),
+        msg("dumps.initiatives.description"),
     ),
     DumpKind(
         "actors",
@@ -111,13 +98,8 @@ KINDS: tuple[DumpKind, ...] = (
         "text/csv",
         "CSV",
         False,
-        {"nl": "Actoren (CSV)", "en": "Actors (CSV)"},
-        {
-            "nl": "Eén rij per organisatie of persoon: namen, soort actor, website, CBS-code en "
-            "plaatsen.",
-            "en": "One row per organisation or person: names, actor types, homepage, CBS code "
-            "and places.",
-        },
+        msg("dumps.actors.title"),
+        msg("dumps.actors.description"),
     ),
     DumpKind(
         "involvements",
@@ -125,16 +107,8 @@ KINDS: tuple[DumpKind, ...] = (
         "text/csv",
         "CSV",
         False,
-        {
-            "nl": "Rollen van actoren in initiatieven (CSV)",
-            "en": "Roles of actors in initiatives (CSV)",
-        },
-        {
-            "nl": "Eén rij per betrokkenheid: welke actor welke rol speelt in welk initiatief, "
-            "wanneer, of de bron de rol noemt, en de bronnen.",
-            "en": "One row per involvement: which actor plays which role in which initiative, "
-            "when, whether the source states the role, and the sources.",
-        },
+        msg("dumps.involvements.title"),
+        msg("dumps.involvements.description"),
     ),
 )
 KIND_BY_KEY = {k.key: k for k in KINDS}

@@ -14,55 +14,49 @@ stops ``create_app``; fuzzy entries are left out, as ``msgfmt`` does.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 from flask_babel import Domain, get_locale
 
-#: Where the catalogues live: ``<lang>/LC_MESSAGES/messages.po``.
-DIRECTORY = Path(__file__).resolve().parent
-DOMAIN = "messages"
+from core.messages import (
+    CATALOGUES,
+    DOMAIN,
+    LANGS,
+    CatalogueError,
+    Messages,
+    bundled,
+    catalogue_path,
+    compile_catalogue,
+)
 
+#: Where the catalogues live: ``<lang>/LC_MESSAGES/messages.po`` (read by :mod:`core.messages`).
+DIRECTORY = CATALOGUES
 
-class CatalogueError(RuntimeError):
-    """A catalogue that is missing or cannot be read."""
-
-
-def catalogue_path(lang: str, directory: Path = DIRECTORY) -> Path:
-    return directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def compile_catalogue(lang: str, directory: Path = DIRECTORY) -> Translations:
-    """The catalogue of ``lang`` as gettext translations, compiled in memory."""
-    path = catalogue_path(lang, directory)
-    try:
-        with path.open("rb") as fh:
-            catalog = read_po(fh, locale=lang, domain=DOMAIN, abort_invalid=True)
-    except (OSError, ValueError, PoFileError) as exc:
-        raise CatalogueError(f"cannot read the {lang} catalogue {path}: {exc}") from exc
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+__all__ = [
+    "DIRECTORY",
+    "DOMAIN",
+    "CatalogueError",
+    "Catalogues",
+    "catalogue_path",
+    "compile_catalogue",
+]
 
 
 class Catalogues(Domain):  # type: ignore[misc]  # flask_babel ships no type hints
     """Flask-Babel's message domain, served from the ``.po`` files read at start.
 
     Each language falls back to the next in ``langs`` (Dutch to English), then to the key.
+    :attr:`messages` renders the texts the lower layers give as keys (:mod:`core.messages`).
     """
 
     def __init__(self, langs: tuple[str, ...], directory: Path = DIRECTORY) -> None:
         super().__init__(translation_directories=[str(directory)], domain=DOMAIN)
-        self.by_lang: dict[str, Translations] = {}
-        for lang in reversed(langs):
-            translations = compile_catalogue(lang, directory)
-            if self.by_lang:
-                translations.add_fallback(self.by_lang[langs[-1]])
-            self.by_lang[lang] = translations
+        # The bundled catalogues are compiled once per process (core.messages.bundled), shared
+        # with the texts the lower layers store in both languages.
+        same = directory.resolve() == CATALOGUES.resolve() and langs == LANGS
+        self.messages = bundled() if same else Messages(langs, directory)
+        self.by_lang: dict[str, Translations] = self.messages.by_lang
 
     def get_translations(self) -> Translations | NullTranslations:
         locale = get_locale()

@@ -30,11 +30,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import formats
+from core.messages import Text, msg
 from core.prefixes import ontology_prefixes
 from core.store import StoreError
 from core.tokens import TokenStore
 from portal.db import get_settings, get_store
-from portal.i18n import current_lang
+from portal.i18n import current_lang, messages
 from publishing import usecases
 from publishing.checks import Report, shacl_report
 from publishing.diff import ModeError, parse_mode
@@ -103,10 +104,11 @@ def _json(
     return response
 
 
-def _json_error(status: int, en: str, nl: str | None = None, **extra: Any) -> Response:
-    body: dict[str, Any] = {"ok": False, "error": en, "status": status}
-    if nl:
-        body["error_nl"] = nl
+def _json_error(status: int, text: Text | str, **extra: Any) -> Response:
+    """A refusal: ``error`` in English and (for a text of the catalogues) ``error_nl``."""
+    body: dict[str, Any] = {"ok": False, "error": messages().render(text, "en"), "status": status}
+    if isinstance(text, Text):
+        body["error_nl"] = messages().render(text, "nl")
     body.update(extra)
     headers = {}
     if status == 401:
@@ -118,18 +120,12 @@ def _auth_json(code: str | None) -> tuple[Auth | None, Response | None]:
     try:
         return _registry().authenticate(_bearer(), code), None
     except AuthError as exc:
-        return None, _json_error(exc.status, exc.en, exc.nl)
+        return None, _json_error(exc.status, exc.text)
 
 
 def _too_large_issue() -> Issue:
     limit = get_settings().max_body_bytes
-    return error(
-        f"the upload is larger than the limit of {limit} bytes (KIEMEN_MAX_BODY_BYTES); nothing "
-        "was read or changed; split it into smaller files",
-        f"de upload is groter dan de grens van {limit} bytes (KIEMEN_MAX_BODY_BYTES); er is niets "
-        "gelezen of gewijzigd; verdeel hem over kleinere bestanden",
-        rule="size",
-    )
+    return error(msg("upload.error.request_too_large", limit=limit), rule="size")
 
 
 def _too_large() -> bool:
@@ -180,11 +176,12 @@ def _report_response(report: Any, ok_status: int = 200, fail_status: int = 422) 
         if best and best != JSON_MEDIA and accept.quality(best) > accept.quality(JSON_MEDIA):
             fmt = formats.by_key(best, SHACL_FORMATS)
     if fmt is not None and fmt.rdf is not None:
-        body = ox_serialize(shacl_report(report, settings), fmt.rdf)
+        body = ox_serialize(shacl_report(report, settings, messages()), fmt.rdf)
         response = Response(body, status=status, mimetype=fmt.media_type)
         response.headers["Cache-Control"] = "no-store"
         return response
-    return _json(report.as_json() | ({"status": status} if status >= 400 else {}), status)
+    body = report.as_json(messages())
+    return _json(body | ({"status": status} if status >= 400 else {}), status)
 
 
 def ox_serialize(triples: list[Any], fmt: Any) -> bytes:
@@ -264,13 +261,7 @@ def template_file(filename: str) -> ResponseReturnValue:
 
 
 def _mode_issue(raw: str) -> Issue:
-    return error(
-        f"unknown upload mode {raw[:40]!r}: choose add (keep records the upload does not "
-        "mention) or replace (remove them, after confirmation)",
-        f"onbekende uploadwijze {raw[:40]!r}: kies add (records die de upload niet noemt "
-        "blijven) of replace (ze worden verwijderd, na bevestiging)",
-        rule="mode",
-    )
+    return error(msg("upload.error.mode", mode=repr(raw[:40])), rule="mode")
 
 
 def _truthy(raw: str | None) -> bool:
@@ -299,8 +290,7 @@ def upload_form() -> ResponseReturnValue:
     try:
         auth = _registry().authenticate(token)
     except AuthError as exc:
-        issue = Issue("error", exc.en, exc.nl, rule="token")
-        return _page_refusal(exc.status, issue)
+        return _page_refusal(exc.status, error(exc.text, rule="token"))
     try:
         mode = parse_mode(request.form.get("mode"))
     except ModeError:
@@ -313,13 +303,7 @@ def upload_form() -> ResponseReturnValue:
         if kept is None:
             return _page_refusal(
                 410,
-                error(
-                    "the upload to confirm is no longer kept (after an hour, or it was "
-                    "published); upload the files again",
-                    "de te bevestigen upload wordt niet meer bewaard (na een uur, of hij is "
-                    "gepubliceerd); upload de bestanden opnieuw",
-                    rule="confirm",
-                ),
+                error(msg("upload.error.pending_gone"), rule="confirm"),
             )
         files = kept
     publish = request.form.get("action") == "publish"
@@ -338,7 +322,7 @@ def upload_form() -> ResponseReturnValue:
             ),
         )
     except StoreError as exc:
-        return _page_refusal(503, error(str(exc), str(exc), rule="store"))
+        return _page_refusal(503, error(msg("upload.error.store", problem=str(exc)), rule="store"))
     if pending:
         drop(settings, code, pending)
     status = 200 if (report.conforms or report.published) else 422
@@ -397,9 +381,9 @@ def rollback_form(code: str) -> ResponseReturnValue:
         auth = _registry().authenticate(request.form.get("token", ""), code)
         version = int(request.form.get("version", ""))
     except AuthError as exc:
-        return _page_refusal(exc.status, Issue("error", exc.en, exc.nl, rule="token"))
+        return _page_refusal(exc.status, error(exc.text, rule="token"))
     except ValueError:
-        return _page_refusal(400, error("choose a version", "kies een versie", rule="version"))
+        return _page_refusal(400, error(msg("upload.error.choose_version"), rule="version"))
     report = usecases.rollback(get_store(), auth, version)
     status = 200 if report.published else 422
     html = render_template("publish/report.html", report=report, publisher=auth.publisher)
@@ -421,9 +405,9 @@ def link_form(code: str, sid: int) -> ResponseReturnValue:
             request.form.get("property") or None,
         )
     except AuthError as exc:
-        return _page_refusal(exc.status, Issue("error", exc.en, exc.nl, rule="token"))
+        return _page_refusal(exc.status, error(exc.text, rule="token"))
     except PublisherError as exc:
-        return _page_refusal(400, Issue("error", exc.en, exc.nl, rule="link"))
+        return _page_refusal(400, error(exc.text, rule="link"))
     return redirect(url_for("publish.publisher_page", code=code.upper()) + "#links", 303)
 
 
@@ -493,9 +477,8 @@ def _api_upload(code: str, publish: bool) -> Response:
         _audit_refusal(auth, action, issue)
         return _json_error(
             413,
-            issue.en,
-            issue.nl,
-            rows=[issue.as_json()],
+            issue.text,
+            rows=[issue.as_json(messages())],
             truncated=False,
             next=None,
             next_url=None,
@@ -505,16 +488,12 @@ def _api_upload(code: str, publish: bool) -> Response:
         mode = parse_mode(request.args.get("mode"))
     except ModeError:
         issue = _mode_issue(request.args.get("mode", ""))
-        return _json_error(400, issue.en, issue.nl, rows=[issue.as_json()])
+        return _json_error(400, issue.text, rows=[issue.as_json(messages())])
     confirm = _truthy(request.args.get("confirm"))
     expect = request.args.get("expect") or None
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and (len(key) > 200 or not key.isprintable()):
-        return _json_error(
-            400,
-            "Idempotency-Key must be printable and at most 200 characters",
-            "Idempotency-Key moet leesbaar zijn en hoogstens 200 tekens lang",
-        )
+        return _json_error(400, msg("upload.error.idempotency_key"))
     kstore = get_store()
     options = Options(
         mode=mode, valid_only=valid_only, confirm=confirm, expect=expect, idempotency_key=key
@@ -532,16 +511,14 @@ def _api_upload(code: str, publish: bool) -> Response:
     except RequestEntityTooLarge:
         issue = _too_large_issue()
         _audit_refusal(auth, action, issue)
-        return _json_error(413, issue.en, issue.nl, rows=[issue.as_json()])
+        return _json_error(413, issue.text, rows=[issue.as_json(messages())])
     except StoreError as exc:
         return _json_error(503, str(exc))
     if report.needs_confirmation:
-        body = report.as_json()
+        body = report.as_json(messages())
         return _json_error(
             409,
-            report.summary("en") + " Send confirm=true (and expect=<preview.digest>) to publish.",
-            report.summary("nl")
-            + " Stuur confirm=true (en expect=<preview.digest>) om te publiceren.",
+            msg("report.confirm_api", summary=report.summary()),
             **{
                 k: body[k]
                 for k in ("publisher", "action", "mode", "needs_confirmation", "preview", "counts")
@@ -577,9 +554,7 @@ def api_versions(code: str) -> Response:
     settings = get_settings()
     pub = _registry().get(code)
     if pub is None:
-        return _json_error(
-            404, f"{code} is not a registered publisher", f"{code} is geen geregistreerde uitgever"
-        )
+        return _json_error(404, msg("publisher.error.unknown", code=code))
     rows = versions(settings, pub.code)
     for r in rows:
         r["download"] = url_for(
@@ -606,11 +581,7 @@ def api_rollback(code: str) -> Response:
     try:
         version = int(raw or "")
     except ValueError:
-        return _json_error(
-            400,
-            "give the version to roll back to: ?version=N",
-            "geef de versie om naar terug te gaan: ?version=N",
-        )
+        return _json_error(400, msg("upload.error.rollback_version"))
     report = usecases.rollback(get_store(), auth, version)
     return _report_response(
         report,
@@ -624,7 +595,7 @@ def api_suggestions(code: str) -> Response:
 
     pub = _registry().get(code)
     if pub is None:
-        return _json_error(404, f"{code} is not a registered publisher")
+        return _json_error(404, msg("publisher.error.unknown", code=code))
     rows = all_suggestions(get_settings(), pub.code, request.args.get("status") or None)
     for r in rows:
         r.pop("decided_by", None)
@@ -644,7 +615,7 @@ def api_decide(code: str, sid: int) -> Response:
     try:
         result = usecases.link(get_store(), auth, sid, decision, prop)
     except PublisherError as exc:
-        return _json_error(400, exc.en, exc.nl)
+        return _json_error(400, exc.text)
     return _json({"ok": True, "rows": [result], "truncated": False, "next": None, "next_url": None})
 
 
@@ -688,15 +659,7 @@ def _guard_writes() -> ResponseReturnValue | None:
             request.mimetype == "application/x-www-form-urlencoded" and "update" in request.form
         )
         if is_update:
-            return _json_error(
-                403,
-                "a publisher's token does not write with SPARQL Update: publish through "
-                "/publish/api/CODE/versions or the Graph Store (/store?graph=…/data), where "
-                "every upload is validated and becomes a version",
-                "het token van een uitgever schrijft niet met SPARQL Update: publiceer via "
-                "/publish/api/CODE/versions of de Graph Store (/store?graph=…/data), waar elke "
-                "upload gecontroleerd wordt en een versie wordt",
-            )
+            return _json_error(403, msg("publisher.error.no_sparql_update"))
     return None
 
 
@@ -707,35 +670,23 @@ def _graph_store_write(graph: str) -> Response:
     try:
         auth = _registry().authenticate(_bearer(), code)
     except AuthError as exc:
-        return _json_error(exc.status, exc.en, exc.nl)
+        return _json_error(exc.status, exc.text)
     data_graph = auth.publisher.data_graph(settings)
     if graph != data_graph:
-        return _json_error(
-            403,
-            f"a publisher writes its data to <{data_graph}>; the links graph is kept by "
-            "confirming suggested links",
-            f"een uitgever schrijft zijn gegevens naar <{data_graph}>; de koppelingengraaf "
-            "ontstaat door voorgestelde koppelingen te bevestigen",
-        )
+        return _json_error(403, msg("publisher.error.links_graph", graph=data_graph))
     if request.method in ("DELETE", "PATCH"):
-        response = _json_error(
-            405,
-            "a published dataset is not deleted or patched: publish a new version (PUT) or roll "
-            "back (/publish/api/CODE/rollback)",
-            "een gepubliceerde dataset wordt niet verwijderd of gepatcht: publiceer een nieuwe "
-            "versie (PUT) of ga terug (/publish/api/CODE/rollback)",
-        )
+        response = _json_error(405, msg("publisher.error.no_delete"))
         response.headers["Allow"] = "GET, HEAD, PUT, POST, OPTIONS"
         return response
     if _too_large():
         issue = _too_large_issue()
         _audit_refusal(auth, "graph-store", issue)
-        return _json_error(413, issue.en, issue.nl)
+        return _json_error(413, issue.text)
     existed = bool(_versions_count(auth))
     try:
         data = request.get_data(cache=False)
     except RequestEntityTooLarge:
-        return _json_error(413, _too_large_issue().en)
+        return _json_error(413, _too_large_issue().text)
     valid_only = request.args.get("valid_only", "").lower() in ("1", "true", "yes")
     report = usecases.publish(
         get_store(),
