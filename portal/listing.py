@@ -333,15 +333,14 @@ def facet_results(
         arr = counts[f.key]
         selected = set(chosen.get(f.key, []))
         nonzero = np.flatnonzero(arr)
-        total_values = len(set(nonzero.tolist()) | selected)
+        total_values = len(nonzero) + sum(1 for v in selected if not arr[v])
         show_all = f.key in more
         limit = MORE_SHOWN if show_all else FACET_SHOWN
         if f.order == "value":
             ranked = [int(v) for v in nonzero]  # values are sorted already (years)
         else:
-            # Most first; ties in value order, then by name among those shown. Only the top
-            # of a long facet (thousands of actors) is looked at.
-            ranked = [int(v) for v in nonzero[np.lexsort((nonzero, -arr[nonzero]))][: limit + 1]]
+            # Most first; ties in value order, then by name among those shown.
+            ranked = [int(v) for v in top_values(arr, nonzero, limit + 1)]
         shown = ranked[:limit]
         if f.order != "value":
             shown.sort(
@@ -386,6 +385,20 @@ def facet_results(
             )
         )
     return out
+
+
+def top_values(counts: np.ndarray, nonzero: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` values (of ``nonzero``, ascending) with the highest counts, most first and
+    ties in value order. Only the top of a long facet is sorted: with 100,000 actors, sorting
+    every value cost ~10 ms a list page."""
+    found = counts[nonzero]
+    if len(nonzero) > k:
+        kth = np.partition(found, len(found) - k)[len(found) - k]  # the k-th highest count
+        above = nonzero[found > kth]
+        tied = nonzero[found == kth][: k - len(above)]  # the first in value order
+        nonzero = np.concatenate([above, tied])
+        found = counts[nonzero]
+    return nonzero[np.lexsort((nonzero, -found))][:k]
 
 
 def facet_json(result: FacetResult) -> dict[str, Any]:
