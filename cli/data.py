@@ -17,6 +17,7 @@ from core.statistics import collect
 from core.store import graph_iri, solutions_to_rows
 from core.tables import neutralise_cell
 from core.write.dumps import dumps_dir, write_dumps
+from loaders import tabular
 from loaders.base import Source
 from portal.progress import Progress
 from queries import catalogue
@@ -35,6 +36,12 @@ from queries import catalogue
     type=click.Path(dir_okay=False, path_type=Path),
     help="Declarative mapping file for tabular sources.",
 )
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="A value the mapping's [parameters] declare, as NAME=VALUE (repeatable).",
+)
 @click.option("--format", "fmt", help="Source format when the file name does not tell.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="List every warning, not just their number.")
@@ -45,6 +52,7 @@ def load(
     sources: tuple[str, ...],
     graph: str | None,
     mapping: Path | None,
+    params: tuple[str, ...],
     fmt: str | None,
     dry_run: bool,
     verbose: bool,
@@ -61,8 +69,13 @@ def load(
             graph_iri(obj.settings, graph)
         except ValueError as exc:
             fail(f"--graph: {exc}", EXIT_USAGE)
+    given = _mapping_parameters(mapping, params)
     if sources:
-        items = [Source(s, graph=graph, mapping=mapping, format=fmt) for s in sources]
+        options = {"parameters": given} if given else {}
+        items = [
+            Source(s, graph=graph, mapping=mapping, format=fmt, options=dict(options))
+            for s in sources
+        ]
     else:
         items = loaders.bundled_sources()
     report = loaders.load(obj.store, items, dry_run=dry_run, meter=Progress())
@@ -72,6 +85,26 @@ def load(
         click.echo(f"{verb} {g.triples} triples from {g.location} into <{g.graph}>")
     if dry_run:
         click.echo("dry run: valid; nothing was written")
+
+
+def _mapping_parameters(mapping: Path | None, params: tuple[str, ...]) -> dict[str, str]:
+    """``--param NAME=VALUE`` checked against the mapping's ``[parameters]`` (exit 2 when one
+    is missing, unknown or malformed)."""
+    given: dict[str, str] = {}
+    for item in params:
+        if "=" not in item:
+            fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
+        k, v = item.split("=", 1)
+        given[k.strip()] = v
+    if mapping is None:
+        if given:
+            fail("--param gives values to a mapping: use it with --mapping FILE", EXIT_USAGE)
+        return given
+    try:
+        tabular.read_mapping(mapping).with_parameters(given)
+    except tabular.ParameterError as exc:
+        fail(f"--param: {exc}", EXIT_USAGE)
+    return given
 
 
 @click.command()

@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from rapidfuzz import fuzz, process
 
 from core import dates, workbooks
-from core.config import Settings
+from core.config import CANONICAL_BASE, Settings
 from core.prefixes import canonical_prefixes
 from core.problems import LoadStats, Problem
 from core.tables import cell_text, sniff_delimiter
@@ -65,6 +66,14 @@ class MappingError(Exception):
     """The mapping file itself is wrong (reported as a problem of the mapping file)."""
 
 
+class ParameterError(MappingError):
+    """A parameter the mapping declares was not given, or one it does not declare was."""
+
+
+def _templates(v: ValueMap) -> list[str]:
+    return [x for x in (v.template, v.value, v.default, v.otherwise) if x]
+
+
 # ---------------------------------------------------------------------------------------------
 # the mapping
 
@@ -78,11 +87,20 @@ class ValueMap:
     thing: str | None = None  # link to another thing of the same row
     language: str | None = None
     datatype: str = "string"
-    split: str | None = None
-    concepts: str | None = None  # scheme IRI whose concepts the cells name
+    split: list[str] = field(default_factory=list)  # separators between values in a cell
+    concepts: list[str] = field(default_factory=list)  # schemes whose concepts cells name
     map: dict[str, str] = field(default_factory=dict)
     required: bool = False
     ref: str | None = None  # "TABLE.THING": the cell is that table's key, this its IRI
+    #: Further columns read, in order, when ``column`` is empty (``column = ["a", "b"]``).
+    fallback: list[str] = field(default_factory=list)
+    default: str | None = None  # a template used when the cells are empty
+    lookup: str | None = None  # "place": the cell is a CBS code, the value the store's place
+    otherwise: str | None = None  # IRI template when the store has no such place
+
+    def columns(self) -> list[str]:
+        """The columns read for this value, in the order they are tried."""
+        return [self.column, *self.fallback] if self.column else []
 
 
 @dataclass
@@ -112,6 +130,27 @@ class Mapping:
     tables: dict[str, list[ThingMap]] = field(default_factory=dict)
     files: dict[str, list[str]] = field(default_factory=dict)
     table: str | None = None
+    #: Values the caller gives (``[parameters]``, ``--param NAME=VALUE``): name → default
+    #: (None: the caller must give it); ``given`` holds the values of this run.
+    parameters: dict[str, str | None] = field(default_factory=dict)
+    given: dict[str, str] = field(default_factory=dict)
+
+    def with_parameters(self, given: dict[str, str]) -> Mapping:
+        """The mapping with the caller's values; ParameterError names any missing or unknown."""
+        unknown = sorted(set(given) - set(self.parameters))
+        if unknown:
+            raise ParameterError(
+                f"the mapping {self.path} has no parameter {', '.join(unknown)}; it declares "
+                + (", ".join(self.parameters) or "none")
+            )
+        values = {k: v for k, v in self.parameters.items() if v is not None} | given
+        missing = [k for k in self.parameters if not values.get(k, "").strip()]
+        if missing:
+            raise ParameterError(
+                f"the mapping {self.path} needs the parameter(s) {', '.join(missing)}: give "
+                + " ".join(f"--param {k}=VALUE" for k in missing)
+            )
+        return replace(self, given=values)
 
     def for_file(self, path: Path) -> Mapping:
         """The mapping of the table ``path`` holds (itself for a mapping of one table)."""
@@ -141,12 +180,20 @@ class Mapping:
                 cols.add(t.when)
             cols |= {m.group(1) for m in _TEMPLATE.finditer(t.iri)}
             for v in t.values:
-                if v.column:
-                    cols.add(v.column)
-                for tmpl in (v.template, v.value):
+                cols |= set(v.columns())
+                for tmpl in (v.template, v.value, v.default, v.otherwise):
                     if tmpl:
                         cols |= {m.group(1) for m in _TEMPLATE.finditer(tmpl)}
-        return {c for c in cols if not c.startswith("_")}
+        return {c for c in cols if not c.startswith(("_", "$"))}
+
+    def parameters_used(self) -> set[str]:
+        """The parameters (``{$name}``) the things' templates use."""
+        used: set[str] = set()
+        for things in self.tables.values() or [self.things]:
+            for t in things:
+                texts = [t.iri, *(x for v in t.values for x in _templates(v))]
+                used |= {m.group(1) for x in texts for m in _TEMPLATE.finditer(x)}
+        return {u[1:] for u in used if u.startswith("$")}
 
 
 def read_mapping(path: Path) -> Mapping:
@@ -196,7 +243,7 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
         things = _build_things(data.get("things"), prefixes, "")
     _check_refs(tables or {"": things})
     fmts = src.get("date_format", [])
-    return Mapping(
+    mapping = Mapping(
         path=path,
         things=things,
         prefixes=prefixes,
@@ -208,7 +255,36 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
         date_formats=[fmts] if isinstance(fmts, str) else list(fmts),
         tables=tables,
         files=files,
+        parameters=_parameters(data.get("parameters", {})),
     )
+    undeclared = sorted(mapping.parameters_used() - set(mapping.parameters))
+    if undeclared:
+        raise MappingError(
+            f"the templates use {', '.join('{$' + u + '}' for u in undeclared)}: declare "
+            "each under [parameters]"
+        )
+    return mapping
+
+
+def _parameters(data: Any) -> dict[str, str | None]:
+    """``[parameters]``: ``name = "what it is"`` (the caller must give it) or
+    ``name = { default = "...", doc = "..." }``."""
+    if not isinstance(data, dict):
+        raise MappingError("[parameters] must be a table of name = description")
+    out: dict[str, str | None] = {}
+    for name, spec in data.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)):
+            raise MappingError(f"parameter name {name!r}: use letters, digits and _")
+        default = spec.get("default") if isinstance(spec, dict) else None
+        out[str(name)] = None if default is None else str(default)
+    return out
+
+
+def _listed(v: Any, key: str) -> list[str]:
+    given = v.get(key)
+    if given is None:
+        return []
+    return [given] if isinstance(given, str) else [str(x) for x in given]
 
 
 def _build_things(things_data: Any, prefixes: dict[str, str], where: str) -> list[ThingMap]:
@@ -255,10 +331,16 @@ def _build_value(v: dict[str, Any], j: int, name: str, prefixes: dict[str, str])
             f"value {j} ({v['property']}) of thing {name!r} needs exactly one of "
             "column, iri, value or thing"
         )
-    if "ref" in v and "column" not in v:
+    if "ref" in v and not isinstance(v.get("column"), str):
         raise MappingError(
-            f"value {j} ({v['property']}) of thing {name!r}: a ref reads a column (the key)"
+            f"value {j} ({v['property']}) of thing {name!r}: a ref reads one column (the key)"
         )
+    if v.get("lookup") not in (None, "place"):
+        raise MappingError(
+            f'value {j} ({v["property"]}) of thing {name!r}: lookup can be "place" (a CBS '
+            "code to the place the store holds)"
+        )
+    columns = _listed(v, "column")
     datatype = str(v.get("datatype", "string"))
     if datatype not in DATATYPES:
         raise MappingError(
@@ -267,17 +349,21 @@ def _build_value(v: dict[str, Any], j: int, name: str, prefixes: dict[str, str])
         )
     return ValueMap(
         property=expand(str(v["property"]), prefixes),
-        column=v.get("column"),
+        column=columns[0] if columns else None,
+        fallback=columns[1:],
         template=v.get("iri"),
         value=None if v.get("value") is None else str(v["value"]),
         thing=v.get("thing"),
         language=v.get("language"),
         datatype=datatype,
-        split=v.get("split"),
-        concepts=expand(str(v["concepts"]), prefixes) if "concepts" in v else None,
+        split=_listed(v, "split"),
+        concepts=[expand(c, prefixes) for c in _listed(v, "concepts")],
         map={str(k): str(x) for k, x in v.get("map", {}).items()},
         required=bool(v.get("required", False)),
         ref=None if v.get("ref") is None else str(v["ref"]),
+        default=None if v.get("default") is None else str(v["default"]),
+        lookup=v.get("lookup"),
+        otherwise=None if v.get("otherwise") is None else str(v["otherwise"]),
     )
 
 
@@ -299,7 +385,9 @@ def ref_target(tables: dict[str, list[ThingMap]], ref: str) -> tuple[str, ThingM
             f"ref {ref!r} names no thing: write TABLE.THING, a thing of one of the tables "
             + ", ".join(t for t in tables if t)
         )
-    keys = {m.group(1) for m in _TEMPLATE.finditer(thing.iri) if not m.group(1).startswith("_")}
+    keys = {
+        m.group(1) for m in _TEMPLATE.finditer(thing.iri) if not m.group(1).startswith(("_", "$"))
+    }
     if len(keys) != 1:
         raise MappingError(
             f"ref {ref!r}: the IRI of {name!r} must be made from exactly one column, its key"
@@ -673,7 +761,9 @@ class TabularLoader:
                 )
         mapping = read_mapping(Path(path))
         try:
-            return mapping.for_file(source.path)
+            return mapping.with_parameters(source.options.get("parameters", {})).for_file(
+                source.path
+            )
         except MappingError as exc:
             raise LoadError([Problem(str(mapping.path), str(exc), rule="mapping")]) from exc
 
@@ -740,6 +830,7 @@ class RowMapper:
         store: ox.Store | None,
         display: str,
         path: Path | None = None,
+        keys: dict[str, set[str] | None] | None = None,
     ) -> None:
         self.mapping = mapping
         self.settings = settings
@@ -750,6 +841,9 @@ class RowMapper:
         self._concepts: dict[str, ConceptIndex] = {}
         self._once_done: set[str] = set()
         self._keys: dict[str, set[str] | None] = {}
+        self._places: dict[str, ox.NamedNode] | None = None
+        if keys is not None:  # the caller knows every table's keys (no files to read)
+            self._keys.update(keys)
 
     def rebase(self, iri: str) -> str:
         return self.settings.rebase(iri)
@@ -761,7 +855,14 @@ class RowMapper:
         def sub(m: re.Match[str]) -> str:
             nonlocal missing
             col, how = m.group(1), m.group(2)
-            value = str(row.number) if col == "_row" else row.cells.get(col, "").strip()
+            if col == "_row":
+                value = str(row.number)
+            elif col.startswith("$"):  # the caller's value, as given (an IRI stays one)
+                value = self.mapping.given.get(col[1:], "").strip()
+                if value:
+                    return value
+            else:
+                value = row.cells.get(col, "").strip()
             if not value:
                 missing = True
                 return ""
@@ -826,6 +927,15 @@ class RowMapper:
     def row_quads(
         self, row: Row, graph: ox.NamedNode, problems: list[Problem]
     ) -> Iterator[ox.Quad]:
+        for _thing, triples in self.row_things(row, problems):
+            for tr in triples:
+                yield ox.Quad(tr.subject, tr.predicate, tr.object, graph)
+
+    def row_things(
+        self, row: Row, problems: list[Problem]
+    ) -> Iterator[tuple[ThingMap, list[ox.Triple]]]:
+        """Each thing the row describes, with its statements (a ``once`` thing only the first
+        time); the problems of the row go to ``problems``."""
         iris: dict[str, ox.NamedNode | None] = {}
         used = self.mapping.columns()
         for column in row.formulas:
@@ -865,12 +975,15 @@ class RowMapper:
                 if subject.value in self._once_done:
                     continue
                 self._once_done.add(subject.value)
-            for c in thing.classes:
-                yield ox.Quad(subject, RDF_TYPE, ox.NamedNode(self.rebase(c)), graph)
+            triples = [
+                ox.Triple(subject, RDF_TYPE, ox.NamedNode(self.rebase(c))) for c in thing.classes
+            ]
             for vm in thing.values:
                 prop = ox.NamedNode(self.rebase(vm.property))
-                for obj in self.objects(vm, row, iris, problems):
-                    yield ox.Quad(subject, prop, obj, graph)
+                triples += [
+                    ox.Triple(subject, prop, obj) for obj in self.objects(vm, row, iris, problems)
+                ]
+            yield thing, triples
 
     def objects(
         self, vm: ValueMap, row: Row, iris: dict[str, ox.NamedNode | None], problems: list[Problem]
@@ -906,8 +1019,10 @@ class RowMapper:
                     )
             return
         assert vm.column is not None
-        cell = row.cells.get(vm.column, "")
-        parts = [p for p in (cell.split(vm.split) if vm.split else [cell]) if p.strip()]
+        cell = next((c for c in (row.cells.get(n, "") for n in vm.columns()) if c.strip()), "")
+        if not cell.strip() and vm.default is not None:
+            cell = self.fill(vm.default, row, as_iri=False) or ""
+        parts = [p for p in split_cell(cell, vm.split) if p.strip()]
         if not parts and vm.required:
             problems.append(
                 Problem(
@@ -920,16 +1035,21 @@ class RowMapper:
             )
         for part in parts:
             try:
-                if vm.ref is not None:
-                    yield self.reference(part, vm)
-                elif vm.map or vm.concepts:
-                    yield self.concept(part, vm)
-                else:
-                    yield literal(part, vm, self.mapping)
+                yield self.cell_value(part, vm, row)
             except ValueProblem as exc:
                 problems.append(
                     Problem(self.display, str(exc), rule=exc.rule, row=row.number, field=vm.column)
                 )
+
+    def cell_value(self, part: str, vm: ValueMap, row: Row) -> ox.NamedNode | ox.Literal:
+        """One value of a cell: another table's thing, a place, a concept or a literal."""
+        if vm.ref is not None:
+            return self.reference(part, vm)
+        if vm.lookup == "place":
+            return self.place(part, vm, row)
+        if vm.map or vm.concepts:
+            return self.concept(part, vm)
+        return literal(part, vm, self.mapping)
 
     def reference(self, text: str, vm: ValueMap) -> ox.NamedNode:
         """The IRI of the other table's thing whose key ``text`` is (``ref = "TABLE.THING"``)."""
@@ -985,17 +1105,74 @@ class RowMapper:
                     + ", ".join(repr(k) for k in vm.map),
                     "value list",
                 )
-        assert vm.concepts is not None
-        scheme = self.rebase(vm.concepts)
-        index = self._concepts.get(scheme)
-        if index is None:
-            if self.store is None:
-                raise ValueProblem("no store to look concepts up in", "concept")
-            index = self._concepts[scheme] = ConceptIndex(self.store, scheme)
-        found = index.find(key)
-        if found is None:
-            raise ValueProblem(
-                f"{text!r} is not a concept of the scheme <{scheme}> (by notation or label)",
-                "concept",
-            )
-        return found
+        if self.store is None:
+            raise ValueProblem("no store to look concepts up in", "concept")
+        indexes = []
+        for scheme in (self.rebase(c) for c in vm.concepts):
+            index = self._concepts.get(scheme)
+            if index is None:
+                index = self._concepts[scheme] = ConceptIndex(self.store, scheme)
+            found = index.find(key)
+            if found is not None:
+                return found
+            indexes.append(index)
+        guess = near_miss(key, indexes)
+        schemes = ", ".join(f"<{i.scheme}>" for i in indexes)
+        hint = f"; did you mean {guess}?" if guess else ""
+        raise ValueProblem(
+            f"{text!r} is not a concept of {schemes} (by notation, label or code){hint}",
+            "concept",
+        )
+
+    def place(self, text: str, vm: ValueMap, row: Row) -> ox.NamedNode:
+        """The place the store holds for the CBS code ``text`` (``lookup = "place"``); else the
+        ``otherwise`` IRI, else a problem of the row."""
+        if self._places is None:
+            self._places = places_by_code(self.store, self.settings) if self.store else {}
+        found = self._places.get(text.strip().upper())
+        if found is not None:
+            return found
+        if vm.otherwise is not None:
+            made = self.fill(vm.otherwise, Row(row.number, {**row.cells, "_value": text}), True)
+            if made is not None:
+                full = expand(made, self.mapping.prefixes) if ":" in made else made
+                return ox.NamedNode(self.rebase(full))
+        raise ValueProblem(f"the store holds no place with the CBS code {text.strip()!r}", "place")
+
+
+def split_cell(cell: str, separators: list[str]) -> list[str]:
+    """A cell's values: split on any of ``separators`` (none: the whole cell)."""
+    if not separators:
+        return [cell]
+    return re.split("|".join(re.escape(s) for s in separators), cell)
+
+
+def near_miss(text: str, indexes: list[ConceptIndex]) -> str | None:
+    """The code of the concept whose code or label is closest to ``text``, if any is close."""
+    keys = {k: i for i in indexes for k in i.by_text}
+    found = process.extractOne(_norm(text), list(keys), scorer=fuzz.WRatio, score_cutoff=75)
+    if not found:
+        return None
+    node = keys[found[0]].by_text[found[0]]
+    return node.value.rsplit("/", 1)[-1]
+
+
+def places_by_code(store: ox.Store, settings: Settings) -> dict[str, ox.NamedNode]:
+    """CBS code → place (``km:Place`` with ``km:cbsCode``), outside the publishers' own graphs
+    (no publisher's data depend on another's); the first IRI when several share a code."""
+    own = settings.rebase(CANONICAL_BASE + "graph/publishers/")
+    place_class = ox.NamedNode(settings.rebase(PREFIXES["km"] + "Place"))
+    code_prop = ox.NamedNode(settings.rebase(PREFIXES["km"] + "cbsCode"))
+    out: dict[str, ox.NamedNode] = {}
+    for q in store.quads_for_pattern(None, code_prop, None, None):
+        graph, place = q.graph_name, q.subject
+        if not isinstance(place, ox.NamedNode) or not isinstance(q.object, ox.Literal):
+            continue
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(own):
+            continue
+        if not any(True for _ in store.quads_for_pattern(place, RDF_TYPE, place_class, graph)):
+            continue
+        code = q.object.value
+        if code not in out or place.value < out[code].value:
+            out[code] = place
+    return out
