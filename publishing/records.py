@@ -3,7 +3,6 @@ project's model, each record derived from a section of the publisher's register.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.config import Settings
-from core.messages import bundled, msg
+from core.messages import msg
 from core.store import KiemenStore
 from core.vocab import (
     DCT,
@@ -21,7 +20,6 @@ from core.vocab import (
     OWL,
     PROV,
     RDF,
-    RDFS,
     SCHEMA,
     SKOS,
     WGS,
@@ -35,11 +33,9 @@ from publishing.publishers import (
 )
 from publishing.template import (
     TABLES,
-    CheckedRow,
     Concept,
     Issue,
     Vocabulary,
-    date_datatype,
     error,
 )
 
@@ -160,25 +156,6 @@ class Build:
         return list(out)
 
 
-def _register(build: Build, publisher: Publisher, settings: Settings) -> str:
-    ns = publisher.id_ns(settings)
-    register = ns + "register"
-    if register not in build.support:
-        build.support[register] = [
-            t(register, RDF + "type", n(KM + "SourceDocument")),
-            *(
-                t(register, DCT + "title", lit(said, lang=lang))
-                for lang, said in bundled()
-                .both(msg("publishing.register.title", name=publisher.name))
-                .items()
-            ),
-            t(register, DCT + "publisher", n(publisher.agent)),
-            t(register, DCT + "issued", lit(dt.date.today().year, "gYear")),
-            t(register, DCT + "language", lit("nl")),
-        ]
-    return register
-
-
 def _section(
     record: Record, publisher: Publisher, settings: Settings, title: str, line: int
 ) -> str:
@@ -202,7 +179,7 @@ def register_iri(publisher: Publisher, settings: Settings) -> str:
     return publisher.id_ns(settings) + "register"
 
 
-def _place(
+def place(
     build: Build, body: Body, places: dict[str, str], publisher: Publisher, settings: Settings
 ) -> str:
     """The place of a CBS code: the one the store has, else one the publisher describes."""
@@ -233,24 +210,24 @@ def _place(
                 t(
                     iri,
                     SCHEMA + "containedInPlace",
-                    n(_place(build, province, places, publisher, settings)),
+                    n(place(build, province, places, publisher, settings)),
                 )
             )
         build.support[iri] = triples
     return iri
 
 
-def _add_place(build: Build, record: Record, iri: str) -> None:
+def add_place(build: Build, record: Record, iri: str) -> None:
     if iri not in build.support:
         return  # a place the store already describes
     record.refs.add(iri)
     # a province the place lies in is needed as well
     for tr in build.support.get(iri, []):
         if tr.predicate.value == SCHEMA + "containedInPlace":
-            _add_place(build, record, value(tr.object))
+            add_place(build, record, value(tr.object))
 
 
-def _rebased(build: Build, settings: Settings) -> Build:
+def rebased(build: Build, settings: Settings) -> Build:
     """Terms written with the canonical base (``km:`` classes and properties) moved onto ours."""
 
     def fix(trs: list[ox.Triple]) -> list[ox.Triple]:
@@ -267,158 +244,6 @@ def _rebased(build: Build, settings: Settings) -> Build:
         rec.triples = fix(rec.triples)
     build.support = {k: fix(v) for k, v in build.support.items()}
     return build
-
-
-def _named_record(
-    c: CheckedRow,
-    ns: str,
-    kind: str,
-    table: str,
-    rdf_class: str,
-    keys: dict[tuple[str, str], str],
-) -> Record:
-    """The start every named row shares: IRI, type, identifier and names in nl and en."""
-    v = c.values
-    key = ns + f"{kind}/{v['id']}"
-    keys[(table, v["id"])] = key
-    name_en = v.get("name_en") or v["name_nl"]
-    rec = Record(
-        key,
-        kind,
-        table,
-        c.row.file,
-        c.row.number,
-        v["id"],
-        [],
-        labels={"nl": v["name_nl"], "en": name_en},
-        homepage=v.get("homepage", ""),
-    )
-    rec.triples += [
-        t(key, RDF + "type", n(rdf_class)),
-        t(key, DCT + "identifier", lit(v["id"])),
-        t(key, SKOS + "prefLabel", lit(v["name_nl"], lang="nl")),
-        t(key, SKOS + "prefLabel", lit(name_en, lang="en")),
-    ]
-    return rec
-
-
-def build_records(
-    checked: dict[str, list[CheckedRow]],
-    publisher: Publisher,
-    settings: Settings,
-    places: dict[str, str],
-) -> Build:
-    """RDF for every row that met the template's rules."""
-    build = Build()
-    _register(build, publisher, settings)
-    ctx = _RowContext(build, publisher, settings, places, publisher.id_ns(settings), {})
-    makers = (
-        ("initiatives", _initiative_record),
-        ("actors", _actor_record),
-        ("roles", _role_record),
-    )
-    for table, make in makers:
-        for c in checked.get(table, []):
-            if c.ok:
-                build.records.append(make(ctx, c))
-    return _rebased(build, settings)
-
-
-@dataclass
-class _RowContext:
-    """What turning one checked row into a record needs besides the row."""
-
-    build: Build
-    publisher: Publisher
-    settings: Settings
-    places: dict[str, str]
-    ns: str
-    #: (table, identifier) -> record IRI, of the rows read so far (roles refer to them).
-    keys: dict[tuple[str, str], str]
-
-    def spatial(self, rec: Record, body: Any) -> None:
-        """The record's municipality as a place (CBS code), when the row names one."""
-        if body is None:
-            return
-        place = _place(self.build, body, self.places, self.publisher, self.settings)
-        rec.triples.append(t(rec.key, DCT + "spatial", n(place)))
-        _add_place(self.build, rec, place)
-        rec.codes = (body.code,)
-
-
-def _dates(rec: Record, v: dict[str, Any]) -> None:
-    for prop, col in ((SCHEMA + "startDate", "start_date"), (SCHEMA + "endDate", "end_date")):
-        if v.get(col):
-            rec.triples.append(t(rec.key, prop, lit(v[col], date_datatype(v[col]))))
-
-
-def _texts(rec: Record, v: dict[str, Any], prop: str, column: str) -> None:
-    """``column_nl`` and ``column_en`` as language-tagged values of ``prop``, where given."""
-    for lang in ("nl", "en"):
-        if v.get(f"{column}_{lang}"):
-            rec.triples.append(t(rec.key, prop, lit(v[f"{column}_{lang}"], lang=lang)))
-
-
-def _initiative_record(ctx: _RowContext, c: CheckedRow) -> Record:
-    v = c.values
-    rec = _named_record(c, ctx.ns, "initiative", "initiatives", KM + "Initiative", ctx.keys)
-    key = rec.key
-    rec.triples += [
-        t(key, DCT + "description", lit(v["description_nl"], lang="nl")),
-        t(key, DCT + "description", lit(v["description_en"], lang="en")),
-        t(key, DCT + "publisher", n(ctx.publisher.agent)),
-    ]
-    for concept in v.get("form", []):
-        rec.triples.append(t(key, KM + "statedForm", n(concept.iri)))
-    for concept in v.get("theme", []):
-        rec.triples.append(t(key, DCT + "subject", n(concept.iri)))
-    if v.get("homepage"):
-        rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
-    _dates(rec, v)
-    ctx.spatial(rec, v.get("municipality_code"))
-    _section(rec, ctx.publisher, ctx.settings, v["name_nl"], c.row.number)
-    return rec
-
-
-def _actor_record(ctx: _RowContext, c: CheckedRow) -> Record:
-    v = c.values
-    rec = _named_record(c, ctx.ns, "actor", "actors", KM + "Organisation", ctx.keys)
-    key = rec.key
-    for concept in v.get("actor_type", []):
-        rec.triples.append(t(key, KM + "actorType", n(concept.iri)))
-    if v.get("homepage"):
-        rec.triples.append(t(key, FOAF + "homepage", n(v["homepage"])))
-    _texts(rec, v, DCT + "description", "description")
-    ctx.spatial(rec, v.get("municipality_code"))
-    _section(rec, ctx.publisher, ctx.settings, v["name_nl"], c.row.number)
-    return rec
-
-
-def _role_record(ctx: _RowContext, c: CheckedRow) -> Record:
-    v = c.values
-    ns = ctx.ns
-    initiative = ctx.keys.get(("initiatives", v["initiative_id"]))
-    actor = ctx.keys.get(("actors", v["actor_id"]))
-    ident = f"{v['initiative_id']}--{v['actor_id']}"
-    key = ns + f"involvement/{ident}"
-    rec = Record(key, "involvement", "roles", c.row.file, c.row.number, ident, [])
-    # a role whose initiative or actor has errors depends on a record that is not there
-    rec.refs.add(initiative or ns + f"initiative/{v['initiative_id']}")
-    rec.refs.add(actor or ns + f"actor/{v['actor_id']}")
-    rec.triples += [
-        t(key, RDF + "type", n(KM + "Involvement")),
-        t(key, DCT + "identifier", lit(ident)),
-        t(key, KM + "initiative", n(ns + f"initiative/{v['initiative_id']}")),
-        t(key, KM + "actor", n(ns + f"actor/{v['actor_id']}")),
-        t(key, KM + "roleStated", lit("true", "boolean")),
-    ]
-    for concept in v.get("role", []):
-        rec.triples.append(t(key, KM + "hasRole", n(concept.iri)))
-    _dates(rec, v)
-    _texts(rec, v, RDFS + "comment", "comment")
-    label = f"{v['initiative_id']} – {v['actor_id']}"
-    _section(rec, ctx.publisher, ctx.settings, label, c.row.number)
-    return rec
 
 
 def without_our_own(
@@ -443,12 +268,18 @@ def without_our_own(
 
 
 def build_from_rdf(
-    triples: list[ox.Triple], publisher: Publisher, settings: Settings, source: str
+    triples: list[ox.Triple],
+    publisher: Publisher,
+    settings: Settings,
+    source: str,
+    register_node: list[ox.Triple],
 ) -> tuple[Build, list[Issue]]:
-    """Records from RDF: one per subject; statements about others' resources are refused."""
+    """Records from RDF: one per subject; statements about others' resources are refused.
+    ``register_node``: the register's statements (:func:`publishing.mapped.register_triples`).
+    """
     ns = publisher.id_ns(settings)
     build = Build()
-    _register(build, publisher, settings)
+    build.support[register_iri(publisher, settings)] = register_node
     issues: list[Issue] = []
     by_subject: dict[str, list[ox.Triple]] = {}
     blank: list[ox.Triple] = []
@@ -520,7 +351,7 @@ def build_from_rdf(
         build.support["_:blank"] = blank
         for rec in build.records:
             rec.refs.add("_:blank")
-    return _rebased(build, settings), issues
+    return rebased(build, settings), issues
 
 
 def current_triples(kstore: KiemenStore, graph: str) -> set[ox.Triple]:

@@ -42,6 +42,7 @@ from loaders.rdf import rebase_term
 from publishing import linking
 from publishing.checks import Report, issue_from_problem, locations, shacl_check
 from publishing.diff import REPLACE, Diff, diff, merged, records_of
+from publishing.mapped import build_records, register_triples
 from publishing.publishers import (
     Auth,
     Publisher,
@@ -50,9 +51,7 @@ from publishing.records import (
     Build,
     Record,
     build_from_rdf,
-    build_records,
     current_triples,
-    existing_places,
     register_iri,
     value,
     vocabulary,
@@ -190,7 +189,8 @@ def read_files(
     }
     checked = check_rows(parsed, vocabulary(kstore), publisher.code, known)
     report.issues += parsed.issues
-    build = build_records(checked, publisher, settings, existing_places(kstore))
+    build, problems = build_records(checked, publisher, kstore)
+    report.issues += problems
     target = _target(build, build.records, old, report.mode, publisher, settings)
     report.issues += shacl_check(kstore, publisher, build, build.records, target)
     for name, rows in checked.items():
@@ -227,7 +227,9 @@ def read_rdf(
         ]
         triples = kept + triples
     triples = without_our_own(kstore, publisher, triples)
-    build, issues = build_from_rdf(triples, publisher, settings, name)
+    build, issues = build_from_rdf(
+        triples, publisher, settings, name, register_triples(publisher, settings)
+    )
     report.issues += issues
     report.structural = bool(issues)
     present = _present(old, publisher, settings, report.mode)

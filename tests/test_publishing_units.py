@@ -22,8 +22,9 @@ from core.write import pipeline
 from portal import features, wiring
 from publishing import catalogue, checks, linking
 from publishing.checks import shacl_check
+from publishing.mapped import build_records
 from publishing.publishers import PublisherError, Registry, check_code, reference
-from publishing.records import Record, build_records, existing_places, vocabulary
+from publishing.records import Record, vocabulary
 from publishing.template import (
     TABLES,
     UploadFile,
@@ -208,7 +209,9 @@ def _build(kstore: Any) -> Any:
     parsed = read_uploads(files, 10_000_000)
     checked = check_rows(parsed, vocabulary(kstore), "GM0344")
     publisher = Registry(kstore.settings).get("GM0344")
-    return publisher, build_records(checked, publisher, kstore.settings, existing_places(kstore))
+    build, problems = build_records(checked, publisher, kstore)
+    assert not problems
+    return publisher, build
 
 
 def test_shape_violations_are_mapped_back_to_row_and_column(kstore: Any) -> None:

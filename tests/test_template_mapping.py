@@ -1,0 +1,175 @@
+"""The upload template as a bundled mapping run by the tabular engine: an upload gives the same
+statements, records and problems as the template's own row-to-RDF code gave before
+(``tests/data/template/before-engine.json``, captured from that code on the inputs below), and
+``kiemen load --mapping data/templates/template.mapping.toml --param ...`` gives the statements
+an upload gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from conftest import REPO, kiemen_cmd, kiemen_env
+
+from core.config import Settings
+from core.messages import render
+from core.store import KiemenStore
+from loaders import bundled_sources, load
+from publishing.checks import shacl_check
+from publishing.mapped import build_records, parameters
+from publishing.publishers import Registry
+from publishing.records import vocabulary
+from publishing.template import UploadFile, check_rows, read_uploads
+
+BASE = "http://kiemen.test/"
+EXAMPLE = REPO / "data" / "templates" / "example"
+MAPPING = REPO / "data" / "templates" / "template.mapping.toml"
+BEFORE = json.loads((REPO / "tests" / "data" / "template" / "before-engine.json").read_text())
+TEXT = {t: (EXAMPLE / f"{t}.csv").read_text() for t in ("initiatives", "actors", "roles")}
+YEAR = '"{YEAR}"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+
+
+def _files(**changed: str) -> list[UploadFile]:
+    return [UploadFile(f"{t}.csv", changed.get(t, TEXT[t]).encode()) for t in TEXT]
+
+
+#: The inputs the statements and problems were captured for (valid ones and invalid ones).
+CASES: dict[str, list[UploadFile]] = {
+    "example": _files(),
+    "xlsx": [UploadFile("kiemen-example.xlsx", (EXAMPLE / "kiemen-example.xlsx").read_bytes())],
+    "other-places": _files(
+        initiatives=TEXT["initiatives"].replace("GM0344", "GM0153"),
+        actors=TEXT["actors"].replace("GM0344", "GM0034", 1),
+    ),
+    "bad-date": _files(initiatives=TEXT["initiatives"].replace("2021-04", "2021-13", 1)),
+    "bad-form": _files(
+        initiatives=TEXT["initiatives"].replace("civic-initiative", "civic-initiatve", 1)
+    ),
+    "bad-ref": _files(roles=TEXT["roles"].replace("UTR-2022-003", "UTR-1999-999", 1)),
+    "bad-code": _files(initiatives=TEXT["initiatives"].replace("GM0344", "GM9999", 1)),
+    "dup-id": _files(initiatives=TEXT["initiatives"].replace("UTR-2022-003", "UTR-2021-014", 1)),
+    "no-en-description": _files(
+        initiatives=TEXT["initiatives"].replace(
+            "Residents jointly run a vegetable garden on a vacant lot that the municipality "
+            "lends them.",
+            "",
+            1,
+        )
+    ),
+    "labels-and-spaces": _files(
+        initiatives=TEXT["initiatives"]
+        .replace("Buurtmoestuin De Kweekbak", "Buurtmoestuin   De  Kweekbak", 1)
+        .replace("civic-initiative", "Burgerinitiatief", 1)
+    ),
+    "only-initiatives": [UploadFile("initiatives.csv", TEXT["initiatives"].encode())],
+}
+
+
+@pytest.fixture(scope="module")
+def kstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KiemenStore]:
+    settings = Settings(store_path=tmp_path_factory.mktemp("tmpl") / "store", base_uri=BASE)
+    store = KiemenStore(settings)
+    load(store, bundled_sources())
+    Registry(settings).add(
+        "GM0344", contact_name="Open data", contact_email="data@example.nl", licence="cc0-1.0"
+    )
+    yield store
+
+
+def _outcome(kstore: KiemenStore, files: list[UploadFile]) -> dict[str, Any]:
+    publisher = Registry(kstore.settings).get("GM0344")
+    parsed = read_uploads(files, 10_000_000)
+    checked = check_rows(parsed, vocabulary(kstore), "GM0344")
+    build, extra = build_records(checked, publisher, kstore)
+    issues = parsed.issues + extra + shacl_check(kstore, publisher, build, build.records)
+    year = f'"{dt.date.today().year}"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    return {
+        "triples": sorted({f"{t} .".replace(year, YEAR) for t in build.triples()}),
+        "records": [
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "table": r.table,
+                "file": r.file,
+                "row": r.row,
+                "ident": r.ident,
+                "refs": sorted(r.refs),
+                "labels": r.labels,
+                "homepage": r.homepage,
+                "codes": list(r.codes),
+                "triples": len(r.triples),
+            }
+            for r in build.records
+        ],
+        "issues": [
+            [
+                *(i.severity, i.file, i.table, i.row, i.column, i.rule, i.value, i.focus),
+                render(i.text, "en"),
+                render(i.text, "nl"),
+            ]
+            for i in issues
+        ],
+        "ok": {t: [c.ok for c in cs] for t, cs in checked.items()},
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_engine_gives_what_the_template_gave(kstore: KiemenStore, case: str) -> None:
+    assert _outcome(kstore, CASES[case]) == BEFORE[case]
+
+
+def _kiemen(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*kiemen_cmd(), *args],
+        env=kiemen_env(store, BASE),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_kiemen_load_with_the_bundled_mapping_gives_the_upload_statements(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(kstore.root, store, symlinks=True)
+    publisher = Registry(kstore.settings).get("GM0344")
+    params = [f"--param={k}={v}" for k, v in parameters(publisher).items()]
+    files = [str(EXAMPLE / f"{t}.csv") for t in TEXT]
+    done = _kiemen(store, "load", *files, "--mapping", str(MAPPING), *params)
+    assert done.returncode == 0, done.stderr
+    reader = ox.Store.read_only(str(store / "current" / "oxigraph"))
+    year = f'"{dt.date.today().year}"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    loaded = sorted(
+        {
+            f"{ox.Triple(q.subject, q.predicate, q.object)} .".replace(year, YEAR)
+            for q in reader.quads_for_pattern(None, None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode) and "/graph/tables/" in q.graph_name.value
+        }
+    )
+    assert loaded == BEFORE["example"]["triples"]
+
+
+def test_a_missing_parameter_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    done = _kiemen(
+        tmp_path / "store",
+        "load",
+        str(EXAMPLE / "initiatives.csv"),
+        "--mapping",
+        str(MAPPING),
+        "--param",
+        "publisher=GM0344",
+    )
+    assert done.returncode == 2, done.stderr
+    assert "name, agent, year" in done.stderr and "--param name=VALUE" in done.stderr
+    unknown = _kiemen(tmp_path / "store", "load", "x.csv", "--mapping", str(MAPPING), "--param",
+                      "colour=red")  # fmt: skip
+    assert unknown.returncode == 2 and "no parameter colour" in unknown.stderr
