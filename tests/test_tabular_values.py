@@ -1,0 +1,147 @@
+"""The mapping language's values from outside the cell: the caller's parameters, fallback
+columns, defaults, several separators, concepts of several schemes (with a did-you-mean) and
+places the store holds by CBS code (the tabular engine, :mod:`loaders.tabular`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from core.config import Settings
+from core.store import KiemenStore
+from loaders import LoadError, Problem, Source, bundled_sources, load
+from loaders.tabular import ParameterError, read_mapping
+
+EX = "https://data.example.nl/t/"
+MAPPING = """
+[prefixes]
+ex = "https://data.example.nl/t/"
+
+[parameters]
+owner = "who publishes the table"
+region = { default = "GM0344" }
+
+[[things]]
+name = "initiative"
+iri = "ex:{$owner}/initiative/{id}"
+class = "km:Initiative"
+values = [
+  { property = "skos:prefLabel", column = ["name_en", "name_nl"], language = "en" },
+  {property="km:hasRole",column="role",split=[";","|"],concepts=["km:role","km:government-role"]},
+  { property = "dcterms:spatial", column = "code", default = "{$region}", lookup = "place" },
+  { property = "dcterms:publisher", iri = "ex:org/{$owner}" },
+]
+"""
+HEADER = "id,name_nl,name_en,role,code\n"
+
+
+@pytest.fixture(scope="module")
+def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    settings = Settings.from_env(store_path=path, base_uri="http://kiemen.test/")
+    load(KiemenStore(settings), bundled_sources())
+    return path
+
+
+@pytest.fixture()
+def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
+    target = tmp_path / "store"
+    shutil.copytree(bundled_copy, target, symlinks=True)
+    return KiemenStore(Settings.from_env(store_path=target, base_uri="http://kiemen.test/"))
+
+
+def table(folder: Path, rows: str, mapping: str = MAPPING) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "initiatives.csv").write_text(HEADER + rows)
+    (folder / "initiatives.mapping.toml").write_text(mapping)
+    return folder / "initiatives.csv", folder / "initiatives.mapping.toml"
+
+
+def statements(kstore: KiemenStore) -> set[tuple[str, str, str]]:
+    graph = ox.NamedNode(kstore.settings.graph_ns + "tables/initiatives")
+    return {
+        (q.subject.value, q.predicate.value, str(q.object))
+        for q in kstore.reader().quads_for_pattern(None, None, None, graph)
+    }
+
+
+def refused(kstore: KiemenStore, source: Source) -> list[Problem]:
+    with pytest.raises(LoadError) as info:
+        load(kstore, [source], validate=False)
+    return [p for p in info.value.problems if p.severity == "error"]
+
+
+def test_parameters_fallbacks_defaults_separators_and_places(
+    store: KiemenStore, tmp_path: Path
+) -> None:
+    path, mapping = table(
+        tmp_path / "t", "I1,Moestuin,,initiator; funder|facilitating,GM0363\nI2,Tuin,Garden,,\n"
+    )
+    params = {"parameters": {"owner": "gm0344"}}
+    load(store, [Source(str(path), mapping=mapping, options=params)], validate=False)
+    found = statements(store)
+    i1, i2 = EX + "gm0344/initiative/I1", EX + "gm0344/initiative/I2"
+    skos, dct = "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/"
+    assert (i1, skos + "prefLabel", '"Moestuin"@en') in found  # name_en empty: name_nl
+    assert (i2, skos + "prefLabel", '"Garden"@en') in found
+    roles = {o for s, p, o in found if s == i1 and p.endswith("/hasRole")}
+    assert {r.rsplit("/", 2)[-2] + "/" + r.rsplit("/", 1)[-1].strip(">") for r in roles} == {
+        "role/initiator",
+        "role/funder",
+        "government-role/facilitating",
+    }
+    place = "<http://kiemen.test/id/place/cbs/{}>"
+    assert (i1, dct + "spatial", place.format("GM0363")) in found  # the store's place
+    assert (i2, dct + "spatial", place.format("GM0344")) in found  # the default: a parameter
+    assert (i1, dct + "publisher", f"<{EX}org/gm0344>") in found
+
+
+def test_a_code_or_concept_not_found_is_a_problem_of_the_row(
+    store: KiemenStore, tmp_path: Path
+) -> None:
+    path, mapping = table(tmp_path / "t", "I1,Moestuin,,initiatr,GM0363\nI2,Tuin,,,GM9999\n")
+    source = Source(str(path), mapping=mapping, options={"parameters": {"owner": "x"}})
+    problems = refused(store, source)
+    by_row = {p.row: p for p in problems}
+    assert (by_row[2].rule, by_row[2].field) == ("concept", "role")
+    assert "did you mean initiator?" in by_row[2].message
+    assert (by_row[3].rule, by_row[3].field) == ("place", "code")
+    assert "GM9999" in by_row[3].message
+
+
+def test_a_place_the_store_lacks_takes_the_otherwise_iri(
+    store: KiemenStore, tmp_path: Path
+) -> None:
+    path, mapping = table(
+        tmp_path / "t",
+        "I1,Moestuin,,,GM9999\n",
+        MAPPING.replace(
+            'lookup = "place" }', 'lookup = "place", otherwise = "ex:place/{_value}" }'
+        ),
+    )
+    source = Source(str(path), mapping=mapping, options={"parameters": {"owner": "x"}})
+    load(store, [source], validate=False)
+    assert (
+        EX + "x/initiative/I1",
+        "http://purl.org/dc/terms/spatial",
+        f"<{EX}place/GM9999>",
+    ) in statements(store)
+
+
+def test_parameters_must_be_declared_and_given(tmp_path: Path) -> None:
+    _, mapping = table(tmp_path / "t", "")
+    with pytest.raises(ParameterError, match="needs the parameter\\(s\\) owner"):
+        read_mapping(mapping).with_parameters({})
+    with pytest.raises(ParameterError, match="no parameter colour"):
+        read_mapping(mapping).with_parameters({"owner": "x", "colour": "red"})
+    assert read_mapping(mapping).with_parameters({"owner": "x"}).given == {
+        "owner": "x",
+        "region": "GM0344",
+    }
+    mapping.write_text(MAPPING.replace('owner = "who publishes the table"\n', ""))
+    with pytest.raises(LoadError) as info:
+        read_mapping(mapping)
+    assert "{$owner}" in info.value.problems[0].message
