@@ -163,7 +163,33 @@ class Mapping:
                 f"the mapping describes the tables {', '.join(self.tables)}; name the file "
                 f"after one of them ({known}, or .xlsx)"
             )
+        return self.for_table(name)
+
+    def for_table(self, name: str) -> Mapping:
+        """The mapping of the table ``name`` of a mapping of several."""
         return replace(self, things=self.tables[name], table=name)
+
+    def sheets_of(self, path: Path) -> dict[str, str]:
+        """table → sheet, for a workbook not named after a table whose sheets are (one
+        workbook holding the tables of a mapping of several; other sheets are left alone)."""
+        if not self.tables or path.suffix.lower() not in (".xlsx", ".xlsm"):
+            return {}
+        if self.table_of(path) is not None or not path.is_file():
+            return {}
+        try:
+            wb = workbooks.open_workbook(path, workbooks.UPLOAD, data_only=False)
+        except (workbooks.TooLarge, zipfile.BadZipFile, OSError, KeyError, ValueError):
+            return {}  # the reader reports what is wrong with the file
+        try:
+            titles = list(wb.sheetnames)
+        finally:
+            wb.close()
+        found: dict[str, str] = {}
+        for title in titles:
+            table = self.table_of(Path(title.strip() + ".xlsx"))
+            if table is not None:
+                found.setdefault(table, title)
+        return found
 
     def table_of(self, path: Path) -> str | None:
         stem = path.stem.strip().lower()
@@ -761,20 +787,39 @@ class TabularLoader:
                 )
         mapping = read_mapping(Path(path))
         try:
-            return mapping.with_parameters(source.options.get("parameters", {})).for_file(
-                source.path
-            )
+            return mapping.with_parameters(source.options.get("parameters", {}))
         except MappingError as exc:
             raise LoadError([Problem(str(mapping.path), str(exc), rule="mapping")]) from exc
 
-    def reader(self, source: Source, mapping: Mapping) -> TableReader:
+    def parts(self, source: Source) -> list[tuple[Mapping, TableReader]]:
+        """The tables a source holds, each with its mapping and reader: the one table the file
+        is named after, or each sheet of a workbook that names a table of the mapping."""
+        mapping = self.mapping(source)
+        sheets = mapping.sheets_of(source.path)
+        if sheets:
+            return [
+                (
+                    mapping.for_table(table),
+                    self.reader(source, mapping, sheet, f"{source.display()} [{sheet}]"),
+                )
+                for table, sheet in sheets.items()
+            ]
+        try:
+            mapping = mapping.for_file(source.path)
+        except MappingError as exc:
+            raise LoadError([Problem(str(mapping.path), str(exc), rule="mapping")]) from exc
+        return [(mapping, self.reader(source, mapping, mapping.sheet, source.display()))]
+
+    def reader(
+        self, source: Source, mapping: Mapping, sheet: str | None, display: str
+    ) -> TableReader:
         return TableReader(
             source.path,
-            source.display(),
+            display,
             fmt=source.format or mapping.format,
             delimiter=mapping.delimiter,
             encoding=mapping.encoding,
-            sheet=mapping.sheet,
+            sheet=sheet,
         )
 
     def write(
@@ -785,38 +830,39 @@ class TabularLoader:
         settings: Settings,
         check: Session | None = None,
     ) -> LoadStats:
-        mapping = self.mapping(source)
-        reader = self.reader(source, mapping)
+        parts = self.parts(source)
+        sheets = {m.table: r.sheet for m, r in parts if m.table and r.sheet}
         problems: list[Problem] = []
-        mapper = RowMapper(mapping, settings, store, reader.display, source.path)
-        rows = reader.rows()
-        quads = mapper.quads(rows, graph, problems, reader)
-        store.bulk_extend(check.through(quads) if check is not None else quads)
+        rows = 0
+        for mapping, reader in parts:
+            mapper = RowMapper(mapping, settings, store, reader.display, source.path, sheets=sheets)
+            quads = mapper.quads(reader.rows(), graph, problems, reader)
+            store.bulk_extend(check.through(quads) if check is not None else quads)
+            rows += mapper.rows
         if problems:
             raise LoadError(problems)
         return LoadStats(
             files=[
                 (source.display(), sha256_file(source.path)),
-                (str(mapping.path), sha256_file(mapping.path)),
+                (str(parts[0][0].path), sha256_file(parts[0][0].path)),
             ],
-            notes=[f"{mapper.rows} rows"],
+            notes=[f"{rows} rows"],
         )
 
     def locate(self, source: Source, iris: set[str], settings: Settings) -> dict[str, Location]:
-        mapping = self.mapping(source)
-        reader = self.reader(source, mapping)
-        mapper = RowMapper(mapping, settings, None, reader.display)
         found: dict[str, Location] = {}
-        for row in reader.rows():
-            for thing in mapping.things:
-                try:
-                    iri = mapper.thing_iri(thing, row)
-                except ValueProblem:
-                    continue
-                if iri is not None and iri.value in iris and iri.value not in found:
-                    found[iri.value] = (reader.display, None, row.number, None)
-            if len(found) == len(iris):
-                break
+        for mapping, reader in self.parts(source):
+            mapper = RowMapper(mapping, settings, None, reader.display)
+            for row in reader.rows():
+                for thing in mapping.things:
+                    try:
+                        iri = mapper.thing_iri(thing, row)
+                    except ValueProblem:
+                        continue
+                    if iri is not None and iri.value in iris and iri.value not in found:
+                        found[iri.value] = (reader.display, None, row.number, None)
+                if len(found) == len(iris):
+                    return found
         return found
 
 
@@ -831,6 +877,7 @@ class RowMapper:
         display: str,
         path: Path | None = None,
         keys: dict[str, set[str] | None] | None = None,
+        sheets: dict[str, str] | None = None,
     ) -> None:
         self.mapping = mapping
         self.settings = settings
@@ -842,6 +889,8 @@ class RowMapper:
         self._once_done: set[str] = set()
         self._keys: dict[str, set[str] | None] = {}
         self._places: dict[str, ox.NamedNode] | None = None
+        #: table → sheet of the same workbook (a workbook holding several tables)
+        self.sheets = sheets or {}
         if keys is not None:  # the caller knows every table's keys (no files to read)
             self._keys.update(keys)
 
@@ -1074,6 +1123,9 @@ class RowMapper:
 
     def keys_of(self, table: str, key: str) -> set[str] | None:
         """The keys the table ``table`` beside this one holds (None: no such file)."""
+        if table not in self._keys and table in self.sheets and self.path is not None:
+            reader = TableReader(self.path, str(self.path), sheet=self.sheets[table])
+            self._keys[table] = {r.cells.get(key, "").strip() for r in reader.rows()}
         if table not in self._keys:
             self._keys[table] = None
             folder = self.path.parent if self.path is not None else None

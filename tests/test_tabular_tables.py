@@ -157,3 +157,43 @@ def test_an_excel_formula_is_reported_not_trusted(store: KiemenStore, tmp_path: 
     ws["B3"] = "Repair Café"
     wb.save(path)
     load(store, [Source(str(path), mapping=mapping)], validate=False)
+
+
+def test_a_workbook_whose_sheets_are_the_tables(store: KiemenStore, tmp_path: Path) -> None:
+    """One workbook holding the tables as sheets (named after them; other sheets are left
+    alone): each sheet is mapped as its table, references look in the other sheets."""
+    mapping = tables(tmp_path / "t")
+    wb = Workbook()
+    help_sheet = wb.active
+    assert help_sheet is not None
+    help_sheet.title = "toelichting"
+    help_sheet.append(["what", "this is"])
+    for title, rows in (
+        ("initiatieven", [["id", "name"], ["I1", "Moestuin"], ["I2", "Repair Café"]]),
+        ("actors", [["id", "name"], ["A1", "Stichting Buurtwerk"]]),
+        ("roles", [["initiative_id", "actor_id"], ["I1", "A1"], ["I2", "A1"]]),
+    ):
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    path = tmp_path / "upload.xlsx"
+    wb.save(path)
+    load(store, [Source(str(path), mapping=mapping)], validate=False)
+    graph = ox.NamedNode(store.settings.graph_ns + "tables/upload")
+    found = {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.reader().quads_for_pattern(None, None, None, graph)
+    }
+    km = store.settings.rebase("https://w3id.org/kiemen/def/")
+    assert (EX + "involvement/I2--A1", km + "initiative", EX + "initiative/I2") in found
+    assert {s for s, p, _ in found if p.endswith("prefLabel")} == {
+        EX + "initiative/I1",
+        EX + "initiative/I2",
+        EX + "actor/A1",
+    }
+    # a key no sheet holds is a problem of the row, named with its sheet
+    wb["roles"]["A3"] = "I9"
+    wb.save(path)
+    (problem,) = refused(store, [Source(str(path), mapping=mapping)])
+    assert (problem.rule, problem.row, problem.field) == ("reference", 3, "initiative_id")
+    assert problem.source.endswith("upload.xlsx [roles]")

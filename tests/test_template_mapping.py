@@ -136,14 +136,20 @@ def _kiemen(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
 def test_kiemen_load_with_the_bundled_mapping_gives_the_upload_statements(
-    kstore: KiemenStore, tmp_path: Path
+    kstore: KiemenStore, tmp_path: Path, form: str
 ) -> None:
+    """The three CSV files, or the workbook whose sheets are the tables (and a help sheet)."""
     store = tmp_path / "store"
     shutil.copytree(kstore.root, store, symlinks=True)
     publisher = Registry(kstore.settings).get("GM0344")
     params = [f"--param={k}={v}" for k, v in parameters(publisher).items()]
-    files = [str(EXAMPLE / f"{t}.csv") for t in TEXT]
+    files = (
+        [str(EXAMPLE / f"{t}.csv") for t in TEXT]
+        if form == "csv"
+        else [str(EXAMPLE / "kiemen-example.xlsx")]
+    )
     done = _kiemen(store, "load", *files, "--mapping", str(MAPPING), *params)
     assert done.returncode == 0, done.stderr
     reader = ox.Store.read_only(str(store / "current" / "oxigraph"))
