@@ -96,9 +96,9 @@ def _mapping_parameters(mapping: Path | None, params: tuple[str, ...]) -> dict[s
             fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
         k, v = item.split("=", 1)
         given[k.strip()] = v
-    if mapping is None:
+    if mapping is None or mapping.suffix.lower() != ".toml":  # none, or a harvest's query
         if given:
-            fail("--param gives values to a mapping: use it with --mapping FILE", EXIT_USAGE)
+            fail("--param gives values to a table's mapping (--mapping FILE.toml)", EXIT_USAGE)
         return given
     try:
         tabular.read_mapping(mapping).with_parameters(given)

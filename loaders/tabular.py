@@ -23,7 +23,6 @@ does not hold is a problem of the row.
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import re
 import tomllib
@@ -42,17 +41,15 @@ from core import dates, workbooks
 from core.config import CANONICAL_BASE, Settings
 from core.prefixes import canonical_prefixes
 from core.problems import LoadStats, Problem
-from core.tables import cell_text, sniff_delimiter
 from core.vocab import SKOS, XSD
 from loaders.base import LoadError, Location, Source, sha256_file, slugify
+from loaders.table_files import MAX_CELL, Record, TableFile, Unreadable
 
 if TYPE_CHECKING:
     from core.validation.checker import Session
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
-#: Largest cell a CSV may hold (bytes); larger is reported as a problem, not read into memory.
-MAX_CELL = 1 << 20
 #: Problems collected before the loader stops reading (the table is rejected anyway).
 MAX_PROBLEMS = 200
 
@@ -506,6 +503,9 @@ class TableReader:
             raise LoadError(problems)
         self.header = header
 
+    def _file(self) -> TableFile:
+        return TableFile(self.path, fmt=self.fmt, delimiter=self.delimiter, encoding=self.encoding)
+
     def _csv_rows(self) -> Iterator[Row]:
         try:
             codecs.lookup(self.encoding)
@@ -513,131 +513,89 @@ class TableReader:
             raise LoadError(
                 [self.problem(f"unknown encoding {self.encoding!r}", "encoding")]
             ) from None
-        encoding = (
-            "utf-8-sig" if self.encoding.lower().replace("_", "-") == "utf-8" else self.encoding
-        )
-        csv.field_size_limit(MAX_CELL)
-        with open(self.path, encoding=encoding, newline="", errors="strict") as fh:
-            try:
-                sample = fh.read(64 * 1024)
-            except UnicodeDecodeError as exc:
-                raise LoadError([self._encoding_problem(exc)]) from exc
-            fh.seek(0)
-            delimiter = self.delimiter or ("\t" if self.fmt == "tsv" else sniff_delimiter(sample))
-            reader = csv.reader(fh, delimiter=delimiter)
-            try:
-                first = next(reader, None)
-                if first is None:
-                    raise LoadError([self.problem("the file is empty", "not empty")])
-                self._set_header(first)
-                width = len(self.header)
-                number = 1
-                for cells in reader:
-                    number += 1
-                    if not any(c.strip() for c in cells):
-                        continue
-                    if len(cells) != width:
-                        raise _RowShape(number, len(cells), width)
-                    yield Row(number, dict(zip(self.header, cells, strict=True)), reader.line_num)
-            except UnicodeDecodeError as exc:
-                raise LoadError([self._encoding_problem(exc)]) from exc
-            except csv.Error as exc:
-                line = reader.line_num
-                msg = str(exc)
-                if "field larger than field limit" in msg:
-                    msg = (
-                        f"a cell is larger than {MAX_CELL // 1024} KB; is the file really a "
-                        'table, or does a quote (") open a cell that never closes?'
+        records = self._file().records()
+        try:
+            first = next(records, None)
+            if first is None:
+                raise LoadError([self.problem("the file is empty", "not empty")])
+            self._set_header(first.cells)
+            width = len(self.header)
+            for record in records:
+                cells = record.cells
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != width:
+                    raise _RowShape(record.number, len(cells), width)
+                yield Row(record.number, dict(zip(self.header, cells, strict=True)), record.line)
+        except Unreadable as exc:
+            raise LoadError([self._unreadable(exc)]) from exc
+        except _RowShape as exc:
+            raise LoadError(
+                [
+                    self.problem(
+                        f"this row has {exc.got} cells where the header has {exc.want}; "
+                        "check the delimiter and quotes",
+                        "cells per row",
+                        row=exc.row,
                     )
-                    rule = "cell size"
-                else:
-                    rule = "CSV syntax"
-                raise LoadError([self.problem(msg, rule, line=line)]) from exc
-            except _RowShape as exc:
-                raise LoadError(
-                    [
-                        self.problem(
-                            f"this row has {exc.got} cells where the header has {exc.want}; "
-                            "check the delimiter and quotes",
-                            "cells per row",
-                            row=exc.row,
-                        )
-                    ]
-                ) from None
+                ]
+            ) from None
 
-    def _encoding_problem(self, exc: UnicodeDecodeError) -> Problem:
-        """Find the line and column of the first byte that is not in the declared encoding."""
-        line, column = None, None
-        with open(self.path, "rb") as fh:
-            decoder = codecs.getincrementaldecoder(self.encoding)()
-            for number, raw in enumerate(fh, start=1):
-                try:
-                    decoder.decode(raw)
-                except UnicodeDecodeError as e:
-                    line, column = number, e.start + 1
-                    break
-        byte = exc.object[exc.start : exc.start + 1].hex()
-        return self.problem(
-            f"the file is not valid {self.encoding} (byte 0x{byte}); save it as UTF-8, or name "
-            'its encoding in the mapping ([source] encoding = "latin-1")',
-            "encoding",
-            line=line,
-            column=column,
-        )
+    def _unreadable(self, exc: Unreadable) -> Problem:
+        """What the reader could not read, in the loader's words."""
+        if exc.rule == "encoding":
+            return self.problem(
+                f"the file is not valid {self.encoding} (byte 0x{exc.detail}); save it as "
+                'UTF-8, or name its encoding in the mapping ([source] encoding = "latin-1")',
+                "encoding",
+                line=exc.line,
+                column=exc.column,
+            )
+        if exc.rule == "nul":
+            return self.problem(
+                "the file holds NUL characters: it is not a text table (saved as UTF-16, or "
+                "not a CSV file at all?); save it as UTF-8",
+                "encoding",
+                line=exc.line,
+            )
+        if exc.rule == "cell size":
+            return self.problem(
+                f"a cell is larger than {MAX_CELL // 1024} KB; is the file really a table, or "
+                'does a quote (") open a cell that never closes?',
+                "cell size",
+                line=exc.line,
+            )
+        if exc.rule == "size":
+            return self.problem(f"the {exc.part} is too large: {exc.detail}", "size")
+        if exc.rule == "format":
+            return self.problem(f"not a readable Excel (.xlsx) file: {exc.detail}", "format")
+        if exc.rule == "sheet":
+            return self.problem(
+                f"no sheet named {self.sheet!r}; the sheets are {exc.detail}", "sheet"
+            )
+        return self.problem(exc.detail, exc.rule, line=exc.line)
 
     def _excel_rows(self) -> Iterator[Row]:
-        bounds = workbooks.Bounds(max_rows=10_000_000, max_cells=500_000_000, seconds=3600.0)
         try:
-            wb = workbooks.open_workbook(self.path, bounds, data_only=False)
-        except workbooks.TooLarge as exc:
-            raise LoadError([self.problem(f"the workbook is too large: {exc}", "size")]) from exc
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise LoadError(
-                [self.problem(f"not a readable Excel (.xlsx) file: {exc}", "format")]
-            ) from exc
-        try:
-            if self.sheet is not None:
-                if self.sheet not in wb.sheetnames:
-                    raise LoadError(
-                        [
-                            self.problem(
-                                f"no sheet named {self.sheet!r}; the sheets are "
-                                + ", ".join(repr(s) for s in wb.sheetnames),
-                                "sheet",
-                            )
-                        ]
-                    )
-                ws = wb[self.sheet]
-            else:
-                ws = wb.worksheets[0]
-            it = enumerate(workbooks.rows(ws, bounds), start=1)
-            while True:
-                try:
-                    number, values = next(it)
-                except StopIteration:
-                    if not self.header:
-                        raise LoadError([self.problem("the sheet is empty", "not empty")]) from None
-                    break
-                except workbooks.TooLarge as exc:
-                    raise LoadError(
-                        [self.problem(f"the sheet is too large: {exc}", "size")]
-                    ) from exc
-                if number == 1:
-                    self._set_header([cell_text(c.value) for c in values])
-                    continue
-                formulas = tuple(
-                    self.header[i]
-                    for i, c in enumerate(values[: len(self.header)])
-                    if workbooks.is_formula(c)
-                )
-                cells = ["" if workbooks.is_formula(c) else cell_text(c.value) for c in values]
-                if not any(c.strip() for c in cells) and not formulas:
-                    continue
-                cells += [""] * (len(self.header) - len(cells))
-                cells_by_name = dict(zip(self.header, cells[: len(self.header)], strict=True))
-                yield Row(number, cells_by_name, number, formulas)
-        finally:
-            wb.close()
+            for _title, records in self._file().sheets(self.sheet, first=self.sheet is None):
+                yield from self._sheet_rows(records)
+        except Unreadable as exc:
+            raise LoadError([self._unreadable(exc)]) from exc
+        if not self.header:
+            raise LoadError([self.problem("the sheet is empty", "not empty")])
+
+    def _sheet_rows(self, records: Iterator[Record]) -> Iterator[Row]:
+        for record in records:
+            if record.number == 1:
+                self._set_header(record.cells)
+                continue
+            formulas = tuple(self.header[i] for i in record.formulas if i < len(self.header))
+            cells = ["" if i in record.formulas else c for i, c in enumerate(record.cells)]
+            if not any(c.strip() for c in cells) and not formulas:
+                continue
+            cells += [""] * (len(self.header) - len(cells))
+            cells_by_name = dict(zip(self.header, cells[: len(self.header)], strict=True))
+            yield Row(record.number, cells_by_name, record.number, formulas)
 
 
 class _RowShape(Exception):

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
 import hashlib
-import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +27,7 @@ from rapidfuzz import fuzz, process
 from core import dates, workbooks
 from core.messages import Messages, Text, msg
 from core.sparql.text import valid_iri
-from core.tables import cell_text, sniff_delimiter
+from loaders.table_files import Record, TableFile, Unreadable
 from publishing.publishers import PublisherError, check_code
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -377,16 +374,6 @@ def read_uploads(files: Iterable[UploadFile], max_bytes: int) -> Parsed:
     return parsed
 
 
-def _decode(f: UploadFile) -> str | None:
-    data = f.data
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-
-
 def _encoding_issue(f: UploadFile) -> Issue:
     data = f.data
     hint: Text | str = ""
@@ -410,80 +397,72 @@ def _read_csv(f: UploadFile, parsed: Parsed) -> None:
     if table is None:
         parsed.issues.append(_unknown_table(f.name))
         return
-    text = _decode(f)
-    if text is None or "\x00" in (text or ""):
-        parsed.issues.append(_encoding_issue(f))
-        parsed.broken.add(table)
-        return
-    delimiter = sniff_delimiter(text)
+    reading = TableFile(f.data, fmt="csv", strict=True, bounds=workbooks.UPLOAD)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        parsed.issues.append(
-            error(
-                msg("upload.error.csv", file=f.name, problem=str(exc)),
-                file=f.name,
-                table=table,
-                rule="csv",
+        records = [r.cells for r in reading.records()]
+    except Unreadable as exc:
+        if exc.rule in ("encoding", "nul"):
+            parsed.issues.append(_encoding_issue(f))
+        else:
+            parsed.issues.append(
+                error(
+                    msg("upload.error.csv", file=f.name, problem=exc.detail),
+                    file=f.name,
+                    table=table,
+                    rule="csv",
+                )
             )
-        )
         parsed.broken.add(table)
         return
     _take_rows(table, f.name, records, parsed, lambda _r, _c: False)
 
 
-def _too_large(f: UploadFile, exc: workbooks.TooLarge) -> Issue:
+def _too_large(f: UploadFile, problem: str) -> Issue:
     return error(
-        msg("upload.error.file_too_large", file=f.name, problem=str(exc)),
+        msg("upload.error.file_too_large", file=f.name, problem=problem),
         file=f.name,
         rule="size",
     )
 
 
 def _read_xlsx(f: UploadFile, parsed: Parsed) -> None:
-
+    reading = TableFile(f.data, fmt="xlsx", bounds=workbooks.UPLOAD)
     try:
-        workbook = workbooks.open_workbook(f.data, workbooks.UPLOAD, data_only=False)
-    except workbooks.TooLarge as exc:
-        parsed.issues.append(_too_large(f, exc))
-        parsed.broken.update(TABLES)
-        return
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        parsed.issues.append(
-            error(
-                msg("upload.error.excel", file=f.name, problem=str(exc)),
-                file=f.name,
-                rule="excel",
+        for title, records in reading.sheets():
+            _read_sheet(f, title, records, parsed)
+    except Unreadable as exc:  # the workbook as a whole cannot be read
+        if exc.rule == "size":
+            parsed.issues.append(_too_large(f, exc.detail))
+        else:
+            parsed.issues.append(
+                error(
+                    msg("upload.error.excel", file=f.name, problem=exc.detail),
+                    file=f.name,
+                    rule="excel",
+                )
             )
-        )
         parsed.broken.update(TABLES)
+
+
+def _read_sheet(f: UploadFile, title: str, records: Iterator[Record], parsed: Parsed) -> None:
+    if title.strip().lower() in HELP_SHEETS:
         return
+    table = table_for_name(title)
+    where = f"{f.name} [{title}]"
+    if table is None:
+        parsed.issues.append(_unknown_table(where, sheet=True))
+        return
+    formulas: set[tuple[int, int]] = set()
+    cells: list[list[str]] = []
     try:
-        for sheet in workbook.worksheets:
-            if sheet.title.strip().lower() in HELP_SHEETS:
-                continue
-            table = table_for_name(sheet.title)
-            where = f"{f.name} [{sheet.title}]"
-            if table is None:
-                parsed.issues.append(_unknown_table(where, sheet=True))
-                continue
-            formulas: set[tuple[int, int]] = set()
-            records: list[list[str]] = []
-            try:
-                for r, row in enumerate(workbooks.rows(sheet, workbooks.UPLOAD), start=1):
-                    values = []
-                    for c, cell in enumerate(row):
-                        if workbooks.is_formula(cell):
-                            formulas.add((r, c))
-                        values.append(cell_text(cell.value))
-                    records.append(values)
-            except workbooks.TooLarge as exc:
-                parsed.issues.append(_too_large(f, exc))
-                parsed.broken.add(table)
-                continue
-            _take_rows(table, where, records, parsed, _member(formulas))
-    finally:
-        workbook.close()
+        for record in records:
+            formulas.update((record.number, c) for c in record.formulas)
+            cells.append(record.cells)
+    except Unreadable as exc:
+        parsed.issues.append(_too_large(f, exc.detail))
+        parsed.broken.add(table)
+        return
+    _take_rows(table, where, cells, parsed, _member(formulas))
 
 
 def _member(cells: set[tuple[int, int]]) -> Callable[[int, int], bool]:
@@ -929,7 +908,3 @@ def parse_date(text: str) -> str | None:
         return dates.parse_date(text)
     except dates.DateError:
         return None
-
-
-def date_datatype(value: str) -> str:
-    return dates.datatype(value)
