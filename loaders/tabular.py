@@ -131,6 +131,11 @@ class Mapping:
     #: (None: the caller must give it); ``given`` holds the values of this run.
     parameters: dict[str, str | None] = field(default_factory=dict)
     given: dict[str, str] = field(default_factory=dict)
+    #: Columns a table's file may lack (read as empty), per table ("" for a mapping of one).
+    optional: dict[str, list[str]] = field(default_factory=dict)
+
+    def optional_columns(self) -> set[str]:
+        return set(self.optional.get(self.table or "", []))
 
     def with_parameters(self, given: dict[str, str]) -> Mapping:
         """The mapping with the caller's values; ParameterError names any missing or unknown."""
@@ -251,6 +256,7 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
     src = data.get("source", {})
     tables: dict[str, list[ThingMap]] = {}
     files: dict[str, list[str]] = {}
+    optional: dict[str, list[str]] = {"": _listed(src, "optional")}
     tables_data = data.get("tables")
     if tables_data is not None:
         if not isinstance(tables_data, dict) or not tables_data:
@@ -261,6 +267,7 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
             tables[str(name)] = _build_things(table.get("things"), prefixes, f"tables.{name}.")
             given = table.get("files", [])
             files[str(name)] = [given] if isinstance(given, str) else [str(x) for x in given]
+            optional[str(name)] = _listed(table, "optional")
         things = next(iter(tables.values()))
     else:
         things = _build_things(data.get("things"), prefixes, "")
@@ -279,6 +286,7 @@ def _build_mapping(path: Path, data: dict[str, Any]) -> Mapping:
         tables=tables,
         files=files,
         parameters=_parameters(data.get("parameters", {})),
+        optional=optional,
     )
     undeclared = sorted(mapping.parameters_used() - set(mapping.parameters))
     if undeclared:
@@ -905,7 +913,9 @@ class RowMapper:
         for row in rows:
             if not checked:
                 checked = True
-                missing = sorted(self.mapping.columns() - set(reader.header))
+                missing = sorted(
+                    self.mapping.columns() - set(reader.header) - self.mapping.optional_columns()
+                )
                 if missing:
                     problems.extend(
                         Problem(

@@ -145,3 +145,26 @@ def test_parameters_must_be_declared_and_given(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as info:
         read_mapping(mapping)
     assert "{$owner}" in info.value.problems[0].message
+
+
+def test_optional_columns_may_be_missing_from_the_file(store: KiemenStore, tmp_path: Path) -> None:
+    mapping = MAPPING.replace(
+        "[parameters]", '[source]\noptional = ["name_en", "code"]\n\n[parameters]'
+    )
+    folder = tmp_path / "t"
+    path, mapping_path = table(folder, "", mapping)
+    path.write_text("id,name_nl,role\nI1,Moestuin,initiator\n")
+    source = Source(str(path), mapping=mapping_path, options={"parameters": {"owner": "x"}})
+    load(store, [source], validate=False)
+    assert (
+        EX + "x/initiative/I1",
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+        '"Moestuin"@en',
+    ) in statements(store)
+    # without saying so, a column the mapping reads is required in the header
+    mapping_path.write_text(MAPPING)
+    problems = refused(store, source)
+    assert {(p.rule, p.field) for p in problems} == {
+        ("column exists", "name_en"),
+        ("column exists", "code"),
+    }

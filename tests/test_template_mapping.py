@@ -1,12 +1,15 @@
 """The upload template as a bundled mapping run by the tabular engine: an upload gives the same
 statements, records and problems as the template's own row-to-RDF code gave before
-(``tests/data/template/before-engine.json``, captured from that code on the inputs below), and
-``kiemen load --mapping data/templates/template.mapping.toml --param ...`` gives the statements
-an upload gives."""
+(``tests/data/template/before-engine.json``, captured from that code on the inputs below), its
+files read through the engine's reader give the rows and problems the template's own reader
+gave (``reading-before.json``), and ``kiemen load --mapping data/templates/template.mapping.toml
+--param ...`` gives the statements an upload gives."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import shutil
 import subprocess
@@ -17,21 +20,24 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from conftest import REPO, kiemen_cmd, kiemen_env
+from openpyxl import Workbook
 
 from core.config import Settings
 from core.messages import render
 from core.store import KiemenStore
 from loaders import bundled_sources, load
+from loaders.tabular import read_mapping
 from publishing.checks import shacl_check
 from publishing.mapped import build_records, parameters
 from publishing.publishers import Registry
 from publishing.records import vocabulary
-from publishing.template import UploadFile, check_rows, read_uploads
+from publishing.template import TABLES, UploadFile, check_rows, read_uploads
 
 BASE = "http://kiemen.test/"
 EXAMPLE = REPO / "data" / "templates" / "example"
 MAPPING = REPO / "data" / "templates" / "template.mapping.toml"
 BEFORE = json.loads((REPO / "tests" / "data" / "template" / "before-engine.json").read_text())
+READ_BEFORE = json.loads((REPO / "tests" / "data" / "template" / "reading-before.json").read_text())
 TEXT = {t: (EXAMPLE / f"{t}.csv").read_text() for t in ("initiatives", "actors", "roles")}
 YEAR = '"{YEAR}"^^<http://www.w3.org/2001/XMLSchema#gYear>'
 
@@ -125,6 +131,17 @@ def test_the_engine_gives_what_the_template_gave(kstore: KiemenStore, case: str)
     assert _outcome(kstore, CASES[case]) == BEFORE[case]
 
 
+def test_the_mapping_and_the_template_name_the_same_tables_and_columns() -> None:
+    """The mapping reads every column of the template, and may miss those it does not require."""
+    mapping = read_mapping(MAPPING)
+    assert list(mapping.tables) == list(TABLES)
+    for name, spec in TABLES.items():
+        part = mapping.for_table(name)
+        assert part.columns() == set(spec.column_names), name
+        assert part.optional_columns() == {c.name for c in spec.columns if not c.required}, name
+        assert mapping.files[name] == list(spec.aliases), name
+
+
 def _kiemen(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*kiemen_cmd(), *args],
@@ -179,3 +196,103 @@ def test_a_missing_parameter_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     unknown = _kiemen(tmp_path / "store", "load", "x.csv", "--mapping", str(MAPPING), "--param",
                       "colour=red")  # fmt: skip
     assert unknown.returncode == 2 and "no parameter colour" in unknown.stderr
+
+
+def _workbook(sheets: list[tuple[str, str]], formula: tuple[str, str, str] | None = None) -> bytes:
+    wb = Workbook()
+    for i, (title, body) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet(title)
+        assert ws is not None
+        ws.title = title
+        for row in csv.reader(io.StringIO(body)):
+            ws.append(row)
+    if formula is not None:
+        wb[formula[0]][formula[1]] = formula[2]
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _header(table: str, change: Any) -> bytes:
+    rows = list(csv.reader(io.StringIO(TEXT[table])))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(change(rows[0]))
+    writer.writerows(rows[1:])
+    return buf.getvalue().encode()
+
+
+def _one(name: str, data: bytes) -> list[UploadFile]:
+    return [UploadFile(name, data)]
+
+
+INI = TEXT["initiatives"]
+#: Awkward files, read by the template before the one reader (rows, problems, broken tables).
+READING: dict[str, list[UploadFile]] = {
+    "cp1252": _one("initiatives.csv", INI.encode("cp1252")),
+    "utf16": _one("initiatives.csv", INI.encode("utf-16")),
+    "nul": _one("initiatives.csv", INI.replace("Kweekbak", "Kweek\x00bak", 1).encode()),
+    "bad-quote": _one("initiatives.csv", INI.replace("UTR-2022-003", 'UTR"-2022', 1).encode()),
+    "strict-quote": _one("initiatives.csv", (INI + 'UTR-8,"Naam"x,a\n').encode()),
+    "empty": _one("initiatives.csv", b""),
+    "blank-lines-first": _one("initiatives.csv", ("\n,,\n" + INI).encode()),
+    "semicolons-bom": _one("initiatieven.csv", "\ufeff".encode() + INI.replace(",", ";").encode()),
+    "missing-column": _one(
+        "initiatives.csv", _header("initiatives", lambda h: [c for c in h if c != "description_en"])
+    ),
+    "dup-column": _one("initiatives.csv", _header("initiatives", lambda h: [*h[:-1], "name_nl"])),
+    "extra-values": _one("initiatives.csv", INI.replace("\n", ",extra\n", 2).encode()),
+    "short-row": _one("initiatives.csv", (INI + "UTR-9,Kort\r\n").encode()),
+    "dde": _one(
+        "initiatives.csv", INI.replace("Buurtmoestuin De Kweekbak", "=cmd|' /C calc'!A0").encode()
+    ),
+    "xlsx-example": _one("x.xlsx", (EXAMPLE / "kiemen-example.xlsx").read_bytes()),
+    "xlsx-formula": _one(
+        "upload.xlsx",
+        _workbook([("initiatives", INI)], ("initiatives", "B2", '=CONCATENATE("a","b")')),
+    ),
+    "xlsx-sheets": _one(
+        "upload.xlsx",
+        _workbook(
+            [
+                ("Lees mij", "a,b\n"),
+                ("budget", "x\n1\n"),
+                ("initiatieven", INI),
+                ("rollen", TEXT["roles"]),
+            ]
+        ),
+    ),
+    "xlsx-broken": _one("upload.xlsx", b"PK\x03\x04 not a zip"),
+    "table-twice": [
+        UploadFile("initiatives.csv", INI.encode()),
+        UploadFile("initiatieven.csv", INI.encode()),
+    ],
+    "unknown-file": [
+        UploadFile("budget.csv", b"a,b\n1,2\n"),
+        UploadFile("initiatives.csv", INI.encode()),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", list(READING))
+def test_the_one_reader_reads_uploads_as_the_template_did(case: str) -> None:
+    parsed = read_uploads(READING[case], 10_000_000)
+    files = parsed.files
+    if case.startswith("xlsx-") and case != "xlsx-example":  # made here: new bytes each time
+        files = [{"name": f["name"]} for f in files]
+    assert {
+        "issues": [
+            [
+                *(i.severity, i.file, i.table, i.row, i.column, i.rule, i.value),
+                render(i.text, "en"),
+                render(i.text, "nl"),
+            ]
+            for i in parsed.issues
+        ],
+        "rows": {
+            t: [[r.file, r.number, [list(kv) for kv in sorted(r.values.items())]] for r in rows]
+            for t, rows in parsed.rows.items()
+        },
+        "broken": sorted(parsed.broken),
+        "files": files,
+    } == READ_BEFORE[case]
