@@ -43,6 +43,7 @@ from core.prefixes import canonical_prefixes
 from core.problems import LoadStats, Problem
 from core.vocab import SKOS, XSD
 from loaders.base import LoadError, Location, Source, sha256_file, slugify
+from loaders.places import cbs_list, current_successors
 from loaders.table_files import MAX_CELL, Record, TableFile, Unreadable
 
 if TYPE_CHECKING:
@@ -1149,15 +1150,29 @@ class RowMapper:
         ``otherwise`` IRI, else a problem of the row."""
         if self._places is None:
             self._places = places_by_code(self.store, self.settings) if self.store else {}
-        found = self._places.get(text.strip().upper())
+        code = text.strip().upper()
+        found = self._places.get(code)
         if found is not None:
             return found
+        body = cbs_list().get(code)
+        if body is None:
+            raise ValueProblem(
+                f"{text.strip()!r} is not the CBS code of a Dutch municipality or province "
+                "(GM0363, PV27)",
+                "place",
+            )
+        if not body.current:
+            raise ValueProblem(
+                f"{code} ({body.name}) no longer exists: use "
+                + " or ".join(current_successors(code)),
+                "place",
+            )
         if vm.otherwise is not None:
             made = self.fill(vm.otherwise, Row(row.number, {**row.cells, "_value": text}), True)
             if made is not None:
                 full = expand(made, self.mapping.prefixes) if ":" in made else made
                 return ox.NamedNode(self.rebase(full))
-        raise ValueProblem(f"the store holds no place with the CBS code {text.strip()!r}", "place")
+        raise ValueProblem(f"the store holds no place with the CBS code {code}", "place")
 
 
 def split_cell(cell: str, separators: list[str]) -> list[str]:

@@ -102,14 +102,20 @@ def test_parameters_fallbacks_defaults_separators_and_places(
 def test_a_code_or_concept_not_found_is_a_problem_of_the_row(
     store: KiemenStore, tmp_path: Path
 ) -> None:
-    path, mapping = table(tmp_path / "t", "I1,Moestuin,,initiatr,GM0363\nI2,Tuin,,,GM9999\n")
+    path, mapping = table(
+        tmp_path / "t",
+        "I1,Moestuin,,initiatr,GM0363\nI2,Tuin,,,GM9999\nI3,Hof,,,GM0153\nI4,Wei,,,GM0003\n",
+    )
     source = Source(str(path), mapping=mapping, options={"parameters": {"owner": "x"}})
     problems = refused(store, source)
     by_row = {p.row: p for p in problems}
     assert (by_row[2].rule, by_row[2].field) == ("concept", "role")
     assert "did you mean initiator?" in by_row[2].message
     assert (by_row[3].rule, by_row[3].field) == ("place", "code")
-    assert "GM9999" in by_row[3].message
+    assert "'GM9999' is not the CBS code" in by_row[3].message
+    # a real municipality the store does not describe (Enschede), a former one (Appingedam)
+    assert "the store holds no place with the CBS code GM0153" in by_row[4].message
+    assert "GM0003 (Appingedam) no longer exists: use GM1979" in by_row[5].message
 
 
 def test_a_place_the_store_lacks_takes_the_otherwise_iri(
@@ -117,7 +123,7 @@ def test_a_place_the_store_lacks_takes_the_otherwise_iri(
 ) -> None:
     path, mapping = table(
         tmp_path / "t",
-        "I1,Moestuin,,,GM9999\n",
+        "I1,Moestuin,,,GM0153\n",
         MAPPING.replace(
             'lookup = "place" }', 'lookup = "place", otherwise = "ex:place/{_value}" }'
         ),
@@ -127,8 +133,12 @@ def test_a_place_the_store_lacks_takes_the_otherwise_iri(
     assert (
         EX + "x/initiative/I1",
         "http://purl.org/dc/terms/spatial",
-        f"<{EX}place/GM9999>",
+        f"<{EX}place/GM0153>",
     ) in statements(store)
+    # a code that is no CBS code gets no IRI: it is a problem of the row
+    path.write_text(HEADER + "I1,M,,,GM9999\n")
+    (problem,) = refused(store, source)
+    assert (problem.rule, problem.row, problem.field) == ("place", 2, "code")
 
 
 def test_parameters_must_be_declared_and_given(tmp_path: Path) -> None:

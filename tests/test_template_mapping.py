@@ -193,8 +193,9 @@ def test_a_missing_parameter_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "name, agent, year" in done.stderr and "--param name=VALUE" in done.stderr
-    unknown = _kiemen(tmp_path / "store", "load", "x.csv", "--mapping", str(MAPPING), "--param",
-                      "colour=red")  # fmt: skip
+    unknown = _kiemen(
+        tmp_path / "store", "load", "x.csv", "--mapping", str(MAPPING), "--param", "colour=red"
+    )
     assert unknown.returncode == 2 and "no parameter colour" in unknown.stderr
 
 
