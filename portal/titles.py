@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.store import KiemenStore
-from portal.builtin_labels import BUILTIN_LABELS
+from portal.builtin_labels import builtin_labels
 
 #: The kinds (``/id/{kind}/``) titled here.
 TITLED = ("involvement", "fact", "uncertainty", "channel")
@@ -52,7 +52,7 @@ def parts(kstore: KiemenStore, iri: str, lang: str) -> dict[str, list[str]]:
         elif isinstance(value, ox.Literal):
             entry.setdefault("", value.value)
         else:
-            for code, text in BUILTIN_LABELS.get(value.value, {"": _tail(value.value)}).items():
+            for code, text in builtin_labels().get(value.value, {"": _tail(value.value)}).items():
                 entry.setdefault(code, text)
     out: dict[str, list[str]] = {}
     for part, values in found.items():
