@@ -232,7 +232,7 @@ def dataset_citable(lang: str) -> cite.Citable:
     version, released = cite.release(idx.generation)
     return cite.Citable(
         key="kiemen" + cite.generation_year(idx.generation),
-        title=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
+        title=cite.dataset_title(lang),
         url=settings.base_uri,
         year=cite.generation_year(idx.generation),
         accessed=dt.date.today(),
@@ -261,7 +261,7 @@ def initiative_citable(iri: str, lang: str) -> cite.Citable | None:
         year=year,
         accessed=dt.date.today(),
         kind="entry",
-        container=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
+        container=cite.dataset_title(lang),
         notes=notes,
         language=lang,
         version=version,
