@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from babel import Locale
 
 from core.config import CANONICAL_BASE, Settings
+from core.messages import Text, bundled, msg
 from core.problems import LoadStats, Problem
 from core.vocab import DCT, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from loaders.base import LoadError, Location, Source, sha256_file, slugify
@@ -367,23 +368,8 @@ class _Mapper:
                 RDFS + "label",
                 ox.Literal(f"Participedia: {names.get('en', plain)}", language="en"),
             )
-            yield self.q(
-                prop,
-                RDFS + "comment",
-                ox.Literal(
-                    f"De kolom {column} van de CSV-export van Participedia, bewaard zoals ze er "
-                    "staat (de sleutel als Participedia de waarde kent).",
-                    language="nl",
-                ),
-            )
-            yield self.q(
-                prop,
-                RDFS + "comment",
-                ox.Literal(
-                    f"The column {column} of Participedia's CSV export, kept as written (the key "
-                    "where Participedia knows the value).",
-                    language="en",
-                ),
+            yield from self.worded(
+                prop, RDFS + "comment", msg("participedia.column.comment", column=column)
             )
             yield self.q(prop, DCT + "source", self.n(f"{self.id}reference/participedia"))
         self._pending.clear()
@@ -863,16 +849,7 @@ class _Mapper:
             elif c.get(column, "").strip():
                 yield self.keep(ini, column, c[column].strip())
         if c.get("ongoing", "").strip().lower() in TRUE:
-            yield self.q(
-                ini,
-                self.km + "periodNote",
-                ox.Literal("Loopt nog volgens Participedia.", language="nl"),
-            )
-            yield self.q(
-                ini,
-                self.km + "periodNote",
-                ox.Literal("Ongoing according to Participedia.", language="en"),
-            )
+            yield from self.worded(ini, self.km + "periodNote", msg("participedia.ongoing"))
         yield from self.place(f, row, ini, f"{self.id}place/participedia-case-{rid}")
         ids, rest = self.titled(
             f, row, "specific_methods_tools_techniques_titles", self.method_titles
@@ -914,19 +891,20 @@ class _Mapper:
             ini,
             f"participedia-case-{rid}-form",
             self.km + "inferredForm",
-            "Participedia noemt geen benadering die op een Kiemen-samenwerkingsvorm past; "
-            "als databank van publieke participatie is publieksparticipatie aangenomen.",
-            "Participedia names no approach that maps onto a Kiemen form of collaboration; "
-            "as a database of public participation, public participation is assumed.",
+            msg("participedia.uncertainty.form"),
         )
 
-    def uncertainty(self, s: Any, name: str, concerns: str, nl: str, en: str) -> Iterator[ox.Quad]:
+    def uncertainty(self, s: Any, name: str, concerns: str, why: Text) -> Iterator[ox.Quad]:
         unc = self.n(f"{self.id}uncertainty/{name}")
         yield self.q(s, self.km + "hasUncertainty", unc)
         yield self.q(unc, RDF_TYPE, self.n(self.km + "Uncertainty"))
         yield self.q(unc, self.km + "concerns", self.n(concerns))
-        yield self.q(unc, RDFS + "comment", ox.Literal(nl, language="nl"))
-        yield self.q(unc, RDFS + "comment", ox.Literal(en, language="en"))
+        yield from self.worded(unc, RDFS + "comment", why)
+
+    def worded(self, s: Any, p: str, text: Text) -> Iterator[ox.Quad]:
+        """A text Kiemen writes into the data, in every language of the catalogues."""
+        for lang, wording in bundled().both(text).items():
+            yield self.q(s, p, ox.Literal(wording, language=lang))
 
     def roles(self, f: _File, row: Row, ini: ox.NamedNode, sec: ox.NamedNode) -> Iterator[ox.Quad]:
         c = row.cells
@@ -970,12 +948,7 @@ class _Mapper:
                             govrole,
                             False,
                             sec,
-                            comment=(
-                                "Afgeleid uit het IAP2-niveau (public_spectrum) van het geval "
-                                "via de koppeling in data/mappings.",
-                                "Derived from the case's IAP2 level (public_spectrum) through "
-                                "the mapping in data/mappings.",
-                            ),
+                            comment=msg("participedia.involvement.from-iap2"),
                         )
         funder_title = " ".join(c.get("funder", "").split())
         funder_types = self.actor_types(f, row, "funder_types", warn=False)
@@ -1001,10 +974,7 @@ class _Mapper:
                     self.km + "government-role/facilitating",
                     False,
                     sec,
-                    comment=(
-                        "Een overheid die het initiatief van anderen financiert, faciliteert.",
-                        "A government funding an initiative that others organise facilitates it.",
-                    ),
+                    comment=msg("participedia.involvement.funder-facilitates"),
                 )
 
     def single(self, f: _File, row: Row, column: str) -> str:
@@ -1048,10 +1018,7 @@ class _Mapper:
             iri,
             f"{name}-actor-type",
             self.km + "actorType",
-            "Participedia geeft geen sector of soort die op een Kiemen-actortype past; als "
-            "organisatie rond publieke participatie is maatschappelijke organisatie aangenomen.",
-            "Participedia gives no sector or type that maps onto a Kiemen actor type; as an "
-            "organisation around public participation, civil-society organisation is assumed.",
+            msg("participedia.uncertainty.actor-type"),
         )
 
     def involvement(
@@ -1062,7 +1029,7 @@ class _Mapper:
         role: str,
         stated: bool,
         sec: ox.NamedNode,
-        comment: tuple[str, str] | None = None,
+        comment: Text | None = None,
     ) -> Iterator[ox.Quad]:
         inv = self.n(f"{self.id}involvement/{name}")
         yield self.q(inv, RDF_TYPE, self.n(self.km + "Involvement"))
@@ -1076,8 +1043,7 @@ class _Mapper:
         )
         yield self.q(inv, PROV + "wasDerivedFrom", sec)
         if comment:
-            yield self.q(inv, RDFS + "comment", ox.Literal(comment[0], language="nl"))
-            yield self.q(inv, RDFS + "comment", ox.Literal(comment[1], language="en"))
+            yield from self.worded(inv, RDFS + "comment", comment)
 
     # -- methods --------------------------------------------------------------------------------
     def method(self, f: _File, row: Row, first_line: int) -> Iterator[ox.Quad]:
@@ -1089,27 +1055,9 @@ class _Mapper:
         scheme = self.n(self.km + "participedia/method")
         if self.once(scheme.value):
             yield self.q(scheme, RDF_TYPE, self.n(SKOS + "ConceptScheme"))
-            yield self.q(
-                scheme, SKOS + "prefLabel", ox.Literal("Participedia-methoden", language="nl")
-            )
-            yield self.q(
-                scheme, SKOS + "prefLabel", ox.Literal("Participedia methods", language="en")
-            )
-            yield self.q(
-                scheme,
-                SKOS + "definition",
-                ox.Literal(
-                    "De methoden van publieke participatie die Participedia beschrijft.",
-                    language="nl",
-                ),
-            )
-            yield self.q(
-                scheme,
-                SKOS + "definition",
-                ox.Literal(
-                    "The methods of public participation that Participedia describes.",
-                    language="en",
-                ),
+            yield from self.worded(scheme, SKOS + "prefLabel", msg("participedia.methods.label"))
+            yield from self.worded(
+                scheme, SKOS + "definition", msg("participedia.methods.definition")
             )
         concept = self.methods[rid]
         yield self.q(concept, RDF_TYPE, self.n(SKOS + "Concept"))

@@ -19,6 +19,7 @@ from portal import (
     urls,
     wiring,
 )
+from portal.builtin_labels import builtin_labels
 from portal.features import default_wiring
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.init_app(app)
     conditional.init_app(app)
     i18n.init_app(app)
+    builtin_labels()  # read now: a broken labels file stops the start, not a page later
     proxy.init_app(app)
     urls.init_app(app)
     replicas.init_app(app)

@@ -27,7 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.licence import LICENCE, LICENCE_EU
-from core.messages import bundled, msg
+from core.messages import LANGS, Text, bundled, msg, render
 from core.store import KiemenStore
 from core.vocab import (
     DCAT,
@@ -53,9 +53,10 @@ from portal.void import (
     void_triples,
 )
 
+#: The EU data themes of the whole dataset, with the labels the catalogue gives them.
 THEMES = {
-    EU + "data-theme/SOCI": ("Bevolking en samenleving", "Population and society"),
-    EU + "data-theme/GOVE": ("Overheid en publieke sector", "Government and public sector"),
+    EU + "data-theme/SOCI": msg("catalogue.theme.SOCI"),
+    EU + "data-theme/GOVE": msg("catalogue.theme.GOVE"),
 }
 THEME_SCHEME = EU + "data-theme"
 ACCESS_PUBLIC = EU + "access-right/PUBLIC"
@@ -79,11 +80,14 @@ FORMAT_SPECS = {
 GZIP = IANA + "application/gzip"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 PUBLISHER_TYPE = "http://purl.org/adms/publishertype/NonProfitOrganisation"
-PUBLISHER_NAME = {"nl": "Kiemen-project", "en": "Kiemen project"}
-KEYWORDS = {
-    "nl": ("sociale innovatie", "burgerinitiatief", "participatie", "overheidsparticipatie"),
-    "en": ("social innovation", "civic initiative", "participation", "government participation"),
-}
+PUBLISHER_NAME = msg("catalogue.publisher.name")
+#: Keywords of the dataset and the service, each stated in every language.
+KEYWORDS = (
+    msg("catalogue.keyword.social-innovation"),
+    msg("catalogue.keyword.civic-initiative"),
+    msg("catalogue.keyword.participation"),
+    msg("catalogue.keyword.government-participation"),
+)
 #: Statements of a provenance record that do not belong in DCAT-AP (kept in the store).
 SKIPPED = {DCT + "source"}
 
@@ -125,9 +129,17 @@ class _Graph:
         for c in classes:
             self.iri(s, RDF_TYPE, c)
 
-    def text(self, s: str | ox.NamedNode, p: str, by_lang: dict[str, str]) -> None:
+    def text(self, s: str | ox.NamedNode, p: str, words: Text | dict[str, str]) -> None:
+        """``words`` as literals: a catalogue text in every language, or given values by
+        language (``""`` for a plain literal)."""
+        by_lang = bundled().both(words) if isinstance(words, Text) else words
         for lang, value in by_lang.items():
             self.add(s, p, ox.Literal(value, language=lang) if lang else ox.Literal(value))
+
+    def keywords(self, s: str) -> None:
+        for lang in LANGS:
+            for word in KEYWORDS:
+                self.add(s, DCAT + "keyword", ox.Literal(render(word, lang), language=lang))
 
     def has(self, s: str, p: str) -> bool:
         subject, predicate = ox.NamedNode(s), ox.NamedNode(p)
@@ -160,15 +172,8 @@ def catalogue_triples(
 
     # The catalogue.
     g.a(catalog, DCAT + "Catalog")
-    g.text(catalog, DCT + "title", {"nl": "Catalogus van Kiemen", "en": "Kiemen catalogue"})
-    g.text(
-        catalog,
-        DCT + "description",
-        {
-            "nl": "Datasets en diensten van Kiemen, de kennisgraaf van sociale innovatie.",
-            "en": "Datasets and services of Kiemen, the knowledge graph of social innovation.",
-        },
-    )
+    g.text(catalog, DCT + "title", msg("catalogue.title"))
+    g.text(catalog, DCT + "description", msg("catalogue.description"))
     g.iri(catalog, DCT + "publisher", publisher_iri(base))
     g.iri(catalog, DCT + "creator", publisher_iri(base))
     g.iri(catalog, DCAT + "contactPoint", contact_iri(base))
@@ -187,9 +192,7 @@ def catalogue_triples(
     g.a(main, DCAT + "Dataset")
     g.text(main, DCT + "title", DATASET_TITLE)
     g.text(main, DCT + "description", DATASET_DESCRIPTION)
-    for lang, words in KEYWORDS.items():
-        for word in words:
-            g.add(main, DCAT + "keyword", ox.Literal(word, language=lang))
+    g.keywords(main)
     g.iri(main, DCT + "spatial", COUNTRY_NL)
     g.add(main, VOID + "triples", _literal(sum(graphs.values()), "integer"))
     modified = sorted(
@@ -213,10 +216,7 @@ def catalogue_triples(
         base,
         main,
         sparql_dist,
-        {
-            "nl": "SPARQL-endpoint (alle grafen)",
-            "en": "SPARQL endpoint (all graphs)",
-        },
+        msg("catalogue.sparql.all"),
     )
 
     served = [main]
@@ -234,15 +234,12 @@ def catalogue_triples(
             base,
             subject,
             {
-                "title": {"nl": f"Graaf {subject}", "en": f"Graph {subject}"},
-                "description": {
-                    "nl": f"Benoemde graaf <{subject}> van Kiemen"
-                    + (f", {triples} tripels" if triples is not None else "")
-                    + ".",
-                    "en": f"Named graph <{subject}> of Kiemen"
-                    + (f", {triples} triples" if triples is not None else "")
-                    + ".",
-                },
+                "title": msg("catalogue.graph.title", graph=subject),
+                "description": (
+                    msg("catalogue.graph.description", graph=subject)
+                    if triples is None
+                    else msg("catalogue.graph.description_counted", graph=subject, triples=triples)
+                ),
             },
         )
         if subject in graphs:
@@ -257,10 +254,7 @@ def catalogue_triples(
                 base,
                 subject,
                 distribution_iri(base, f"graph-{name}-sparql"),
-                {
-                    "nl": f"SPARQL-endpoint (graaf {name})",
-                    "en": f"SPARQL endpoint (graph {name})",
-                },
+                msg("catalogue.sparql.graph", name=name),
                 # a dataset with its own licence (a publisher's) keeps it on its distribution
                 licence=next(
                     (o.value for o in record.get(DCT + "license", []) if o.value), LICENCE_EU
@@ -277,28 +271,15 @@ def _data_service(g: _Graph, base: str, served: list[str]) -> None:
     endpoint = base + "sparql"
     downloads_page = base + "downloads/"
     g.a(service, DCAT + "DataService")
-    g.text(
-        service, DCT + "title", {"nl": "SPARQL-endpoint van Kiemen", "en": "Kiemen SPARQL endpoint"}
-    )
-    g.text(
-        service,
-        DCT + "description",
-        {
-            "nl": "Vraag de hele kennisgraaf op met SPARQL 1.1 (alleen lezen); elke bron staat "
-            "in een eigen benoemde graaf.",
-            "en": "Query the whole knowledge graph with SPARQL 1.1 (read only); every source is "
-            "in its own named graph.",
-        },
-    )
+    g.text(service, DCT + "title", msg("catalogue.service.title"))
+    g.text(service, DCT + "description", msg("catalogue.service.description"))
     g.add(service, DCT + "identifier", ox.Literal(service))
     g.iri(service, DCAT + "endpointURL", endpoint)
     g.iri(service, DCAT + "endpointDescription", endpoint)
     g.iri(service, DCT + "conformsTo", SPARQL_PROTOCOL)
     g.iri(service, DCT + "publisher", publisher_iri(base))
     g.iri(service, DCT + "creator", publisher_iri(base))
-    for lang, words in KEYWORDS.items():
-        for word in words:
-            g.add(service, DCAT + "keyword", ox.Literal(word, language=lang))
+    g.keywords(service)
     g.iri(service, DCAT + "contactPoint", contact_iri(base))
     for theme in THEMES:
         g.iri(service, DCAT + "theme", theme)
@@ -340,32 +321,32 @@ def _shared_nodes(g: _Graph, base: str) -> None:
     )
     g.iri(LICENCE_EU, RDFS + "seeAlso", LICENCE)
     g.a(ACCESS_PUBLIC, DCT + "RightsStatement")
-    g.text(ACCESS_PUBLIC, RDFS + "label", {"nl": "publiek", "en": "public"})
+    g.text(ACCESS_PUBLIC, RDFS + "label", msg("catalogue.access.public"))
     g.a(THEME_SCHEME, SKOS + "ConceptScheme")
     g.text(THEME_SCHEME, DCT + "title", {"en": "Data theme"})
-    for theme, (nl, en) in THEMES.items():
+    for theme, label in THEMES.items():
         g.a(theme, SKOS + "Concept")
-        g.text(theme, SKOS + "prefLabel", {"nl": nl, "en": en})
+        g.text(theme, SKOS + "prefLabel", label)
         g.iri(theme, SKOS + "inScheme", THEME_SCHEME)
     for lang, name in LANGUAGES.items():
         g.a(lang, DCT + "LinguisticSystem")
         g.text(lang, RDFS + "label", {"": name})
     g.a(COUNTRY_NL, DCT + "Location")
-    g.text(COUNTRY_NL, RDFS + "label", {"nl": "Nederland", "en": "Netherlands"})
+    g.text(COUNTRY_NL, RDFS + "label", msg("catalogue.country.nl"))
     g.a(SPARQL_PROTOCOL, DCT + "Standard")
     g.text(SPARQL_PROTOCOL, RDFS + "label", {"en": "SPARQL 1.1 Protocol"})
     g.a(base, FOAF + "Document")
     g.a(base + "def/", DCT + "Standard")
-    g.text(base + "def/", RDFS + "label", {"nl": "Kiemen-ontologie", "en": "Kiemen ontology"})
+    g.text(base + "def/", RDFS + "label", msg("catalogue.ontology"))
 
 
-def _complete_dataset(g: _Graph, base: str, ds: str, texts: dict[str, dict[str, str]]) -> None:
+def _complete_dataset(g: _Graph, base: str, ds: str, texts: dict[str, Text]) -> None:
     """Add what DCAT-AP-NL requires (or recommends) where the record itself is silent."""
     g.a(ds, DCAT + "Dataset")
     if not g.has(ds, DCT + "title"):
-        g.text(ds, DCT + "title", texts.get("title", {"en": ds}))
+        g.text(ds, DCT + "title", texts.get("title") or {"en": ds})
     if not g.has(ds, DCT + "description"):
-        g.text(ds, DCT + "description", texts.get("description", {"en": ds}))
+        g.text(ds, DCT + "description", texts.get("description") or {"en": ds})
     if not g.has(ds, DCT + "identifier"):
         g.add(ds, DCT + "identifier", ox.Literal(ds))
     defaults: tuple[tuple[str, list[str]], ...] = (
@@ -424,9 +405,9 @@ def _file_distribution(g: _Graph, base: str, ds: str, release: str, f: dict[str,
     url = f"{base}downloads/{f['file']}"
     g.iri(ds, DCAT + "distribution", dist)
     g.a(dist, DCAT + "Distribution")
-    words = bundled()  # the catalogue states both languages (data, worded from the catalogues)
-    g.text(dist, DCT + "title", words.both(msg("dumps.release", title=kind.title, release=release)))
-    g.text(dist, DCT + "description", words.both(kind.description))
+    # the catalogue states both languages (data, worded from the catalogues)
+    g.text(dist, DCT + "title", msg("dumps.release", title=kind.title, release=release))
+    g.text(dist, DCT + "description", kind.description)
     g.iri(dist, DCAT + "accessURL", url)
     g.iri(dist, DCAT + "downloadURL", url)
     g.a(url, RDFS + "Resource")
@@ -457,19 +438,12 @@ def _file_distribution(g: _Graph, base: str, ds: str, release: str, f: dict[str,
 
 
 def _sparql_distribution(
-    g: _Graph, base: str, ds: str, dist: str, title: dict[str, str], licence: str = LICENCE_EU
+    g: _Graph, base: str, ds: str, dist: str, title: Text, licence: str = LICENCE_EU
 ) -> None:
     g.iri(ds, DCAT + "distribution", dist)
     g.a(dist, DCAT + "Distribution")
     g.text(dist, DCT + "title", title)
-    g.text(
-        dist,
-        DCT + "description",
-        {
-            "nl": "Toegang via het SPARQL-endpoint; de licentie geldt ook voor zoekresultaten.",
-            "en": "Access through the SPARQL endpoint; the licence also covers query results.",
-        },
-    )
+    g.text(dist, DCT + "description", msg("catalogue.sparql.description"))
     g.iri(dist, DCAT + "accessURL", base + "sparql")
     g.iri(dist, DCAT + "accessService", service_iri(base))
     g.iri(dist, DCT + "license", licence)

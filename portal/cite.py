@@ -15,18 +15,22 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from core.messages import bundled, msg
 from core.write.dumps import release_of
 
 PUBLISHER = "Kiemen"
-DATASET_TITLE = {
-    "nl": "Kiemen: kennisgraaf van sociale innovatie",
-    "en": "Kiemen: a knowledge graph of social innovation",
-}
+#: The dataset's title in citations (worded in the citation's language).
+DATASET_TITLE = msg("cite.dataset.title")
 FORMATS = {
     "bib": ("application/x-bibtex", "bibtex"),
     "ris": ("application/x-research-info-systems", "ris"),
     "json": ("application/vnd.citationstyles.csl+json", "csl"),
 }
+
+
+def dataset_title(lang: str) -> str:
+    """The dataset's title as a citation in ``lang`` names it."""
+    return bundled().render(DATASET_TITLE, lang)
 
 
 @dataclass

@@ -130,7 +130,7 @@ def for_page(
     version, released = cite.release(generation)
     is_dataset = kind == "dataset"
     if is_dataset:
-        title = cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"])
+        title = cite.dataset_title(lang)
     return CitationMeta(
         title=title,
         url=url,

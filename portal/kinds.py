@@ -21,7 +21,7 @@ from core.indexes.facets import BrowseIndex
 from core.store import KiemenStore, term_value
 from core.vocab import DCT, FOAF, RDFS, SCHEMA, SKOS, WGS
 from portal import listing
-from portal.builtin_labels import BUILTIN_LABELS
+from portal.builtin_labels import builtin_labels
 from portal.resource import page_path
 from portal.titles import with_scheme
 
@@ -104,8 +104,8 @@ class Namer:
             found = facets.pick(self.idx.info[item].get("label"), self.lang)
             if found:
                 return found
-        if iri in BUILTIN_LABELS and iri not in self.idx.labels:
-            return facets.pick(BUILTIN_LABELS[iri], self.lang)
+        if iri in builtin_labels() and iri not in self.idx.labels:
+            return facets.pick(builtin_labels()[iri], self.lang)
         return self.idx.label(iri, self.lang)
 
     def url(self, iri: str) -> str:

@@ -35,6 +35,7 @@ from rapidfuzz import fuzz
 
 from core.config import Settings
 from core.indexes import search
+from core.messages import Text, bundled, msg
 from core.store import KiemenStore
 from core.vocab import DCT, FOAF, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS
 from portal import listing
@@ -58,12 +59,28 @@ class ReconcileError(ValueError):
 
 
 @dataclass(frozen=True)
-class Kind:
-    """A reconciliation type: a class of the graph and its kind in the text index."""
+class Named:
+    """A type or property of the service: its id, and its name and description as catalogue
+    texts (``reconcile.type.*`` / ``reconcile.property.*``)."""
 
     id: str
-    names: dict[str, str]
-    descriptions: dict[str, str]
+    name: Text
+    description: Text
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in each language (the manifest shows one, suggestions match either)."""
+        return bundled().both(self.name)
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        return bundled().both(self.description)
+
+
+@dataclass(frozen=True)
+class Kind(Named):
+    """A reconciliation type: a class of the graph and its kind in the text index."""
+
     classes: tuple[str, ...]  # under the def namespace unless a full IRI
     search_kind: str
 
@@ -71,41 +88,29 @@ class Kind:
 TYPES: tuple[Kind, ...] = (
     Kind(
         "Initiative",
-        {"nl": "Initiatief", "en": "Initiative"},
-        {
-            "nl": "Een initiatief van sociale innovatie (project, platform, beweging)",
-            "en": "A social-innovation initiative (project, platform, movement)",
-        },
+        msg("reconcile.type.Initiative.name"),
+        msg("reconcile.type.Initiative.description"),
         ("Initiative",),
         "initiative",
     ),
     Kind(
         "Actor",
-        {"nl": "Actor", "en": "Actor"},
-        {
-            "nl": "Een organisatie of persoon die aan initiatieven deelneemt",
-            "en": "An organisation or person taking part in initiatives",
-        },
+        msg("reconcile.type.Actor.name"),
+        msg("reconcile.type.Actor.description"),
         ("Actor", "Organisation", "Person"),
         "actor",
     ),
     Kind(
         "Place",
-        {"nl": "Plaats", "en": "Place"},
-        {
-            "nl": "Een gemeente, provincie, land of andere plaats",
-            "en": "A municipality, province, country or other place",
-        },
+        msg("reconcile.type.Place.name"),
+        msg("reconcile.type.Place.description"),
         ("Place",),
         "place",
     ),
     Kind(
         "Concept",
-        {"nl": "Begrip", "en": "Concept"},
-        {
-            "nl": "Een begrip uit de codelijsten (samenwerkingsvorm, thema, rol ...)",
-            "en": "A concept of the code lists (collaboration form, theme, role ...)",
-        },
+        msg("reconcile.type.Concept.name"),
+        msg("reconcile.type.Concept.description"),
         (SKOS + "Concept",),
         "concept",
     ),
@@ -114,12 +119,9 @@ TYPE_BY_ID = {k.id: k for k in TYPES}
 
 
 @dataclass(frozen=True)
-class Prop:
+class Prop(Named):
     """A property that a query may constrain on and a table may fetch (data extension)."""
 
-    id: str
-    names: dict[str, str]
-    descriptions: dict[str, str]
     predicates: tuple[str, ...]  # full IRIs, or names under the def namespace
     types: tuple[str, ...]  # the type ids that have it
     entity: bool  # values are things (with id and name) rather than text
@@ -128,154 +130,136 @@ class Prop:
 PROPERTIES: tuple[Prop, ...] = (
     Prop(
         "place",
-        {"nl": "Plaats", "en": "Place"},
-        {
-            "nl": "Waar een initiatief of actor zich bevindt, of waarin een plaats ligt",
-            "en": "Where an initiative or actor is, or the place a place lies in",
-        },
+        msg("reconcile.property.place.name"),
+        msg("reconcile.property.place.description"),
         (DCT + "spatial", SCHEMA + "containedInPlace"),
         ("Initiative", "Actor", "Place"),
         True,
     ),
     Prop(
         "form",
-        {"nl": "Samenwerkingsvorm", "en": "Collaboration form"},
-        {
-            "nl": "Samenwerkingsvormen van een initiatief, genoemd of afgeleid",
-            "en": "Collaboration forms of an initiative, stated or inferred",
-        },
+        msg("reconcile.property.form.name"),
+        msg("reconcile.property.form.description"),
         ("statedForm", "inferredForm"),
         ("Initiative",),
         True,
     ),
     Prop(
         "theme",
-        {"nl": "Thema", "en": "Theme"},
-        {"nl": "Thema's van een initiatief", "en": "Themes of an initiative"},
+        msg("reconcile.property.theme.name"),
+        msg("reconcile.property.theme.description"),
         (DCT + "subject",),
         ("Initiative",),
         True,
     ),
     Prop(
         "actor",
-        {"nl": "Actor", "en": "Actor"},
-        {"nl": "Wie aan een initiatief deelneemt", "en": "Who takes part in an initiative"},
+        msg("reconcile.property.actor.name"),
+        msg("reconcile.property.actor.description"),
         ("actor",),
         ("Initiative",),
         True,
     ),
     Prop(
         "initiative",
-        {"nl": "Initiatief", "en": "Initiative"},
-        {
-            "nl": "Initiatieven waaraan een actor deelneemt",
-            "en": "Initiatives an actor takes part in",
-        },
+        msg("reconcile.property.initiative.name"),
+        msg("reconcile.property.initiative.description"),
         ("initiative",),
         ("Actor",),
         True,
     ),
     Prop(
         "role",
-        {"nl": "Rol", "en": "Role"},
-        {
-            "nl": "Rollen in de betrokkenheden (initiatiefnemer, financier, overheidsrol ...)",
-            "en": "Roles of the involvements (initiator, funder, government role ...)",
-        },
+        msg("reconcile.property.role.name"),
+        msg("reconcile.property.role.description"),
         ("hasRole",),
         ("Initiative", "Actor"),
         True,
     ),
     Prop(
         "source",
-        {"nl": "Bronpassage", "en": "Source passage"},
-        {
-            "nl": "De secties van brondocumenten waaruit het gegeven komt",
-            "en": "The sections of source documents the record is derived from",
-        },
+        msg("reconcile.property.source.name"),
+        msg("reconcile.property.source.description"),
         (PROV + "wasDerivedFrom",),
         ("Initiative", "Actor", "Place", "Concept"),
         True,
     ),
     Prop(
         "document",
-        {"nl": "Brondocument", "en": "Source document"},
-        {"nl": "De documenten van die secties", "en": "The documents of those sections"},
+        msg("reconcile.property.document.name"),
+        msg("reconcile.property.document.description"),
         ("inDocument",),
         ("Initiative", "Actor", "Place", "Concept"),
         True,
     ),
     Prop(
         "actorType",
-        {"nl": "Soort actor", "en": "Actor type"},
-        {"nl": "Gemeente, bedrijf, stichting ...", "en": "Municipality, company, foundation ..."},
+        msg("reconcile.property.actorType.name"),
+        msg("reconcile.property.actorType.description"),
         ("actorType",),
         ("Actor",),
         True,
     ),
     Prop(
         "placeType",
-        {"nl": "Soort plaats", "en": "Place type"},
-        {"nl": "Gemeente, provincie, land ...", "en": "Municipality, province, country ..."},
+        msg("reconcile.property.placeType.name"),
+        msg("reconcile.property.placeType.description"),
         ("placeType",),
         ("Place",),
         True,
     ),
     Prop(
         "scheme",
-        {"nl": "Codelijst", "en": "Code list"},
-        {"nl": "De codelijst van een begrip", "en": "The code list of a concept"},
+        msg("reconcile.property.scheme.name"),
+        msg("reconcile.property.scheme.description"),
         (SKOS + "inScheme",),
         ("Concept",),
         True,
     ),
     Prop(
         "cbsCode",
-        {"nl": "CBS-code", "en": "CBS code"},
-        {
-            "nl": "Code van het CBS voor een gemeente (GM0484)",
-            "en": "Statistics Netherlands code of a municipality (GM0484)",
-        },
+        msg("reconcile.property.cbsCode.name"),
+        msg("reconcile.property.cbsCode.description"),
         ("cbsCode",),
         ("Actor", "Place"),
         False,
     ),
     Prop(
         "homepage",
-        {"nl": "Website", "en": "Homepage"},
-        {"nl": "De website", "en": "The website"},
+        msg("reconcile.property.homepage.name"),
+        msg("reconcile.property.homepage.description"),
         (FOAF + "homepage",),
         ("Initiative", "Actor"),
         False,
     ),
     Prop(
         "startDate",
-        {"nl": "Begindatum", "en": "Start date"},
-        {"nl": "Wanneer het initiatief begon", "en": "When the initiative began"},
+        msg("reconcile.property.startDate.name"),
+        msg("reconcile.property.startDate.description"),
         (SCHEMA + "startDate",),
         ("Initiative",),
         False,
     ),
     Prop(
         "endDate",
-        {"nl": "Einddatum", "en": "End date"},
-        {"nl": "Wanneer het initiatief eindigde", "en": "When the initiative ended"},
+        msg("reconcile.property.endDate.name"),
+        msg("reconcile.property.endDate.description"),
         (SCHEMA + "endDate",),
         ("Initiative",),
         False,
     ),
     Prop(
         "altLabel",
-        {"nl": "Andere naam", "en": "Alternative name"},
-        {"nl": "Andere namen en spellingen", "en": "Other names and spellings"},
+        msg("reconcile.property.altLabel.name"),
+        msg("reconcile.property.altLabel.description"),
         (SKOS + "altLabel",),
         ("Initiative", "Actor", "Place", "Concept"),
         False,
     ),
     Prop(
         "description",
-        {"nl": "Omschrijving", "en": "Description"},
-        {"nl": "De omschrijving of definitie", "en": "The description or definition"},
+        msg("reconcile.property.description.name"),
+        msg("reconcile.property.description.description"),
         (DCT + "description", SKOS + "definition"),
         ("Initiative", "Actor", "Place", "Concept"),
         False,

@@ -29,7 +29,7 @@ from core.sparql.text import valid_iri
 from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal import titles
-from portal.builtin_labels import BUILTIN_LABELS
+from portal.builtin_labels import builtin_labels
 from publishing.licensing import licence_for
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
@@ -282,7 +282,7 @@ class _Labels:
         for prop in LABEL_PROPERTIES:
             if prop in by_prop:
                 return pick_lang(by_prop[prop], lang)
-        builtin = BUILTIN_LABELS.get(iri)
+        builtin = builtin_labels().get(iri)
         if builtin:
             return pick_lang(builtin, lang)
         return "", ""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.messages import msg, render
 from core.store import KiemenStore
 from core.vocab import DCT
 from portal import kinds
@@ -53,8 +54,7 @@ def passage_words(
         parts.append(f"{kind} ‘{level['heading']}’" if kind else f"‘{level['heading']}’")
     start, end = lines
     if start:
-        word = "regels" if lang == "nl" else "lines"
-        parts.append(f"{word} {start}–{end or start}")
+        parts.append(render(msg("sources.lines", start=start, end=end or start), lang))
     return ", ".join(p for p in parts if p)
 
 

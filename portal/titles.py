@@ -21,16 +21,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.messages import msg, render
 from core.store import KiemenStore
-from portal.builtin_labels import BUILTIN_LABELS
+from portal.builtin_labels import builtin_labels
 
 #: The kinds (``/id/{kind}/``) titled here.
 TITLED = ("involvement", "fact", "uncertainty", "channel")
-WORDS = {
-    "uncertainty": {"nl": "Onzekerheid", "en": "Uncertainty"},
-    "or": {"nl": "of", "en": "or"},
-    "channel": {"nl": "kanaal", "en": "channel"},
-}
 
 
 def _pick(labels: dict[str, str], lang: str) -> str:
@@ -52,7 +48,7 @@ def parts(kstore: KiemenStore, iri: str, lang: str) -> dict[str, list[str]]:
         elif isinstance(value, ox.Literal):
             entry.setdefault("", value.value)
         else:
-            for code, text in BUILTIN_LABELS.get(value.value, {"": _tail(value.value)}).items():
+            for code, text in builtin_labels().get(value.value, {"": _tail(value.value)}).items():
                 entry.setdefault(code, text)
     out: dict[str, list[str]] = {}
     for part, values in found.items():
@@ -93,10 +89,13 @@ def title(kstore: KiemenStore, iri: str, kind: str, lang: str) -> str:
         if not about:
             return ""
         alternative = one("alternative")
-        extra = f" ({WORDS['or'][lang]}: {alternative})" if alternative else ""
-        return f"{WORDS['uncertainty'][lang]}: {about}{extra}"
+        if alternative:
+            return render(
+                msg("titles.uncertainty.alternative", about=about, alternative=alternative), lang
+            )
+        return render(msg("titles.uncertainty", about=about), lang)
     # channel
-    what = one("type") or one("platform") or WORDS["channel"][lang]
+    what = one("type") or one("platform") or render(msg("titles.channel"), lang)
     return f"{one('subject')} — {what}" if one("subject") else ""
 
 

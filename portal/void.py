@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.licence import LICENCE
+from core.messages import Text, bundled, msg
 from core.store import KiemenStore, graph_iri
 from core.vocab import DCT, FOAF, FORMATS, PROV, RDF_TYPE, SD, VOID, XSD
 
@@ -21,41 +22,26 @@ OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 META_GRAPH = "meta"
 
 #: The datasets Kiemen links to (see loaders.links_out), as the ``target`` of the
-#: ``void-linksets`` query: title in nl/en, homepage and URI space (None for the open web).
-LINK_TARGETS: dict[str, tuple[dict[str, str], str | None, str | None]] = {
+#: ``void-linksets`` query: title (a catalogue text), homepage and URI space (None for the open
+#: web).
+LINK_TARGETS: dict[str, tuple[Text, str | None, str | None]] = {
     "geonames": (
-        {"nl": "GeoNames", "en": "GeoNames"},
+        msg("void.target.geonames.title"),
         "https://www.geonames.org/",
         "https://sws.geonames.org/",
     ),
     "participedia": (
-        {"nl": "Participedia", "en": "Participedia"},
+        msg("void.target.participedia.title"),
         "https://participedia.net/",
         "https://participedia.net/",
     ),
-    "web": (
-        {
-            "nl": "Websites van initiatieven, organisaties en kanalen",
-            "en": "Websites of initiatives, organisations and channels",
-        },
-        None,
-        None,
-    ),
+    "web": (msg("void.target.web.title"), None, None),
 }
 
-#: Title and description of the whole dataset, shared by VoID and the DCAT catalogue.
-DATASET_TITLE = {
-    "nl": "Kiemen: kennisgraaf van sociale innovatie",
-    "en": "Kiemen: knowledge graph of social innovation",
-}
-DATASET_DESCRIPTION = {
-    "nl": "Initiatieven van sociale innovatie, de actoren erachter, hun samenwerkingsvormen "
-    "en de rollen die instituties spelen, ontleend aan Nederlandse bronnen, met de bron van "
-    "elk gegeven. Als linked data, SPARQL, N-Quads, Turtle en CSV.",
-    "en": "Social-innovation initiatives, the actors behind them, their forms of "
-    "collaboration and the roles institutions play, drawn from Dutch sources, with the "
-    "source of every statement. As linked data, SPARQL, N-Quads, Turtle and CSV.",
-}
+#: Title and description of the whole dataset, shared by VoID and the DCAT catalogue (both state
+#: them in Dutch and English, worded from the catalogues).
+DATASET_TITLE = msg("void.dataset.title")
+DATASET_DESCRIPTION = msg("void.dataset.description")
 
 #: What the provenance record of a graph contributes to its VoID subset.
 SUBSET_PROPERTIES = (
@@ -108,13 +94,13 @@ def void_triples(
         t.append(ox.Triple(s, _n(p), o))
 
     add(doc, RDF_TYPE, _n(VOID + "DatasetDescription"))
-    add(doc, DCT + "title", ox.Literal("Beschrijving van de Kiemen-dataset", language="nl"))
-    add(doc, DCT + "title", ox.Literal("Description of the Kiemen dataset", language="en"))
+    for lang, text in bundled().both(msg("void.document.title")).items():
+        add(doc, DCT + "title", ox.Literal(text, language=lang))
     add(doc, FOAF + "primaryTopic", ds)
 
     add(ds, RDF_TYPE, _n(VOID + "Dataset"))
     for prop, texts in ((DCT + "title", DATASET_TITLE), (DCT + "description", DATASET_DESCRIPTION)):
-        for lang, text in texts.items():
+        for lang, text in bundled().both(texts).items():
             add(ds, prop, ox.Literal(text, language=lang))
     add(ds, DCT + "license", _n(LICENCE))
     add(ds, FOAF + "homepage", _n(base))
@@ -193,21 +179,21 @@ def linksets(
         local = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         linkset = _n(f"{ds.value}/linkset/{key}-{local}")
         target = _n(f"{ds.value}/target/{key}")
-        titles, homepage, space = LINK_TARGETS[key]
+        title, homepage, space = LINK_TARGETS[key]
         add(ds, VOID + "subset", linkset)
         add(linkset, RDF_TYPE, _n(VOID + "Linkset"))
         add(linkset, VOID + "subjectsTarget", ds)
         add(linkset, VOID + "objectsTarget", target)
         add(linkset, VOID + "linkPredicate", _n(prop))
         add(linkset, VOID + "triples", _int(row["triples"]))
-        for lang, text in titles.items():
-            label = f"Kiemen → {text}"
-            add(linkset, DCT + "title", ox.Literal(f"{label} ({local})", language=lang))
+        linkset_title = msg("void.linkset.title", target=title, property=local)
+        for lang, text in bundled().both(linkset_title).items():
+            add(linkset, DCT + "title", ox.Literal(text, language=lang))
         if key in described:
             continue
         described.add(key)
         add(target, RDF_TYPE, _n(VOID + "Dataset"))
-        for lang, text in titles.items():
+        for lang, text in bundled().both(title).items():
             add(target, DCT + "title", ox.Literal(text, language=lang))
         if homepage:
             add(target, FOAF + "homepage", _n(homepage))

@@ -609,3 +609,48 @@ def test_participedia_and_the_booklet_share_one_amsterdam(
     assert points is not None
     marker = [p for p in points["rows"] if p["place"] == amsterdam]
     assert len(marker) == 1 and marker[0]["count"] == len(direct)
+
+
+def test_the_texts_kiemen_writes_read_as_before_in_both_languages(
+    loaded: tuple[KiemenStore, LoadReport, list[str]],
+) -> None:
+    # Worded from the catalogues (participedia.*), not from strings in the loader.
+    kstore = loaded[0]
+    assert texts(kstore, "initiative/participedia-case-5009", KM + "periodNote") == {
+        ("Loopt nog volgens Participedia.", "nl"),
+        ("Ongoing according to Participedia.", "en"),
+    }
+    assert texts(kstore, KM + "participedia/method", SKOS + "prefLabel") == {
+        ("Participedia-methoden", "nl"),
+        ("Participedia methods", "en"),
+    }
+    assert texts(kstore, PPF + "funder_types", RDFS + "comment") == {
+        (
+            "De kolom funder_types van de CSV-export van Participedia, bewaard zoals ze er staat "
+            "(de sleutel als Participedia de waarde kent).",
+            "nl",
+        ),
+        (
+            "The column funder_types of Participedia's CSV export, kept as written (the key "
+            "where Participedia knows the value).",
+            "en",
+        ),
+    }
+    assert texts(kstore, "uncertainty/participedia-case-5006-form", RDFS + "comment") == {
+        (
+            "Participedia noemt geen benadering die op een Kiemen-samenwerkingsvorm past; als "
+            "databank van publieke participatie is publieksparticipatie aangenomen.",
+            "nl",
+        ),
+        (
+            "Participedia names no approach that maps onto a Kiemen form of collaboration; as a "
+            "database of public participation, public participation is assumed.",
+            "en",
+        ),
+    }
+    organiser_role = "involvement/participedia-case-5001--organiser-government-role"
+    assert (
+        "Afgeleid uit het IAP2-niveau (public_spectrum) van het geval via de koppeling in "
+        "data/mappings.",
+        "nl",
+    ) in texts(kstore, organiser_role, RDFS + "comment")

@@ -18,7 +18,7 @@ from core.indexes import facets, search
 from portal import cite, errors, listing, network_extra
 from portal import kinds as _kinds  # noqa: F401  (registers the kind pages' context)
 from portal.db import get_settings, get_store
-from portal.i18n import current_lang, t
+from portal.i18n import current_lang, t, text_in
 from portal.resource import iri_for_path, page_path
 from queries import QueryParameterError, catalogue
 
@@ -232,7 +232,7 @@ def dataset_citable(lang: str) -> cite.Citable:
     version, released = cite.release(idx.generation)
     return cite.Citable(
         key="kiemen" + cite.generation_year(idx.generation),
-        title=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
+        title=cite.dataset_title(lang),
         url=settings.base_uri,
         year=cite.generation_year(idx.generation),
         accessed=dt.date.today(),
@@ -251,7 +251,7 @@ def initiative_citable(iri: str, lang: str) -> cite.Citable | None:
     row = idx.row(item, lang)
     doc_facet = idx.facets["document"]
     documents = [idx.label(doc_facet.values[int(v)], lang) for v in doc_facet.values_of(item)]
-    notes = [("Bron" if lang == "nl" else "Source") + ": " + d for d in documents]
+    notes = [text_in(lang, "cite.note.source", document=d) for d in documents]
     year = cite.generation_year(idx.generation)
     version, released = cite.release(idx.generation)
     return cite.Citable(
@@ -261,7 +261,7 @@ def initiative_citable(iri: str, lang: str) -> cite.Citable | None:
         year=year,
         accessed=dt.date.today(),
         kind="entry",
-        container=cite.DATASET_TITLE.get(lang, cite.DATASET_TITLE["en"]),
+        container=cite.dataset_title(lang),
         notes=notes,
         language=lang,
         version=version,

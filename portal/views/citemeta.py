@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from portal import citemeta
-from portal.cite import DATASET_TITLE
+from portal.cite import dataset_title
 from portal.db import get_settings, get_store
 from portal.i18n import current_lang
 from publishing.licensing import licence_for
@@ -32,7 +32,7 @@ def citation_meta(resource: Any, url: str) -> dict[str, Any] | None:
         abstract=resource.description or "",
         licence=licence_for(settings, resource.iri).url,
     )
-    title = DATASET_TITLE.get(lang, DATASET_TITLE["en"])
+    title = dataset_title(lang)
     return {"tags": meta.tags(), "jsonld": meta.jsonld(settings, title)}
 
 

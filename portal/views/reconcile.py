@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from core.indexes import facets
 from portal.db import get_store
-from portal.i18n import LANGS, current_lang
+from portal.i18n import LANGS, current_lang, text_in
 from portal.reconcile import (
     MAX_CURSOR,
     PROPERTIES,
@@ -101,7 +101,7 @@ def manifest(lang: str) -> dict[str, Any]:
     service = root + "reconcile"
     return {
         "versions": ["0.2"],
-        "name": "Kiemen" + (" (sociale innovatie)" if lang == "nl" else " (social innovation)"),
+        "name": text_in(lang, "reconcile.service.name"),
         "identifierSpace": settings.canonical_base,
         "schemaSpace": settings.canonical_base + "def/",
         "documentation": root + "api",

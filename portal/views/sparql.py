@@ -344,10 +344,7 @@ def service_description() -> ResponseReturnValue:
             ox.Triple(
                 node,
                 title,
-                ox.Literal(
-                    "Kiemen SPARQL endpoint" if lang == "en" else "Kiemen SPARQL-eindpunt",
-                    language=lang,
-                ),
+                ox.Literal(text_in(lang, "sparql.service.title"), language=lang),
             )
         )
         triples.append(
