@@ -1,5 +1,6 @@
-"""A publisher's upload as records: the template's rows (or RDF subjects) as RDF in the
-project's model, each record derived from a section of the publisher's register."""
+"""A publisher's upload as records in the project's model, each derived from a section of the
+publisher's register: what they share (the places a publisher describes itself), and an RDF
+upload's subjects as records. The template's rows become records in :mod:`publishing.mapped`."""
 
 from __future__ import annotations
 

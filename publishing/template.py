@@ -2,8 +2,11 @@
 
 One specification (:data:`TABLES`) drives everything a publisher sees: the CSV and Excel
 template files in ``data/templates/``, the column documentation at ``/publish/template`` and
-in ``data/templates/README.md``, and the checks an upload meets before its records are turned
-into RDF and checked against the project's SHACL shapes. Every problem names the file, the
+in ``data/templates/README.md``, and the checks an upload meets before its rows are turned
+into RDF (by the tabular engine with ``data/templates/template.mapping.toml``, see
+:mod:`publishing.mapped`) and checked against the project's SHACL shapes. Files are read by the
+tabular engine's reader (:mod:`loaders.table_files`); the header and cell rules are the
+template's own. Every problem names the file, the
 row (as the spreadsheet numbers it: the header is row 1), the column and what is wrong, as a
 text key with its values (:mod:`core.messages`) that the portal and the CLI word in Dutch or
 English. The tables' and columns' documentation are text keys too

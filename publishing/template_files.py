@@ -234,8 +234,10 @@ def readme_text() -> str:
         f"**English.** {intro['en']}",
         "",
         "Files: `kiemen-template.xlsx`, `initiatives.csv`, `actors.csv`, `roles.csv` (empty "
-        "templates) and `example/` (a filled-in example for Gemeente Utrecht, GM0344; its "
-        "records are invented for illustration). The allowed values of the coded columns "
+        "templates), `example/` (a filled-in example for Gemeente Utrecht, GM0344; its "
+        "records are invented for illustration) and `template.mapping.toml` (the RDF each row "
+        "becomes: the mapping an upload runs, which `kiemen load --mapping` runs as well). "
+        "The allowed values of the coded columns "
         "(forms of collaboration, themes, actor types, roles, municipality codes) are listed at "
         "`/publish/template` on every Kiemen portal.",
         "",

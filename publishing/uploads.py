@@ -5,7 +5,8 @@ publisher's *data graph* ``{base}graph/publishers/{code}/data``:
 
 1. the files are read and every cell meets the template's own rules
    (:mod:`publishing.template`): encoding, columns, identifiers, dates, codes, formulas;
-2. the rows become RDF in the project's model (initiatives, organisations, involvements), each
+2. the rows become RDF in the project's model (initiatives, organisations, involvements) through
+   the tabular engine and the template's bundled mapping (:mod:`publishing.mapped`), each
    record derived from a section of the publisher's register, so the project's SHACL shapes
    (``ontology/shapes.ttl``) apply unchanged; those are checked by the loaders
    (:func:`loaders.load` with :class:`PublisherLoader`), exactly as for any other source;
