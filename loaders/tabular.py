@@ -856,6 +856,7 @@ class RowMapper:
         self._once_done: set[str] = set()
         self._keys: dict[str, set[str] | None] = {}
         self._places: dict[str, ox.NamedNode] | None = None
+        self._used = mapping.columns()  # asked for every row
         #: table → sheet of the same workbook (a workbook holding several tables)
         self.sheets = sheets or {}
         if keys is not None:  # the caller knows every table's keys (no files to read)
@@ -955,7 +956,7 @@ class RowMapper:
         """Each thing the row describes, with its statements (a ``once`` thing only the first
         time); the problems of the row go to ``problems``."""
         iris: dict[str, ox.NamedNode | None] = {}
-        used = self.mapping.columns()
+        used = self._used
         for column in row.formulas:
             if column in used:
                 problems.append(

@@ -112,7 +112,7 @@ def build_records(
                 rec = _record(ctx, mapper, table, c, issues)
                 if rec is not None:
                     build.records.append(rec)
-    return rebased(build, settings), issues
+    return rebased(build, settings, records=False), issues  # the engine wrote ours
 
 
 class _Context:

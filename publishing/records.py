@@ -228,8 +228,9 @@ def add_place(build: Build, record: Record, iri: str) -> None:
             add_place(build, record, value(tr.object))
 
 
-def rebased(build: Build, settings: Settings) -> Build:
-    """Terms written with the canonical base (``km:`` classes and properties) moved onto ours."""
+def rebased(build: Build, settings: Settings, records: bool = True) -> Build:
+    """Terms written with the canonical base (``km:`` classes and properties) moved onto ours;
+    ``records=False``: the support nodes only (the records' terms are ours already)."""
 
     def fix(trs: list[ox.Triple]) -> list[ox.Triple]:
         return [
@@ -241,7 +242,7 @@ def rebased(build: Build, settings: Settings) -> Build:
             for tr in trs
         ]
 
-    for rec in build.records:
+    for rec in build.records if records else []:
         rec.triples = fix(rec.triples)
     build.support = {k: fix(v) for k, v in build.support.items()}
     return build

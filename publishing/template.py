@@ -696,14 +696,16 @@ def check_rows(
         checked = [_check_row(r, vocabulary, own_code, parsed.issues) for r in rows]
         _unique(name, checked, parsed.issues)
         out[name] = checked
+    ids = {
+        table: {r.values.get("id") for r in out[table]} | (known or {}).get(table, set())
+        for table in ("initiatives", "actors")
+    }
     for c in out["roles"]:
         for col_name, table in (("initiative_id", "initiatives"), ("actor_id", "actors")):
             ref = c.values.get(col_name)
             if not ref:
                 continue
-            if ref not in {r.values.get("id") for r in out[table]} | (known or {}).get(
-                table, set()
-            ):
+            if ref not in ids[table]:
                 c.ok = False
                 parsed.issues.append(
                     error(
