@@ -16,8 +16,14 @@ problem: its cached value is not trusted (paste the cells as values).
 One mapping file may describe several tables that refer to each other (``[tables.NAME]``, each
 with its own ``[[tables.NAME.things]]``; a table file is matched by its name or one of the
 table's ``files``): a value with ``ref = "TABLE.THING"`` turns a cell holding the other table's
-key into the IRI of that table's thing, and a key the other table (the file beside this one)
-does not hold is a problem of the row.
+key into the IRI of that table's thing, and a key the other table (the file beside this one,
+or the sheet of the same workbook) does not hold is a problem of the row.
+
+Values may also come from the caller (``[parameters]``, ``{$name}``: the publisher's code when
+the upload template runs, ``--param`` on the command line), from the first filled of several
+columns, from a default, or from the store (a place by its CBS code); the upload template is a
+mapping of this kind (``data/templates/template.mapping.toml``). Files are read by
+:mod:`loaders.table_files`.
 """
 
 from __future__ import annotations
