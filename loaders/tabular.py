@@ -33,7 +33,7 @@ import datetime as dt
 import re
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -698,8 +698,26 @@ def literal(text: str, vm: ValueMap, mapping: Mapping) -> ox.Literal | ox.NamedN
     return ox.Literal(t)
 
 
+def concept_key(text: str) -> str:
+    """How a concept's code, notation or label is compared with a cell: case, spaces, ``_`` and
+    ``-`` do not count (``Civic-initiative`` finds ``civic initiative``). The upload template's
+    cell rule uses it too, so both accept the same spellings."""
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+def concept_keys(iri: str, scheme: str, texts: Iterable[str]) -> Iterator[str]:
+    """The keys a concept is found by: its code (the IRI's last part), the code after its
+    scheme's (``form/civic-initiative``), and each of ``texts`` (notations, labels)."""
+    code = iri.rstrip("/").rsplit("/", 1)[-1]
+    yield concept_key(code)
+    yield concept_key(scheme.rstrip("/").rsplit("/", 1)[-1] + "/" + code)
+    for text in texts:
+        if text.strip():
+            yield concept_key(text)
+
+
 class ConceptIndex:
-    """Finds a scheme's concept by notation, label (any language) or local name."""
+    """Finds a scheme's concept by code, notation or label (any language): :func:`concept_keys`."""
 
     def __init__(self, store: ox.Store, scheme: str) -> None:
         self.scheme = scheme
@@ -709,17 +727,16 @@ class ConceptIndex:
             c = q.subject
             if not isinstance(c, ox.NamedNode):
                 continue
-            self.by_text.setdefault(_norm(c.value.rsplit("/", 1)[-1]), c)
-            for p in ("notation", "prefLabel", "altLabel"):
-                for q2 in store.quads_for_pattern(c, ox.NamedNode(SKOS + p), None, None):
-                    self.by_text.setdefault(_norm(str(getattr(q2.object, "value", ""))), c)
+            texts = [
+                str(getattr(q2.object, "value", ""))
+                for p in ("notation", "prefLabel", "altLabel")
+                for q2 in store.quads_for_pattern(c, ox.NamedNode(SKOS + p), None, None)
+            ]
+            for key in concept_keys(c.value, scheme, texts):
+                self.by_text.setdefault(key, c)
 
     def find(self, text: str) -> ox.NamedNode | None:
-        return self.by_text.get(_norm(text))
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+        return self.by_text.get(concept_key(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1192,7 +1209,7 @@ def split_cell(cell: str, separators: list[str]) -> list[str]:
 def near_miss(text: str, indexes: list[ConceptIndex]) -> str | None:
     """The code of the concept whose code or label is closest to ``text``, if any is close."""
     keys = {k: i for i in indexes for k in i.by_text}
-    found = process.extractOne(_norm(text), list(keys), scorer=fuzz.WRatio, score_cutoff=75)
+    found = process.extractOne(concept_key(text), list(keys), scorer=fuzz.WRatio, score_cutoff=75)
     if not found:
         return None
     node = keys[found[0]].by_text[found[0]]

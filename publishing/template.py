@@ -31,6 +31,7 @@ from core import dates, workbooks
 from core.messages import Messages, Text, msg
 from core.sparql.text import valid_iri
 from loaders.table_files import Record, TableFile, Unreadable
+from loaders.tabular import concept_key, concept_keys
 from publishing.publishers import PublisherError, check_code
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -636,19 +637,18 @@ class Concept:
 
 
 class Vocabulary:
-    """Concepts of the schemes the template uses, looked up by slug or label."""
+    """Concepts of the schemes the template uses, found by the keys the tabular engine finds
+    them by (:func:`loaders.tabular.concept_keys`), so a cell the template accepts maps alike."""
 
     def __init__(self, concepts: Iterable[Concept]) -> None:
         self.by_scheme: dict[str, dict[str, Concept]] = {}
         for c in concepts:
             keys = self.by_scheme.setdefault(c.scheme, {})
-            keys.setdefault(c.slug.lower(), c)
-            keys.setdefault(f"{c.scheme}/{c.slug}".lower(), c)
-            for label in c.labels:
-                keys.setdefault(label.strip().lower(), c)
+            for key in concept_keys(c.iri, c.scheme, c.labels):
+                keys.setdefault(key, c)
 
     def find(self, schemes: tuple[str, ...], value: str) -> Concept | None:
-        key = value.strip().lower()
+        key = concept_key(value)
         for scheme in schemes:
             found = self.by_scheme.get(scheme, {}).get(key)
             if found is not None:
@@ -665,7 +665,7 @@ class Vocabulary:
         keys: list[str] = []
         for scheme in schemes:
             keys += list(self.by_scheme.get(scheme, {}))
-        found = process.extractOne(value.lower(), keys, scorer=fuzz.WRatio, score_cutoff=75)
+        found = process.extractOne(concept_key(value), keys, scorer=fuzz.WRatio, score_cutoff=75)
         if not found:
             return None
         concept = self.find(schemes, found[0])

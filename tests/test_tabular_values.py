@@ -13,7 +13,8 @@ import pytest
 from core.config import Settings
 from core.store import KiemenStore
 from loaders import LoadError, Problem, Source, bundled_sources, load
-from loaders.tabular import ParameterError, read_mapping
+from loaders.tabular import ConceptIndex, ParameterError, read_mapping
+from publishing import records
 
 EX = "https://data.example.nl/t/"
 MAPPING = """
@@ -178,3 +179,34 @@ def test_optional_columns_may_be_missing_from_the_file(store: KiemenStore, tmp_p
         ("column exists", "name_en"),
         ("column exists", "code"),
     }
+
+
+def test_the_template_and_the_engine_find_concepts_by_the_same_spellings(
+    store: KiemenStore,
+) -> None:
+    """An upload's cell is checked by the template's rule and mapped by the engine: a spelling
+    one accepts and the other does not would pass the check and then fail (or map otherwise)."""
+    vocabulary = records.vocabulary(store)
+    reader = store.reader()
+    compared = 0
+    for scheme in ("form", "theme", "actor-type", "role", "government-role", "ecosystem-role"):
+        index = ConceptIndex(reader, store.settings.def_ns + scheme)
+        assert index.by_text, scheme
+        concepts = {c.iri: c for c in vocabulary.by_scheme[scheme].values()}
+        for iri, concept in concepts.items():
+            code = iri.rsplit("/", 1)[-1]
+            spellings = {code, code.upper(), code.replace("-", " "), f"{scheme}/{code}"}
+            spellings |= {label.upper() for label in concept.labels}
+            spellings |= {f" {label.replace(' ', '-')} " for label in concept.labels}
+            for text in spellings:
+                by_template = vocabulary.find((scheme,), text)
+                by_engine = index.find(text)
+                assert by_template is not None and by_engine is not None, (scheme, text)
+                assert by_template.iri == by_engine.value == iri, (scheme, text)
+                compared += 1
+        for near in ("civic initiativ", "no such concept at all"):
+            found = vocabulary.find((scheme,), near)
+            assert (found.iri if found else None) == (
+                index.find(near).value if index.find(near) else None
+            )
+    assert compared > 100
