@@ -16,6 +16,7 @@ from portal import (
     proxy,
     replicas,
     safeweb,
+    sparql_fast,
     urls,
     wiring,
 )
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.init_app(app)
     conditional.init_app(app)
     i18n.init_app(app)
+    sparql_fast.init_app(app)  # inside the proxy's fix-up of address and host
     proxy.init_app(app)
     urls.init_app(app)
     replicas.init_app(app)

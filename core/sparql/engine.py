@@ -90,6 +90,8 @@ class Outcome:
     error: str | None = None
     #: CPU seconds the worker spent on the job (all of the time limit if it was killed).
     worker_seconds: float = 0.0
+    #: The generation a read was answered from (the web process keeps answers under it).
+    generation: str = ""
 
     @classmethod
     def fail(cls, status: int, message: str) -> Outcome:
@@ -544,14 +546,27 @@ def run_graph_get(kstore: KiemenStore, job: Job) -> Outcome:
     return Outcome(200, body, media(job.rdf_format, False))
 
 
+def _read(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
+    """A query or graph read, from one generation, whose name goes with the answer."""
+    if kstore.current_generation() is None:  # nothing published: reader() says what to do
+        return (
+            run_query(kstore, job, prefixes) if job.kind == "query" else run_graph_get(kstore, job)
+        )
+    with kstore.one_generation():
+        if job.kind == "query":
+            outcome = run_query(kstore, job, prefixes)
+        else:
+            outcome = run_graph_get(kstore, job)
+        outcome.generation = kstore.generation_id() or ""
+    return outcome
+
+
 def execute(kstore: KiemenStore, job: Job, prefixes: dict[str, str]) -> Outcome:
     if CONFINED.error is not None:
         return Outcome.fail(503, "the query workers cannot be confined; see the server log")
     try:
-        if job.kind == "query":
-            return run_query(kstore, job, prefixes)
-        if job.kind == "graph-get":
-            return run_graph_get(kstore, job)
+        if job.kind in READ_KINDS:
+            return _read(kstore, job, prefixes)
         return run_write(kstore, job, prefixes)
     except Refused as exc:
         return Outcome.fail(exc.status, exc.message)
