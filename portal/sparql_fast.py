@@ -44,6 +44,8 @@ class FastPath:
         self.app = app
         self.inner = inner
         self.enabled = True
+        #: Requests answered here (not under a lock: a figure for tests and operators).
+        self.answered = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         response = self.answer(environ) if self.enabled else None
@@ -77,6 +79,7 @@ class FastPath:
         response = query_response(service, text, Plain(negotiated, urls, accept, client))
         add_cors(response)
         safeweb.add_headers(response)
+        self.answered += 1
         return response
 
     def _text(self, environ: dict[str, Any], service: Service) -> str | None:
