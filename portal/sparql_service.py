@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,9 +120,14 @@ def run_limited(job: Job, service: Service | None = None, client: str | None = N
         return outcome
 
 
+#: Functions whose value changes from one evaluation to the next (and ``\u`` escapes, which
+#: could spell them): such queries are never answered from memory.
+_VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\\[uU]", re.IGNORECASE)
+
+
 def _answer_key(job: Job) -> str | None:
     """Everything a query's answer depends on besides the generation; None: not kept."""
-    if job.kind != "query" or not job.text:
+    if job.kind != "query" or not job.text or _VOLATILE.search(job.text):
         return None
     parts = (
         job.text,

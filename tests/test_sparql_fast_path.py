@@ -236,3 +236,24 @@ def test_other_requests_go_to_flask(live: Live) -> None:
     requests.post(url, data={"update": "INSERT DATA {}"}, timeout=30)
     requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
     assert live.answered() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (STRUUID() AS ?x) WHERE {}",
+        "SELECT (str(now ()) AS ?x) WHERE {}",
+        "SELECT (STR(uuid ( )) AS ?x) WHERE {}",
+        "SELECT (STR(rand()) AS ?x) WHERE {}",
+    ],
+)
+def test_answers_that_change_per_evaluation_are_never_kept(live: Live, query: str) -> None:
+    _warm(live)
+    url, headers = live.url + "/sparql", {"Accept": "application/sparql-results+json"}
+    seen = set()
+    for _ in range(3):
+        r = requests.get(url, params={"query": query}, headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        seen.add(r.json()["results"]["bindings"][0]["x"]["value"])
+        time.sleep(0.01)
+    assert len(seen) == 3
