@@ -68,13 +68,13 @@ class FastPath:
         negotiated = negotiated_before(raw_accept)
         if negotiated is None or negotiated.wants_html:
             return None
-        urls = service.url_cache.get(get_current_url(environ, root_only=True))
+        urls = service.url_cache.get(_url_root(environ))
         if urls is None:
             return None
         text = self._text(environ, service)
         if text is None:
             return None
-        accept = parse_accept_header(raw_accept, MIMEAccept)
+        accept = _accept(raw_accept)
         client = environ.get("REMOTE_ADDR") or "unknown"
         response = query_response(service, text, Plain(negotiated, urls, accept, client))
         add_cors(response)
@@ -105,6 +105,41 @@ class FastPath:
         except UnicodeDecodeError:
             return None
         return text if kind == QUERY_BODY else _only_query(text)
+
+
+#: Entries of each memo below; a full memo is emptied, never grown (the keys are the client's).
+_MEMO_SIZE = 256
+_ROOTS: dict[tuple[str, str, str, str], str] = {}
+_ACCEPTS: dict[str | None, MIMEAccept] = {}
+
+
+def _url_root(environ: dict[str, Any]) -> str:
+    """werkzeug's URL root of the request (what Flask's ``request.url_root`` gives), remembered
+    per scheme and host: working it out is a fifth of a kept answer's Python."""
+    key = (
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SERVER_NAME", ""),
+        environ.get("SERVER_PORT", ""),
+    )
+    root = _ROOTS.get(key)
+    if root is None:
+        root = get_current_url(environ, root_only=True)
+        if len(_ROOTS) >= _MEMO_SIZE:
+            _ROOTS.clear()
+        _ROOTS[key] = root
+    return root
+
+
+def _accept(raw: str | None) -> MIMEAccept:
+    """The parsed Accept header (immutable), remembered per header text."""
+    found = _ACCEPTS.get(raw)
+    if found is None:
+        found = parse_accept_header(raw, MIMEAccept)
+        if len(_ACCEPTS) >= _MEMO_SIZE:
+            _ACCEPTS.clear()
+        _ACCEPTS[raw] = found
+    return found
 
 
 def _only_query(encoded: str) -> str | None:
