@@ -3,7 +3,10 @@
 One run, same data, same query sequence for every target:
 
 * **kiemen** — ``kiemen serve`` (waitress, worker processes, time limit, row cap, per-client
-  limit): the endpoint as the public meets it;
+  limit, answer cache): the endpoint as the public meets it; the workload repeats its query
+  texts, so most answers come from the per-generation answer cache (``KIEMEN_SPARQL_CACHE_MB``);
+* **kiemen-fresh** — the same server, each query text made new by a trailing comment: every
+  answer comes from a worker, so the cache hides nothing of the engine path;
 * **oxigraph** — ``oxigraph serve-read-only --union-default-graph`` (PyPI package ``oxigraph``)
   on the same published generation: the peer the target is measured against;
 * **direct** — ``pyoxigraph.Store.read_only`` in the client process, results serialised to JSON:
@@ -60,6 +63,7 @@ from core.store import KiemenStore, graph_iri  # noqa: E402
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 ACCEPT = "application/sparql-results+json"
 PARTS = ("portal", "lookup", "small")
+FRESH = "kiemen-fresh"
 #: (part, client count or None for every count, least ratio kiemen / oxigraph)
 TARGETS = (("lookup", None, 0.80), ("mix", None, 0.90), ("small", None, 0.50))
 
@@ -161,8 +165,20 @@ def workload(base: str, initiatives: int, lookups: int, seed: int = 11) -> list[
 # -- clients -----------------------------------------------------------------------------------
 
 
-def _http_client(
+def _fresh_client(
     target: str, source: str, queries: list[tuple[str, str]], seconds: float, result: Any
+) -> None:
+    """Like :func:`_http_client`, each query text made new by a comment (defeats answer caches)."""
+    _http_client(target, source, queries, seconds, result, fresh=True)
+
+
+def _http_client(
+    target: str,
+    source: str,
+    queries: list[tuple[str, str]],
+    seconds: float,
+    result: Any,
+    fresh: bool = False,
 ) -> None:
     url = urllib.parse.urlparse(target)
     conn = http.client.HTTPConnection(
@@ -176,6 +192,8 @@ def _http_client(
     while time.monotonic() < end:
         kind, text = queries[i % len(queries)]
         i += 1
+        if fresh:
+            text += f"\n# {source} {i}"
         started = time.monotonic()
         conn.request(
             "POST",
@@ -352,7 +370,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     servers = [_serve_kiemen(REPO, port, env)]
     targets: dict[str, tuple[Any, str]] = {
-        "kiemen": (_http_client, f"http://127.0.0.1:{port}/sparql")
+        "kiemen": (_http_client, f"http://127.0.0.1:{port}/sparql"),
+        # the same server, every query text new: answers come from the workers, never the cache
+        FRESH: (_fresh_client, f"http://127.0.0.1:{port}/sparql"),
     }
     if args.baseline:
         base_port = free_port()
@@ -387,9 +407,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     client_counts = [int(c) for c in args.clients.split(",")]
     try:
-        for name, (_fn, url) in targets.items():
-            if name != "direct":
-                wait_for(url, servers[list(targets).index(name)])
+        serving = ["kiemen", *(["baseline"] if args.baseline else []), "oxigraph"]
+        for proc, name in zip(servers, serving, strict=True):
+            wait_for(targets[name][1], proc)
         for name, (fn, url) in targets.items():  # warm caches and the worker pools
             if name != "direct":
                 measure(fn, url, 4, queries, 3.0)
@@ -470,6 +490,14 @@ def main(argv: list[str] | None = None) -> None:
                         _figure(
                             f"/sparql {part}, {clients} client(s)",
                             values["kiemen"] or 0.0,
+                            peer,
+                            target,
+                        )
+                    )
+                    figures.append(
+                        _figure(
+                            f"/sparql {part}, {clients} client(s), every text new (no cache)",
+                            values[FRESH] or 0.0,
                             peer,
                             target,
                         )

@@ -130,6 +130,8 @@ class Settings:
     read_only: bool = False
     #: Memory for answers kept per generation (portal/pagecache.py), in MiB; 0 turns it off.
     page_cache_mb: int = 64
+    #: Memory for /sparql answers kept per generation (portal/sparql_service.py), in MiB; 0: off.
+    sparql_cache_mb: int = 32
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +166,7 @@ class Settings:
             "sparql_endpoint": _env_endpoint("KIEMEN_SPARQL_ENDPOINT"),
             "read_only": _env_bool("KIEMEN_READ_ONLY"),
             "page_cache_mb": max(0, _env_int("KIEMEN_PAGE_CACHE_MB", 64)),
+            "sparql_cache_mb": max(0, _env_int("KIEMEN_SPARQL_CACHE_MB", 32)),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -118,11 +118,14 @@ class KiemenStore:
         self._lock = threading.Lock()
         self._reader: ox.Store | None = None
         self._reader_gen: str | None = None
+        self._current_link = self.root / "current"
+        #: The last generation the link named, as (link text, path): every query asks.
+        self._last_published: tuple[str, Path] | None = None
 
     # -- paths -------------------------------------------------------------
     @property
     def current_link(self) -> Path:
-        return self.root / "current"
+        return self._current_link
 
     def current_generation(self) -> Path | None:
         """The published generation directory, or None for a store never written.
@@ -138,12 +141,17 @@ class KiemenStore:
 
     def _published(self) -> Path | None:
         try:
-            target = os.readlink(self.current_link)
+            target = os.readlink(self._current_link)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"{self.current_link} is not a Kiemen store link: {exc}") from exc
-        return self.root / target
+        last = self._last_published
+        if last is not None and last[0] == target:
+            return last[1]
+        path = self.root / target
+        self._last_published = (target, path)
+        return path
 
     def search_dir(self) -> Path | None:
         gen = self.current_generation()

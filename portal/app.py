@@ -16,6 +16,7 @@ from portal import (
     proxy,
     replicas,
     safeweb,
+    sparql_fast,
     urls,
     wiring,
 )
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     conditional.init_app(app)
     i18n.init_app(app)
     builtin_labels()  # read now: a broken labels file stops the start, not a page later
+    sparql_fast.init_app(app)  # inside the proxy's fix-up of address and host
     proxy.init_app(app)
     urls.init_app(app)
     replicas.init_app(app)

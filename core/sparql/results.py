@@ -1,10 +1,10 @@
 """Writers for SPARQL results that may stop early, with the truncation said out loud.
 
-pyoxigraph serialises a whole result set or nothing, so a row cap needs writers of our own: they
-take the first ``max_rows`` solutions and, when there were more, say so inside the document where
-the format has room for it (JSON: ``"truncated": true`` plus a ``head.link``; XML: a ``<link>``;
-Turtle, TriG, N-Triples, N-Quads: a comment; RDF/XML: an XML comment) and always in the
-``Kiemen-Truncated`` response header.
+A SELECT's rows are written by the engine as TSV into :class:`RowCap`, which stops the writer
+past the row cap; the wanted format is then written from those lines by pyoxigraph too. When rows
+were cut the document says so where the format has room for it (JSON: ``"truncated": true`` plus
+a ``head.link``; XML: a ``<link>``; Turtle, TriG, N-Triples, N-Quads: a comment; RDF/XML: an XML
+comment) and always in the ``Kiemen-Truncated`` response header.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -171,19 +174,62 @@ def _tsv_term(term: Any) -> str:
     return str(term)
 
 
+class RowCapReached(Exception):
+    """Raised by :class:`RowCap` inside the engine's writer to stop it past the row cap."""
+
+
+class RowCap(io.BytesIO):
+    """A sink for the engine's TSV writer that keeps the header and at most ``limit`` rows.
+
+    Every row is one line (the TSV writer escapes newlines in values), so counting newlines
+    counts rows; past the cap the write raises :class:`RowCapReached`, which stops the engine.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.lines = 0
+        self.cut = False
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        written = super().write(data)
+        self.lines += bytes(data).count(b"\n")
+        if self.lines > self.limit + 1:  # the header line and one row past the cap
+            self.cut = True
+            raise RowCapReached
+        return written
+
+    def rows(self) -> tuple[bytes, bool]:
+        """The TSV document (header and at most ``limit`` rows) and whether rows were cut."""
+        text = self.getvalue()
+        if not self.cut:
+            return text, False
+        end = -1
+        for _ in range(self.limit + 1):
+            end = text.index(b"\n", end + 1)
+        return text[: end + 1], True
+
+
 def from_tsv(
     key: str, variables: Sequence[str], tsv_rows: Sequence[str], truncated: bool, link: str
 ) -> bytes:
-    """Serialise solutions given as TSV lines with pyoxigraph's own writers.
-
-    Building TSV lines costs Python one ``join`` a row; parsing them back and writing the wanted
-    format happens in Rust, several times faster than writing JSON or XML term by term here.
-    The truncation signal is then added to the document.
-    """
+    """Serialise solutions given as TSV lines with pyoxigraph's own writers."""
     if not variables:
         return solutions(key, variables, [[] for _ in tsv_rows], truncated, link)
     text = "\t".join("?" + v for v in variables) + "\n" + "".join(r + "\n" for r in tsv_rows)
-    parsed = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
+    return _rewrite(key, text.encode(), truncated, link)
+
+
+def from_tsv_bytes(key: str, tsv: bytes, truncated: bool, link: str) -> bytes:
+    """A TSV results document written by the engine (header line first) in the format ``key``:
+    TSV as it came, any other written again by pyoxigraph, with the truncation signal added."""
+    if key == "tsv":
+        return tsv
+    return _rewrite(key, tsv, truncated, link)
+
+
+def _rewrite(key: str, tsv: bytes, truncated: bool, link: str) -> bytes:
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     body = parsed.serialize(format=_RESULTS_FORMAT[key]) or b""
     if not truncated:
         return body

@@ -10,12 +10,21 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import formats
@@ -27,9 +36,11 @@ from portal import conneg, external_sparql
 from portal.db import get_store
 from portal.i18n import current_lang, text_in
 from portal.sparql_service import (
+    Service,
     add_cors,
     bearer,
     body_too_large,
+    client_id,
     error_response,
     get_service,
     init_service,
@@ -112,7 +123,7 @@ def _get() -> ResponseReturnValue:
         return service_description()
     if len(queries) > 1:
         return error_response(400, "give exactly one query parameter")
-    if _wants_html() and "format" not in args:
+    if _negotiated().wants_html and "format" not in args:
         # a person following a link: the query page, with this query in the editor
         return redirect(url_for("sparql.query_page", query=queries[0]), code=303)
     return _query(queries[0], args)
@@ -154,27 +165,66 @@ def _dataset_error(params: MultiDict[str, str], *names: str) -> Response | None:
 
 
 def _query(text: str, params: MultiDict[str, str]) -> Response:
-    service = get_service()
     too_long = text_too_long(text)
     if too_long is not None:
         return too_long
-    if not text.strip():
-        return error_response(400, "the query is empty")
     bad = _dataset_error(params, "default-graph-uri", "named-graph-uri")
     if bad is not None:
         return bad
+    return query_response(
+        get_service(),
+        text,
+        Plain(_negotiated(), _urls(), request.accept_mimetypes, client_id()),
+        params.getlist("default-graph-uri"),
+        params.getlist("named-graph-uri"),
+    )
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """What the Accept header (and ``?format=``) chose: remembered per pair of them."""
+
+    wants_html: bool
+    results: formats.Format | None
+    rdf: formats.Format | None
+
+
+@dataclass(frozen=True)
+class Plain:
+    """What a query's answer needs of its request (the fast path has no request context)."""
+
+    negotiated: Negotiated
+    urls: tuple[str, str]
+    accept: MIMEAccept
+    client: str
+
+
+def query_response(
+    service: Service,
+    text: str,
+    plain: Plain,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Response:
+    """A query's answer, under every limit: the one path of both the Flask view and the WSGI
+    fast path (:mod:`portal.sparql_fast`)."""
+    accept = plain.accept
+    too_long = text_too_long(text, service, accept)
+    if too_long is not None:
+        return too_long
+    if not text.strip():
+        return error_response(400, "the query is empty", accept=accept)
     try:
         has_from = _has_from(text)
     except SparqlTextError as exc:
-        return error_response(400, str(exc))
-    results_fmt, rdf_fmt = _formats()
+        return error_response(400, str(exc), accept=accept)
+    results_fmt, rdf_fmt = plain.negotiated.results, plain.negotiated.rdf
     if results_fmt is None and rdf_fmt is None:
         return error_response(
             406,
             conneg.not_acceptable_body([*formats.RESULTS_FORMATS, *formats.RDF_FORMATS]),
+            accept=accept,
         )
-    default_graphs = params.getlist("default-graph-uri")
-    named_graphs = params.getlist("named-graph-uri")
     dataset = bool(default_graphs or named_graphs)
     job = Job(
         kind="query",
@@ -185,14 +235,14 @@ def _query(text: str, params: MultiDict[str, str]) -> Response:
         results_format=results_fmt.key if results_fmt else None,
         rdf_format=rdf_fmt.key if rdf_fmt else None,
         max_rows=service.settings.max_rows,
-        base_iri=_endpoint_iri(),
-        link=_limits_link(),
+        base_iri=plain.urls[0],
+        link=plain.urls[1],
     )
     # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
     # store, within the same limits and formats; see portal/external_sparql.py.
     if service.settings.sparql_endpoint:
-        return outcome_response(external_sparql.run_limited(job))
-    return outcome_response(run_limited(job))
+        return outcome_response(external_sparql.run_limited(job), accept)
+    return outcome_response(run_limited(job, service, plain.client), accept)
 
 
 def _update(text: str, params: MultiDict[str, str]) -> Response:
@@ -263,16 +313,17 @@ def _urls() -> tuple[str, str]:
 _CACHE_SIZE = 256
 #: Longest query text whose scan is remembered (longer ones are rare and scanned each time).
 _SCAN_MEMO_CHARS = 4096
-_NEGOTIATED: dict[tuple[str | None, str | None], tuple[Any, Any]] = {}
+_NEGOTIATED: dict[tuple[str | None, str | None], Negotiated] = {}
 _SCANNED: dict[str, bool] = {}
 
 
-def _formats() -> tuple[formats.Format | None, formats.Format | None]:
-    """(results format, RDF format) for this request, negotiated once per (format, Accept)."""
+def _negotiated() -> Negotiated:
+    """This request's formats, negotiated once per (format, Accept)."""
     key = (request.args.get("format"), request.headers.get("Accept"))
     found = _NEGOTIATED.get(key)
     if found is None:
-        found = (
+        found = Negotiated(
+            _wants_html(),
             conneg.negotiate(request, formats.RESULTS_FORMATS, default=JSON_RESULTS),
             conneg.negotiate(request, formats.RDF_FORMATS, default=TURTLE),
         )
@@ -280,6 +331,12 @@ def _formats() -> tuple[formats.Format | None, formats.Format | None]:
             _NEGOTIATED.clear()
         _NEGOTIATED[key] = found
     return found
+
+
+def negotiated_before(accept: str | None) -> Negotiated | None:
+    """What a request without ``?format=`` and with this Accept header negotiated before, if one
+    did (the fast path answers only what the Flask view has negotiated once)."""
+    return _NEGOTIATED.get((None, accept))
 
 
 def _has_from(text: str) -> bool:

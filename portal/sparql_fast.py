@@ -1,0 +1,165 @@
+"""A WSGI fast path for plain SPARQL queries: answered before Flask's request machinery.
+
+A public endpoint mostly sees cheap lookups, and for them Flask's request context, routing and
+hooks cost as much as the engine (about 0.5 ms of the ~1 ms a small lookup took; bench/README.md).
+This middleware answers the requests that need none of it: ``GET /sparql?query=…`` (the one
+parameter), and ``POST /sparql`` with a UTF-8 ``application/sparql-query`` body or a form holding
+only ``query``. It runs :func:`portal.views.sparql.query_response`, the view's own path, so every
+limit is the same code (length cap before parsing, per-client limit, worker deadline, memory cap,
+row cap, answer cache); the protective and CORS headers come from the same functions as the
+view's ``after_request`` hooks.
+
+Anything else goes on to Flask unchanged: other parameters (``format``, datasets, ``lang``),
+updates, a client that may want HTML, a path prefix, an ``Authorization`` header, a body over the
+limit or without a length, an external endpoint (``KIEMEN_SPARQL_ENDPOINT``), and any request
+whose Accept header or URL root Flask has not seen yet (what it negotiated is remembered and
+reused here, never worked out a second way).
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wsgi import get_current_url
+
+from portal import safeweb
+from portal.sparql_service import Service, add_cors, media_key
+from portal.views.sparql import Plain, negotiated_before, query_response
+
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+QUERY_BODY = "application/sparql-query"
+FORM = "application/x-www-form-urlencoded"
+
+
+class FastPath:
+    """WSGI middleware in front of Flask; ``enabled`` off sends everything to Flask (tests)."""
+
+    def __init__(self, app: Flask, inner: WSGIApp) -> None:
+        self.app = app
+        self.inner = inner
+        self.enabled = True
+        #: Requests answered here (not under a lock: a figure for tests and operators).
+        self.answered = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        response = self.answer(environ) if self.enabled else None
+        if response is None:
+            return self.inner(environ, start_response)
+        return response(environ, start_response)
+
+    def answer(self, environ: dict[str, Any]) -> Response | None:
+        """The answer to a plain query, or None for Flask to handle the request."""
+        if environ.get("PATH_INFO") != "/sparql" or environ.get("SCRIPT_NAME"):
+            return None
+        service: Service | None = self.app.extensions.get("kiemen_sparql")
+        if service is None or service.settings.sparql_endpoint:
+            return None
+        if "HTTP_AUTHORIZATION" in environ:
+            return None
+        raw_accept = environ.get("HTTP_ACCEPT")
+        if raw_accept is not None and "html" in raw_accept:
+            return None  # a person's browser, or an error page Flask's hooks dress as HTML
+        negotiated = negotiated_before(raw_accept)
+        if negotiated is None or negotiated.wants_html:
+            return None
+        urls = service.url_cache.get(_url_root(environ))
+        if urls is None:
+            return None
+        text = self._text(environ, service)
+        if text is None:
+            return None
+        accept = _accept(raw_accept)
+        client = environ.get("REMOTE_ADDR") or "unknown"
+        response = query_response(service, text, Plain(negotiated, urls, accept, client))
+        add_cors(response)
+        safeweb.add_headers(response)
+        self.answered += 1
+        return response
+
+    def _text(self, environ: dict[str, Any], service: Service) -> str | None:
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET":
+            return _only_query(environ.get("QUERY_STRING", ""))
+        if method != "POST" or environ.get("QUERY_STRING"):
+            return None
+        content_type = environ.get("CONTENT_TYPE") or ""
+        kind = media_key(content_type)
+        if kind not in (QUERY_BODY, FORM) or ";" in content_type:
+            return None  # parameters (a charset) are Flask's to judge
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            return None
+        if length < 0 or length > service.settings.max_body_bytes:
+            return None  # Flask answers 413 in the form the client asked for
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)  # for Flask, if it has to take over
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return text if kind == QUERY_BODY else _only_query(text)
+
+
+#: Entries of each memo below; a full memo is emptied, never grown (the keys are the client's).
+_MEMO_SIZE = 256
+_ROOTS: dict[tuple[str, str, str, str], str] = {}
+_ACCEPTS: dict[str | None, MIMEAccept] = {}
+
+
+def _url_root(environ: dict[str, Any]) -> str:
+    """werkzeug's URL root of the request (what Flask's ``request.url_root`` gives), remembered
+    per scheme and host: working it out is a fifth of a kept answer's Python."""
+    key = (
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SERVER_NAME", ""),
+        environ.get("SERVER_PORT", ""),
+    )
+    root = _ROOTS.get(key)
+    if root is None:
+        root = get_current_url(environ, root_only=True)
+        if len(_ROOTS) >= _MEMO_SIZE:
+            _ROOTS.clear()
+        _ROOTS[key] = root
+    return root
+
+
+def _accept(raw: str | None) -> MIMEAccept:
+    """The parsed Accept header (immutable), remembered per header text."""
+    found = _ACCEPTS.get(raw)
+    if found is None:
+        found = parse_accept_header(raw, MIMEAccept)
+        if len(_ACCEPTS) >= _MEMO_SIZE:
+            _ACCEPTS.clear()
+        _ACCEPTS[raw] = found
+    return found
+
+
+def _only_query(encoded: str) -> str | None:
+    """The value of a query string (or form) that holds exactly one parameter, ``query``."""
+    if not encoded:
+        return None
+    try:
+        pairs = urllib.parse.parse_qsl(
+            encoded, keep_blank_values=True, errors="strict", max_num_fields=1
+        )
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if len(pairs) != 1 or pairs[0][0] != "query":
+        return None
+    return pairs[0][1]
+
+
+def init_app(app: Flask) -> None:
+    """Put the fast path in front of Flask; call before :mod:`portal.proxy` wraps the app, so
+    that the client address and URL root it sees are the trusted ones."""
+    fast = FastPath(app, app.wsgi_app)
+    app.extensions["kiemen_sparql_fast"] = fast
+    app.wsgi_app = fast  # type: ignore[method-assign]
