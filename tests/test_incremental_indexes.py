@@ -191,10 +191,10 @@ def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) ->
     want = json.loads((expected / facets.JSON_FILE).read_text(encoding="utf-8"))
     for key in want:
         assert got[key] == want[key], key
-    with np.load(published / facets.ARRAYS_FILE) as a, np.load(expected / facets.ARRAYS_FILE) as b:
-        assert sorted(a.files) == sorted(b.files)
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    a, b = _arrays(published), _arrays(expected)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     vocabulary = search.VOCABULARY
     assert json.loads((published / search.TEXT_DIR / vocabulary).read_text()) == json.loads(
         (expected / search.TEXT_DIR / vocabulary).read_text()
@@ -204,6 +204,13 @@ def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) ->
     for query in queries:
         for kind in (None, "initiative", "place", "actor"):
             assert _hits(inc, query, kind) == _hits(full, query, kind), (query, kind)
+
+
+def _arrays(directory: Path) -> dict[str, np.ndarray]:
+    """Every array of the facet index in ``directory``, by name (one ``.npy`` file each)."""
+    return {
+        p.name.removesuffix(".npy"): np.load(p) for p in (directory / facets.ARRAYS_DIR).iterdir()
+    }
 
 
 def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
@@ -332,3 +339,55 @@ def test_http_writes_with_their_provenance_update_the_indexes_as_a_full_rebuild_
             writes.append((kind, _patched(kstore)))
             _same_as_full_rebuild(kstore, tmp_path / f"http-{round_}", ["buurtproject", name])
     assert all(patched for _kind, patched in writes), writes
+
+
+def test_a_memory_mapped_index_answers_as_one_read_into_memory(kstore: KiemenStore) -> None:
+    published = kstore.search_dir()
+    assert published is not None
+    mapped = facets.open_index(published)
+    assert isinstance(mapped.facets["form"].fwd_values, np.memmap)
+    assert not mapped.facets["form"].fwd_values.flags.writeable  # never written through
+    meta = json.loads((published / facets.JSON_FILE).read_text(encoding="utf-8"))
+    loaded = facets.from_parts(meta, {k: np.array(v) for k, v in _arrays(published).items()})
+    assert not isinstance(loaded.facets["form"].fwd_values, np.memmap)
+    rng = random.Random(4)
+    for _ in range(20):
+        chosen: dict[str, list[int]] = {}
+        for key in rng.sample(["form", "theme", "province", "actor", "period"], rng.randrange(3)):
+            n = len(mapped.facets[key].values)
+            chosen[key] = sorted(rng.sample(range(n), min(n, 1 + rng.randrange(2))))
+        got, want = mapped.counts(chosen), loaded.counts(chosen)
+        assert got.keys() == want.keys()
+        for key in got:
+            np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+        mask = mapped.mask(chosen)
+        for sort in facets.SORTS:
+            assert mapped.page(mask, mapped.order(sort, "nl"), 20, 3) == loaded.page(
+                mask, loaded.order(sort, "nl"), 20, 3
+            )
+    item = rng.randrange(mapped.size)
+    assert mapped.related(item) == loaded.related(item)
+    assert mapped.network(None, [], "nl") == loaded.network(None, [], "nl")
+
+
+def test_a_damaged_array_file_is_refused_and_the_next_write_rebuilds(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A missing or mismatched array file: a clear error, never a wrong answer; the next write
+    cannot patch from it and rebuilds in full."""
+    rng = random.Random(11)
+    _write(kstore, [], _new_initiative(rng, 8000))
+    published = kstore.search_dir()
+    assert published is not None
+    path = facets.array_path(published, "theme.post_items")
+    good = np.load(path)
+    path.unlink()
+    np.save(path, good[:-1])  # one row short (a new file: the parent's link is not touched)
+    with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+        facets.open_index(published)
+    assert index_state.load(published) is None
+    path.unlink()
+    with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+        facets.open_index(published)
+    assert not _write(kstore, [], _new_initiative(rng, 8001))
+    _same_as_full_rebuild(kstore, tmp_path / "rebuilt", ["zonnepark"])

@@ -30,9 +30,14 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 JSON_FILE = "facets.json"
-ARRAYS_FILE = "facets.npz"
+#: One ``.npy`` file per array, memory-mapped read-only when a generation's index is opened
+#: (never written in place: an incremental update writes new files, or hard-links unchanged
+#: ones from the parent generation, see :mod:`core.indexes.incremental`).
+ARRAYS_DIR = "arrays"
+#: Where format 1 (releases before the arrays were memory-mapped) kept them all, read in full.
+LEGACY_ARRAYS_FILE = "facets.npz"
 
 
 @dataclass(frozen=True)
@@ -630,7 +635,7 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     arrays["inv.actor"] = np.asarray([x[1] for x in inv], dtype=np.int32)
     arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
     arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
-    np.savez(target / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
+    shapes = save_arrays(arrays, target)
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
     labels = _named(data.labels)
@@ -646,8 +651,42 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
         "form_scores": {k: list(v) for k, v in data.form_scores.items()},
         "kinds": data.kinds,
         "supports": data.supports,
+        "arrays": shapes,
     }
     (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def array_path(target: Path, name: str) -> Path:
+    """The file of one array of the index in ``target``."""
+    return target / ARRAYS_DIR / f"{name}.npy"
+
+
+def save_arrays(arrays: Mapping[str, np.ndarray], target: Path) -> dict[str, list[Any]]:
+    """Write each array as its own ``.npy`` file; their dtypes and shapes, for the meta."""
+    (target / ARRAYS_DIR).mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        np.save(array_path(target, name), a, allow_pickle=False)
+    return {name: [a.dtype.str, list(a.shape)] for name, a in arrays.items()}
+
+
+def load_arrays(directory: Path, shapes: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The arrays the meta lists, memory-mapped read-only; :class:`IndexMissing` when one is
+    missing or not what the meta says (a partly copied or mixed-up index: never a wrong
+    answer from it)."""
+    arrays: dict[str, np.ndarray] = {}
+    for name, (dtype, shape) in shapes.items():
+        path = array_path(directory, name)
+        try:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexMissing(f"{path}: {exc}; run kiemen load") from exc
+        if a.dtype.str != dtype or list(a.shape) != list(shape):
+            raise IndexMissing(
+                f"{path} holds {a.dtype.str} {list(a.shape)}, the index says {dtype} {shape};"
+                " run kiemen load"
+            )
+        arrays[name] = a
+    return arrays
 
 
 def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -665,12 +704,28 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
     path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
+def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
+    if meta.get("format") == FORMAT_VERSION:
+        return load_arrays(directory, meta["arrays"])
+    if meta.get("format") == 1 and (directory / LEGACY_ARRAYS_FILE).exists():
+        with np.load(directory / LEGACY_ARRAYS_FILE, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    raise IndexMissing(f"{directory} holds an index of another format; run kiemen load")
+
+
 def open_index(directory: Path) -> BrowseIndex:
+    """The index in ``directory``: its arrays memory-mapped (the pages the requests read are
+    what becomes resident), names and rows from the JSON meta."""
     meta = json.loads((directory / JSON_FILE).read_text(encoding="utf-8"))
-    if meta.get("format") != FORMAT_VERSION:
-        raise IndexMissing(f"{directory} holds an index of another format; run kiemen load")
-    with np.load(directory / ARRAYS_FILE) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    arrays = _arrays_of(directory, meta)
+    try:
+        return from_parts(meta, arrays)
+    except KeyError as exc:
+        raise IndexMissing(f"{directory}: the index lacks {exc}; run kiemen load") from exc
+
+
+def from_parts(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BrowseIndex:
+    """The index of a meta and its arrays (memory-mapped or in memory)."""
     facets = {}
     for f in FACETS:
         m = meta["facets"][f.key]
