@@ -187,8 +187,8 @@ def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) ->
     expected = tmp / "reference"
     facets.build(data, expected, generation=published.parent.name)
     search.build(docs, expected / search.TEXT_DIR)
-    got = json.loads((published / facets.JSON_FILE).read_text(encoding="utf-8"))
-    want = json.loads((expected / facets.JSON_FILE).read_text(encoding="utf-8"))
+    got = facets.read_meta(published)
+    want = facets.read_meta(expected)
     for key in want:
         assert got[key] == want[key], key
     a, b = _arrays(published), _arrays(expected)
@@ -229,6 +229,8 @@ def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
     incremental_rounds = []
     for round_ in range(14):
         what, remove, add = _mutation(rng, kstore.reader(), round_)
+        if round_ % 3 == 0:
+            index_state.forget()  # as in a new process: the parent's state read from its files
         used = _write(kstore, remove, add)
         incremental_rounds.append((what, used))
         labels = [q.object.value for q in add if q.predicate == PREF]
@@ -347,7 +349,7 @@ def test_a_memory_mapped_index_answers_as_one_read_into_memory(kstore: KiemenSto
     mapped = facets.open_index(published)
     assert isinstance(mapped.facets["form"].fwd_values, np.memmap)
     assert not mapped.facets["form"].fwd_values.flags.writeable  # never written through
-    meta = json.loads((published / facets.JSON_FILE).read_text(encoding="utf-8"))
+    meta = facets.read_meta(published)
     loaded = facets.from_parts(meta, {k: np.array(v) for k, v in _arrays(published).items()})
     assert not isinstance(loaded.facets["form"].fwd_values, np.memmap)
     rng = random.Random(4)
@@ -370,24 +372,72 @@ def test_a_memory_mapped_index_answers_as_one_read_into_memory(kstore: KiemenSto
     assert mapped.network(None, [], "nl") == loaded.network(None, [], "nl")
 
 
-def test_a_damaged_array_file_is_refused_and_the_next_write_rebuilds(
+def test_a_damaged_array_file_is_refused_and_never_passed_on(
     kstore: KiemenStore, tmp_path: Path
 ) -> None:
     """A missing or mismatched array file: a clear error, never a wrong answer; the next write
-    cannot patch from it and rebuilds in full."""
+    does not link it into its generation (the state read from disk: rebuilt in full; the state
+    kept in memory: patched, the damaged part computed anew)."""
     rng = random.Random(11)
-    _write(kstore, [], _new_initiative(rng, 8000))
-    published = kstore.search_dir()
-    assert published is not None
-    path = facets.array_path(published, "theme.post_items")
-    good = np.load(path)
-    path.unlink()
-    np.save(path, good[:-1])  # one row short (a new file: the parent's link is not touched)
-    with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
-        facets.open_index(published)
-    assert index_state.load(published) is None
-    path.unlink()
-    with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
-        facets.open_index(published)
-    assert not _write(kstore, [], _new_initiative(rng, 8001))
-    _same_as_full_rebuild(kstore, tmp_path / "rebuilt", ["zonnepark"])
+    for forget in (True, False):
+        _write(kstore, [], _new_initiative(rng, 8000 + 10 * forget))
+        published = kstore.search_dir()
+        assert published is not None
+        path = facets.array_path(published, "theme.post_items")
+        good = np.load(path)
+        path.unlink()
+        np.save(path, good[:-1])  # one row short (a new file: the parent's link is not touched)
+        with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+            facets.open_index(published)
+        path.unlink()
+        with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+            facets.open_index(published)
+        if forget:
+            index_state.forget()
+            assert index_state.load(published) is None
+        # a relabelled initiative: the themes stay as they were, so theirs would be linked
+        node = _iri("initiative", rng.randrange(N))
+        assert _write(kstore, *_relabel(kstore.reader(), node, "Hersteld")) is not forget
+        _same_as_full_rebuild(kstore, tmp_path / f"rebuilt-{forget}", ["Hersteld"])
+
+
+def _files(directory: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of an index folder (not the text index), by path: its inode and its bytes."""
+    return {
+        str(p.relative_to(directory)): (p.stat().st_ino, p.read_bytes())
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and search.TEXT_DIR not in p.relative_to(directory).parts
+    }
+
+
+def test_unchanged_parts_are_linked_and_never_written_through(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A write that changes one initiative's name links the parts it did not change from the
+    parent generation (same inode); later writes to the child never change the parent's files."""
+    rng = random.Random(21)
+    _write(kstore, [], _new_initiative(rng, 9000))
+    with kstore.pinned() as parent_gen:  # kept while later generations are published
+        parent = parent_gen / "search"
+        before = _files(parent)
+        node = _iri("initiative", rng.randrange(N))
+        assert _write(kstore, *_relabel(kstore.reader(), node, "Eerste naam"))
+        with kstore.pinned() as child_gen:
+            child = child_gen / "search"
+            assert child_gen != parent_gen
+            mine = _files(child)
+            linked = {k for k in mine if k in before and mine[k][0] == before[k][0]}
+            arrays = {k for k in mine if k.startswith(facets.ARRAYS_DIR + "/")}
+            # the facets, positions and involvements are linked; the sort orders are new
+            assert len(linked & arrays) >= len(arrays) - len(facets.ORDER_ARRAYS), sorted(
+                arrays - linked
+            )
+            assert "meta/items.json" not in linked and "meta/rest.json" in linked
+            assert "state/things.json" in linked and "state/initiatives.json" not in linked
+            for round_ in range(4):  # every kind of change on top of the child
+                _what, remove, add = _mutation(rng, kstore.reader(), 100 + round_)
+                _write(kstore, remove, add)
+                _write(kstore, [], _new_initiative(rng, 9100 + round_))
+            assert _files(parent) == before
+            assert _files(child) == mine
+    _same_as_full_rebuild(kstore, tmp_path / "after", ["Eerste"])

@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from core.indexes import files
+
 FORMAT_VERSION = 2
-JSON_FILE = "facets.json"
-#: One ``.npy`` file per array, memory-mapped read-only when a generation's index is opened
-#: (never written in place: an incremental update writes new files, or hard-links unchanged
-#: ones from the parent generation, see :mod:`core.indexes.incremental`).
-ARRAYS_DIR = "arrays"
+#: The head of the index; the parts and arrays beside it (see :mod:`core.indexes.files`).
+JSON_FILE = files.HEAD_FILE
+ARRAYS_DIR = files.ARRAYS_DIR
 #: Where format 1 (releases before the arrays were memory-mapped) kept them all, read in full.
 LEGACY_ARRAYS_FILE = "facets.npz"
 
@@ -567,20 +567,76 @@ class IndexInput:
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def build(data: IndexInput, target: Path, generation: str) -> None:
-    """Write the facet index of one generation into ``target`` (a new directory)."""
-    target.mkdir(parents=True, exist_ok=True)
+#: The arrays of one facet (``KEY.NAME``), as :func:`_facet_arrays` makes them.
+FACET_ARRAYS = ("fwd_indptr", "fwd_values", "entry_items", "post_indptr", "post_items", "counts")
+ORDER_ARRAYS = ("order.label-nl", "order.label-en", "order.start", "order.-start")
+INV_ARRAYS = ("inv.item", "inv.actor", "inv.role", "inv.stated")
+
+
+def build(
+    data: IndexInput,
+    target: Path,
+    generation: str,
+    parent: Path | None = None,
+    changed: frozenset[str] | None = None,
+) -> None:
+    """Write the facet index of one generation into ``target`` (a new directory).
+
+    ``parent`` and ``changed`` (an incremental update): the parent generation's index, and which
+    of ``data``'s tables differ from what it was built from (``items``: the set of initiatives;
+    ``initiatives``, ``labels``, ``places``, ``form_scores``, ``kinds``, ``supports``,
+    ``involvements``; ``pairs:KEY``: a facet's rows). A part made only from unchanged tables is
+    hard-linked from the parent's files instead of computed; the files are the same either way.
+    """
+    out = files.Writer(target, parent if changed is not None else None)
+
+    def dirty(*tables: str) -> bool:
+        return changed is None or any(t in changed for t in tables)
+
     items = sorted(data.initiatives)
     lookup = {iri: i for i, iri in enumerate(items)}
-    n = len(items)
-    arrays: dict[str, np.ndarray] = {}
-    meta_facets: dict[str, dict[str, Any]] = {}
+    values: dict[str, list[str]] = {}
     for f in FACETS:
+        arrays = [f"{f.key}.{name}" for name in FACET_ARRAYS]
+        reuse = not dirty("items", f"pairs:{f.key}")
+        if reuse and out.link_part(f"facet.{f.key}") and out.link_arrays(arrays):
+            continue
         pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
-        values, arr = _facet_arrays(n, pairs)
-        meta_facets[f.key] = {"values": values, "tokens": _tokens(values, data.base)}
-        for name, a in arr.items():
-            arrays[f"{f.key}.{name}"] = a
+        values[f.key], arr = _facet_arrays(len(items), pairs)
+        tokens = _tokens(values[f.key], data.base)
+        out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
+        out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
+    if dirty("items", "initiatives") or not (
+        out.link_part("items") and out.link_arrays(ORDER_ARRAYS)
+    ):
+        info = _info(data, items)
+        out.save_part("items", {"items": items, "info": info})
+        out.save_arrays(_orders(items, info))
+    xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
+    if dirty(*xy_from) or not out.link_arrays(["xy"]):
+        out.save_arrays({"xy": _positions(data, items, lookup)})
+    inv_from = ("items", "involvements", "pairs:actor", "pairs:role")
+    if dirty(*inv_from) or not out.link_arrays(INV_ARRAYS):
+        for key in ("actor", "role"):
+            if key not in values:
+                values[key] = out.parent_part(f"facet.{key}")["values"]
+        out.save_arrays(_involvements(data, lookup, values["actor"], values["role"]))
+    # Names of everything pages and lists show; initiatives' own names live in ``info``, and
+    # the many channels, facts, involvements and uncertainties are never shown by name.
+    if dirty("labels") or not out.link_part("labels"):
+        out.save_part("labels", _named(data.labels))
+    if dirty("places", "form_scores", "kinds", "supports") or not out.link_part("rest"):
+        rest = {
+            "places": data.places,
+            "form_scores": {k: list(v) for k, v in data.form_scores.items()},
+            "kinds": data.kinds,
+            "supports": data.supports,
+        }
+        out.save_part("rest", rest)
+    out.finish({"format": FORMAT_VERSION, "generation": generation, "base": data.base})
+
+
+def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
     info = []
     for iri in items:
         rec = data.initiatives[iri]
@@ -592,6 +648,12 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
                 "end": rec.get("end"),
             }
         )
+    return info
+
+
+def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    n = len(items)
+    arrays = {}
     for lang in ("nl", "en"):
         keys = [(sort_text(pick(info[i]["label"], lang) or items[i]), items[i]) for i in range(n)]
         arrays[f"order.label-{lang}"] = np.asarray(
@@ -602,9 +664,13 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     by_start = sorted(with_start, key=lambda i: (str(info[i]["start"]), items[i]))
     arrays["order.start"] = np.asarray(by_start + without, dtype=np.int32)
     arrays["order.-start"] = np.asarray(by_start[::-1] + without, dtype=np.int32)
-    # Position on the two axes: the mean of the stated forms' scores (else of all forms),
-    # spread a little so that initiatives of the same form do not hide one another.
-    xy = np.full((n, 2), np.nan, dtype=np.float64)
+    return arrays
+
+
+def _positions(data: IndexInput, items: list[str], lookup: dict[str, int]) -> np.ndarray:
+    """Position on the two axes: the mean of the stated forms' scores (else of all forms),
+    spread a little so that initiatives of the same form do not hide one another."""
+    xy = np.full((len(items), 2), np.nan, dtype=np.float64)
     stated: dict[int, list[str]] = defaultdict(list)
     every: dict[int, list[str]] = defaultdict(list)
     for iri, v in data.facet_pairs.get("statedform", set()):
@@ -613,7 +679,7 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     for iri, v in data.facet_pairs.get("form", set()):
         if iri in lookup:
             every[lookup[iri]].append(v)
-    for i in range(n):
+    for i in range(len(items)):
         forms = [f for f in stated.get(i, []) if f in data.form_scores] or [
             f for f in every.get(i, []) if f in data.form_scores
         ]
@@ -623,70 +689,30 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
         y = sum(data.form_scores[f][1] for f in forms) / len(forms)
         h = zlib.crc32(items[i].encode())
         xy[i] = (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
-    arrays["xy"] = xy
-    actor_values = {v: k for k, v in enumerate(meta_facets["actor"]["values"])}
-    role_values = {v: k for k, v in enumerate(meta_facets["role"]["values"])}
+    return xy
+
+
+def _involvements(
+    data: IndexInput, lookup: dict[str, int], actors: list[str], roles: list[str]
+) -> dict[str, np.ndarray]:
+    actor_values = {v: k for k, v in enumerate(actors)}
+    role_values = {v: k for k, v in enumerate(roles)}
     inv = [
         (lookup[i], actor_values[a], role_values[r], s)
         for i, a, r, s in sorted(data.involvements)
         if i in lookup and a in actor_values and r in role_values
     ]
-    arrays["inv.item"] = np.asarray([x[0] for x in inv], dtype=np.int32)
-    arrays["inv.actor"] = np.asarray([x[1] for x in inv], dtype=np.int32)
-    arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
-    arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
-    shapes = save_arrays(arrays, target)
-    # Names of everything pages and lists show; initiatives' own names live in ``info``, and
-    # the many channels, facts, involvements and uncertainties are never shown by name.
-    labels = _named(data.labels)
-    meta = {
-        "format": FORMAT_VERSION,
-        "generation": generation,
-        "base": data.base,
-        "items": items,
-        "info": info,
-        "labels": labels,
-        "facets": meta_facets,
-        "places": data.places,
-        "form_scores": {k: list(v) for k, v in data.form_scores.items()},
-        "kinds": data.kinds,
-        "supports": data.supports,
-        "arrays": shapes,
+    return {
+        "inv.item": np.asarray([x[0] for x in inv], dtype=np.int32),
+        "inv.actor": np.asarray([x[1] for x in inv], dtype=np.int32),
+        "inv.role": np.asarray([x[2] for x in inv], dtype=np.int32),
+        "inv.stated": np.asarray([x[3] for x in inv], dtype=bool),
     }
-    (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 def array_path(target: Path, name: str) -> Path:
     """The file of one array of the index in ``target``."""
-    return target / ARRAYS_DIR / f"{name}.npy"
-
-
-def save_arrays(arrays: Mapping[str, np.ndarray], target: Path) -> dict[str, list[Any]]:
-    """Write each array as its own ``.npy`` file; their dtypes and shapes, for the meta."""
-    (target / ARRAYS_DIR).mkdir(parents=True, exist_ok=True)
-    for name, a in arrays.items():
-        np.save(array_path(target, name), a, allow_pickle=False)
-    return {name: [a.dtype.str, list(a.shape)] for name, a in arrays.items()}
-
-
-def load_arrays(directory: Path, shapes: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """The arrays the meta lists, memory-mapped read-only; :class:`IndexMissing` when one is
-    missing or not what the meta says (a partly copied or mixed-up index: never a wrong
-    answer from it)."""
-    arrays: dict[str, np.ndarray] = {}
-    for name, (dtype, shape) in shapes.items():
-        path = array_path(directory, name)
-        try:
-            a = np.load(path, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise IndexMissing(f"{path}: {exc}; run kiemen load") from exc
-        if a.dtype.str != dtype or list(a.shape) != list(shape):
-            raise IndexMissing(
-                f"{path} holds {a.dtype.str} {list(a.shape)}, the index says {dtype} {shape};"
-                " run kiemen load"
-            )
-        arrays[name] = a
-    return arrays
+    return files.array_path(target, name)
 
 
 def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -698,15 +724,27 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
     extra = _named(labels)
     if not extra:
         return
-    path = target / JSON_FILE
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    meta["labels"].update(extra)
-    path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    named = files.load_part(target, "labels")
+    named.update(extra)
+    files.Writer(target, None).save_part("labels", named)
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    """Everything but the arrays of the index in ``directory``, as one dict (the head, the
+    initiatives and their rows, names, each facet's values, places and counts)."""
+    meta: dict[str, Any] = json.loads(files.read_text(directory / JSON_FILE))
+    if meta.get("format") != FORMAT_VERSION:
+        return meta
+    meta.update(files.load_part(directory, "items"))
+    meta["labels"] = files.load_part(directory, "labels")
+    meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
+    meta.update(files.load_part(directory, "rest"))
+    return meta
 
 
 def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
     if meta.get("format") == FORMAT_VERSION:
-        return load_arrays(directory, meta["arrays"])
+        return files.load_arrays(directory, meta["arrays"])
     if meta.get("format") == 1 and (directory / LEGACY_ARRAYS_FILE).exists():
         with np.load(directory / LEGACY_ARRAYS_FILE, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
@@ -715,11 +753,13 @@ def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def open_index(directory: Path) -> BrowseIndex:
     """The index in ``directory``: its arrays memory-mapped (the pages the requests read are
-    what becomes resident), names and rows from the JSON meta."""
-    meta = json.loads((directory / JSON_FILE).read_text(encoding="utf-8"))
-    arrays = _arrays_of(directory, meta)
+    what becomes resident), names and rows from the JSON parts."""
     try:
+        meta = read_meta(directory)
+        arrays = _arrays_of(directory, meta)
         return from_parts(meta, arrays)
+    except files.Damaged as exc:
+        raise IndexMissing(f"{exc}; run kiemen load") from exc
     except KeyError as exc:
         raise IndexMissing(f"{directory}: the index lacks {exc}; run kiemen load") from exc
 

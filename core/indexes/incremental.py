@@ -225,44 +225,66 @@ def _supports_counter(supports: dict[str, list[tuple[str, int]]]) -> Counter[tup
     return Counter({(d, k): n for d, rows in supports.items() for k, n in rows})
 
 
+def _replace(table: dict[str, Any], seeds: set[str], fresh: dict[str, Any]) -> bool:
+    """Replace the seeds' rows of ``table`` by ``fresh``; whether that changed the table."""
+    was = {k: table.pop(k) for k in seeds if k in table}
+    table.update(fresh)
+    return was != fresh
+
+
 def patch(
     state: IndexState,
     seeds: set[str],
     old: facets.IndexInput,
     new: facets.IndexInput,
     new_docs: list[search.SearchDoc],
-) -> None:
-    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write)."""
+) -> frozenset[str]:
+    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write);
+    which tables that changed (the names :func:`core.indexes.facets.build` takes)."""
     data = state.data
-    for table in (data.initiatives, data.labels, data.places, data.form_scores, state.things):
-        for key in seeds:
-            table.pop(key, None)
-    data.initiatives.update(new.initiatives)
-    data.labels.update(new.labels)
-    data.places.update(new.places)
-    data.form_scores.update(new.form_scores)
-    state.things.update({d.iri: d for d in new_docs if d.kind != "initiative"})
-    keys = set(data.facet_pairs) | set(new.facet_pairs)
-    data.facet_pairs = {
-        k: rows
-        for k in keys
-        if (
-            rows := {p for p in data.facet_pairs.get(k, set()) if p[0] not in seeds}
-            | new.facet_pairs.get(k, set())
+    items = set(data.initiatives)
+    changed = {
+        name
+        for name, table, fresh in (
+            ("initiatives", data.initiatives, new.initiatives),
+            ("labels", data.labels, new.labels),
+            ("places", data.places, new.places),
+            ("form_scores", data.form_scores, new.form_scores),
+            ("things", state.things, {d.iri: d for d in new_docs if d.kind != "initiative"}),
         )
+        if _replace(table, seeds, fresh)
     }
+    if set(data.initiatives) != items:
+        changed.add("items")
+    for key in set(data.facet_pairs) | set(new.facet_pairs):
+        rows = data.facet_pairs.get(key, set())
+        fresh = new.facet_pairs.get(key, set())
+        if {p for p in rows if p[0] in seeds} == fresh:
+            continue
+        changed.add(f"pairs:{key}")
+        if kept := {p for p in rows if p[0] not in seeds} | fresh:
+            data.facet_pairs[key] = kept
+        else:
+            data.facet_pairs.pop(key, None)
     touched = {t[0] for t in old.involvements} | {t[0] for t in new.involvements}
-    data.involvements = sorted(
-        {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
-    )
+    if {t for t in data.involvements if t[0] in touched} != set(new.involvements):
+        changed.add("involvements")
+        data.involvements = sorted(
+            {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
+        )
     kinds = Counter(data.kinds)
     kinds.update(new.kinds)
     kinds.subtract(old.kinds)
-    data.kinds = {k: n for k, n in kinds.items() if n > 0}
+    if (now := {k: n for k, n in kinds.items() if n > 0}) != data.kinds:
+        changed.add("kinds")
+        data.kinds = now
     supports = _supports_counter(data.supports)
     supports.update(_supports_counter(new.supports))
     supports.subtract(_supports_counter(old.supports))
-    data.supports = indexes._supports(+supports)
+    if (found := indexes._supports(+supports)) != data.supports:
+        changed.add("supports")
+        data.supports = found
+    return frozenset(changed)
 
 
 def initiative_docs(data: facets.IndexInput, chosen: Iterable[str]) -> dict[str, search.SearchDoc]:
@@ -334,13 +356,15 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     old_initiatives = set(state.data.initiatives)
     parent_docs = initiative_docs(state.data, seeds)
     old_things = {k: state.things[k] for k in seeds if k in state.things}
-    patch(state, seeds, old_data, new_data, new_docs)
+    tables = patch(state, seeds, old_data, new_data, new_docs)
     data = state.data
     now_docs = initiative_docs(data, seeds)
     target = gen.path / "search.incremental"
     if target.exists():
         shutil.rmtree(target)
-    facets.build(data, target, generation=indexes.generation_name(gen))
+    parent_index = parent / "search"
+    name = indexes.generation_name(gen)
+    facets.build(data, target, generation=name, parent=parent_index, changed=tables)
     text = target / search.TEXT_DIR
     _link_copy(parent / "search" / search.TEXT_DIR, text)
     # The documents that differ: things and initiatives among the seeds, old or new.
@@ -374,7 +398,7 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
         item_map[state.keys[iri]] = n
     np.save(text / search.ITEM_MAP, item_map)
     state.meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
-    index_state.save(state, target)
+    index_state.save(state, target, parent=parent_index, changed=tables)
     if gen.search_dir.exists():
         shutil.rmtree(gen.search_dir)
     target.rename(gen.search_dir)
