@@ -584,9 +584,10 @@ def build(
 
     ``parent`` and ``changed`` (an incremental update): the parent generation's index, and which
     of ``data``'s tables differ from what it was built from (``items``: the set of initiatives;
-    ``initiatives``, ``labels``, ``places``, ``form_scores``, ``kinds``, ``supports``,
-    ``involvements``; ``pairs:KEY``: a facet's rows). A part made only from unchanged tables is
-    hard-linked from the parent's files instead of computed; the files are the same either way.
+    ``info``: an initiative's row in lists; ``labels``, ``places``, ``form_scores``, ``kinds``,
+    ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows). A part made only from
+    unchanged tables is hard-linked from the parent's files instead of computed; the files are
+    the same either way.
     """
     out = files.Writer(target, parent if changed is not None else None)
 
@@ -606,9 +607,7 @@ def build(
         tokens = _tokens(values[f.key], data.base)
         out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
         out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
-    if dirty("items", "initiatives") or not (
-        out.link_part("items") and out.link_arrays(ORDER_ARRAYS)
-    ):
+    if dirty("items", "info") or not (out.link_part("items") and out.link_arrays(ORDER_ARRAYS)):
         info = _info(data, items)
         out.save_part("items", {"items": items, "info": info})
         out.save_arrays(_orders(items, info))
@@ -636,19 +635,18 @@ def build(
     out.finish({"format": FORMAT_VERSION, "generation": generation, "base": data.base})
 
 
+def info_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """What lists show of one initiative (its row of the ``items`` part)."""
+    return {
+        "label": rec.get("label", {}),
+        "description": {k: short(v) for k, v in rec.get("description", {}).items()},
+        "start": rec.get("start"),
+        "end": rec.get("end"),
+    }
+
+
 def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
-    info = []
-    for iri in items:
-        rec = data.initiatives[iri]
-        info.append(
-            {
-                "label": rec.get("label", {}),
-                "description": {k: short(v) for k, v in rec.get("description", {}).items()},
-                "start": rec.get("start"),
-                "end": rec.get("end"),
-            }
-        )
-    return info
+    return [info_row(data.initiatives[iri]) for iri in items]
 
 
 def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:

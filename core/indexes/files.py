@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,15 @@ import numpy as np
 HEAD_FILE = "facets.json"
 ARRAYS_DIR = "arrays"
 META_DIR = "meta"
+
+
+#: Big tables of the index state are split by key into this many parts (see :func:`shard`).
+SHARDS = 16
+
+
+def shard(key: str) -> int:
+    """The part of a sharded table that holds ``key`` (stable across processes)."""
+    return zlib.crc32(key.encode()) % SHARDS
 
 
 class Damaged(Exception):

@@ -40,7 +40,7 @@ import tantivy
 from core import digests
 from core.effects import Delta, parent_of
 from core.indexes import build as indexes
-from core.indexes import facets, search
+from core.indexes import facets, files, search
 from core.indexes import state as index_state
 from core.indexes.state import IndexState
 from core.store import Generation, KiemenStore, graph_iri
@@ -225,11 +225,11 @@ def _supports_counter(supports: dict[str, list[tuple[str, int]]]) -> Counter[tup
     return Counter({(d, k): n for d, rows in supports.items() for k, n in rows})
 
 
-def _replace(table: dict[str, Any], seeds: set[str], fresh: dict[str, Any]) -> bool:
-    """Replace the seeds' rows of ``table`` by ``fresh``; whether that changed the table."""
+def _replace(table: dict[str, Any], seeds: set[str], fresh: dict[str, Any]) -> set[str]:
+    """Replace the seeds' rows of ``table`` by ``fresh``; the keys whose rows that changed."""
     was = {k: table.pop(k) for k in seeds if k in table}
     table.update(fresh)
-    return was != fresh
+    return {k for k in was.keys() | fresh.keys() if was.get(k) != fresh.get(k)}
 
 
 def patch(
@@ -243,19 +243,22 @@ def patch(
     which tables that changed (the names :func:`core.indexes.facets.build` takes)."""
     data = state.data
     items = set(data.initiatives)
-    changed = {
-        name
-        for name, table, fresh in (
-            ("initiatives", data.initiatives, new.initiatives),
-            ("labels", data.labels, new.labels),
-            ("places", data.places, new.places),
-            ("form_scores", data.form_scores, new.form_scores),
-            ("things", state.things, {d.iri: d for d in new_docs if d.kind != "initiative"}),
-        )
-        if _replace(table, seeds, fresh)
-    }
+    info = {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}
+    changed: set[str] = set()
+    for name, table, now in (
+        ("initiatives", data.initiatives, new.initiatives),
+        ("labels", data.labels, new.labels),
+        ("places", data.places, new.places),
+        ("form_scores", data.form_scores, new.form_scores),
+        ("things", state.things, {d.iri: d for d in new_docs if d.kind != "initiative"}),
+    ):
+        if keys := _replace(table, seeds, now):
+            changed.add(name)
+            changed |= {f"{name}@{files.shard(k)}" for k in keys}
     if set(data.initiatives) != items:
         changed.add("items")
+    if info != {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}:
+        changed.add("info")
     for key in set(data.facet_pairs) | set(new.facet_pairs):
         rows = data.facet_pairs.get(key, set())
         fresh = new.facet_pairs.get(key, set())
@@ -275,9 +278,9 @@ def patch(
     kinds = Counter(data.kinds)
     kinds.update(new.kinds)
     kinds.subtract(old.kinds)
-    if (now := {k: n for k, n in kinds.items() if n > 0}) != data.kinds:
+    if (counted := {k: n for k, n in kinds.items() if n > 0}) != data.kinds:
         changed.add("kinds")
-        data.kinds = now
+        data.kinds = counted
     supports = _supports_counter(data.supports)
     supports.update(_supports_counter(new.supports))
     supports.subtract(_supports_counter(old.supports))

@@ -54,15 +54,15 @@ def _doc_json(d: search.SearchDoc) -> list[Any]:
 #: The parts of the state, each its own file in :data:`STATE_DIR`, and the tables (names as in
 #: :func:`core.indexes.facets.build`'s ``changed``) whose change means it is written anew.
 PARTS: dict[str, tuple[str, ...]] = {
-    "initiatives": ("items", "initiatives"),
-    "labels": ("labels",),
     "places": ("places",),
     "form_scores": ("form_scores",),
     "kinds": ("kinds",),
     "supports": ("supports",),
-    "things": ("things",),
     "keys": ("items",),
 }
+#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``):
+#: a write rewrites only the parts of the keys it changed (``NAME@N`` in ``changed``).
+SHARDED = ("initiatives", "labels", "things")
 STATE_DIR = "state"
 
 #: The state each process saved last, by the token of its head: the next write in the same
@@ -70,13 +70,21 @@ STATE_DIR = "state"
 _KEPT: dict[str, IndexState] = {}
 
 
-def _part(state: IndexState, name: str) -> Any:
-    data = state.data
+def _table(state: IndexState, name: str) -> dict[str, Any]:
     if name == "things":
-        return {iri: _doc_json(d) for iri, d in state.things.items()}
+        return state.things
+    table: dict[str, Any] = getattr(state.data, name)
+    return table
+
+
+def _part(state: IndexState, name: str) -> Any:
     if name == "keys":
         return {"keys": state.keys, "next_key": state.next_key}
-    return getattr(data, name)
+    return _table(state, name)
+
+
+def _json(name: str, value: Any) -> Any:
+    return _doc_json(value) if name == "things" else value
 
 
 def save(
@@ -93,6 +101,18 @@ def save(
         unchanged = changed is not None and not any(t in changed for t in tables)
         if not (unchanged and out.link_part(name)):
             out.save_part(name, _part(state, name))
+    for name in SHARDED:
+        dirty = {
+            n
+            for n in range(files.SHARDS)
+            if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
+        }
+        shards: dict[int, dict[str, Any]] = {n: {} for n in dirty}
+        for key, value in _table(state, name).items():
+            if (n := files.shard(key)) in shards:
+                shards[n][key] = _json(name, value)
+        for n, body in shards.items():
+            out.save_part(f"{name}.{n}", body)
     token = uuid.uuid4().hex
     head = {
         "format": FORMAT,
@@ -150,6 +170,10 @@ def load(directory: Path) -> IndexState | None:
         return kept
     try:
         raw = {name: files.load_part(directory, name, STATE_DIR) for name in PARTS}
+        for name in SHARDED:
+            raw[name] = {}
+            for n in range(files.SHARDS):
+                raw[name].update(files.load_part(directory, f"{name}.{n}", STATE_DIR))
         index = facets.open_index(directory)
     except (files.Damaged, facets.IndexMissing):
         return None
