@@ -107,6 +107,8 @@ def save(
             for n in range(files.SHARDS)
             if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
         }
+        if not dirty:
+            continue
         shards: dict[int, dict[str, Any]] = {n: {} for n in dirty}
         for key, value in _table(state, name).items():
             if (n := files.shard(key)) in shards:
