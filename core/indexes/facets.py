@@ -533,16 +533,54 @@ def _facet_arrays(
     index = {v: k for k, v in enumerate(values)}
     items = np.fromiter((i for i, _v in pairs), dtype=np.int32, count=len(pairs))
     vals = np.fromiter((index[v] for _i, v in pairs), dtype=np.int32, count=len(pairs))
+    return values, _arrays_of_rows(n_items, len(values), items, vals)
+
+
+def _patched_facet(
+    change: Change,
+    key: str,
+    lookup: dict[str, int],
+    parent: tuple[list[str], dict[str, np.ndarray]],
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """A facet's values and arrays from its parent's: every row but the seeds' as it was (its
+    item renumbered), the seeds' rows as they are now. The same arrays as :func:`_facet_arrays`
+    makes of all the rows, in time that follows the facet's size in NumPy, not in Python."""
+    old_values, arrays = parent
+    entry, fwd = arrays["entry_items"], arrays["fwd_values"]
+    keep = ~change.old_seeds[entry]
+    kept_values = np.unique(fwd[keep])
+    fresh = [(lookup[i], v) for i, v in change.rows.get(key, ()) if i in lookup]
+    values = sorted({old_values[int(v)] for v in kept_values} | {v for _i, v in fresh})
+    index = {v: k for k, v in enumerate(values)}
+    renumber = np.zeros(len(old_values), dtype=np.int32)
+    renumber[kept_values] = [index[old_values[int(v)]] for v in kept_values]
+    items = np.concatenate(
+        [change.renumber[entry[keep]], np.asarray([i for i, _v in fresh], dtype=np.int32)]
+    ).astype(np.int32)
+    vals = np.concatenate(
+        [renumber[fwd[keep]], np.asarray([index[v] for _i, v in fresh], dtype=np.int32)]
+    ).astype(np.int32)
+    # a row of a subject that is no seed may be both kept and fresh (a set has it once)
+    rows = np.unique(items.astype(np.int64) * max(1, len(values)) + vals)
+    items = (rows // max(1, len(values))).astype(np.int32)
+    vals = (rows % max(1, len(values))).astype(np.int32)
+    return values, _arrays_of_rows(len(lookup), len(values), items, vals)
+
+
+def _arrays_of_rows(
+    n_items: int, n_values: int, items: np.ndarray, vals: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A facet's arrays from its rows (item and value numbers, no row twice)."""
     by_item = np.lexsort((vals, items))
     fwd_items, fwd_values = items[by_item], vals[by_item]
     by_value = np.lexsort((items, vals))
     post_values, post_items = vals[by_value], items[by_value]
     fwd_indptr = np.searchsorted(fwd_items, np.arange(n_items + 1), side="left").astype(np.int32)
-    post_indptr = np.searchsorted(post_values, np.arange(len(values) + 1), side="left").astype(
+    post_indptr = np.searchsorted(post_values, np.arange(n_values + 1), side="left").astype(
         np.int32
     )
-    counts = np.bincount(fwd_values, minlength=len(values)).astype(np.int32)
-    return values, {
+    counts = np.bincount(fwd_values, minlength=n_values).astype(np.int32)
+    return {
         "fwd_indptr": fwd_indptr,
         "fwd_values": fwd_values,
         "entry_items": fwd_items,
@@ -567,43 +605,67 @@ class IndexInput:
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+@dataclass
+class Change:
+    """What an incremental update changed, for :func:`build` to start from the parent's index.
+
+    ``tables``: which of the input's tables differ from the parent's (``items``: the set of
+    initiatives; ``info``: an initiative's row in lists; ``labels``, ``places``,
+    ``form_scores``, ``kinds``, ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows);
+    ``seeds``: the subjects whose rows were replaced, ``rows`` their facet rows now, and
+    ``items`` the parent's initiatives in its order.
+    """
+
+    parent: Path
+    tables: frozenset[str]
+    seeds: set[str]
+    rows: dict[str, set[tuple[str, str]]]
+    items: list[str]
+    #: Over the parent's items: which are seeds; and each one's number in the new index.
+    old_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    renumber: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+    def number(self, lookup: dict[str, int]) -> None:
+        self.old_seeds = np.fromiter((i in self.seeds for i in self.items), dtype=bool)
+        self.renumber = np.fromiter(
+            (lookup.get(i, -1) for i in self.items), dtype=np.int32, count=len(self.items)
+        )
+
+
 #: The arrays of one facet (``KEY.NAME``), as :func:`_facet_arrays` makes them.
 FACET_ARRAYS = ("fwd_indptr", "fwd_values", "entry_items", "post_indptr", "post_items", "counts")
 ORDER_ARRAYS = ("order.label-nl", "order.label-en", "order.start", "order.-start")
 INV_ARRAYS = ("inv.item", "inv.actor", "inv.role", "inv.stated")
 
 
-def build(
-    data: IndexInput,
-    target: Path,
-    generation: str,
-    parent: Path | None = None,
-    changed: frozenset[str] | None = None,
-) -> None:
+def build(data: IndexInput, target: Path, generation: str, change: Change | None = None) -> None:
     """Write the facet index of one generation into ``target`` (a new directory).
 
-    ``parent`` and ``changed`` (an incremental update): the parent generation's index, and which
-    of ``data``'s tables differ from what it was built from (``items``: the set of initiatives;
-    ``info``: an initiative's row in lists; ``labels``, ``places``, ``form_scores``, ``kinds``,
-    ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows). A part made only from
-    unchanged tables is hard-linked from the parent's files instead of computed; the files are
-    the same either way.
+    ``change`` (an incremental update): a part made only from unchanged tables is hard-linked
+    from the parent's files, and a facet whose rows changed is patched from the parent's
+    arrays instead of made from all its rows; the files are the same either way.
     """
-    out = files.Writer(target, parent if changed is not None else None)
+    out = files.Writer(target, change.parent if change is not None else None)
 
     def dirty(*tables: str) -> bool:
-        return changed is None or any(t in changed for t in tables)
+        return change is None or any(t in change.tables for t in tables)
 
     items = sorted(data.initiatives)
     lookup = {iri: i for i, iri in enumerate(items)}
+    if change is not None:
+        change.number(lookup)
     values: dict[str, list[str]] = {}
     for f in FACETS:
         arrays = [f"{f.key}.{name}" for name in FACET_ARRAYS]
         reuse = not dirty("items", f"pairs:{f.key}")
         if reuse and out.link_part(f"facet.{f.key}") and out.link_arrays(arrays):
             continue
-        pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
-        values[f.key], arr = _facet_arrays(len(items), pairs)
+        parent = _parent_facet(out, f.key) if change is not None else None
+        if change is not None and parent is not None:
+            values[f.key], arr = _patched_facet(change, f.key, lookup, parent)
+        else:
+            pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
+            values[f.key], arr = _facet_arrays(len(items), pairs)
         tokens = _tokens(values[f.key], data.base)
         out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
         out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
@@ -643,6 +705,16 @@ def info_row(rec: dict[str, Any]) -> dict[str, Any]:
         "start": rec.get("start"),
         "end": rec.get("end"),
     }
+
+
+def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.ndarray]] | None:
+    """A facet's values and arrays in the parent's index (None: missing or damaged)."""
+    try:
+        arrays = out.parent_arrays([f"{key}.{name}" for name in FACET_ARRAYS])
+        values: list[str] = out.parent_part(f"facet.{key}")["values"]
+    except (files.Damaged, KeyError):
+        return None
+    return values, {name.split(".", 1)[1]: a for name, a in arrays.items()}
 
 
 def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:

@@ -98,6 +98,16 @@ class Writer:
             self.shapes[name] = list(self.parent_shapes[name])
         return True
 
+    def parent_arrays(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+        """Arrays of the parent's index, memory-mapped read-only (:class:`Damaged`: missing,
+        or not what its head says)."""
+        if self.parent is None:
+            raise Damaged("no parent index")
+        names = list(names)
+        if missing := [n for n in names if n not in self.parent_shapes]:
+            raise Damaged(f"{self.parent} lacks {missing}")
+        return load_arrays(self.parent, {n: self.parent_shapes[n] for n in names})
+
     def link_part(self, name: str) -> bool:
         if self.parent is None or not part_path(self.parent, name, self.parts).exists():
             return False

@@ -238,9 +238,11 @@ def patch(
     old: facets.IndexInput,
     new: facets.IndexInput,
     new_docs: list[search.SearchDoc],
+    old_rows: dict[str, set[tuple[str, str]]],
 ) -> frozenset[str]:
-    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write);
-    which tables that changed (the names :func:`core.indexes.facets.build` takes)."""
+    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write,
+    ``old_rows`` their facet rows in ``state``); which tables that changed (the names
+    :func:`core.indexes.facets.build` takes)."""
     data = state.data
     items = set(data.initiatives)
     info = {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}
@@ -262,7 +264,7 @@ def patch(
     for key in set(data.facet_pairs) | set(new.facet_pairs):
         rows = data.facet_pairs.get(key, set())
         fresh = new.facet_pairs.get(key, set())
-        if {p for p in rows if p[0] in seeds} == fresh:
+        if old_rows.get(key, set()) == fresh:
             continue
         changed.add(f"pairs:{key}")
         if kept := {p for p in rows if p[0] not in seeds} | fresh:
@@ -290,15 +292,17 @@ def patch(
     return frozenset(changed)
 
 
-def initiative_docs(data: facets.IndexInput, chosen: Iterable[str]) -> dict[str, search.SearchDoc]:
-    """The search documents of the ``chosen`` initiatives, as a full build writes them."""
+def initiative_docs(
+    data: facets.IndexInput, chosen: Iterable[str], rows: dict[str, set[tuple[str, str]]]
+) -> dict[str, search.SearchDoc]:
+    """The search documents of the ``chosen`` initiatives, as a full build writes them
+    (``rows``: facet rows that include all of theirs)."""
     wanted = set(chosen) & data.initiatives.keys()
     sub = facets.IndexInput(
         base=data.base,
         initiatives={i: data.initiatives[i] for i in wanted},
         facet_pairs={
-            k: {p for p in data.facet_pairs.get(k, set()) if p[0] in wanted}
-            for k in indexes.RELATED_FACETS
+            k: {p for p in rows.get(k, set()) if p[0] in wanted} for k in indexes.RELATED_FACETS
         },
         labels=data.labels,
         places={},
@@ -357,17 +361,20 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     old_data, _old_docs = indexes.evaluate(kstore, _Records(before, seeds))
     new_data, new_docs = indexes.evaluate(kstore, _Records(after, seeds))
     old_initiatives = set(state.data.initiatives)
-    parent_docs = initiative_docs(state.data, seeds)
+    old_items = sorted(old_initiatives)
+    old_rows = {k: {p for p in v if p[0] in seeds} for k, v in state.data.facet_pairs.items()}
+    parent_docs = initiative_docs(state.data, seeds, old_rows)
     old_things = {k: state.things[k] for k in seeds if k in state.things}
-    tables = patch(state, seeds, old_data, new_data, new_docs)
+    tables = patch(state, seeds, old_data, new_data, new_docs, old_rows)
     data = state.data
-    now_docs = initiative_docs(data, seeds)
+    now_docs = initiative_docs(data, seeds, new_data.facet_pairs)
     target = gen.path / "search.incremental"
     if target.exists():
         shutil.rmtree(target)
     parent_index = parent / "search"
     name = indexes.generation_name(gen)
-    facets.build(data, target, generation=name, parent=parent_index, changed=tables)
+    change = facets.Change(parent_index, tables, seeds, new_data.facet_pairs, old_items)
+    facets.build(data, target, generation=name, change=change)
     text = target / search.TEXT_DIR
     _link_copy(parent / "search" / search.TEXT_DIR, text)
     # The documents that differ: things and initiatives among the seeds, old or new.
