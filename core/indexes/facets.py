@@ -675,7 +675,7 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         out.save_arrays(_orders(items, info))
     xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
     if dirty(*xy_from) or not out.link_arrays(["xy"]):
-        out.save_arrays({"xy": _positions(data, items, lookup)})
+        out.save_arrays({"xy": _xy(out, change, data, items, lookup)})
     inv_from = ("items", "involvements", "pairs:actor", "pairs:role")
     if dirty(*inv_from) or not out.link_arrays(INV_ARRAYS):
         for key in ("actor", "role"):
@@ -705,6 +705,31 @@ def info_row(rec: dict[str, Any]) -> dict[str, Any]:
         "start": rec.get("start"),
         "end": rec.get("end"),
     }
+
+
+def _xy(
+    out: files.Writer,
+    change: Change | None,
+    data: IndexInput,
+    items: list[str],
+    lookup: dict[str, int],
+) -> np.ndarray:
+    """The positions: patched from the parent's when only the seeds' rows changed."""
+    if (
+        change is not None
+        and "form_scores" not in change.tables
+        and all(
+            i in change.seeds
+            for key in ("form", "statedform")
+            for i, _v in change.rows.get(key, ())
+        )
+    ):
+        try:
+            parent = out.parent_arrays(["xy"])["xy"]
+        except files.Damaged:
+            return _positions(data, items, lookup)
+        return _patched_positions(change, data, lookup, parent)
+    return _positions(data, items, lookup)
 
 
 def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.ndarray]] | None:
@@ -737,28 +762,59 @@ def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarra
     return arrays
 
 
-def _positions(data: IndexInput, items: list[str], lookup: dict[str, int]) -> np.ndarray:
+def _position(
+    iri: str, stated: list[str], every: list[str], scores: dict[str, tuple[float, float]]
+) -> tuple[float, float] | None:
     """Position on the two axes: the mean of the stated forms' scores (else of all forms),
     spread a little so that initiatives of the same form do not hide one another."""
+    # sorted: the same sum whichever order the rows came in (full build or patched)
+    forms = sorted(f for f in stated if f in scores) or sorted(f for f in every if f in scores)
+    if not forms:
+        return None
+    x = sum(scores[f][0] for f in forms) / len(forms)
+    y = sum(scores[f][1] for f in forms) / len(forms)
+    h = zlib.crc32(iri.encode())
+    return (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
+
+
+def _forms_of(
+    pairs: dict[str, set[tuple[str, str]]], wanted: Mapping[str, int] | set[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    stated: dict[str, list[str]] = defaultdict(list)
+    every: dict[str, list[str]] = defaultdict(list)
+    for iri, v in pairs.get("statedform", set()):
+        if iri in wanted:
+            stated[iri].append(v)
+    for iri, v in pairs.get("form", set()):
+        if iri in wanted:
+            every[iri].append(v)
+    return stated, every
+
+
+def _positions(data: IndexInput, items: list[str], lookup: dict[str, int]) -> np.ndarray:
     xy = np.full((len(items), 2), np.nan, dtype=np.float64)
-    stated: dict[int, list[str]] = defaultdict(list)
-    every: dict[int, list[str]] = defaultdict(list)
-    for iri, v in data.facet_pairs.get("statedform", set()):
-        if iri in lookup:
-            stated[lookup[iri]].append(v)
-    for iri, v in data.facet_pairs.get("form", set()):
-        if iri in lookup:
-            every[lookup[iri]].append(v)
-    for i in range(len(items)):
-        forms = [f for f in stated.get(i, []) if f in data.form_scores] or [
-            f for f in every.get(i, []) if f in data.form_scores
-        ]
-        if not forms:
-            continue
-        x = sum(data.form_scores[f][0] for f in forms) / len(forms)
-        y = sum(data.form_scores[f][1] for f in forms) / len(forms)
-        h = zlib.crc32(items[i].encode())
-        xy[i] = (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
+    stated, every = _forms_of(data.facet_pairs, lookup)
+    for i, iri in enumerate(items):
+        found = _position(iri, stated.get(iri, []), every.get(iri, []), data.form_scores)
+        if found is not None:
+            xy[i] = found
+    return xy
+
+
+def _patched_positions(
+    change: Change, data: IndexInput, lookup: dict[str, int], parent: np.ndarray
+) -> np.ndarray:
+    """The positions from the parent's: every initiative's but the seeds' as it was (the form
+    scores being the same), the seeds' computed from their rows now."""
+    xy = np.full((len(lookup), 2), np.nan, dtype=np.float64)
+    keep = ~change.old_seeds
+    xy[change.renumber[keep]] = parent[keep]
+    seeds = {i for i in change.seeds if i in lookup}
+    stated, every = _forms_of(change.rows, seeds)
+    for iri in seeds:
+        found = _position(iri, stated.get(iri, []), every.get(iri, []), data.form_scores)
+        if found is not None:
+            xy[lookup[iri]] = found
     return xy
 
 
