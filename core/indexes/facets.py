@@ -684,8 +684,12 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         out.save_arrays(_involvements(data, lookup, values["actor"], values["role"]))
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
-    if dirty("labels") or not out.link_part("labels"):
-        out.save_part("labels", _named(data.labels))
+    # (in the state's parts by key: a write that names one thing rewrites one part)
+    relabelled = {
+        n for n in range(files.SHARDS) if dirty(f"labels@{n}") or not out.link_part(f"labels.{n}")
+    }
+    for n, named in files.split(data.labels, relabelled).items():
+        out.save_part(f"labels.{n}", _named(named))
     if dirty("places", "form_scores", "kinds", "supports") or not out.link_part("rest"):
         rest = {
             "places": data.places,
@@ -850,9 +854,12 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
     extra = _named(labels)
     if not extra:
         return
-    named = files.load_part(target, "labels")
-    named.update(extra)
-    files.Writer(target, None).save_part("labels", named)
+    out = files.Writer(target, None)
+    for n, rows in files.split(extra, range(files.SHARDS)).items():
+        if rows:
+            named = files.load_part(target, f"labels.{n}")
+            named.update(rows)
+            out.save_part(f"labels.{n}", named)
 
 
 def read_meta(directory: Path) -> dict[str, Any]:
@@ -862,7 +869,9 @@ def read_meta(directory: Path) -> dict[str, Any]:
     if meta.get("format") != FORMAT_VERSION:
         return meta
     meta.update(files.load_part(directory, "items"))
-    meta["labels"] = files.load_part(directory, "labels")
+    meta["labels"] = {}
+    for n in range(files.SHARDS):
+        meta["labels"].update(files.load_part(directory, f"labels.{n}"))
     meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
     meta.update(files.load_part(directory, "rest"))
     return meta

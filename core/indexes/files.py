@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,18 @@ SHARDS = 16
 def shard(key: str) -> int:
     """The part of a sharded table that holds ``key`` (stable across processes)."""
     return zlib.crc32(key.encode()) % SHARDS
+
+
+def split(
+    table: Mapping[str, Any], shards: Iterable[int], value: Callable[[Any], Any] = lambda v: v
+) -> dict[int, dict[str, Any]]:
+    """The rows of ``table`` in each of ``shards`` (only those: one pass, none when empty)."""
+    out: dict[int, dict[str, Any]] = {n: {} for n in shards}
+    if out:
+        for key, row in table.items():
+            if (n := shard(key)) in out:
+                out[n][key] = value(row)
+    return out
 
 
 class Damaged(Exception):

@@ -83,10 +83,6 @@ def _part(state: IndexState, name: str) -> Any:
     return _table(state, name)
 
 
-def _json(name: str, value: Any) -> Any:
-    return _doc_json(value) if name == "things" else value
-
-
 def save(
     state: IndexState,
     directory: Path,
@@ -107,13 +103,8 @@ def save(
             for n in range(files.SHARDS)
             if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
         }
-        if not dirty:
-            continue
-        shards: dict[int, dict[str, Any]] = {n: {} for n in dirty}
-        for key, value in _table(state, name).items():
-            if (n := files.shard(key)) in shards:
-                shards[n][key] = _json(name, value)
-        for n, body in shards.items():
+        value = _doc_json if name == "things" else (lambda v: v)
+        for n, body in files.split(_table(state, name), dirty, value).items():
             out.save_part(f"{name}.{n}", body)
     token = uuid.uuid4().hex
     head = {
