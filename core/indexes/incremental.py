@@ -15,8 +15,10 @@ answers can have changed:
 Those subjects are evaluated twice with :func:`core.indexes.build.evaluate` (the load path's
 evaluator, held to the stored queries by tests), over the store before and after the write (the
 "before" is the store after, with the delta undone), and the difference patches the parent's
-input. Facets and sort keys are then written from the patched input (cheap: arrays), and the
-text index is a hard-linked copy of the parent's where only changed documents are replaced.
+input. The facet index is written from the patched input part by part: what the changed tables
+do not reach is hard-linked from the parent's files, a changed facet is patched from the
+parent's arrays (:func:`core.indexes.facets.build`); the text index is a hard-linked copy of the
+parent's where only changed documents are replaced.
 
 Anything out of the ordinary -- no delta, no usable parent state, a walk reaching more than
 :data:`MAX_AFFECTED` subjects (a renamed class or a province everything lies in) -- falls back

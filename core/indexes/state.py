@@ -6,6 +6,9 @@ the ``index-*`` queries), its search documents of things and the stable search k
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
 reading it must not run code), with a format number: another format means a full rebuild. The
 facet rows and involvements are read back from the facet index itself (the bulk of the input).
+Each table is its own file (the big ones split by key), so a write writes the parts it changed
+and hard-links the rest from the parent; the process that saved a state keeps it for its next
+write, found by the token in the head.
 """
 
 from __future__ import annotations
