@@ -27,9 +27,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +55,8 @@ OUT = REPO / "bench" / "out"
 #: p95 budgets of issue 18 (item 4), in ms: every page type, and the JSON API.
 PAGE_BUDGET_MS = 50.0
 API_BUDGET_MS = 20.0
+#: ``kiemen serve`` ready within this many seconds at 200,000 initiatives (issue 18, item 4).
+SERVE_READY_S = 5.0
 BASE = "https://w3id.org/kiemen/"  # the canonical base, as every deployment uses
 
 
@@ -83,6 +90,78 @@ def prepare(n: int, fresh: bool) -> tuple[Settings, dict[str, Any]]:
     return settings, info
 
 
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of a process, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            answer.read()
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
+
+
+def serve_ready(settings: Settings) -> dict[str, Any]:
+    """``kiemen serve`` on this store: seconds from process start to ``/readyz`` 200, then to
+    the first answers that open the indexes (facets, a search), and the server's resident
+    memory (its own process, not the query workers) at each point."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = dict(os.environ)
+    env.update(
+        KIEMEN_STORE=str(settings.store_path),
+        KIEMEN_BASE_URI=BASE,
+        KIEMEN_PORT=str(port),
+        KIEMEN_AUTO_DUMPS="0",
+    )
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while _status(url + "/readyz") != 200:
+            if proc.poll() is not None or time.perf_counter() - t0 > 300:
+                raise SystemExit("kiemen serve did not become ready")
+            time.sleep(0.05)
+        ready = time.perf_counter() - t0
+        rss_ready = _rss_mb(proc.pid)
+        t1 = time.perf_counter()
+        for path in ("/api/facets", "/api/initiatives", "/search?q=buurt"):
+            assert _status(url + path) == 200, path
+        first = time.perf_counter() - t1
+        return {
+            "ready_s": round(ready, 2),
+            "first_index_answers_s": round(first, 2),
+            "rss_mb_ready": rss_ready,
+            "rss_mb_after_first_answers": _rss_mb(proc.pid),
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def timed(fn: Callable[[], Any]) -> float:
     t0 = time.perf_counter()
     fn()
@@ -91,6 +170,13 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
     settings, info = prepare(n, fresh)
+    served = serve_ready(settings)  # first, on its own: nothing else of this run competes
+    print(
+        f"kiemen serve: /readyz 200 after {served['ready_s']} s, first facet, list and search "
+        f"answers {served['first_index_answers_s']} s later; resident "
+        f"{served['rss_mb_ready']} MB, then {served['rss_mb_after_first_answers']} MB",
+        flush=True,
+    )
     app = create_app(dataclasses.replace(settings, page_cache_mb=0))  # render, not recall
     client = app.test_client()
     kstore = KiemenStore(settings)
@@ -241,6 +327,7 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         "page_parts_ms": parts,
         "peer_ms": peer,
         "ratios": ratios,
+        "serve": served,
     }
 
 
@@ -282,6 +369,35 @@ def figures(report: dict[str, Any]) -> list[dict[str, Any]]:
             report["peer_ms"]["sparql list sorted by name"],
         ),
     )
+    served = report.get("serve")
+    if served:
+        out.append(
+            figure(
+                "kiemen serve: process start to /readyz 200",
+                served["ready_s"],
+                "s",
+                better="lower",
+                target=SERVE_READY_S,
+                target_of="value",
+            )
+        )
+        out.append(
+            figure(
+                "kiemen serve: first facet, list and search answers after ready",
+                served["first_index_answers_s"],
+                "s",
+                better="lower",
+            )
+        )
+        if served.get("rss_mb_after_first_answers") is not None:
+            out.append(
+                figure(
+                    "kiemen serve: resident memory after those answers (server process)",
+                    served["rss_mb_after_first_answers"],
+                    "MB",
+                    better="lower",
+                )
+            )
     for name, peer, peer_ms in peers:
         out.append(
             figure(

@@ -187,14 +187,14 @@ def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) ->
     expected = tmp / "reference"
     facets.build(data, expected, generation=published.parent.name)
     search.build(docs, expected / search.TEXT_DIR)
-    got = json.loads((published / facets.JSON_FILE).read_text(encoding="utf-8"))
-    want = json.loads((expected / facets.JSON_FILE).read_text(encoding="utf-8"))
+    got = facets.read_meta(published)
+    want = facets.read_meta(expected)
     for key in want:
         assert got[key] == want[key], key
-    with np.load(published / facets.ARRAYS_FILE) as a, np.load(expected / facets.ARRAYS_FILE) as b:
-        assert sorted(a.files) == sorted(b.files)
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    a, b = _arrays(published), _arrays(expected)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     vocabulary = search.VOCABULARY
     assert json.loads((published / search.TEXT_DIR / vocabulary).read_text()) == json.loads(
         (expected / search.TEXT_DIR / vocabulary).read_text()
@@ -204,6 +204,13 @@ def _same_as_full_rebuild(kstore: KiemenStore, tmp: Path, queries: list[str]) ->
     for query in queries:
         for kind in (None, "initiative", "place", "actor"):
             assert _hits(inc, query, kind) == _hits(full, query, kind), (query, kind)
+
+
+def _arrays(directory: Path) -> dict[str, np.ndarray]:
+    """Every array of the facet index in ``directory``, by name (one ``.npy`` file each)."""
+    return {
+        p.name.removesuffix(".npy"): np.load(p) for p in (directory / facets.ARRAYS_DIR).iterdir()
+    }
 
 
 def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
@@ -222,6 +229,8 @@ def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
     incremental_rounds = []
     for round_ in range(14):
         what, remove, add = _mutation(rng, kstore.reader(), round_)
+        if round_ % 3 == 0:
+            index_state.forget()  # as in a new process: the parent's state read from its files
         used = _write(kstore, remove, add)
         incremental_rounds.append((what, used))
         labels = [q.object.value for q in add if q.predicate == PREF]
@@ -332,3 +341,105 @@ def test_http_writes_with_their_provenance_update_the_indexes_as_a_full_rebuild_
             writes.append((kind, _patched(kstore)))
             _same_as_full_rebuild(kstore, tmp_path / f"http-{round_}", ["buurtproject", name])
     assert all(patched for _kind, patched in writes), writes
+
+
+def test_a_memory_mapped_index_answers_as_one_read_into_memory(kstore: KiemenStore) -> None:
+    published = kstore.search_dir()
+    assert published is not None
+    mapped = facets.open_index(published)
+    assert isinstance(mapped.facets["form"].fwd_values, np.memmap)
+    assert not mapped.facets["form"].fwd_values.flags.writeable  # never written through
+    meta = facets.read_meta(published)
+    loaded = facets.from_parts(meta, {k: np.array(v) for k, v in _arrays(published).items()})
+    assert not isinstance(loaded.facets["form"].fwd_values, np.memmap)
+    rng = random.Random(4)
+    for _ in range(20):
+        chosen: dict[str, list[int]] = {}
+        for key in rng.sample(["form", "theme", "province", "actor", "period"], rng.randrange(3)):
+            n = len(mapped.facets[key].values)
+            chosen[key] = sorted(rng.sample(range(n), min(n, 1 + rng.randrange(2))))
+        got, want = mapped.counts(chosen), loaded.counts(chosen)
+        assert got.keys() == want.keys()
+        for key in got:
+            np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+        mask = mapped.mask(chosen)
+        for sort in facets.SORTS:
+            assert mapped.page(mask, mapped.order(sort, "nl"), 20, 3) == loaded.page(
+                mask, loaded.order(sort, "nl"), 20, 3
+            )
+    item = rng.randrange(mapped.size)
+    assert mapped.related(item) == loaded.related(item)
+    assert mapped.network(None, [], "nl") == loaded.network(None, [], "nl")
+
+
+def test_a_damaged_array_file_is_refused_and_never_passed_on(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A missing or mismatched array file: a clear error, never a wrong answer; the next write
+    does not link it into its generation (the state read from disk: rebuilt in full; the state
+    kept in memory: patched, the damaged part computed anew)."""
+    rng = random.Random(11)
+    for forget in (True, False):
+        _write(kstore, [], _new_initiative(rng, 8000 + 10 * forget))
+        published = kstore.search_dir()
+        assert published is not None
+        path = facets.array_path(published, "theme.post_items")
+        good = np.load(path)
+        path.unlink()
+        np.save(path, good[:-1])  # one row short (a new file: the parent's link is not touched)
+        with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+            facets.open_index(published)
+        path.unlink()
+        with pytest.raises(facets.IndexMissing, match=r"theme\.post_items"):
+            facets.open_index(published)
+        if forget:
+            index_state.forget()
+            assert index_state.load(published) is None
+        # a relabelled initiative: the themes stay as they were, so theirs would be linked
+        node = _iri("initiative", rng.randrange(N))
+        assert _write(kstore, *_relabel(kstore.reader(), node, "Hersteld")) is not forget
+        _same_as_full_rebuild(kstore, tmp_path / f"rebuilt-{forget}", ["Hersteld"])
+
+
+def _files(directory: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of an index folder (not the text index), by path: its inode and its bytes."""
+    return {
+        str(p.relative_to(directory)): (p.stat().st_ino, p.read_bytes())
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and search.TEXT_DIR not in p.relative_to(directory).parts
+    }
+
+
+def test_unchanged_parts_are_linked_and_never_written_through(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """A write that changes one initiative's name links the parts it did not change from the
+    parent generation (same inode); later writes to the child never change the parent's files."""
+    rng = random.Random(21)
+    _write(kstore, [], _new_initiative(rng, 9000))
+    with kstore.pinned() as parent_gen:  # kept while later generations are published
+        parent = parent_gen / "search"
+        before = _files(parent)
+        node = _iri("initiative", rng.randrange(N))
+        assert _write(kstore, *_relabel(kstore.reader(), node, "Eerste naam"))
+        with kstore.pinned() as child_gen:
+            child = child_gen / "search"
+            assert child_gen != parent_gen
+            mine = _files(child)
+            linked = {k for k in mine if k in before and mine[k][0] == before[k][0]}
+            arrays = {k for k in mine if k.startswith(facets.ARRAYS_DIR + "/")}
+            # the facets, positions and involvements are linked; the sort orders are new
+            assert len(linked & arrays) >= len(arrays) - len(facets.ORDER_ARRAYS), sorted(
+                arrays - linked
+            )
+            assert "meta/items.json" not in linked and "meta/rest.json" in linked
+            shards = {k for k in mine if k.startswith("state/initiatives.")}
+            assert len(shards - linked) == 1, sorted(shards - linked)  # the renamed one's
+            assert {k for k in mine if k.startswith("state/things.")} <= linked
+            for round_ in range(4):  # every kind of change on top of the child
+                _what, remove, add = _mutation(rng, kstore.reader(), 100 + round_)
+                _write(kstore, remove, add)
+                _write(kstore, [], _new_initiative(rng, 9100 + round_))
+            assert _files(parent) == before
+            assert _files(child) == mine
+    _same_as_full_rebuild(kstore, tmp_path / "after", ["Eerste"])

@@ -30,9 +30,14 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
-JSON_FILE = "facets.json"
-ARRAYS_FILE = "facets.npz"
+from core.indexes import files
+
+FORMAT_VERSION = 2
+#: The head of the index; the parts and arrays beside it (see :mod:`core.indexes.files`).
+JSON_FILE = files.HEAD_FILE
+ARRAYS_DIR = files.ARRAYS_DIR
+#: Where format 1 (releases before the arrays were memory-mapped) kept them all, read in full.
+LEGACY_ARRAYS_FILE = "facets.npz"
 
 
 @dataclass(frozen=True)
@@ -528,16 +533,54 @@ def _facet_arrays(
     index = {v: k for k, v in enumerate(values)}
     items = np.fromiter((i for i, _v in pairs), dtype=np.int32, count=len(pairs))
     vals = np.fromiter((index[v] for _i, v in pairs), dtype=np.int32, count=len(pairs))
+    return values, _arrays_of_rows(n_items, len(values), items, vals)
+
+
+def _patched_facet(
+    change: Change,
+    key: str,
+    lookup: dict[str, int],
+    parent: tuple[list[str], dict[str, np.ndarray]],
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """A facet's values and arrays from its parent's: every row but the seeds' as it was (its
+    item renumbered), the seeds' rows as they are now. The same arrays as :func:`_facet_arrays`
+    makes of all the rows, in time that follows the facet's size in NumPy, not in Python."""
+    old_values, arrays = parent
+    entry, fwd = arrays["entry_items"], arrays["fwd_values"]
+    keep = ~change.old_seeds[entry]
+    kept_values = np.unique(fwd[keep])
+    fresh = [(lookup[i], v) for i, v in change.rows.get(key, ()) if i in lookup]
+    values = sorted({old_values[int(v)] for v in kept_values} | {v for _i, v in fresh})
+    index = {v: k for k, v in enumerate(values)}
+    renumber = np.zeros(len(old_values), dtype=np.int32)
+    renumber[kept_values] = [index[old_values[int(v)]] for v in kept_values]
+    items = np.concatenate(
+        [change.renumber[entry[keep]], np.asarray([i for i, _v in fresh], dtype=np.int32)]
+    ).astype(np.int32)
+    vals = np.concatenate(
+        [renumber[fwd[keep]], np.asarray([index[v] for _i, v in fresh], dtype=np.int32)]
+    ).astype(np.int32)
+    # a row of a subject that is no seed may be both kept and fresh (a set has it once)
+    rows = np.unique(items.astype(np.int64) * max(1, len(values)) + vals)
+    items = (rows // max(1, len(values))).astype(np.int32)
+    vals = (rows % max(1, len(values))).astype(np.int32)
+    return values, _arrays_of_rows(len(lookup), len(values), items, vals)
+
+
+def _arrays_of_rows(
+    n_items: int, n_values: int, items: np.ndarray, vals: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A facet's arrays from its rows (item and value numbers, no row twice)."""
     by_item = np.lexsort((vals, items))
     fwd_items, fwd_values = items[by_item], vals[by_item]
     by_value = np.lexsort((items, vals))
     post_values, post_items = vals[by_value], items[by_value]
     fwd_indptr = np.searchsorted(fwd_items, np.arange(n_items + 1), side="left").astype(np.int32)
-    post_indptr = np.searchsorted(post_values, np.arange(len(values) + 1), side="left").astype(
+    post_indptr = np.searchsorted(post_values, np.arange(n_values + 1), side="left").astype(
         np.int32
     )
-    counts = np.bincount(fwd_values, minlength=len(values)).astype(np.int32)
-    return values, {
+    counts = np.bincount(fwd_values, minlength=n_values).astype(np.int32)
+    return {
         "fwd_indptr": fwd_indptr,
         "fwd_values": fwd_values,
         "entry_items": fwd_items,
@@ -562,31 +605,154 @@ class IndexInput:
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def build(data: IndexInput, target: Path, generation: str) -> None:
-    """Write the facet index of one generation into ``target`` (a new directory)."""
-    target.mkdir(parents=True, exist_ok=True)
+@dataclass
+class Change:
+    """What an incremental update changed, for :func:`build` to start from the parent's index.
+
+    ``tables``: which of the input's tables differ from the parent's (``items``: the set of
+    initiatives; ``info``: an initiative's row in lists; ``labels``, ``places``,
+    ``form_scores``, ``kinds``, ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows);
+    ``seeds``: the subjects whose rows were replaced, ``rows`` their facet rows now, and
+    ``items`` the parent's initiatives in its order.
+    """
+
+    parent: Path
+    tables: frozenset[str]
+    seeds: set[str]
+    rows: dict[str, set[tuple[str, str]]]
+    items: list[str]
+    #: Over the parent's items: which are seeds; and each one's number in the new index.
+    old_seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    renumber: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+    def number(self, lookup: dict[str, int]) -> None:
+        self.old_seeds = np.fromiter((i in self.seeds for i in self.items), dtype=bool)
+        self.renumber = np.fromiter(
+            (lookup.get(i, -1) for i in self.items), dtype=np.int32, count=len(self.items)
+        )
+
+
+#: The arrays of one facet (``KEY.NAME``), as :func:`_facet_arrays` makes them.
+FACET_ARRAYS = ("fwd_indptr", "fwd_values", "entry_items", "post_indptr", "post_items", "counts")
+ORDER_ARRAYS = ("order.label-nl", "order.label-en", "order.start", "order.-start")
+INV_ARRAYS = ("inv.item", "inv.actor", "inv.role", "inv.stated")
+
+
+def build(data: IndexInput, target: Path, generation: str, change: Change | None = None) -> None:
+    """Write the facet index of one generation into ``target`` (a new directory).
+
+    ``change`` (an incremental update): a part made only from unchanged tables is hard-linked
+    from the parent's files, and a facet whose rows changed is patched from the parent's
+    arrays instead of made from all its rows; the files are the same either way.
+    """
+    out = files.Writer(target, change.parent if change is not None else None)
+
+    def dirty(*tables: str) -> bool:
+        return change is None or any(t in change.tables for t in tables)
+
     items = sorted(data.initiatives)
     lookup = {iri: i for i, iri in enumerate(items)}
-    n = len(items)
-    arrays: dict[str, np.ndarray] = {}
-    meta_facets: dict[str, dict[str, Any]] = {}
+    if change is not None:
+        change.number(lookup)
+    values: dict[str, list[str]] = {}
     for f in FACETS:
-        pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
-        values, arr = _facet_arrays(n, pairs)
-        meta_facets[f.key] = {"values": values, "tokens": _tokens(values, data.base)}
-        for name, a in arr.items():
-            arrays[f"{f.key}.{name}"] = a
-    info = []
-    for iri in items:
-        rec = data.initiatives[iri]
-        info.append(
-            {
-                "label": rec.get("label", {}),
-                "description": {k: short(v) for k, v in rec.get("description", {}).items()},
-                "start": rec.get("start"),
-                "end": rec.get("end"),
-            }
+        arrays = [f"{f.key}.{name}" for name in FACET_ARRAYS]
+        reuse = not dirty("items", f"pairs:{f.key}")
+        if reuse and out.link_part(f"facet.{f.key}") and out.link_arrays(arrays):
+            continue
+        parent = _parent_facet(out, f.key) if change is not None else None
+        if change is not None and parent is not None:
+            values[f.key], arr = _patched_facet(change, f.key, lookup, parent)
+        else:
+            pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
+            values[f.key], arr = _facet_arrays(len(items), pairs)
+        tokens = _tokens(values[f.key], data.base)
+        out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
+        out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
+    if dirty("items", "info") or not (out.link_part("items") and out.link_arrays(ORDER_ARRAYS)):
+        info = _info(data, items)
+        out.save_part("items", {"items": items, "info": info})
+        out.save_arrays(_orders(items, info))
+    xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
+    if dirty(*xy_from) or not out.link_arrays(["xy"]):
+        out.save_arrays({"xy": _xy(out, change, data, items, lookup)})
+    inv_from = ("items", "involvements", "pairs:actor", "pairs:role")
+    if dirty(*inv_from) or not out.link_arrays(INV_ARRAYS):
+        for key in ("actor", "role"):
+            if key not in values:
+                values[key] = out.parent_part(f"facet.{key}")["values"]
+        out.save_arrays(_involvements(data, lookup, values["actor"], values["role"]))
+    # Names of everything pages and lists show; initiatives' own names live in ``info``, and
+    # the many channels, facts, involvements and uncertainties are never shown by name.
+    # (in the state's parts by key: a write that names one thing rewrites one part)
+    relabelled = {
+        n for n in range(files.SHARDS) if dirty(f"labels@{n}") or not out.link_part(f"labels.{n}")
+    }
+    for n, named in files.split(data.labels, relabelled).items():
+        out.save_part(f"labels.{n}", _named(named))
+    if dirty("places", "form_scores", "kinds", "supports") or not out.link_part("rest"):
+        rest = {
+            "places": data.places,
+            "form_scores": {k: list(v) for k, v in data.form_scores.items()},
+            "kinds": data.kinds,
+            "supports": data.supports,
+        }
+        out.save_part("rest", rest)
+    out.finish({"format": FORMAT_VERSION, "generation": generation, "base": data.base})
+
+
+def info_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """What lists show of one initiative (its row of the ``items`` part)."""
+    return {
+        "label": rec.get("label", {}),
+        "description": {k: short(v) for k, v in rec.get("description", {}).items()},
+        "start": rec.get("start"),
+        "end": rec.get("end"),
+    }
+
+
+def _xy(
+    out: files.Writer,
+    change: Change | None,
+    data: IndexInput,
+    items: list[str],
+    lookup: dict[str, int],
+) -> np.ndarray:
+    """The positions: patched from the parent's when only the seeds' rows changed."""
+    if (
+        change is not None
+        and "form_scores" not in change.tables
+        and all(
+            i in change.seeds
+            for key in ("form", "statedform")
+            for i, _v in change.rows.get(key, ())
         )
+    ):
+        try:
+            parent = out.parent_arrays(["xy"])["xy"]
+        except files.Damaged:
+            return _positions(data, items, lookup)
+        return _patched_positions(change, data, lookup, parent)
+    return _positions(data, items, lookup)
+
+
+def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.ndarray]] | None:
+    """A facet's values and arrays in the parent's index (None: missing or damaged)."""
+    try:
+        arrays = out.parent_arrays([f"{key}.{name}" for name in FACET_ARRAYS])
+        values: list[str] = out.parent_part(f"facet.{key}")["values"]
+    except (files.Damaged, KeyError):
+        return None
+    return values, {name.split(".", 1)[1]: a for name, a in arrays.items()}
+
+
+def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
+    return [info_row(data.initiatives[iri]) for iri in items]
+
+
+def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    n = len(items)
+    arrays = {}
     for lang in ("nl", "en"):
         keys = [(sort_text(pick(info[i]["label"], lang) or items[i]), items[i]) for i in range(n)]
         arrays[f"order.label-{lang}"] = np.asarray(
@@ -597,57 +763,86 @@ def build(data: IndexInput, target: Path, generation: str) -> None:
     by_start = sorted(with_start, key=lambda i: (str(info[i]["start"]), items[i]))
     arrays["order.start"] = np.asarray(by_start + without, dtype=np.int32)
     arrays["order.-start"] = np.asarray(by_start[::-1] + without, dtype=np.int32)
-    # Position on the two axes: the mean of the stated forms' scores (else of all forms),
-    # spread a little so that initiatives of the same form do not hide one another.
-    xy = np.full((n, 2), np.nan, dtype=np.float64)
-    stated: dict[int, list[str]] = defaultdict(list)
-    every: dict[int, list[str]] = defaultdict(list)
-    for iri, v in data.facet_pairs.get("statedform", set()):
-        if iri in lookup:
-            stated[lookup[iri]].append(v)
-    for iri, v in data.facet_pairs.get("form", set()):
-        if iri in lookup:
-            every[lookup[iri]].append(v)
-    for i in range(n):
-        forms = [f for f in stated.get(i, []) if f in data.form_scores] or [
-            f for f in every.get(i, []) if f in data.form_scores
-        ]
-        if not forms:
-            continue
-        x = sum(data.form_scores[f][0] for f in forms) / len(forms)
-        y = sum(data.form_scores[f][1] for f in forms) / len(forms)
-        h = zlib.crc32(items[i].encode())
-        xy[i] = (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
-    arrays["xy"] = xy
-    actor_values = {v: k for k, v in enumerate(meta_facets["actor"]["values"])}
-    role_values = {v: k for k, v in enumerate(meta_facets["role"]["values"])}
+    return arrays
+
+
+def _position(
+    iri: str, stated: list[str], every: list[str], scores: dict[str, tuple[float, float]]
+) -> tuple[float, float] | None:
+    """Position on the two axes: the mean of the stated forms' scores (else of all forms),
+    spread a little so that initiatives of the same form do not hide one another."""
+    # sorted: the same sum whichever order the rows came in (full build or patched)
+    forms = sorted(f for f in stated if f in scores) or sorted(f for f in every if f in scores)
+    if not forms:
+        return None
+    x = sum(scores[f][0] for f in forms) / len(forms)
+    y = sum(scores[f][1] for f in forms) / len(forms)
+    h = zlib.crc32(iri.encode())
+    return (x + ((h & 0xFF) / 255 - 0.5) * 0.06, y + (((h >> 8) & 0xFF) / 255 - 0.5) * 0.06)
+
+
+def _forms_of(
+    pairs: dict[str, set[tuple[str, str]]], wanted: Mapping[str, int] | set[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    stated: dict[str, list[str]] = defaultdict(list)
+    every: dict[str, list[str]] = defaultdict(list)
+    for iri, v in pairs.get("statedform", set()):
+        if iri in wanted:
+            stated[iri].append(v)
+    for iri, v in pairs.get("form", set()):
+        if iri in wanted:
+            every[iri].append(v)
+    return stated, every
+
+
+def _positions(data: IndexInput, items: list[str], lookup: dict[str, int]) -> np.ndarray:
+    xy = np.full((len(items), 2), np.nan, dtype=np.float64)
+    stated, every = _forms_of(data.facet_pairs, lookup)
+    for i, iri in enumerate(items):
+        found = _position(iri, stated.get(iri, []), every.get(iri, []), data.form_scores)
+        if found is not None:
+            xy[i] = found
+    return xy
+
+
+def _patched_positions(
+    change: Change, data: IndexInput, lookup: dict[str, int], parent: np.ndarray
+) -> np.ndarray:
+    """The positions from the parent's: every initiative's but the seeds' as it was (the form
+    scores being the same), the seeds' computed from their rows now."""
+    xy = np.full((len(lookup), 2), np.nan, dtype=np.float64)
+    keep = ~change.old_seeds
+    xy[change.renumber[keep]] = parent[keep]
+    seeds = {i for i in change.seeds if i in lookup}
+    stated, every = _forms_of(change.rows, seeds)
+    for iri in seeds:
+        found = _position(iri, stated.get(iri, []), every.get(iri, []), data.form_scores)
+        if found is not None:
+            xy[lookup[iri]] = found
+    return xy
+
+
+def _involvements(
+    data: IndexInput, lookup: dict[str, int], actors: list[str], roles: list[str]
+) -> dict[str, np.ndarray]:
+    actor_values = {v: k for k, v in enumerate(actors)}
+    role_values = {v: k for k, v in enumerate(roles)}
     inv = [
         (lookup[i], actor_values[a], role_values[r], s)
         for i, a, r, s in sorted(data.involvements)
         if i in lookup and a in actor_values and r in role_values
     ]
-    arrays["inv.item"] = np.asarray([x[0] for x in inv], dtype=np.int32)
-    arrays["inv.actor"] = np.asarray([x[1] for x in inv], dtype=np.int32)
-    arrays["inv.role"] = np.asarray([x[2] for x in inv], dtype=np.int32)
-    arrays["inv.stated"] = np.asarray([x[3] for x in inv], dtype=bool)
-    np.savez(target / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
-    # Names of everything pages and lists show; initiatives' own names live in ``info``, and
-    # the many channels, facts, involvements and uncertainties are never shown by name.
-    labels = _named(data.labels)
-    meta = {
-        "format": FORMAT_VERSION,
-        "generation": generation,
-        "base": data.base,
-        "items": items,
-        "info": info,
-        "labels": labels,
-        "facets": meta_facets,
-        "places": data.places,
-        "form_scores": {k: list(v) for k, v in data.form_scores.items()},
-        "kinds": data.kinds,
-        "supports": data.supports,
+    return {
+        "inv.item": np.asarray([x[0] for x in inv], dtype=np.int32),
+        "inv.actor": np.asarray([x[1] for x in inv], dtype=np.int32),
+        "inv.role": np.asarray([x[2] for x in inv], dtype=np.int32),
+        "inv.stated": np.asarray([x[3] for x in inv], dtype=bool),
     }
-    (target / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def array_path(target: Path, name: str) -> Path:
+    """The file of one array of the index in ``target``."""
+    return files.array_path(target, name)
 
 
 def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -659,18 +854,53 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
     extra = _named(labels)
     if not extra:
         return
-    path = target / JSON_FILE
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    meta["labels"].update(extra)
-    path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    out = files.Writer(target, None)
+    for n, rows in files.split(extra, range(files.SHARDS)).items():
+        if rows:
+            named = files.load_part(target, f"labels.{n}")
+            named.update(rows)
+            out.save_part(f"labels.{n}", named)
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    """Everything but the arrays of the index in ``directory``, as one dict (the head, the
+    initiatives and their rows, names, each facet's values, places and counts)."""
+    meta: dict[str, Any] = json.loads(files.read_text(directory / JSON_FILE))
+    if meta.get("format") != FORMAT_VERSION:
+        return meta
+    meta.update(files.load_part(directory, "items"))
+    meta["labels"] = {}
+    for n in range(files.SHARDS):
+        meta["labels"].update(files.load_part(directory, f"labels.{n}"))
+    meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
+    meta.update(files.load_part(directory, "rest"))
+    return meta
+
+
+def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
+    if meta.get("format") == FORMAT_VERSION:
+        return files.load_arrays(directory, meta["arrays"])
+    if meta.get("format") == 1 and (directory / LEGACY_ARRAYS_FILE).exists():
+        with np.load(directory / LEGACY_ARRAYS_FILE, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    raise IndexMissing(f"{directory} holds an index of another format; run kiemen load")
 
 
 def open_index(directory: Path) -> BrowseIndex:
-    meta = json.loads((directory / JSON_FILE).read_text(encoding="utf-8"))
-    if meta.get("format") != FORMAT_VERSION:
-        raise IndexMissing(f"{directory} holds an index of another format; run kiemen load")
-    with np.load(directory / ARRAYS_FILE) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+    """The index in ``directory``: its arrays memory-mapped (the pages the requests read are
+    what becomes resident), names and rows from the JSON parts."""
+    try:
+        meta = read_meta(directory)
+        arrays = _arrays_of(directory, meta)
+        return from_parts(meta, arrays)
+    except files.Damaged as exc:
+        raise IndexMissing(f"{exc}; run kiemen load") from exc
+    except KeyError as exc:
+        raise IndexMissing(f"{directory}: the index lacks {exc}; run kiemen load") from exc
+
+
+def from_parts(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BrowseIndex:
+    """The index of a meta and its arrays (memory-mapped or in memory)."""
     facets = {}
     for f in FACETS:
         m = meta["facets"][f.key]

@@ -15,8 +15,10 @@ answers can have changed:
 Those subjects are evaluated twice with :func:`core.indexes.build.evaluate` (the load path's
 evaluator, held to the stored queries by tests), over the store before and after the write (the
 "before" is the store after, with the delta undone), and the difference patches the parent's
-input. Facets and sort keys are then written from the patched input (cheap: arrays), and the
-text index is a hard-linked copy of the parent's where only changed documents are replaced.
+input. The facet index is written from the patched input part by part: what the changed tables
+do not reach is hard-linked from the parent's files, a changed facet is patched from the
+parent's arrays (:func:`core.indexes.facets.build`); the text index is a hard-linked copy of the
+parent's where only changed documents are replaced.
 
 Anything out of the ordinary -- no delta, no usable parent state, a walk reaching more than
 :data:`MAX_AFFECTED` subjects (a renamed class or a province everything lies in) -- falls back
@@ -40,7 +42,7 @@ import tantivy
 from core import digests
 from core.effects import Delta, parent_of
 from core.indexes import build as indexes
-from core.indexes import facets, search
+from core.indexes import facets, files, search
 from core.indexes import state as index_state
 from core.indexes.state import IndexState
 from core.store import Generation, KiemenStore, graph_iri
@@ -225,55 +227,84 @@ def _supports_counter(supports: dict[str, list[tuple[str, int]]]) -> Counter[tup
     return Counter({(d, k): n for d, rows in supports.items() for k, n in rows})
 
 
+def _replace(table: dict[str, Any], seeds: set[str], fresh: dict[str, Any]) -> set[str]:
+    """Replace the seeds' rows of ``table`` by ``fresh``; the keys whose rows that changed."""
+    was = {k: table.pop(k) for k in seeds if k in table}
+    table.update(fresh)
+    return {k for k in was.keys() | fresh.keys() if was.get(k) != fresh.get(k)}
+
+
 def patch(
     state: IndexState,
     seeds: set[str],
     old: facets.IndexInput,
     new: facets.IndexInput,
     new_docs: list[search.SearchDoc],
-) -> None:
-    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write)."""
+    old_rows: dict[str, set[tuple[str, str]]],
+) -> frozenset[str]:
+    """Replace the seeds' rows in ``state`` by ``new`` (``old``: their rows before the write,
+    ``old_rows`` their facet rows in ``state``); which tables that changed (the names
+    :func:`core.indexes.facets.build` takes)."""
     data = state.data
-    for table in (data.initiatives, data.labels, data.places, data.form_scores, state.things):
-        for key in seeds:
-            table.pop(key, None)
-    data.initiatives.update(new.initiatives)
-    data.labels.update(new.labels)
-    data.places.update(new.places)
-    data.form_scores.update(new.form_scores)
-    state.things.update({d.iri: d for d in new_docs if d.kind != "initiative"})
-    keys = set(data.facet_pairs) | set(new.facet_pairs)
-    data.facet_pairs = {
-        k: rows
-        for k in keys
-        if (
-            rows := {p for p in data.facet_pairs.get(k, set()) if p[0] not in seeds}
-            | new.facet_pairs.get(k, set())
-        )
-    }
+    items = set(data.initiatives)
+    info = {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}
+    changed: set[str] = set()
+    for name, table, now in (
+        ("initiatives", data.initiatives, new.initiatives),
+        ("labels", data.labels, new.labels),
+        ("places", data.places, new.places),
+        ("form_scores", data.form_scores, new.form_scores),
+        ("things", state.things, {d.iri: d for d in new_docs if d.kind != "initiative"}),
+    ):
+        if keys := _replace(table, seeds, now):
+            changed.add(name)
+            changed |= {f"{name}@{files.shard(k)}" for k in keys}
+    if set(data.initiatives) != items:
+        changed.add("items")
+    if info != {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}:
+        changed.add("info")
+    for key in set(data.facet_pairs) | set(new.facet_pairs):
+        rows = data.facet_pairs.get(key, set())
+        fresh = new.facet_pairs.get(key, set())
+        if old_rows.get(key, set()) == fresh:
+            continue
+        changed.add(f"pairs:{key}")
+        if kept := {p for p in rows if p[0] not in seeds} | fresh:
+            data.facet_pairs[key] = kept
+        else:
+            data.facet_pairs.pop(key, None)
     touched = {t[0] for t in old.involvements} | {t[0] for t in new.involvements}
-    data.involvements = sorted(
-        {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
-    )
+    if {t for t in data.involvements if t[0] in touched} != set(new.involvements):
+        changed.add("involvements")
+        data.involvements = sorted(
+            {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
+        )
     kinds = Counter(data.kinds)
     kinds.update(new.kinds)
     kinds.subtract(old.kinds)
-    data.kinds = {k: n for k, n in kinds.items() if n > 0}
+    if (counted := {k: n for k, n in kinds.items() if n > 0}) != data.kinds:
+        changed.add("kinds")
+        data.kinds = counted
     supports = _supports_counter(data.supports)
     supports.update(_supports_counter(new.supports))
     supports.subtract(_supports_counter(old.supports))
-    data.supports = indexes._supports(+supports)
+    if (found := indexes._supports(+supports)) != data.supports:
+        changed.add("supports")
+        data.supports = found
+    return frozenset(changed)
 
 
-def initiative_docs(data: facets.IndexInput, chosen: Iterable[str]) -> dict[str, search.SearchDoc]:
-    """The search documents of the ``chosen`` initiatives, as a full build writes them."""
+def initiative_docs(
+    data: facets.IndexInput, chosen: Iterable[str], rows: dict[str, set[tuple[str, str]]]
+) -> dict[str, search.SearchDoc]:
+    """The search documents of the ``chosen`` initiatives, as a full build writes them
+    (``rows``: facet rows that include all of theirs)."""
     wanted = set(chosen) & data.initiatives.keys()
     sub = facets.IndexInput(
         base=data.base,
         initiatives={i: data.initiatives[i] for i in wanted},
         facet_pairs={
-            k: {p for p in data.facet_pairs.get(k, set()) if p[0] in wanted}
-            for k in indexes.RELATED_FACETS
+            k: {p for p in rows.get(k, set()) if p[0] in wanted} for k in indexes.RELATED_FACETS
         },
         labels=data.labels,
         places={},
@@ -332,15 +363,20 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     old_data, _old_docs = indexes.evaluate(kstore, _Records(before, seeds))
     new_data, new_docs = indexes.evaluate(kstore, _Records(after, seeds))
     old_initiatives = set(state.data.initiatives)
-    parent_docs = initiative_docs(state.data, seeds)
+    old_items = sorted(old_initiatives)
+    old_rows = {k: {p for p in v if p[0] in seeds} for k, v in state.data.facet_pairs.items()}
+    parent_docs = initiative_docs(state.data, seeds, old_rows)
     old_things = {k: state.things[k] for k in seeds if k in state.things}
-    patch(state, seeds, old_data, new_data, new_docs)
+    tables = patch(state, seeds, old_data, new_data, new_docs, old_rows)
     data = state.data
-    now_docs = initiative_docs(data, seeds)
+    now_docs = initiative_docs(data, seeds, new_data.facet_pairs)
     target = gen.path / "search.incremental"
     if target.exists():
         shutil.rmtree(target)
-    facets.build(data, target, generation=indexes.generation_name(gen))
+    parent_index = parent / "search"
+    name = indexes.generation_name(gen)
+    change = facets.Change(parent_index, tables, seeds, new_data.facet_pairs, old_items)
+    facets.build(data, target, generation=name, change=change)
     text = target / search.TEXT_DIR
     _link_copy(parent / "search" / search.TEXT_DIR, text)
     # The documents that differ: things and initiatives among the seeds, old or new.
@@ -374,7 +410,7 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
         item_map[state.keys[iri]] = n
     np.save(text / search.ITEM_MAP, item_map)
     state.meta = digests.digest(gen.store, graph_iri(kstore.settings, META_GRAPH).value)
-    index_state.save(state, target)
+    index_state.save(state, target, parent=parent_index, changed=tables)
     if gen.search_dir.exists():
         shutil.rmtree(gen.search_dir)
     target.rename(gen.search_dir)

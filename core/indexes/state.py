@@ -6,19 +6,23 @@ the ``index-*`` queries), its search documents of things and the stable search k
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
 reading it must not run code), with a format number: another format means a full rebuild. The
 facet rows and involvements are read back from the facet index itself (the bulk of the input).
+Each table is its own file (the big ones split by key), so a write writes the parts it changed
+and hard-links the rest from the parent; the process that saved a state keeps it for its next
+write, found by the token in the head.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.indexes import facets, search
+from core.indexes import facets, files, search
 
-FORMAT = 3
+FORMAT = 4
 STATE_FILE = "kiemen-index-state.json"
 
 
@@ -50,25 +54,78 @@ def _doc_json(d: search.SearchDoc) -> list[Any]:
     return [d.kind, d.names, d.texts, d.related]
 
 
-def save(state: IndexState, directory: Path) -> None:
-    data = state.data
-    body = {
+#: The parts of the state, each its own file in :data:`STATE_DIR`, and the tables (names as in
+#: :func:`core.indexes.facets.build`'s ``changed``) whose change means it is written anew.
+PARTS: dict[str, tuple[str, ...]] = {
+    "places": ("places",),
+    "form_scores": ("form_scores",),
+    "kinds": ("kinds",),
+    "supports": ("supports",),
+    "keys": ("items",),
+}
+#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``):
+#: a write rewrites only the parts of the keys it changed (``NAME@N`` in ``changed``).
+SHARDED = ("initiatives", "labels", "things")
+STATE_DIR = "state"
+
+#: The state each process saved last, by the token of its head: the next write in the same
+#: process (the server's) takes it from here instead of reading and parsing every part.
+_KEPT: dict[str, IndexState] = {}
+
+
+def _table(state: IndexState, name: str) -> dict[str, Any]:
+    if name == "things":
+        return state.things
+    table: dict[str, Any] = getattr(state.data, name)
+    return table
+
+
+def _part(state: IndexState, name: str) -> Any:
+    if name == "keys":
+        return {"keys": state.keys, "next_key": state.next_key}
+    return _table(state, name)
+
+
+def save(
+    state: IndexState,
+    directory: Path,
+    parent: Path | None = None,
+    changed: frozenset[str] | None = None,
+) -> None:
+    """Write ``state`` into ``directory`` (beside its facet index). With ``parent`` and
+    ``changed`` (an incremental update), the parts made only of unchanged tables are
+    hard-linked from the parent's state instead of written; the head is always new."""
+    out = files.Writer(directory, parent if changed is not None else None, parts=STATE_DIR)
+    for name, tables in PARTS.items():
+        unchanged = changed is not None and not any(t in changed for t in tables)
+        if not (unchanged and out.link_part(name)):
+            out.save_part(name, _part(state, name))
+    for name in SHARDED:
+        dirty = {
+            n
+            for n in range(files.SHARDS)
+            if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
+        }
+        value = _doc_json if name == "things" else (lambda v: v)
+        for n, body in files.split(_table(state, name), dirty, value).items():
+            out.save_part(f"{name}.{n}", body)
+    token = uuid.uuid4().hex
+    head = {
         "format": FORMAT,
-        "base": data.base,
-        "initiatives": data.initiatives,
-        "labels": data.labels,
-        "places": data.places,
-        "form_scores": data.form_scores,
-        "kinds": data.kinds,
-        "supports": data.supports,
-        "things": {iri: _doc_json(d) for iri, d in state.things.items()},
-        "keys": state.keys,
-        "next_key": state.next_key,
+        "base": state.data.base,
         "meta": list(state.meta) if state.meta is not None else None,
+        "token": token,
     }
     tmp = directory / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(head), encoding="utf-8")
     os.replace(tmp, directory / STATE_FILE)
+    _KEPT.clear()
+    _KEPT[token] = state
+
+
+def forget() -> None:
+    """Drop the state kept in memory (the next write reads it from disk)."""
+    _KEPT.clear()
 
 
 def _from_arrays(index: facets.BrowseIndex) -> tuple[dict[str, set[tuple[str, str]]], list[Any]]:
@@ -97,18 +154,29 @@ def _from_arrays(index: facets.BrowseIndex) -> tuple[dict[str, set[tuple[str, st
 
 def load(directory: Path) -> IndexState | None:
     """The state kept in ``directory`` (with the facet index there), or None when there is
-    none or of another format."""
+    none or of another format. The caller may change what it gets (it is not shared)."""
     try:
-        raw = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
-        index = facets.open_index(directory)
-    except (OSError, ValueError, KeyError, facets.IndexMissing):
+        head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        return None
+    kept = _KEPT.pop(str(head.get("token")), None)
+    if kept is not None:
+        return kept
+    try:
+        raw = {name: files.load_part(directory, name, STATE_DIR) for name in PARTS}
+        for name in SHARDED:
+            raw[name] = {}
+            for n in range(files.SHARDS):
+                raw[name].update(files.load_part(directory, f"{name}.{n}", STATE_DIR))
+        index = facets.open_index(directory)
+    except (files.Damaged, facets.IndexMissing):
         return None
     pairs, involvements = _from_arrays(index)
     try:
         data = facets.IndexInput(
-            base=raw["base"],
+            base=head["base"],
             initiatives=raw["initiatives"],
             facet_pairs=pairs,
             labels=raw["labels"],
@@ -122,9 +190,9 @@ def load(directory: Path) -> IndexState | None:
             iri: search.SearchDoc(iri=iri, kind=k, names=nm, texts=tx, related=rel)
             for iri, (k, nm, tx, rel) in raw["things"].items()
         }
-        keys = {str(iri): int(n) for iri, n in raw["keys"].items()}
-        meta = raw["meta"]
+        keys = {str(iri): int(n) for iri, n in raw["keys"]["keys"].items()}
+        meta = head["meta"]
         seen = (int(meta[0]), str(meta[1])) if meta is not None else None
-        return IndexState(data, things, keys, int(raw["next_key"]), seen)
-    except (KeyError, TypeError, ValueError):
+        return IndexState(data, things, keys, int(raw["keys"]["next_key"]), seen)
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
