@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
@@ -165,6 +166,9 @@ class _Pool:
     choices: dict[tuple[int, int], str]
     by_homepage: dict[str, list[int]]
     by_name: dict[str, list[int]]
+    #: The choices as two lists in the same order (what rapidfuzz's cdist takes).
+    keys: list[tuple[int, int]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
 
 def _pools(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
@@ -181,6 +185,8 @@ def _pools(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
                 prepared.by_name.setdefault(name, []).append(i)
             for j, lab in enumerate(sorted(c.labels)):
                 prepared.choices[(i, j)] = normalise_name(lab)
+        prepared.keys = list(prepared.choices)
+        prepared.labels = list(prepared.choices.values())
         out[kind] = prepared
     return out
 
@@ -200,6 +206,38 @@ def _prepared(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
     return prepared
 
 
+#: Names scored against every label at once (a names x labels matrix of float64 per chunk).
+CLOSE_CHUNK = 128
+#: Close labels kept per name (the best, then the first in the candidates' order on a tie).
+CLOSE_LIMIT = 10
+
+
+def close_names(prepared: _Pool, names: Iterable[str]) -> dict[str, list[tuple[float, int]]]:
+    """Each name's closest labels, at :data:`FUZZY_MIN` or more: (score, index into
+    ``prepared.keys``), best first, ties in the candidates' order — what ``process.extract(name,
+    choices, limit=10)`` gives one name at a time, computed for all names of an upload together
+    with rapidfuzz's ``cdist`` on both cores (an upload's names against ~60,000 labels)."""
+    wanted = sorted({n for n in names if n})
+    out: dict[str, list[tuple[float, int]]] = {}
+    if not prepared.labels:
+        return out
+    for start in range(0, len(wanted), CLOSE_CHUNK):
+        part = wanted[start : start + CLOSE_CHUNK]
+        scores = process.cdist(
+            part,
+            prepared.labels,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=FUZZY_MIN,
+            dtype=np.float64,
+            workers=-1,
+        )
+        for name, row in zip(part, scores, strict=True):
+            hits = np.flatnonzero(row >= FUZZY_MIN)
+            best = hits[np.lexsort((hits, -row[hits]))][:CLOSE_LIMIT]
+            out[name] = [(float(row[i]), int(i)) for i in best]
+    return out
+
+
 def suggest(
     kstore: KiemenStore,
     publisher: Publisher,
@@ -210,13 +248,20 @@ def suggest(
     candidates, when the caller has them; they lie outside the publisher's own graphs, so a
     publish of those does not change them)."""
     pools = _prepared(candidates(kstore, publisher) if pool is None else pool)
+    wanted = [
+        r for r in records if r.kind in ("initiative", "actor") and pools.get(r.kind) is not None
+    ]
+    close_by_kind = {
+        kind: close_names(
+            prepared,
+            (normalise_name(v) for r in wanted if r.kind == kind for v in r.labels.values()),
+        )
+        for kind, prepared in pools.items()
+    }
     out: list[Suggestion] = []
-    for rec in records:
-        if rec.kind not in ("initiative", "actor"):
-            continue
-        prepared = pools.get(rec.kind)
-        if prepared is None:
-            continue
+    for rec in wanted:
+        prepared = pools[rec.kind]
+        close = close_by_kind[rec.kind]
         cands = prepared.cands
         label = rec.labels.get("nl") or rec.labels.get("en") or rec.ident
         names = {normalise_name(v) for v in rec.labels.values() if v}
@@ -247,18 +292,10 @@ def suggest(
             elif set(rec.codes) & c.codes:
                 offer(c, "same-name-same-municipality", 95.0, "sameAs")
         for name in names:
-            if not name:
-                continue
-            for _choice, score, key in process.extract(
-                name,
-                prepared.choices,
-                scorer=fuzz.token_set_ratio,
-                score_cutoff=FUZZY_MIN,
-                limit=10,
-            ):
-                c = cands[key[0]]
+            for score, index in close.get(name, ()):
+                c = cands[prepared.keys[index][0]]
                 if c.iri not in best:
-                    offer(c, "similar-name", float(score), "exactMatch")
+                    offer(c, "similar-name", score, "exactMatch")
         out += sorted(best.values(), key=lambda s: -s.score)[:PER_RECORD]
     return out
 

@@ -1,0 +1,95 @@
+"""Close names for link suggestions: computed for a whole upload at once (rapidfuzz's cdist),
+they must be exactly what asking rapidfuzz one name at a time gives (``process.extract`` with
+the same scorer, cutoff and limit): the same labels, scores and order, ties included."""
+
+from __future__ import annotations
+
+import random
+
+from rapidfuzz import fuzz, process
+
+from publishing import linking
+
+WORDS = [
+    "buurt",
+    "tuin",
+    "moestuin",
+    "energie",
+    "cooperatie",
+    "zorg",
+    "repair",
+    "cafe",
+    "voedselbank",
+    "wijk",
+    "huis",
+    "deelauto",
+    "bibliotheek",
+    "jongeren",
+    "ouderen",
+    "taal",
+    "school",
+    "sport",
+    "park",
+    "groen",
+    "stad",
+    "dorp",
+    "fiets",
+    "markt",
+    "kerk",
+    "centrum",
+    "stichting",
+    "vereniging",
+    "collectief",
+    "netwerk",
+    "platform",
+]
+
+
+def _pool(rng: random.Random, n: int) -> linking._Pool:
+    cands = [linking.Candidate(f"https://example.org/c/{i}", "initiative") for i in range(n)]
+    for c in cands:
+        for _ in range(rng.randint(1, 3)):
+            c.labels.add(" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4))))
+    return linking._pools(tuple(cands))["initiative"]
+
+
+def _mutated(rng: random.Random, label: str) -> str:
+    words = label.split()
+    match rng.randint(0, 3):
+        case 0:
+            rng.shuffle(words)
+        case 1 if len(words) > 1:
+            words.pop(rng.randrange(len(words)))
+        case 2:
+            i = rng.randrange(len(words))
+            w = words[i]
+            words[i] = w[:-1] if len(w) > 3 else w + "e"
+        case _:
+            words.append(rng.choice(WORDS))
+    return " ".join(words)
+
+
+def test_close_names_are_what_extract_gives_one_name_at_a_time() -> None:
+    rng = random.Random(18)
+    prepared = _pool(rng, 2_500)
+    names = [_mutated(rng, rng.choice(prepared.labels)) for _ in range(300)]
+    names += [" ".join(rng.choice(WORDS) for _ in range(3)) for _ in range(100)]
+    names.append("")
+    close = linking.close_names(prepared, names)
+    compared = ties = 0
+    for name in {n for n in names if n}:
+        expected = [
+            (float(score), prepared.keys.index(key))
+            for _choice, score, key in process.extract(
+                name,
+                prepared.choices,
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=linking.FUZZY_MIN,
+                limit=linking.CLOSE_LIMIT,
+            )
+        ]
+        assert close.get(name, []) == expected, name
+        compared += len(expected)
+        ties += len(expected) - len({s for s, _ in expected})
+    assert "" not in close
+    assert compared > 1_000 and ties > 100  # the comparison reached many hits and many ties
