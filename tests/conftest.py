@@ -50,6 +50,36 @@ def loaded_store_path(tmp_path_factory: pytest.TempPathFactory, base_uri: str) -
     return path
 
 
+#: The base of the bundled copies tests write to (not the canonical one: loaders must rebase).
+TEST_BASE = "http://kiemen.test/"
+
+
+@pytest.fixture(scope="session")
+def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the bundled data under :data:`TEST_BASE`, loaded once per run; a test that
+    writes takes a copy of it (``store``)."""
+    from core.config import Settings
+    from core.store import KiemenStore
+    from loaders import bundled_sources, load
+
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    load(KiemenStore(Settings.from_env(store_path=path, base_uri=TEST_BASE)), bundled_sources())
+    return path
+
+
+@pytest.fixture()
+def store(bundled_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """This test's own copy of :func:`bundled_copy`."""
+    import shutil
+
+    from core.config import Settings
+    from core.store import KiemenStore
+
+    target = tmp_path / "store"
+    shutil.copytree(bundled_copy, target, symlinks=True)
+    return KiemenStore(Settings.from_env(store_path=target, base_uri=TEST_BASE))
+
+
 @pytest.fixture(scope="session")
 def settings(loaded_store_path: Path, base_uri: str):  # type: ignore[no-untyped-def]
     from core.config import Settings

@@ -7,7 +7,6 @@ engine, a real ``oxigraph serve`` for harvesting, real malformed files.
 from __future__ import annotations
 
 import csv
-import shutil
 import socket
 import subprocess
 import threading
@@ -28,28 +27,6 @@ TABLE = DATA / "tabular" / "buurtinitiatieven.csv"
 MAPPING = DATA / "tabular" / "buurtinitiatieven.mapping.toml"
 PARTICIPEDIA = DATA / "participedia"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-@pytest.fixture(scope="module")
-def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the bundled data, loaded once; tests copy it."""
-    from core.config import Settings
-
-    path = tmp_path_factory.mktemp("bundled") / "store"
-    load(
-        KiemenStore(Settings.from_env(store_path=path, base_uri="http://kiemen.test/")),
-        bundled_sources(),
-    )
-    return path
-
-
-@pytest.fixture()
-def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    from core.config import Settings
-
-    target = tmp_path / "store"
-    shutil.copytree(bundled_copy, target, symlinks=True)
-    return KiemenStore(Settings.from_env(store_path=target, base_uri="http://kiemen.test/"))
 
 
 def snapshot(kstore: KiemenStore) -> set[str]:

@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, kiemen_cmd, kiemen_env
 
 from core.store import KiemenStore
-from loaders import LoadError, LoadReport, Source, bundled_sources, load
+from loaders import LoadError, LoadReport, Source, load
 from loaders.participedia import LICENCE
 from loaders.participedia_values import Options, column_parts, link, pg_array
 
@@ -34,24 +34,6 @@ SCHEMA = "https://schema.org/"
 WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-
-@pytest.fixture(scope="module")
-def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from core.config import Settings
-
-    path = tmp_path_factory.mktemp("bundled") / "store"
-    load(KiemenStore(Settings.from_env(store_path=path, base_uri=BASE)), bundled_sources())
-    return path
-
-
-@pytest.fixture()
-def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    from core.config import Settings
-
-    target = tmp_path / "store"
-    shutil.copytree(bundled_copy, target, symlinks=True)
-    return KiemenStore(Settings.from_env(store_path=target, base_uri=BASE))
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,8 @@ import pyoxigraph as ox
 import pytest
 from openpyxl import Workbook
 
-from core.config import Settings
 from core.store import KiemenStore
-from loaders import LoadError, Problem, Source, bundled_sources, load
+from loaders import LoadError, Problem, Source, load
 
 MAPPING = """
 [prefixes]
@@ -44,21 +43,6 @@ values = [
 ]
 """
 EX = "https://data.example.nl/t/"
-
-
-@pytest.fixture(scope="module")
-def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bundled") / "store"
-    settings = Settings.from_env(store_path=path, base_uri="http://kiemen.test/")
-    load(KiemenStore(settings), bundled_sources())
-    return path
-
-
-@pytest.fixture()
-def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    target = tmp_path / "store"
-    shutil.copytree(bundled_copy, target, symlinks=True)
-    return KiemenStore(Settings.from_env(store_path=target, base_uri="http://kiemen.test/"))
 
 
 def tables(folder: Path, roles: str = "initiative_id,actor_id\nI1,A1\nI2,A1\n") -> Path:

@@ -4,15 +4,13 @@ places the store holds by CBS code (the tabular engine, :mod:`loaders.tabular`).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from core.config import Settings
 from core.store import KiemenStore
-from loaders import LoadError, Problem, Source, bundled_sources, load
+from loaders import LoadError, Problem, Source, load
 from loaders.tabular import ConceptIndex, ParameterError, read_mapping
 from publishing import records
 
@@ -37,21 +35,6 @@ values = [
 ]
 """
 HEADER = "id,name_nl,name_en,role,code\n"
-
-
-@pytest.fixture(scope="module")
-def bundled_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bundled") / "store"
-    settings = Settings.from_env(store_path=path, base_uri="http://kiemen.test/")
-    load(KiemenStore(settings), bundled_sources())
-    return path
-
-
-@pytest.fixture()
-def store(bundled_copy: Path, tmp_path: Path) -> KiemenStore:
-    target = tmp_path / "store"
-    shutil.copytree(bundled_copy, target, symlinks=True)
-    return KiemenStore(Settings.from_env(store_path=target, base_uri="http://kiemen.test/"))
 
 
 def table(folder: Path, rows: str, mapping: str = MAPPING) -> tuple[Path, Path]:
