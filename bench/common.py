@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,14 @@ def _relative(arg: str) -> str:
         return str(Path(arg).resolve().relative_to(REPO))
     except ValueError:
         return arg
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 20) -> None:
+    """End a server the benchmark started: terminate, and kill it if it has not ended within
+    ``timeout`` seconds (a benchmark never leaves a server behind)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

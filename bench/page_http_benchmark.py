@@ -39,6 +39,7 @@ from bench.common import (  # noqa: E402
     figure,
     format_figure,
     machine,
+    stop,
     write_json,
 )
 from bench.portal_benchmark import BASE, prepare  # noqa: E402
@@ -96,12 +97,7 @@ def serve(store: Path, log: Path, **env: str) -> Iterator[int]:
                 time.sleep(0.2)
             yield port
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 15)
 
 
 def _client(

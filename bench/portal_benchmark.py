@@ -42,7 +42,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
+from bench.common import (  # noqa: E402
+    describe_machine,
+    figure,
+    machine,
+    print_figures,
+    stop,
+    write_json,
+)
 from core.config import Settings  # noqa: E402
 from core.store import KiemenStore, solutions_to_rows  # noqa: E402
 from loaders import bundled_sources, load  # noqa: E402
@@ -154,12 +161,7 @@ def serve_ready(settings: Settings) -> dict[str, Any]:
             "rss_mb_after_first_answers": _rss_mb(proc.pid),
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 20)
 
 
 def timed(fn: Callable[[], Any]) -> float:

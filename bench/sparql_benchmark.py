@@ -57,6 +57,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import pyoxigraph as ox  # noqa: E402
 
 from bench.common import machine as common_machine  # noqa: E402
+from bench.common import stop  # noqa: E402
 from core.config import CANONICAL_BASE, Settings  # noqa: E402
 from core.store import KiemenStore, graph_iri  # noqa: E402
 
@@ -451,11 +452,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
     finally:
         for proc in servers:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc, 15)
     try:
         load_end = [round(x, 2) for x in os.getloadavg()]
     except OSError:

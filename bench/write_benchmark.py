@@ -41,7 +41,14 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import describe_machine, figure, machine, print_figures, write_json  # noqa: E402
+from bench.common import (  # noqa: E402
+    describe_machine,
+    figure,
+    machine,
+    print_figures,
+    stop,
+    write_json,
+)
 from core.config import Settings  # noqa: E402
 from core.store import KiemenStore  # noqa: E402
 from loaders import bundled_sources, load  # noqa: E402
@@ -130,12 +137,7 @@ def serve(store: Path, base: str, port: int) -> Iterator[str]:
                 time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 20)
         log.close()
 
 
