@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from core.config import Settings
-from core.indexes import facets
+from core.indexes import facets, search
 from core.indexes.facets import BrowseIndex, pick
 from core.store import KiemenStore
 from loaders import Source, bundled_sources, load
@@ -164,7 +164,7 @@ def test_map_points_as_the_plain_way(index: BrowseIndex) -> None:
     for _ in range(40):
         mask = random_mask(index, rng)
         lang = rng.choice(["nl", "en"])
-        per_place = rng.choice([1, 5])
+        per_place = rng.choice([0, 1, 5])
         assert index.map_points(mask, lang, per_place) == plain_map_points(
             index, mask, lang, per_place
         )
@@ -183,3 +183,37 @@ def test_network_as_the_plain_way(index: BrowseIndex) -> None:
         assert found == plain_network(index, mask, roles, lang, most)
         truncated += bool(found["truncated"])
     assert truncated >= 10  # the best-connected cut was compared too
+
+
+def plain_matching_items(texts: search.TextIndex, text: str, limit: int) -> list[int]:
+    """Each hit's item from its stored document, one by one, best first."""
+    query = texts.query(text, "initiative")
+    if query is None:
+        return []
+    searcher = texts.index.searcher()
+    out = []
+    for _score, address in searcher.search(query, limit=limit, count=False).hits:
+        item = texts.item_of(searcher.doc(address).get_first("item"))
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def test_text_matches_as_the_plain_way(kstore: KiemenStore) -> None:
+    published = kstore.search_dir()
+    assert published is not None
+    texts = search.TextIndex(published / search.TEXT_DIR)
+    words, counts = texts.vocabulary
+    common = [w for w, n in zip(words, counts, strict=True) if n > 20]
+    rng = random.Random(7)
+    capped = 0
+    for _ in range(40):
+        picked = rng.sample(common, rng.randrange(1, 3))
+        text = rng.choice([" ".join, " OR ".join, lambda ws: f'"{" ".join(ws)}"'])(picked)
+        if rng.random() < 0.2:
+            text = text[:-1] + text[-2:]  # a typo: corrected or searched fuzzily
+        limit = rng.choice([5, 50, 10_000])
+        found = texts.matching_items(text, limit)
+        assert found.tolist() == plain_matching_items(texts, text, limit), text
+        capped += len(found) == limit
+    assert capped >= 5  # the cut at the limit was compared too

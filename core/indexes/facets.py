@@ -415,13 +415,15 @@ class BrowseIndex:
             place = self.places.get(iri)
             if not place or place.get("lat") is None:
                 continue
-            members = facet.items_of(v)
-            if mask is not None:
-                members = members[mask[members]]
-            examples = [
-                {"iri": self.items[i], "label": pick(self.info[i].get("label"), lang)}
-                for i in members[:per_place].tolist()
-            ]
+            examples = []
+            if per_place > 0:  # the list page's table of places shows counts only
+                members = facet.items_of(v)
+                if mask is not None:
+                    members = members[mask[members]]
+                examples = [
+                    {"iri": self.items[i], "label": pick(self.info[i].get("label"), lang)}
+                    for i in members[:per_place].tolist()
+                ]
             points.append(
                 {
                     "place": iri,
