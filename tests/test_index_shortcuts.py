@@ -22,6 +22,8 @@ from core.indexes import facets, search
 from core.indexes.facets import BrowseIndex, pick
 from core.store import KiemenStore
 from loaders import Source, bundled_sources, load
+from portal import resource
+from portal.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -217,3 +219,23 @@ def test_text_matches_as_the_plain_way(kstore: KiemenStore) -> None:
         assert found.tolist() == plain_matching_items(texts, text, limit), text
         capped += len(found) == limit
     assert capped >= 5  # the cut at the limit was compared too
+
+
+def test_map_and_network_answers_link_pages_as_page_path(kstore: KiemenStore) -> None:
+    """The API answers resolve page links with the namespaces read once (``page_paths``);
+    every link is the one :func:`portal.resource.page_path` gives."""
+    settings = kstore.settings
+    client = create_app(settings).test_client()
+
+    def link(iri: str) -> str | None:
+        path = resource.page_path(settings, iri)
+        return "/page/" + path if path else None
+
+    points = client.get("/api/map").get_json()["rows"]
+    examples = [i for p in points for i in p["initiatives"]]
+    assert points and examples
+    assert [p["page_url"] for p in points] == [link(p["place"]) for p in points]
+    assert [i["page_url"] for i in examples] == [link(i["iri"]) for i in examples]
+    nodes = client.get("/api/network").get_json()["nodes"]
+    assert nodes
+    assert [n["page_url"] for n in nodes] == [link(n["id"]) for n in nodes]
