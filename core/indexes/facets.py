@@ -402,29 +402,35 @@ class BrowseIndex:
     def map_points(
         self, mask: np.ndarray | None, lang: str, per_place: int = 5
     ) -> list[dict[str, Any]]:
-        """The result set grouped by place: one point per place with its count and examples."""
+        """The result set grouped by place: one point per place with its count and examples.
+
+        Item numbers become Python ints once per place (``tolist``), not one ``int()`` per
+        numpy scalar: a map answer makes ~2,000 examples at 200,000 initiatives."""
         facet = self.facets["spatial"]
         counts = facet.count_in(mask)
+        found = counts.tolist()
         points = []
-        for v in np.flatnonzero(counts):
-            iri = facet.values[int(v)]
+        for v in np.flatnonzero(counts).tolist():
+            iri = facet.values[v]
             place = self.places.get(iri)
             if not place or place.get("lat") is None:
                 continue
-            members = facet.items_of(int(v))
-            if mask is not None:
-                members = members[mask[members]]
-            examples = [
-                {"iri": self.items[int(i)], "label": pick(self.info[int(i)].get("label"), lang)}
-                for i in members[:per_place]
-            ]
+            examples = []
+            if per_place > 0:  # the list page's table of places shows counts only
+                members = facet.items_of(v)
+                if mask is not None:
+                    members = members[mask[members]]
+                examples = [
+                    {"iri": self.items[i], "label": pick(self.info[i].get("label"), lang)}
+                    for i in members[:per_place].tolist()
+                ]
             points.append(
                 {
                     "place": iri,
                     "label": self.label(iri, lang),
                     "lat": place["lat"],
                     "long": place["long"],
-                    "count": int(counts[v]),
+                    "count": int(found[v]),
                     "initiatives": examples,
                 }
             )
@@ -446,25 +452,35 @@ class BrowseIndex:
         if roles:
             keep &= np.isin(self.inv_role, np.asarray(roles, dtype=self.inv_role.dtype))
         rows = np.flatnonzero(keep)
-        initiatives_all = np.unique(self.inv_item[rows])
+        # One count per initiative gives both the initiatives (in item order, as np.unique
+        # would: ~8 ms of hashing 120,000 rows at 200,000 initiatives) and their degree.
+        degree = np.bincount(self.inv_item[rows], minlength=self.size)
+        initiatives_all = np.flatnonzero(degree)
         total_initiatives = len(initiatives_all)
         if total_initiatives > max_initiatives:
             # The best-connected initiatives first, so the picture shows the network's core.
-            degree = np.bincount(self.inv_item[rows], minlength=self.size)
-            chosen = initiatives_all[
-                np.argsort(-degree[initiatives_all], kind="stable")[:max_initiatives]
-            ]
-            rows = rows[np.isin(self.inv_item[rows], chosen)]
+            chosen = np.zeros(self.size, dtype=bool)
+            chosen[
+                initiatives_all[
+                    np.argsort(-degree[initiatives_all], kind="stable")[:max_initiatives]
+                ]
+            ] = True
+            rows = rows[chosen[self.inv_item[rows]]]
         actor_facet = self.facets["actor"]
-        role_facet = self.facets["role"]
+        role_values = self.facets["role"].values
         edges: dict[tuple[int, int], dict[str, Any]] = {}
-        for r in rows:
-            key = (int(self.inv_item[r]), int(self.inv_actor[r]))
-            edge = edges.setdefault(key, {"roles": [], "stated": False})
-            role_iri = role_facet.values[int(self.inv_role[r])]
+        for item, actor, role, stated in zip(
+            self.inv_item[rows].tolist(),
+            self.inv_actor[rows].tolist(),
+            self.inv_role[rows].tolist(),
+            self.inv_stated[rows].tolist(),
+            strict=True,
+        ):
+            edge = edges.setdefault((item, actor), {"roles": [], "stated": False})
+            role_iri = role_values[role]
             if role_iri not in edge["roles"]:
                 edge["roles"].append(role_iri)
-            edge["stated"] = edge["stated"] or bool(self.inv_stated[r])
+            edge["stated"] = edge["stated"] or bool(stated)
         nodes: dict[str, dict[str, Any]] = {}
         out_edges = []
         for (item, actor), edge in edges.items():

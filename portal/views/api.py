@@ -161,7 +161,10 @@ def search_api() -> ResponseReturnValue:
 
 
 def _page(iri: str, settings: Settings | None = None) -> str | None:
-    path = resource.page_path(settings or get_settings(), iri)
+    return _url(resource.page_path(settings or get_settings(), iri))
+
+
+def _url(path: str | None) -> str | None:
     return "/page/" + path if path else None
 
 
@@ -171,11 +174,11 @@ def map_points() -> ResponseReturnValue:
     kstore = get_store()
     result = listing.listing(kstore, request.args, lang, path="/api/map", with_facets=False)
     points = listing.browse_index(kstore).map_points(result.mask, lang)
-    settings = kstore.settings
+    path_of = resource.page_paths(kstore.settings)
     for p in points:
-        p["page_url"] = _page(p["place"], settings)
+        p["page_url"] = _url(path_of(p["place"]))
         for i in p["initiatives"]:
-            i["page_url"] = _page(i["iri"], settings)
+            i["page_url"] = _url(path_of(i["iri"]))
     return jsonify(
         {
             "ok": True,
@@ -193,8 +196,9 @@ def map_points() -> ResponseReturnValue:
 def network() -> ResponseReturnValue:
 
     data, _result = network_data(request.args, _lang())
+    path_of = resource.page_paths(get_settings())
     for node in data["nodes"]:
-        node["page_url"] = _page(node["id"])
+        node["page_url"] = _url(path_of(node["id"]))
     return jsonify(
         {
             "ok": True,
