@@ -75,20 +75,23 @@ def phases(lines: list[tuple[float, str]], wall: float) -> str:
     """Seconds between the progress lines `kiemen load` prints.
 
     The checker streams the file while the bulk loader writes it, then builds the indexes ahead
-    while the bulk loader finishes; settling the checks and the index hooks come after.
+    while the bulk loader finishes and the main thread links places out (its line comes at its
+    end); counting the graph, waiting for the indexes ahead, settling the checks and the index
+    hooks come after. Progress lines repeat a phase's first words: one mark a phase.
     """
     names = {
         "loading ": "stream+check",
-        "indexing ahead": "index ahead | bulk load",
+        "indexing ahead": "index ahead | bulk load, links out",
+        "links out: ": "count, wait for index ahead",
         "settling ": "settle",
         "building index: ": "hook",
     }
-    marks = [
-        (t, f"{label} {text.removeprefix(prefix)}" if label == "hook" else label)
-        for t, text in lines
-        for prefix, label in names.items()
-        if text.startswith(prefix)
-    ]
+    marks: list[tuple[float, str]] = []
+    for t, text in lines:
+        for prefix, label in names.items():
+            name = f"{label} {text.removeprefix(prefix)}" if label == "hook" else label
+            if text.startswith(prefix) and (not marks or marks[-1][1] != name):
+                marks.append((t, name))
     out = []
     for i, (t, name) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else wall

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import sys
 from pathlib import Path
@@ -85,6 +86,18 @@ def load(
         click.echo(f"{verb} {g.triples} triples from {g.location} into <{g.graph}>")
     if dry_run:
         click.echo("dry run: valid; nothing was written")
+    _exit_without_collecting()
+
+
+def _exit_without_collecting() -> None:
+    """Let the process end without the cyclic collector walking what a load left alive.
+
+    A load keeps the offline gazetteer (about a million lists) and other caches until the
+    process ends; Python's final collection would walk every one of them once more (1.4-2 s
+    of an otherwise finished load). Frozen objects are skipped; the memory goes back to the
+    system with the process, as it would anyway.
+    """
+    gc.freeze()
 
 
 def _mapping_parameters(mapping: Path | None, params: tuple[str, ...]) -> dict[str, str]:

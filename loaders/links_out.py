@@ -199,7 +199,9 @@ def link_graph(
     report = LinkReport()
     id_ns = kstore.settings.id_ns
     triples: list[ox.Triple] = []
-    for row in read_places(kstore, store, graph):
+    rows = read_places(kstore, store, graph)
+    places.expect_names(row.name for row in rows if not row.linked)
+    for row in rows:
         if row.linked:
             report.kept += 1
             continue

@@ -162,8 +162,15 @@ class Gazetteer:
     #: names do not know (indexing 1.5 million names costs a second or two).
     alternates: dict[int, list[str]] = field(default_factory=dict)
     _by_alternate: dict[str, list[int]] | None = None
+    #: Answers for the names announced with :func:`expect_names`, from one pass.
+    _expected: dict[str, list[int]] = field(default_factory=dict)
 
     def by_alternate(self, key: str) -> list[int]:
+        expected = _EXPECTED
+        if self._by_alternate is None and key in expected:
+            if key not in self._expected:
+                self._answer({k for k in expected if k not in self._expected})
+            return self._expected[key]
         if self._by_alternate is None:
             index: dict[str, list[int]] = {}
             for gid, names in self.alternates.items():
@@ -171,6 +178,18 @@ class Gazetteer:
                     index.setdefault(n.casefold(), []).append(gid)
             self._by_alternate = index
         return self._by_alternate.get(key, [])
+
+    def _answer(self, keys: Iterable[str]) -> None:
+        """The ids of ``keys`` as the full index would list them (same order), from one pass
+        over the alternate names: a tenth of the time of indexing them all."""
+        found: dict[str, list[int]] = {k: [] for k in keys}
+        get = found.get
+        for gid, names in self.alternates.items():
+            for n in names:
+                hit = get(n.casefold())
+                if hit is not None:
+                    hit.append(gid)
+        self._expected.update(found)
 
     #: ISO alpha-2 → GeoNames id of the country.
     countries: dict[str, int] = field(default_factory=dict)
@@ -180,6 +199,21 @@ class Gazetteer:
         ids = (self.by_name.get(key) if key else None) or self.by_alternate(name.strip().casefold())
         found = [self.cities[i] for i in ids]
         return [c for c in found if country is None or c.country == country]
+
+
+#: Alternate names (case-folded) that lookups are expected for (:func:`expect_names`).
+_EXPECTED: frozenset[str] = frozenset()
+
+
+def expect_names(names: Iterable[str]) -> None:
+    """Announce the names about to be resolved (a load's places): their alternate-name lookups
+    are answered from one pass over the 1.5 million alternate names, instead of indexing them
+    all (1-1.5 s a tier, every load). Other names still get the full index."""
+    global _EXPECTED  # a frozenset swapped whole: a reader in another thread sees one
+    keys = {n.strip().casefold() for n in names if n and n.strip()}
+    if len(_EXPECTED) + len(keys) > 100_000:  # a long-running server: start afresh
+        _EXPECTED = frozenset()
+    _EXPECTED = _EXPECTED | keys
 
 
 def normalise(text: str) -> str:

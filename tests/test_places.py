@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.messages import render
+from loaders import places
 from loaders.places import current_successors, resolve_place
 from publishing.publishers import PublisherError, check_code, reference
 
@@ -452,3 +453,24 @@ def test_kiemen_publisher_add_accepts_all_342_current_codes_and_refuses_the_form
         assert ref[code].successors[0] in refused.output, code
     assert "use GM1978" in add("GM0693").output
     assert "already registered" in add(current[0]).output
+
+
+def test_announced_names_get_the_ids_the_full_alternate_index_gives() -> None:
+    """A load announces its places' names (one pass over the alternate names instead of
+    indexing all 1.5 million): the answers must be the full index's, in the same order."""
+    gaz = places.gazetteer(places.TIERS[0])
+    alternates = list(gaz.alternates.values())
+    names = [n for ns in alternates[::97] for n in ns[:3] if n.strip()]
+    names += ["PARIS", " paris ", "Sant Julià de Lòria", "Nowhere in particular", "Den Haag"]
+    fresh = places.Gazetteer(cities=gaz.cities, by_name=gaz.by_name, alternates=gaz.alternates)
+    places.expect_names(names)
+    announced = [fresh.by_alternate(n.strip().casefold()) for n in names]
+    assert fresh._by_alternate is None  # answered without the full index
+    full = places.Gazetteer(cities=gaz.cities, by_name=gaz.by_name, alternates=gaz.alternates)
+    full.by_alternate("")  # builds the full index (no name is announced as "")
+    assert full._by_alternate is not None
+    assert announced == [full.by_alternate(n.strip().casefold()) for n in names]
+    assert sum(1 for ids in announced if ids) > 100
+    assert any(len(ids) > 1 for ids in announced)  # names several cities share, in order
+    # A name nobody announced still gets an answer, from the full index.
+    assert fresh.by_alternate("sant julià de lòria") == full.by_alternate("sant julià de lòria")

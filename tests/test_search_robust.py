@@ -8,6 +8,7 @@ correction is announced; a search without results suggests one that has some.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,37 @@ def test_normalise_joins_compounds_and_drops_punctuation() -> None:
     assert normalise("Coöperatie, auto's; 2019–2020") == "cooperatie autos 2019 2020"
     assert normalise("  «»  ") == ""
     assert list(search.index_words("clean-up")) == ["cleanup", "clean", "up"]
+
+
+def _fold_by_definition(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_fold_is_the_unicode_definition_for_any_text(text: str) -> None:
+    """fold() takes a shortcut for ASCII text (the index build's hot loop): same answer."""
+    assert search.fold(text) == _fold_by_definition(text)
+
+
+def test_fold_shortcut_lowercases_ascii() -> None:
+    assert search.fold("Riot CLEAN-up") == "riot clean-up"
+    assert search.fold("Coöperatie") == "cooperatie"
+
+
+def test_words_computed_once_give_the_same_document_and_vocabulary() -> None:
+    d = SearchDoc(
+        "https://example.org/id/x",
+        "initiative",
+        3,
+        {"nl": "Coöperatie Clean-up", "en": "Riot clean-up"},
+        {"nl": "Buurt-initiatieven in Groningen", "en": "auto's"},
+        ["Groningen", "Zorg & welzijn"],
+    )
+    words = search.words_of(d)
+    assert search.doc_words(d, words) == search.doc_words(d)
+    assert "cooperatie" in search.doc_words(d) and "cleanup" in search.doc_words(d)
+    assert search.document(d, words=words).to_dict() == search.document(d).to_dict()
 
 
 def test_hyphens_and_compounds_meet(client) -> None:  # type: ignore[no-untyped-def]

@@ -76,6 +76,8 @@ EXACT = ""
 # -- normalisation: the same at index and query time ----------------------------------------------
 def fold(text: str) -> str:
     """Lower case without accents (``Coöperatie`` → ``cooperatie``)."""
+    if text.isascii():  # no accents to take off, and casefold() is lower() (most text)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -166,8 +168,22 @@ class SearchDoc:
     related: list[str] = field(default_factory=list)
 
 
-def document(d: SearchDoc, key: int | None = None) -> tantivy.Document:
-    """The tantivy document of ``d``; ``key`` (default: its item) goes into the ``item`` field."""
+def words_of(d: SearchDoc) -> tuple[list[str], list[str]]:
+    """The index words of ``d``'s own names and texts, and of what it is related to.
+
+    :func:`document` and :func:`doc_words` both need them; computed once, they are half the
+    text work of an index build.
+    """
+    own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
+    near = list(index_words(" · ".join(d.related)))
+    return own, near
+
+
+def document(
+    d: SearchDoc, key: int | None = None, words: tuple[list[str], list[str]] | None = None
+) -> tantivy.Document:
+    """The tantivy document of ``d``; ``key`` (default: its item) goes into the ``item`` field;
+    ``words``: :func:`words_of` ``d``, if already known."""
     item = d.item if key is None else key
     doc = tantivy.Document()
     doc.add_text("iri", d.iri)
@@ -176,8 +192,7 @@ def document(d: SearchDoc, key: int | None = None) -> tantivy.Document:
     for lang in ("nl", "en"):
         doc.add_text(f"name_{lang}", pick(d.names, lang))
         doc.add_text(f"text_{lang}", pick(d.texts, lang))
-    own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
-    near = list(index_words(" · ".join(d.related)))
+    own, near = words if words is not None else words_of(d)
     doc.add_text("plain", " ".join(own))
     doc.add_text("stem", stems(own))
     doc.add_text("near", " ".join(near))
@@ -186,10 +201,9 @@ def document(d: SearchDoc, key: int | None = None) -> tantivy.Document:
     return doc
 
 
-def doc_words(d: SearchDoc) -> set[str]:
+def doc_words(d: SearchDoc, words: tuple[list[str], list[str]] | None = None) -> set[str]:
     """The words of ``d`` that the vocabulary of corrections counts (once per document)."""
-    own = index_words(" ".join([*d.names.values(), *d.texts.values()]))
-    near = index_words(" · ".join(d.related))
+    own, near = words if words is not None else words_of(d)
     return {w for w in (*own, *near) if len(w) >= 3 and w.isalpha()}
 
 
@@ -207,8 +221,9 @@ def build(docs: Iterable[SearchDoc], target: Path) -> int:
     vocabulary: Counter[str] = Counter()
     count = 0
     for d in docs:
-        vocabulary.update(doc_words(d))
-        writer.add_document(document(d))
+        words = words_of(d)
+        vocabulary.update(doc_words(d, words))
+        writer.add_document(document(d, words=words))
         count += 1
     writer.commit()
     writer.wait_merging_threads()
