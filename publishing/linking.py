@@ -300,6 +300,14 @@ def suggest(
     return out
 
 
+def of_records(suggested: Iterable[Suggestion], records: Iterable[Record]) -> list[Suggestion]:
+    """The suggestions of ``records`` among those :func:`suggest` made for more records
+    against the same candidates: each record's suggestions depend only on its own names,
+    homepage and codes, so they are the ones :func:`suggest` gives for ``records`` alone."""
+    keys = {r.key for r in records}
+    return [s for s in suggested if s.subject in keys]
+
+
 # -------------------------------------------------------------------------------------------------
 # suggestions waiting for the publisher, and the links graph
 

@@ -97,6 +97,9 @@ class Prepared:
     #: The link candidates, fetched once per upload by :func:`preview` (the publish leaves
     #: them as they are), so that the publish does not fetch and normalise them again.
     candidates: tuple[linking.Candidate, ...] | None = None
+    #: The link suggestions of ``keep`` (by :func:`preview`): the publish keeps those of the
+    #: records it published instead of scoring every name against every label again.
+    suggested: list[linking.Suggestion] | None = None
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -314,7 +317,7 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
     prepared.candidates = linking.candidates(kstore, publisher)
     suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
     report.suggestions = [s.as_json() for s in suggested]
-    prepared.keep = keep
+    prepared.keep, prepared.suggested = keep, suggested
 
 
 def publishable(prepared: Prepared, *, valid_only: bool) -> bool:
@@ -417,6 +420,9 @@ def _published(
     new = set(triples)
     report.triples = len(new)
     report.added, report.removed = len(new - old), len(old - new)
-    suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    if prepared.suggested is None:
+        suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    else:  # keep is part of what the preview scored, against the same candidates
+        suggested = linking.of_records(prepared.suggested, keep)
     linking.store_suggestions(settings, publisher.code, suggested)
     report.suggestions = linking.open_suggestions(settings, publisher.code)
