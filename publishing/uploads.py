@@ -100,6 +100,8 @@ class Prepared:
     #: The link suggestions of ``keep`` (by :func:`preview`): the publish keeps those of the
     #: records it published instead of scoring every name against every label again.
     suggested: list[linking.Suggestion] | None = None
+    #: The generation the candidates are of (and its meta graph's part they read).
+    seen: linking.Seen | None = None
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -314,7 +316,9 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
         report.diff = diff(prepared.old, target, settings, publisher.id_ns(settings))
-    prepared.candidates = linking.candidates(kstore, publisher)
+    with kstore.one_generation():
+        prepared.candidates = linking.candidates(kstore, publisher)
+        prepared.seen = linking.seen(kstore)
     suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
     report.suggestions = [s.as_json() for s in suggested]
     prepared.keep, prepared.suggested = keep, suggested
@@ -364,7 +368,7 @@ def publish_checked(
             )
             return
         try:
-            publish_version(
+            generation = publish_version(
                 kstore,
                 auth,
                 triples,
@@ -385,6 +389,12 @@ def publish_checked(
                 break
             continue
         _published(kstore, auth, prepared, keep, rows_with_errors, version, planned, triples)
+        if prepared.candidates is not None and prepared.seen is not None:
+            # the next upload's candidates, unless this publish changed them
+            changed = set(triples) ^ old
+            linking.carry(
+                kstore, publisher, prepared.candidates, prepared.seen, generation, changed
+            )
         return  # its audit entry was written with the version, atomically with the publish
     audit(settings, auth, report)
 
