@@ -472,3 +472,32 @@ def test_the_state_read_ahead_is_the_one_on_disk_and_follows_other_writers(
     assert incremental.warm(kstore)
     assert _write(kstore, [], _new_initiative(rng, 9003))
     _same_as_full_rebuild(kstore, tmp_path / "warm", ["zonnepark"])
+
+
+def test_a_state_that_cannot_be_read_is_not_read_again_while_waiting(
+    kstore: KiemenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idle write worker looks every second: a state it could not read (damaged, another
+    format) is not read again each time, which would keep a core busy for nothing."""
+    published = kstore.search_dir()
+    assert published is not None
+    head = published / index_state.STATE_FILE
+    kept = head.read_text(encoding="utf-8")
+    reads: list[Path] = []
+    real = index_state.load
+
+    def counted(directory: Path) -> Any:
+        reads.append(directory)
+        return real(directory)
+
+    monkeypatch.setattr(index_state, "load", counted)
+    try:
+        head.write_text(
+            json.dumps({**json.loads(kept), "format": -1, "token": "other"}), encoding="utf-8"
+        )
+        index_state.forget()
+        assert not incremental.warm(kstore) and not incremental.warm(kstore)
+        assert len(reads) == 1
+    finally:
+        head.write_text(kept, encoding="utf-8")
+    assert incremental.warm(kstore) and len(reads) == 2  # the readable state, read once

@@ -131,6 +131,10 @@ def _token(directory: Path) -> str | None:
     return str(head.get("token")) if isinstance(head, dict) else None
 
 
+#: The token of a state :func:`warm` could not read (damaged, or of another format).
+_UNREADABLE: list[str | None] = [None]
+
+
 def warm(directory: Path) -> bool:
     """Read the state in ``directory`` ahead of the next write and keep it in memory (as if
     this process had saved it), unless it is kept already; whether one is kept now.
@@ -139,12 +143,15 @@ def warm(directory: Path) -> bool:
     write that comes next finds its parent's state in memory instead of reading it back.
     """
     token = _token(directory)
-    if token is None:
+    if token is None or token == _UNREADABLE[0]:
         return False
     if token in _KEPT:
         return True
     state = load(directory)
-    if state is None or _token(directory) != token:  # none, or another writer published
+    if state is None:
+        _UNREADABLE[0] = token  # not read again every time the worker looks
+        return False
+    if _token(directory) != token:  # another writer published meanwhile
         return False
     _KEPT.clear()
     _KEPT[token] = state
