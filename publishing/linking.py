@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 import loaders
 from core.config import Settings
 from core.messages import Text, bundled, msg
-from core.store import KiemenStore
+from core.store import LINEAGE_FILE, KiemenStore
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
 from publishing.catalogue import withdraw_links_graph
@@ -144,17 +144,121 @@ def _candidates(generation: str | None, root: str, base: str, own: str) -> tuple
             cand.homepages.add(normalise_homepage(str(row["homepage"])))
         if row["code"]:
             cand.codes.add(str(row["code"]))
-    return tuple(found.values())
+    # in the order of their IRIs (not the engine's), which candidates carried to the next
+    # generation keep too (see carry)
+    return tuple(sorted(found.values(), key=lambda c: c.iri))
+
+
+#: Candidates carried to a generation that the publisher's own publish made (see :func:`carry`),
+#: by the key of :func:`_candidates`.
+_CARRIED: dict[tuple[str | None, str, str, str], tuple[Candidate, ...]] = {}
+
+
+def _key(kstore: KiemenStore, publisher: Publisher, generation: str | None) -> Any:
+    own = publisher.graph_prefix(kstore.settings)
+    return (generation, str(kstore.root), kstore.settings.base_uri, own)
 
 
 def candidates(kstore: KiemenStore, publisher: Publisher) -> tuple[Candidate, ...]:
     """Initiatives and actors outside the publisher's own graphs (cached per generation)."""
-    return _candidates(
-        kstore.generation_id(),
-        str(kstore.root),
-        kstore.settings.base_uri,
-        publisher.graph_prefix(kstore.settings),
+    key = _key(kstore, publisher, kstore.generation_id())
+    carried = _CARRIED.get(key)
+    return carried if carried is not None else _candidates(*key)
+
+
+#: What the ``link-candidates`` query reads (canonical IRIs); the last two reach a thing's
+#: codes through its places.
+_READS = {
+    RDF + "type",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://xmlns.com/foaf/0.1/homepage",
+    DCT + "spatial",
+}
+_PLACE_READS = {"https://schema.org/containedInPlace", "https://w3id.org/kiemen/def/cbsCode"}
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The generation an upload's candidates were read from, and what its meta graph says that
+    the candidates query reads (a publish changes the publisher's graphs and the meta graph)."""
+
+    generation: str | None
+    meta: frozenset[ox.Quad]
+
+
+def _meta_reads(kstore: KiemenStore, store: ox.Store) -> frozenset[ox.Quad]:
+    meta = ox.NamedNode(kstore.settings.graph_ns + "meta")
+    predicates = {kstore.settings.rebase(p) for p in (*_READS, *_PLACE_READS)}
+    return frozenset(
+        q for p in predicates for q in store.quads_for_pattern(None, ox.NamedNode(p), None, meta)
     )
+
+
+def seen(kstore: KiemenStore) -> Seen:
+    """What :func:`carry` compares the published generation with (the request's generation)."""
+    return Seen(kstore.generation_id(), _meta_reads(kstore, kstore.reader()))
+
+
+def _reaches(
+    kstore: KiemenStore, pool: tuple[Candidate, ...], changed: Iterable[ox.Quad], own: bool
+) -> bool:
+    """Whether a changed statement can change a candidate's rows: a name, homepage or place of
+    a candidate, a thing typed as one outside the publisher's graphs (``own``: the statements
+    are in them, where a type makes no candidate), or any place's parent or code (which reach
+    the codes of everything in it)."""
+    settings = kstore.settings
+    iris = {c.iri for c in pool}
+    for q in changed:
+        p = settings.canonical(q.predicate.value)
+        if p in _PLACE_READS:
+            return True
+        if p not in _READS:
+            continue
+        if value(q.subject) in iris:
+            return True
+        kind = _KINDS.get(settings.canonical(value(q.object)))
+        if p == RDF + "type" and kind is not None and not own:
+            return True
+    return False
+
+
+def carry(
+    kstore: KiemenStore,
+    publisher: Publisher,
+    pool: tuple[Candidate, ...],
+    before: Seen,
+    generation: str,
+    data: Iterable[ox.Triple],
+) -> bool:
+    """After the publisher's own publish made ``generation``: keep ``pool`` (the candidates of
+    ``before``) as its candidates when nothing it changed reaches them, so that the next upload
+    does not evaluate the candidates query again (~3 s at a million triples); whether kept.
+
+    Exact when ``generation`` was built directly on ``before.generation`` (no other writer in
+    between): then it differs only in the publisher's data graph (``data``: the statements it
+    gained and lost there) and the meta graph, whose statements the query reads are compared.
+    """
+    current = kstore.current_generation()
+    if current is None or before.generation is None:
+        return False
+    path = current.parent / generation
+    try:
+        parents = (path / LINEAGE_FILE).read_text(encoding="ascii").split()
+        store = ox.Store.read_only(str(path / "oxigraph"))
+    except OSError:
+        return False
+    if not parents or parents[-1] != before.generation:
+        return False
+    meta = _meta_reads(kstore, store)
+    changed = [ox.Quad(t.subject, t.predicate, t.object) for t in data]
+    if _reaches(kstore, pool, changed, own=True) or _reaches(
+        kstore, pool, meta ^ before.meta, own=False
+    ):
+        return False
+    if len(_CARRIED) >= 4:
+        _CARRIED.clear()
+    _CARRIED[_key(kstore, publisher, generation)] = pool
+    return True
 
 
 @dataclass
@@ -298,6 +402,14 @@ def suggest(
                     offer(c, "similar-name", score, "exactMatch")
         out += sorted(best.values(), key=lambda s: -s.score)[:PER_RECORD]
     return out
+
+
+def of_records(suggested: Iterable[Suggestion], records: Iterable[Record]) -> list[Suggestion]:
+    """The suggestions of ``records`` among those :func:`suggest` made for more records
+    against the same candidates: each record's suggestions depend only on its own names,
+    homepage and codes, so they are the ones :func:`suggest` gives for ``records`` alone."""
+    keys = {r.key for r in records}
+    return [s for s in suggested if s.subject in keys]
 
 
 # -------------------------------------------------------------------------------------------------

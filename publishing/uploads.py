@@ -97,6 +97,11 @@ class Prepared:
     #: The link candidates, fetched once per upload by :func:`preview` (the publish leaves
     #: them as they are), so that the publish does not fetch and normalise them again.
     candidates: tuple[linking.Candidate, ...] | None = None
+    #: The link suggestions of ``keep`` (by :func:`preview`): the publish keeps those of the
+    #: records it published instead of scoring every name against every label again.
+    suggested: list[linking.Suggestion] | None = None
+    #: The generation the candidates are of (and its meta graph's part they read).
+    seen: linking.Seen | None = None
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -311,10 +316,12 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
         report.diff = diff(prepared.old, target, settings, publisher.id_ns(settings))
-    prepared.candidates = linking.candidates(kstore, publisher)
+    with kstore.one_generation():
+        prepared.candidates = linking.candidates(kstore, publisher)
+        prepared.seen = linking.seen(kstore)
     suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
     report.suggestions = [s.as_json() for s in suggested]
-    prepared.keep = keep
+    prepared.keep, prepared.suggested = keep, suggested
 
 
 def publishable(prepared: Prepared, *, valid_only: bool) -> bool:
@@ -361,7 +368,7 @@ def publish_checked(
             )
             return
         try:
-            publish_version(
+            generation = publish_version(
                 kstore,
                 auth,
                 triples,
@@ -382,6 +389,12 @@ def publish_checked(
                 break
             continue
         _published(kstore, auth, prepared, keep, rows_with_errors, version, planned, triples)
+        if prepared.candidates is not None and prepared.seen is not None:
+            # the next upload's candidates, unless this publish changed them
+            changed = set(triples) ^ old
+            linking.carry(
+                kstore, publisher, prepared.candidates, prepared.seen, generation, changed
+            )
         return  # its audit entry was written with the version, atomically with the publish
     audit(settings, auth, report)
 
@@ -417,6 +430,9 @@ def _published(
     new = set(triples)
     report.triples = len(new)
     report.added, report.removed = len(new - old), len(old - new)
-    suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    if prepared.suggested is None:
+        suggested = linking.suggest(kstore, publisher, keep, prepared.candidates)
+    else:  # keep is part of what the preview scored, against the same candidates
+        suggested = linking.of_records(prepared.suggested, keep)
     linking.store_suggestions(settings, publisher.code, suggested)
     report.suggestions = linking.open_suggestions(settings, publisher.code)

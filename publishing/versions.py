@@ -104,8 +104,9 @@ def publish_version(
     based_on: int | None = None,
     report: Report | None = None,
     detail: str = "",
-) -> None:
-    """Replace the data graph with ``triples`` in one generation and keep them as ``version``.
+) -> str:
+    """Replace the data graph with ``triples`` in one generation and keep them as ``version``;
+    the name of that generation.
 
     The version record and the audit entry are written under the store's write lock just
     before the generation is published, naming it: they are true exactly when it is. A process
@@ -126,7 +127,10 @@ def publish_version(
     data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
     digest = hashlib.sha256(data).hexdigest()
 
+    published: list[str] = []
+
     def record(generation: str) -> None:
+        published.append(generation)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
         with connect(settings) as db:
@@ -179,6 +183,7 @@ def publish_version(
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return published[-1]
 
 
 def audit(settings: Settings, auth: Auth, report: Report, detail: str = "") -> None:

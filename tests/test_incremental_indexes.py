@@ -443,3 +443,61 @@ def test_unchanged_parts_are_linked_and_never_written_through(
             assert _files(parent) == before
             assert _files(child) == mine
     _same_as_full_rebuild(kstore, tmp_path / "after", ["Eerste"])
+
+
+def test_the_state_read_ahead_is_the_one_on_disk_and_follows_other_writers(
+    kstore: KiemenStore, tmp_path: Path
+) -> None:
+    """The write worker reads the published index state while it waits (incremental.warm):
+    what it keeps is what a write would read from the files, and after another process
+    published it keeps that generation's state, never the one it had."""
+    rng = random.Random(31)
+    assert _write(kstore, [], _new_initiative(rng, 9000))
+    index_state.forget()  # published by another process
+    for round_ in range(2):
+        assert incremental.warm(kstore)
+        published = kstore.search_dir()
+        assert published is not None
+        token = json.loads((published / index_state.STATE_FILE).read_text())["token"]
+        assert list(index_state._KEPT) == [token]
+        kept = index_state.load(published)  # what the next write takes
+        assert kept is not None and not index_state._KEPT
+        assert index_state.load(published) == kept  # the same as read from the files
+        assert _iri("initiative", 9000 + round_).value in kept.data.initiatives
+        # another process publishes the next generation while this one keeps that state
+        assert _write(kstore, [], _new_initiative(rng, 9001 + round_))
+        index_state._KEPT.clear()
+        index_state._KEPT[token] = kept
+    # a write after the read-ahead takes the kept state and is what a full rebuild gives
+    assert incremental.warm(kstore)
+    assert _write(kstore, [], _new_initiative(rng, 9003))
+    _same_as_full_rebuild(kstore, tmp_path / "warm", ["zonnepark"])
+
+
+def test_a_state_that_cannot_be_read_is_not_read_again_while_waiting(
+    kstore: KiemenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idle write worker looks every second: a state it could not read (damaged, another
+    format) is not read again each time, which would keep a core busy for nothing."""
+    published = kstore.search_dir()
+    assert published is not None
+    head = published / index_state.STATE_FILE
+    kept = head.read_text(encoding="utf-8")
+    reads: list[Path] = []
+    real = index_state.load
+
+    def counted(directory: Path) -> Any:
+        reads.append(directory)
+        return real(directory)
+
+    monkeypatch.setattr(index_state, "load", counted)
+    try:
+        head.write_text(
+            json.dumps({**json.loads(kept), "format": -1, "token": "other"}), encoding="utf-8"
+        )
+        index_state.forget()
+        assert not incremental.warm(kstore) and not incremental.warm(kstore)
+        assert len(reads) == 1
+    finally:
+        head.write_text(kept, encoding="utf-8")
+    assert incremental.warm(kstore) and len(reads) == 2  # the readable state, read once

@@ -292,6 +292,21 @@ def test_link_suggestions_follow_the_three_rules(kstore: Any) -> None:
     assert not [s for s in found if s.subject.endswith("/e")]
     assert linking.normalise_homepage("HTTPS://WWW.Example.org/") == "example.org"
     assert linking.normalise_name("De Windvogel!") == "windvogel"
+    # a publish keeps the preview's suggestions of the records it published: the same as
+    # suggesting for those records alone (each record's depend only on its own names)
+    records = [
+        record("a", "Iets anders", "https://www.texelenergie.nl/"),
+        record("b", "Het Cartesius Museum", codes=("GM0344",)),
+        record("c", "Stichting Urgenda Nederland"),
+        record("d", "Cartesius Museum", codes=("GM0599",)),
+        record("f", "Urgenda", codes=("GM0344",)),
+    ]
+    pool = linking.candidates(kstore, publisher)
+    everything = linking.suggest(kstore, publisher, records, pool)
+    for part in (records[1:4], records[::2], records[:1], []):
+        alone = linking.suggest(kstore, publisher, part, pool)
+        assert linking.of_records(everything, part) == alone
+        assert len(alone) < len(everything)
 
 
 def test_publishing_registers_nothing_on_import_the_wiring_hands_its_hook_over() -> None:

@@ -104,6 +104,13 @@ def sealed(directory: Path) -> tuple[int, str] | None:
         return None
 
 
+def warm(kstore: KiemenStore) -> bool:
+    """Keep the published generation's index state in memory for the next write in this
+    process (see :func:`core.indexes.state.warm`); whether it is kept."""
+    current = kstore.current_generation()
+    return current is not None and index_state.warm(current / "search")
+
+
 # -- the store before and after, as subject records ------------------------------------------
 def _key(term: Any) -> str | None:
     if type(term) is ox.NamedNode:

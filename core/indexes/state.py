@@ -123,6 +123,41 @@ def save(
     _KEPT[token] = state
 
 
+def _token(directory: Path) -> str | None:
+    try:
+        head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(head.get("token")) if isinstance(head, dict) else None
+
+
+#: The token of a state :func:`warm` could not read (damaged, or of another format).
+_UNREADABLE: list[str | None] = [None]
+
+
+def warm(directory: Path) -> bool:
+    """Read the state in ``directory`` ahead of the next write and keep it in memory (as if
+    this process had saved it), unless it is kept already; whether one is kept now.
+
+    Why: the write worker (:mod:`core.sparql.engine`) does this while it waits, so that the
+    write that comes next finds its parent's state in memory instead of reading it back.
+    """
+    token = _token(directory)
+    if token is None or token == _UNREADABLE[0]:
+        return False
+    if token in _KEPT:
+        return True
+    state = load(directory)
+    if state is None:
+        _UNREADABLE[0] = token  # not read again every time the worker looks
+        return False
+    if _token(directory) != token:  # another writer published meanwhile
+        return False
+    _KEPT.clear()
+    _KEPT[token] = state
+    return True
+
+
 def forget() -> None:
     """Drop the state kept in memory (the next write reads it from disk)."""
     _KEPT.clear()
