@@ -29,7 +29,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import formats
 from core.sparql.engine import Job
-from core.sparql.text import SparqlTextError, scan, valid_iri
+from core.sparql.text import SparqlTextError, has_from, scan, valid_iri
 from core.store import StoreError
 from core.vocab import SD
 from portal import conneg, external_sparql
@@ -345,7 +345,7 @@ def _has_from(text: str) -> bool:
     see the same queries again and again."""
     found = _SCANNED.get(text)
     if found is None:
-        found = scan(text).has_from
+        found = has_from(text)
         if len(text) <= _SCAN_MEMO_CHARS:
             if len(_SCANNED) >= _CACHE_SIZE * 4:
                 _SCANNED.clear()
