@@ -28,9 +28,10 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.wsgi import get_current_url
 
+from core.sparql.engine import Outcome
 from portal import safeweb
-from portal.sparql_service import Service, add_cors, media_key
-from portal.views.sparql import Plain, negotiated_before, query_response
+from portal.sparql_service import CORS_HEADERS, Service, add_cors, media_key, outcome_response
+from portal.views.sparql import Plain, negotiated_before, query_result
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 QUERY_BODY = "application/sparql-query"
@@ -53,7 +54,7 @@ class FastPath:
             return self.inner(environ, start_response)
         return response(environ, start_response)
 
-    def answer(self, environ: dict[str, Any]) -> Response | None:
+    def answer(self, environ: dict[str, Any]) -> Response | Answer | None:
         """The answer to a plain query, or None for Flask to handle the request."""
         if environ.get("PATH_INFO") != "/sparql" or environ.get("SCRIPT_NAME"):
             return None
@@ -76,10 +77,13 @@ class FastPath:
             return None
         accept = _accept(raw_accept)
         client = environ.get("REMOTE_ADDR") or "unknown"
-        response = query_response(service, text, Plain(negotiated, urls, accept, client))
+        found = query_result(service, text, Plain(negotiated, urls, accept, client))
+        self.answered += 1
+        if isinstance(found, Outcome) and found.error is None and found.status == 200:
+            return Answer(found)
+        response = found if isinstance(found, Response) else outcome_response(found, accept)
         add_cors(response)
         safeweb.add_headers(response)
-        self.answered += 1
         return response
 
     def _text(self, environ: dict[str, Any], service: Service) -> str | None:
@@ -105,6 +109,47 @@ class FastPath:
         except UnicodeDecodeError:
             return None
         return text if kind == QUERY_BODY else _only_query(text)
+
+
+#: The headers every answer of the fast path carries after its own, in the order Flask's hooks
+#: add them (CORS, then the protective ones); a name the answer set itself is not repeated.
+_AFTER = (
+    *CORS_HEADERS.items(),
+    ("Content-Security-Policy", safeweb.CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    *safeweb.HEADERS.items(),
+)
+
+_CSP = "content-security-policy"
+
+
+class Answer:
+    """A query's successful answer as a WSGI response, its header list written out directly.
+
+    The same status, headers and body as ``outcome_response`` plus ``add_cors`` and
+    ``safeweb.add_headers`` give (a test compares them with Flask's); building werkzeug's
+    ``Response`` and its ``Headers`` (each value checked by a regex) for that cost ~0.1 ms, more
+    than the rest of a kept answer's Python.
+    """
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        outcome = self.outcome
+        fields = {
+            "content-type": ("Content-Type", outcome.media_type),
+            "content-length": ("Content-Length", str(len(outcome.body))),
+        }
+        for name, value in (*outcome.headers.items(), ("Vary", "Accept")):
+            fields[name.lower()] = (name, value)  # set, as werkzeug's headers[name] = value
+        own_policy = _CSP in fields
+        for name, value in _AFTER:
+            if name == "X-Frame-Options" and own_policy:
+                continue  # the answer's own policy: add_headers leaves the frame header alone
+            fields.setdefault(name.lower(), (name, value))
+        start_response("200 OK", list(fields.values()))
+        return [outcome.body]
 
 
 #: Entries of each memo below; a full memo is emptied, never grown (the keys are the client's).
