@@ -4,10 +4,11 @@ A public endpoint mostly sees cheap lookups, and for them Flask's request contex
 hooks cost as much as the engine (about 0.5 ms of the ~1 ms a small lookup took; bench/README.md).
 This middleware answers the requests that need none of it: ``GET /sparql?query=…`` (the one
 parameter), and ``POST /sparql`` with a UTF-8 ``application/sparql-query`` body or a form holding
-only ``query``. It runs :func:`portal.views.sparql.query_response`, the view's own path, so every
+only ``query``. It runs :func:`portal.views.sparql.query_result`, the view's own path, so every
 limit is the same code (length cap before parsing, per-client limit, worker deadline, memory cap,
-row cap, answer cache); the protective and CORS headers come from the same functions as the
-view's ``after_request`` hooks.
+row cap, answer cache); the protective and CORS headers are the values the view's
+``after_request`` hooks add (a successful answer writes them as a plain header list,
+:class:`Answer`; a refusal goes through the hooks' own functions).
 
 Anything else goes on to Flask unchanged: other parameters (``format``, datasets, ``lang``),
 updates, a client that may want HTML, a path prefix, an ``Authorization`` header, a body over the
