@@ -26,7 +26,8 @@ entity's statements, an ASK, one label): there the fixed cost per request shows 
 Targets (issue 18, item 1), each the ratio kiemen / oxigraph in the same run: lookups >= 0.80
 with 1 and with 4 clients, the mix >= 0.90, the small lookups >= 0.50. ``--baseline DIR`` also
 serves another checkout's code (e.g. ``/work/main``) on the same store, interleaved with the
-others, so a change is measured against what it replaces under the same load.
+others, with kept answers and with every text new (``baseline-fresh``), so a change is measured
+against what it replaces under the same load.
 
 Writes bench/out/sparql_benchmark.json in the shared benchmark shape (schema 1: machine,
 figures with peer, ratio, target and whether it was met, details).
@@ -65,6 +66,7 @@ OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 ACCEPT = "application/sparql-results+json"
 PARTS = ("portal", "lookup", "small")
 FRESH = "kiemen-fresh"
+BASELINE_FRESH = "baseline-fresh"
 #: (part, client count or None for every count, least ratio kiemen / oxigraph)
 TARGETS = (("lookup", None, 0.80), ("mix", None, 0.90), ("small", None, 0.50))
 
@@ -379,6 +381,7 @@ def main(argv: list[str] | None = None) -> None:
         base_port = free_port()
         servers.append(_serve_kiemen(args.baseline.resolve(), base_port, env))
         targets["baseline"] = (_http_client, f"http://127.0.0.1:{base_port}/sparql")
+        targets[BASELINE_FRESH] = (_fresh_client, f"http://127.0.0.1:{base_port}/sparql")
     ox_port = free_port()
     servers.append(
         subprocess.Popen(

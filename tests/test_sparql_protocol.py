@@ -439,6 +439,37 @@ def test_scan_finds_dataset_clauses_and_where() -> None:
     assert scan("DELETE WHERE { ?s ?p ?o }").where_offsets == []
 
 
+def test_has_from_skips_the_scan_only_where_the_scan_would_find_nothing() -> None:
+    """The shortcut says what the scan says, refusals of deep nesting included."""
+    from core.sparql.text import MAX_NESTING, SparqlTextError, has_from, scan
+
+    texts = [
+        "SELECT * FROM <http://g> { ?s ?p ?o }",
+        "select * from <http://g> { ?s ?p ?o }",
+        "SELECT ?from { ?s <http://p/FROM> 'FROM' # FROM\n }",
+        "SELECT ?s { ?s ?p ?o }",
+        "SELECT ?s FROM <http://g> { ?s ?p 'é' }",  # not ASCII: scanned
+        "SELECT * " + "{ ?s ?p ?o } " * MAX_NESTING,  # many groups, none deep
+        "SELECT * " + "{" * MAX_NESTING + "}" * MAX_NESTING,
+        "SELECT * " + "(" * (MAX_NESTING + 1) + ")" * (MAX_NESTING + 1),
+        "SELECT * " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1),
+        "ASK { ?s ?p " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + " }",
+    ]
+    for text in texts:
+        try:
+            want: bool | str = scan(text).has_from
+        except SparqlTextError:
+            want = "refused"
+        try:
+            got: bool | str = has_from(text)
+        except SparqlTextError:
+            got = "refused"
+        assert got == want, (text[:60], got, want)
+    assert has_from("SELECT * FROM <http://g> { }") is True
+    with pytest.raises(SparqlTextError):
+        has_from("SELECT * " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1))
+
+
 def test_token_grants() -> None:
     from core.config import Settings
     from core.tokens import covers, grant_iri

@@ -52,6 +52,7 @@ from core.prefixes import ontology_prefixes
 from core.problems import Problem
 from core.sparql import results as sparql_results
 from core.sparql import sandbox
+from core.sparql.channel import Channel, Timeout
 from core.sparql.text import DEFAULT_GRAPH
 from core.store import Generation, KiemenStore, StoreError, graph_iri
 from core.tokens import bundled_graph_iris, covers
@@ -748,7 +749,7 @@ class _Worker:
             )
         finally:
             theirs.close()
-        self.conn = Connection(ours.detach())
+        self.conn = Channel(ours)
         self.conn.send(settings)
         self.conn.send(pipeline.wired_hooks())  # a write runs the hooks the app was wired with
         self.conn.send(writer)  # the write worker: outlives its writes, keeps index state warm
@@ -950,24 +951,11 @@ class WorkerPool:
         self, worker: _Worker, job: Job, deadline: float, timeout: float, what: str
     ) -> Outcome:
         try:
-            worker.conn.send(job)
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                outcome: Outcome = worker.conn.recv()
-            else:
-                self._discard(worker)
-                if what == "write":
-                    message = (
-                        f"the write ran longer than its time limit of {timeout:g} s "
-                        "(KIEMEN_WRITE_TIMEOUT) and was undone; nothing was published"
-                    )
-                else:
-                    message = (
-                        f"the query ran longer than the time limit of {timeout:g} s and was "
-                        "stopped; make it more selective or add a LIMIT"
-                    )
-                killed = Outcome.fail(503, message)
-                killed.worker_seconds = timeout
-                return killed
+            worker.conn.send(job, deadline)
+            outcome: Outcome = worker.conn.receive(deadline)
+        except Timeout:
+            self._discard(worker)
+            return self._timed_out(what, timeout)
         except (EOFError, OSError):
             self._discard(worker)
             died = Outcome.fail(503, _needs_memory(job.memory_limit))
@@ -978,6 +966,22 @@ class WorkerPool:
         elif outcome.retired:
             self._discard(worker)  # it ends itself after this write
         return outcome
+
+    @staticmethod
+    def _timed_out(what: str, timeout: float) -> Outcome:
+        if what == "write":
+            message = (
+                f"the write ran longer than its time limit of {timeout:g} s "
+                "(KIEMEN_WRITE_TIMEOUT) and was undone; nothing was published"
+            )
+        else:
+            message = (
+                f"the query ran longer than the time limit of {timeout:g} s and was "
+                "stopped; make it more selective or add a LIMIT"
+            )
+        killed = Outcome.fail(503, message)
+        killed.worker_seconds = timeout
+        return killed
 
     def close(self) -> None:
         with self._cond:

