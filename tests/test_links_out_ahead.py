@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pyoxigraph as ox
 import pytest
 
 from core.config import Settings
@@ -130,3 +131,19 @@ def test_a_broken_link_statement_fails_the_load(
         load(kstore, _sources(tmp_path))
     text = " ".join(str(p) for p in caught.value.problems)
     assert "An uncertainty needs an explanation in English" in text, text
+
+
+def test_late_statements_that_do_more_than_type_blank_nodes_are_not_patched_in(
+    tmp_path: Path,
+) -> None:
+    """Only what links out adds is added to the indexes built ahead; anything else written
+    after them sends the load to the reference build (finish says False)."""
+    kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "store", base_uri=BASE))
+    col = indexes.Collector(kstore)
+    km = BASE + "def/"
+    statement = "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement"
+    assert col._late_kinds({"_:9:u": [indexes.RDF_TYPE, km + "Uncertainty"]}) == {"Uncertainty": 1}
+    assert col._late_kinds({"_:9:s": [indexes.RDF_TYPE, statement]}) == {}
+    assert col._late_kinds({BASE + "id/x": [indexes.RDF_TYPE, km + "Uncertainty"]}) is None
+    named = [indexes.RDF_TYPE, km + "Uncertainty", indexes.RDFS + "label", ox.Literal("x")]
+    assert col._late_kinds({"_:9:u": named}) is None
