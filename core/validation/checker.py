@@ -93,6 +93,8 @@ class Session:
         self._thread: threading.Thread | None = None
         self._late_error: BaseException | None = None
         self._cancelled = False
+        #: Whether the stream has ended: from then on no sink takes what is fed.
+        self.ended = False
 
     def collect(self, sink: Callable[[str, dict[str, list[Term]]], None]) -> None:
         """Also hand each subject's block to ``sink`` (key ``_:label`` for a blank node): the
@@ -107,6 +109,7 @@ class Session:
 
     def _ended(self) -> None:
         self._flush()
+        self.ended = True
         # Sessions and their checker refer to each other: drop the sink now, or what it holds
         # would wait for the cyclic collector.
         self._sink = None
@@ -116,7 +119,11 @@ class Session:
 
     # -- feeding ------------------------------------------------------------------------------
     def feed(self, triples: Iterable[Any]) -> int:
-        """Consume triples (or quads) of this source; returns how many."""
+        """Consume triples (or quads) of this source; returns how many.
+
+        Fed once the stream has :attr:`ended` (links out's statements after a bulk load), they
+        are checked but reach no sink; with a checking thread :meth:`alongside`, :meth:`wait`
+        for it first, as it flushes the file's last block."""
         n = 0
         start = self.count
         named = ox.NamedNode
