@@ -109,3 +109,38 @@ def test_page_says_being_prepared_while_the_dumps_are_written(tmp_path: Path) ->
         Settings.from_env(store_path=tmp_path / "store2", base_uri="http://kiemen.test/")
     )
     assert other.config.get("KIEMEN_AUTO_DUMPS") is None
+
+
+def test_one_export_at_a_time_then_the_newest_generation(tmp_path: Path) -> None:
+    """A burst of publishes starts one background export, not one per generation; once it has
+    ended, the next look starts the export of the generation that is current by then."""
+    import fcntl
+
+    from core.config import Settings
+    from core.store import KiemenStore
+    from core.write import dumps
+
+    settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
+    _load_small(settings, tmp_path)
+    kstore = KiemenStore(settings)
+    folder = dumps.dumps_dir(settings)
+    folder.mkdir(parents=True)
+    with open(folder / dumps.LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first export waits here, as behind another's
+        first = dumps.prepare_in_background(kstore)
+        assert first is not None
+        try:
+            for name in ("Tweede", "Derde"):
+                _load_small(settings, tmp_path, name)  # a new generation each
+                assert dumps.prepare_in_background(kstore) is None
+            assert list(dumps._BUILDING.values()) == [first]
+            assert dumps.being_prepared(folder)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    assert first.wait(timeout=120) == 0
+    newest = kstore.generation_id()
+    if not dumps.ready(folder, newest):  # the first export may have written the newest already
+        second = dumps.prepare_in_background(kstore)
+        assert second is not None and second.wait(timeout=120) == 0
+    assert dumps.ready(folder, newest) and not dumps.being_prepared(folder)
+    assert dumps.prepare_in_background(kstore) is None  # nothing left to do

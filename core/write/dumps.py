@@ -367,12 +367,15 @@ def being_prepared(target_dir: Path) -> bool:
 
 
 def prepare_in_background(kstore: KiemenStore) -> subprocess.Popen[bytes] | None:
-    """Start ``kiemen export`` for the current generation unless its dumps exist or are under
-    way; returns the process (tests wait for it), or None.
+    """Start ``kiemen export`` for the current generation unless its dumps exist or an export
+    this process started is still running; returns the process (tests wait for it), or None.
 
     A separate, niced process rather than a thread: serialising holds the interpreter lock,
     which would slow every page the server answers meanwhile. Neither a load nor the server
     waits for it: ``/downloads/`` says "being prepared" until the manifest names the generation.
+    One at a time, the newest generation next: a burst of writes publishes a generation per
+    write, and an export for each would pile up (they wait for each other's lock, then each
+    writes what is current by then) and take the cores from the pages.
     """
     generation = kstore.generation_id()
     target = dumps_dir(kstore.settings)
@@ -380,7 +383,7 @@ def prepare_in_background(kstore: KiemenStore) -> subprocess.Popen[bytes] | None
         return None
     _running()
     with _GUARD:
-        if generation in _BUILDING:
+        if _BUILDING:  # the next look after it ends starts the then-current generation's
             return None
         target.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
