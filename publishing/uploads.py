@@ -39,9 +39,10 @@ from core.formats import RDF_FORMATS, by_key
 from core.messages import msg
 from core.store import KiemenStore
 from loaders.base import LoadError
+from loaders.graph_delta import Checked
 from loaders.rdf import rebase_term
 from publishing import linking
-from publishing.checks import Report, issue_from_problem, locations, shacl_check
+from publishing.checks import Report, issue_from_problem, locations, shacl_checked
 from publishing.diff import REPLACE, Diff, diff, merged, records_of
 from publishing.mapped import build_records, register_triples
 from publishing.publishers import (
@@ -52,7 +53,7 @@ from publishing.records import (
     Build,
     Record,
     build_from_rdf,
-    current_triples,
+    current_state,
     register_iri,
     value,
     vocabulary,
@@ -102,6 +103,10 @@ class Prepared:
     suggested: list[linking.Suggestion] | None = None
     #: The generation the candidates are of (and its meta graph's part they read).
     seen: linking.Seen | None = None
+    #: The generation ``old`` was read from: a publish built on it writes only the difference.
+    read_from: str | None = None
+    #: The check's dry run of every record, reused by a publish of them all on that generation.
+    checked: Checked | None = None
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -184,7 +189,7 @@ def read_files(
 ) -> Prepared:
     """The template's tables from CSV or Excel files: read, cell rules, records, shapes."""
     publisher, settings = auth.publisher, kstore.settings
-    old = current_triples(kstore, publisher.data_graph(settings))
+    old, read_from = current_state(kstore, publisher.data_graph(settings))
     present = _present(old, publisher, settings, report.mode)
     parsed: Parsed = read_uploads(files, settings.max_body_bytes)
     report.files = parsed.files
@@ -198,11 +203,14 @@ def read_files(
     build, problems = build_records(checked, publisher, kstore)
     report.issues += problems
     target = _target(build, build.records, old, report.mode, publisher, settings)
-    report.issues += shacl_check(kstore, publisher, build, build.records, target)
+    issues, verdict = shacl_checked(
+        kstore, publisher, build, build.records, target, (old, read_from)
+    )
+    report.issues += issues
     for name, rows in checked.items():
         if rows or name in parsed.rows:
             report.tables[name] = {"rows": len(rows), "valid": sum(1 for c in rows if c.ok)}
-    return Prepared(report, build, old, present)
+    return Prepared(report, build, old, present, read_from=read_from, checked=verdict)
 
 
 def read_rdf(
@@ -221,7 +229,7 @@ def read_rdf(
     if triples is None:
         report.structural = True
         return None
-    old = current_triples(kstore, publisher.data_graph(settings))
+    old, read_from = current_state(kstore, publisher.data_graph(settings))
     if merge:
         register = register_iri(publisher, settings)
         kept = [
@@ -240,9 +248,12 @@ def read_rdf(
     report.structural = bool(issues)
     present = _present(old, publisher, settings, report.mode)
     target = _target(build, build.records, old, report.mode, publisher, settings)
-    report.issues += shacl_check(kstore, publisher, build, build.records, target)
+    issues, verdict = shacl_checked(
+        kstore, publisher, build, build.records, target, (old, read_from)
+    )
+    report.issues += issues
     report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
-    return Prepared(report, build, old, present)
+    return Prepared(report, build, old, present, read_from=read_from, checked=verdict)
 
 
 def _parse_body(
@@ -379,6 +390,8 @@ def publish_checked(
                 where=locations(keep),
                 old=old,
                 report=report,
+                read_from=prepared.read_from,
+                checked=prepared.checked,
             )
         except LoadError as exc:
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]
