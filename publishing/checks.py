@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-import loaders
 from core.config import Settings
 from core.messages import ByLang, Messages, Text, msg
 from core.problems import LoadStats, Problem
@@ -24,7 +23,9 @@ from core.vocab import (
     RDFS,
     SH,
 )
+from loaders import graph_delta
 from loaders.base import LoadError, Location, Source
+from loaders.graph_delta import Checked
 from publishing.diff import ADD, Diff
 from publishing.publishers import (
     Publisher,
@@ -228,21 +229,45 @@ def shacl_check(
     triples: list[ox.Triple] | None = None,
 ) -> list[Issue]:
     """Validate what would be published (``triples``, by default the records alone) with the
-    project's shapes: a dry-run load, which writes nothing and builds no indexes."""
+    project's shapes: a dry run, which writes nothing and builds no indexes."""
+    return shacl_checked(kstore, publisher, build, records, triples)[0]
+
+
+def shacl_checked(
+    kstore: KiemenStore,
+    publisher: Publisher,
+    build: Build,
+    records: list[Record],
+    triples: list[ox.Triple] | None = None,
+    state: tuple[set[ox.Triple], str | None] | None = None,
+) -> tuple[list[Issue], Checked | None]:
+    """:func:`shacl_check`, and the dry run's verdict for the publish to reuse (None when it
+    found errors). ``state``: the data graph as it is and the generation it was read from
+    (:func:`publishing.records.current_state`), so that only the difference is written and
+    checked."""
     if triples is None:
         triples = build.triples(records)
     if not triples:
-        return []
+        return [], None
     source = publisher_source(
         publisher, kstore.settings, triples, "check", where=locations(records)
     )
+    old, based_on = state if state is not None else (None, None)
+    checked = None
     try:
-        report = loaders.load(kstore, [source], dry_run=True, small=True)
-        problems = report.problems
+        outcome = graph_delta.replace_graph(
+            kstore,
+            source,
+            old=old,
+            based_on=based_on,
+            also=[r.key for r in records],
+            dry_run=True,
+        )
+        problems, checked = outcome.problems, outcome.checked
     except LoadError as exc:
         problems = exc.problems
     issues = [issue_from_problem(p, build) for p in problems]
-    return [i for i in issues if not _internal(i, build, publisher, kstore.settings)]
+    return [i for i in issues if not _internal(i, build, publisher, kstore.settings)], checked
 
 
 # -------------------------------------------------------------------------------------------------

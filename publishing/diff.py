@@ -134,14 +134,20 @@ def _row(state: RecordState) -> dict[str, str]:
 
 
 def diff(
-    before: Iterable[ox.Triple], after: Iterable[ox.Triple], settings: Settings, ns: str
+    before: Iterable[ox.Triple],
+    after: Iterable[ox.Triple],
+    settings: Settings,
+    ns: str,
+    known: dict[str, RecordState] | None = None,
 ) -> Diff:
     """The records publishing ``after`` in place of ``before`` adds, changes and removes.
 
     A record's statements are compared without its link to the source passage (the row number
-    in the register), so moving a row in the spreadsheet is not a change.
+    in the register), so moving a row in the spreadsheet is not a change. ``known``: the
+    records of ``before`` (:func:`records_of`), when the caller has them already.
     """
-    old, new = records_of(before, settings, ns), records_of(after, settings, ns)
+    old = records_of(before, settings, ns) if known is None else known
+    new = records_of(after, settings, ns)
 
     def content(s: RecordState) -> frozenset[ox.Triple]:
         return frozenset(tr for tr in s.triples if tr.predicate.value != DERIVED)

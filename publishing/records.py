@@ -362,3 +362,11 @@ def current_triples(kstore: KiemenStore, graph: str) -> set[ox.Triple]:
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, n(graph))
     }
+
+
+def current_state(kstore: KiemenStore, graph: str) -> tuple[set[ox.Triple], str | None]:
+    """The graph's triples and the generation they were read from: a write that builds on
+    that generation may replace the graph by writing only the difference."""
+    with kstore.one_generation():
+        gen = kstore.current_generation()
+        return current_triples(kstore, graph), None if gen is None else gen.name

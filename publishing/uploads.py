@@ -29,7 +29,6 @@ without special cases. The steps here are put together, one function per use cas
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -39,10 +38,11 @@ from core.formats import RDF_FORMATS, by_key
 from core.messages import msg
 from core.store import KiemenStore
 from loaders.base import LoadError
+from loaders.graph_delta import Checked
 from loaders.rdf import rebase_term
 from publishing import linking
-from publishing.checks import Report, issue_from_problem, locations, shacl_check
-from publishing.diff import REPLACE, Diff, diff, merged, records_of
+from publishing.checks import Report, issue_from_problem, locations, shacl_checked
+from publishing.diff import REPLACE, Diff, RecordState, diff, merged, records_of
 from publishing.mapped import build_records, register_triples
 from publishing.publishers import (
     Auth,
@@ -52,7 +52,7 @@ from publishing.records import (
     Build,
     Record,
     build_from_rdf,
-    current_triples,
+    current_state,
     register_iri,
     value,
     vocabulary,
@@ -102,6 +102,20 @@ class Prepared:
     suggested: list[linking.Suggestion] | None = None
     #: The generation the candidates are of (and its meta graph's part they read).
     seen: linking.Seen | None = None
+    #: The generation ``old`` was read from: a publish built on it writes only the difference.
+    read_from: str | None = None
+    #: The check's dry run of every record, reused by a publish of them all on that generation.
+    checked: Checked | None = None
+    #: The data graph publishing ``keep`` would leave, and its diff (by :func:`preview`).
+    target: list[ox.Triple] | None = None
+    planned: Diff | None = None
+    _old_records: dict[str, RecordState] | None = field(default=None, repr=False)
+
+    def old_records(self, settings: Settings, ns: str) -> dict[str, RecordState]:
+        """The records of ``old`` (read once: every diff of the upload compares with them)."""
+        if self._old_records is None:
+            self._old_records = records_of(self.old, settings, ns)
+        return self._old_records
 
 
 def replayed(settings: Settings, report: Report) -> bool:
@@ -153,13 +167,12 @@ def _closure(
     return [r for r in records if r.key not in dropped]
 
 
-def _present(
-    old: Iterable[ox.Triple], publisher: Publisher, settings: Settings, mode: str
-) -> frozenset[str]:
-    """The records an ``add`` upload keeps whatever it holds (none for ``replace``)."""
+def _present(known: dict[str, RecordState], mode: str) -> frozenset[str]:
+    """The records an ``add`` upload keeps whatever it holds (none for ``replace``);
+    ``known``: the records of the data graph as it is."""
     if mode == REPLACE:
         return frozenset()
-    return frozenset(records_of(old, settings, publisher.id_ns(settings)))
+    return frozenset(known)
 
 
 def _target(
@@ -184,8 +197,9 @@ def read_files(
 ) -> Prepared:
     """The template's tables from CSV or Excel files: read, cell rules, records, shapes."""
     publisher, settings = auth.publisher, kstore.settings
-    old = current_triples(kstore, publisher.data_graph(settings))
-    present = _present(old, publisher, settings, report.mode)
+    old, read_from = current_state(kstore, publisher.data_graph(settings))
+    old_records = records_of(old, settings, publisher.id_ns(settings))
+    present = _present(old_records, report.mode)
     parsed: Parsed = read_uploads(files, settings.max_body_bytes)
     report.files = parsed.files
     report.structural = bool(parsed.broken)
@@ -198,11 +212,16 @@ def read_files(
     build, problems = build_records(checked, publisher, kstore)
     report.issues += problems
     target = _target(build, build.records, old, report.mode, publisher, settings)
-    report.issues += shacl_check(kstore, publisher, build, build.records, target)
+    issues, verdict = shacl_checked(
+        kstore, publisher, build, build.records, target, (old, read_from)
+    )
+    report.issues += issues
     for name, rows in checked.items():
         if rows or name in parsed.rows:
             report.tables[name] = {"rows": len(rows), "valid": sum(1 for c in rows if c.ok)}
-    return Prepared(report, build, old, present)
+    return Prepared(
+        report, build, old, present, read_from=read_from, checked=verdict, _old_records=old_records
+    )
 
 
 def read_rdf(
@@ -221,7 +240,7 @@ def read_rdf(
     if triples is None:
         report.structural = True
         return None
-    old = current_triples(kstore, publisher.data_graph(settings))
+    old, read_from = current_state(kstore, publisher.data_graph(settings))
     if merge:
         register = register_iri(publisher, settings)
         kept = [
@@ -238,11 +257,17 @@ def read_rdf(
     )
     report.issues += issues
     report.structural = bool(issues)
-    present = _present(old, publisher, settings, report.mode)
+    old_records = records_of(old, settings, publisher.id_ns(settings))
+    present = _present(old_records, report.mode)
     target = _target(build, build.records, old, report.mode, publisher, settings)
-    report.issues += shacl_check(kstore, publisher, build, build.records, target)
+    issues, verdict = shacl_checked(
+        kstore, publisher, build, build.records, target, (old, read_from)
+    )
+    report.issues += issues
     report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
-    return Prepared(report, build, old, present)
+    return Prepared(
+        report, build, old, present, read_from=read_from, checked=verdict, _old_records=old_records
+    )
 
 
 def _parse_body(
@@ -315,7 +340,9 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         new = set(target)
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
-        report.diff = diff(prepared.old, target, settings, publisher.id_ns(settings))
+        ns = publisher.id_ns(settings)
+        report.diff = diff(prepared.old, target, settings, ns, prepared.old_records(settings, ns))
+        prepared.target, prepared.planned = target, report.diff
     with kstore.one_generation():
         prepared.candidates = linking.candidates(kstore, publisher)
         prepared.seen = linking.seen(kstore)
@@ -356,8 +383,11 @@ def publish_checked(
         accepted = set()  # the dataset (or the upload) changed since the preview was shown
     for _round in range(MAX_ROUNDS):
         version = next_version(settings, publisher.code)
-        triples = _target(build, keep, old, report.mode, publisher, settings)
-        planned = diff(old, triples, settings, ns)
+        if keep is prepared.keep and prepared.target is not None and prepared.planned is not None:
+            triples, planned = prepared.target, prepared.planned  # the preview's, as it is
+        else:
+            triples = _target(build, keep, old, report.mode, publisher, settings)
+            planned = diff(old, triples, settings, ns, prepared.old_records(settings, ns))
         if {r["iri"] for r in planned.removed} - accepted:
             report.diff, report.needs_confirmation = planned, True
             audit(
@@ -379,6 +409,8 @@ def publish_checked(
                 where=locations(keep),
                 old=old,
                 report=report,
+                read_from=prepared.read_from,
+                checked=prepared.checked,
             )
         except LoadError as exc:
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]

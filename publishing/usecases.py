@@ -18,7 +18,7 @@ from publishing import linking, uploads
 from publishing.checks import Report, issue_from_problem
 from publishing.diff import ADD, REPLACE, diff
 from publishing.publishers import Auth, now
-from publishing.records import Build, current_triples
+from publishing.records import Build, current_state
 from publishing.template import UploadFile, error
 from publishing.versions import (
     audit,
@@ -113,7 +113,7 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
             )
             audit(settings, auth, report)
             return report
-        old = current_triples(kstore, publisher.data_graph(settings))
+        old, read_from = current_state(kstore, publisher.data_graph(settings))
         version = next_version(settings, publisher.code)
         try:
             publish_version(
@@ -128,6 +128,7 @@ def rollback(kstore: KiemenStore, auth: Auth, to_version: int) -> Report:
                 based_on=to_version,
                 report=report,
                 detail=detail,
+                read_from=read_from,
             )
         except LoadError as exc:
             report.issues += [issue_from_problem(p, Build()) for p in exc.problems]

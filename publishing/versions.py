@@ -14,7 +14,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-import loaders
 from core.config import Settings
 from core.failpoints import failpoint
 from core.messages import render
@@ -22,7 +21,9 @@ from core.store import KiemenStore
 from core.vocab import (
     RDF,
 )
+from loaders import graph_delta
 from loaders.base import Location
+from loaders.graph_delta import Checked
 from publishing.checks import Report, publisher_source
 from publishing.publishers import (
     Auth,
@@ -30,7 +31,7 @@ from publishing.publishers import (
     files_dir,
     now,
 )
-from publishing.records import current_triples, value
+from publishing.records import current_state, value
 
 KM = "https://w3id.org/kiemen/def/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
@@ -104,6 +105,8 @@ def publish_version(
     based_on: int | None = None,
     report: Report | None = None,
     detail: str = "",
+    read_from: str | None = None,
+    checked: Checked | None = None,
 ) -> str:
     """Replace the data graph with ``triples`` in one generation and keep them as ``version``;
     the name of that generation.
@@ -113,12 +116,16 @@ def publish_version(
     killed before the switch leaves records that never become true (and are dropped by the next
     writer); killed after it, both the data and its records stand.
     Raises LoadError (nothing written) when the shapes reject the data.
+
+    Only the difference from ``old`` is written and checked (:mod:`loaders.graph_delta`) when
+    ``old`` is the graph as generation ``read_from`` holds it and the write builds on that
+    generation; ``checked``: the check step's dry run, whose verdict holds if nothing changed.
     """
     settings = kstore.settings
     publisher = auth.publisher
     graph = publisher.data_graph(settings)
     if old is None:
-        old = current_triples(kstore, graph)
+        old, read_from = current_state(kstore, graph)
     new = set(triples)
     folder = version_dir(settings, publisher.code, version)
     tmp = folder.with_name(f".{version}.tmp")
@@ -179,7 +186,14 @@ def publish_version(
             publisher, settings, triples, f"v{version}", where=where, files=checksums
         )
         failpoint("publish:before-load")
-        loaders.load(kstore, [source], before_publish=record, small=True)
+        graph_delta.replace_graph(
+            kstore,
+            source,
+            old=old,
+            based_on=read_from,
+            before_publish=record,
+            checked=checked,
+        )
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

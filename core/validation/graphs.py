@@ -8,7 +8,7 @@ every writer meets exactly the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -123,7 +123,11 @@ def _validate_focus(
 
 
 def validate_graphs(
-    kstore: KiemenStore, gen: Generation, graphs: Sequence[str], delta: Delta | None = None
+    kstore: KiemenStore,
+    gen: Generation,
+    graphs: Sequence[str],
+    delta: Delta | None = None,
+    also: Iterable[Any] = (),
 ) -> list[Problem]:
     """Check graphs already written in ``gen`` (what an HTTP write changed) against the shapes.
 
@@ -132,7 +136,8 @@ def validate_graphs(
     every graph, with the checker a load uses. Without it, or when those are too many, each
     whole graph streams past the checker, settled against the rest of the generation. Either
     way a write over HTTP meets exactly the rules a load meets. ``""`` names the default
-    graph. Returns the problems, errors first.
+    graph. ``also``: nodes checked with the delta's whatever it holds (an upload's own records,
+    reported as a whole-graph check would). Returns the problems, errors first.
     """
     settings = kstore.settings
     skip = {graph_iri(settings, u).value for u in UNVALIDATED_GRAPHS}
@@ -146,6 +151,7 @@ def validate_graphs(
         return _validate_graphs_pyshacl(kstore, store, nodes)
     focus = None if delta is None else focus_nodes(store, delta, reach(checker.shapes))
     if focus is not None:
+        focus |= set(also)
         try:
             return _problems(_validate_focus(checker, store, nodes, focus))
         finally:
