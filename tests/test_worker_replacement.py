@@ -7,6 +7,7 @@ pool shrinks after each killed query. A real store and real worker processes.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -38,5 +39,19 @@ def test_a_killed_query_worker_is_replaced_by_a_live_one(store: KiemenStore) -> 
         time.sleep(1.0)  # a worker that dies with its starting thread is gone by now
         assert before - {w.process.pid for w in list(pool._all)}  # one of them was replaced
         assert all(_alive(pool)), _alive(pool)
+    finally:
+        pool.close()
+
+
+def test_a_worker_outlives_the_thread_that_asked_for_it(store: KiemenStore) -> None:
+    """A request thread (or the short one that replaces a killed worker) may end at any time
+    after the worker has started; the worker must not end with it."""
+    pool = WorkerPool(store.settings)
+    try:
+        asked = threading.Thread(target=lambda: (pool._spawn_idle(), time.sleep(1.5)))
+        asked.start()  # the worker sets its parent-death signal well within the 1.5 s
+        asked.join()
+        time.sleep(0.5)
+        assert pool._all and all(_alive(pool)), _alive(pool)
     finally:
         pool.close()

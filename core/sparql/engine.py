@@ -766,36 +766,39 @@ class _Worker:
 
 
 class _Starter:
-    """Starts the write worker from one thread that lives as long as the process.
+    """Starts every worker (query workers and the write worker) from one thread that lives as
+    long as the process.
 
     Why: Linux sends a worker its parent-death signal (:func:`_die_with_parent`) when the
-    *thread* that started it ends, so a write worker started by a request's thread would be
-    killed with that thread, between writes.
+    *thread* that started it ends, so a worker started by a request's thread, or by the short
+    thread that replaces a killed one, would be killed with that thread.
     """
 
     def __init__(self) -> None:
-        self._asks: queue.SimpleQueue[tuple[Settings, list[_Worker | BaseException], Any]] = (
-            queue.SimpleQueue()
-        )
-        threading.Thread(target=self._serve, name="kiemen-write-worker", daemon=True).start()
+        self._asks: queue.SimpleQueue[
+            tuple[Settings, bool, list[_Worker | BaseException], threading.Event]
+        ] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="kiemen-worker-starter", daemon=True).start()
 
     def _serve(self) -> None:
         while True:
-            settings, box, done = self._asks.get()
+            settings, writer, box, done = self._asks.get()
             try:
-                box.append(_Worker(settings, writer=True))
+                box.append(_Worker(settings, writer=writer))
             except (OSError, ValueError, subprocess.SubprocessError) as exc:
                 box.append(exc)  # handed to the asking thread, which raises it
             finally:
                 done.set()
 
-    def start(self, settings: Settings) -> _Worker:
+    def start(self, settings: Settings, writer: bool = False) -> _Worker:
+        """A new worker, started on the starter's thread (it never takes the pool's lock, so a
+        caller may hold that lock while it waits)."""
         box: list[_Worker | BaseException] = []
         done = threading.Event()
-        self._asks.put((settings, box, done))
+        self._asks.put((settings, writer, box, done))
         done.wait()
         if not box:
-            raise OSError("the write worker could not be started; see the server log")
+            raise OSError("a query worker could not be started; see the server log")
         if isinstance(box[0], BaseException):
             raise box[0]
         return box[0]
@@ -846,14 +849,18 @@ class WorkerPool:
         if worker is None or not worker.alive():
             if worker is not None:
                 worker.kill()
-            worker = self._writer = self._starter.start(self.settings)
+            worker = self._writer = self._starter.start(self.settings, writer=True)
         return worker
 
     def _spawn_idle(self) -> None:
         with self._cond:
             if self._closed or len(self._all) >= self.max_size:
                 return
-            worker = _Worker(self.settings)
+        worker = self._starter.start(self.settings)
+        with self._cond:
+            if self._closed or len(self._all) >= self.max_size:  # filled meanwhile
+                worker.kill()
+                return
             self._all.add(worker)
             self._idle.insert(0, worker)  # behind the warm ones: it may still be starting
             self._cond.notify_all()
@@ -878,7 +885,7 @@ class WorkerPool:
                     worker.kill()
                     continue
                 if len(self._all) < self.max_size - keep:
-                    worker = _Worker(self.settings)
+                    worker = self._starter.start(self.settings)
                     self._all.add(worker)
                     return worker
                 remaining = deadline - time.monotonic()
