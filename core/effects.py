@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from core import digests
 from core.digests import Digest
-from core.store import Generation
+from core.store import Generation, lineage
 
 #: The graph of load provenance and catalogue records (core.write.provenance.META_GRAPH).
 META_GRAPH = "meta"
@@ -41,7 +41,7 @@ class Delta:
 def parent_of(gen: Generation) -> Path | None:
     """The generation ``gen`` was copied from (the last name of its lineage), if any."""
     try:
-        names = (gen.path / "lineage").read_text(encoding="ascii").split()
+        names = lineage(gen.path)
     except OSError:
         return None
     if not names:

@@ -109,6 +109,15 @@ def graph_iri(settings: Settings, name: str) -> ox.NamedNode:
     return ox.NamedNode(settings.graph_ns + name)
 
 
+def lineage(generation: Path) -> list[str]:
+    """The names of the generations ``generation`` was copied from, oldest first (its parent
+    last); empty for a first generation."""
+    try:
+        return (generation / LINEAGE_FILE).read_text(encoding="ascii").split()
+    except FileNotFoundError:
+        return []
+
+
 class KiemenStore:
     """Opens generations for reading and writing; runs stored queries with bound parameters."""
 
@@ -281,11 +290,7 @@ class KiemenStore:
         gen = self._published() if latest else self.current_generation()
         if gen is None:
             return set()
-        try:
-            names = (gen / LINEAGE_FILE).read_text(encoding="ascii").split()
-        except FileNotFoundError:
-            names = []
-        return {*names, gen.name}
+        return {*lineage(gen), gen.name}
 
     @contextlib.contextmanager
     def writing(
@@ -352,11 +357,7 @@ class KiemenStore:
 
     @staticmethod
     def _write_lineage(parent: Path | None, target: Path) -> None:
-        names: list[str] = []
-        if parent is not None:
-            with contextlib.suppress(FileNotFoundError):
-                names = (parent / LINEAGE_FILE).read_text(encoding="ascii").split()
-            names.append(parent.name)
+        names = [*lineage(parent), parent.name] if parent is not None else []
         (target / LINEAGE_FILE).write_text("\n".join(names) + "\n", encoding="ascii")
 
     def _publish(self, name: str) -> None:

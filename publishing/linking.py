@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 import loaders
 from core.config import Settings
 from core.messages import Text, bundled, msg
-from core.store import LINEAGE_FILE, KiemenStore
+from core.store import KiemenStore, lineage
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
 from publishing.catalogue import withdraw_links_graph
@@ -243,7 +243,7 @@ def carry(
         return False
     path = current.parent / generation
     try:
-        parents = (path / LINEAGE_FILE).read_text(encoding="ascii").split()
+        parents = lineage(path)
         store = ox.Store.read_only(str(path / "oxigraph"))
     except OSError:
         return False
