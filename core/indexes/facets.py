@@ -701,11 +701,8 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
     # (in the state's parts by key: a write that names one thing rewrites one part)
-    relabelled = {
-        n for n in range(files.SHARDS) if dirty(f"labels@{n}") or not out.link_part(f"labels.{n}")
-    }
-    for n, named in files.split(data.labels, relabelled).items():
-        out.save_part(f"labels.{n}", _named(named))
+    changed = files.changed_keys(change.tables, "labels") if change is not None else None
+    out.save_sharded("labels", data.labels, changed, keep=_is_named)
     if dirty("places", "form_scores", "kinds", "supports") or not out.link_part("rest"):
         rest = {
             "places": data.places,
@@ -861,8 +858,12 @@ def array_path(target: Path, name: str) -> Path:
     return files.array_path(target, name)
 
 
+def _is_named(iri: str, _names: Any = None) -> bool:
+    return not any(part in iri for part in UNNAMED)
+
+
 def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {iri: v for iri, v in labels.items() if not any(part in iri for part in UNNAMED)}
+    return {iri: v for iri, v in labels.items() if _is_named(iri)}
 
 
 def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
@@ -876,6 +877,12 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
             named = files.load_part(target, f"labels.{n}")
             named.update(rows)
             out.save_part(f"labels.{n}", named)
+    recent = f"labels.{files.RECENT}"
+    if files.part_path(target, recent).exists():  # its rows stand over the parts': add there too
+        body = files.load_part(target, recent)
+        body["rows"].update(extra)
+        body["gone"] = [k for k in body["gone"] if k not in extra]
+        out.save_part(recent, body)
 
 
 def counted(kinds: dict[str, int], more: dict[str, int]) -> dict[str, int]:
@@ -903,9 +910,7 @@ def read_meta(directory: Path) -> dict[str, Any]:
     if meta.get("format") != FORMAT_VERSION:
         return meta
     meta.update(files.load_part(directory, "items"))
-    meta["labels"] = {}
-    for n in range(files.SHARDS):
-        meta["labels"].update(files.load_part(directory, f"labels.{n}"))
+    meta["labels"] = files.load_sharded(directory, "labels")
     meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
     meta.update(files.load_part(directory, "rest"))
     return meta

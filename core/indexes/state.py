@@ -63,8 +63,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "supports": ("supports",),
     "keys": ("items",),
 }
-#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``):
-#: a write rewrites only the parts of the keys it changed (``NAME@N`` in ``changed``).
+#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``) and
+#: the rows changed since (``NAME.recent``; the keys as ``NAME#KEY`` in ``changed``).
 SHARDED = ("initiatives", "labels", "things")
 STATE_DIR = "state"
 
@@ -101,14 +101,8 @@ def save(
         if not (unchanged and out.link_part(name)):
             out.save_part(name, _part(state, name))
     for name in SHARDED:
-        dirty = {
-            n
-            for n in range(files.SHARDS)
-            if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
-        }
         value = _doc_json if name == "things" else (lambda v: v)
-        for n, body in files.split(_table(state, name), dirty, value).items():
-            out.save_part(f"{name}.{n}", body)
+        out.save_sharded(name, _table(state, name), files.changed_keys(changed, name), value)
     token = uuid.uuid4().hex
     head = {
         "format": FORMAT,
@@ -202,9 +196,7 @@ def load(directory: Path) -> IndexState | None:
     try:
         raw = {name: files.load_part(directory, name, STATE_DIR) for name in PARTS}
         for name in SHARDED:
-            raw[name] = {}
-            for n in range(files.SHARDS):
-                raw[name].update(files.load_part(directory, f"{name}.{n}", STATE_DIR))
+            raw[name] = files.load_sharded(directory, name, STATE_DIR)
         index = facets.open_index(directory)
     except (files.Damaged, facets.IndexMissing):
         return None
