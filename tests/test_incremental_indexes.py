@@ -222,7 +222,18 @@ def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
     (then parts by key are rewritten, linked, and the recent part left out, in turn)."""
     if recent_max is not None:
         monkeypatch.setattr(files, "recent_max", lambda _rows: recent_max)
-    rng = random.Random(18)
+    patched_lists = []
+    lists = facets._patched_lists
+
+    def spy(*args: Any) -> Any:
+        found = lists(*args)
+        patched_lists.append(found is not None)
+        return found
+
+    monkeypatch.setattr(facets, "_patched_lists", spy)
+    # other changes in each run (the store is the module's: the same ones would change nothing)
+    first = 0 if recent_max is None else 100
+    rng = random.Random(18 + first)
     queries = [
         "zonnepark",
         "Hernoemd",
@@ -233,7 +244,7 @@ def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
         "Organisatie 7",
     ]
     incremental_rounds = []
-    for round_ in range(14):
+    for round_ in range(first, first + 14):
         what, remove, add = _mutation(rng, kstore.reader(), round_)
         if round_ % 3 == 0:
             index_state.forget()  # as in a new process: the parent's state read from its files
@@ -243,6 +254,8 @@ def test_random_writes_update_the_indexes_as_a_full_rebuild_would(
         _same_as_full_rebuild(kstore, tmp_path / str(round_), queries + labels[:3])
     # The test is only worth something if most writes took the incremental path.
     assert sum(used for _w, used in incremental_rounds) >= 10, incremental_rounds
+    # and most of those that changed initiatives carried the list rows and orders over
+    assert sum(patched_lists) >= 5, (patched_lists, incremental_rounds)
 
 
 def test_a_write_without_a_delta_or_parent_state_rebuilds_in_full(

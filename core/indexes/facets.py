@@ -23,16 +23,19 @@ import threading
 import unicodedata
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.indexes import files
+from core.indexes import files, orders
 
-FORMAT_VERSION = 2
+#: 3: the names by key may have a recent part (:data:`core.indexes.files.RECENT`), which the
+#: code that wrote 2 would not read (it refuses 3); 2 reads as 3 (no recent part).
+FORMAT_VERSION = 3
+READ_VERSIONS = (2, 3)
 #: The head of the index; the parts and arrays beside it (see :mod:`core.indexes.files`).
 JSON_FILE = files.HEAD_FILE
 ARRAYS_DIR = files.ARRAYS_DIR
@@ -686,9 +689,10 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
         out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
     if dirty("items", "info") or not (out.link_part("items") and out.link_arrays(ORDER_ARRAYS)):
-        info = _info(data, items)
+        lists = _patched_lists(out, change, data, items, lookup) if change is not None else None
+        info = lists[0] if lists is not None else _info(data, items)
         out.save_part("items", {"items": items, "info": info})
-        out.save_arrays(_orders(items, info))
+        out.save_arrays(lists[1] if lists is not None else _orders(items, info))
     xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
     if dirty(*xy_from) or not out.link_arrays(["xy"]):
         out.save_arrays({"xy": _xy(out, change, data, items, lookup)})
@@ -761,6 +765,61 @@ def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.
 
 def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
     return [info_row(data.initiatives[iri]) for iri in items]
+
+
+def _patched_lists(
+    out: files.Writer, change: Change, data: IndexInput, items: list[str], lookup: dict[str, int]
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]] | None:
+    """The list rows and sort orders (what :func:`_info` and :func:`_orders` make) from the
+    parent's, with the seeds' rows computed and put in place; None when the parent's are
+    missing or a new initiative is no seed."""
+    try:
+        parent = out.parent_part("items")
+        arrays = out.parent_arrays(ORDER_ARRAYS)
+    except files.Damaged:
+        return None
+    if not isinstance(parent, dict) or parent.get("items") != change.items:
+        return None
+    keep = ~change.old_seeds & (change.renumber >= 0)
+    fresh = sorted(lookup[i] for i in change.seeds if i in lookup)
+    rows = orders.carried(parent["info"], keep, change.renumber, len(items))
+    for i in fresh:
+        rows[i] = info_row(data.initiatives[items[i]])
+    info = [row for row in rows if row is not None]
+    if len(info) != len(items):
+        return None
+
+    def by_label(lang: str) -> Callable[[int], tuple[str, str]]:
+        return lambda i: (sort_text(pick(info[i]["label"], lang) or items[i]), items[i])
+
+    made = {
+        f"order.label-{lang}": orders.merged(
+            arrays[f"order.label-{lang}"], keep, change.renumber, fresh, by_label(lang)
+        )
+        for lang in ("nl", "en")
+    }
+    # by start: those with a start date in its order, then those without in the items' order
+    dated = sum(1 for row in parent["info"] if row["start"])
+    parent_start = arrays["order.start"]
+    by_start = orders.merged(
+        parent_start[:dated],
+        keep,
+        change.renumber,
+        [i for i in fresh if info[i]["start"]],
+        lambda i: (str(info[i]["start"]), items[i]),
+    )
+    undated = parent_start[dated:]
+    without = np.sort(
+        np.concatenate(
+            [
+                change.renumber[undated[keep[undated]]],
+                np.asarray([i for i in fresh if not info[i]["start"]], dtype=np.int32),
+            ]
+        )
+    ).astype(np.int32)
+    made["order.start"] = np.concatenate([by_start, without]).astype(np.int32)
+    made["order.-start"] = np.concatenate([by_start[::-1], without]).astype(np.int32)
+    return info, made
 
 
 def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -907,7 +966,7 @@ def read_meta(directory: Path) -> dict[str, Any]:
     """Everything but the arrays of the index in ``directory``, as one dict (the head, the
     initiatives and their rows, names, each facet's values, places and counts)."""
     meta: dict[str, Any] = json.loads(files.read_text(directory / JSON_FILE))
-    if meta.get("format") != FORMAT_VERSION:
+    if meta.get("format") not in READ_VERSIONS:
         return meta
     meta.update(files.load_part(directory, "items"))
     meta["labels"] = files.load_sharded(directory, "labels")
@@ -917,7 +976,7 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
-    if meta.get("format") == FORMAT_VERSION:
+    if meta.get("format") in READ_VERSIONS:
         return files.load_arrays(directory, meta["arrays"])
     if meta.get("format") == 1 and (directory / LEGACY_ARRAYS_FILE).exists():
         with np.load(directory / LEGACY_ARRAYS_FILE, allow_pickle=False) as npz:

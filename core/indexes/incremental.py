@@ -276,7 +276,8 @@ def patch(
         if old_rows.get(key, set()) == fresh:
             continue
         changed.add(f"pairs:{key}")
-        if kept := {p for p in rows if p[0] not in seeds} | fresh:
+        # old_rows[key]: exactly the seeds' rows of ``rows`` (a set difference, not a scan)
+        if kept := (rows - old_rows.get(key, set())) | fresh:
             data.facet_pairs[key] = kept
         else:
             data.facet_pairs.pop(key, None)

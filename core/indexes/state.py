@@ -22,7 +22,10 @@ from typing import Any
 
 from core.indexes import facets, files, search
 
-FORMAT = 4
+#: 5: tables by key may have a recent part (:data:`core.indexes.files.RECENT`), which the code
+#: that wrote 4 would not read (it rebuilds on 5); 4 reads as 5 (no recent part).
+FORMAT = 5
+READ_FORMATS = (4, 5)
 STATE_FILE = "kiemen-index-state.json"
 
 
@@ -188,7 +191,7 @@ def load(directory: Path) -> IndexState | None:
         head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(head, dict) or head.get("format") != FORMAT:
+    if not isinstance(head, dict) or head.get("format") not in READ_FORMATS:
         return None
     kept = _KEPT.pop(str(head.get("token")), None)
     if kept is not None:
