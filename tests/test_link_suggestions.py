@@ -9,7 +9,7 @@ import random
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from publishing import linking
+from publishing import fuzzy, linking
 
 WORDS = [
     "buurt",
@@ -137,6 +137,10 @@ def test_close_names_are_the_plain_cdist_of_every_pair() -> None:
         " ".join(_typo(rng, w) for w in rng.choice(prepared.labels).split()) for _ in range(300)
     ]
     names += [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 5))) for _ in range(100)]
+    # a label's words but its longest, and a one-letter word: close by the shared words alone
+    # (the token-set ratio's "intersection against one side"), far apart by the words not shared
+    long = [lab.split() for lab in prepared.labels if len(set(lab.split())) >= 3][:300]
+    names += [" ".join([*sorted(set(w), key=len)[:-1], "x"]) for w in long]
     names += ["stichting", "buurt buurt tuin", "x", "zzz qqq", "tuin buurt"]
     wanted = sorted(set(names))
     close = linking.close_names(prepared, names)
@@ -149,3 +153,26 @@ def test_close_names_are_the_plain_cdist_of_every_pair() -> None:
             else:
                 apart += 1
     assert shared > 1_000 and apart > 200, (shared, apart)
+
+
+def test_labels_sharing_a_word_are_kept_when_they_can_reach_the_cutoff() -> None:
+    """The bound on labels that share a word with a name keeps every one that scores at least
+    the cutoff (checked against the scorer on every such pair) and leaves out most others."""
+    rng = random.Random(11)
+    prepared = _pool(rng, 2_000)
+    long = [lab.split() for lab in prepared.labels if len(set(lab.split())) >= 3][:200]
+    names = [" ".join([*sorted(set(w), key=len)[:-1], "x"]) for w in long]
+    names += [_mutated(rng, rng.choice(prepared.labels)) for _ in range(200)]
+    reached = left_out = 0
+    for name in names:
+        kept = set(fuzzy._sharing(prepared.index, name, linking.FUZZY_MIN).tolist())
+        words = set(name.split())
+        for i, label in enumerate(prepared.labels):
+            if not words & set(label.split()):
+                continue
+            if fuzz.token_set_ratio(name, label) >= linking.FUZZY_MIN:
+                assert i in kept, (name, label)
+                reached += 1
+            elif i not in kept:
+                left_out += 1
+    assert reached > 10_000 and left_out > 100_000, (reached, left_out)
