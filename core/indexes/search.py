@@ -31,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -384,6 +384,9 @@ _VALUE = itemgetter(0)
 #: How many queries' matches one text index keeps (least recently asked go first).
 MATCHES_KEPT = 32
 
+#: Hits of a query's best that one search gives and the index keeps (a page's top, mostly).
+HEAD = 256
+
 #: Most keys one search of a match set covers: no search hands back more hits than this, so
 #: the Python objects of one search stay bounded (~10 MB) whatever the size of the index.
 MATCH_CHUNK = 100_000
@@ -402,7 +405,7 @@ class TextIndex:
         # The matches of recent queries: the index never changes, and a list page, its facets,
         # its map and its exports ask for the same words' matches (at 200,000 initiatives
         # collecting a broad word's hits costs ~50 ms; an entry is at most 400 kB).
-        self._matches: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._matches: OrderedDict[tuple[str, int], Any] = OrderedDict()
         self._matches_lock = threading.Lock()
         # Every initiative's item and the highest stored key, read once (see match_set).
         self._initiatives: tuple[np.ndarray, int] | None = None
@@ -675,21 +678,46 @@ class TextIndex:
         fixes = self.corrections(parse(text))
         return _rewrite(text, fixes) if fixes else None
 
-    def matching_items(self, text: str, limit: int) -> np.ndarray:
-        """Initiative item numbers (of the facet index) matching ``text``, best first (a
-        read-only array, kept for the next asker of the same words)."""
-        key = (text, limit)
+    def _kept(self, key: tuple[str, int], make: Callable[[], Any]) -> Any:
+        """What ``make`` gives for ``key``, made once and kept for the next asker (the index
+        never changes; the least recently asked go first)."""
         with self._matches_lock:
             if key in self._matches:
                 self._matches.move_to_end(key)
                 return self._matches[key]
-        found = self._match(text, limit)
-        found.setflags(write=False)
+        found = make()
         with self._matches_lock:
             self._matches[key] = found
             while len(self._matches) > MATCHES_KEPT:
                 self._matches.popitem(last=False)
         return found
+
+    def matching_items(self, text: str, limit: int) -> np.ndarray:
+        """Initiative item numbers (of the facet index) matching ``text``, best first (a
+        read-only array, kept for the next asker of the same words). Up to :data:`HEAD`
+        hits, the first of the kept best :data:`HEAD`: the top ``k`` by score is the first
+        ``k`` of any longer top."""
+        if limit <= HEAD:
+            stored, _count = self.head(text)
+            return _frozen(self._items_of(stored[:limit]))
+        found: np.ndarray = self._kept((text, limit), lambda: _frozen(self._match(text, limit)))
+        return found
+
+    def head(self, text: str) -> tuple[np.ndarray, int]:
+        """The stored ``item`` values of the best :data:`HEAD` initiatives matching ``text``,
+        best first, and how many match in all (one search: the count comes with the top)."""
+
+        def make() -> tuple[np.ndarray, int]:
+            query = self.query(text, "initiative")
+            if query is None:
+                return np.zeros(0, dtype=np.int64), 0
+            searcher = self.index.searcher()
+            found = searcher.search(query, limit=HEAD, count=True)
+            stored = searcher.fast_field_values("item", list(map(_ADDRESS, found.hits)))
+            return _frozen(np.asarray(stored, dtype=np.int64)), int(getattr(found, "count", 0) or 0)
+
+        head: tuple[np.ndarray, int] = self._kept((text, -2), make)
+        return head
 
     def _match(self, text: str, limit: int) -> np.ndarray:
         """Mapped as one array (the same rule as :meth:`item_of`): a broad word matches most of
@@ -724,17 +752,7 @@ class TextIndex:
         do *not* match are gathered instead and taken from all of them (35,000 hits, not
         165,000). Both are exact: a boolean query's matches and its ``MUST_NOT`` complement.
         """
-        key = (text, -1)
-        with self._matches_lock:
-            if key in self._matches:
-                self._matches.move_to_end(key)
-                return self._matches[key]
-        found = self._match_set(text)
-        found.setflags(write=False)
-        with self._matches_lock:
-            self._matches[key] = found
-            while len(self._matches) > MATCHES_KEPT:
-                self._matches.popitem(last=False)
+        found: np.ndarray = self._kept((text, -1), lambda: _frozen(self._match_set(text)))
         return found
 
     def _match_set(self, text: str) -> np.ndarray:
@@ -747,8 +765,7 @@ class TextIndex:
         wanted = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, query), (tantivy.Occur.Must, kind)]
         )
-        counted = searcher.aggregate(wanted, {"n": {"value_count": {"field": "item"}}})
-        count = int(counted["n"]["value"] or 0)
+        _best, count = self.head(text)  # the same query's count, with the page's top
         # A flag per item, not np.unique/np.setdiff1d: those hash or sort (~30 ms at 200,000).
         flags = np.zeros(int(every[-1]) + 1 if len(every) else 0, dtype=bool)
         if 2 * count <= len(every):
@@ -836,6 +853,11 @@ class TextIndex:
             label=str(label),
             snippet=snippet,
         )
+
+
+def _frozen(found: np.ndarray) -> np.ndarray:
+    found.setflags(write=False)
+    return found
 
 
 def _rewrite(text: str, fixes: dict[str, str]) -> str:
