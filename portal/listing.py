@@ -257,10 +257,8 @@ def listing(
     corrected: str | None = None
     if q:
         texts = text_index(kstore)
-        matches = texts.match_set(q)
-        corrected = texts.corrected(q) if len(matches) else None
-        base = np.zeros(index.size, dtype=bool)
-        base[matches[matches < index.size]] = True
+        base = texts.match_mask(q, index.size)
+        corrected = texts.corrected(q) if base.any() else None
     sort = parsed["sort"] or ("" if q else "label")
     mask = index.mask(chosen, base)
     size = parsed["size"]
@@ -326,7 +324,7 @@ def relevance_order(
     by score is the first ``k`` of the top ``most``, so the page and its cursor are the ones
     the whole ranking gives.
     """
-    matches = len(texts.match_set(q))
+    matches = texts.match_count(q)
     ranked_max = min(matches, most)
     shown = int(np.count_nonzero(mask))
     start = offset if after is None else after + 1
