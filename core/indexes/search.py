@@ -403,11 +403,12 @@ class TextIndex:
         mapped = directory / ITEM_MAP
         self._item_map: np.ndarray | None = np.load(mapped) if mapped.exists() else None
         # The matches of recent queries: the index never changes, and a list page, its facets,
-        # its map and its exports ask for the same words' matches (at 200,000 initiatives
-        # collecting a broad word's hits costs ~50 ms; an entry is at most 400 kB).
+        # its map and its exports ask for the same words' matches. An entry is a query's best
+        # 256, its matches as bits (N/8 bytes) or a longer ranking (an int a hit asked for).
         self._matches: OrderedDict[tuple[str, int], Any] = OrderedDict()
         self._matches_lock = threading.Lock()
-        # Every initiative's item and the highest stored key, read once (see match_set).
+        # A flag per item for every initiative, the highest stored key, and how many
+        # initiatives: read once (see initiatives()).
         self._initiatives: tuple[np.ndarray, int] | None = None
         self._initiative_count = 0
 
