@@ -12,6 +12,9 @@ The protections waitress's settings gave, and what gives them here:
   out; a client that has not sent its headers within ``channel_timeout`` is disconnected;
 * header size: hyper refuses a request whose headers do not fit its read buffer (sized as
   waitress's ``max_request_header_size``);
+* slow bodies: :mod:`cli.body_deadline` reads each body on a thread of its own and gives up
+  after ``channel_timeout`` seconds without progress (408), so no request thread waits on a
+  client;
 * body size: granian streams the body to the app (nothing is buffered ahead), and the app
   answers 413 to a declared length past ``KIEMEN_MAX_BODY_BYTES`` before reading it and stops a
   chunked body once it passes the limit;
@@ -30,6 +33,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import Server
 
+from cli.body_deadline import BodyDeadline
 from core.config import Settings
 
 #: The WSGI application a loader returns (the portal's Flask app, possibly wrapped).
@@ -53,10 +57,21 @@ def _without_process_env(app: App) -> App:
     return wrapped
 
 
-def _load(make_app: Callable[[], App], _target: str) -> App:
+def _readers(threads: int) -> int:
+    """Bodies read at once; past this many slow clients, a further body gets 503 at once."""
+    return 2 * threads
+
+
+def _load(make_app: Callable[[], App], settings: Settings, threads: int, _target: str) -> App:
     """Build the app inside granian's worker process (never before the fork: the app starts
     threads and query worker processes that belong to the process that serves)."""
-    return _without_process_env(make_app())
+    app = BodyDeadline(
+        make_app(),
+        timeout=settings.channel_timeout,
+        max_bytes=settings.max_body_bytes,
+        readers=_readers(threads),
+    )
+    return _without_process_env(app)
 
 
 def serve_granian(settings: Settings, threads: int, make_app: Callable[[], App]) -> None:
@@ -68,8 +83,10 @@ def serve_granian(settings: Settings, threads: int, make_app: Callable[[], App])
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
         workers=1,
-        blocking_threads=threads,
-        backpressure=threads,
+        # a request thread waiting for a slow body must not take one from the work: room for
+        # every body reader on top of the request threads
+        blocking_threads=threads + _readers(threads),
+        backpressure=settings.max_connections,
         backlog=max(1024, settings.max_connections),
         http1_settings=HTTP1Settings(
             header_read_timeout=settings.channel_timeout * 1000,
@@ -78,4 +95,4 @@ def serve_granian(settings: Settings, threads: int, make_app: Callable[[], App])
         log_access=False,
         workers_kill_timeout=max(1, int(settings.query_timeout) + 5),
     )
-    server.serve(target_loader=partial(_load, make_app))
+    server.serve(target_loader=partial(_load, make_app, settings, threads))
