@@ -1,4 +1,4 @@
-"""``kiemen serve``: the portal, the SPARQL endpoint and the linked data (waitress or granian)."""
+"""``kiemen serve``: the portal, the SPARQL endpoint and the linked data, with waitress."""
 
 from __future__ import annotations
 
@@ -10,13 +10,9 @@ import click
 from waitress import serve as waitress_serve
 
 from cli.base import Context, guarded, warn_about_store
-from cli.granian_server import serve_granian
 from core.config import Settings
 from core.store import KiemenStore
 from portal.app import create_app
-
-#: The HTTP servers ``kiemen serve`` can run on (``--server`` or ``KIEMEN_HTTP_SERVER``).
-SERVERS = ("waitress", "granian")
 
 
 def raise_open_files(wanted: int) -> None:
@@ -25,17 +21,6 @@ def raise_open_files(wanted: int) -> None:
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def build_app(settings: Settings) -> Any:
-    """The portal's WSGI app for ``settings``, with the background dumps started."""
-    app = create_app(settings)
-    warn_about_store(KiemenStore(settings))
-    # Dumps of the loaded data are written in the background (not waited for); see dumps.py.
-    app.config["KIEMEN_AUTO_DUMPS"] = os.environ.get("KIEMEN_AUTO_DUMPS", "1") != "0"
-    if app.config["KIEMEN_AUTO_DUMPS"] and "kiemen_dumps_start" in app.extensions:
-        app.extensions["kiemen_dumps_start"]()
-    return app
 
 
 @click.command()
@@ -48,18 +33,10 @@ def build_app(settings: Settings) -> Any:
     show_default=True,
     help="Request threads; a request waiting for a query worker holds one.",
 )
-@click.option(
-    "--server",
-    type=click.Choice(SERVERS),
-    default=None,
-    help="HTTP server (KIEMEN_HTTP_SERVER, waitress).",
-)
 @click.pass_obj
 @guarded
-def serve(
-    obj: Context, host: str | None, port: int | None, threads: int, server: str | None
-) -> None:
-    """Serve the portal, the SPARQL endpoint and the linked data."""
+def serve(obj: Context, host: str | None, port: int | None, threads: int) -> None:
+    """Serve the portal, the SPARQL endpoint and the linked data with waitress."""
     overrides: dict[str, Any] = {}
     if host:
         overrides["host"] = host
@@ -67,14 +44,12 @@ def serve(
         overrides["port"] = port
     settings = Settings.from_env(**overrides)
     raise_open_files(settings.max_connections + 256)
-    server = server or os.environ.get("KIEMEN_HTTP_SERVER") or "waitress"
-    if server not in SERVERS:
-        raise click.BadParameter(f"{server!r} is not one of {', '.join(SERVERS)}")
-    if server == "granian":
-        click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/ (granian)", err=True)
-        serve_granian(settings, threads, lambda: build_app(settings))
-        return
-    app = build_app(settings)
+    app = create_app(settings)
+    warn_about_store(KiemenStore(settings))
+    # Dumps of the loaded data are written in the background (not waited for); see dumps.py.
+    app.config["KIEMEN_AUTO_DUMPS"] = os.environ.get("KIEMEN_AUTO_DUMPS", "1") != "0"
+    if app.config["KIEMEN_AUTO_DUMPS"] and "kiemen_dumps_start" in app.extensions:
+        app.extensions["kiemen_dumps_start"]()
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
     # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
     # absolute URLs; waitress would otherwise drop X-Forwarded-Proto and -Host on its own.
