@@ -21,10 +21,11 @@ import pyoxigraph as ox
 import pytest
 
 from core.config import Settings
-from core.indexes import contents, facets
+from core.effects import Delta
+from core.indexes import contents, facets, search
 from core.indexes import state as index_state
 from core.store import KiemenStore
-from loaders import Source, bundled_sources, load
+from loaders import Source, bundled_sources, load, rebuild_indexes
 from portal import kinds, listing
 from portal.app import create_app
 from portal.resource import page_path
@@ -176,11 +177,35 @@ def test_every_place_page_is_the_page_the_query_made(
 
 
 def test_an_index_without_the_contents_is_rebuilt_by_the_next_write(
-    stores: tuple[KiemenStore, KiemenStore],
+    stores: tuple[KiemenStore, KiemenStore], tmp_path: Path
 ) -> None:
-    """Its state is not read for an incremental update (the contents would be missing)."""
+    """Its state is not taken for an incremental update (the contents would stay missing): the
+    next write rebuilds the indexes in full, and they keep the contents from then on."""
     _kstore, older = stores
-    search_dir = older.search_dir()
+    shutil.copytree(older.root, tmp_path / "store", symlinks=True)
+    kstore = KiemenStore(Settings.from_env(store_path=tmp_path / "store", base_uri=BASE))
+    search_dir = kstore.search_dir()
     assert search_dir is not None
     index_state.forget()
     assert index_state.load(search_dir) is None
+    actor, place = BASE + "id/actor/synthetic-0", BASE + "id/place/cbs/PV25"
+    quad = ox.Quad(
+        ox.NamedNode(actor),
+        ox.NamedNode("http://purl.org/dc/terms/spatial"),
+        ox.NamedNode(place),
+        ox.NamedNode(BASE + "graph/edits"),
+    )
+    for round_ in range(2):
+        with kstore.writing() as gen:
+            if round_ == 0:
+                gen.store.add(quad)
+                delta = Delta([quad], [])
+            else:
+                gen.store.remove(quad)
+                delta = Delta([], [quad])
+            rebuild_indexes(gen, kstore, delta=delta)
+            patched = (gen.search_dir / search.TEXT_DIR / search.ITEM_MAP).exists()
+        assert patched == (round_ == 1)  # rebuilt in full, then patched again
+        idx = listing.browse_index(kstore)
+        assert idx.contents is not None
+        assert (actor in idx.contents.of(place)["actor"]) == (round_ == 0)
