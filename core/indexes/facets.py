@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from core.indexes import files, orders
+from core.indexes import contents, files, orders
+from core.indexes.contents import PlaceContents
 
 #: 3: the names by key may have a recent part (:data:`core.indexes.files.RECENT`), which the
 #: code that wrote 2 would not read (it refuses 3); 2 reads as 3 (no recent part).
@@ -223,6 +224,8 @@ class BrowseIndex:
     inv_role: np.ndarray
     inv_stated: np.ndarray
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Each place's contents (None: an index written before they were kept with it).
+    contents: PlaceContents | None = None
     item_lookup: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -622,6 +625,8 @@ class IndexInput:
     involvements: list[tuple[str, str, str, bool]]
     kinds: dict[str, int]
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Each place's contents: ``{relation: {(thing, place)}}`` (see :mod:`core.indexes.contents`).
+    contents: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -630,7 +635,8 @@ class Change:
 
     ``tables``: which of the input's tables differ from the parent's (``items``: the set of
     initiatives; ``info``: an initiative's row in lists; ``labels``, ``places``,
-    ``form_scores``, ``kinds``, ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows);
+    ``form_scores``, ``kinds``, ``supports``, ``involvements``, ``contents``; ``pairs:KEY``: a
+    facet's rows);
     ``seeds``: the subjects whose rows were replaced, ``rows`` their facet rows now, and
     ``items`` the parent's initiatives in its order.
     """
@@ -715,6 +721,10 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
             "supports": data.supports,
         }
         out.save_part("rest", rest)
+    if dirty("contents") or not (out.link_part(contents.PART) and out.link_arrays(contents.ARRAYS)):
+        places, place_arrays = contents.arrays(data.contents)
+        out.save_part(contents.PART, {"places": places})
+        out.save_arrays(place_arrays)
     out.finish({"format": FORMAT_VERSION, "generation": generation, "base": data.base})
 
 
@@ -972,6 +982,8 @@ def read_meta(directory: Path) -> dict[str, Any]:
     meta["labels"] = files.load_sharded(directory, "labels")
     meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
     meta.update(files.load_part(directory, "rest"))
+    if files.part_path(directory, contents.PART).exists():  # not in indexes of older releases
+        meta["contents"] = files.load_part(directory, contents.PART)
     return meta
 
 
@@ -1030,6 +1042,11 @@ def from_parts(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BrowseInd
         inv_actor=arrays["inv.actor"],
         inv_role=arrays["inv.role"],
         inv_stated=arrays["inv.stated"],
+        contents=(
+            PlaceContents(meta["contents"]["places"], {k: arrays[k] for k in contents.ARRAYS})
+            if "contents" in meta
+            else None
+        ),
     )
 
 

@@ -5,7 +5,8 @@ subjects a write touched; it needs the previous generation's complete index inpu
 the ``index-*`` queries), its search documents of things and the stable search keys of its
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
 reading it must not run code), with a format number: another format means a full rebuild. The
-facet rows and involvements are read back from the facet index itself (the bulk of the input).
+facet rows, involvements and places' contents are read back from the facet index itself (the
+bulk of the input).
 Each table is its own file (the big ones split by key), so a write writes the parts it changed
 and hard-links the rest from the parent; the process that saved a state keeps it for its next
 write, found by the token in the head.
@@ -203,6 +204,8 @@ def load(directory: Path) -> IndexState | None:
         index = facets.open_index(directory)
     except (files.Damaged, facets.IndexMissing):
         return None
+    if index.contents is None:
+        return None  # an index of an older release: the next write rebuilds it
     pairs, involvements = _from_arrays(index)
     try:
         data = facets.IndexInput(
@@ -215,6 +218,7 @@ def load(directory: Path) -> IndexState | None:
             involvements=involvements,
             kinds={k: int(n) for k, n in raw["kinds"].items()},
             supports={d: [(k, int(n)) for k, n in v] for d, v in raw["supports"].items()},
+            contents=index.contents.rows(),
         )
         things = {
             iri: search.SearchDoc(iri=iri, kind=k, names=nm, texts=tx, related=rel)
