@@ -42,7 +42,7 @@ import tantivy
 from core import digests
 from core.effects import Delta, parent_of
 from core.indexes import build as indexes
-from core.indexes import facets, files, search
+from core.indexes import facets, search
 from core.indexes import state as index_state
 from core.indexes.state import IndexState
 from core.store import Generation, KiemenStore, graph_iri
@@ -265,7 +265,7 @@ def patch(
     ):
         if keys := _replace(table, seeds, now):
             changed.add(name)
-            changed |= {f"{name}@{files.shard(k)}" for k in keys}
+            changed |= {f"{name}#{k}" for k in keys}
     if set(data.initiatives) != items:
         changed.add("items")
     if info != {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}:
@@ -276,7 +276,8 @@ def patch(
         if old_rows.get(key, set()) == fresh:
             continue
         changed.add(f"pairs:{key}")
-        if kept := {p for p in rows if p[0] not in seeds} | fresh:
+        # old_rows[key]: exactly the seeds' rows of ``rows`` (a set difference, not a scan)
+        if kept := (rows - old_rows.get(key, set())) | fresh:
             data.facet_pairs[key] = kept
         else:
             data.facet_pairs.pop(key, None)
