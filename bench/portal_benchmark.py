@@ -183,6 +183,12 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
     client = app.test_client()
     kstore = KiemenStore(settings)
     idx = listing.browse_index(kstore)
+    if idx.contents is None:
+        print(
+            "note: this store's index predates the places' contents (the place page asks the "
+            "store for them, as before); --fresh builds an index with them",
+            flush=True,
+        )
     size = settings.page_size
     last_page = -(-idx.size // size)
     first = client.get(f"/api/initiatives?_size={size}&page={last_page - 1}").get_json()

@@ -345,6 +345,13 @@ def main(argv: list[str] | None = None) -> None:
         "--baseline", type=Path, help="another checkout to serve too (same store), for comparison"
     )
     parser.add_argument(
+        "--baseline-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the baseline's server only (e.g. KIEMEN_HTTP_SERVER=waitress)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=REPO / "bench" / "out" / "sparql_benchmark.json"
     )
     args = parser.parse_args(argv)
@@ -379,7 +386,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     if args.baseline:
         base_port = free_port()
-        servers.append(_serve_kiemen(args.baseline.resolve(), base_port, env))
+        base_env = dict(env, **dict(kv.split("=", 1) for kv in args.baseline_env))
+        servers.append(_serve_kiemen(args.baseline.resolve(), base_port, base_env))
         targets["baseline"] = (_http_client, f"http://127.0.0.1:{base_port}/sparql")
         targets[BASELINE_FRESH] = (_fresh_client, f"http://127.0.0.1:{base_port}/sparql")
     ox_port = free_port()
@@ -407,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
         "rounds": args.rounds,
         "mix": {k: len(v) for k, v in by_part.items()},
         "baseline": str(args.baseline) if args.baseline else None,
+        "baseline_env": args.baseline_env,
         "results": {},
     }
     client_counts = [int(c) for c in args.clients.split(",")]

@@ -95,9 +95,9 @@ def browse_selection(
     page's order."""
     result = listing.listing(kstore, args, lang, path="/browse", with_facets=False)
     index = listing.browse_index(kstore)
-    if result.sort == "relevance":
-        order = listing.text_index(kstore).matching_items(
-            result.q, min(index.size, listing.MAX_TEXT_MATCHES) or 1
+    if result.sort == "relevance" and result.mask is not None:
+        order = listing.relevance_order(
+            listing.text_index(kstore), result.q, result.mask, 0, EXPORT_MAX
         )
     else:
         order = index.order(result.sort, lang)

@@ -28,8 +28,11 @@ from queries import QueryParameterError, get_query
 #: Facet values shown before "more", and after it.
 FACET_SHOWN = 12
 MORE_SHOWN = 200
-#: Most initiatives a text query can contribute to a list.
-MAX_TEXT_MATCHES = 100_000
+#: Most matches of a text query that are ordered by score; in relevance order the matches
+#: beyond the best ones follow in the list's own item order. The list holds every match.
+MAX_RANKED = 100_000
+#: Hits asked of the text index at first for a page in relevance order, at least.
+RANKED_FIRST = 64
 
 
 class BadRequest(ValueError):
@@ -251,24 +254,20 @@ def listing(
     chosen = index.resolve(parsed["filters"])
     q = parsed["q"]
     base: np.ndarray | None = None
-    relevance: np.ndarray | None = None
     corrected: str | None = None
     if q:
         texts = text_index(kstore)
-        matches = texts.matching_items(q, min(index.size, MAX_TEXT_MATCHES) or 1)
-        corrected = texts.corrected(q) if len(matches) else None
-        base = np.zeros(index.size, dtype=bool)
-        base[matches] = True
-        relevance = matches
+        base = texts.match_mask(q, index.size)
+        corrected = texts.corrected(q) if base.any() else None
     sort = parsed["sort"] or ("" if q else "label")
-    if sort:
-        order = index.order(sort, lang)
-    else:
-        assert relevance is not None
-        order = relevance
     mask = index.mask(chosen, base)
     size = parsed["size"]
     offset = (parsed["page"] - 1) * size
+    if sort:
+        order = index.order(sort, lang)
+    else:
+        assert mask is not None  # a text query always narrows the list to its matches
+        order = relevance_order(text_index(kstore), q, mask, offset, size, parsed["cursor"])
     items, total, cursor = index.page(mask, order, size, offset=offset, after=parsed["cursor"])
     rows = [index.row(i, lang) for i in items]
     params: dict[str, list[str]] = {
@@ -304,6 +303,58 @@ def listing(
         mask=mask,
         corrected=corrected,
     )
+
+
+def relevance_order(
+    texts: search.TextIndex,
+    q: str,
+    mask: np.ndarray,
+    offset: int,
+    size: int,
+    after: int | None = None,
+    most: int = MAX_RANKED,
+) -> np.ndarray:
+    """The list's items in relevance order for ``q``, as far as a page needs it: the best
+    ``min(most, matches)`` matches by score, best first, then every other item in item order
+    (:meth:`BrowseIndex.page` skips those outside ``mask``).
+
+    Only the top of the ranking is asked of the text index (a Python object per hit is what
+    ranking costs): enough hits that the page, ``size`` rows of ``mask`` from ``offset`` (or
+    after the position ``after``), lies within them, more when it does not. The top ``k``
+    by score is the first ``k`` of the top ``most``, so the page and its cursor are the ones
+    the whole ranking gives.
+    """
+    matches = texts.match_count(q)
+    ranked_max = min(matches, most)
+    shown = int(np.count_nonzero(mask))
+    start = offset if after is None else after + 1
+    # As many hits as hold the page if the list's rows are spread evenly among the matches
+    # (none past the last page: any order shows nothing there).
+    k = min(ranked_max, max(RANKED_FIRST, (start + size) * matches * 5 // (4 * max(1, shown))))
+    if after is None and offset >= shown:
+        k = 0
+    while True:
+        ranked = texts.matching_items(q, k) if k else np.zeros(0, dtype=np.int32)
+        if k in (0, ranked_max) or _covers(ranked, mask, shown, offset, size, after):
+            break
+        k = min(ranked_max, k * 4)
+    rest = np.ones(len(mask), dtype=bool)
+    rest[ranked] = False
+    return np.concatenate([ranked, np.flatnonzero(rest).astype(ranked.dtype)])
+
+
+def _covers(
+    ranked: np.ndarray, mask: np.ndarray, shown: int, offset: int, size: int, after: int | None
+) -> bool:
+    """Whether the page (``size`` rows of ``mask`` from ``offset``, or after the position
+    ``after``; fewer at the end of the list, which has ``shown`` rows) lies within ``ranked``."""
+    inside = mask[ranked]
+    if after is None:
+        return int(np.count_nonzero(inside)) >= min(offset + size, shown)
+    if after >= len(ranked):
+        return False
+    before = int(np.count_nonzero(inside[: after + 1]))
+    return int(np.count_nonzero(inside[after + 1 :])) >= min(size, shown - before)
 
 
 def _sparql_params(

@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyoxigraph as ox
-from rapidfuzz import fuzz, process
 
 import loaders
 from core.config import Settings
@@ -38,6 +36,7 @@ from core.messages import Text, bundled, msg
 from core.store import KiemenStore, lineage
 from core.vocab import DCT, PROV, RDF, RDFS, XSD
 from loaders.base import LoadError
+from publishing import fuzzy
 from publishing.catalogue import withdraw_links_graph
 from publishing.checks import publisher_source
 from publishing.publishers import Auth, Publisher, PublisherError, connect, now
@@ -273,6 +272,8 @@ class _Pool:
     #: The choices as two lists in the same order (what rapidfuzz's cdist takes).
     keys: list[tuple[int, int]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    #: The labels prepared for the fuzzy match.
+    index: fuzzy.Labels = field(default_factory=lambda: fuzzy.Labels.of([]))
 
 
 def _pools(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
@@ -291,6 +292,7 @@ def _pools(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
                 prepared.choices[(i, j)] = normalise_name(lab)
         prepared.keys = list(prepared.choices)
         prepared.labels = list(prepared.choices.values())
+        prepared.index = fuzzy.Labels.of(prepared.labels)
         out[kind] = prepared
     return out
 
@@ -310,8 +312,6 @@ def _prepared(pool: tuple[Candidate, ...]) -> dict[str, _Pool]:
     return prepared
 
 
-#: Names scored against every label at once (a names x labels matrix of float64 per chunk).
-CLOSE_CHUNK = 128
 #: Close labels kept per name (the best, then the first in the candidates' order on a tie).
 CLOSE_LIMIT = 10
 
@@ -319,27 +319,9 @@ CLOSE_LIMIT = 10
 def close_names(prepared: _Pool, names: Iterable[str]) -> dict[str, list[tuple[float, int]]]:
     """Each name's closest labels, at :data:`FUZZY_MIN` or more: (score, index into
     ``prepared.keys``), best first, ties in the candidates' order — what ``process.extract(name,
-    choices, limit=10)`` gives one name at a time, computed for all names of an upload together
-    with rapidfuzz's ``cdist`` on both cores (an upload's names against ~60,000 labels)."""
-    wanted = sorted({n for n in names if n})
-    out: dict[str, list[tuple[float, int]]] = {}
-    if not prepared.labels:
-        return out
-    for start in range(0, len(wanted), CLOSE_CHUNK):
-        part = wanted[start : start + CLOSE_CHUNK]
-        scores = process.cdist(
-            part,
-            prepared.labels,
-            scorer=fuzz.token_set_ratio,
-            score_cutoff=FUZZY_MIN,
-            dtype=np.float64,
-            workers=-1,
-        )
-        for name, row in zip(part, scores, strict=True):
-            hits = np.flatnonzero(row >= FUZZY_MIN)
-            best = hits[np.lexsort((hits, -row[hits]))][:CLOSE_LIMIT]
-            out[name] = [(float(row[i]), int(i)) for i in best]
-    return out
+    choices, limit=10)`` gives one name at a time, for all names of an upload together, scored
+    only against the labels that can reach the cutoff (:mod:`publishing.fuzzy`)."""
+    return fuzzy.close(prepared.index, names, FUZZY_MIN, CLOSE_LIMIT)
 
 
 def suggest(

@@ -109,6 +109,8 @@ class Prepared:
     #: The data graph publishing ``keep`` would leave, and its diff (by :func:`preview`).
     target: list[ox.Triple] | None = None
     planned: Diff | None = None
+    #: The data graph publishing every record would leave (what the shapes were checked on).
+    whole: list[ox.Triple] | None = None
     _old_records: dict[str, RecordState] | None = field(default=None, repr=False)
 
     def old_records(self, settings: Settings, ns: str) -> dict[str, RecordState]:
@@ -220,7 +222,14 @@ def read_files(
         if rows or name in parsed.rows:
             report.tables[name] = {"rows": len(rows), "valid": sum(1 for c in rows if c.ok)}
     return Prepared(
-        report, build, old, present, read_from=read_from, checked=verdict, _old_records=old_records
+        report,
+        build,
+        old,
+        present,
+        read_from=read_from,
+        checked=verdict,
+        whole=target,
+        _old_records=old_records,
     )
 
 
@@ -266,7 +275,14 @@ def read_rdf(
     report.issues += issues
     report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
     return Prepared(
-        report, build, old, present, read_from=read_from, checked=verdict, _old_records=old_records
+        report,
+        build,
+        old,
+        present,
+        read_from=read_from,
+        checked=verdict,
+        whole=target,
+        _old_records=old_records,
     )
 
 
@@ -336,7 +352,10 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         keep = _closure(build.records, bad, build, prepared.present)
     report.records = len(keep)
     if keep and not report.structural and (valid_only or not report.errors):
-        target = _target(build, keep, prepared.old, report.mode, publisher, settings)
+        if keep is build.records and prepared.whole is not None:
+            target = prepared.whole  # every record: the graph the shapes were checked on
+        else:
+            target = _target(build, keep, prepared.old, report.mode, publisher, settings)
         new = set(target)
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)

@@ -22,7 +22,7 @@ from core.indexes import facets, search
 from core.indexes.facets import BrowseIndex, pick
 from core.store import KiemenStore
 from loaders import Source, bundled_sources, load
-from portal import resource
+from portal import listing, resource
 from portal.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -239,3 +239,103 @@ def test_map_and_network_answers_link_pages_as_page_path(kstore: KiemenStore) ->
     nodes = client.get("/api/network").get_json()["nodes"]
     assert nodes
     assert [n["page_url"] for n in nodes] == [link(n["id"]) for n in nodes]
+
+
+def plain_match_set(texts: search.TextIndex, text: str) -> list[int]:
+    """Every hit's item from its stored document, one by one, ascending."""
+    query = texts.query(text, "initiative")
+    if query is None:
+        return []
+    searcher = texts.index.searcher()
+    out = set()
+    for _score, address in searcher.search(query, limit=searcher.num_docs, count=False).hits:
+        item = texts.item_of(searcher.doc(address).get_first("item"))
+        if item is not None:
+            out.add(item)
+    return sorted(out)
+
+
+def random_query(texts: search.TextIndex, rng: random.Random) -> str:
+    """One to two words (any, or one that most initiatives hold), joined, ORed or a phrase,
+    sometimes with a typo or an exclusion."""
+    words, counts = texts.vocabulary
+    common = [w for w, n in zip(words, counts, strict=True) if n > 20]
+    broad = [w for w, n in zip(words, counts, strict=True) if n > N * 0.6]
+    picked = [rng.choice(broad if rng.random() < 0.4 else common)]
+    if rng.random() < 0.5:
+        picked.append(rng.choice(common))
+    text = rng.choice([" ".join, " OR ".join, lambda ws: f'"{" ".join(ws)}"'])(picked)
+    if rng.random() < 0.2:
+        text = text[:-1] + text[-2:]  # a typo: corrected or searched fuzzily
+    if rng.random() < 0.2:
+        text += " -" + rng.choice(common)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("chunk", "skew"), [(search.MATCH_CHUNK, 0), (50, 0), (10_000, -2), (10_000, 3)]
+)
+def test_every_match_as_the_plain_way(
+    kstore: KiemenStore, monkeypatch: pytest.MonkeyPatch, chunk: int, skew: int
+) -> None:
+    """The match set (matches or their complement, in ranges of keys) is every hit, also when
+    the count it goes by is wrong (``skew``: then it searches range by range)."""
+    monkeypatch.setattr(search, "MATCH_CHUNK", chunk)
+    published = kstore.search_dir()
+    assert published is not None
+    texts = search.TextIndex(published / search.TEXT_DIR)
+    head = texts.head
+    monkeypatch.setattr(texts, "head", lambda text: (head(text)[0], head(text)[1] + skew))
+    every, _top = texts.initiatives()
+    rng = random.Random(11)
+    most = 0
+    for _ in range(40):
+        text = random_query(texts, rng)
+        found = texts.match_set(text)
+        assert found.tolist() == plain_match_set(texts, text), text
+        assert texts.match_bits(text) is texts.match_bits(text)  # kept
+        mask = texts.match_mask(text, len(every) + 3)
+        assert np.flatnonzero(mask).tolist() == found.tolist()
+        most += 2 * len(found) > int(every.sum())
+    assert most >= 5  # the complement was taken too
+
+
+def test_relevance_order_pages_as_the_whole_ranking(
+    kstore: KiemenStore, index: BrowseIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page in relevance order, from as few hits as hold it, is the page of the whole ranking:
+    the best ``most`` matches by score, then the other matches in item order."""
+    published = kstore.search_dir()
+    assert published is not None
+    texts = search.TextIndex(published / search.TEXT_DIR)
+    monkeypatch.setattr(listing, "RANKED_FIRST", 4)  # so that pages ask for more, often
+    rng = random.Random(12)
+    deep = tail = 0
+    for _ in range(60):
+        text, matches = "", []
+        while len(matches) < 20:  # a query with something to page through
+            text = random_query(texts, rng)
+            matches = plain_match_set(texts, text)
+        base = np.zeros(index.size, dtype=bool)
+        base[matches] = True
+        narrow = random_mask(index, rng)
+        mask = base if narrow is None else base & narrow
+        most = rng.choice([3, 40, listing.MAX_RANKED])
+        top = min(int(base.sum()), most)
+        ranked = plain_matching_items(texts, text, top) if top else []
+        rest = [i for i in range(index.size) if i not in set(ranked)]
+        whole = np.array(ranked + rest, dtype=np.int64)
+        size = rng.choice([1, 5, 20])
+        offset = rng.choice([0, size, rng.randrange(int(mask.sum()) + 1), 1000])
+        got = listing.relevance_order(texts, text, mask, offset, size, most=most)
+        want = index.page(mask, whole, size, offset=offset)
+        assert index.page(mask, got, size, offset=offset) == want, text
+        after = want[2]
+        if after is not None:
+            got = listing.relevance_order(texts, text, mask, 0, size, after=after, most=most)
+            again = index.page(mask, got, size, after=after)
+            assert again == index.page(mask, whole, size, after=after), text
+        position = {item: n for n, item in enumerate(ranked)}
+        deep += any(position.get(i, -1) >= listing.RANKED_FIRST for i in want[0])
+        tail += any(i not in position for i in want[0])
+    assert deep >= 3 and tail >= 3  # pages deep in the ranking, and past it

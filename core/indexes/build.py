@@ -27,7 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core import digests
-from core.indexes import facets, search
+from core.indexes import contents, facets, search
 from core.indexes import state as index_state
 from core.store import Generation, KiemenStore, graph_iri
 from core.vocab import DCT, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS
@@ -127,6 +127,7 @@ COLLECT_QUERIES = (
     "stats-by-kind",
     "document-supports",
     "index-search-things",
+    "place-contents",
 )
 
 
@@ -347,8 +348,23 @@ def collect(
         involvements=sorted(involvements),
         kinds=kinds,
         supports=_sorted_supports(supports),
+        contents=_place_contents(kstore, store),
     )
     return data, list(_search_docs(data, things))
+
+
+def _place_contents(kstore: KiemenStore, store: ox.Store) -> dict[str, set[tuple[str, str]]]:
+    """Every place's contents: the page's own query with no place given (IRIs only)."""
+    rows: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in _solutions(kstore, "place-contents", store):
+        place = row["place"]
+        if type(place) is not ox.NamedNode:
+            continue
+        for relation, var in zip(contents.RELATIONS, ("contained", "actor"), strict=True):
+            thing = row[var]
+            if type(thing) is ox.NamedNode:
+                rows[relation].add((thing.value, place.value))
+    return dict(rows)
 
 
 # -- the load path: narrow records of the streamed subjects ------------------------------------
@@ -742,12 +758,15 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
     support_counts: dict[tuple[str, str], int] = defaultdict(int)
     form_scheme, lat_p, long_p = base + "def/form", WGS + "lat", WGS + "long"
     followed = frozenset(_full(base, FOLLOWED))
+    actor_class = km + "Actor"
+    located: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for key, packed in records.items():
         rec = _opened(packed)
         if not rec.keys() <= followed:
             records[key] = _trimmed(rec, followed)  # same key: no resize while iterating
         iri = not key.startswith("_:")
         types = [t for t in rec.get(RDF_TYPE, ()) if type(t) is str]
+        actor = False
         if types:
             tkey = tuple(sorted(set(types)))
             kinds = kinds_of.get(tkey)
@@ -758,6 +777,7 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
                 kinds_of[tkey] = kinds
             for k in kinds:
                 kind_counts[k] += 1
+            actor = actor_class in kinds
             derived = rec.get(PROV + "wasDerivedFrom")
             if derived:
                 pairs = {
@@ -781,6 +801,7 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
                     involvements.add((*ov, st))  # type: ignore[arg-type]
         if not iri:
             continue
+        _locate(located, key, rec, actor)
         if initiative_class in types:
             irec = initiatives[key] = _new_initiative()
             for p in INITIATIVE_PROPS:
@@ -825,8 +846,24 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
         involvements=sorted(involvements),
         kinds={_kind_name(k): n for k, n in kind_counts.items()},
         supports=_supports(support_counts),
+        contents={r: rows for r, rows in located.items() if rows},
     )
     return data, list(_search_docs(data, things))
+
+
+def _locate(
+    located: dict[str, set[tuple[str, str]]], key: str, rec: dict[str, list[Any]], actor: bool
+) -> None:
+    """The rows of ``place-contents`` a named subject gives: the places it lies within, and
+    where it is located when it is an actor (an IRI for a place, as the query's are kept)."""
+    for relation, p, wanted in (
+        ("contains", SCHEMA + "containedInPlace", True),
+        ("actor", DCT + "spatial", actor),
+    ):
+        if wanted:
+            for x in rec.get(p, ()):
+                if type(x) is str and not x.startswith("_:"):
+                    located[relation].add((key, x))
 
 
 def _supports(counts: dict[tuple[str, str], int]) -> dict[str, list[tuple[str, int]]]:

@@ -23,16 +23,20 @@ import threading
 import unicodedata
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.indexes import files
+from core.indexes import contents, files, orders
+from core.indexes.contents import PlaceContents
 
-FORMAT_VERSION = 2
+#: 3: the names by key may have a recent part (:data:`core.indexes.files.RECENT`), which the
+#: code that wrote 2 would not read (it refuses 3); 2 reads as 3 (no recent part).
+FORMAT_VERSION = 3
+READ_VERSIONS = (2, 3)
 #: The head of the index; the parts and arrays beside it (see :mod:`core.indexes.files`).
 JSON_FILE = files.HEAD_FILE
 ARRAYS_DIR = files.ARRAYS_DIR
@@ -220,6 +224,8 @@ class BrowseIndex:
     inv_role: np.ndarray
     inv_stated: np.ndarray
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Each place's contents (None: an index written before they were kept with it).
+    contents: PlaceContents | None = None
     item_lookup: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -619,6 +625,8 @@ class IndexInput:
     involvements: list[tuple[str, str, str, bool]]
     kinds: dict[str, int]
     supports: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Each place's contents: ``{relation: {(thing, place)}}`` (see :mod:`core.indexes.contents`).
+    contents: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -627,7 +635,8 @@ class Change:
 
     ``tables``: which of the input's tables differ from the parent's (``items``: the set of
     initiatives; ``info``: an initiative's row in lists; ``labels``, ``places``,
-    ``form_scores``, ``kinds``, ``supports``, ``involvements``; ``pairs:KEY``: a facet's rows);
+    ``form_scores``, ``kinds``, ``supports``, ``involvements``, ``contents``; ``pairs:KEY``: a
+    facet's rows);
     ``seeds``: the subjects whose rows were replaced, ``rows`` their facet rows now, and
     ``items`` the parent's initiatives in its order.
     """
@@ -686,9 +695,10 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
         out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
     if dirty("items", "info") or not (out.link_part("items") and out.link_arrays(ORDER_ARRAYS)):
-        info = _info(data, items)
+        lists = _patched_lists(out, change, data, items, lookup) if change is not None else None
+        info = lists[0] if lists is not None else _info(data, items)
         out.save_part("items", {"items": items, "info": info})
-        out.save_arrays(_orders(items, info))
+        out.save_arrays(lists[1] if lists is not None else _orders(items, info))
     xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
     if dirty(*xy_from) or not out.link_arrays(["xy"]):
         out.save_arrays({"xy": _xy(out, change, data, items, lookup)})
@@ -701,11 +711,8 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
     # Names of everything pages and lists show; initiatives' own names live in ``info``, and
     # the many channels, facts, involvements and uncertainties are never shown by name.
     # (in the state's parts by key: a write that names one thing rewrites one part)
-    relabelled = {
-        n for n in range(files.SHARDS) if dirty(f"labels@{n}") or not out.link_part(f"labels.{n}")
-    }
-    for n, named in files.split(data.labels, relabelled).items():
-        out.save_part(f"labels.{n}", _named(named))
+    changed = files.changed_keys(change.tables, "labels") if change is not None else None
+    out.save_sharded("labels", data.labels, changed, keep=_is_named)
     if dirty("places", "form_scores", "kinds", "supports") or not out.link_part("rest"):
         rest = {
             "places": data.places,
@@ -714,6 +721,10 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
             "supports": data.supports,
         }
         out.save_part("rest", rest)
+    if dirty("contents") or not (out.link_part(contents.PART) and out.link_arrays(contents.ARRAYS)):
+        places, place_arrays = contents.arrays(data.contents)
+        out.save_part(contents.PART, {"places": places})
+        out.save_arrays(place_arrays)
     out.finish({"format": FORMAT_VERSION, "generation": generation, "base": data.base})
 
 
@@ -764,6 +775,61 @@ def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.
 
 def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
     return [info_row(data.initiatives[iri]) for iri in items]
+
+
+def _patched_lists(
+    out: files.Writer, change: Change, data: IndexInput, items: list[str], lookup: dict[str, int]
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]] | None:
+    """The list rows and sort orders (what :func:`_info` and :func:`_orders` make) from the
+    parent's, with the seeds' rows computed and put in place; None when the parent's are
+    missing or a new initiative is no seed."""
+    try:
+        parent = out.parent_part("items")
+        arrays = out.parent_arrays(ORDER_ARRAYS)
+    except files.Damaged:
+        return None
+    if not isinstance(parent, dict) or parent.get("items") != change.items:
+        return None
+    keep = ~change.old_seeds & (change.renumber >= 0)
+    fresh = sorted(lookup[i] for i in change.seeds if i in lookup)
+    rows = orders.carried(parent["info"], keep, change.renumber, len(items))
+    for i in fresh:
+        rows[i] = info_row(data.initiatives[items[i]])
+    info = [row for row in rows if row is not None]
+    if len(info) != len(items):
+        return None
+
+    def by_label(lang: str) -> Callable[[int], tuple[str, str]]:
+        return lambda i: (sort_text(pick(info[i]["label"], lang) or items[i]), items[i])
+
+    made = {
+        f"order.label-{lang}": orders.merged(
+            arrays[f"order.label-{lang}"], keep, change.renumber, fresh, by_label(lang)
+        )
+        for lang in ("nl", "en")
+    }
+    # by start: those with a start date in its order, then those without in the items' order
+    dated = sum(1 for row in parent["info"] if row["start"])
+    parent_start = arrays["order.start"]
+    by_start = orders.merged(
+        parent_start[:dated],
+        keep,
+        change.renumber,
+        [i for i in fresh if info[i]["start"]],
+        lambda i: (str(info[i]["start"]), items[i]),
+    )
+    undated = parent_start[dated:]
+    without = np.sort(
+        np.concatenate(
+            [
+                change.renumber[undated[keep[undated]]],
+                np.asarray([i for i in fresh if not info[i]["start"]], dtype=np.int32),
+            ]
+        )
+    ).astype(np.int32)
+    made["order.start"] = np.concatenate([by_start, without]).astype(np.int32)
+    made["order.-start"] = np.concatenate([by_start[::-1], without]).astype(np.int32)
+    return info, made
 
 
 def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -861,8 +927,12 @@ def array_path(target: Path, name: str) -> Path:
     return files.array_path(target, name)
 
 
+def _is_named(iri: str, _names: Any = None) -> bool:
+    return not any(part in iri for part in UNNAMED)
+
+
 def _named(labels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {iri: v for iri, v in labels.items() if not any(part in iri for part in UNNAMED)}
+    return {iri: v for iri, v in labels.items() if _is_named(iri)}
 
 
 def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
@@ -876,6 +946,12 @@ def add_labels(target: Path, labels: dict[str, dict[str, str]]) -> None:
             named = files.load_part(target, f"labels.{n}")
             named.update(rows)
             out.save_part(f"labels.{n}", named)
+    recent = f"labels.{files.RECENT}"
+    if files.part_path(target, recent).exists():  # its rows stand over the parts': add there too
+        body = files.load_part(target, recent)
+        body["rows"].update(extra)
+        body["gone"] = [k for k in body["gone"] if k not in extra]
+        out.save_part(recent, body)
 
 
 def counted(kinds: dict[str, int], more: dict[str, int]) -> dict[str, int]:
@@ -900,19 +976,19 @@ def read_meta(directory: Path) -> dict[str, Any]:
     """Everything but the arrays of the index in ``directory``, as one dict (the head, the
     initiatives and their rows, names, each facet's values, places and counts)."""
     meta: dict[str, Any] = json.loads(files.read_text(directory / JSON_FILE))
-    if meta.get("format") != FORMAT_VERSION:
+    if meta.get("format") not in READ_VERSIONS:
         return meta
     meta.update(files.load_part(directory, "items"))
-    meta["labels"] = {}
-    for n in range(files.SHARDS):
-        meta["labels"].update(files.load_part(directory, f"labels.{n}"))
+    meta["labels"] = files.load_sharded(directory, "labels")
     meta["facets"] = {f.key: files.load_part(directory, f"facet.{f.key}") for f in FACETS}
     meta.update(files.load_part(directory, "rest"))
+    if files.part_path(directory, contents.PART).exists():  # not in indexes of older releases
+        meta["contents"] = files.load_part(directory, contents.PART)
     return meta
 
 
 def _arrays_of(directory: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
-    if meta.get("format") == FORMAT_VERSION:
+    if meta.get("format") in READ_VERSIONS:
         return files.load_arrays(directory, meta["arrays"])
     if meta.get("format") == 1 and (directory / LEGACY_ARRAYS_FILE).exists():
         with np.load(directory / LEGACY_ARRAYS_FILE, allow_pickle=False) as npz:
@@ -966,6 +1042,11 @@ def from_parts(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BrowseInd
         inv_actor=arrays["inv.actor"],
         inv_role=arrays["inv.role"],
         inv_stated=arrays["inv.stated"],
+        contents=(
+            PlaceContents(meta["contents"]["places"], {k: arrays[k] for k in contents.ARRAYS})
+            if "contents" in meta
+            else None
+        ),
     )
 
 

@@ -6,6 +6,12 @@ write did not change is hard-linked from the parent generation's index (copied w
 cannot be made); the arrays are memory-mapped read-only when a generation's index is opened.
 The head (``facets.json``) names the generation and each array's dtype and shape, and it is
 always written new: a missing or mismatched file is refused, never read as a wrong answer.
+
+A big table split by key (:func:`shard`) has one more part, ``NAME.recent``: the rows changed
+since its parts were last written whole, and the keys gone. A write of a hundred new rows
+touches every one of the 16 parts (a key's part is its hash), so rewriting the parts it
+touches meant rewriting the whole table; now it rewrites the recent part alone while that
+stays small (:func:`recent_max`), and the parts it would have rewritten once it grows.
 """
 
 from __future__ import annotations
@@ -44,6 +50,27 @@ def split(
             if (n := shard(key)) in out:
                 out[n][key] = value(row)
     return out
+
+
+#: The part of a sharded table that holds the rows changed since its parts were written whole.
+RECENT = "recent"
+
+
+def recent_max(rows: int) -> int:
+    """Keys the recent part of a table of ``rows`` may name before the table's parts are
+    written whole again: one part's worth, so that a write encodes about two parts' rows on
+    average (the recent part, and now and then all 16) instead of every part's."""
+    return max(256, rows // SHARDS)
+
+
+def changed_keys(changed: Iterable[str] | None, name: str) -> list[str] | None:
+    """The keys of table ``name`` an incremental update's ``changed`` names (as ``NAME#KEY``;
+    see :func:`core.indexes.incremental.patch`); None when there is no ``changed`` (a full
+    build: everything is written)."""
+    if changed is None:
+        return None
+    prefix = name + "#"
+    return [c[len(prefix) :] for c in changed if c.startswith(prefix)]
 
 
 class Damaged(Exception):
@@ -120,6 +147,60 @@ class Writer:
             raise Damaged(f"{self.parent} lacks {missing}")
         return load_arrays(self.parent, {n: self.parent_shapes[n] for n in names})
 
+    def save_sharded(
+        self,
+        name: str,
+        table: Mapping[str, Any],
+        changed: Iterable[str] | None,
+        value: Callable[[Any], Any] = lambda v: v,
+        keep: Callable[[str, Any], bool] = lambda _k, _v: True,
+    ) -> None:
+        """Write ``table`` (its rows with ``keep``, each as ``value``) split by key into parts
+        ``NAME.0`` ... and ``NAME.recent``. ``changed``: the keys whose rows may differ from
+        the parent's (None: unknown); then the parent's parts are linked and only the recent
+        part is written, or, once that would name more than :func:`recent_max` keys, the parts
+        those keys fall in are written whole (and no recent part)."""
+        linked: set[int] = set()
+        dirty = set(range(SHARDS))
+        recent = self._parent_recent(name) if changed is not None else None
+        if recent is not None and changed is not None:
+            keys = recent | set(changed)
+            linked = {n for n in range(SHARDS) if self.link_part(f"{name}.{n}")}
+            if (
+                len(linked) == SHARDS
+                and not changed
+                and (not recent or self.link_part(f"{name}.{RECENT}"))
+            ):
+                return  # the parent's table as it is
+            if len(keys) <= recent_max(len(table)) and len(linked) == SHARDS:
+                rows, gone = {}, []
+                for key in sorted(keys):
+                    if key in table and keep(key, table[key]):
+                        rows[key] = value(table[key])
+                    else:
+                        gone.append(key)
+                self.save_part(f"{name}.{RECENT}", {"rows": rows, "gone": gone})
+                return
+            dirty = {shard(k) for k in keys} | (dirty - linked)
+        for n, rows in split(table, dirty).items():
+            if n in linked:  # a new file in its place, never the linked one written through
+                part_path(self.target, f"{name}.{n}", self.parts).unlink()
+            body = {k: value(v) for k, v in rows.items() if keep(k, v)}
+            self.save_part(f"{name}.{n}", body)
+
+    def _parent_recent(self, name: str) -> set[str] | None:
+        """The keys the parent's recent part of ``name`` names (none when its parts are whole;
+        None: no parent, or its recent part unreadable)."""
+        if self.parent is None:
+            return None
+        if not part_path(self.parent, f"{name}.{RECENT}", self.parts).exists():
+            return set()
+        try:
+            body = load_part(self.parent, f"{name}.{RECENT}", self.parts)
+            return {str(k) for k in body["rows"]} | {str(k) for k in body["gone"]}
+        except (Damaged, KeyError, TypeError):
+            return None
+
     def link_part(self, name: str) -> bool:
         if self.parent is None or not part_path(self.parent, name, self.parts).exists():
             return False
@@ -165,6 +246,22 @@ def load_arrays(directory: Path, shapes: Mapping[str, Any]) -> dict[str, np.ndar
             raise Damaged(f"{path} holds {a.dtype.str} {list(a.shape)}, not {dtype} {shape}")
         arrays[name] = a.view(np.ndarray)
     return arrays
+
+
+def load_sharded(directory: Path, name: str, parts: str = META_DIR) -> dict[str, Any]:
+    """A table :meth:`Writer.save_sharded` wrote: its parts, then its recent part over them."""
+    table: dict[str, Any] = {}
+    for n in range(SHARDS):
+        table.update(load_part(directory, f"{name}.{n}", parts))
+    if part_path(directory, f"{name}.{RECENT}", parts).exists():
+        body = load_part(directory, f"{name}.{RECENT}", parts)
+        try:
+            for key in body["gone"]:
+                table.pop(key, None)
+            table.update(body["rows"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Damaged(f"{directory}: the recent part of {name} is not one") from exc
+    return table
 
 
 def load_part(directory: Path, name: str, parts: str = META_DIR) -> Any:

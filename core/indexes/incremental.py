@@ -42,7 +42,7 @@ import tantivy
 from core import digests
 from core.effects import Delta, parent_of
 from core.indexes import build as indexes
-from core.indexes import facets, files, search
+from core.indexes import facets, search
 from core.indexes import state as index_state
 from core.indexes.state import IndexState
 from core.store import Generation, KiemenStore, graph_iri
@@ -265,7 +265,7 @@ def patch(
     ):
         if keys := _replace(table, seeds, now):
             changed.add(name)
-            changed |= {f"{name}@{files.shard(k)}" for k in keys}
+            changed |= {f"{name}#{k}" for k in keys}
     if set(data.initiatives) != items:
         changed.add("items")
     if info != {k: facets.info_row(data.initiatives[k]) for k in seeds if k in data.initiatives}:
@@ -276,10 +276,13 @@ def patch(
         if old_rows.get(key, set()) == fresh:
             continue
         changed.add(f"pairs:{key}")
-        if kept := {p for p in rows if p[0] not in seeds} | fresh:
+        # old_rows[key]: exactly the seeds' rows of ``rows`` (a set difference, not a scan)
+        if kept := (rows - old_rows.get(key, set())) | fresh:
             data.facet_pairs[key] = kept
         else:
             data.facet_pairs.pop(key, None)
+    if old.contents != new.contents and _patch_contents(data.contents, seeds, new.contents):
+        changed.add("contents")
     touched = {t[0] for t in old.involvements} | {t[0] for t in new.involvements}
     if {t for t in data.involvements if t[0] in touched} != set(new.involvements):
         changed.add("involvements")
@@ -299,6 +302,29 @@ def patch(
         changed.add("supports")
         data.supports = found
     return frozenset(changed)
+
+
+def _patch_contents(
+    table: dict[str, set[tuple[str, str]]], seeds: set[str], new: dict[str, set[tuple[str, str]]]
+) -> bool:
+    """Replace the seeds' rows of the places' contents by ``new`` (a row is its thing's, so
+    evaluating the seeds gives all of theirs); whether any row changed. Called only when the
+    seeds' rows before and after the write differ (as with kinds and supports, the parent's
+    input is taken to hold the rows before): a write that moves nothing skips the pass over
+    every row (~50 ms at 100,000 actors)."""
+    changed = False
+    for relation in set(table) | set(new):
+        rows = table.get(relation, set())
+        kept = {r for r in rows if r[0] not in seeds}
+        fresh = new.get(relation, set())
+        if len(kept) + len(fresh) == len(rows) and fresh <= rows:
+            continue  # the seeds' rows are the same as before
+        changed = True
+        if kept | fresh:
+            table[relation] = kept | fresh
+        else:
+            table.pop(relation, None)
+    return changed
 
 
 def initiative_docs(

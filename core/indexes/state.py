@@ -5,7 +5,8 @@ subjects a write touched; it needs the previous generation's complete index inpu
 the ``index-*`` queries), its search documents of things and the stable search keys of its
 initiatives. Kept as JSON (never pickle: a generation may come from a restored backup, and
 reading it must not run code), with a format number: another format means a full rebuild. The
-facet rows and involvements are read back from the facet index itself (the bulk of the input).
+facet rows, involvements and places' contents are read back from the facet index itself (the
+bulk of the input).
 Each table is its own file (the big ones split by key), so a write writes the parts it changed
 and hard-links the rest from the parent; the process that saved a state keeps it for its next
 write, found by the token in the head.
@@ -22,7 +23,10 @@ from typing import Any
 
 from core.indexes import facets, files, search
 
-FORMAT = 4
+#: 5: tables by key may have a recent part (:data:`core.indexes.files.RECENT`), which the code
+#: that wrote 4 would not read (it rebuilds on 5); 4 reads as 5 (no recent part).
+FORMAT = 5
+READ_FORMATS = (4, 5)
 STATE_FILE = "kiemen-index-state.json"
 
 
@@ -63,8 +67,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "supports": ("supports",),
     "keys": ("items",),
 }
-#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``):
-#: a write rewrites only the parts of the keys it changed (``NAME@N`` in ``changed``).
+#: The big tables, split by key into :data:`core.indexes.files.SHARDS` parts (``NAME.N``) and
+#: the rows changed since (``NAME.recent``; the keys as ``NAME#KEY`` in ``changed``).
 SHARDED = ("initiatives", "labels", "things")
 STATE_DIR = "state"
 
@@ -101,14 +105,8 @@ def save(
         if not (unchanged and out.link_part(name)):
             out.save_part(name, _part(state, name))
     for name in SHARDED:
-        dirty = {
-            n
-            for n in range(files.SHARDS)
-            if changed is None or f"{name}@{n}" in changed or not out.link_part(f"{name}.{n}")
-        }
         value = _doc_json if name == "things" else (lambda v: v)
-        for n, body in files.split(_table(state, name), dirty, value).items():
-            out.save_part(f"{name}.{n}", body)
+        out.save_sharded(name, _table(state, name), files.changed_keys(changed, name), value)
     token = uuid.uuid4().hex
     head = {
         "format": FORMAT,
@@ -194,7 +192,7 @@ def load(directory: Path) -> IndexState | None:
         head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(head, dict) or head.get("format") != FORMAT:
+    if not isinstance(head, dict) or head.get("format") not in READ_FORMATS:
         return None
     kept = _KEPT.pop(str(head.get("token")), None)
     if kept is not None:
@@ -202,12 +200,12 @@ def load(directory: Path) -> IndexState | None:
     try:
         raw = {name: files.load_part(directory, name, STATE_DIR) for name in PARTS}
         for name in SHARDED:
-            raw[name] = {}
-            for n in range(files.SHARDS):
-                raw[name].update(files.load_part(directory, f"{name}.{n}", STATE_DIR))
+            raw[name] = files.load_sharded(directory, name, STATE_DIR)
         index = facets.open_index(directory)
     except (files.Damaged, facets.IndexMissing):
         return None
+    if index.contents is None:
+        return None  # an index of an older release: the next write rebuilds it
     pairs, involvements = _from_arrays(index)
     try:
         data = facets.IndexInput(
@@ -220,6 +218,7 @@ def load(directory: Path) -> IndexState | None:
             involvements=involvements,
             kinds={k: int(n) for k, n in raw["kinds"].items()},
             supports={d: [(k, int(n)) for k, n in v] for d, v in raw["supports"].items()},
+            contents=index.contents.rows(),
         )
         things = {
             iri: search.SearchDoc(iri=iri, kind=k, names=nm, texts=tx, related=rel)
