@@ -213,14 +213,28 @@ def read_files(
     report.issues += parsed.issues
     build, problems = build_records(checked, publisher, kstore)
     report.issues += problems
-    target = _target(build, build.records, old, report.mode, publisher, settings)
-    issues, verdict = shacl_checked(
-        kstore, publisher, build, build.records, target, (old, read_from)
-    )
-    report.issues += issues
     for name, rows in checked.items():
         if rows or name in parsed.rows:
             report.tables[name] = {"rows": len(rows), "valid": sum(1 for c in rows if c.ok)}
+    return _shapes_checked(kstore, auth, build, (old, read_from), old_records, present, report)
+
+
+def _shapes_checked(
+    kstore: KiemenStore,
+    auth: Auth,
+    build: Build,
+    state: tuple[set[ox.Triple], str | None],
+    old_records: dict[str, RecordState],
+    present: frozenset[str],
+    report: Report,
+) -> Prepared:
+    """The records checked against the shapes in the graph publishing them would leave, with
+    what the publish needs of that check (the upload's and the RDF body's last step)."""
+    publisher, settings = auth.publisher, kstore.settings
+    old, read_from = state
+    target = _target(build, build.records, old, report.mode, publisher, settings)
+    issues, verdict = shacl_checked(kstore, publisher, build, build.records, target, state)
+    report.issues += issues
     return Prepared(
         report,
         build,
@@ -267,23 +281,9 @@ def read_rdf(
     report.issues += issues
     report.structural = bool(issues)
     old_records = records_of(old, settings, publisher.id_ns(settings))
-    present = _present(old_records, report.mode)
-    target = _target(build, build.records, old, report.mode, publisher, settings)
-    issues, verdict = shacl_checked(
-        kstore, publisher, build, build.records, target, (old, read_from)
-    )
-    report.issues += issues
     report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
-    return Prepared(
-        report,
-        build,
-        old,
-        present,
-        read_from=read_from,
-        checked=verdict,
-        whole=target,
-        _old_records=old_records,
-    )
+    present = _present(old_records, report.mode)
+    return _shapes_checked(kstore, auth, build, (old, read_from), old_records, present, report)
 
 
 def _parse_body(
