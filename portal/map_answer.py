@@ -23,11 +23,13 @@ from core.config import Settings
 from core.indexes.facets import BrowseIndex, MapSelection, pick
 from portal import resource
 
-#: Example initiatives whose JSON is kept per index and language (~250 bytes each); past
-#: it the memo starts again (the places shown for one filter are far fewer).
-MEMO_MAX = 1 << 16
-#: Indexes and languages whose fragments are kept (a new generation brings a new index).
-KEPT = 8
+#: Example initiatives whose JSON is kept per index and language (~300 bytes each with the
+#: memo's entry, ~10 MB in all); past it the memo starts again. One answer shows at most five
+#: per place (~2,200 at 200,000 initiatives), so it holds the examples of many filters.
+MEMO_MAX = 1 << 15
+#: Indexes and languages whose fragments are kept: the current generation's in both languages
+#: and the one before (a new generation brings a new index, and new fragments).
+KEPT = 4
 
 
 def joinable(app: Flask) -> bool:
