@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as quote
+from typing import cast
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
@@ -93,16 +94,24 @@ class Fragments:
 
     def rows(self, chosen: MapSelection) -> str:
         """The ``rows`` list of an answer: one point per chosen place, in its order."""
-        example = self.example
-        examples = [example(i) for i in chosen.examples.tolist()]
+        items = chosen.examples.tolist()
+        found = list(map(self.examples.get, items))  # one C loop when all are known
+        examples = (
+            cast(list[str], found)
+            if None not in found
+            else [e or self.example(i) for e, i in zip(found, items, strict=True)]
+        )
+        places = chosen.places.tolist()
+        found = list(map(self.places.get, places))
+        tails = (
+            cast(list[str], found)
+            if None not in found
+            else [t or self.place(v) for t, v in zip(found, places, strict=True)]
+        )
         bounds = chosen.indptr.tolist()
-        place = self.place
         return ",".join(
-            f'{{"count":{n},"initiatives":[{",".join(examples[bounds[k] : bounds[k + 1]])}],'
-            + place(v)
-            for k, (v, n) in enumerate(
-                zip(chosen.places.tolist(), chosen.counts.tolist(), strict=True)
-            )
+            f'{{"count":{n},"initiatives":[{",".join(examples[bounds[k] : bounds[k + 1]])}],{tail}'
+            for k, (n, tail) in enumerate(zip(chosen.counts.tolist(), tails, strict=True))
         )
 
 
