@@ -246,6 +246,7 @@ def listing(
     lang: str,
     path: str = "/browse",
     with_facets: bool = True,
+    with_rows: bool = True,
 ) -> Listing:
     settings = kstore.settings
     parsed = parse_args(args, settings)
@@ -269,7 +270,7 @@ def listing(
         assert mask is not None  # a text query always narrows the list to its matches
         order = relevance_order(text_index(kstore), q, mask, offset, size, parsed["cursor"])
     items, total, cursor = index.page(mask, order, size, offset=offset, after=parsed["cursor"])
-    rows = [index.row(i, lang) for i in items]
+    rows = [index.row(i, lang) for i in items] if with_rows else []
     params: dict[str, list[str]] = {
         k: [index.facets[k].tokens[v] for v in vs] for k, vs in chosen.items()
     }

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from core.config import Settings
 from core.indexes import search
 from core.sparql.text import valid_iri
-from portal import listing, resource
+from portal import listing, map_answer, resource
 from portal.db import get_settings, get_store
 from portal.i18n import LANGS, N_, current_lang
 from portal.views.browse import network_data
@@ -172,8 +172,21 @@ def _url(path: str | None) -> str | None:
 def map_points() -> ResponseReturnValue:
     lang = _lang()
     kstore = get_store()
-    result = listing.listing(kstore, request.args, lang, path="/api/map", with_facets=False)
-    points = listing.browse_index(kstore).map_points(result.mask, lang)
+    result = listing.listing(
+        kstore, request.args, lang, path="/api/map", with_facets=False, with_rows=False
+    )
+    index = listing.browse_index(kstore)
+    if map_answer.joinable(current_app):  # the places' and examples' JSON made once, joined
+        text = map_answer.body(
+            index,
+            index.map_selection(result.mask),
+            lang,
+            kstore.settings,
+            total=result.total,
+            sparql_url=result.sparql_url,
+        )
+        return current_app.response_class(text, mimetype="application/json")
+    points = index.map_points(result.mask, lang)
     path_of = resource.page_paths(kstore.settings)
     for p in points:
         p["page_url"] = _url(path_of(p["place"]))
