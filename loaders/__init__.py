@@ -31,7 +31,7 @@ from core.config import CANONICAL_BASE
 from core.effects import Delta
 from core.indexes import build as indexes
 from core.problems import LoadStats, Problem
-from core.store import Generation, KiemenStore, graph_iri
+from core.store import Generation, KiemenStore, drop_graph, graph_iri
 from core.validation.checker import Checker, Finding, Session
 from core.validation.graphs import (
     CONTEXT_GRAPHS,
@@ -143,9 +143,31 @@ def load(
     writer.dry_run = dry_run
     with _cyclic_gc_paused():
         report.generation = pipeline.run(
-            kstore, writer, dry_run=dry_run, before_publish=before_publish, say=say
+            kstore,
+            writer,
+            dry_run=dry_run,
+            before_publish=before_publish,
+            say=say,
+            replacing=_replaced_graphs(kstore, sources),
         )
     return report
+
+
+def _replaced_graphs(kstore: KiemenStore, sources: Sequence[Source]) -> list[ox.NamedNode]:
+    """The graphs ``sources`` replace whole, as far as known before reading them: the new
+    generation may then start without them (:meth:`KiemenStore.writing`). A TriG or N-Quads
+    file names its graphs as it is read; a source no loader takes fails in the write step."""
+    graphs: list[ox.NamedNode] = []
+    for source in sources:
+        try:
+            loader = pick(source)
+            if isinstance(loader, RdfLoader) and loader.keeps_graphs(source):
+                continue
+            name = source.graph or loader.default_graph_name(source)
+            graphs.append(graph_iri(kstore.settings, name))
+        except (LoadError, ValueError):
+            continue
+    return graphs
 
 
 @contextlib.contextmanager
@@ -222,6 +244,11 @@ class _LoadWrite:
     def write(self, gen: Generation) -> None:
         kstore, say, meter = self.kstore, self.say, self.meter
         settings = kstore.settings
+        if gen.left_out:
+            say(
+                f"the new generation starts without the {len(gen.left_out)} graph(s) this load "
+                "replaces: the other graphs were copied into a fresh store"
+            )
         self.collector = collector = indexes.collector_for(gen, kstore)
         checker = None
         if self.checks:
@@ -245,7 +272,7 @@ class _LoadWrite:
             graph = graph_iri(settings, name)
             started = dt.datetime.now(dt.UTC)
             say(f"loading {source.display()} into graph {name} ({loader.title})")
-            gen.store.remove_graph(graph)
+            drop_graph(gen.store, graph)
             checked = checker is not None and name not in UNVALIDATED_GRAPHS
             session = checker.session(source.display(), graph) if checked and checker else None
             collector.replacing(graph, session)
@@ -438,7 +465,7 @@ class _Router:
                     )
                 ]
             )
-        self.gen.store.remove_graph(graph)
+        drop_graph(self.gen.store, graph)
         checked = self.checker is not None and name not in UNVALIDATED_GRAPHS
         session = None
         if checked and self.checker is not None:

@@ -12,7 +12,8 @@ Every query the project runs lives in a ``.rq`` file whose header says what it i
 Parameters are bound, never pasted: a parameter that the query projects is passed to pyoxigraph
 as a ``substitutions`` entry; one the query cannot project (aggregates) is marked in the query
 body with a ``# @values ?name`` line, which is replaced by a ``VALUES`` clause built from a
-validated RDF term.
+validated RDF term. An integer parameter may set a ``LIMIT`` (a ``# @limit ?name`` line),
+which cannot be a variable in SPARQL.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ class StoredQuery:
                 text = marker.sub("", text)
                 continue
             term = self.term(p, value, rebase)
-            if marker.search(text):
+            limit = re.compile(rf"^[ \t]*#[ \t]*@limit[ \t]+\?{re.escape(p.name)}[ \t]*$", re.M)
+            if p.type == "integer" and limit.search(text):
+                text = limit.sub(f"  LIMIT {max(0, int(term.value))}", text)
+            elif marker.search(text):
                 text = marker.sub(f"  VALUES ?{p.name} {{ {term} }}", text)
             else:
                 subs[ox.Variable(p.name)] = term

@@ -31,6 +31,7 @@ SAMPLE_PARAMS: dict[str, str] = {
     "province": K + "id/place/cbs/PV25",
     "theme": K + "def/theme/environment-and-nature",
     "period": "2012",
+    "cap": "10",
     "text": "buurt",
     "facet": "form",
     "code": "GM0484",
@@ -76,6 +77,19 @@ def test_values_marker_gets_a_validated_term() -> None:
     assert 'VALUES ?lang { "en" }' in text and not subs
     with pytest.raises(QueryParameterError):
         q.bind({"lang": '" } . ?x ?y ?z { "'})
+
+
+def test_limit_marker_gets_a_validated_integer(kstore) -> None:  # type: ignore[no-untyped-def]
+    """``# @limit ?cap`` becomes a LIMIT (SPARQL has no variable there): an integer or refused,
+    and the count stops at it."""
+    q = get_query("store-quads-up-to")
+    text, subs = q.bind({"cap": "7"})
+    assert "LIMIT 7" in text and not subs
+    with pytest.raises(QueryParameterError):
+        q.bind({"cap": "7 } ?x ?y ?z {"})
+    total = kstore.rows("store-quads-up-to", {"cap": 10**9})[0]["quads"]
+    assert total > 20
+    assert kstore.rows("store-quads-up-to", {"cap": 20})[0]["quads"] == 20
 
 
 def test_unknown_and_missing_parameters_are_errors() -> None:

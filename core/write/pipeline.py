@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import pyoxigraph as ox
+
 from core.effects import Delta
 from core.failpoints import failpoint
 from core.indexes import incremental
@@ -111,13 +113,15 @@ def run(
     before_publish: Callable[[str], None] | None = None,
     say: Callable[[str], None] | None = None,
     any_base: bool = False,
+    replacing: Sequence[ox.NamedNode] = (),
 ) -> str | None:
     """Take ``writer`` through every step; return the published generation (None: dry run).
 
     ``before_publish(name)`` writes the records that must become true with the data (see
     :meth:`KiemenStore.writing`): it runs under the write lock, after every other step.
     ``any_base``: the store may have been made under another canonical base (only for the
-    writer that moves it onto this deployment's, ``kiemen migrate-base``).
+    writer that moves it onto this deployment's, ``kiemen migrate-base``). ``replacing``: the
+    graphs the writer will replace whole, when known ahead (see :meth:`KiemenStore.writing`).
     """
     point = "dry-run:" if dry_run else "write:"
 
@@ -127,7 +131,9 @@ def run(
             incremental.seal(gen, kstore)  # in case the records went into the meta graph
         failpoint("write:switch")
 
-    with kstore.writing(publish=not dry_run, before_publish=records, any_base=any_base) as gen:
+    with kstore.writing(
+        publish=not dry_run, before_publish=records, any_base=any_base, replacing=replacing
+    ) as gen:
         try:
             for stage in ("authorise", "write", "validate", "provenance"):
                 failpoint(point + stage)
