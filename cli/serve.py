@@ -10,6 +10,7 @@ import click
 from waitress import serve as waitress_serve
 
 from cli.base import Context, guarded, warn_about_store
+from cli.inline import create_inline_server
 from core.config import Settings
 from core.store import KiemenStore
 from portal.app import create_app
@@ -53,8 +54,10 @@ def serve(obj: Context, host: str | None, port: int | None, threads: int) -> Non
     click.echo(f"Kiemen serving on http://{settings.host}:{settings.port}/", err=True)
     # X-Forwarded-* reach the app, where portal/proxy.py (ProxyFix) turns them into correct
     # absolute URLs; waitress would otherwise drop X-Forwarded-Proto and -Host on its own.
+    # Kept SPARQL answers are given in waitress's I/O thread, the rest by its request threads.
     waitress_serve(
         app,
+        _server=create_inline_server,
         host=settings.host,
         port=settings.port,
         threads=threads,

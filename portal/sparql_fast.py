@@ -10,6 +10,10 @@ row cap, answer cache); the protective and CORS headers are the values the view'
 ``after_request`` hooks add (a successful answer writes them as a plain header list,
 :class:`Answer`; a refusal goes through the hooks' own functions).
 
+For a request whose payload it answered lately, waitress's I/O thread first asks it for a
+*kept* answer only (:data:`KEPT_ONLY`, ``cli/inline.py``): the same checks and per-client limit,
+the answer cache and nothing else, so that a kept answer skips the hand-off to a request thread.
+
 Anything else goes on to Flask unchanged: other parameters (``format``, datasets, ``lang``),
 updates, a client that may want HTML, a path prefix, an ``Authorization`` header, a body over the
 limit or without a length, an external endpoint (``KIEMEN_SPARQL_ENDPOINT``), and any request
@@ -31,11 +35,22 @@ from werkzeug.wsgi import get_current_url
 
 from core.sparql.engine import Outcome
 from portal import safeweb
-from portal.sparql_service import CORS_HEADERS, Service, add_cors, media_key, outcome_response
-from portal.views.sparql import Plain, negotiated_before, query_result
+from portal.sparql_service import (
+    CORS_HEADERS,
+    Service,
+    add_cors,
+    kept_answer,
+    media_key,
+    outcome_response,
+)
+from portal.views.sparql import Plain, negotiated_before, query_job, query_result
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 QUERY_BODY = "application/sparql-query"
+#: An environ key the HTTP server's I/O thread sets to a list: the fast path appends the kept
+#: answer to it, if there is one, and does nothing else (``cli/inline.py``). Not a header's key
+#: (those begin with HTTP_), so no client can set it.
+KEPT_ONLY = "kiemen.kept_only"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -48,8 +63,31 @@ class FastPath:
         self.enabled = True
         #: Requests answered here (not under a lock: a figure for tests and operators).
         self.answered = 0
+        #: Of those, kept answers given in the server's I/O thread (``cli/inline.py``).
+        self.kept_inline = 0
+        #: Hashes of the request payloads (method and query string or body) answered with 200
+        #: lately: the I/O thread offers a request to the kept answers only when its payload
+        #: is among them, so a new query text pays nothing for the offer.
+        self.payloads: set[int] = set()
+
+    def answered_before(self, method: str, payload: str | bytes) -> bool:
+        """Whether a request with this method and payload was answered here lately."""
+        return hash((method, payload)) in self.payloads
+
+    def _remember(self, environ: dict[str, Any]) -> None:
+        payload = environ.get(_PAYLOAD)
+        if payload is not None:
+            if len(self.payloads) >= _MAX_PAYLOADS:
+                self.payloads.clear()
+            self.payloads.add(hash((environ.get("REQUEST_METHOD"), payload)))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        holder = environ.get(KEPT_ONLY)
+        if holder is not None:  # the server's I/O thread asks for a kept answer, nothing else
+            kept = self.kept(environ) if self.enabled else None
+            if kept is not None:
+                holder.append(kept)
+            return []
         response = self.answer(environ) if self.enabled else None
         if response is None:
             return self.inner(environ, start_response)
@@ -57,6 +95,41 @@ class FastPath:
 
     def answer(self, environ: dict[str, Any]) -> Response | Answer | None:
         """The answer to a plain query, or None for Flask to handle the request."""
+        plain = self._plain(environ)
+        if plain is None:
+            return None
+        service, text, asked = plain
+        found = query_result(service, text, asked)
+        self.answered += 1
+        if isinstance(found, Outcome) and found.error is None and found.status == 200:
+            self._remember(environ)
+            return Answer(found)
+        response = found if isinstance(found, Response) else outcome_response(found, asked.accept)
+        add_cors(response)
+        safeweb.add_headers(response)
+        return response
+
+    def kept(self, environ: dict[str, Any]) -> Answer | None:
+        """The kept answer to a plain query in the published generation, or None; never waits
+        for a worker (see :func:`portal.sparql_service.kept_answer`)."""
+        plain = self._plain(environ)
+        if plain is None:
+            return None
+        service, text, asked = plain
+        job = query_job(service, text, asked)
+        if isinstance(job, Response):
+            return None
+        found = kept_answer(job, service, asked.client)
+        if found is None or found.error is not None or found.status != 200:
+            return None
+        self.answered += 1
+        self.kept_inline += 1
+        self._remember(environ)
+        return Answer(found)
+
+    def _plain(self, environ: dict[str, Any]) -> tuple[Service, str, Plain] | None:
+        """The service, query text and what the client asked for, when the request is a plain
+        query this path may answer; None sends it to Flask."""
         if environ.get("PATH_INFO") != "/sparql" or environ.get("SCRIPT_NAME"):
             return None
         service: Service | None = self.app.extensions.get("kiemen_sparql")
@@ -76,21 +149,15 @@ class FastPath:
         text = self._text(environ, service)
         if text is None:
             return None
-        accept = _accept(raw_accept)
         client = environ.get("REMOTE_ADDR") or "unknown"
-        found = query_result(service, text, Plain(negotiated, urls, accept, client))
-        self.answered += 1
-        if isinstance(found, Outcome) and found.error is None and found.status == 200:
-            return Answer(found)
-        response = found if isinstance(found, Response) else outcome_response(found, accept)
-        add_cors(response)
-        safeweb.add_headers(response)
-        return response
+        return service, text, Plain(negotiated, urls, _accept(raw_accept), client)
 
     def _text(self, environ: dict[str, Any], service: Service) -> str | None:
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
-            return _only_query(environ.get("QUERY_STRING", ""))
+            query = environ.get("QUERY_STRING", "")
+            environ[_PAYLOAD] = query
+            return _only_query(query)
         if method != "POST" or environ.get("QUERY_STRING"):
             return None
         content_type = environ.get("CONTENT_TYPE") or ""
@@ -105,6 +172,7 @@ class FastPath:
             return None  # Flask answers 413 in the form the client asked for
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # for Flask, if it has to take over
+        environ[_PAYLOAD] = body
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -152,6 +220,11 @@ class Answer:
         start_response("200 OK", list(fields.values()))
         return [outcome.body]
 
+
+#: The environ key of the request's payload as read by the fast path (query string or body).
+_PAYLOAD = "kiemen.payload"
+#: Payload hashes remembered (8 bytes each in a set: ~5 MB at most); a full set is emptied.
+_MAX_PAYLOADS = 100_000
 
 #: Entries of each memo below; a full memo is emptied, never grown (the keys are the client's).
 _MEMO_SIZE = 256

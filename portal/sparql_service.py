@@ -120,6 +120,25 @@ def run_limited(job: Job, service: Service | None = None, client: str | None = N
         return outcome
 
 
+def kept_answer(job: Job, service: Service, client: str) -> Outcome | None:
+    """The answer kept for this query in the published generation, or None; never waits.
+
+    For answering in the HTTP server's own I/O thread (``cli/inline.py``): what would make
+    :func:`run_limited` wait or refuse (no kept answer, the client over its limit) gives None,
+    and the request goes to a request thread to be answered there the ordinary way.
+    """
+    if not service.answers.enabled:
+        return None
+    key = _answer_key(job)
+    if key is None:
+        return None
+    with service.limiter.slot(client) as (granted, _in_flight):
+        if not granted:
+            return None
+        kept = service.answers.get((service.store.generation_id() or "", 0), key)
+        return None if kept is None else _from_entry(kept)
+
+
 #: Functions whose value changes from one evaluation to the next (and ``\u`` escapes, which
 #: could spell them): such queries are never answered from memory.
 _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\\[uU]", re.IGNORECASE)

@@ -220,6 +220,25 @@ def query_result(
 ) -> Outcome | Response:
     """A query's outcome under every limit, or the refusal made before it ran: the one path of
     both the Flask view and the WSGI fast path (:mod:`portal.sparql_fast`)."""
+    job = query_job(service, text, plain, default_graphs, named_graphs)
+    if isinstance(job, Response):
+        return job
+    # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
+    # store, within the same limits and formats; see portal/external_sparql.py.
+    if service.settings.sparql_endpoint:
+        return external_sparql.run_limited(job)
+    return run_limited(job, service, plain.client)
+
+
+def query_job(
+    service: Service,
+    text: str,
+    plain: Plain,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Job | Response:
+    """The job a query text makes, or the refusal made before anything runs (length cap before
+    parsing, an empty text, a bad dataset clause, no acceptable format)."""
     accept = plain.accept
     too_long = text_too_long(text, service, accept)
     if too_long is not None:
@@ -238,7 +257,7 @@ def query_result(
             accept=accept,
         )
     dataset = bool(default_graphs or named_graphs)
-    job = Job(
+    return Job(
         kind="query",
         text=text,
         default_graphs=default_graphs if dataset else None,
@@ -250,11 +269,6 @@ def query_result(
         base_iri=plain.urls[0],
         link=plain.urls[1],
     )
-    # -- deploy hook (issue 16): an external SPARQL endpoint answers instead of the embedded
-    # store, within the same limits and formats; see portal/external_sparql.py.
-    if service.settings.sparql_endpoint:
-        return external_sparql.run_limited(job)
-    return run_limited(job, service, plain.client)
 
 
 def _update(text: str, params: MultiDict[str, str]) -> Response:
