@@ -9,7 +9,9 @@ and times, from the client, until the answer says the write is published:
 
 * a one-triple SPARQL update (a name added to an existing initiative, in a token's graph);
 * a Graph Store PUT of a 1,000-triple graph (twenty new initiatives);
-* a 100-row publisher upload (the publishing template's three tables).
+* a 100-row publisher upload (the publishing template's three tables). Round ``k`` uploads
+  initiatives ``BENCH-k-*``: on a store that had that round already it publishes the same
+  records again; ``--first-round`` picks rounds it has not had (100 new initiatives each).
 
 Each is repeated. A write
 refused at its deadline (``KIEMEN_WRITE_TIMEOUT``, kept at its default) is reported as failed.
@@ -115,7 +117,7 @@ def prepare(n: int, fresh: bool, base: str) -> tuple[Path, dict[str, Any]]:
 
 
 @contextmanager
-def serve(store: Path, base: str, port: int) -> Iterator[str]:
+def serve(store: Path, base: str, port: int) -> Iterator[tuple[str, int]]:
     log = open(store.parent / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
@@ -135,10 +137,16 @@ def serve(store: Path, base: str, port: int) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("kiemen serve did not start; see server.log") from None
                 time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         stop(proc, 20)
         log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(fn: Callable[[], requests.Response], ok: tuple[int, ...]) -> float | str:
@@ -250,7 +258,7 @@ def upload_files(rows: int, round_: int) -> dict[str, tuple[str, io.BytesIO, str
     return out
 
 
-def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
+def run(n: int, repeat: int, fresh: bool, first_round: int = 0) -> dict[str, Any]:
     port = _free_port()
     base = "https://w3id.org/kiemen/"
     started = machine()
@@ -268,7 +276,8 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
         "graph store PUT, 1,000 triples": [],
         "publisher upload, 100 rows": [],
     }
-    with serve(store, base, port) as url:
+    upload_cpu: list[float] = []
+    with serve(store, base, port) as (url, server):
         for k in range(repeat):
             text = (
                 f"INSERT DATA {{ GRAPH <{graph}> {{ <{base}id/initiative/synthetic-{k * 7}> "
@@ -299,8 +308,9 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
                     (201, 204),
                 )
             )
-        for k in range(repeat):
+        for k in range(first_round, first_round + repeat):
             files = upload_files(100, k)
+            before = cpu_seconds(server)
             results["publisher upload, 100 rows"].append(
                 timed(
                     lambda files=files: requests.post(  # type: ignore[misc]
@@ -312,14 +322,19 @@ def run(n: int, repeat: int, fresh: bool) -> dict[str, Any]:
                     (201,),
                 )
             )
+            upload_cpu.append(round(cpu_seconds(server) - before, 2))
     report: dict[str, Any] = {
         "n_initiatives": n,
         **info,
         "repeat": repeat,
+        "first_upload_round": first_round,
         "machine": started,
         "target_s": TARGET_S,
         "write_timeout_s": Settings.from_env(store_path=store, base_uri=base).write_timeout,
         "writes_s": {},
+        # the server process's own CPU time during each upload (the upload runs in it; the
+        # write worker's and a background export's are other processes): load changes it less
+        "upload_server_cpu_s": upload_cpu,
     }
     for name, times in results.items():
         done = [t for t in times if isinstance(t, float)]
@@ -359,12 +374,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20_000, help="initiatives (≈60 triples each)")
     parser.add_argument("--repeat", type=int, default=3, help="writes of each kind")
     parser.add_argument("--fresh", action="store_true", help="generate and load again")
+    parser.add_argument(
+        "--first-round",
+        type=int,
+        default=0,
+        help="the uploads' first round: rounds a store has had already are published again "
+        "(hardly a change), new ones add 100 initiatives each",
+    )
     args = parser.parse_args(argv)
-    report = run(args.n, args.repeat, args.fresh)
+    report = run(args.n, args.repeat, args.fresh, args.first_round)
     found = figures(report)
     print(f"\nWrites end to end through kiemen serve ({describe_machine(report['machine'])}):")
     for name, r in report["writes_s"].items():
         print(f"  {name}: runs {r['runs']}")
+    print(f"  upload, the server's CPU-s each: {report['upload_server_cpu_s']}")
     print_figures(found)
     write_json(
         "write_benchmark",

@@ -50,6 +50,9 @@ class Outcome:
     checked: Checked | None = None
     #: Whether validation was the dry run's, reused.
     reused: bool = False
+    #: The graph's content in the published generation (the target and the links out's
+    #: statements; None for a dry run), so that the caller need not read it back.
+    content: frozenset[ox.Triple] | None = None
 
 
 def replace_graph(
@@ -73,7 +76,16 @@ def replace_graph(
     """
     writer = _DeltaWrite(kstore, source, old, based_on, also, dry_run, checked)
     generation = pipeline.run(kstore, writer, dry_run=dry_run, before_publish=before_publish)
-    return Outcome(writer.problems, generation, writer.checked, writer.reused)
+    content = None if dry_run else writer.content
+    return Outcome(writer.problems, generation, writer.checked, writer.reused, content)
+
+
+def _as_stored(triples: Iterable[ox.Triple]) -> set[ox.Triple]:
+    """``triples`` as a store gives them back: typed literals in their canonical form
+    (``"1.00"^^xsd:decimal`` is read as ``"1"``)."""
+    memory = ox.Store()
+    memory.extend([ox.Quad(tr.subject, tr.predicate, tr.object) for tr in triples])
+    return {q.triple for q in memory}
 
 
 class _DeltaWrite:
@@ -95,6 +107,7 @@ class _DeltaWrite:
         self.dry_run, self.given = dry_run, checked
         self.graph = graph_iri(kstore.settings, source.graph or "publishers/unknown/data")
         self.target: frozenset[ox.Triple] = frozenset()
+        self.content: frozenset[ox.Triple] = frozenset()
         self.parent: str | None = None
         self.delta = effects.Delta()
         self.triples = 0
@@ -133,6 +146,9 @@ class _DeltaWrite:
         gone -= set(linked.triples)  # removed with the old content, written again by the links
         new |= made - old
         self.triples = len(self.target | made)
+        # what the graph holds now: the old content (as the store gave it) less what went,
+        # and what came as the store keeps it (its canonical literals) -- the change's size
+        self.content = frozenset((old - gone) | _as_stored(new))
         self.delta = effects.Delta(
             [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in new],
             [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in gone],

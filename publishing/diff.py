@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,13 +60,22 @@ class RecordState:
     triples: frozenset[ox.Triple]
 
 
-def records_of(triples: Iterable[ox.Triple], settings: Settings, ns: str) -> dict[str, RecordState]:
+class Records(dict[str, "RecordState"]):
+    """Records by IRI, and the subjects in the namespace that are none (no record class):
+    with both, the records after a change are those of the subjects it touched, read again
+    (:func:`diff`), and the others as they were."""
+
+    untyped: frozenset[str] = frozenset()
+
+
+def records_of(triples: Iterable[ox.Triple], settings: Settings, ns: str) -> Records:
     """The records among ``triples``: subjects in ``ns`` typed as a record class."""
     by_subject: dict[str, list[ox.Triple]] = {}
     for tr in triples:
         if isinstance(tr.subject, ox.NamedNode) and tr.subject.value.startswith(ns):
             by_subject.setdefault(tr.subject.value, []).append(tr)
-    out: dict[str, RecordState] = {}
+    out = Records()
+    untyped = set()
     for iri, trs in by_subject.items():
         kind = next(
             (
@@ -78,6 +88,7 @@ def records_of(triples: Iterable[ox.Triple], settings: Settings, ns: str) -> dic
             None,
         )
         if kind is None:
+            untyped.add(iri)
             continue
         labels = {
             (tr.object.language or ""): tr.object.value
@@ -85,6 +96,43 @@ def records_of(triples: Iterable[ox.Triple], settings: Settings, ns: str) -> dic
             if tr.predicate.value == PREF_LABEL and isinstance(tr.object, ox.Literal)
         }
         out[iri] = RecordState(iri, kind, labels, frozenset(trs))
+    out.untyped = frozenset(untyped)
+    return out
+
+
+def _touched(before: AbstractSet[ox.Triple], after: AbstractSet[ox.Triple], ns: str) -> set[str]:
+    """The subjects in ``ns`` whose statements differ."""
+    return {
+        tr.subject.value
+        for tr in before ^ after
+        if isinstance(tr.subject, ox.NamedNode) and tr.subject.value.startswith(ns)
+    }
+
+
+def _records_after(
+    before: AbstractSet[ox.Triple],
+    after: AbstractSet[ox.Triple],
+    known: Records,
+    touched: set[str],
+    settings: Settings,
+    ns: str,
+) -> Records:
+    """The records of ``after``: ``known`` (those of ``before``) for the subjects the change
+    did not touch, and the touched ones read from their statements in ``after`` (a touched
+    subject that was a record has its old statements in ``known``; one that was no subject
+    has only new ones)."""
+    pieces: list[ox.Triple] = [
+        tr
+        for tr in after - before
+        if isinstance(tr.subject, ox.NamedNode) and tr.subject.value in touched
+    ]
+    for iri in touched:
+        if (was := known.get(iri)) is not None:
+            pieces += [tr for tr in was.triples if tr in after]
+    out = Records((k, v) for k, v in known.items() if k not in touched)
+    fresh = records_of(pieces, settings, ns)
+    out.update(fresh)
+    out.untyped = (known.untyped - touched) | fresh.untyped
     return out
 
 
@@ -147,7 +195,17 @@ def diff(
     records of ``before`` (:func:`records_of`), when the caller has them already.
     """
     old = records_of(before, settings, ns) if known is None else known
-    new = records_of(after, settings, ns)
+    new: dict[str, RecordState] | None = None
+    touched: set[str] | None = None
+    if isinstance(old, Records) and isinstance(before, AbstractSet):
+        after_set = after if isinstance(after, AbstractSet) else set(after)
+        touched = _touched(before, after_set, ns)
+        if touched & old.untyped:
+            touched = None  # a subject without a record class changed: read every record
+        else:
+            new = _records_after(before, after_set, old, touched, settings, ns)
+    if new is None:
+        new = records_of(after, settings, ns)
 
     def content(s: RecordState) -> frozenset[ox.Triple]:
         return frozenset(tr for tr in s.triples if tr.predicate.value != DERIVED)
@@ -156,6 +214,8 @@ def diff(
     for iri in sorted(new):
         if iri not in old:
             out.added.append(_row(new[iri]))
+        elif touched is not None and iri not in touched:
+            out.unchanged += 1  # its statements are the same as before
         elif content(new[iri]) != content(old[iri]):
             out.changed.append(_row(new[iri]))
         else:

@@ -5,6 +5,7 @@ upload's subjects as records. The template's rows become records in :mod:`publis
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -364,9 +365,31 @@ def current_triples(kstore: KiemenStore, graph: str) -> set[ox.Triple]:
     }
 
 
+#: The data graphs as this process last published them: (store, graph) → (generation,
+#: triples). A generation never changes once published, so the content a publish wrote is
+#: the content read back from that generation; the next upload built on it need not read
+#: the publisher's whole graph from the store again (~0.4 s at 50,000 triples).
+_PUBLISHED: dict[tuple[str, str], tuple[str, frozenset[ox.Triple]]] = {}
+_PUBLISHED_LOCK = threading.Lock()
+
+
+def remember(
+    kstore: KiemenStore, graph: str, generation: str, triples: frozenset[ox.Triple]
+) -> None:
+    """``graph`` holds exactly ``triples`` in the published ``generation`` (its writer knows)."""
+    with _PUBLISHED_LOCK:
+        _PUBLISHED[(str(kstore.root.resolve()), graph)] = (generation, triples)
+
+
 def current_state(kstore: KiemenStore, graph: str) -> tuple[set[ox.Triple], str | None]:
     """The graph's triples and the generation they were read from: a write that builds on
     that generation may replace the graph by writing only the difference."""
     with kstore.one_generation():
         gen = kstore.current_generation()
-        return current_triples(kstore, graph), None if gen is None else gen.name
+        if gen is None:
+            return current_triples(kstore, graph), None
+        with _PUBLISHED_LOCK:
+            known = _PUBLISHED.get((str(kstore.root.resolve()), graph))
+        if known is not None and known[0] == gen.name:
+            return set(known[1]), gen.name
+        return current_triples(kstore, graph), gen.name

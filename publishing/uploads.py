@@ -360,7 +360,7 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
         ns = publisher.id_ns(settings)
-        report.diff = diff(prepared.old, target, settings, ns, prepared.old_records(settings, ns))
+        report.diff = diff(prepared.old, new, settings, ns, prepared.old_records(settings, ns))
         prepared.target, prepared.planned = target, report.diff
     with kstore.one_generation():
         prepared.candidates = linking.candidates(kstore, publisher)

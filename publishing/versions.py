@@ -31,7 +31,7 @@ from publishing.publishers import (
     files_dir,
     now,
 )
-from publishing.records import current_state, value
+from publishing.records import current_state, remember, value
 
 KM = "https://w3id.org/kiemen/def/"
 RDF_TYPE = ox.NamedNode(RDF + "type")
@@ -186,7 +186,7 @@ def publish_version(
             publisher, settings, triples, f"v{version}", where=where, files=checksums
         )
         failpoint("publish:before-load")
-        graph_delta.replace_graph(
+        outcome = graph_delta.replace_graph(
             kstore,
             source,
             old=old,
@@ -194,6 +194,8 @@ def publish_version(
             before_publish=record,
             checked=checked,
         )
+        if outcome.generation is not None and outcome.content is not None:
+            remember(kstore, graph, outcome.generation, outcome.content)
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -144,3 +144,40 @@ def test_one_export_at_a_time_then_the_newest_generation(tmp_path: Path) -> None
         assert second is not None and second.wait(timeout=120) == 0
     assert dumps.ready(folder, newest) and not dumps.being_prepared(folder)
     assert dumps.prepare_in_background(kstore) is None  # nothing left to do
+
+
+def test_the_background_export_runs_at_the_lowest_cpu_and_io_priority(tmp_path: Path) -> None:
+    """The export that follows a publish runs beside the next write: at ``SCHED_IDLE`` and in
+    the idle I/O class it takes only what that write leaves (seen on the real child, held at
+    the export lock so that it is still running when looked at)."""
+    import fcntl
+    import os
+
+    from core.config import Settings
+    from core.store import KiemenStore
+    from core.write import dumps
+    from core.write.priority import IDLE_CLASS, io_class
+
+    settings = Settings.from_env(store_path=tmp_path / "store", base_uri="http://kiemen.test/")
+    _load_small(settings, tmp_path)
+    kstore = KiemenStore(settings)
+    folder = dumps.dumps_dir(settings)
+    folder.mkdir(parents=True)
+    with open(folder / dumps.LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        child = dumps.prepare_in_background(kstore)
+        assert child is not None
+        try:
+            deadline = time.monotonic() + 60
+            seen = (-1, -1)
+            while time.monotonic() < deadline and child.poll() is None:
+                seen = (os.sched_getscheduler(child.pid), io_class(child.pid))
+                if seen == (os.SCHED_IDLE, IDLE_CLASS):
+                    break
+                time.sleep(0.05)
+            assert seen == (os.SCHED_IDLE, IDLE_CLASS), seen
+            assert io_class() != IDLE_CLASS  # the server itself keeps its priority
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    assert child.wait(timeout=120) == 0
+    assert dumps.ready(folder, kstore.generation_id())

@@ -25,7 +25,7 @@ from core.write import pipeline
 from loaders import graph_delta
 from loaders.base import LoadError, Source
 from portal import features
-from publishing import usecases, versions
+from publishing import records, usecases, versions
 from publishing.checks import publisher_source
 from publishing.diff import ADD, REPLACE
 from publishing.publishers import Auth, Registry
@@ -33,6 +33,10 @@ from publishing.template import TABLES, UploadFile
 from publishing.template_files import csv_bytes, example_rows
 
 CODE = "GM0344"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 Rows = dict[str, list[dict[str, str]]]
 
 
@@ -189,3 +193,62 @@ def test_a_dry_runs_verdict_holds_only_on_its_generation_and_content(
     # a write of the graph's own content leaves it as it was
     assert graph_delta.replace_graph(kstore, source).generation is not None
     assert _graph_triples(kstore, auth) == set(triples)
+
+
+def test_the_next_upload_takes_the_graph_its_publish_wrote_not_a_read_of_the_store(
+    bundled_copy: Path, tmp_path: Path, wired: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish knows the data graph's content in the generation it made (the upload's
+    triples and the links out's statements), so the next upload on that generation takes it
+    instead of reading the whole graph back; that content is the store's, exactly. Another
+    writer's generation (here a write of the graph outside the publish) is read again."""
+    kstore, auth = _copy(bundled_copy, tmp_path / "store")
+    graph = auth.publisher.data_graph(kstore.settings)
+    reads: list[str] = []
+    real = records.current_triples
+
+    def counted(store: KiemenStore, name: str) -> set[ox.Triple]:
+        reads.append(name)
+        return real(store, name)
+
+    monkeypatch.setattr(records, "current_triples", counted)
+    beyond: list[int] = []  # statements a publish wrote beside the upload's (links out)
+    write = graph_delta.replace_graph
+
+    def watched(store: KiemenStore, source: Any, **kwargs: Any) -> graph_delta.Outcome:
+        outcome = write(store, source, **kwargs)
+        if outcome.content is not None:
+            beyond.append(len(outcome.content - set(source.options["triples"])))
+        return outcome
+
+    monkeypatch.setattr(graph_delta, "replace_graph", watched)
+    for n, (rows, options) in enumerate(_uploads()):
+        report = usecases.publish(kstore, auth, _files(rows), options)
+        assert report.published == (n != 3), n
+        reads.clear()
+        taken, generation = records.current_state(kstore, graph)
+        assert generation == kstore.generation_id()
+        assert reads == [], n  # taken from the publish, not read
+        assert taken == _graph_triples(kstore, auth), n
+    assert len(beyond) == 4, beyond
+    # a write with a place of the publisher's own: the links out's statements are content too
+    km, place = kstore.settings.def_ns, ox.NamedNode("https://example.org/p/haiti")
+    extra = [
+        ox.Triple(place, ox.NamedNode(RDF_TYPE), ox.NamedNode(km + "Place")),
+        *(
+            ox.Triple(place, ox.NamedNode(SKOS + "prefLabel"), ox.Literal("Haïti", language=lang))
+            for lang in ("nl", "en")
+        ),
+        ox.Triple(place, ox.NamedNode(km + "countryCode"), ox.Literal("HT")),
+        ox.Triple(place, ox.NamedNode(WGS + "lat"), ox.Literal("18.9", datatype=XSD_DECIMAL)),
+        ox.Triple(place, ox.NamedNode(WGS + "long"), ox.Literal("-72.7", datatype=XSD_DECIMAL)),
+    ]
+    wanted = sorted(_graph_triples(kstore, auth), key=str) + extra
+    source = publisher_source(auth.publisher, kstore.settings, wanted, "x")
+    outcome = graph_delta.replace_graph(kstore, source)
+    assert outcome.content == _graph_triples(kstore, auth)
+    assert beyond[-1] and outcome.content - set(wanted), beyond  # GeoNames links were written
+    # a generation this process did not publish through a publish: read from the store
+    reads.clear()
+    taken, _generation = records.current_state(kstore, graph)
+    assert reads == [graph] and taken == _graph_triples(kstore, auth)

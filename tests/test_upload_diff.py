@@ -3,13 +3,15 @@ uploads of the web form's confirmation step (identifiers are data, never a path)
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from core.config import Settings
-from publishing.diff import ModeError, diff, merged, parse_mode
+from publishing import diff as diff_module
+from publishing.diff import ModeError, diff, merged, parse_mode, records_of
 from publishing.pending import MAX_KEPT, drop, stash, take
 from publishing.template import UploadFile
 
@@ -56,6 +58,62 @@ def test_the_preview_names_added_changed_and_removed_records(tmp_path: Path) -> 
     assert d.unchanged == 1
     assert d.as_json()["counts"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1}
     assert d.digest != diff(before, before, s, NS).digest
+
+
+def test_the_diff_from_the_records_the_change_touches_is_the_whole_graphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the old graph's records known (and its subjects without a record class), the diff
+    reads again only the subjects whose statements differ: the same diff as reading every
+    record of the new graph, over random changes (renames, rows moved, records added and
+    removed, a record losing its class, a classless subject gaining one)."""
+    s = settings(tmp_path)
+    rng = random.Random(18)
+    classes = ["Initiative", "Organisation", "Involvement"]
+    graph = [tr for n in range(60) for tr in record(f"thing/{n}", classes[n % 3], f"T{n}", n)]
+    graph += [ox.Triple(ox.NamedNode(NS + "note/1"), LABEL, ox.Literal("no class"))]
+    taken = []
+    real = diff_module._records_after
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        taken.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diff_module, "_records_after", watched)
+    for _round in range(40):
+        after = list(graph)
+        for _edit in range(rng.randint(1, 4)):
+            n = rng.randrange(80)
+            subject = ox.NamedNode(NS + f"thing/{n}")
+            mine = [tr for tr in after if tr.subject == subject]
+            what = rng.choice(["rename", "move", "remove", "add", "declass", "note"])
+            if what in ("remove", "declass", "rename", "move") and mine:
+                drop = {
+                    "remove": mine,
+                    "declass": [tr for tr in mine if tr.predicate == TYPE],
+                    "rename": [tr for tr in mine if tr.predicate == LABEL],
+                    "move": [],
+                }[what]
+                after = [tr for tr in after if tr not in drop]
+                if what == "rename":
+                    after.append(ox.Triple(subject, LABEL, ox.Literal(f"R{_round}", language="nl")))
+                if what == "move":
+                    after = [tr for tr in after if tr.subject != subject] + record(
+                        f"thing/{n}", classes[n % 3], f"T{n}", 1000 + _round
+                    )
+            elif what == "add" and not mine:
+                after += record(f"thing/{n}", classes[n % 3], f"N{n}", n)
+            elif what == "note":
+                after.append(
+                    ox.Triple(ox.NamedNode(NS + "note/1"), TYPE, ox.NamedNode(KM + "Initiative"))
+                )
+        before = set(graph)
+        known = records_of(before, s, NS)
+        got = diff(before, after, s, NS, known)
+        want = diff(graph, after, s, NS)
+        assert (got.as_json(), got.unchanged) == (want.as_json(), want.unchanged), _round
+        graph = list(dict.fromkeys(after))
+    assert len(taken) > 20  # the touched subjects' path was taken (not only the fallback)
 
 
 def test_add_keeps_what_the_upload_does_not_mention(tmp_path: Path) -> None:

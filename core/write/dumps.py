@@ -330,13 +330,11 @@ def latest_release(target_dir: Path) -> dict[str, Any] | None:
 #: Export processes started by this process, by generation.
 _BUILDING: dict[str, subprocess.Popen[bytes]] = {}
 _GUARD = threading.Lock()
-#: Background exports run this much nicer than the server, so that pages stay fast meanwhile.
-NICENESS = 10
+#: The child's first step: the lowest CPU and I/O priority (:mod:`core.write.priority`), so
+#: that an export never slows the writes and pages that run beside it.
+LOWER = "import os, sys; from core.write.priority import lowest; lowest()"
 #: The child: lower its own priority, then run ``kiemen export``.
-EXPORT_CHILD = (
-    f"import os, sys; os.nice({NICENESS}); sys.argv = ['kiemen', 'export']; "
-    "from cli.main import main; main()"
-)
+EXPORT_CHILD = f"{LOWER}; sys.argv = ['kiemen', 'export']; from cli.main import main; main()"
 
 
 def ready(target_dir: Path, generation: str | None) -> bool:
@@ -370,8 +368,9 @@ def prepare_in_background(kstore: KiemenStore) -> subprocess.Popen[bytes] | None
     """Start ``kiemen export`` for the current generation unless its dumps exist or an export
     this process started is still running; returns the process (tests wait for it), or None.
 
-    A separate, niced process rather than a thread: serialising holds the interpreter lock,
-    which would slow every page the server answers meanwhile. Neither a load nor the server
+    A separate process at the lowest CPU and I/O priority (``SCHED_IDLE``, idle I/O class)
+    rather than a thread: serialising holds the interpreter lock, which would slow every page
+    the server answers meanwhile. Neither a load nor the server
     waits for it: ``/downloads/`` says "being prepared" until the manifest names the generation.
     One at a time, the newest generation next: a burst of writes publishes a generation per
     write, and an export for each would pile up (they wait for each other's lock, then each
