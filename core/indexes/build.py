@@ -245,16 +245,26 @@ def _sorted_supports(supports: Supports) -> Supports:
     return {d: sorted(v, key=lambda kc: (-kc[1], kc[0])) for d, v in sorted(supports.items())}
 
 
-def _search_docs(
-    data: facets.IndexInput, things: dict[str, dict[str, Any]]
-) -> Iterator[search.SearchDoc]:
-    items = sorted(data.initiatives)
+def _related(data: facets.IndexInput) -> dict[str, list[str]]:
+    """Each initiative's related names for its search document: those of its actors, places,
+    forms and themes."""
     related: dict[str, list[str]] = defaultdict(list)
     for key in RELATED_FACETS:
         for iri, value in data.facet_pairs.get(key, set()):
             names = data.labels.get(value, {})
             related[iri].extend(dict.fromkeys(sorted(names.values())))
-    for n, iri in enumerate(items):
+    return related
+
+
+def _initiative_docs(
+    data: facets.IndexInput, related: dict[str, list[str]]
+) -> Iterator[search.SearchDoc]:
+    """The initiatives' search documents, in order (``item`` is the place in that order).
+
+    Made one at a time as the text index takes them: all of them at once were about 1 KB an
+    initiative alive beside the whole index input (see bench/README.md, loading).
+    """
+    for n, iri in enumerate(sorted(data.initiatives)):
         rec = data.initiatives[iri]
         alt = rec.get("alt", {})
         extra = [a for values in alt.values() for a in values]
@@ -266,14 +276,26 @@ def _search_docs(
             texts=dict(rec["description"]),
             related=extra + sorted(set(related.get(iri, []))),
         )
-    for iri, rec in sorted(things.items()):
-        yield search.SearchDoc(
+
+
+def _thing_docs(things: dict[str, dict[str, Any]]) -> list[search.SearchDoc]:
+    return [
+        search.SearchDoc(
             iri=iri,
             kind=rec["kind"],
             names=rec["names"],
             texts=rec["texts"],
             related=sorted(rec["other"]),
         )
+        for iri, rec in sorted(things.items())
+    ]
+
+
+def _search_docs(
+    data: facets.IndexInput, things: dict[str, dict[str, Any]]
+) -> Iterator[search.SearchDoc]:
+    yield from _initiative_docs(data, _related(data))
+    yield from _thing_docs(things)
 
 
 # -- the reference path: the stored queries against a store -----------------------------------
@@ -508,8 +530,8 @@ class Collector:
 
     def complete(self, store: ox.Store) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
         """Read the graphs that did not stream from ``store``; answer the index queries."""
-        data, docs, _records = self._answer(self._read(store))
-        return data, docs
+        data, things, _records = self._answer(self._read(store))
+        return data, list(_search_docs(data, things))
 
     def prepare(self, store: ox.Store, meta: ox.NamedNode, target: Path, generation: str) -> None:
         """Build the indexes ahead into ``target``, from everything but the ``meta`` graph.
@@ -522,7 +544,7 @@ class Collector:
         graphs: list[Any] = [ox.DefaultGraph()]
         graphs += [g for g in store.named_graphs() if g.value not in self.streamed and g != meta]
         self.spent = True
-        data, docs, records = self._answer(self._read(store, graphs))
+        data, things, records = self._answer(self._read(store, graphs))
         self._known = frozenset(records)
         sub = RDFS + "subClassOf"
         self._subclass = {k: found for k, rec in records.items() if (found := _objects(rec, sub))}
@@ -533,8 +555,20 @@ class Collector:
         if target.exists():
             shutil.rmtree(target)
         facets.build(data, target, generation=generation)
+        # The initiatives' documents go to the text index one by one; only things' are kept
+        # (for the state), with each initiative's key: its place in the sorted order.
+        thing_docs = _thing_docs(things)
+        del things
+        docs = itertools.chain(_initiative_docs(data, _related(data)), thing_docs)
         search.build(docs, target / search.TEXT_DIR)
-        index_state.save(index_state.from_build(data, docs, None), target)
+        items = sorted(data.initiatives)
+        state = index_state.IndexState(
+            data,
+            {d.iri: d for d in thing_docs},
+            {iri: n for n, iri in enumerate(items)},
+            len(items),
+        )
+        index_state.save(state, target)
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -615,7 +649,9 @@ class Collector:
                     todo.append(nxt)
         return found
 
-    def _answer(self, read: Records) -> tuple[facets.IndexInput, list[search.SearchDoc], Records]:
+    def _answer(
+        self, read: Records
+    ) -> tuple[facets.IndexInput, dict[str, dict[str, Any]], Records]:
         parts = sorted([*self.graphs.values(), read], key=len, reverse=True)
         merged = parts[0]
         for part in parts[1:]:
@@ -626,8 +662,8 @@ class Collector:
                 else:
                     mine += rec
         self.graphs.clear()
-        data, docs = evaluate(self.kstore, merged)
-        return data, docs, merged
+        data, things = _evaluated(self.kstore, merged)
+        return data, things, merged
 
 
 def _blocks(triples: Iterable[Any]) -> dict[str, dict[str, list[Any]]]:
@@ -707,10 +743,18 @@ def _trimmed(rec: dict[str, list[Any]], followed: frozenset[str]) -> Record:
     return out
 
 
-def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (see README)
+def evaluate(
     kstore: KiemenStore, records: Records
 ) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
     """The answers of :data:`COLLECT_QUERIES` over ``records`` (all graphs merged by subject)."""
+    data, things = _evaluated(kstore, records)
+    return data, list(_search_docs(data, things))
+
+
+def _evaluated(  # noqa: C901 - one pass over every record, the load's hot loop (see README)
+    kstore: KiemenStore, records: Records
+) -> tuple[facets.IndexInput, dict[str, dict[str, Any]]]:
+    """:func:`evaluate`'s index input, and the search records of things (not initiatives)."""
     base = kstore.settings.base_uri
     km = base + "def/"
     empty: Record = []
@@ -848,7 +892,7 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
         supports=_supports(support_counts),
         contents={r: rows for r, rows in located.items() if rows},
     )
-    return data, list(_search_docs(data, things))
+    return data, things
 
 
 def _locate(
