@@ -223,12 +223,16 @@ def _thing_value(rec: dict[str, Any], kind: str, p: str, value: str, lang: str) 
 
 
 def _first_names(by_prop: dict[str, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
-    """Each thing's names under the first of :data:`NAME_PROPS` it has."""
+    """Each thing's names under the first of :data:`NAME_PROPS` it has.
+
+    The dicts are ``by_prop``'s own, not copies (every caller lets go of ``by_prop``): a copy
+    of every thing's names was a tenth of what the index build ahead held at its end.
+    """
     labels: dict[str, dict[str, str]] = {}
     for iri, props in by_prop.items():
         for p in NAME_PROPS:
             if p in props:
-                labels[iri] = dict(props[p])
+                labels[iri] = props[p]
                 break
     return labels
 
@@ -245,16 +249,34 @@ def _sorted_supports(supports: Supports) -> Supports:
     return {d: sorted(v, key=lambda kc: (-kc[1], kc[0])) for d, v in sorted(supports.items())}
 
 
-def _search_docs(
-    data: facets.IndexInput, things: dict[str, dict[str, Any]]
-) -> Iterator[search.SearchDoc]:
-    items = sorted(data.initiatives)
+def _related(data: facets.IndexInput) -> dict[str, list[str]]:
+    """Each initiative's related names for its search document: those of its actors, places,
+    forms and themes."""
     related: dict[str, list[str]] = defaultdict(list)
     for key in RELATED_FACETS:
-        for iri, value in data.facet_pairs.get(key, set()):
-            names = data.labels.get(value, {})
-            related[iri].extend(dict.fromkeys(sorted(names.values())))
-    for n, iri in enumerate(items):
+        _relate(related, data.labels, data.facet_pairs.get(key, set()))
+    return related
+
+
+def _relate(
+    related: dict[str, list[str]],
+    labels: dict[str, dict[str, str]],
+    rows: Iterable[tuple[str, str]],
+) -> None:
+    for iri, value in rows:
+        names = labels.get(value, {})
+        related[iri].extend(dict.fromkeys(sorted(names.values())))
+
+
+def _initiative_docs(
+    data: facets.IndexInput, related: dict[str, list[str]]
+) -> Iterator[search.SearchDoc]:
+    """The initiatives' search documents, in order (``item`` is the place in that order).
+
+    Made one at a time as the text index takes them: all of them at once were about 1 KB an
+    initiative alive beside the whole index input (see bench/README.md, loading).
+    """
+    for n, iri in enumerate(sorted(data.initiatives)):
         rec = data.initiatives[iri]
         alt = rec.get("alt", {})
         extra = [a for values in alt.values() for a in values]
@@ -266,14 +288,26 @@ def _search_docs(
             texts=dict(rec["description"]),
             related=extra + sorted(set(related.get(iri, []))),
         )
-    for iri, rec in sorted(things.items()):
-        yield search.SearchDoc(
+
+
+def _thing_docs(things: dict[str, dict[str, Any]]) -> list[search.SearchDoc]:
+    return [
+        search.SearchDoc(
             iri=iri,
             kind=rec["kind"],
             names=rec["names"],
             texts=rec["texts"],
             related=sorted(rec["other"]),
         )
+        for iri, rec in sorted(things.items())
+    ]
+
+
+def _search_docs(
+    data: facets.IndexInput, things: dict[str, dict[str, Any]]
+) -> Iterator[search.SearchDoc]:
+    yield from _initiative_docs(data, _related(data))
+    yield from _thing_docs(things)
 
 
 # -- the reference path: the stored queries against a store -----------------------------------
@@ -508,8 +542,8 @@ class Collector:
 
     def complete(self, store: ox.Store) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
         """Read the graphs that did not stream from ``store``; answer the index queries."""
-        data, docs, _records = self._answer(self._read(store))
-        return data, docs
+        data, things, _records = self._answer(self._read(store))
+        return data, list(_search_docs(data, things))
 
     def prepare(self, store: ox.Store, meta: ox.NamedNode, target: Path, generation: str) -> None:
         """Build the indexes ahead into ``target``, from everything but the ``meta`` graph.
@@ -522,19 +556,38 @@ class Collector:
         graphs: list[Any] = [ox.DefaultGraph()]
         graphs += [g for g in store.named_graphs() if g.value not in self.streamed and g != meta]
         self.spent = True
-        data, docs, records = self._answer(self._read(store, graphs))
+        related: dict[str, list[str]] = defaultdict(list)
+        shown: set[str] = set()
+
+        def seen(key: str, rows: set[tuple[str, str]], labels: dict[str, dict[str, str]]) -> None:
+            if key in RELATED_FACETS:
+                _relate(related, labels, rows)
+                shown.update(v for _i, v in rows)
+
+        prebuilt = facets.Prebuilt(seen)
+        data, things, records = self._answer(self._read(store, graphs), prebuilt)
         self._known = frozenset(records)
         sub = RDFS + "subClassOf"
         self._subclass = {k: found for k, rec in records.items() if (found := _objects(rec, sub))}
-        self._shown = frozenset(
-            v for key in RELATED_FACETS for _i, v in data.facet_pairs.get(key, ())
-        )
+        self._shown = frozenset(shown)
         del records
         if target.exists():
             shutil.rmtree(target)
-        facets.build(data, target, generation=generation)
+        facets.build(data, target, generation=generation, prebuilt=prebuilt)
+        # The initiatives' documents go to the text index one by one; only things' are kept
+        # (for the state), with each initiative's key: its place in the sorted order.
+        thing_docs = _thing_docs(things)
+        del things
+        docs = itertools.chain(_initiative_docs(data, related), thing_docs)
         search.build(docs, target / search.TEXT_DIR)
-        index_state.save(index_state.from_build(data, docs, None), target)
+        items = sorted(data.initiatives)
+        state = index_state.IndexState(
+            data,
+            {d.iri: d for d in thing_docs},
+            {iri: n for n, iri in enumerate(items)},
+            len(items),
+        )
+        index_state.save(state, target)
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -560,6 +613,9 @@ class Collector:
             state.data.kinds = facets.counted(state.data.kinds, kinds)
             state.meta = digests.digest(store, meta.value)
             index_state.save(state, prepared)
+            # Built ahead, its input keeps only some facets' rows (see facets.Prebuilt): the
+            # next write in this process reads the state from disk, where they are whole.
+            index_state.forget()
         prepared.rename(target)
         return True
 
@@ -615,7 +671,9 @@ class Collector:
                     todo.append(nxt)
         return found
 
-    def _answer(self, read: Records) -> tuple[facets.IndexInput, list[search.SearchDoc], Records]:
+    def _answer(
+        self, read: Records, prebuilt: facets.Prebuilt | None = None
+    ) -> tuple[facets.IndexInput, dict[str, dict[str, Any]], Records]:
         parts = sorted([*self.graphs.values(), read], key=len, reverse=True)
         merged = parts[0]
         for part in parts[1:]:
@@ -626,8 +684,8 @@ class Collector:
                 else:
                     mine += rec
         self.graphs.clear()
-        data, docs = evaluate(self.kstore, merged)
-        return data, docs, merged
+        data, things = _evaluated(self.kstore, merged, prebuilt)
+        return data, things, merged
 
 
 def _blocks(triples: Iterable[Any]) -> dict[str, dict[str, list[Any]]]:
@@ -707,10 +765,22 @@ def _trimmed(rec: dict[str, list[Any]], followed: frozenset[str]) -> Record:
     return out
 
 
-def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (see README)
+def evaluate(
     kstore: KiemenStore, records: Records
 ) -> tuple[facets.IndexInput, list[search.SearchDoc]]:
     """The answers of :data:`COLLECT_QUERIES` over ``records`` (all graphs merged by subject)."""
+    data, things = _evaluated(kstore, records)
+    return data, list(_search_docs(data, things))
+
+
+def _evaluated(  # noqa: C901 - one pass over every record, the load's hot loop (see README)
+    kstore: KiemenStore, records: Records, prebuilt: facets.Prebuilt | None = None
+) -> tuple[facets.IndexInput, dict[str, dict[str, Any]]]:
+    """:func:`evaluate`'s index input, and the search records of things (not initiatives).
+
+    ``prebuilt``: the facets are made into their arrays there, group by group, and the input
+    keeps only the rows it names in :attr:`~core.indexes.facets.Prebuilt.keep`.
+    """
     base = kstore.settings.base_uri
     km = base + "def/"
     empty: Record = []
@@ -836,11 +906,18 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
                         trec = things.setdefault(key, _new_thing(kind))
                         _thing_value(trec, kind, p, x.value, _language(x))
     _finish_initiatives(initiatives)
+    labels = _first_names(by_prop)
+    del by_prop
+    if prebuilt is None:
+        facet_rows = _evaluate_facets(kstore, initiatives, involved, get, closure)
+    else:
+        groups = _facet_groups(kstore, initiatives, involved, get, closure)
+        facet_rows = prebuilt.take(groups, sorted(initiatives), labels)
     data = facets.IndexInput(
         base=base,
         initiatives=initiatives,
-        facet_pairs=_evaluate_facets(kstore, initiatives, involved, get, closure),
-        labels=_first_names(by_prop),
+        facet_pairs=facet_rows,
+        labels=labels,
         places=places,
         form_scores=scores,
         involvements=sorted(involvements),
@@ -848,7 +925,7 @@ def evaluate(  # noqa: C901 - one pass over every record, the load's hot loop (s
         supports=_supports(support_counts),
         contents={r: rows for r, rows in located.items() if rows},
     )
-    return data, list(_search_docs(data, things))
+    return data, things
 
 
 def _locate(
@@ -881,61 +958,100 @@ def _evaluate_facets(
     closure: Callable[[Any, str], set[Any]],
 ) -> dict[str, set[tuple[str, str]]]:
     """The rows of ``index-initiative-facets`` (its start years come from Oxigraph's YEAR)."""
+    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for group in _facet_groups(kstore, initiatives, involved, get, closure):
+        for facet, rows in group.items():
+            pairs[facet] |= rows
+    return {k: v for k, v in pairs.items() if v}
+
+
+FacetRows = dict[str, set[tuple[str, str]]]
+
+
+def _facet_groups(
+    kstore: KiemenStore,
+    initiatives: dict[str, dict[str, Any]],
+    involved: dict[str, list[str]],
+    get: Callable[[Any, str], list[Any]],
+    closure: Callable[[Any, str], set[Any]],
+) -> Iterator[FacetRows]:
+    """:func:`_evaluate_facets`'s rows a few facets at a time (no facet in two groups), so
+    that a big load turns each group into its arrays before the next is made (the rows of
+    all facets as tuples were a third of the index input)."""
     base = kstore.settings.base_uri
     km = base + "def/"
     gov_scheme = km + "government-role"
     province, municipality = km + "place-type/province", km + "place-type/municipality"
-    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    years = ox.Store()
-    years_graph = ox.NamedNode(base + "graph/years")
-    a, initiative_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(km + "Initiative")
-    start = ox.NamedNode(SCHEMA + "startDate")
 
-    def add(facet: str, i: str, values: Iterable[Any]) -> None:
-        target = pairs[facet]
+    def add(target: set[tuple[str, str]], i: str, values: Iterable[Any]) -> None:
         for x in values:
             v = _out(x)
             if v is not None:
                 target.add((i, v))
 
+    group: FacetRows = {"form": set(), "statedform": set()}
     for i in initiatives:
         stated = get(i, km + "statedForm")
-        add("form", i, stated)
-        add("form", i, get(i, km + "inferredForm"))
-        add("statedform", i, stated)
+        add(group["form"], i, stated)
+        add(group["form"], i, get(i, km + "inferredForm"))
+        add(group["statedform"], i, stated)
+    yield group
+    group = {"role": set(), "govrole": set(), "actor": set(), "actortype": set()}
+    for i in initiatives:
         for inv in dict.fromkeys(involved.get(i, ())):
             roles = get(inv, km + "hasRole")
             actors = get(inv, km + "actor")
             if roles:
-                add("role", i, roles)
-                add("govrole", i, [r for r in roles if gov_scheme in get(r, SKOS + "inScheme")])
-            add("actor", i, actors)
+                add(group["role"], i, roles)
+                govroles = [r for r in roles if gov_scheme in get(r, SKOS + "inScheme")]
+                add(group["govrole"], i, govroles)
+            add(group["actor"], i, actors)
             for actor in actors:
                 for t in get(actor, km + "actorType"):
-                    add("actortype", i, closure(t, SKOS + "broader"))
-        add("theme", i, get(i, DCT + "subject"))
+                    add(group["actortype"], i, closure(t, SKOS + "broader"))
+    yield group
+    group = {"theme": set(), "channel": set(), "document": set()}
+    for i in initiatives:
+        add(group["theme"], i, get(i, DCT + "subject"))
+        for c in get(i, km + "usesChannel"):
+            add(group["channel"], i, get(c, km + "onPlatform"))
+            add(group["channel"], i, get(c, km + "channelType"))
+        for s in get(i, PROV + "wasDerivedFrom"):
+            add(group["document"], i, get(s, km + "inDocument"))
+    yield group
+    group = {"spatial": set(), "place": set(), "province": set(), "municipality": set()}
+    for i in initiatives:
         spatial = get(i, DCT + "spatial")
-        add("spatial", i, spatial)
+        add(group["spatial"], i, spatial)
         for sp in spatial:
             around = closure(sp, SCHEMA + "containedInPlace")
-            add("place", i, around)
-            add("province", i, [p for p in around if province in get(p, km + "placeType")])
-            add("municipality", i, [p for p in around if municipality in get(p, km + "placeType")])
-        for c in get(i, km + "usesChannel"):
-            add("channel", i, get(c, km + "onPlatform"))
-            add("channel", i, get(c, km + "channelType"))
-        for s in get(i, PROV + "wasDerivedFrom"):
-            add("document", i, get(s, km + "inDocument"))
+            add(group["place"], i, around)
+            provinces = [p for p in around if province in get(p, km + "placeType")]
+            add(group["province"], i, provinces)
+            towns = [p for p in around if municipality in get(p, km + "placeType")]
+            add(group["municipality"], i, towns)
+    yield group
+    yield _years(kstore, initiatives, get)
+
+
+def _years(
+    kstore: KiemenStore,
+    initiatives: dict[str, dict[str, Any]],
+    get: Callable[[Any, str], list[Any]],
+) -> FacetRows:
+    """The start years: SPARQL's YEAR(), which knows every date type, so Oxigraph's own."""
+    base = kstore.settings.base_uri
+    years = ox.Store()
+    years_graph = ox.NamedNode(base + "graph/years")
+    a, initiative_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(base + "def/Initiative")
+    start = ox.NamedNode(SCHEMA + "startDate")
+    for i in initiatives:
         dates = [d for d in get(i, SCHEMA + "startDate") if type(d) is ox.Literal]
         if dates:
             node = ox.NamedNode(i)
             years.add(ox.Quad(node, a, initiative_class, years_graph))
             years.extend([ox.Quad(node, start, d, years_graph) for d in dates])
-    # The start year is SPARQL's YEAR(), which knows every date type: ask Oxigraph itself.
-    if len(years):
-        for facet, rows in _facet_pairs(kstore, years).items():
-            pairs[facet] |= rows
-    return {k: v for k, v in pairs.items() if v}
+    return _facet_pairs(kstore, years) if len(years) else {}
 
 
 # -- the hook ------------------------------------------------------------------------------

@@ -689,6 +689,49 @@ class IndexInput:
 
 
 @dataclass
+class Prebuilt:
+    """Facets made into their arrays as their rows come, a group of facets at a time (a big
+    load's index build ahead), so that the rows of all facets are never Python tuples at once
+    (they were a third of the index input at 1 M triples).
+
+    ``seen`` hears every facet's rows (and the names) before they go (the search documents'
+    related names);
+    the rows of the facets in ``keep`` stay in the input (the map's positions read them).
+    """
+
+    seen: Callable[[str, set[tuple[str, str]], dict[str, dict[str, str]]], None]
+    keep: frozenset[str] = frozenset(("form", "statedform"))
+    facets: dict[str, tuple[list[str], dict[str, np.ndarray]]] = field(default_factory=dict)
+    items: list[str] = field(default_factory=list)
+
+    def take(
+        self,
+        groups: Iterable[dict[str, set[tuple[str, str]]]],
+        items: list[str],
+        labels: dict[str, dict[str, str]],
+    ) -> dict[str, set[tuple[str, str]]]:
+        """Make each facet of ``groups`` over ``items`` (the initiatives in order); the rows
+        kept. ``labels`` (the things' names) go to ``seen`` with each facet's rows. A facet in
+        two groups is an error (its arrays would miss the first's rows)."""
+        self.items = items
+        lookup = {iri: i for i, iri in enumerate(items)}
+        kept: dict[str, set[tuple[str, str]]] = {}
+        for group in groups:
+            for key, rows in group.items():
+                if key in self.facets:
+                    raise ValueError(f"facet {key} made twice")
+                if not rows:
+                    continue
+                self.seen(key, rows, labels)
+                if key in self.keep:
+                    kept[key] = rows
+                pairs = {(lookup[i], v) for i, v in rows if i in lookup}
+                self.facets[key] = _facet_arrays(len(items), pairs)
+            group.clear()
+        return kept
+
+
+@dataclass
 class Change:
     """What an incremental update changed, for :func:`build` to start from the parent's index.
 
@@ -722,8 +765,17 @@ ORDER_ARRAYS = ("order.label-nl", "order.label-en", "order.start", "order.-start
 INV_ARRAYS = ("inv.item", "inv.actor", "inv.role", "inv.stated")
 
 
-def build(data: IndexInput, target: Path, generation: str, change: Change | None = None) -> None:
+def build(
+    data: IndexInput,
+    target: Path,
+    generation: str,
+    change: Change | None = None,
+    prebuilt: Prebuilt | None = None,
+) -> None:
     """Write the facet index of one generation into ``target`` (a new directory).
+
+    ``prebuilt``: the facets already made (over the same initiatives), whose rows ``data``
+    no longer holds; a facet with no rows is made here.
 
     ``change`` (an incremental update): a part made only from unchanged tables is hard-linked
     from the parent's files, and a facet whose rows changed is patched from the parent's
@@ -735,6 +787,8 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         return change is None or any(t in change.tables for t in tables)
 
     items = sorted(data.initiatives)
+    if prebuilt is not None and prebuilt.items != items:
+        raise ValueError("the facets were made over other initiatives")
     lookup = {iri: i for i, iri in enumerate(items)}
     if change is not None:
         change.number(lookup)
@@ -745,7 +799,10 @@ def build(data: IndexInput, target: Path, generation: str, change: Change | None
         if reuse and out.link_part(f"facet.{f.key}") and out.link_arrays(arrays):
             continue
         parent = _parent_facet(out, f.key) if change is not None else None
-        if change is not None and parent is not None:
+        made = prebuilt.facets.pop(f.key, None) if prebuilt is not None else None
+        if made is not None:
+            values[f.key], arr = made
+        elif change is not None and parent is not None:
             values[f.key], arr = _patched_facet(change, f.key, lookup, parent)
         else:
             pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
