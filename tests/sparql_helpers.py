@@ -132,3 +132,24 @@ def bundled_store(path: Path, base_uri: str = "https://w3id.org/kiemen/") -> Pat
                     continue
                 gen.store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
     return path
+
+
+def send_query(
+    base: str, method: str, text: str, headers: dict[str, str], body: Any
+) -> requests.Response:
+    """A query to ``base``/sparql as GET, a form POST (``body == "form"``) or a POST of
+    ``body`` as the content type."""
+    url = base + "/sparql"
+    if method == "GET":
+        return requests.get(url, params={"query": text}, headers=headers, timeout=30)
+    if body == "form":
+        return requests.post(url, data={"query": text}, headers=headers, timeout=30)
+    return requests.post(
+        url, data=text.encode(), headers={**headers, "Content-Type": body}, timeout=30
+    )
+
+
+def seen(response: requests.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What a client sees of an answer, its Date header aside (to compare two answers)."""
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
+    return response.status_code, headers, response.content

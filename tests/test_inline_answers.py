@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 from conftest import free_port
-from sparql_helpers import bundled_store
+from sparql_helpers import bundled_store, seen, send_query
 
 from cli import inline
 from core.config import Settings
@@ -81,19 +81,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def _send(live: Live, method: str, text: str, headers: dict[str, str], body: str) -> Any:
-    url = live.url + "/sparql"
-    if method == "GET":
-        return requests.get(url, params={"query": text}, headers=headers, timeout=30)
-    if body == "form":
-        return requests.post(url, data={"query": text}, headers=headers, timeout=30)
-    return requests.post(
-        url, data=text.encode(), headers={**headers, "Content-Type": body}, timeout=30
-    )
-
-
-def _seen(response: requests.Response) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
-    return response.status_code, headers, response.content
+    return send_query(live.url, method, text, headers, body)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +106,7 @@ def test_a_kept_answer_is_given_in_the_io_thread_as_a_request_thread_gives_it(
     second = _send(live, method, text, headers, body)
     assert live.inline() == (before[0] + 1, before[1])
     assert first.status_code == 200
-    assert _seen(second) == _seen(first)
+    assert seen(second) == seen(first)
 
 
 def test_new_texts_are_never_offered(live: Live) -> None:
@@ -136,7 +124,7 @@ def test_a_declined_offer_leaves_the_body_whole_for_the_request_thread(live: Liv
     before = live.inline()
     again = _send(live, "POST", text, JSON, "application/sparql-query")
     assert live.inline() == (before[0], before[1] + 1)
-    assert _seen(again) == _seen(first)
+    assert seen(again) == seen(first)
 
 
 def test_a_large_kept_answer_goes_through_a_request_thread(
@@ -148,7 +136,7 @@ def test_a_large_kept_answer_goes_through_a_request_thread(
     before = live.inline()
     again = _send(live, "GET", text, JSON, "")
     assert live.inline() == (before[0], before[1] + 1)
-    assert _seen(again) == _seen(first)
+    assert seen(again) == seen(first)
 
 
 def test_the_per_client_limit_holds_for_answers_given_in_the_io_thread(live: Live) -> None:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 from conftest import free_port
-from sparql_helpers import bundled_store
+from sparql_helpers import bundled_store, seen, send_query
 from waitress import create_server
 
 from core.config import Settings
@@ -93,19 +93,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], Any]] = [
 
 
 def _send(live: Live, method: str, text: str, headers: dict[str, str], body: Any) -> Any:
-    url = live.url + "/sparql"
-    if method == "GET":
-        return requests.get(url, params={"query": text}, headers=headers, timeout=30)
-    if body == "form":
-        return requests.post(url, data={"query": text}, headers=headers, timeout=30)
-    return requests.post(
-        url, data=text.encode(), headers={**headers, "Content-Type": body}, timeout=30
-    )
-
-
-def _seen(response: requests.Response) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
-    return response.status_code, headers, response.content
+    return send_query(live.url, method, text, headers, body)
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=range(len(REQUESTS)))
@@ -121,9 +109,9 @@ def test_fast_path_answers_what_flask_answers(live: Live, request_: Any) -> None
     assert live.answered() == before + 1, "the fast path did not answer"
     if request_[1] == MANY:  # row order without ORDER BY is the engine's: compare as sets
         assert sorted(fast.content.splitlines()) == sorted(slow.content.splitlines())
-        assert _seen(fast)[:2] == _seen(slow)[:2] == _seen(slow_again)[:2]
+        assert seen(fast)[:2] == seen(slow)[:2] == seen(slow_again)[:2]
     else:
-        assert _seen(fast) == _seen(slow) == _seen(slow_again)
+        assert seen(fast) == seen(slow) == seen(slow_again)
     assert "Content-Security-Policy" in fast.headers and "Vary" in fast.headers
 
 
