@@ -25,11 +25,9 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
 
+from portal import sparql_fast
 from portal.sparql_fast import KEPT_ONLY, FastPath
 
-#: A kept answer larger than this goes through a request thread (well below waitress's
-#: ``outbuf_high_watermark``, past which writing would wait for the I/O thread itself).
-MAX_INLINE_BYTES = 256 * 1024
 #: Request bodies up to this size may be offered (a query text; larger ones are never kept).
 MAX_INLINE_BODY = 64 * 1024
 LOG = logging.getLogger("kiemen.inline")
@@ -110,7 +108,7 @@ class _InlineChannel(HTTPChannel):  # type: ignore[misc]
         except Exception:  # the request thread answers it, with the app's own error handling
             LOG.exception("offering %s to the kept answers failed", request.path)
             holder.clear()
-        if not holder or len(holder[0].outcome.body) > MAX_INLINE_BYTES:
+        if not holder or len(holder[0].outcome.body) > sparql_fast.MAX_INLINE_BYTES:
             body.seek(position)
             self.server.declined_inline += 1
             return False

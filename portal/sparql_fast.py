@@ -39,6 +39,7 @@ from portal.sparql_service import (
     CORS_HEADERS,
     Service,
     add_cors,
+    keepable,
     kept_answer,
     media_key,
     outcome_response,
@@ -102,7 +103,8 @@ class FastPath:
         found = query_result(service, text, asked)
         self.answered += 1
         if isinstance(found, Outcome) and found.error is None and found.status == 200:
-            self._remember(environ)
+            if service.answers.enabled and len(found.body) <= MAX_INLINE_BYTES and keepable(text):
+                self._remember(environ)  # an answer the I/O thread may give next time
             return Answer(found)
         response = found if isinstance(found, Response) else outcome_response(found, asked.accept)
         add_cors(response)
@@ -221,6 +223,9 @@ class Answer:
         return [outcome.body]
 
 
+#: A kept answer larger than this is given by a request thread (``cli/inline.py``): well below
+#: waitress's ``outbuf_high_watermark``, past which writing would wait for the I/O thread itself.
+MAX_INLINE_BYTES = 256 * 1024
 #: The environ key of the request's payload as read by the fast path (query string or body).
 _PAYLOAD = "kiemen.payload"
 #: Payload hashes remembered (8 bytes each in a set: ~5 MB at most); a full set is emptied.

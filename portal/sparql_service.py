@@ -144,9 +144,14 @@ def kept_answer(job: Job, service: Service, client: str) -> Outcome | None:
 _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|\\[uU]", re.IGNORECASE)
 
 
+def keepable(text: str) -> bool:
+    """Whether a query's answer may be kept: its value is the same at every evaluation."""
+    return bool(text) and _VOLATILE.search(text) is None
+
+
 def _answer_key(job: Job) -> str | None:
     """Everything a query's answer depends on besides the generation; None: not kept."""
-    if job.kind != "query" or not job.text or _VOLATILE.search(job.text):
+    if job.kind != "query" or not keepable(job.text):
         return None
     parts = (
         job.text,

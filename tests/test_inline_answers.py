@@ -22,6 +22,7 @@ from sparql_helpers import bundled_store, seen, send_query
 from cli import inline
 from core.config import Settings
 from core.store import KiemenStore, graph_iri
+from portal import sparql_fast
 from portal.app import create_app
 from portal.sparql_fast import FastPath
 from portal.sparql_service import Service
@@ -117,6 +118,17 @@ def test_new_texts_are_never_offered(live: Live) -> None:
     assert live.inline() == before and live.fast.kept_inline == kept
 
 
+@pytest.mark.parametrize("text", ["SELECT (RAND() AS ?r) WHERE {}", MANY + " # big"])
+def test_answers_that_are_never_given_there_are_never_offered(
+    live: Live, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setattr(sparql_fast, "MAX_INLINE_BYTES", 200)  # the second text's answer is over
+    before = live.inline()
+    for _ in range(3):
+        assert _send(live, "GET", text, JSON, "").status_code == 200
+    assert live.inline() == before
+
+
 def test_a_declined_offer_leaves_the_body_whole_for_the_request_thread(live: Live) -> None:
     text = MANY + " # evicted"
     first = _send(live, "POST", text, JSON, "application/sparql-query")
@@ -132,7 +144,7 @@ def test_a_large_kept_answer_goes_through_a_request_thread(
 ) -> None:
     text = MANY + " # large"
     first = _send(live, "GET", text, JSON, "")
-    monkeypatch.setattr(inline, "MAX_INLINE_BYTES", len(first.content) - 1)
+    monkeypatch.setattr(sparql_fast, "MAX_INLINE_BYTES", len(first.content) - 1)
     before = live.inline()
     again = _send(live, "GET", text, JSON, "")
     assert live.inline() == (before[0], before[1] + 1)
