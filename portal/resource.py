@@ -504,16 +504,25 @@ class _Describing:
 MAX_TITLED = 200
 
 
-def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: str) -> str:
+def _name_in_words(
+    kstore: KiemenStore,
+    iri: str,
+    kind: str,
+    label: str,
+    lang: str,
+    words: str | None = None,
+) -> str:
     """A title in words for an unnamed node; a concept's label with its scheme where another
-    scheme shares the label (:mod:`portal.titles`)."""
+    scheme shares the label (:mod:`portal.titles`). ``words``: the node's title when the
+    caller read it already (:func:`titles.titles`)."""
 
     if kind == "channel":
         # A channel's own label is its address: say whose channel and what kind, then that.
-        words = titles.title(kstore, iri, kind, lang)
+        if words is None:
+            words = titles.title(kstore, iri, kind, lang)
         return f"{words} ({label})" if words and label else (words or label)
     if not label and kind in titles.TITLED:
-        return titles.title(kstore, iri, kind, lang)
+        return titles.title(kstore, iri, kind, lang) if words is None else words
     if label and kind == "concept":
         return titles.with_scheme(kstore, iri, label, lang)
     return label
@@ -522,9 +531,10 @@ def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: s
 def _name_terms(
     kstore: KiemenStore, properties: list[PropertyValues], incoming: list[IncomingGroup], lang: str
 ) -> None:
-    """Give the IRIs a page lists the same names (see :func:`_name_in_words`)."""
+    """Give the IRIs a page lists the same names (see :func:`_name_in_words`); the unnamed
+    nodes among them are titled from one query."""
     settings = kstore.settings
-    named: dict[str, str] = {}
+    terms: dict[str, list[Term]] = {}
 
     def visit(term: Term) -> None:
         if term.kind == "bnode":
@@ -534,12 +544,11 @@ def _name_terms(
             return
         if term.kind != "iri":
             return
-        if term.value not in named:
-            if len(named) >= MAX_TITLED:
+        if term.value not in terms:
+            if len(terms) >= MAX_TITLED:
                 return
-            kind = kind_of(settings, term.value)
-            named[term.value] = _name_in_words(kstore, term.value, kind, term.label, lang)
-        term.label = named[term.value] or term.label
+            terms[term.value] = []
+        terms[term.value].append(term)
 
     for pv in properties:
         for term in pv.values:
@@ -547,6 +556,17 @@ def _name_terms(
     for group in incoming:
         for term in group.items:
             visit(term)
+    kinds = {iri: kind_of(settings, iri) for iri in terms}
+    untitled = {
+        iri: kind
+        for iri, kind in kinds.items()
+        if kind == "channel" or (kind in titles.TITLED and not terms[iri][0].label)
+    }
+    words = titles.titles(kstore, untitled, lang)
+    for iri, found in terms.items():
+        name = _name_in_words(kstore, iri, kinds[iri], found[0].label, lang, words.get(iri))
+        for term in found:
+            term.label = name or term.label
 
 
 def _property_order(pv: PropertyValues) -> tuple[int, str]:
