@@ -30,6 +30,7 @@ from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal import titles
 from portal.builtin_labels import builtin_labels
+from portal.listing import bind_many
 from publishing.licensing import licence_for
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
@@ -476,14 +477,30 @@ class _Describing:
                 return pick_lang(texts, self.lang)
         return "", ""
 
+    def distinct_subjects(self, p_iri: str, graphs: dict[str, int]) -> int:
+        """Resources linking through ``p_iri`` from the per-graph counts: a link stated in
+        several graphs counts once (the graphs other than the biggest are read for those)."""
+        if len(graphs) == 1:
+            return next(iter(graphs.values()))
+        biggest = max(graphs, key=lambda g: (graphs[g], g))
+        others = sorted(g for g in graphs if g != biggest)
+        # The graphs counted as VALUES; the rest as constants (bound by substitution: as
+        # VALUES the engine read every link in the biggest graph, 0.2 -> 12 ms).
+        text = bind_many(self.settings, "resource-incoming-subjects-beyond", {"in": others})
+        bound = {"iri": self.node, "p": ox.NamedNode(p_iri), "graph": ox.NamedNode(biggest)}
+        rows = self.kstore.query(text, {ox.Variable(k): v for k, v in bound.items()}, self.store)
+        beyond = sum(int(row["count"].value) for row in rows)  # no row: none beyond
+        return graphs[biggest] + beyond
+
     def incoming(self, page: int, size: int, only: str | None) -> list[IncomingGroup]:
         """Incoming links, grouped by relation, counted, and read one page at a time."""
-        counts: dict[str, int] = {}
         in_labels = _Labels()
-        for row in self._rows("resource-incoming-counts"):
-            counts[row["p"].value] = int(row["count"].value)
+        by_graph: dict[str, dict[str, int]] = {}
+        for row in self._rows("resource-incoming-graph-counts"):
+            by_graph.setdefault(row["p"].value, {})[row["g"].value] = int(row["count"].value)
             if row["label"] is not None:
                 in_labels.add(row["p"].value, RDFS + "label", row["label"])
+        counts = {p: self.distinct_subjects(p, graphs) for p, graphs in by_graph.items()}
         groups: list[IncomingGroup] = []
         for p_iri, count in counts.items():
             p_label = in_labels.best(p_iri, self.lang)[0] or _term_label_fallback(
