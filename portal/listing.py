@@ -21,7 +21,7 @@ from core.config import Settings
 from core.indexes import facets, search
 from core.indexes.facets import BrowseIndex
 from core.store import KiemenStore
-from portal import errors
+from portal import errors, longlived
 from portal.i18n import N_, t
 from queries import QueryParameterError, get_query
 
@@ -45,7 +45,7 @@ def browse_index(kstore: KiemenStore) -> BrowseIndex:
         kstore.initialise()
         gen = kstore.current_generation()
     assert gen is not None
-    return facets.for_directory(gen / "search")
+    return longlived.settle(facets.for_directory(gen / "search"))
 
 
 def text_index(kstore: KiemenStore) -> search.TextIndex:
@@ -54,7 +54,7 @@ def text_index(kstore: KiemenStore) -> search.TextIndex:
     directory = gen / "search" / search.TEXT_DIR
     if not directory.exists():
         raise facets.IndexMissing(f"no text index in {gen}; run kiemen load")
-    return search.for_directory(directory)
+    return longlived.settle(search.for_directory(directory))
 
 
 # -- SPARQL behind a list ----------------------------------------------------------------------
