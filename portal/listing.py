@@ -151,14 +151,22 @@ def url_with(path: str, params: Mapping[str, Sequence[str]], **changes: Any) -> 
             merged[key] = [str(v) for v in value]
         else:
             merged[key] = [str(value)]
-    query = "&".join(_quoted(k) + "=" + _quoted(v) for k in merged for v in merged[k])
+    query = "&".join(_encoded(k) + "=" + _encoded(v) for k in merged for v in merged[k])
     return path + ("?" + query if query else "")
+
+
+def _encoded(value: Any) -> str:
+    """What ``urlencode`` makes of one key or value (bytes quoted as they are, anything else
+    as its ``str``: pages pass page numbers as ints)."""
+    if isinstance(value, bytes):
+        return quote_plus(value, safe="")
+    return _quoted(str(value))
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _quoted(text: str) -> str:
-    # What urlencode does to each key and value, memoised: a browse page links ~100 facet
-    # values, each URL repeating the same few parameters (~600 quotings a page).
+    # Memoised: a browse page links ~100 facet values, each URL repeating the same few
+    # parameters (~600 quotings a page).
     return quote_plus(text, safe="")
 
 
