@@ -7,8 +7,9 @@ per initiative); every full collection walked them all, 120-200 ms in the middle
 request happened to trigger it (the p95 tail of every page type). :func:`gc.freeze` moves
 everything alive at that moment to the permanent generation, which collections skip; the
 objects are still freed by reference counting when the generation is dropped (an index holds
-no reference cycles). It runs once per index opened, so the few cycles that other requests
-may have in flight at that moment stay uncollected: a small, bounded cost per generation.
+no reference cycles). Once per index opened, a full collection first clears the garbage alive
+at that moment (so no cycle is frozen for good; ~0.2 s at 200,000 initiatives, beside the
+seconds opening the index takes).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def settle(index: T) -> T:
     with _LOCK:
         ref = _SETTLED.get(id(index))
         if ref is None or ref() is not index:
+            gc.collect()
             gc.freeze()
             for key in [k for k, r in _SETTLED.items() if r() is None]:
                 del _SETTLED[key]
