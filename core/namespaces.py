@@ -7,6 +7,8 @@ README does not list.
 
 from __future__ import annotations
 
+import functools
+
 from core.config import Settings
 from core.prefixes import ontology_prefixes
 
@@ -40,10 +42,22 @@ def prefixes(settings: Settings) -> dict[str, str]:
     return dict(out)
 
 
+_ORDERED: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
 def curie(iri: str, settings: Settings) -> str:
     """``km:Initiative`` for an IRI in a known namespace; the IRI itself otherwise."""
+    if settings.base_uri not in _ORDERED:
+        _ORDERED[settings.base_uri] = tuple(prefixes(settings).items())
+    return _curie(settings.base_uri, iri)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _curie(base_uri: str, iri: str) -> str:
+    # Memoised: a page asks for the CURIEs of the same few hundred properties and values on
+    # every request (each look-up walks every prefix); the answer depends on the base only.
     best, name = "", ""
-    for p, ns in prefixes(settings).items():
+    for p, ns in _ORDERED[base_uri]:
         if iri.startswith(ns) and len(ns) > len(best):
             local = iri[len(ns) :]
             if local and "/" not in local and "#" not in local:

@@ -9,11 +9,12 @@ it, so they cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from core.config import Settings
 from core.indexes import facets, search
 from core.indexes.facets import BrowseIndex
 from core.store import KiemenStore
-from portal import errors
+from portal import errors, longlived
 from portal.i18n import N_, t
 from queries import QueryParameterError, get_query
 
@@ -45,7 +46,7 @@ def browse_index(kstore: KiemenStore) -> BrowseIndex:
         kstore.initialise()
         gen = kstore.current_generation()
     assert gen is not None
-    return facets.for_directory(gen / "search")
+    return longlived.settle(facets.for_directory(gen / "search"))
 
 
 def text_index(kstore: KiemenStore) -> search.TextIndex:
@@ -54,7 +55,7 @@ def text_index(kstore: KiemenStore) -> search.TextIndex:
     directory = gen / "search" / search.TEXT_DIR
     if not directory.exists():
         raise facets.IndexMissing(f"no text index in {gen}; run kiemen load")
-    return search.for_directory(directory)
+    return longlived.settle(search.for_directory(directory))
 
 
 # -- SPARQL behind a list ----------------------------------------------------------------------
@@ -150,8 +151,23 @@ def url_with(path: str, params: Mapping[str, Sequence[str]], **changes: Any) -> 
             merged[key] = [str(v) for v in value]
         else:
             merged[key] = [str(value)]
-    pairs = [(k, v) for k in merged for v in merged[k]]
-    return path + ("?" + urlencode(pairs) if pairs else "")
+    query = "&".join(_encoded(k) + "=" + _encoded(v) for k in merged for v in merged[k])
+    return path + ("?" + query if query else "")
+
+
+def _encoded(value: Any) -> str:
+    """What ``urlencode`` makes of one key or value (bytes quoted as they are, anything else
+    as its ``str``: pages pass page numbers as ints)."""
+    if isinstance(value, bytes):
+        return quote_plus(value, safe="")
+    return _quoted(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _quoted(text: str) -> str:
+    # Memoised: a browse page links ~100 facet values, each URL repeating the same few
+    # parameters (~600 quotings a page).
+    return quote_plus(text, safe="")
 
 
 def parse_args(args: Mapping[str, Any], settings: Settings) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from core.store import KiemenStore
 from core.vocab import DCT, FOAF, OWL, RDF_TYPE, RDFS, SCHEMA, SKOS, WGS, XSD
 from portal import titles
 from portal.builtin_labels import builtin_labels
+from portal.listing import bind_many
 from publishing.licensing import licence_for
 
 #: Properties that point out of Kiemen, shown under "elsewhere" on entity pages.
@@ -476,14 +477,30 @@ class _Describing:
                 return pick_lang(texts, self.lang)
         return "", ""
 
+    def distinct_subjects(self, p_iri: str, graphs: dict[str, int]) -> int:
+        """Resources linking through ``p_iri`` from the per-graph counts: a link stated in
+        several graphs counts once (the graphs other than the biggest are read for those)."""
+        if len(graphs) == 1:
+            return next(iter(graphs.values()))
+        biggest = max(graphs, key=lambda g: (graphs[g], g))
+        others = sorted(g for g in graphs if g != biggest)
+        # The graphs counted as VALUES; the rest as constants (bound by substitution: as
+        # VALUES the engine read every link in the biggest graph, 0.2 -> 12 ms).
+        text = bind_many(self.settings, "resource-incoming-subjects-beyond", {"in": others})
+        bound = {"iri": self.node, "p": ox.NamedNode(p_iri), "graph": ox.NamedNode(biggest)}
+        rows = self.kstore.query(text, {ox.Variable(k): v for k, v in bound.items()}, self.store)
+        beyond = sum(int(row["count"].value) for row in rows)  # no row: none beyond
+        return graphs[biggest] + beyond
+
     def incoming(self, page: int, size: int, only: str | None) -> list[IncomingGroup]:
         """Incoming links, grouped by relation, counted, and read one page at a time."""
-        counts: dict[str, int] = {}
         in_labels = _Labels()
-        for row in self._rows("resource-incoming-counts"):
-            counts[row["p"].value] = int(row["count"].value)
+        by_graph: dict[str, dict[str, int]] = {}
+        for row in self._rows("resource-incoming-graph-counts"):
+            by_graph.setdefault(row["p"].value, {})[row["g"].value] = int(row["count"].value)
             if row["label"] is not None:
                 in_labels.add(row["p"].value, RDFS + "label", row["label"])
+        counts = {p: self.distinct_subjects(p, graphs) for p, graphs in by_graph.items()}
         groups: list[IncomingGroup] = []
         for p_iri, count in counts.items():
             p_label = in_labels.best(p_iri, self.lang)[0] or _term_label_fallback(
@@ -504,16 +521,25 @@ class _Describing:
 MAX_TITLED = 200
 
 
-def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: str) -> str:
+def _name_in_words(
+    kstore: KiemenStore,
+    iri: str,
+    kind: str,
+    label: str,
+    lang: str,
+    words: str | None = None,
+) -> str:
     """A title in words for an unnamed node; a concept's label with its scheme where another
-    scheme shares the label (:mod:`portal.titles`)."""
+    scheme shares the label (:mod:`portal.titles`). ``words``: the node's title when the
+    caller read it already (:func:`titles.titles`)."""
 
     if kind == "channel":
         # A channel's own label is its address: say whose channel and what kind, then that.
-        words = titles.title(kstore, iri, kind, lang)
+        if words is None:
+            words = titles.title(kstore, iri, kind, lang)
         return f"{words} ({label})" if words and label else (words or label)
     if not label and kind in titles.TITLED:
-        return titles.title(kstore, iri, kind, lang)
+        return titles.title(kstore, iri, kind, lang) if words is None else words
     if label and kind == "concept":
         return titles.with_scheme(kstore, iri, label, lang)
     return label
@@ -522,9 +548,10 @@ def _name_in_words(kstore: KiemenStore, iri: str, kind: str, label: str, lang: s
 def _name_terms(
     kstore: KiemenStore, properties: list[PropertyValues], incoming: list[IncomingGroup], lang: str
 ) -> None:
-    """Give the IRIs a page lists the same names (see :func:`_name_in_words`)."""
+    """Give the IRIs a page lists the same names (see :func:`_name_in_words`); the unnamed
+    nodes among them are titled from one query."""
     settings = kstore.settings
-    named: dict[str, str] = {}
+    terms: dict[str, list[Term]] = {}
 
     def visit(term: Term) -> None:
         if term.kind == "bnode":
@@ -534,12 +561,11 @@ def _name_terms(
             return
         if term.kind != "iri":
             return
-        if term.value not in named:
-            if len(named) >= MAX_TITLED:
+        if term.value not in terms:
+            if len(terms) >= MAX_TITLED:
                 return
-            kind = kind_of(settings, term.value)
-            named[term.value] = _name_in_words(kstore, term.value, kind, term.label, lang)
-        term.label = named[term.value] or term.label
+            terms[term.value] = []
+        terms[term.value].append(term)
 
     for pv in properties:
         for term in pv.values:
@@ -547,6 +573,17 @@ def _name_terms(
     for group in incoming:
         for term in group.items:
             visit(term)
+    kinds = {iri: kind_of(settings, iri) for iri in terms}
+    untitled = {
+        iri: kind
+        for iri, kind in kinds.items()
+        if kind == "channel" or (kind in titles.TITLED and not terms[iri][0].label)
+    }
+    words = titles.titles(kstore, untitled, lang)
+    for iri, found in terms.items():
+        name = _name_in_words(kstore, iri, kinds[iri], found[0].label, lang, words.get(iri))
+        for term in found:
+            term.label = name or term.label
 
 
 def _property_order(pv: PropertyValues) -> tuple[int, str]:

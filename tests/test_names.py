@@ -29,6 +29,18 @@ def test_every_unnamed_node_has_a_title_in_words(kstore, kind: str) -> None:  # 
             assert not label.startswith(f"{kind}:") and kind + "/" not in label, label
 
 
+def test_titles_of_several_nodes_read_at_once_are_each_nodes_own(kstore) -> None:  # type: ignore[no-untyped-def]
+    """A page titles its unnamed nodes from one query: each gets its own parts, not a
+    neighbour's, and a node the query finds nothing for gets no title."""
+    kinds = {iri: kind for kind in KINDS for iri in _nodes(kstore, kind)}
+    kinds[kstore.settings.id_ns + "involvement/nothing-here"] = "involvement"
+    for lang in ("nl", "en"):
+        together = titles.titles(kstore, kinds, lang)
+        assert together == {iri: titles.title(kstore, iri, k, lang) for iri, k in kinds.items()}
+        assert len(set(together.values())) > len(KINDS)
+        assert together[kstore.settings.id_ns + "involvement/nothing-here"] == ""
+
+
 def test_titles_read_actor_role_initiative(kstore, client) -> None:  # type: ignore[no-untyped-def]
     iri = kstore.settings.id_ns + "involvement/laat-je-hoorn--gemeente-hoorn"
     assert titles.title(kstore, iri, "involvement", "nl") == (

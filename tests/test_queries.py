@@ -12,6 +12,8 @@ K = "https://w3id.org/kiemen/"
 SAMPLE_PARAMS: dict[str, str] = {
     "lang": "nl",
     "g": K + "graph/curated",
+    "graph": K + "graph/curated",
+    "in": K + "graph/ontology",
     "p": "http://www.w3.org/2004/02/skos/core#prefLabel",
     "actor": K + "id/actor/tno",
     "actortype": K + "def/actor-type/municipal-government",

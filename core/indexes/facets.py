@@ -215,6 +215,21 @@ class MapSelection:
     examples: np.ndarray
 
 
+def top_positions(scores: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` highest scores' positions, highest first and ties in position order: the
+    head of a stable sort of every score, without sorting them all (at 200,000 initiatives a
+    full sort is ~10 ms; the partition and the sort of the few at or above the cut ~1 ms)."""
+    if limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(scores) > limit:
+        cut = scores[np.argpartition(-scores, limit - 1)[:limit]].min()
+        candidates = np.flatnonzero(scores >= cut)  # in position order: ties stay in it
+    else:
+        candidates = np.arange(len(scores))
+    ranked = candidates[np.argsort(-scores[candidates], kind="stable")]
+    return ranked[:limit]
+
+
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The positions ``starts[k] .. starts[k] + lengths[k] - 1`` of every k, one after another."""
     total = int(lengths.sum())
@@ -407,7 +422,7 @@ class BrowseIndex:
         scores[item] = 0
         if not scores.any():
             return []
-        top = np.argsort(-scores, kind="stable")[:limit]
+        top = top_positions(scores, limit)
         out = []
         for other in top:
             if scores[other] <= 0:
