@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -110,6 +110,7 @@ class Session:
 
     def _ended(self) -> None:
         self._flush()
+        self.checker._check_all_later()
         self.ended = True
         # Sessions and their checker refer to each other: drop the sink now, or what it holds
         # would wait for the cyclic collector.
@@ -129,19 +130,20 @@ class Session:
         start = self.count
         named = ox.NamedNode
         add = self._add
-        for t in triples:
-            n += 1
+        key, block = self._subject_key, self._block
+        for n, t in enumerate(triples, 1):
             s = t.subject
             if type(s) is not named:
-                add(t)
+                add(t)  # may flush the block of the named subject before it
+                key, block = self._subject_key, self._block
                 continue
             sv = s.value
-            if sv != self._subject_key:
+            if sv != key:
                 self._flush()
                 self._subject = s
-                self._subject_key = sv
+                self._subject_key = key = sv
+                block = self._block
                 self.count = start + n  # once a subject: what progress reports as read
-            block = self._block
             p = t.predicate.value
             values = block.get(p)
             if values is None:
@@ -278,8 +280,14 @@ class Checker:
         subjects_of: Callable[[ox.NamedNode], Iterable[str]] | None = None,
         read_context: ContextReader | None = None,
         context_limit: int = 300_000,
+        window: int = 16,
     ) -> None:
         self.subjects_of = subjects_of
+        #: Each block is checked once this many more have streamed: the nodes it points to
+        #: are often described just after it (an initiative's channels and facts), and a check
+        #: that has to wait for them costs it twice, with the waiting's bookkeeping.
+        self.window = window
+        self._later: deque[tuple[Session, Term, Desc, list[Shape]]] = deque()
         self.read_context = read_context
         self.context_limit = context_limit
         self._context_complete = False
@@ -416,7 +424,21 @@ class Checker:
             return
         shapes = self.shapes.for_node(key, desc)
         if shapes:
-            self._check(session, node, desc, shapes)
+            later = self._later
+            later.append((session, node, desc, shapes))
+            if len(later) > self.window:
+                self._check_later(*later.popleft())
+
+    def _check_later(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
+        if type(focus) is ox.NamedNode and focus.value in self._suspects:
+            return  # described again meanwhile: checked whole from the store at the end
+        self._check(session, focus, desc, shapes)
+
+    def _check_all_later(self) -> None:
+        """Check the blocks still held back (see :attr:`window`)."""
+        later = self._later
+        while later:
+            self._check_later(*later.popleft())
 
     def _check(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
         self.focus_checked += 1
@@ -425,6 +447,8 @@ class Checker:
         self._misses = []
         ev.unknown = False
         results = ev.check(focus, desc, shapes)
+        if not results and not ev.unknown:
+            return  # most nodes
         blank = type(focus) is ox.BlankNode
         if ev.unknown and self._misses:
             waits = {self._key_hash(m, session) for m in self._misses}

@@ -1139,12 +1139,12 @@ class FastEvaluator(Evaluator):
         valued = self._valued_pass(focus, desc, plan)
         if valued is False:
             return None
-        other = self._other_pass(focus, desc, plan)
+        other = self._other_pass(focus, desc, plan) if plan.other else True
         if other is False:
             return None
         self.unknown = valued is None or other is None
-        if self.unknown:
-            return []  # the caller waits for the nodes it misses, then checks again
+        if self.unknown or not templates:
+            return []  # unknown: the caller waits for the nodes it misses, then checks again
         return [
             Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
         ]
