@@ -430,7 +430,7 @@ class Checker:
                 self._check_later(*later.popleft())
 
     def _check_later(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
-        if type(focus) is ox.NamedNode and focus.value in self._suspects:
+        if self._suspects and type(focus) is ox.NamedNode and focus.value in self._suspects:
             return  # described again meanwhile: checked whole from the store at the end
         self._check(session, focus, desc, shapes)
 

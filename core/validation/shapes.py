@@ -942,7 +942,7 @@ _MONOTONE = {"class", "node", "or", "and"}
 PASSED_LIMIT = 200_000
 
 
-def _passed_set(kind: str) -> set[str] | None:
+def _passed_set(kind: str) -> set[Term] | None:
     return set() if kind in _MONOTONE else None
 
 
@@ -1051,7 +1051,7 @@ class Plan:
         self.cache: dict[Any, Any] = {}
         #: The value rules by path, each with the IRIs already found to pass it (see
         #: FastEvaluator._valued_pass): a node has values for only a few of its rules.
-        by_path: dict[tuple[str, ...], list[tuple[str, Any, set[str] | None]]] = {}
+        by_path: dict[tuple[str, ...], list[tuple[str, Any, set[Term] | None]]] = {}
         for shape, kind, arg in self.valued:
             by_path.setdefault(shape.path or (), []).append((kind, arg, _passed_set(kind)))
         self.valued_rules = {path[0]: rules for path, rules in by_path.items() if len(path) == 1}
@@ -1152,14 +1152,14 @@ class FastEvaluator(Evaluator):
     def _valued_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
         """Rules about each value: False at the first failure, None if one is undecided.
 
-        An IRI that passed a rule once is not looked at again for it (``plan.passed``): most
+        An IRI that passed a rule once is not looked at again for it (``plan.valued_rules``): most
         values are shared concepts, sections and actors, and each look went through several
         calls (a quarter of the stream's time at 4 M triples)."""
         by = desc.values_by
         unknown = False
         named = ox.NamedNode
         rules_of = plan.valued_rules
-        paths: list[tuple[list[Term], list[tuple[str, Any, set[str] | None]]]] = [
+        paths: list[tuple[list[Term], list[tuple[str, Any, set[Term] | None]]]] = [
             (by[p], rules_of[p]) for p in by.keys() & plan.valued_preds
         ]
         if plan.valued_paths:
@@ -1170,7 +1170,7 @@ class FastEvaluator(Evaluator):
             for kind, arg, passed in rules:
                 todo = values
                 if passed is not None:
-                    todo = [v for v in values if type(v) is not named or v.value not in passed]
+                    todo = [v for v in values if v not in passed]  # hashed in Rust, no str
                     if not todo:
                         continue
                 ok = (
@@ -1184,7 +1184,7 @@ class FastEvaluator(Evaluator):
                     unknown = True
                 elif passed is not None and self.passed_count < PASSED_LIMIT:
                     before = len(passed)
-                    passed.update(v.value for v in todo if type(v) is named)
+                    passed.update(v for v in todo if type(v) is named)
                     self.passed_count += len(passed) - before
         return None if unknown else True
 
