@@ -16,6 +16,7 @@ from conftest import REPO, TEST_BASE
 
 import loaders
 from core.store import KiemenStore
+from core.validation.graphs import store_checker
 from loaders import LoadError, Source, load
 
 sys.path.insert(0, str(REPO))
@@ -72,3 +73,20 @@ def test_what_the_window_checks_later_is_found_as_pyshacl_finds_it(
     found = _answers(store, path, reference=False)
     assert found == _answers(store, path, reference=True)
     assert any(s == "error" and "Channel" in m for s, _f, m in found), found
+
+
+def test_what_the_stream_remembers_is_let_go_when_the_streams_are_done(
+    store: KiemenStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "initiatives.nt"
+    generate.write_nt(12, path, TEST_BASE)
+    checker = store_checker(store, store.reader(), lambda _msg: None)
+    assert checker is not None
+    session = checker.session("initiatives.nt", ox.NamedNode(TEST_BASE + "graph/bench"))
+    with session.alongside(str(path), ox.RdfFormat.N_TRIPLES):
+        pass
+    session.close()
+    ev = checker._stream_eval
+    assert ev.passed_count > 0 and ev.plans  # sections, concepts, actors passed their rules
+    checker.streams_done()  # the index build ahead comes next: its memory is the load's peak
+    assert ev.passed_count == 0 and not ev.plans and not ev.verdicts

@@ -554,6 +554,7 @@ class Checker:
         reads the store), so that freeing it does not hold up the end of the load."""
         self._memo = {}
         self._bare = {}
+        self._stream_eval.forget()
 
     # -- settling against the store -----------------------------------------------------------
     def close_streams(self) -> None:

@@ -1104,6 +1104,14 @@ class FastEvaluator(Evaluator):
         self.fast = 0
         self.slow = 0
 
+    def forget(self) -> None:
+        """Let go of the plans with the IRIs they remember as passing, and of the verdicts
+        (each up to 200 k): they only pay while a stream is read, and the index build that
+        follows a load's stream is where its memory peaks."""
+        self.plans = {}
+        self.verdicts = {}
+        self.passed_count = 0
+
     def plan(self, types: frozenset[str]) -> Plan:
         plan = self.plans.get(types)
         if plan is None:
