@@ -494,12 +494,11 @@ class Collector:
             if not out:
                 return
             k = blank + key[2:] if key.startswith("_:") else key
-            rec = records.get(k)
-            if rec is None:
-                # A copy is exactly as long; ``out`` grew with room to spare (about 40 bytes a
-                # subject, 55 MB at 10 M triples).
-                records[strings.setdefault(k, k)] = out[:]
-            else:
+            # A copy is exactly as long; ``out`` grew with room to spare (about 40 bytes a
+            # subject, 55 MB at 10 M triples).
+            exact = out[:]
+            rec = records.setdefault(strings.setdefault(k, k), exact)
+            if rec is not exact:
                 rec += out
 
         return take

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ from core.validation.shapes import (
 from core.vocab import RDF_TYPE
 
 _EMPTY_MAP: dict[str, list[Term]] = {}
+_NO_TYPES: frozenset[str] = frozenset()
 #: Components whose verdict depends on other nodes (re-checked against the store when negative).
 _REFERRING = {"class", "node", "not", "or", "and", "xone", "qualifiedValueShape"}
 
@@ -109,6 +110,7 @@ class Session:
 
     def _ended(self) -> None:
         self._flush()
+        self.checker._check_all_later()
         self.ended = True
         # Sessions and their checker refer to each other: drop the sink now, or what it holds
         # would wait for the cyclic collector.
@@ -128,19 +130,20 @@ class Session:
         start = self.count
         named = ox.NamedNode
         add = self._add
-        for t in triples:
-            n += 1
+        key, block = self._subject_key, self._block
+        for n, t in enumerate(triples, 1):
             s = t.subject
             if type(s) is not named:
-                add(t)
+                add(t)  # may flush the block of the named subject before it
+                key, block = self._subject_key, self._block
                 continue
             sv = s.value
-            if sv != self._subject_key:
+            if sv != key:
                 self._flush()
                 self._subject = s
-                self._subject_key = sv
+                self._subject_key = key = sv
+                block = self._block
                 self.count = start + n  # once a subject: what progress reports as read
-            block = self._block
             p = t.predicate.value
             values = block.get(p)
             if values is None:
@@ -171,7 +174,10 @@ class Session:
 
         def run() -> None:
             try:
-                self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri))
+                # Lenient: the bulk loader reads the same file strictly and fails the load on
+                # anything invalid, so the checker need not validate each IRI again (half the
+                # parse's CPU).
+                self.feed(ox.parse(path=path, format=fmt, base_iri=base_iri, lenient=True))
             except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, raised there
                 error.append(exc)
                 return
@@ -274,8 +280,14 @@ class Checker:
         subjects_of: Callable[[ox.NamedNode], Iterable[str]] | None = None,
         read_context: ContextReader | None = None,
         context_limit: int = 300_000,
+        window: int = 16,
     ) -> None:
         self.subjects_of = subjects_of
+        #: Each block is checked once this many more have streamed: the nodes it points to
+        #: are often described just after it (an initiative's channels and facts), and a check
+        #: that has to wait for them costs it twice, with the waiting's bookkeeping.
+        self.window = window
+        self._later: deque[tuple[Session, Term, Desc, list[Shape]]] = deque()
         self.read_context = read_context
         self.context_limit = context_limit
         self._context_complete = False
@@ -290,6 +302,7 @@ class Checker:
         self.sessions: list[Session] = []
         self._memo: dict[int, Desc] = {}
         self._types: dict[frozenset[str], frozenset[str]] = {}
+        self._one_type: dict[str, frozenset[str]] = {}
         #: One memo entry per set of types for the many nodes with no value-rule values: a
         #: Desc each took 48 bytes a node (66 MB of the memo's 1.4 M nodes at 10 M triples).
         self._bare: dict[frozenset[str], Desc] = {}
@@ -351,7 +364,16 @@ class Checker:
     # -- the stream ---------------------------------------------------------------------------
     def _intern_types(self, values: list[Term] | None) -> frozenset[str]:
         if not values:
-            return frozenset()
+            return _NO_TYPES
+        if len(values) == 1:  # most nodes: one type, one shared set for it
+            v = values[0]
+            if type(v) is not ox.NamedNode:
+                return _NO_TYPES
+            iri = v.value
+            found = self._one_type.get(iri)
+            if found is None:
+                found = self._one_type[iri] = self._intern(frozenset((iri,)))
+            return found
         return self._intern(frozenset(v.value for v in values if type(v) is ox.NamedNode))
 
     def _intern(self, types: frozenset[str]) -> frozenset[str]:
@@ -402,7 +424,21 @@ class Checker:
             return
         shapes = self.shapes.for_node(key, desc)
         if shapes:
-            self._check(session, node, desc, shapes)
+            later = self._later
+            later.append((session, node, desc, shapes))
+            if len(later) > self.window:
+                self._check_later(*later.popleft())
+
+    def _check_later(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
+        if self._suspects and type(focus) is ox.NamedNode and focus.value in self._suspects:
+            return  # described again meanwhile: checked whole from the store at the end
+        self._check(session, focus, desc, shapes)
+
+    def _check_all_later(self) -> None:
+        """Check the blocks still held back (see :attr:`window`)."""
+        later = self._later
+        while later:
+            self._check_later(*later.popleft())
 
     def _check(self, session: Session, focus: Term, desc: Desc, shapes: list[Shape]) -> None:
         self.focus_checked += 1
@@ -411,6 +447,8 @@ class Checker:
         self._misses = []
         ev.unknown = False
         results = ev.check(focus, desc, shapes)
+        if not results and not ev.unknown:
+            return  # most nodes
         blank = type(focus) is ox.BlankNode
         if ev.unknown and self._misses:
             waits = {self._key_hash(m, session) for m in self._misses}
@@ -516,6 +554,7 @@ class Checker:
         reads the store), so that freeing it does not hold up the end of the load."""
         self._memo = {}
         self._bare = {}
+        self._stream_eval.forget()
 
     # -- settling against the store -----------------------------------------------------------
     def close_streams(self) -> None:

@@ -510,14 +510,22 @@ _LEXICAL = {
 
 def well_formed(lit: ox.Literal) -> bool:
     """Whether a typed literal's text fits its datatype (for the XSD types Kiemen uses)."""
-    rx = _LEXICAL.get(lit.datatype.value)
+    return _well_formed(lit.datatype.value, lit.value)
+
+
+_XSD_DATE = XSD + "date"
+
+
+def _well_formed(datatype: str, text: str) -> bool:
+    """:func:`well_formed` of a literal's datatype IRI and text, read once by the caller."""
+    rx = _LEXICAL.get(datatype)
     if rx is None:
         return True
-    if rx.fullmatch(lit.value) is None:
+    if rx.fullmatch(text) is None:
         return False
-    if lit.datatype.value == XSD + "date":
+    if datatype == _XSD_DATE:
         try:
-            _dt.date.fromisoformat(lit.value[:10]) if not lit.value.startswith("-") else None
+            _dt.date.fromisoformat(text[:10]) if not text.startswith("-") else None
         except ValueError:
             return False
     return True
@@ -923,6 +931,21 @@ CHECKERS: dict[str, Callable[[_Check], Violations]] = {
 
 
 _STRUCTURAL = {"minCount", "maxCount", "datatype", "nodeKind", "languageIn", "uniqueLang"}
+#: Structural rules that read only how many values there are.
+_COUNTS = {"minCount", "maxCount"}
+#: Value rules whose verdict on an IRI, once it passes, stays: its node's types and the values
+#: the memo keeps only grow while a load streams, and a nested shape's pass is kept anyway
+#: (``FastEvaluator.verdicts``); ``not`` and ``xone`` could turn, so they are left out.
+_MONOTONE = {"class", "node", "or", "and"}
+#: Most IRIs remembered as passing, over all value rules (a few MB; the nodes most pointed
+#: at, concepts, sections, actors, come first).
+PASSED_LIMIT = 200_000
+
+
+def _passed_set(kind: str) -> set[Term] | None:
+    return set() if kind in _MONOTONE else None
+
+
 _NESTING = {"node", "not", "or", "and", "xone", "qualifiedValueShape"}
 _SLOW = object()
 
@@ -977,6 +1000,8 @@ class Plan:
         self.valued: list[tuple[Shape, str, Any]] = []
         self.other: list[tuple[Shape, str, Any]] = []
         preds: set[str] = set()
+        structural: set[str] = set()
+        detailed: set[str] = set()
         for root in shapes:
             for shape in [root, *root.properties]:
                 if shape.properties and shape is not root:
@@ -996,6 +1021,9 @@ class Plan:
                     if kind in _STRUCTURAL or nested_term_only:
                         self.structural.append((shape, kind, arg))
                         preds.update(shape.path)
+                        structural.update(shape.path)
+                        if kind not in _COUNTS or len(shape.path) > 1:
+                            detailed.update(shape.path)
                     elif kind in (
                         "class",
                         "pattern",
@@ -1016,20 +1044,31 @@ class Plan:
                         preds.update(shape.path)
                     else:
                         self.other.append((shape, kind, arg))
-        self.preds = tuple(sorted(preds))
+        #: Predicates whose values' kind, datatype and language the structural rules read;
+        #: of the others they read only the number of values (and value rules' own nothing).
+        self.preds = tuple(sorted(detailed))
+        self.counted = tuple(sorted(structural - detailed))
         self.cache: dict[Any, Any] = {}
+        #: The value rules by path, each with the IRIs already found to pass it (see
+        #: FastEvaluator._valued_pass): a node has values for only a few of its rules.
+        by_path: dict[tuple[str, ...], list[tuple[str, Any, set[Term] | None]]] = {}
+        for shape, kind, arg in self.valued:
+            by_path.setdefault(shape.path or (), []).append((kind, arg, _passed_set(kind)))
+        self.valued_rules = {path[0]: rules for path, rules in by_path.items() if len(path) == 1}
+        self.valued_preds = frozenset(self.valued_rules)
+        self.valued_paths = [(path, rules) for path, rules in by_path.items() if len(path) > 1]
 
 
-def _signature(
-    desc: Desc, preds: tuple[str, ...]
-) -> tuple[tuple[tuple[str, str], ...], ...] | None:
-    """How many values of which kind, datatype and language a node has, per predicate.
+def _signature(desc: Desc, plan: Plan) -> tuple[Any, ...] | None:
+    """How many values of which kind, datatype and language a node has, per predicate (of
+    the predicates only counting rules read, how many).
 
     None when a literal is malformed for its datatype: the full evaluator reports that.
     """
     by = desc.values_by
     literal, named = ox.Literal, ox.NamedNode
-    parts: list[tuple[tuple[str, str], ...]] = []
+    parts: list[Any] = [len(by.get(p) or ()) for p in plan.counted]
+    preds = plan.preds
     for p in preds:
         vals = by.get(p)
         if not vals:
@@ -1040,7 +1079,7 @@ def _signature(
             t = type(v)
             if t is literal:
                 dt = v.datatype.value
-                if dt in _LEXICAL and not well_formed(v):
+                if dt in _LEXICAL and not _well_formed(dt, v.value):
                     return None
                 sigs.append((dt, v.language or ""))
             elif t is named:
@@ -1060,8 +1099,18 @@ class FastEvaluator(Evaluator):
         super().__init__(shapes, describe)
         self.plans: dict[frozenset[str], Plan] = {}
         self.verdicts: dict[tuple[int, str], bool] = {}
+        #: IRIs in all the plans' ``passed`` sets.
+        self.passed_count = 0
         self.fast = 0
         self.slow = 0
+
+    def forget(self) -> None:
+        """Let go of the plans with the IRIs they remember as passing, and of the verdicts
+        (each up to 200 k): they only pay while a stream is read, and the index build that
+        follows a load's stream is where its memory peaks."""
+        self.plans = {}
+        self.verdicts = {}
+        self.passed_count = 0
 
     def plan(self, types: frozenset[str]) -> Plan:
         plan = self.plans.get(types)
@@ -1086,7 +1135,7 @@ class FastEvaluator(Evaluator):
 
     def _fast(self, focus: Term, desc: Desc, plan: Plan) -> list[Result] | None:
         """The results from the signature cache, or None when the full evaluator must decide."""
-        sig = _signature(desc, plan.preds)
+        sig = _signature(desc, plan)
         if sig is None:
             return None
         templates = plan.cache.get(sig)
@@ -1098,31 +1147,53 @@ class FastEvaluator(Evaluator):
         valued = self._valued_pass(focus, desc, plan)
         if valued is False:
             return None
-        other = self._other_pass(focus, desc, plan)
+        other = self._other_pass(focus, desc, plan) if plan.other else True
         if other is False:
             return None
         self.unknown = valued is None or other is None
-        if self.unknown:
-            return []  # the caller waits for the nodes it misses, then checks again
+        if self.unknown or not templates:
+            return []  # unknown: the caller waits for the nodes it misses, then checks again
         return [
             Result(focus, r.shape, r.value, r.message, r.severity, r.component) for r in templates
         ]
 
     def _valued_pass(self, focus: Term, desc: Desc, plan: Plan) -> bool | None:
-        """Rules about each value: False at the first failure, None if one is undecided."""
+        """Rules about each value: False at the first failure, None if one is undecided.
+
+        An IRI that passed a rule once is not looked at again for it (``plan.valued_rules``): most
+        values are shared concepts, sections and actors, and each look went through several
+        calls (a quarter of the stream's time at 4 M triples)."""
         by = desc.values_by
         unknown = False
-        for shape, kind, arg in plan.valued:
-            path = shape.path or ()
-            values = by.get(path[0], ()) if len(path) == 1 else self._values(desc, path)
-            ok = (
-                self._classes_ok(values, arg, focus, desc)
-                if kind == "class"
-                else self._values_ok(values, kind, arg, focus, desc)
-            )
-            if ok is False:
-                return False
-            unknown = unknown or ok is None
+        named = ox.NamedNode
+        rules_of = plan.valued_rules
+        paths: list[tuple[list[Term], list[tuple[str, Any, set[Term] | None]]]] = [
+            (by[p], rules_of[p]) for p in by.keys() & plan.valued_preds
+        ]
+        if plan.valued_paths:
+            paths += [(self._values(desc, path), rules) for path, rules in plan.valued_paths]
+        for values, rules in paths:
+            if not values:
+                continue
+            for kind, arg, passed in rules:
+                todo = values
+                if passed is not None:
+                    todo = [v for v in values if v not in passed]  # hashed in Rust, no str
+                    if not todo:
+                        continue
+                ok = (
+                    self._classes_ok(todo, arg, focus, desc)
+                    if kind == "class"
+                    else self._values_ok(todo, kind, arg, focus, desc)
+                )
+                if ok is False:
+                    return False
+                if ok is None:
+                    unknown = True
+                elif passed is not None and self.passed_count < PASSED_LIMIT:
+                    before = len(passed)
+                    passed.update(v for v in todo if type(v) is named)
+                    self.passed_count += len(passed) - before
         return None if unknown else True
 
     def _classes_ok(self, values: Iterable[Term], cls: str, focus: Term, desc: Desc) -> bool | None:
