@@ -8,7 +8,7 @@ import fcntl
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from loaders import graph_delta
 from loaders.base import Location
 from loaders.graph_delta import Checked
 from publishing.checks import Report, publisher_source
+from publishing.diff import Records, records_after
 from publishing.publishers import (
     Auth,
     connect,
@@ -94,7 +95,7 @@ def published_with_key(settings: Settings, code: str, key: str) -> dict[str, Any
 def publish_version(
     kstore: KiemenStore,
     auth: Auth,
-    triples: list[ox.Triple],
+    triples: Collection[ox.Triple],
     version: int,
     *,
     action: str,
@@ -107,6 +108,7 @@ def publish_version(
     detail: str = "",
     read_from: str | None = None,
     checked: Checked | None = None,
+    known: Records | None = None,
 ) -> str:
     """Replace the data graph with ``triples`` in one generation and keep them as ``version``;
     the name of that generation.
@@ -120,6 +122,8 @@ def publish_version(
     Only the difference from ``old`` is written and checked (:mod:`loaders.graph_delta`) when
     ``old`` is the graph as generation ``read_from`` holds it and the write builds on that
     generation; ``checked``: the check step's dry run, whose verdict holds if nothing changed.
+    ``known``: the records of ``old``, from which those of the new content are made for the
+    next upload (:func:`publishing.records.current_records`).
     """
     settings = kstore.settings
     publisher = auth.publisher
@@ -131,7 +135,7 @@ def publish_version(
     tmp = folder.with_name(f".{version}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+    data = ntriples(triples)
     digest = hashlib.sha256(data).hexdigest()
 
     published: list[str] = []
@@ -195,11 +199,26 @@ def publish_version(
             checked=checked,
         )
         if outcome.generation is not None and outcome.content is not None:
-            remember(kstore, graph, outcome.generation, outcome.content)
+            ns = publisher.id_ns(settings)
+            after = None
+            if known is not None:
+                after = records_after(old, outcome.content, known, settings, ns)
+            remember(kstore, graph, outcome.generation, outcome.content, after)
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return published[-1]
+
+
+def ntriples(triples: Iterable[ox.Triple]) -> bytes:
+    """A version's file: ``triples`` as N-Triples, one a line, the lines in byte order (the
+    same content always gives the same file and digest). Sorted as serialised lines, not as
+    ``str`` of each triple: ~0.4 CPU-s less at 136,000 triples."""
+    lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # after the last line's end
+    lines.sort()
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def audit(settings: Settings, auth: Auth, report: Report, detail: str = "") -> None:
