@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import shutil
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,7 @@ def publish_version(
     tmp = folder.with_name(f".{version}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    data = ntriples(triples)
+    data = ntriples(triples, key=f"{kstore.root.resolve()} {graph}")
     digest = hashlib.sha256(data).hexdigest()
 
     published: list[str] = []
@@ -210,14 +211,43 @@ def publish_version(
     return published[-1]
 
 
-def ntriples(triples: Iterable[ox.Triple]) -> bytes:
-    """A version's file: ``triples`` as N-Triples, one a line, the lines in byte order (the
-    same content always gives the same file and digest). Sorted as serialised lines, not as
-    ``str`` of each triple: ~0.4 CPU-s less at 136,000 triples."""
+#: The version file this process made last, as its triples and its sorted lines (one entry):
+#: the next version of the same graph is made from the change instead of serialising and
+#: sorting every line again (~0.25 CPU-s at 170,000 triples; ~30 MB kept).
+_LAST_FILE: dict[str, tuple[frozenset[ox.Triple], list[bytes]]] = {}
+_LAST_FILE_LOCK = threading.Lock()
+
+
+def _lines(triples: Iterable[ox.Triple]) -> list[bytes]:
+    """``triples`` as N-Triples lines (each triple's own text, without its end of line)."""
     lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n")
-    if lines[-1] == b"":
+    if lines and lines[-1] == b"":
         lines.pop()  # after the last line's end
-    lines.sort()
+    return lines
+
+
+def ntriples(triples: Iterable[ox.Triple], key: str | None = None) -> bytes:
+    """A version's file: ``triples`` as N-Triples, one a line, the lines in byte order (the
+    same content always gives the same file and digest; the same order as sorting by ``str``
+    of each triple, at less cost). ``key`` (the graph): made from the change since the last
+    file made with the same key in this process, when that is the smaller part."""
+    if key is None:
+        lines = _lines(triples)
+        lines.sort()
+    else:
+        now = triples if isinstance(triples, frozenset) else frozenset(triples)
+        with _LAST_FILE_LOCK:
+            last = _LAST_FILE.pop(key, None)
+        if last is not None and len(gone := last[0] - now) + len(came := now - last[0]) < len(now):
+            dropped = set(_lines(gone))
+            lines = [line for line in last[1] if line not in dropped]
+            lines += _lines(came)
+        else:
+            lines = _lines(now)
+        lines.sort()  # the kept lines are in order: a merge of the new ones
+        with _LAST_FILE_LOCK:
+            _LAST_FILE.clear()
+            _LAST_FILE[key] = (now, lines)
     return b"\n".join(lines) + b"\n" if lines else b""
 
 

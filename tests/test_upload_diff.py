@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
 from core.config import Settings
 from publishing import diff as diff_module
+from publishing import versions
 from publishing.diff import (
     ModeError,
     diff,
@@ -222,3 +224,32 @@ def test_a_versions_file_is_its_triples_sorted_whatever_their_order() -> None:
         assert ntriples(triples) == want
         assert ntriples(set(triples)) == want
     assert ntriples([]) == b""
+
+
+def test_the_next_versions_file_is_made_from_the_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a key (the graph), the next file is made from the last one's lines and the
+    change alone: the same bytes as made from every triple, over random changes; another key
+    or a change larger than what stays is made whole."""
+    serialised: list[int] = []
+    real = versions._lines
+
+    def counted(triples: Any) -> list[bytes]:
+        found = real(triples)
+        serialised.append(len(found))
+        return found
+
+    monkeypatch.setattr(versions, "_lines", counted)
+    rng = random.Random(7)
+    graph = {tr for n in range(200) for tr in record(f"thing/{n}", "Initiative", f"T{n}", n)}
+    for round_ in range(12):
+        if round_:
+            drop = set(rng.sample(sorted(graph, key=str), rng.randint(0, 20)))
+            graph = (graph - drop) | set(record(f"new/{round_}", "Initiative", "N", round_))
+        serialised.clear()
+        got = ntriples(frozenset(graph), key="g")
+        assert got == ntriples(graph), round_
+        if round_:
+            assert serialised[0] + serialised[1] < 50, (round_, serialised)  # the change only
+    serialised.clear()
+    ntriples(frozenset(graph), key="other graph")
+    assert serialised == [len(graph)]
