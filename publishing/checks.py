@@ -4,7 +4,7 @@ source), SHACL problems in the template's terms, and the report of an upload."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -84,7 +84,7 @@ class PublisherLoader:
 def publisher_source(
     publisher: Publisher,
     settings: Settings,
-    triples: list[ox.Triple],
+    triples: Collection[ox.Triple],
     label: str,
     graph: str = "data",
     where: dict[str, Location] | None = None,
@@ -238,7 +238,7 @@ def shacl_checked(
     publisher: Publisher,
     build: Build,
     records: list[Record],
-    triples: list[ox.Triple] | None = None,
+    triples: Collection[ox.Triple] | None = None,
     state: tuple[set[ox.Triple], str | None] | None = None,
 ) -> tuple[list[Issue], Checked | None]:
     """:func:`shacl_check`, and the dry run's verdict for the publish to reuse (None when it

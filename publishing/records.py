@@ -28,6 +28,7 @@ from core.vocab import (
     XSD,
 )
 from loaders.rdf import rebase_term
+from publishing.diff import Records
 from publishing.publishers import (
     Body,
     Publisher,
@@ -366,19 +367,36 @@ def current_triples(kstore: KiemenStore, graph: str) -> set[ox.Triple]:
 
 
 #: The data graphs as this process last published them: (store, graph) → (generation,
-#: triples). A generation never changes once published, so the content a publish wrote is
-#: the content read back from that generation; the next upload built on it need not read
-#: the publisher's whole graph from the store again (~0.4 s at 50,000 triples).
-_PUBLISHED: dict[tuple[str, str], tuple[str, frozenset[ox.Triple]]] = {}
+#: triples, their records or None). A generation never changes once published, so the content
+#: a publish wrote is the content read back from that generation; the next upload built on it
+#: need not read the publisher's whole graph from the store again (~0.4 s at 50,000 triples),
+#: nor make its records from every statement (~0.8 s at 136,000).
+_PUBLISHED: dict[tuple[str, str], tuple[str, frozenset[ox.Triple], Records | None]] = {}
 _PUBLISHED_LOCK = threading.Lock()
 
 
 def remember(
-    kstore: KiemenStore, graph: str, generation: str, triples: frozenset[ox.Triple]
+    kstore: KiemenStore,
+    graph: str,
+    generation: str,
+    triples: frozenset[ox.Triple],
+    records: Records | None = None,
 ) -> None:
-    """``graph`` holds exactly ``triples`` in the published ``generation`` (its writer knows)."""
+    """``graph`` holds exactly ``triples`` in the published ``generation`` (its writer knows),
+    whose records (:func:`publishing.diff.records_of` in the publisher's namespace) are
+    ``records`` when given."""
     with _PUBLISHED_LOCK:
-        _PUBLISHED[(str(kstore.root.resolve()), graph)] = (generation, triples)
+        _PUBLISHED[(str(kstore.root.resolve()), graph)] = (generation, triples, records)
+
+
+def current_records(kstore: KiemenStore, graph: str, generation: str | None) -> Records | None:
+    """The records of ``graph`` in ``generation`` when this process published it with them
+    (the records of what :func:`current_state` gave for that generation); None otherwise."""
+    with _PUBLISHED_LOCK:
+        known = _PUBLISHED.get((str(kstore.root.resolve()), graph))
+    if known is None or generation is None or known[0] != generation:
+        return None
+    return known[2]
 
 
 def current_state(kstore: KiemenStore, graph: str) -> tuple[set[ox.Triple], str | None]:

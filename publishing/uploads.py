@@ -29,6 +29,7 @@ without special cases. The steps here are put together, one function per use cas
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -42,7 +43,15 @@ from loaders.graph_delta import Checked
 from loaders.rdf import rebase_term
 from publishing import linking
 from publishing.checks import Report, issue_from_problem, locations, shacl_checked
-from publishing.diff import REPLACE, Diff, RecordState, diff, merged, records_of
+from publishing.diff import (
+    REPLACE,
+    Diff,
+    Records,
+    diff,
+    merged,
+    merged_known,
+    records_of,
+)
 from publishing.mapped import build_records, register_triples
 from publishing.publishers import (
     Auth,
@@ -52,6 +61,7 @@ from publishing.records import (
     Build,
     Record,
     build_from_rdf,
+    current_records,
     current_state,
     register_iri,
     value,
@@ -107,13 +117,13 @@ class Prepared:
     #: The check's dry run of every record, reused by a publish of them all on that generation.
     checked: Checked | None = None
     #: The data graph publishing ``keep`` would leave, and its diff (by :func:`preview`).
-    target: list[ox.Triple] | None = None
+    target: Collection[ox.Triple] | None = None
     planned: Diff | None = None
     #: The data graph publishing every record would leave (what the shapes were checked on).
-    whole: list[ox.Triple] | None = None
-    _old_records: dict[str, RecordState] | None = field(default=None, repr=False)
+    whole: Collection[ox.Triple] | None = None
+    _old_records: Records | None = field(default=None, repr=False)
 
-    def old_records(self, settings: Settings, ns: str) -> dict[str, RecordState]:
+    def old_records(self, settings: Settings, ns: str) -> Records:
         """The records of ``old`` (read once: every diff of the upload compares with them)."""
         if self._old_records is None:
             self._old_records = records_of(self.old, settings, ns)
@@ -169,7 +179,7 @@ def _closure(
     return [r for r in records if r.key not in dropped]
 
 
-def _present(known: dict[str, RecordState], mode: str) -> frozenset[str]:
+def _present(known: Records, mode: str) -> frozenset[str]:
     """The records an ``add`` upload keeps whatever it holds (none for ``replace``);
     ``known``: the records of the data graph as it is."""
     if mode == REPLACE:
@@ -184,14 +194,22 @@ def _target(
     mode: str,
     publisher: Publisher,
     settings: Settings,
-) -> list[ox.Triple]:
+    known: Records | None = None,
+) -> Collection[ox.Triple]:
     """The data graph publishing ``keep`` would leave: the records alone (``replace``), or
-    the old graph with them in place of their earlier state (``add``)."""
+    the old graph with them in place of their earlier state (``add``). ``known``: the records
+    of ``old``, with which the graph is a set made in proportion to the upload (a set: every
+    later step takes it as one without hashing each statement again)."""
     triples = build.triples(keep)
     if mode == REPLACE:
-        return triples
+        return frozenset(triples)
     register = register_iri(publisher, settings)
-    return merged(old, triples, {r.key for r in keep}, register)
+    mentioned = {r.key for r in keep}
+    if known is not None:
+        found = merged_known(old, triples, mentioned, register, known, publisher.id_ns(settings))
+        if found is not None:
+            return found
+    return merged(old, triples, mentioned, register)
 
 
 def read_files(
@@ -200,7 +218,7 @@ def read_files(
     """The template's tables from CSV or Excel files: read, cell rules, records, shapes."""
     publisher, settings = auth.publisher, kstore.settings
     old, read_from = current_state(kstore, publisher.data_graph(settings))
-    old_records = records_of(old, settings, publisher.id_ns(settings))
+    old_records = _records(kstore, publisher, old, read_from)
     present = _present(old_records, report.mode)
     parsed: Parsed = read_uploads(files, settings.max_body_bytes)
     report.files = parsed.files
@@ -219,12 +237,22 @@ def read_files(
     return _shapes_checked(kstore, auth, build, (old, read_from), old_records, present, report)
 
 
+def _records(
+    kstore: KiemenStore, publisher: Publisher, old: set[ox.Triple], read_from: str | None
+) -> Records:
+    """The records of the data graph ``old`` as generation ``read_from`` holds it: those this
+    process's publish of that generation made, else read from every statement."""
+    settings = kstore.settings
+    known = current_records(kstore, publisher.data_graph(settings), read_from)
+    return known if known is not None else records_of(old, settings, publisher.id_ns(settings))
+
+
 def _shapes_checked(
     kstore: KiemenStore,
     auth: Auth,
     build: Build,
     state: tuple[set[ox.Triple], str | None],
-    old_records: dict[str, RecordState],
+    old_records: Records,
     present: frozenset[str],
     report: Report,
 ) -> Prepared:
@@ -232,7 +260,7 @@ def _shapes_checked(
     what the publish needs of that check (the upload's and the RDF body's last step)."""
     publisher, settings = auth.publisher, kstore.settings
     old, read_from = state
-    target = _target(build, build.records, old, report.mode, publisher, settings)
+    target = _target(build, build.records, old, report.mode, publisher, settings, old_records)
     issues, verdict = shacl_checked(kstore, publisher, build, build.records, target, state)
     report.issues += issues
     return Prepared(
@@ -280,7 +308,7 @@ def read_rdf(
     )
     report.issues += issues
     report.structural = bool(issues)
-    old_records = records_of(old, settings, publisher.id_ns(settings))
+    old_records = _records(kstore, publisher, old, read_from)
     report.tables["rdf"] = {"rows": len(build.records), "valid": len(build.records)}
     present = _present(old_records, report.mode)
     return _shapes_checked(kstore, auth, build, (old, read_from), old_records, present, report)
@@ -355,7 +383,8 @@ def preview(kstore: KiemenStore, auth: Auth, prepared: Prepared, *, valid_only: 
         if keep is build.records and prepared.whole is not None:
             target = prepared.whole  # every record: the graph the shapes were checked on
         else:
-            target = _target(build, keep, prepared.old, report.mode, publisher, settings)
+            known = prepared.old_records(settings, publisher.id_ns(settings))
+            target = _target(build, keep, prepared.old, report.mode, publisher, settings, known)
         new = set(target)
         report.triples = len(new)
         report.added, report.removed = len(new - prepared.old), len(prepared.old - new)
@@ -405,7 +434,8 @@ def publish_checked(
         if keep is prepared.keep and prepared.target is not None and prepared.planned is not None:
             triples, planned = prepared.target, prepared.planned  # the preview's, as it is
         else:
-            triples = _target(build, keep, old, report.mode, publisher, settings)
+            records = prepared.old_records(settings, ns)
+            triples = _target(build, keep, old, report.mode, publisher, settings, records)
             planned = diff(old, triples, settings, ns, prepared.old_records(settings, ns))
         if {r["iri"] for r in planned.removed} - accepted:
             report.diff, report.needs_confirmation = planned, True
@@ -430,6 +460,7 @@ def publish_checked(
                 report=report,
                 read_from=prepared.read_from,
                 checked=prepared.checked,
+                known=prepared.old_records(settings, ns),
             )
         except LoadError as exc:
             more = [issue_from_problem(p, build) for p in exc.problems if p.severity == "error"]
@@ -458,7 +489,7 @@ def _published(
     rows_with_errors: set[tuple[str, int]],
     version: int,
     planned: Diff,
-    triples: list[ox.Triple],
+    triples: Collection[ox.Triple],
 ) -> None:
     """The report of a publish: what went in, what was left out, and the link suggestions."""
     settings, publisher = kstore.settings, auth.publisher

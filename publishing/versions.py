@@ -8,7 +8,8 @@ import fcntl
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from loaders import graph_delta
 from loaders.base import Location
 from loaders.graph_delta import Checked
 from publishing.checks import Report, publisher_source
+from publishing.diff import Records, records_after
 from publishing.publishers import (
     Auth,
     connect,
@@ -94,7 +96,7 @@ def published_with_key(settings: Settings, code: str, key: str) -> dict[str, Any
 def publish_version(
     kstore: KiemenStore,
     auth: Auth,
-    triples: list[ox.Triple],
+    triples: Collection[ox.Triple],
     version: int,
     *,
     action: str,
@@ -107,6 +109,7 @@ def publish_version(
     detail: str = "",
     read_from: str | None = None,
     checked: Checked | None = None,
+    known: Records | None = None,
 ) -> str:
     """Replace the data graph with ``triples`` in one generation and keep them as ``version``;
     the name of that generation.
@@ -120,6 +123,8 @@ def publish_version(
     Only the difference from ``old`` is written and checked (:mod:`loaders.graph_delta`) when
     ``old`` is the graph as generation ``read_from`` holds it and the write builds on that
     generation; ``checked``: the check step's dry run, whose verdict holds if nothing changed.
+    ``known``: the records of ``old``, from which those of the new content are made for the
+    next upload (:func:`publishing.records.current_records`).
     """
     settings = kstore.settings
     publisher = auth.publisher
@@ -131,7 +136,7 @@ def publish_version(
     tmp = folder.with_name(f".{version}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+    data = ntriples(triples, key=f"{kstore.root.resolve()} {graph}")
     digest = hashlib.sha256(data).hexdigest()
 
     published: list[str] = []
@@ -195,11 +200,55 @@ def publish_version(
             checked=checked,
         )
         if outcome.generation is not None and outcome.content is not None:
-            remember(kstore, graph, outcome.generation, outcome.content)
+            ns = publisher.id_ns(settings)
+            after = None
+            if known is not None:
+                after = records_after(old, outcome.content, known, settings, ns)
+            remember(kstore, graph, outcome.generation, outcome.content, after)
         failpoint("publish:after-switch")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return published[-1]
+
+
+#: The version file this process made last, as its triples and its sorted lines (one entry):
+#: the next version of the same graph is made from the change instead of serialising and
+#: sorting every line again (~0.25 CPU-s at 170,000 triples; ~30 MB kept).
+_LAST_FILE: dict[str, tuple[frozenset[ox.Triple], list[bytes]]] = {}
+_LAST_FILE_LOCK = threading.Lock()
+
+
+def _lines(triples: Iterable[ox.Triple]) -> list[bytes]:
+    """``triples`` as N-Triples lines (each triple's own text, without its end of line)."""
+    lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # after the last line's end
+    return lines
+
+
+def ntriples(triples: Iterable[ox.Triple], key: str | None = None) -> bytes:
+    """A version's file: ``triples`` as N-Triples, one a line, the lines in byte order (the
+    same content always gives the same file and digest; the same order as sorting by ``str``
+    of each triple, at less cost). ``key`` (the graph): made from the change since the last
+    file made with the same key in this process, when that is the smaller part."""
+    if key is None:
+        lines = _lines(triples)
+        lines.sort()
+    else:
+        now = triples if isinstance(triples, frozenset) else frozenset(triples)
+        with _LAST_FILE_LOCK:
+            last = _LAST_FILE.pop(key, None)
+        if last is not None and len(gone := last[0] - now) + len(came := now - last[0]) < len(now):
+            dropped = set(_lines(gone))
+            lines = [line for line in last[1] if line not in dropped]
+            lines += _lines(came)
+        else:
+            lines = _lines(now)
+        lines.sort()  # the kept lines are in order: a merge of the new ones
+        with _LAST_FILE_LOCK:
+            _LAST_FILE.clear()
+            _LAST_FILE[key] = (now, lines)
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def audit(settings: Settings, auth: Auth, report: Report, detail: str = "") -> None:

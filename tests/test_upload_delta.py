@@ -27,7 +27,7 @@ from loaders.base import LoadError, Source
 from portal import features
 from publishing import records, usecases, versions
 from publishing.checks import publisher_source
-from publishing.diff import ADD, REPLACE
+from publishing.diff import ADD, REPLACE, records_of
 from publishing.publishers import Auth, Registry
 from publishing.template import TABLES, UploadFile
 from publishing.template_files import csv_bytes, example_rows
@@ -230,6 +230,15 @@ def test_the_next_upload_takes_the_graph_its_publish_wrote_not_a_read_of_the_sto
         assert generation == kstore.generation_id()
         assert reads == [], n  # taken from the publish, not read
         assert taken == _graph_triples(kstore, auth), n
+        # and so are its records, made from the old ones in proportion to the change
+        known = records.current_records(kstore, graph, generation)
+        assert known is not None, n
+        want = records_of(taken, kstore.settings, auth.publisher.id_ns(kstore.settings))
+        assert (dict(known), known.untyped, known.loose) == (
+            dict(want),
+            want.untyped,
+            want.loose,
+        ), n
     assert len(beyond) == 4, beyond
     # a write with a place of the publisher's own: the links out's statements are content too
     km, place = kstore.settings.def_ns, ox.NamedNode("https://example.org/p/haiti")
@@ -252,3 +261,4 @@ def test_the_next_upload_takes_the_graph_its_publish_wrote_not_a_read_of_the_sto
     reads.clear()
     taken, _generation = records.current_state(kstore, graph)
     assert reads == [graph] and taken == _graph_triples(kstore, auth)
+    assert records.current_records(kstore, graph, _generation) is None  # nor its records

@@ -822,14 +822,10 @@ def build(
         else:
             pairs = {(lookup[i], v) for i, v in data.facet_pairs.get(f.key, set()) if i in lookup}
             values[f.key], arr = _facet_arrays(len(items), pairs)
-        tokens = _tokens(values[f.key], data.base)
-        out.save_part(f"facet.{f.key}", {"values": values[f.key], "tokens": tokens})
+        _save_facet_part(out, f.key, values[f.key], parent, data.base)
         out.save_arrays({f"{f.key}.{name}": a for name, a in arr.items()})
     if dirty("items", "info") or not (out.link_part("items") and out.link_arrays(ORDER_ARRAYS)):
-        lists = _patched_lists(out, change, data, items, lookup) if change is not None else None
-        info = lists[0] if lists is not None else _info(data, items)
-        out.save_part("items", {"items": items, "info": info})
-        out.save_arrays(lists[1] if lists is not None else _orders(items, info))
+        _save_lists(out, change, data, items, lookup)
     xy_from = ("items", "pairs:form", "pairs:statedform", "form_scores")
     if dirty(*xy_from) or not out.link_arrays(["xy"]):
         out.save_arrays({"xy": _xy(out, change, data, items, lookup)})
@@ -894,6 +890,21 @@ def _xy(
     return _positions(data, items, lookup)
 
 
+def _save_facet_part(
+    out: files.Writer,
+    key: str,
+    values: list[str],
+    parent: tuple[list[str], dict[str, np.ndarray]] | None,
+    base: str,
+) -> None:
+    """A facet's part (its values and their tokens): the parent's file when the values are
+    the parent's (a write that adds initiatives with values the index knows changes every
+    facet's arrays, hardly ever a value: 14 parts, up to 0.7 MB each, not encoded again)."""
+    if parent is not None and parent[0] == values and out.link_part(f"facet.{key}"):
+        return
+    out.save_part(f"facet.{key}", {"values": values, "tokens": _tokens(values, base)})
+
+
 def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.ndarray]] | None:
     """A facet's values and arrays in the parent's index (None: missing or damaged)."""
     try:
@@ -904,34 +915,59 @@ def _parent_facet(out: files.Writer, key: str) -> tuple[list[str], dict[str, np.
     return values, {name.split(".", 1)[1]: a for name, a in arrays.items()}
 
 
+def _save_lists(
+    out: files.Writer,
+    change: Change | None,
+    data: IndexInput,
+    items: list[str],
+    lookup: dict[str, int],
+) -> None:
+    """The ``items`` part (every initiative's list row) and the sort orders: patched from the
+    parent's, one row a line (the next write takes the rows as text), else made whole."""
+    lists = _patched_lists(out, change, data, items, lookup) if change is not None else None
+    if lists is not None:
+        out.save_rows("items", {"items": items}, "info", lists[0])
+        out.save_arrays(lists[1])
+    else:
+        info = _info(data, items)
+        out.save_part("items", {"items": items, "info": info})
+        out.save_arrays(_orders(items, info))
+
+
 def _info(data: IndexInput, items: list[str]) -> list[dict[str, Any]]:
     return [info_row(data.initiatives[iri]) for iri in items]
 
 
 def _patched_lists(
     out: files.Writer, change: Change, data: IndexInput, items: list[str], lookup: dict[str, int]
-) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]] | None:
-    """The list rows and sort orders (what :func:`_info` and :func:`_orders` make) from the
-    parent's, with the seeds' rows computed and put in place; None when the parent's are
-    missing or a new initiative is no seed."""
+) -> tuple[list[str], dict[str, np.ndarray]] | None:
+    """The list rows (each its JSON text) and sort orders (what :func:`_info` and
+    :func:`_orders` make) from the parent's, with the seeds' rows computed and put in place;
+    None when the parent's are missing or a new initiative is no seed.
+
+    The rows kept are the parent's text, never decoded: what the sort keys read of them (a
+    row's name and start) is the initiative's record in ``data``, the same for every
+    initiative that is no seed."""
     try:
-        parent = out.parent_part("items")
+        head, parent_rows = out.parent_rows("items", "info")
         arrays = out.parent_arrays(ORDER_ARRAYS)
     except files.Damaged:
         return None
-    if not isinstance(parent, dict) or parent.get("items") != change.items:
+    if head.get("items") != change.items or len(parent_rows) != len(change.items):
         return None
     keep = ~change.old_seeds & (change.renumber >= 0)
     fresh = sorted(lookup[i] for i in change.seeds if i in lookup)
-    rows = orders.carried(parent["info"], keep, change.renumber, len(items))
+    rows = orders.carried(parent_rows, keep, change.renumber, len(items))
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     for i in fresh:
-        rows[i] = info_row(data.initiatives[items[i]])
-    info = [row for row in rows if row is not None]
-    if len(info) != len(items):
+        rows[i] = encode(info_row(data.initiatives[items[i]]))
+    texts = [row for row in rows if row is not None]
+    if len(texts) != len(items):
         return None
+    records = [data.initiatives[iri] for iri in items]
 
     def by_label(lang: str) -> Callable[[int], tuple[str, str]]:
-        return lambda i: (sort_text(pick(info[i]["label"], lang) or items[i]), items[i])
+        return lambda i: (sort_text(pick(records[i].get("label", {}), lang) or items[i]), items[i])
 
     made = {
         f"order.label-{lang}": orders.merged(
@@ -940,27 +976,32 @@ def _patched_lists(
         for lang in ("nl", "en")
     }
     # by start: those with a start date in its order, then those without in the items' order
-    dated = sum(1 for row in parent["info"] if row["start"])
+    # (the parent's rows that are not kept are decoded for their start: a few at most)
+    renumber = change.renumber
+    dated = sum(1 for old in np.flatnonzero(keep).tolist() if records[renumber[old]].get("start"))
+    dated += sum(
+        1 for old in np.flatnonzero(~keep).tolist() if json.loads(parent_rows[old])["start"]
+    )
     parent_start = arrays["order.start"]
     by_start = orders.merged(
         parent_start[:dated],
         keep,
         change.renumber,
-        [i for i in fresh if info[i]["start"]],
-        lambda i: (str(info[i]["start"]), items[i]),
+        [i for i in fresh if records[i].get("start")],
+        lambda i: (str(records[i].get("start")), items[i]),
     )
     undated = parent_start[dated:]
     without = np.sort(
         np.concatenate(
             [
                 change.renumber[undated[keep[undated]]],
-                np.asarray([i for i in fresh if not info[i]["start"]], dtype=np.int32),
+                np.asarray([i for i in fresh if not records[i].get("start")], dtype=np.int32),
             ]
         )
     ).astype(np.int32)
     made["order.start"] = np.concatenate([by_start, without]).astype(np.int32)
     made["order.-start"] = np.concatenate([by_start[::-1], without]).astype(np.int32)
-    return info, made
+    return texts, made
 
 
 def _orders(items: list[str], info: list[dict[str, Any]]) -> dict[str, np.ndarray]:

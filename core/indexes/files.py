@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -150,6 +150,46 @@ class Writer:
             write_json(fh, body)
         os.replace(tmp, part_path(self.target, name, self.parts))
 
+    def save_rows(self, name: str, head: dict[str, Any], key: str, rows: Sequence[str]) -> None:
+        """Write part ``name``: ``head``'s entries, then ``key``, a list whose elements are
+        ``rows`` (each its JSON text), one a line. It reads as any part; the next write takes
+        the rows it keeps as their text (:meth:`parent_rows`) instead of decoding the whole
+        part and encoding it again (the list rows of 20,000 initiatives: 11 MB, ~0.3 CPU-s)."""
+        if not head:
+            raise ValueError("a part of rows needs a head")
+        tmp = part_path(self.target, name + ".tmp", self.parts)
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(head, ensure_ascii=False)[:-1] + _rows_mark(key) + "\n")
+            for start in range(0, len(rows), CHUNK):
+                fh.write((",\n" if start else "") + ",\n".join(rows[start : start + CHUNK]))
+            fh.write("\n]}")
+        os.replace(tmp, part_path(self.target, name, self.parts))
+
+    def parent_rows(self, name: str, key: str) -> tuple[dict[str, Any], list[str]]:
+        """The parent's part ``name`` as its head and the JSON text of each element of its
+        list ``key``: as :meth:`save_rows` wrote it, split by lines; a part written whole is
+        decoded, and its rows encoded again (:class:`Damaged`: missing or not such a part)."""
+        assert self.parent is not None
+        path = part_path(self.parent, name, self.parts)
+        try:
+            text = read_text(path)
+        except OSError as exc:
+            raise Damaged(f"{path}: {exc}") from exc
+        first, _newline, rest = text.partition("\n")
+        mark = _rows_mark(key)
+        try:
+            if first.endswith(mark) and rest.endswith("\n]}"):
+                head = json.loads(first[: -len(mark)] + "}")
+                body = rest[: -len("\n]}")]
+                return head, body.split(",\n") if body else []
+            whole = json.loads(text)
+            found = whole.pop(key)
+            if not isinstance(found, list):
+                raise TypeError(f"{key} is no list")
+            return whole, [json.dumps(row, ensure_ascii=False) for row in found]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise Damaged(f"{path}: {exc}") from exc
+
     def link_arrays(self, names: Iterable[str]) -> bool:
         """Take these arrays from the parent as they are; False when it lacks one, or one is
         not what its head says (then they are computed: a damaged file is not passed on)."""
@@ -243,6 +283,11 @@ class Writer:
     def finish(self, head: dict[str, Any]) -> None:
         body = {**head, "arrays": self.shapes}
         (self.target / HEAD_FILE).write_text(json.dumps(body), encoding="utf-8")
+
+
+def _rows_mark(key: str) -> str:
+    """What ends the first line of a part of rows (:meth:`Writer.save_rows`)."""
+    return f", {json.dumps(key)}: ["
 
 
 def _link(src: Path, dst: Path) -> None:
