@@ -588,6 +588,7 @@ class Collector:
             len(items),
         )
         index_state.save(state, target)
+        index_state.forget()  # partial in memory (see finish): let it go before the wait
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -607,15 +608,10 @@ class Collector:
             return False
         facets.add_labels(prepared, extra)
         facets.add_kinds(prepared, kinds)
-        state = index_state.load(prepared)
-        if state is not None:
-            state.data.labels.update(extra)
-            state.data.kinds = facets.counted(state.data.kinds, kinds)
-            state.meta = digests.digest(store, meta.value)
-            index_state.save(state, prepared)
-            # Built ahead, its input keeps only some facets' rows (see facets.Prebuilt): the
-            # next write in this process reads the state from disk, where they are whole.
-            index_state.forget()
+        # Only the state's parts these fall in are written again. Built ahead, its input in
+        # memory keeps only some facets' rows (see facets.Prebuilt), so it is dropped: the next
+        # write in this process reads the state from disk, where they are whole.
+        index_state.amend(prepared, extra, kinds, digests.digest(store, meta.value))
         prepared.rename(target)
         return True
 
