@@ -617,6 +617,26 @@ def _facet_arrays(
     return values, _arrays_of_rows(n_items, len(values), items, vals)
 
 
+def _facet_arrays_of(
+    lookup: dict[str, int], rows: set[tuple[str, str]]
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """:func:`_facet_arrays` of ``rows`` (IRIs) with their items numbered by ``lookup`` (rows
+    of other items left out), without a set of numbered rows between: the rows are a set and
+    the numbering one-to-one, so no row comes twice (that set was a third of the facets' time
+    in a big load's build ahead)."""
+    values = sorted({v for _i, v in rows})
+    index = {v: k for k, v in enumerate(values)}
+    items = np.fromiter((lookup.get(i, -1) for i, _v in rows), dtype=np.int32, count=len(rows))
+    vals = np.fromiter((index[v] for _i, v in rows), dtype=np.int32, count=len(rows))
+    known = items >= 0
+    if not known.all():
+        items, vals = items[known], vals[known]
+        used = np.unique(vals)
+        values = [values[int(k)] for k in used]
+        vals = np.searchsorted(used, vals).astype(np.int32)
+    return values, _arrays_of_rows(len(lookup), len(values), items, vals)
+
+
 def _patched_facet(
     change: Change,
     key: str,
@@ -725,8 +745,7 @@ class Prebuilt:
                 self.seen(key, rows, labels)
                 if key in self.keep:
                     kept[key] = rows
-                pairs = {(lookup[i], v) for i, v in rows if i in lookup}
-                self.facets[key] = _facet_arrays(len(items), pairs)
+                self.facets[key] = _facet_arrays_of(lookup, rows)
             group.clear()
         return kept
 
