@@ -94,6 +94,9 @@ def normalise(text: str) -> str:
 def index_words(text: str) -> Iterator[str]:
     """The words an index keeps of ``text``: normalised, each compound joined *and* in parts."""
     for token in _COMPOUND.findall(fold(text)):
+        if token.isalnum():  # one word (most tokens): WORD would find just it again
+            yield token[:MAX_TOKEN_CHARS]
+            continue
         parts = WORD.findall(token)
         if len(parts) > 1:
             yield "".join(parts)[:MAX_TOKEN_CHARS]
@@ -174,8 +177,10 @@ def words_of(d: SearchDoc) -> tuple[list[str], list[str]]:
     :func:`document` and :func:`doc_words` both need them; computed once, they are half the
     text work of an index build.
     """
-    own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
-    near = list(index_words(" · ".join(d.related)))
+    # Text by text: no word spans two, and each is folded on its own, most as ASCII (the
+    # " · " that joins the related names is not, and took them all down the slow path).
+    own = [w for text in (*d.names.values(), *d.texts.values()) for w in index_words(text)]
+    near = [w for text in d.related for w in index_words(text)]
     return own, near
 
 
