@@ -624,10 +624,15 @@ def _facet_arrays_of(
     of other items left out), without a set of numbered rows between: the rows are a set and
     the numbering one-to-one, so no row comes twice (that set was a third of the facets' time
     in a big load's build ahead)."""
-    values = sorted({v for _i, v in rows})
+    of_items, of_values = zip(*rows, strict=True) if rows else ((), ())
+    values = sorted(set(of_values))
     index = {v: k for k, v in enumerate(values)}
-    items = np.fromiter((lookup.get(i, -1) for i, _v in rows), dtype=np.int32, count=len(rows))
-    vals = np.fromiter((index[v] for _i, v in rows), dtype=np.int32, count=len(rows))
+    # map() over the columns, not a generator over the rows: no Python frame per row.
+    vals = np.fromiter(map(index.__getitem__, of_values), dtype=np.int32, count=len(rows))
+    try:
+        items = np.fromiter(map(lookup.__getitem__, of_items), dtype=np.int32, count=len(rows))
+    except KeyError:  # rows of other items too (none in a load's build ahead)
+        items = np.fromiter((lookup.get(i, -1) for i in of_items), np.int32, count=len(rows))
     known = items >= 0
     if not known.all():
         items, vals = items[known], vals[known]
