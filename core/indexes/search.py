@@ -201,8 +201,15 @@ def words_of(d: SearchDoc) -> tuple[list[str], list[str]]:
     # Text by text: no word spans two, and each is folded on its own, most as ASCII (the
     # " · " that joins the related names is not, and took them all down the slow path).
     own = [w for text in (*d.names.values(), *d.texts.values()) for w in index_words(text)]
-    near = [w for text in d.related for w in index_words(text)]
+    near = [w for text in d.related for w in _name_words(text)]
     return own, near
+
+
+@lru_cache(maxsize=65536)
+def _name_words(name: str) -> tuple[str, ...]:
+    """:func:`index_words` of a related name: the same few thousand names (actors, places,
+    forms, themes) recur in the documents of every initiative that names them."""
+    return tuple(index_words(name))
 
 
 def document(
