@@ -23,7 +23,8 @@ from rdflib.paths import Path as RdfPath
 from rdflib.plugins.sparql import prepareQuery
 
 from core.indexes import build as indexes
-from core.indexes import facets, search
+from core.indexes import facets, files, search
+from core.indexes import state as index_state
 from core.store import KiemenStore
 from loaders import Source, bundled_sources, load
 from queries import get_query
@@ -275,3 +276,56 @@ def test_a_failure_while_indexing_ahead_falls_back_to_the_queries(
     idx = facets.open_index(kstore.search_dir())  # type: ignore[arg-type]
     assert idx.labels.get("http://k.test/id/place/x") == {"nl": "X"}
     assert idx.items == sorted(reference.initiatives)
+
+
+def test_streamed_load_keeps_the_state_a_full_build_gives(streamed: dict[str, Any]) -> None:
+    """The state the next write starts from: the one the queries give, provenance names and
+    counts by kind included (added to it after the build ahead, not saved whole again)."""
+    kstore: KiemenStore = streamed["kstore"]
+    published = kstore.search_dir()
+    assert published is not None
+    reference, ref_docs = indexes.collect(SimpleNamespace(store=kstore.reader()), kstore)  # type: ignore[arg-type]
+    want = index_state.from_build(reference, ref_docs, None)
+    index_state.forget()
+    got = index_state.load(published)
+    assert got is not None
+    assert got.data.labels == want.data.labels
+    assert got.data.kinds == want.data.kinds
+    assert got.data.initiatives == want.data.initiatives
+    assert got.things == want.things and got.keys == want.keys
+
+    meta = [iri for iri in got.data.labels if iri.startswith(kstore.settings.base_uri + "graph/")]
+    assert kstore.settings.base_uri + "graph/two" in meta
+    assert got.meta is not None
+
+
+def test_amending_a_state_writes_only_the_parts_it_changes(tmp_path: Path) -> None:
+    labels = {f"urn:x:{n}": {"nl": f"x{n}"} for n in range(200)}
+    data = facets.IndexInput(
+        base="urn:x:",
+        initiatives={},
+        facet_pairs={},
+        labels=dict(labels),
+        places={},
+        form_scores={},
+        involvements=[],
+        kinds={"Actor": 3},
+    )
+    facets.build(data, tmp_path, generation="g")
+    index_state.save(index_state.IndexState(data, {}), tmp_path)
+    parts = tmp_path / index_state.STATE_DIR
+    before = {p.name: p.stat().st_ino for p in parts.iterdir()}
+    added = {"urn:y:new": {"en": "New"}}
+    assert index_state.amend(tmp_path, added, {"Actor": 1, "Place": 2}, (7, "abc"))
+    after = {p.name: p.stat().st_ino for p in parts.iterdir()}
+    rewritten = sorted(name for name in after if after[name] != before.get(name))
+    assert rewritten == ["kinds.json", f"labels.{files.RECENT}.json"]
+    index_state.forget()
+    got = index_state.load(tmp_path)
+    assert got is not None
+    assert got.data.labels == {**labels, **added}
+    assert got.data.kinds == {"Actor": 4, "Place": 2}
+    assert got.meta == (7, "abc")
+    (parts / f"labels.{files.RECENT}.json").write_text("{", encoding="utf-8")  # damaged
+    assert not index_state.amend(tmp_path, added, {}, None)
+    assert index_state.load(tmp_path) is None  # no half-amended state is left to be read

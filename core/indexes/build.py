@@ -17,6 +17,7 @@ questions in Python over those records. Graphs that did not stream are read from
 from __future__ import annotations
 
 import itertools
+import operator
 import shutil
 import sys
 from collections import defaultdict
@@ -263,9 +264,11 @@ def _relate(
     labels: dict[str, dict[str, str]],
     rows: Iterable[tuple[str, str]],
 ) -> None:
+    # Only the set of each initiative's names counts (its document sorts them): no order here.
     for iri, value in rows:
-        names = labels.get(value, {})
-        related[iri].extend(dict.fromkeys(sorted(names.values())))
+        names = labels.get(value)
+        if names:
+            related[iri].extend(names.values())
 
 
 def _initiative_docs(
@@ -561,7 +564,7 @@ class Collector:
         def seen(key: str, rows: set[tuple[str, str]], labels: dict[str, dict[str, str]]) -> None:
             if key in RELATED_FACETS:
                 _relate(related, labels, rows)
-                shown.update(v for _i, v in rows)
+                shown.update(map(operator.itemgetter(1), rows))
 
         prebuilt = facets.Prebuilt(seen)
         data, things, records = self._answer(self._read(store, graphs), prebuilt)
@@ -587,6 +590,7 @@ class Collector:
             len(items),
         )
         index_state.save(state, target)
+        index_state.forget()  # partial in memory (see finish): let it go before the wait
         self.prepared = target
 
     def finish(self, store: ox.Store, meta: ox.NamedNode, target: Path) -> bool:
@@ -606,15 +610,10 @@ class Collector:
             return False
         facets.add_labels(prepared, extra)
         facets.add_kinds(prepared, kinds)
-        state = index_state.load(prepared)
-        if state is not None:
-            state.data.labels.update(extra)
-            state.data.kinds = facets.counted(state.data.kinds, kinds)
-            state.meta = digests.digest(store, meta.value)
-            index_state.save(state, prepared)
-            # Built ahead, its input keeps only some facets' rows (see facets.Prebuilt): the
-            # next write in this process reads the state from disk, where they are whole.
-            index_state.forget()
+        # Only the state's parts these fall in are written again. Built ahead, its input in
+        # memory keeps only some facets' rows (see facets.Prebuilt), so it is dropped: the next
+        # write in this process reads the state from disk, where they are whole.
+        index_state.amend(prepared, extra, kinds, digests.digest(store, meta.value))
         prepared.rename(target)
         return True
 
@@ -967,6 +966,66 @@ def _evaluate_facets(
 FacetRows = dict[str, set[tuple[str, str]]]
 
 
+def _named(values: Iterable[Any]) -> list[str]:
+    """Values as the queries give them, blank nodes left out."""
+    return [v for x in values if (v := _out(x)) is not None]
+
+
+class _Shared:
+    """What a role, an actor, a section or a place gives an initiative's facets: the same for
+    every initiative that names it, so worked out once each (most are named by thousands)."""
+
+    def __init__(
+        self,
+        km: str,
+        get: Callable[[Any, str], list[Any]],
+        closure: Callable[[Any, str], set[Any]],
+    ) -> None:
+        self.km, self.get, self.closure = km, get, closure
+        self._gov: dict[Any, bool] = {}
+        self._types: dict[Any, list[str]] = {}
+        self._documents: dict[Any, list[str]] = {}
+        self._places: dict[Any, tuple[list[str], list[str], list[str]]] = {}
+
+    def is_gov(self, role: Any) -> bool:
+        found = self._gov.get(role)
+        if found is None:
+            scheme = self.km + "government-role"
+            found = self._gov[role] = scheme in self.get(role, SKOS + "inScheme")
+        return found
+
+    def actor_types(self, actor: Any) -> list[str]:
+        """Its actor types and every broader type (``km:actorType/skos:broader*``)."""
+        found = self._types.get(actor)
+        if found is None:
+            types = self.get(actor, self.km + "actorType")
+            broader = (self.closure(t, SKOS + "broader") for t in types)
+            found = self._types[actor] = _named(itertools.chain.from_iterable(broader))
+        return found
+
+    def documents(self, section: Any) -> list[str]:
+        found = self._documents.get(section)
+        if found is None:
+            found = self._documents[section] = _named(self.get(section, self.km + "inDocument"))
+        return found
+
+    def places(self, spatial: Any) -> tuple[list[str], list[str], list[str]]:
+        """The places it lies within (itself included), the provinces and the municipalities
+        among them."""
+        found = self._places.get(spatial)
+        if found is None:
+            around = self.closure(spatial, SCHEMA + "containedInPlace")
+            kind = self.km + "placeType"
+            province = self.km + "place-type/province"
+            town = self.km + "place-type/municipality"
+            found = self._places[spatial] = (
+                _named(around),
+                _named(p for p in around if province in self.get(p, kind)),
+                _named(p for p in around if town in self.get(p, kind)),
+            )
+        return found
+
+
 def _facet_groups(
     kstore: KiemenStore,
     initiatives: dict[str, dict[str, Any]],
@@ -979,14 +1038,14 @@ def _facet_groups(
     all facets as tuples were a third of the index input)."""
     base = kstore.settings.base_uri
     km = base + "def/"
-    gov_scheme = km + "government-role"
-    province, municipality = km + "place-type/province", km + "place-type/municipality"
 
     def add(target: set[tuple[str, str]], i: str, values: Iterable[Any]) -> None:
         for x in values:
             v = _out(x)
             if v is not None:
                 target.add((i, v))
+
+    shared = _Shared(km, get, closure)
 
     group: FacetRows = {"form": set(), "statedform": set()}
     for i in initiatives:
@@ -1002,12 +1061,10 @@ def _facet_groups(
             actors = get(inv, km + "actor")
             if roles:
                 add(group["role"], i, roles)
-                govroles = [r for r in roles if gov_scheme in get(r, SKOS + "inScheme")]
-                add(group["govrole"], i, govroles)
+                add(group["govrole"], i, [r for r in roles if shared.is_gov(r)])
             add(group["actor"], i, actors)
             for actor in actors:
-                for t in get(actor, km + "actorType"):
-                    add(group["actortype"], i, closure(t, SKOS + "broader"))
+                group["actortype"].update([(i, v) for v in shared.actor_types(actor)])
     yield group
     group = {"theme": set(), "channel": set(), "document": set()}
     for i in initiatives:
@@ -1016,19 +1073,16 @@ def _facet_groups(
             add(group["channel"], i, get(c, km + "onPlatform"))
             add(group["channel"], i, get(c, km + "channelType"))
         for s in get(i, PROV + "wasDerivedFrom"):
-            add(group["document"], i, get(s, km + "inDocument"))
+            group["document"].update([(i, v) for v in shared.documents(s)])
     yield group
     group = {"spatial": set(), "place": set(), "province": set(), "municipality": set()}
     for i in initiatives:
         spatial = get(i, DCT + "spatial")
         add(group["spatial"], i, spatial)
         for sp in spatial:
-            around = closure(sp, SCHEMA + "containedInPlace")
-            add(group["place"], i, around)
-            provinces = [p for p in around if province in get(p, km + "placeType")]
-            add(group["province"], i, provinces)
-            towns = [p for p in around if municipality in get(p, km + "placeType")]
-            add(group["municipality"], i, towns)
+            found = shared.places(sp)
+            for key, values in zip(("place", "province", "municipality"), found, strict=True):
+                group[key].update([(i, v) for v in values])
     yield group
     yield _years(kstore, initiatives, get)
 
@@ -1038,19 +1092,36 @@ def _years(
     initiatives: dict[str, dict[str, Any]],
     get: Callable[[Any, str], list[Any]],
 ) -> FacetRows:
-    """The start years: SPARQL's YEAR(), which knows every date type, so Oxigraph's own."""
+    """The start years: SPARQL's YEAR(), which knows every date type, so Oxigraph's own.
+
+    The query runs over each distinct date once (a stand-in subject each), not over every
+    initiative: many share a date, and at 4 M triples the store and query of every initiative
+    took about 3 % of the index build ahead.
+    """
     base = kstore.settings.base_uri
+    dated: dict[str, list[ox.Literal]] = {}
+    distinct: dict[ox.Literal, str] = {}
+    for i in initiatives:
+        dates = [d for d in get(i, SCHEMA + "startDate") if type(d) is ox.Literal]
+        if dates:
+            dated[i] = dates
+            for d in dates:
+                distinct.setdefault(d, f"{base}years/{len(distinct)}")
+    if not distinct:
+        return {}
     years = ox.Store()
     years_graph = ox.NamedNode(base + "graph/years")
     a, initiative_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(base + "def/Initiative")
     start = ox.NamedNode(SCHEMA + "startDate")
-    for i in initiatives:
-        dates = [d for d in get(i, SCHEMA + "startDate") if type(d) is ox.Literal]
-        if dates:
-            node = ox.NamedNode(i)
-            years.add(ox.Quad(node, a, initiative_class, years_graph))
-            years.extend([ox.Quad(node, start, d, years_graph) for d in dates])
-    return _facet_pairs(kstore, years) if len(years) else {}
+    for d, stand_in in distinct.items():
+        node = ox.NamedNode(stand_in)
+        years.add(ox.Quad(node, a, initiative_class, years_graph))
+        years.add(ox.Quad(node, start, d, years_graph))
+    # A date YEAR() cannot read has no row (nor a stand-in that shares it).
+    year_of = dict(_facet_pairs(kstore, years).get("period", set()))
+    found = {d: year for d, stand_in in distinct.items() if (year := year_of.get(stand_in))}
+    rows = {(i, found[d]) for i, dates in dated.items() for d in dates if d in found}
+    return {"period": rows} if rows else {}
 
 
 # -- the hook ------------------------------------------------------------------------------

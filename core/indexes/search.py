@@ -91,9 +91,33 @@ def normalise(text: str) -> str:
     return " ".join(WORD.findall(_JOINERS.sub("", fold(text))))
 
 
+#: ASCII text's characters that no word or compound holds, as spaces (see :func:`_tokens_of`).
+_ASCII_GAPS = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalnum() and c != "_") and c not in "-'"}
+)
+
+
+def _tokens_of(folded: str) -> Iterator[str]:
+    """``_COMPOUND.findall(folded)``: for ASCII text (most), the gaps made spaces and the text
+    split, then only a piece with a joiner in it searched (the Unicode pattern over all of it
+    was the text index's largest cost). No match spans a gap, and the pattern looks neither
+    back nor ahead, so the pieces' matches are the text's."""
+    if not folded.isascii():
+        yield from _COMPOUND.findall(folded)
+        return
+    for piece in folded.translate(_ASCII_GAPS).split():
+        if piece.isalnum():
+            yield piece
+        else:
+            yield from _COMPOUND.findall(piece)
+
+
 def index_words(text: str) -> Iterator[str]:
     """The words an index keeps of ``text``: normalised, each compound joined *and* in parts."""
-    for token in _COMPOUND.findall(fold(text)):
+    for token in _tokens_of(fold(text)):
+        if token.isalnum():  # one word (most tokens): WORD would find just it again
+            yield token[:MAX_TOKEN_CHARS]
+            continue
         parts = WORD.findall(token)
         if len(parts) > 1:
             yield "".join(parts)[:MAX_TOKEN_CHARS]
@@ -135,7 +159,7 @@ def stem_nl(word: str) -> str:
 
 
 def stems(words: Iterable[str]) -> str:
-    return " ".join(stem_nl(w) for w in words)
+    return " ".join(map(stem_nl, words))
 
 
 def schema() -> tantivy.Schema:
@@ -174,9 +198,18 @@ def words_of(d: SearchDoc) -> tuple[list[str], list[str]]:
     :func:`document` and :func:`doc_words` both need them; computed once, they are half the
     text work of an index build.
     """
-    own = list(index_words(" ".join([*d.names.values(), *d.texts.values()])))
-    near = list(index_words(" · ".join(d.related)))
+    # Text by text: no word spans two, and each is folded on its own, most as ASCII (the
+    # " · " that joins the related names is not, and took them all down the slow path).
+    own = [w for text in (*d.names.values(), *d.texts.values()) for w in index_words(text)]
+    near = [w for text in d.related for w in _name_words(text)]
     return own, near
+
+
+@lru_cache(maxsize=65536)
+def _name_words(name: str) -> tuple[str, ...]:
+    """:func:`index_words` of a related name: the same few thousand names (actors, places,
+    forms, themes) recur in the documents of every initiative that names them."""
+    return tuple(index_words(name))
 
 
 def document(

@@ -121,6 +121,52 @@ def save(
     _KEPT[token] = state
 
 
+def amend(
+    directory: Path,
+    labels: dict[str, dict[str, str]],
+    kinds: dict[str, int],
+    meta: tuple[int, str] | None,
+) -> bool:
+    """Add ``labels`` and ``kinds`` (counts added) to the state in ``directory`` and set its
+    meta digest: the labels go to the table's recent part, the counts' part and a new head are
+    written, nothing else; the state kept in memory is dropped. False when there is no
+    readable state there (then none is left: the next write rebuilds the indexes in full).
+
+    Why: a load's index build ahead saves the whole state, then learns the names of its
+    provenance; saving it all again was 2.3 CPU-s of the 2.5 the index hook took at 4 M
+    triples.
+    """
+    try:
+        head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+        if not isinstance(head, dict) or head.get("format") not in READ_FORMATS:
+            return False
+        out = files.Writer(directory, None, parts=STATE_DIR)
+        if kinds:
+            counts = files.load_part(directory, "kinds", STATE_DIR)
+            for k, n in kinds.items():
+                counts[k] = int(counts.get(k, 0)) + n
+            out.save_part("kinds", counts)
+        recent = f"labels.{files.RECENT}"  # its rows stand over the parts'
+        if labels:
+            body: dict[str, Any] = {"rows": {}, "gone": []}
+            if files.part_path(directory, recent, STATE_DIR).exists():
+                body = files.load_part(directory, recent, STATE_DIR)
+            body["rows"].update(labels)
+            body["gone"] = [k for k in body["gone"] if k not in labels]
+            out.save_part(recent, body)
+    except (OSError, ValueError, files.Damaged, KeyError, TypeError, AttributeError):
+        (directory / STATE_FILE).unlink(missing_ok=True)
+        _KEPT.clear()
+        return False
+    head["meta"] = list(meta) if meta is not None else None
+    head["token"] = uuid.uuid4().hex
+    tmp = directory / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(head), encoding="utf-8")
+    os.replace(tmp, directory / STATE_FILE)
+    _KEPT.clear()
+    return True
+
+
 def _token(directory: Path) -> str | None:
     try:
         head = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
