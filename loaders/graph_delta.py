@@ -145,10 +145,14 @@ class _DeltaWrite:
         made = {tr for tr in linked.triples if tr not in self.target}
         gone -= set(linked.triples)  # removed with the old content, written again by the links
         new |= made - old
-        self.triples = len(self.target | made)
-        # what the graph holds now: the old content (as the store gave it) less what went,
-        # and what came as the store keeps it (its canonical literals) -- the change's size
-        self.content = frozenset((old - gone) | _as_stored(new))
+        self.triples = len(self.target) + len(made)  # ``made`` holds nothing of the target
+        if not self.dry_run:
+            # what the graph holds now: the old content (as the store gave it) less what went,
+            # and what came as the store keeps it (its canonical literals) -- the change's size
+            # (a dry run's is never read: not made)
+            content = old - gone
+            content |= _as_stored(new)
+            self.content = frozenset(content)
         self.delta = effects.Delta(
             [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in new],
             [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in gone],
