@@ -284,11 +284,16 @@ def patch(
     if old.contents != new.contents and _patch_contents(data.contents, seeds, new.contents):
         changed.add("contents")
     touched = {t[0] for t in old.involvements} | {t[0] for t in new.involvements}
-    if {t for t in data.involvements if t[0] in touched} != set(new.involvements):
+    fresh_inv = set(new.involvements)
+    if {t for t in data.involvements if t[0] in touched} != fresh_inv:
         changed.add("involvements")
-        data.involvements = sorted(
-            {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
-        )
+        rest = [t for t in data.involvements if t[0] not in touched]
+        # the parent's rows are sorted (as the index holds them) and unique, the seeds' fresh
+        # rows are none of them: two sorted runs, which a sort merges in one pass (a sort of
+        # every row again took ~0.06 CPU-s at 20,000 initiatives)
+        rest.extend(sorted(fresh_inv))
+        rest.sort()
+        data.involvements = rest
     kinds = Counter(data.kinds)
     kinds.update(new.kinds)
     kinds.subtract(old.kinds)
