@@ -146,6 +146,9 @@ class View:
         for q in delta.removed if undo else ():
             self.plus[q.subject].append(q)
             self.plus_by_object[q.object].append(q)
+        #: Records read so far: :func:`affected` reads a seed's up to twice and the evaluation
+        #: once more (the store does not change while the indexes are updated).
+        self.records: dict[str, list[Any]] = {}
 
     def _quads(self, found: Iterable[ox.Quad], extra: list[ox.Quad]) -> Iterator[ox.Quad]:
         for q in found:
@@ -156,11 +159,16 @@ class View:
                 yield q
 
     def record(self, key: str) -> list[Any]:
-        """The subject's statements with index predicates, packed as the load path packs them."""
+        """The subject's statements with index predicates, packed as the load path packs them
+        (read once: callers do not change it)."""
+        found = self.records.get(key)
+        if found is not None:
+            return found
         s = _term(key)
         out: list[Any] = []
         for q in self._quads(self.store.quads_for_pattern(s, None, None), self.plus.get(s, [])):
             out += (q.predicate.value, _packed(q.object))
+        self.records[key] = out
         return out
 
     def referrers(self, key: str, only: str | None = None, skip: str | None = None) -> set[str]:
