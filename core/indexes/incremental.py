@@ -410,7 +410,13 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     new_data, new_docs = indexes.evaluate(kstore, _Records(after, seeds))
     old_initiatives = set(state.data.initiatives)
     old_items = sorted(old_initiatives)
-    old_rows = {k: {p for p in v if p[0] in seeds} for k, v in state.data.facet_pairs.items()}
+    # Facet rows are initiatives' (every build makes them over its initiatives), so only the
+    # seeds that were initiatives have rows to find: an upload of new ones skips the scan of
+    # every facet row (~0.08 CPU-s at 20,000 initiatives).
+    had = seeds & old_initiatives
+    old_rows = (
+        {k: {p for p in v if p[0] in had} for k, v in state.data.facet_pairs.items()} if had else {}
+    )
     parent_docs = initiative_docs(state.data, seeds, old_rows)
     old_things = {k: state.things[k] for k in seeds if k in state.things}
     tables = patch(state, seeds, old_data, new_data, new_docs, old_rows)
