@@ -138,19 +138,26 @@ class _DeltaWrite:
         new = self.target - old
         for tr in gone:
             store.remove(ox.Quad(tr.subject, tr.predicate, tr.object, graph))
-        store.extend([ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in new])
+        written = [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in new]
+        store.extend(written)
         # Links out, as a load runs them on the graph it wrote (they read the graph's places).
         linked = links_out.link_graph(self.kstore, store, graph)
         self.stats.notes.append(linked.note())
         made = {tr for tr in linked.triples if tr not in self.target}
         gone -= set(linked.triples)  # removed with the old content, written again by the links
-        new |= made - old
-        self.triples = len(self.target | made)
-        # what the graph holds now: the old content (as the store gave it) less what went,
-        # and what came as the store keeps it (its canonical literals) -- the change's size
-        self.content = frozenset((old - gone) | _as_stored(new))
+        extra = made - old - new
+        new |= extra
+        self.triples = len(self.target) + len(made)  # ``made`` holds nothing of the target
+        if not self.dry_run:
+            # what the graph holds now: the old content (as the store gave it) less what went,
+            # and what came as the store keeps it (its canonical literals) -- the change's size
+            # (a dry run's is never read: not made)
+            content = old - gone
+            content |= _as_stored(new)
+            self.content = frozenset(content)
         self.delta = effects.Delta(
-            [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in new],
+            # the quads written above, not made again (~0.02 CPU-s a write of 3,400)
+            written + [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in extra],
             [ox.Quad(tr.subject, tr.predicate, tr.object, graph) for tr in gone],
         )
 

@@ -146,6 +146,9 @@ class View:
         for q in delta.removed if undo else ():
             self.plus[q.subject].append(q)
             self.plus_by_object[q.object].append(q)
+        #: Records read so far: :func:`affected` reads a seed's up to twice and the evaluation
+        #: once more (the store does not change while the indexes are updated).
+        self.records: dict[str, list[Any]] = {}
 
     def _quads(self, found: Iterable[ox.Quad], extra: list[ox.Quad]) -> Iterator[ox.Quad]:
         for q in found:
@@ -156,11 +159,16 @@ class View:
                 yield q
 
     def record(self, key: str) -> list[Any]:
-        """The subject's statements with index predicates, packed as the load path packs them."""
+        """The subject's statements with index predicates, packed as the load path packs them
+        (read once: callers do not change it)."""
+        found = self.records.get(key)
+        if found is not None:
+            return found
         s = _term(key)
         out: list[Any] = []
         for q in self._quads(self.store.quads_for_pattern(s, None, None), self.plus.get(s, [])):
             out += (q.predicate.value, _packed(q.object))
+        self.records[key] = out
         return out
 
     def referrers(self, key: str, only: str | None = None, skip: str | None = None) -> set[str]:
@@ -284,11 +292,16 @@ def patch(
     if old.contents != new.contents and _patch_contents(data.contents, seeds, new.contents):
         changed.add("contents")
     touched = {t[0] for t in old.involvements} | {t[0] for t in new.involvements}
-    if {t for t in data.involvements if t[0] in touched} != set(new.involvements):
+    fresh_inv = set(new.involvements)
+    if {t for t in data.involvements if t[0] in touched} != fresh_inv:
         changed.add("involvements")
-        data.involvements = sorted(
-            {t for t in data.involvements if t[0] not in touched} | set(new.involvements)
-        )
+        rest = [t for t in data.involvements if t[0] not in touched]
+        # the parent's rows are sorted (as the index holds them) and unique, the seeds' fresh
+        # rows are none of them: two sorted runs, which a sort merges in one pass (a sort of
+        # every row again took ~0.06 CPU-s at 20,000 initiatives)
+        rest.extend(sorted(fresh_inv))
+        rest.sort()
+        data.involvements = rest
     kinds = Counter(data.kinds)
     kinds.update(new.kinds)
     kinds.subtract(old.kinds)
@@ -397,7 +410,13 @@ def update(gen: Generation, kstore: KiemenStore, delta: Delta) -> bool:
     new_data, new_docs = indexes.evaluate(kstore, _Records(after, seeds))
     old_initiatives = set(state.data.initiatives)
     old_items = sorted(old_initiatives)
-    old_rows = {k: {p for p in v if p[0] in seeds} for k, v in state.data.facet_pairs.items()}
+    # Facet rows are initiatives' (every build makes them over its initiatives), so only the
+    # seeds that were initiatives have rows to find: an upload of new ones skips the scan of
+    # every facet row (~0.08 CPU-s at 20,000 initiatives).
+    had = seeds & old_initiatives
+    old_rows = (
+        {k: {p for p in v if p[0] in had} for k, v in state.data.facet_pairs.items()} if had else {}
+    )
     parent_docs = initiative_docs(state.data, seeds, old_rows)
     old_things = {k: state.things[k] for k in seeds if k in state.things}
     tables = patch(state, seeds, old_data, new_data, new_docs, old_rows)
